@@ -1,0 +1,1 @@
+"""Typed client, reconcile engine, CLI and emulator for the Activepieces Projects API."""

@@ -1,0 +1,1 @@
+"""Local emulator of the Activepieces Projects API, for tests."""

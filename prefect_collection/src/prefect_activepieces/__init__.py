@@ -1,0 +1,1 @@
+"""Prefect collection for Activepieces tenant projects."""

@@ -1,0 +1,33 @@
+"""Suite-wide set-up: every orchestrator writes into a throw-away home, never the user's.
+
+These variables must be set before Airflow or Prefect is first imported, which is why they
+live at import time of the root conftest (pytest loads it before any test module).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_ROOT = Path(tempfile.mkdtemp(prefix="ap-tests-"))
+
+_ENV = {
+    # Airflow: a private home with a SQLite metadata DB, no example DAGs.
+    "AIRFLOW_HOME": str(_ROOT / "airflow"),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_ROOT / 'airflow' / 'airflow.db'}",
+    "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parents[1] / "examples" / "airflow" / "dags"),
+    # Prefect: a private home, ephemeral server, no telemetry, patient start-up on slow CI.
+    "PREFECT_HOME": str(_ROOT / "prefect"),
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+    "DO_NOT_TRACK": "1",
+}
+for _key, _value in _ENV.items():
+    os.environ[_key] = _value
+os.environ.pop("ACTIVEPIECES_URL", None)
+os.environ.pop("ACTIVEPIECES_API_KEY", None)
+(_ROOT / "airflow").mkdir(parents=True, exist_ok=True)
+(_ROOT / "prefect").mkdir(parents=True, exist_ok=True)
