@@ -1,0 +1,129 @@
+"""Shared CLI plumbing: global options, client construction, output, and exit codes.
+
+Exit codes (stable, scripts may rely on them):
+
+====  ==========================================================================
+0     success (``tenants plan``: the plan was computed, changes or not)
+1     ``tenants apply``: at least one tenant failed (the others were applied)
+2     usage error or bad input (bad option, invalid tenant file, missing key/URL,
+      invalid field value detected before sending)
+3     authentication / authorization failed (401 / 403)
+4     any other API error (404 not found, 409 conflict, 402 feature disabled, 5xx ...)
+5     could not reach the server (connection error or timeout after retries)
+6     refused: deletions exceed ``--max-deletions``, or deletions not confirmed
+====  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum, IntEnum
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from activepieces_core.client import ActivepiecesClient
+from activepieces_core.errors import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    AuthorizationError,
+    InvalidRequestError,
+)
+from activepieces_core.tenants import DeletionLimitExceeded, TenantSpecError
+
+__all__ = ["ExitCode", "OutputFormat", "State", "err_console", "fail", "handle_errors", "state"]
+
+err_console = Console(stderr=True)
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of the ``activepieces`` command."""
+
+    OK = 0
+    TENANT_FAILED = 1
+    USAGE = 2
+    AUTH = 3
+    API = 4
+    CONNECTION = 5
+    REFUSED = 6
+
+
+class OutputFormat(str, Enum):
+    """``--output`` values."""
+
+    table = "table"
+    json = "json"
+
+
+@dataclass
+class State:
+    """Global options, filled by the root callback."""
+
+    url: str | None = None
+    api_key: str | None = None
+    output: OutputFormat = OutputFormat.table
+    timeout: float = 30.0
+    max_retries: int | None = None
+
+    @property
+    def json(self) -> bool:
+        return self.output is OutputFormat.json
+
+    def client(self) -> ActivepiecesClient:
+        """A client from the options / environment; exit 2 when the key is missing."""
+        if not self.api_key:
+            fail("no API key: pass --api-key or set ACTIVEPIECES_API_KEY", ExitCode.USAGE)
+        kwargs: dict[str, Any] = {"api_key": self.api_key, "timeout": self.timeout}
+        if self.max_retries is not None:
+            kwargs["max_retries"] = self.max_retries
+        if self.url:
+            kwargs["base_url"] = self.url
+        return ActivepiecesClient(**kwargs)
+
+    def emit_json(self, data: Any) -> None:
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+state = State()
+
+
+def fail(message: str, code: ExitCode) -> NoReturn:
+    """Print ``message`` to stderr and exit with ``code``."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(int(code))
+
+
+def _code_for(exc: BaseException) -> ExitCode | None:
+    # Order matters: specific classes before their bases.
+    if isinstance(exc, DeletionLimitExceeded):
+        return ExitCode.REFUSED
+    if isinstance(exc, (TenantSpecError, InvalidRequestError)):
+        return ExitCode.USAGE
+    if isinstance(exc, (AuthenticationError, AuthorizationError)):
+        return ExitCode.AUTH
+    if isinstance(exc, APIConnectionError):
+        return ExitCode.CONNECTION
+    if isinstance(exc, APIError):
+        return ExitCode.API
+    return None
+
+
+@contextmanager
+def handle_errors() -> Iterator[None]:
+    """Turn the library's exceptions into a one-line message and the documented exit code."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:
+        code = _code_for(exc)
+        if code is None:
+            raise
+        fail(str(exc), code)

@@ -1,0 +1,227 @@
+"""``activepieces projects list|get|create|update|delete``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from activepieces_core.cli._common import ExitCode, fail, handle_errors, state
+from activepieces_core.models import Project
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Create, read, update and delete projects.", no_args_is_help=True)
+console = Console()
+
+
+def _project_row(p: Project) -> list[str]:
+    plan = p.plan
+    pieces = "all"
+    if plan is not None and str(getattr(plan.pieces_filter_type, "value", "")) == "ALLOWED":
+        pieces = f"{len(plan.pieces or [])} allowed"
+    return [
+        p.id,
+        p.external_id or "",
+        p.display_name,
+        str(getattr(p.type, "value", p.type)),
+        pieces,
+    ]
+
+
+def _show(projects: Iterable[Project], *, paged: bool = False, next_cursor: str | None = None) -> None:
+    items = list(projects)
+    if state.json:
+        data = [p.to_dict() for p in items]
+        state.emit_json({"data": data, "next": next_cursor} if paged else data)
+        return
+    table = Table("id", "external id", "display name", "type", "pieces")
+    for p in items:
+        table.add_row(*_project_row(p))
+    console.print(table)
+    if next_cursor:
+        console.print(f"more: --cursor {next_cursor}", highlight=False)
+
+
+def _show_one(project: Project) -> None:
+    if state.json:
+        state.emit_json(project.to_dict())
+        return
+    table = Table("field", "value", show_header=False)
+    for key, value in project.to_dict().items():
+        table.add_row(key, value if isinstance(value, str) else json.dumps(value))
+    console.print(table)
+
+
+def _json_object(text: str | None, option: str) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{option} is not valid JSON: {exc}", ExitCode.USAGE)
+    if not isinstance(value, dict):
+        fail(f"{option} must be a JSON object", ExitCode.USAGE)
+    return value
+
+
+ExternalIdOpt = Annotated[
+    str | None, typer.Option("--external-id", "-e", help="Select by external id instead.")
+]
+
+
+@app.command("list")
+def list_projects(
+    external_id: Annotated[str | None, typer.Option(help="Exact external id.")] = None,
+    display_name: Annotated[str | None, typer.Option(help="Case-insensitive substring.")] = None,
+    type_: Annotated[
+        list[str] | None, typer.Option("--type", help="TEAM or PERSONAL (repeatable).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Page size.")] = None,
+    cursor: Annotated[str | None, typer.Option(help="Cursor from a previous page.")] = None,
+    all_pages: Annotated[bool, typer.Option("--all", help="Follow every page.")] = False,
+) -> None:
+    """List projects (one page, or every page with --all)."""
+    types = [t.upper() for t in type_] if type_ else None
+    with handle_errors(), state.client() as client:
+        if all_pages:
+            items = client.projects.iter(
+                external_id=external_id, display_name=display_name, types=types, limit=limit
+            )
+            _show(items)
+            return
+        page = client.projects.list(
+            external_id=external_id,
+            display_name=display_name,
+            types=types,
+            limit=limit,
+            cursor=cursor,
+        )
+        _show(page.data, paged=True, next_cursor=page.next)
+
+
+def _resolve(client: Any, project_id: str | None, external_id: str | None) -> Project:
+    if bool(project_id) == bool(external_id):
+        fail("give exactly one of PROJECT_ID or --external-id", ExitCode.USAGE)
+    if project_id:
+        project: Project = client.projects.get(project_id)
+        return project
+    found: Project | None = client.projects.get_by_external_id(external_id)
+    if found is None:
+        fail(f"no project with external id {external_id!r}", ExitCode.API)
+    return found
+
+
+@app.command("get")
+def get_project(
+    project_id: Annotated[str | None, typer.Argument(help="Project id.")] = None,
+    external_id: ExternalIdOpt = None,
+) -> None:
+    """Show one project by id or external id."""
+    with handle_errors(), state.client() as client:
+        _show_one(_resolve(client, project_id, external_id))
+
+
+@app.command("create")
+def create_project(
+    display_name: Annotated[str, typer.Argument(help="Display name (no '.' or '/').")],
+    external_id: Annotated[str | None, typer.Option(help="Your tenant id.")] = None,
+    metadata: Annotated[str | None, typer.Option(help="JSON object.")] = None,
+    max_concurrent_jobs: Annotated[int | None, typer.Option(help="Concurrency cap.")] = None,
+    global_connection: Annotated[
+        list[str] | None, typer.Option(help="Global connection external id (repeatable).")
+    ] = None,
+    alert_receiver_email: Annotated[str | None, typer.Option(help="Alert email.")] = None,
+    ensure: Annotated[
+        bool,
+        typer.Option(help="Idempotent: return/converge the project with this external id."),
+    ] = False,
+) -> None:
+    """Create a TEAM project (with --ensure: create only if the external id is absent)."""
+    meta = _json_object(metadata, "--metadata")
+    with handle_errors(), state.client() as client:
+        if ensure:
+            if not external_id:
+                fail("--ensure needs --external-id", ExitCode.USAGE)
+            result = client.projects.ensure(
+                external_id,
+                display_name,
+                metadata=meta,
+                max_concurrent_jobs=max_concurrent_jobs,
+                global_connection_external_ids=global_connection,
+                alert_receiver_email=alert_receiver_email,
+            )
+            project = result.project
+        else:
+            project = client.projects.create(
+                display_name,
+                external_id=external_id,
+                metadata=meta,
+                max_concurrent_jobs=max_concurrent_jobs,
+                global_connection_external_ids=global_connection,
+                alert_receiver_email=alert_receiver_email,
+            )
+        _show_one(project)
+
+
+@app.command("update")
+def update_project(
+    project_id: Annotated[str | None, typer.Argument(help="Project id.")] = None,
+    by_external_id: ExternalIdOpt = None,
+    display_name: Annotated[str | None, typer.Option(help="New display name.")] = None,
+    new_external_id: Annotated[
+        str | None, typer.Option("--new-external-id", help="New external id.")
+    ] = None,
+    metadata: Annotated[str | None, typer.Option(help="JSON object (replaces).")] = None,
+    icon_color: Annotated[str | None, typer.Option(help="RED, BLUE, ...")] = None,
+    releases: Annotated[
+        bool | None, typer.Option("--releases/--no-releases", help="Git releases.")
+    ] = None,
+    pieces: Annotated[
+        list[str] | None,
+        typer.Option(help="Allowed piece (repeatable); 'all' lifts the filter."),
+    ] = None,
+    max_concurrent_jobs: Annotated[int | None, typer.Option(help="Concurrency cap.")] = None,
+) -> None:
+    """Update fields of one project; unspecified fields are left unchanged."""
+    meta = _json_object(metadata, "--metadata")
+    kwargs: dict[str, Any] = {
+        "display_name": display_name,
+        "external_id": new_external_id,
+        "metadata": meta,
+        "icon_color": icon_color.upper() if icon_color else None,
+        "releases_enabled": releases,
+        "max_concurrent_jobs": max_concurrent_jobs,
+    }
+    with handle_errors(), state.client() as client:
+        project = _resolve(client, project_id, by_external_id)
+        if pieces:
+            if [p.lower() for p in pieces] == ["all"]:
+                kwargs.update(pieces=[], pieces_filter_type="NONE")
+            else:
+                kwargs.update(pieces=pieces, pieces_filter_type="ALLOWED")
+        _show_one(client.projects.update(project.id, **kwargs))
+
+
+@app.command("delete")
+def delete_project(
+    project_id: Annotated[str | None, typer.Argument(help="Project id.")] = None,
+    external_id: ExternalIdOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete one TEAM project (asks for confirmation unless --yes)."""
+    with handle_errors(), state.client() as client:
+        project = _resolve(client, project_id, external_id)
+        if not yes and not typer.confirm(
+            f"Delete project {project.id} ({project.display_name})?", default=False
+        ):
+            fail("not confirmed; nothing deleted", ExitCode.REFUSED)
+        client.projects.delete(project.id)
+        if state.json:
+            state.emit_json({"deleted": project.id, "external_id": project.external_id})
+        else:
+            console.print(f"deleted {project.id}", highlight=False)

@@ -1,0 +1,50 @@
+"""Bridges: any client flavour to an async client, and async engine calls to sync callers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import TypeVar, Union
+
+from activepieces_core.client import ActivepiecesClient, AsyncActivepiecesClient
+from activepieces_core.config import ClientConfig
+
+__all__ = ["AnyClient", "async_client", "run_sync"]
+
+T = TypeVar("T")
+AnyClient = Union[ActivepiecesClient, AsyncActivepiecesClient, ClientConfig]
+
+
+@asynccontextmanager
+async def async_client(client: AnyClient) -> AsyncIterator[AsyncActivepiecesClient]:
+    """Yield an async client: the given one as is, or a fresh one (closed after) from its config.
+
+    A sync client's connection pool cannot be awaited on, so its ``config`` seeds a new async
+    client with the same URL, key, timeouts and retry policy.
+    """
+    if isinstance(client, AsyncActivepiecesClient):
+        yield client
+        return
+    config = client if isinstance(client, ClientConfig) else client.config
+    async with AsyncActivepiecesClient.from_config(config) as fresh:
+        yield fresh
+
+
+def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
+    """Run ``factory()`` to completion in a fresh event loop and return its result.
+
+    Works from plain threads (no loop) and from code already inside a running loop (Jupyter,
+    async frameworks calling sync tasks), where it runs the loop in a helper thread.
+    """
+
+    async def main() -> T:
+        return await factory()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ap-tenants") as pool:
+        return pool.submit(asyncio.run, main()).result()

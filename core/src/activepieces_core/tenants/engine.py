@@ -1,0 +1,165 @@
+"""Apply a `Plan` concurrently: every tenant runs on its own, failures are reported, not raised.
+
+Writes per tenant:
+* create: one ``create`` (plus one ``update`` only for fields create cannot set: icon colour,
+  releases, a pieces allow-list). If the create fails in a way that may have reached the server
+  (5xx, timeout, dropped connection, 429, duplicate externalId), the tenant falls back to the
+  client's idempotent ``ensure``, which looks the externalId up before creating again, so
+  retries never duplicate. The plan already proved the tenant absent, which is why the first
+  attempt skips ensure's lookup and onboarding costs one request per tenant.
+* update: one ``update`` carrying every changed field (pieces and plan folded in).
+* delete: one ``delete`` (the client treats a 404 after a retried attempt as success).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from activepieces_core.client import AsyncActivepiecesClient
+from activepieces_core.errors import APIError, ExternalIdConflictError
+from activepieces_core.models import Project
+from activepieces_core.tenants.diff import diff_project, update_kwargs
+from activepieces_core.tenants.results import (
+    ApplyReport,
+    DeletionLimitExceeded,
+    Plan,
+    TenantChange,
+    TenantResult,
+)
+from activepieces_core.tenants.spec import TenantSpec
+
+__all__ = ["DEFAULT_CONCURRENCY", "ResultCallback", "aapply", "check_deletions"]
+
+DEFAULT_CONCURRENCY = 16
+ResultCallback = Callable[[TenantResult], None]
+
+
+def check_deletions(plan: Plan, max_deletions: int | None) -> None:
+    """Raise `DeletionLimitExceeded` when the plan deletes more than ``max_deletions``."""
+    deletions = len(plan.by_action("delete"))
+    if max_deletions is not None and deletions > max_deletions:
+        raise DeletionLimitExceeded(deletions, max_deletions)
+
+
+def _may_have_reached_server(exc: APIError) -> bool:
+    # Definite client errors (validation, auth, quota) mean nothing was created: report them.
+    # Everything else may have committed, or means "already exists": let ensure sort it out.
+    if isinstance(exc, ExternalIdConflictError) or exc.is_transient:
+        return True
+    status = exc.status_code
+    return status is None or status >= 500
+
+
+async def _create(client: AsyncActivepiecesClient, spec: TenantSpec) -> Project:
+    gc_ids = (
+        None
+        if spec.global_connection_external_ids is None
+        else list(spec.global_connection_external_ids)
+    )
+    try:
+        project = await client.projects.create(
+            spec.effective_display_name,
+            external_id=spec.external_id,
+            metadata=spec.metadata,
+            max_concurrent_jobs=spec.max_concurrent_jobs,
+            global_connection_external_ids=gc_ids,
+        )
+    except APIError as exc:
+        if not _may_have_reached_server(exc):
+            raise
+        result = await client.projects.ensure(
+            spec.external_id,
+            spec.effective_display_name,
+            metadata=spec.metadata,
+            max_concurrent_jobs=spec.max_concurrent_jobs,
+            releases_enabled=spec.releases_enabled,
+            icon_color=spec.icon_color,
+            pieces=None if spec.pieces is None else list(spec.pieces),
+            global_connection_external_ids=gc_ids,
+            if_exists="update",
+        )
+        return result.project
+    rest = diff_project(spec, project)
+    if not rest:
+        return project
+    # Global connections were attached by create; do not resend them.
+    rest_kwargs = update_kwargs(rest, None)
+    return await client.projects.update(project.id, **rest_kwargs)
+
+
+async def _run_change(client: AsyncActivepiecesClient, change: TenantChange) -> str | None:
+    """Perform one change and return the resulting project id."""
+    if change.action == "create":
+        assert change.spec is not None
+        return (await _create(client, change.spec)).id
+    assert change.project_id is not None
+    if change.action == "update":
+        kwargs = update_kwargs(change.diff, change.spec)
+        return (await client.projects.update(change.project_id, **kwargs)).id
+    await client.projects.delete(change.project_id)
+    return change.project_id
+
+
+def _result(change: TenantChange, status: str, **extra: Any) -> TenantResult:
+    fields: dict[str, Any] = {
+        "external_id": change.external_id,
+        "action": change.action,
+        "project_id": change.project_id,
+        "status": status,
+        "diff": change.diff,
+    }
+    fields.update(extra)
+    return TenantResult.model_validate(fields)
+
+
+async def aapply(
+    client: AsyncActivepiecesClient,
+    plan: Plan | Mapping[str, Any],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    dry_run: bool = False,
+    max_deletions: int | None = None,
+    on_result: ResultCallback | None = None,
+) -> ApplyReport:
+    """Apply ``plan`` (a `Plan` or its ``to_dict``) with at most ``concurrency`` requests in flight.
+
+    Raises `DeletionLimitExceeded` before sending anything when the plan deletes more than
+    ``max_deletions``. Otherwise never raises for a tenant: each failure lands in its result.
+    ``on_result`` is called once per tenant as results arrive (e.g. to drive a progress bar).
+    """
+    if not isinstance(plan, Plan):
+        plan = Plan.model_validate(dict(plan))
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    check_deletions(plan, max_deletions)
+    started = time.perf_counter()
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(change: TenantChange) -> TenantResult:
+        if change.action == "noop":
+            result = _result(change, "skipped")
+        elif dry_run:
+            result = _result(change, "planned")
+        else:
+            async with gate:
+                try:
+                    project_id = await _run_change(client, change)
+                except Exception as exc:  # one tenant's failure never stops the others
+                    result = _result(
+                        change, "failed", error=str(exc), error_type=type(exc).__name__
+                    )
+                else:
+                    result = _result(change, "succeeded", project_id=project_id)
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    results = await asyncio.gather(*(one(c) for c in plan.changes))
+    return ApplyReport(
+        results=list(results),
+        dry_run=dry_run,
+        duration_seconds=round(time.perf_counter() - started, 3),
+    )

@@ -1,0 +1,136 @@
+"""Plan and report types: pydantic models that round-trip through JSON (XCom, Prefect results)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import Self
+
+from activepieces_core.tenants.spec import TenantSpec
+
+__all__ = [
+    "Action",
+    "ApplyReport",
+    "DeletionLimitExceeded",
+    "Plan",
+    "Status",
+    "TenantChange",
+    "TenantResult",
+]
+
+Action = Literal["create", "update", "delete", "noop"]
+Status = Literal["succeeded", "failed", "skipped", "planned"]
+
+
+class DeletionLimitExceeded(RuntimeError):
+    """The plan deletes more projects than ``max_deletions`` allows; nothing was changed."""
+
+    def __init__(self, deletions: int, max_deletions: int) -> None:
+        self.deletions = deletions
+        self.max_deletions = max_deletions
+        super().__init__(
+            f"refusing to apply: the plan deletes {deletions} project(s), "
+            f"more than max_deletions={max_deletions}; nothing was changed"
+        )
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict, with ``summary`` where the type has one (``from_dict`` reads it back)."""
+        data = self.model_dump(mode="json")
+        summary = getattr(self, "summary", None)
+        if summary is not None:
+            data["summary"] = summary
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Rebuild from `to_dict` output."""
+        return cls.model_validate(data)
+
+
+class TenantChange(_Model):
+    """One planned change. ``diff`` is ``{field: {"from": ..., "to": ...}}`` (creates: from None).
+
+    ``spec`` is None for deletes; ``display_name`` is the project's current name for deletes.
+    """
+
+    external_id: str
+    action: Action
+    project_id: str | None = None
+    display_name: str | None = None
+    diff: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    spec: TenantSpec | None = None
+
+
+class Plan(_Model):
+    """Per-tenant changes, in spec order then deletes sorted by external id.
+
+    ``protected`` lists TEAM projects that prune would have deleted but ``protect`` kept;
+    ``read_requests`` is how many requests reading the current state took.
+    """
+
+    changes: list[TenantChange] = Field(default_factory=list)
+    prune: bool = False
+    protected: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    read_requests: int = 0
+
+    def by_action(self, action: Action) -> list[TenantChange]:
+        """Changes with the given action."""
+        return [c for c in self.changes if c.action == action]
+
+    @property
+    def has_changes(self) -> bool:
+        """True when applying would send at least one write."""
+        return any(c.action != "noop" for c in self.changes)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """Count per action (all four keys always present)."""
+        counts = Counter(c.action for c in self.changes)
+        return {a: counts.get(a, 0) for a in ("create", "update", "delete", "noop")}
+
+
+class TenantResult(_Model):
+    """Outcome for one tenant: ``status`` is succeeded / failed / skipped (noop) / planned (dry run)."""
+
+    external_id: str
+    action: Action
+    project_id: str | None = None
+    status: Status
+    error: str | None = None
+    error_type: str | None = None
+    diff: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class ApplyReport(_Model):
+    """Per-tenant results of an apply, JSON-serialisable via `to_dict`."""
+
+    results: list[TenantResult] = Field(default_factory=list)
+    dry_run: bool = False
+    duration_seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[TenantResult]:
+        """Results whose status is ``failed``."""
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        """True when no tenant failed."""
+        return not self.failed
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """Counts per action and per status, plus ``total``."""
+        actions = Counter(r.action for r in self.results)
+        statuses = Counter(r.status for r in self.results)
+        out = {"total": len(self.results)}
+        out.update({a: actions.get(a, 0) for a in ("create", "update", "delete", "noop")})
+        out.update({s: statuses.get(s, 0) for s in ("succeeded", "failed", "skipped", "planned")})
+        return out
