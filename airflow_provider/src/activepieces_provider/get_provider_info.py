@@ -1,14 +1,85 @@
-"""Provider metadata for Airflow's provider manager (kept import-light on purpose)."""
+"""Provider metadata for Airflow's provider manager.
+
+Kept import-light on purpose: Airflow calls this for every process that discovers providers
+(API server, scheduler, CLI), so it must not import the hook or any Airflow module.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+CLOUD_URL = "https://cloud.activepieces.com/api/v1"
+
+# Shared with ``ActivepiecesHook.get_ui_field_behaviour`` (Airflow < 3.2 reads the hook method).
+UI_FIELD_BEHAVIOUR: dict[str, Any] = {
+    "hidden-fields": ["login", "schema", "port"],
+    "relabeling": {"host": "Base URL", "password": "API Key"},
+    "placeholders": {
+        "host": CLOUD_URL,
+        "password": "sk-...",
+        "description": "Activepieces platform (service API key of a platform admin)",
+    },
+}
+
+CONN_FIELDS: dict[str, Any] = {
+    "timeout": {
+        "label": "Timeout (seconds)",
+        "description": "Per-request timeout of the HTTP client.",
+        "schema": {"type": ["number", "null"], "default": 30, "minimum": 1},
+    },
+    "max_retries": {
+        "label": "Max retries",
+        "description": "Retries of transient failures (429, 5xx, network) per request.",
+        "schema": {"type": ["integer", "null"], "default": 4, "minimum": 0, "maximum": 20},
+    },
+    "verify": {
+        "label": "Verify TLS certificates",
+        "description": "Disable only for self-hosted instances with self-signed certificates.",
+        "schema": {"type": ["boolean", "null"], "default": True},
+    },
+}
+
+_PKG = "activepieces_provider"
+
 
 def get_provider_info() -> dict[str, Any]:
+    """Return the provider description consumed by ``airflow providers ...``."""
+    integration = "Activepieces"
     return {
         "package-name": "airflow-provider-activepieces",
         "name": "Activepieces",
         "description": "Manage Activepieces tenant projects from Airflow.",
         "versions": ["0.1.0"],
+        "integrations": [
+            {
+                "integration-name": integration,
+                "external-doc-url": "https://www.activepieces.com/docs/endpoints/projects/create",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [
+            {"integration-name": integration, "python-modules": [f"{_PKG}.hooks.activepieces"]}
+        ],
+        "operators": [
+            {
+                "integration-name": integration,
+                "python-modules": [f"{_PKG}.operators.projects", f"{_PKG}.operators.tenants"],
+            }
+        ],
+        "sensors": [
+            {"integration-name": integration, "python-modules": [f"{_PKG}.sensors.projects"]}
+        ],
+        "triggers": [
+            {"integration-name": integration, "python-modules": [f"{_PKG}.triggers.projects"]}
+        ],
+        "connection-types": [
+            {
+                "connection-type": "activepieces",
+                "hook-class-name": f"{_PKG}.hooks.activepieces.ActivepiecesHook",
+                "hook-name": "Activepieces",
+                "ui-field-behaviour": UI_FIELD_BEHAVIOUR,
+                "conn-fields": CONN_FIELDS,
+            }
+        ],
+        "extra-links": [f"{_PKG}.links.projects.ActivepiecesProjectLink"],
     }

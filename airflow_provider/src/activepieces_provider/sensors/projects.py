@@ -1,0 +1,138 @@
+"""``ActivepiecesProjectSensor``: wait for a project to exist, to be gone, or to reach usage."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+
+from activepieces_provider._args import one_target
+from activepieces_provider._conditions import ProjectCondition
+from activepieces_provider._lookup import find_project
+from activepieces_provider.exceptions import ProjectSensorError
+from activepieces_provider.hooks.activepieces import ActivepiecesHook
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class ActivepiecesProjectSensor(BaseSensorOperator):
+    """Wait until a project (by id or external id) exists, is gone, or reaches analytics minimums.
+
+    Works in ``poke`` and ``reschedule`` mode and, with ``deferrable=True``, hands the polling to
+    :class:`~activepieces_provider.triggers.projects.ActivepiecesProjectTrigger` (async client,
+    deadline = the sensor's ``timeout``). Returns (XCom) the project dict, ``None`` for ``gone``.
+
+    :param project_id: project id (or give ``external_id``).
+    :param external_id: external id of the project.
+    :param wait_for: ``"exists"`` (default) or ``"gone"``.
+    :param min_total_flows, min_active_flows, min_users, min_active_users: analytics minimums
+        (imply ``exists``).
+    :param deferrable: defer to the triggerer; default ``[operators] default_deferrable``.
+    """
+
+    template_fields: Sequence[str] = (
+        "activepieces_conn_id",
+        "project_id",
+        "external_id",
+        "wait_for",
+        "min_total_flows",
+        "min_active_flows",
+        "min_users",
+        "min_active_users",
+    )
+    ui_color = "#e6dcfb"
+
+    def __init__(
+        self,
+        *,
+        project_id: str | None = None,
+        external_id: str | None = None,
+        wait_for: str = "exists",
+        min_total_flows: int | None = None,
+        min_active_flows: int | None = None,
+        min_users: int | None = None,
+        min_active_users: int | None = None,
+        activepieces_conn_id: str = ActivepiecesHook.default_conn_name,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.project_id = project_id
+        self.external_id = external_id
+        self.wait_for = wait_for
+        self.min_total_flows = min_total_flows
+        self.min_active_flows = min_active_flows
+        self.min_users = min_users
+        self.min_active_users = min_active_users
+        self.activepieces_conn_id = activepieces_conn_id
+        self.deferrable = deferrable
+
+    @cached_property
+    def hook(self) -> ActivepiecesHook:
+        return ActivepiecesHook(activepieces_conn_id=self.activepieces_conn_id)
+
+    def _condition(self) -> ProjectCondition:
+        one_target(self.project_id, self.external_id)
+        return ProjectCondition.build(
+            self.wait_for,
+            min_total_flows=self.min_total_flows,
+            min_active_flows=self.min_active_flows,
+            min_users=self.min_users,
+            min_active_users=self.min_active_users,
+        )
+
+    def poke(self, context: Context) -> PokeReturnValue:
+        condition = self._condition()
+        with self.hook.get_client() as client:
+            project = find_project(client, self.project_id, self.external_id)
+        done, reason = condition.check(project)
+        self.log.info("%s: %s", self.project_id or self.external_id, reason)
+        return PokeReturnValue(
+            is_done=done, xcom_value=project.to_dict() if project is not None else None
+        )
+
+    def execute(self, context: Context) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        first = self.poke(context)
+        if first.is_done:  # already there: never involve the triggerer
+            return first.xcom_value
+        from activepieces_provider.triggers.projects import ActivepiecesProjectTrigger
+
+        self.defer(
+            trigger=ActivepiecesProjectTrigger(
+                activepieces_conn_id=self.activepieces_conn_id,
+                project_id=self.project_id,
+                external_id=self.external_id,
+                condition=self._condition().to_dict(),
+                poll_interval=self.poke_interval,
+                deadline=time.time() + self.timeout if self.timeout else None,
+            ),
+            method_name="execute_complete",
+            # The trigger enforces the deadline itself and reports it as an event, so the
+            # timeout lands in execute_complete (soft_fail honoured) instead of bypassing it.
+            timeout=None,
+        )
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        """Resume after the trigger fired: return the project or raise on timeout/error."""
+        from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
+
+        status = event.get("status") if isinstance(event, dict) else None
+        message = event.get("message", "") if isinstance(event, dict) else ""
+        target = self.project_id or self.external_id
+        if status == "success":
+            self.log.info("%s: %s", target, message)
+            return event.get("project") if isinstance(event, dict) else None
+        if status == "timeout":
+            text = f"Sensor for project {target} timed out: {message}"
+            if self.soft_fail:
+                raise AirflowSkipException(text)
+            raise AirflowSensorTimeout(text)
+        if status == "error":
+            raise ProjectSensorError(f"Sensor for project {target} failed: {message}")
+        raise ProjectSensorError(f"Unexpected trigger event for project {target}: {event!r}")
