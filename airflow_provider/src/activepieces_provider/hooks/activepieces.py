@@ -35,7 +35,12 @@ def _extra_dict(raw: str | None) -> dict[str, Any]:
         parsed = json.loads(raw)
     except ValueError as exc:
         raise ValueError("Activepieces connection extra is not valid JSON") from exc
-    return parsed if isinstance(parsed, dict) else {}
+    if not isinstance(parsed, dict):
+        return {}
+    # Older connection forms stored custom fields as ``extra__<conn_type>__<field>``.
+    prefix = f"extra__{ActivepiecesHook.conn_type}__"
+    legacy = {k[len(prefix) :]: v for k, v in parsed.items() if k.startswith(prefix)}
+    return {**legacy, **{k: v for k, v in parsed.items() if not k.startswith(prefix)}}
 
 
 class ActivepiecesHook(BaseHook):

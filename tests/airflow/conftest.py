@@ -1,0 +1,81 @@
+"""Airflow provider tests: metadata DB, connection to the emulator, task-context helpers.
+
+Environment first (Airflow reads its config when first imported): a second DAG bundle holds the
+test-only DAGs in ``tests/airflow/dags`` next to the examples bundle the root conftest sets up,
+because ``dag.test()`` only runs DAGs that live in a configured bundle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TEST_DAGS = Path(__file__).resolve().parent / "dags"
+os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"] = json.dumps(
+    [
+        {
+            "name": "dags-folder",
+            "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+            "kwargs": {},
+        },
+        {
+            "name": "activepieces-tests",
+            "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+            "kwargs": {"path": str(TEST_DAGS)},
+        },
+    ]
+)
+
+CONN_ENV = "AIRFLOW_CONN_ACTIVEPIECES_DEFAULT"
+
+
+def connection_json(url: str, api_key: str, **extra: Any) -> str:
+    """``AIRFLOW_CONN_*`` JSON form of an activepieces connection."""
+    return json.dumps(
+        {
+            "conn_type": "activepieces",
+            "host": url,
+            "password": api_key,
+            "extra": {"timeout": 5, "max_retries": 2, **extra},
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """Migrate the temporary SQLite metadata DB once per session."""
+    from airflow.utils.db import initdb
+
+    initdb()
+
+
+@pytest.fixture
+def emulator(activepieces_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The emulator (reset) with ``activepieces_default`` pointing at it."""
+    monkeypatch.setenv(
+        CONN_ENV, connection_json(activepieces_emulator.url, activepieces_emulator.api_key)
+    )
+    return activepieces_emulator
+
+
+class RecordingTI:
+    """Stand-in for the runtime task instance: records ``xcom_push`` calls."""
+
+    def __init__(self) -> None:
+        self.pushed: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        json.dumps(value)  # XCom values must be JSON-serialisable
+        self.pushed[key] = value
+
+
+@pytest.fixture
+def context() -> dict[str, Any]:
+    """Minimal task context for calling ``execute`` directly."""
+    from airflow.sdk.execution_time.context import OutletEventAccessors
+
+    return {"ti": RecordingTI(), "outlet_events": OutletEventAccessors()}
