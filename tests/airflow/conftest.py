@@ -62,6 +62,19 @@ def emulator(activepieces_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any
     return activepieces_emulator
 
 
+@pytest.fixture
+def set_connection(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``set_connection(url, api_key, **extra)`` (re)defines ``activepieces_default``."""
+
+    def configure(url: str, api_key: str | None, **extra: Any) -> None:
+        if api_key is None:
+            monkeypatch.setenv(CONN_ENV, json.dumps({"conn_type": "activepieces", "host": url}))
+        else:
+            monkeypatch.setenv(CONN_ENV, connection_json(url, api_key, **extra))
+
+    return configure
+
+
 class RecordingTI:
     """Stand-in for the runtime task instance: records ``xcom_push`` calls."""
 

@@ -1,0 +1,223 @@
+"""Real ``dag.test()`` runs of the example DAGs (and a mapped-operator DAG) on SQLite.
+
+Each run goes through Airflow's in-process supervisor: templating, XCom serialisation, dynamic
+task mapping, the deferrable sensor's trigger (run inline by ``dag.test``), reschedule sensors
+and asset events, all against the emulator over real HTTP.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from activepieces_core.tenants import load_tenants
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("airflow_db")]
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples" / "airflow" / "dags"
+TEST_DAGS = Path(__file__).resolve().parent / "dags"
+TENANTS_FILE = ROOT / "examples" / "tenants.yaml"
+
+
+def _dag(path: Path, dag_id: str) -> Any:
+    from airflow.models.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(path), include_examples=False)
+    assert not bag.import_errors, bag.import_errors
+    return bag.dags[dag_id]
+
+
+def _xcoms(dag_id: str, run_id: str) -> dict[tuple[str, str, int], Any]:
+    """Every XCom of a run: ``(task_id, key, map_index) -> value`` straight from the DB."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(XComModel.task_id, XComModel.key, XComModel.map_index, XComModel.value).where(
+                XComModel.dag_id == dag_id, XComModel.run_id == run_id
+            )
+        ).all()
+    return {(t, k, m): XComModel.deserialize_value(_Row(v)) for t, k, m, v in rows}
+
+
+class _Row:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _rendered_fields(dag_id: str, run_id: str) -> list[Any]:
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields as RTIF
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        return list(
+            session.scalars(
+                select(RTIF.rendered_fields).where(RTIF.dag_id == dag_id, RTIF.run_id == run_id)
+            )
+        )
+
+
+def _asset_events(dag_id: str, run_id: str) -> list[tuple[str, dict[str, Any], int | None]]:
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(AssetModel.uri, AssetEvent.extra, AssetEvent.source_map_index)
+            .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
+            .where(AssetEvent.source_dag_id == dag_id, AssetEvent.source_run_id == run_id)
+        ).all()
+    return [(uri, extra, map_index) for uri, extra, map_index in rows]
+
+
+def _when(predicate: Callable[[], bool], action: Callable[[], None]) -> threading.Event:
+    """Run ``action`` in the background once ``predicate`` holds (polled); returns a stop flag."""
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.1):
+            if predicate():
+                action()
+                return
+
+    threading.Thread(target=watch, daemon=True).start()
+    return stop
+
+
+def _team(emu: Any) -> dict[str, dict[str, Any]]:
+    return {p["externalId"]: p for p in emu.state.projects() if p.get("externalId")}
+
+
+def test_onboarding_dag(emulator: Any, capfd: pytest.CaptureFixture[str]) -> None:
+    """File -> bulk sync (asset events) -> mapped deferrable sensors -> report."""
+    specs = load_tenants(TENANTS_FILE)
+    expected = {spec.external_id for spec in specs}
+    emu = emulator
+
+    # Tenants "build a flow" only after the first sensor has deferred: its first poke and the
+    # trigger's first poll are two externalId lookups after every project exists.
+    seen: dict[str, int] = {}
+
+    def first_sensor_is_deferred() -> bool:
+        if set(_team(emu)) != expected:
+            return False
+        lookups = emu.requests.count(route="list")
+        seen.setdefault("base", lookups)
+        return lookups >= seen["base"] + 2
+
+    def tenants_build_flows() -> None:
+        for project in _team(emu).values():
+            emu.state.set_analytics(project["id"], active_flows=1)
+
+    stop = _when(first_sensor_is_deferred, tenants_build_flows)
+    try:
+        dag = _dag(EXAMPLES / "activepieces_tenant_onboarding.py", "activepieces_tenant_onboarding")
+        dr = dag.test(run_conf={"min_active_flows": 1})
+    finally:
+        stop.set()
+    output = capfd.readouterr()
+    assert dr.state == "success", output.err[-3000:]
+    assert "running trigger in line" in output.out + output.err
+
+    projects = _team(emu)
+    assert set(projects) == expected
+    for spec in specs:
+        assert projects[spec.external_id]["displayName"] == spec.display_name
+
+    xcoms = _xcoms(dag.dag_id, dr.run_id)
+    sync_report = xcoms[("sync_tenants", "return_value", -1)]
+    assert sync_report["summary"]["create"] == len(specs)
+    assert xcoms[("sync_tenants", "report", -1)] == sync_report
+    sensed = {
+        m: v for (t, k, m), v in xcoms.items() if t == "wait_until_ready" and k == "return_value"
+    }
+    assert sorted(sensed) == list(range(len(specs)))
+    assert all(v["analytics"]["activeFlows"] >= 1 for v in sensed.values())
+    report = xcoms[("report", "return_value", -1)]
+    assert report["projects"] == {ext: projects[ext]["id"] for ext in expected}
+
+    host = emu.base_url.split("://", 1)[1]
+    events = _asset_events(dag.dag_id, dr.run_id)
+    assert sorted(uri for uri, _, _ in events) == sorted(
+        f"activepieces://{host}/projects/{ext}" for ext in expected
+    )
+    assert {extra["action"] for _, extra, _ in events} == {"create"}
+
+    # The API key never leaves the connection: not in XComs, rendered fields or task output.
+    key = emu.api_key
+    assert key not in repr(xcoms)
+    assert key not in repr(_rendered_fields(dag.dag_id, dr.run_id))
+    assert key not in output.out
+    assert key not in output.err
+
+
+def test_teardown_dag(emulator: Any, capfd: pytest.CaptureFixture[str]) -> None:
+    """Mapped deletes (``missing_ok``) -> mapped reschedule sensors (gone) -> report."""
+    emu = emulator
+    for ext in ("acme", "globex", "bystander"):
+        emu.state.add_project(ext.title(), external_id=ext)
+    dag = _dag(EXAMPLES / "activepieces_tenant_teardown.py", "activepieces_tenant_teardown")
+    dr = dag.test(run_conf={"external_ids": ["acme", "globex", "ghost"]})
+    output = capfd.readouterr()
+    assert dr.state == "success", output.err[-3000:]
+    assert set(_team(emu)) == {"bystander"}
+
+    xcoms = _xcoms(dag.dag_id, dr.run_id)
+    assert xcoms[("report", "return_value", -1)] == {
+        "deleted": ["acme", "globex"],
+        "absent": ["ghost"],
+    }
+    deletes = sorted(
+        (m, v["deleted"])
+        for (t, k, m), v in xcoms.items()
+        if t == "delete_project" and k == "return_value"
+    )
+    assert deletes == [(0, True), (1, True), (2, False)]
+    assert emu.api_key not in repr(xcoms) + output.out + output.err
+
+
+def test_every_operator_mapped(emulator: Any, capfd: pytest.CaptureFixture[str]) -> None:
+    """``.partial().expand()`` of every operator in one real DAG run."""
+    emu = emulator
+    dag = _dag(
+        TEST_DAGS / "activepieces_test_mapped_operators.py", "activepieces_test_mapped_operators"
+    )
+    dr = dag.test()
+    output = capfd.readouterr()
+    assert dr.state == "success", output.err[-3000:]
+
+    xcoms = _xcoms(dag.dag_id, dr.run_id)
+
+    def mapped(task_id: str, key: str = "return_value") -> list[Any]:
+        found = {m: v for (t, k, m), v in xcoms.items() if t == task_id and k == key}
+        return [found[m] for m in sorted(found)]
+
+    assert [r["action"] for r in mapped("create")] == ["created", "created"]
+    assert [r["metadata"] for r in mapped("update")] == [{"stage": "updated"}] * 2
+    pieces = mapped("sync_pieces")
+    assert pieces[0]["project"]["plan"]["pieces"] == ["@activepieces/piece-slack"]
+    assert pieces[1]["project"]["plan"]["piecesFilterType"] == "NONE"
+    got = mapped("get")
+    assert [p["externalId"] for p in got] == ["mapped-1", "mapped-2"]
+    links = mapped("get", "activepieces_project_url")
+    assert links == [f"{emu.base_url}/projects/{p['id']}/flows" for p in got]
+    assert {"mapped-1", "mapped-2"} <= {
+        p["externalId"] for p in xcoms[("list", "return_value", -1)]
+    }
+    assert mapped("sync_tenants")[0]["summary"]["create"] == 1
+    assert [d["deleted"] for d in mapped("delete")] == [True, True]
+
+    assert set(_team(emu)) == {"mapped-3"}
+    host = emu.base_url.split("://", 1)[1]
+    assert [uri for uri, _, _ in _asset_events(dag.dag_id, dr.run_id)] == [
+        f"activepieces://{host}/projects/mapped-3"
+    ]

@@ -1,0 +1,272 @@
+"""ActivepiecesProjectSensor (poke, reschedule, deferrable) and its trigger, on the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from activepieces_provider._conditions import ProjectCondition
+from activepieces_provider.exceptions import ProjectSensorError
+from activepieces_provider.sensors.projects import ActivepiecesProjectSensor
+from activepieces_provider.triggers.projects import ActivepiecesProjectTrigger
+
+TRIGGER_PATH = "activepieces_provider.triggers.projects.ActivepiecesProjectTrigger"
+
+
+class _RescheduleTI:
+    def get_first_reschedule_date(self, context: Any) -> None:
+        return None
+
+
+async def _events(trigger: ActivepiecesProjectTrigger) -> list[dict[str, Any]]:
+    return [event.payload async for event in trigger.run()]
+
+
+def _later(seconds: float, action: Any) -> threading.Timer:
+    timer = threading.Timer(seconds, action)
+    timer.start()
+    return timer
+
+
+# ---------------------------------------------------------------- condition
+
+
+def test_condition_validation() -> None:
+    with pytest.raises(ValueError, match="wait_for"):
+        ProjectCondition.build("maybe")
+    with pytest.raises(ValueError, match="only apply"):
+        ProjectCondition.build("gone", min_users=1)
+    with pytest.raises(ValueError, match=">= 0"):
+        ProjectCondition.build("exists", min_active_flows=-1)
+    rendered = ProjectCondition.build("exists", min_active_flows="2", min_users="None")
+    assert rendered == ProjectCondition(wait_for="exists", min_active_flows=2)
+    assert ProjectCondition.build("exists", min_users="0") == ProjectCondition()
+
+
+# ---------------------------------------------------------------- poke / reschedule
+
+
+def test_poke_mode_waits_until_the_project_exists(emulator: Any, context: dict[str, Any]) -> None:
+    sensor = ActivepiecesProjectSensor(
+        task_id="s", external_id="late", poke_interval=0.05, timeout=20, deferrable=False
+    )
+    timer = _later(0.3, lambda: emulator.state.add_project("Late", external_id="late"))
+    try:
+        project = sensor.execute(context)
+    finally:
+        timer.cancel()
+    assert project["externalId"] == "late"
+    assert emulator.requests.count(route="list") >= 2
+
+
+def test_poke_mode_times_out(emulator: Any, context: dict[str, Any]) -> None:
+    from airflow.sdk.exceptions import AirflowSensorTimeout
+
+    sensor = ActivepiecesProjectSensor(
+        task_id="s", project_id="never", poke_interval=0.05, timeout=0.2, deferrable=False
+    )
+    with pytest.raises(AirflowSensorTimeout):
+        sensor.execute(context)
+
+
+def test_analytics_thresholds(emulator: Any, context: dict[str, Any]) -> None:
+    project = emulator.state.add_project("Busy", external_id="busy")
+    sensor = ActivepiecesProjectSensor(
+        task_id="s", project_id=project["id"], min_active_flows=2, min_users=1, deferrable=False
+    )
+    assert not sensor.poke(context).is_done
+    emulator.state.set_analytics(project["id"], active_flows=2, total_users=1)
+    done = sensor.poke(context)
+    assert done.is_done
+    assert done.xcom_value["id"] == project["id"]
+
+
+def test_reschedule_mode(emulator: Any, context: dict[str, Any]) -> None:
+    from airflow.sdk.exceptions import AirflowRescheduleException
+
+    context = {**context, "ti": _RescheduleTI()}
+    sensor = ActivepiecesProjectSensor(
+        task_id="s", external_id="soon", mode="reschedule", poke_interval=30, deferrable=False
+    )
+    with pytest.raises(AirflowRescheduleException):
+        sensor.execute(context)
+    emulator.state.add_project("Soon", external_id="soon")
+    assert sensor.execute(context)["externalId"] == "soon"
+
+
+def test_gone(emulator: Any, context: dict[str, Any]) -> None:
+    from activepieces_provider.hooks.activepieces import ActivepiecesHook
+
+    project = emulator.state.add_project("Doomed", external_id="doomed")
+    sensor = ActivepiecesProjectSensor(
+        task_id="s", project_id=project["id"], wait_for="gone", deferrable=False
+    )
+    assert not sensor.poke(context).is_done
+    with ActivepiecesHook().get_client() as client:
+        client.projects.delete(project["id"])
+    gone = sensor.poke(context)
+    assert gone.is_done
+    assert gone.xcom_value is None
+
+
+# ---------------------------------------------------------------- deferrable
+
+
+def test_deferrable_sensor_defers_then_completes(emulator: Any, context: dict[str, Any]) -> None:
+    from airflow.sdk.exceptions import TaskDeferred
+
+    sensor = ActivepiecesProjectSensor(
+        task_id="s", external_id="tenant-x", deferrable=True, poke_interval=0.05, timeout=30
+    )
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor.execute(context)
+    trigger = deferred.value.trigger
+    assert isinstance(trigger, ActivepiecesProjectTrigger)
+    assert deferred.value.method_name == "execute_complete"
+    assert deferred.value.timeout is None  # the trigger owns the deadline
+    assert trigger.deadline is not None
+    assert 25 < trigger.deadline - time.time() <= 30
+
+    emulator.state.add_project("Tenant X", external_id="tenant-x")
+    events = asyncio.run(_events(trigger))
+    assert [e["status"] for e in events] == ["success"]
+    result = sensor.execute_complete(context, events[0])
+    assert result["externalId"] == "tenant-x"
+
+
+def test_deferrable_sensor_skips_the_triggerer_when_already_done(
+    emulator: Any, context: dict[str, Any]
+) -> None:
+    emulator.state.add_project("Ready", external_id="ready")
+    sensor = ActivepiecesProjectSensor(task_id="s", external_id="ready", deferrable=True)
+    assert sensor.execute(context)["externalId"] == "ready"
+
+
+def test_execute_complete_handles_every_event(context: dict[str, Any]) -> None:
+    from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
+
+    sensor = ActivepiecesProjectSensor(task_id="s", external_id="e", deferrable=True)
+    assert sensor.execute_complete(context, {"status": "success", "project": None}) is None
+    with pytest.raises(AirflowSensorTimeout, match="timed out"):
+        sensor.execute_complete(context, {"status": "timeout", "message": "late"})
+    with pytest.raises(ProjectSensorError, match="boom"):
+        sensor.execute_complete(context, {"status": "error", "message": "boom"})
+    with pytest.raises(ProjectSensorError, match="Unexpected"):
+        sensor.execute_complete(context, None)
+    soft = ActivepiecesProjectSensor(task_id="s", external_id="e", deferrable=True, soft_fail=True)
+    with pytest.raises(AirflowSkipException):
+        soft.execute_complete(context, {"status": "timeout", "message": "late"})
+
+
+def test_default_deferrable_comes_from_config() -> None:
+    from airflow.sdk import conf
+
+    sensor = ActivepiecesProjectSensor(task_id="s", external_id="e")
+    assert sensor.deferrable is conf.getboolean("operators", "default_deferrable", fallback=False)
+
+
+# ---------------------------------------------------------------- trigger
+
+
+def test_trigger_serialization_round_trip() -> None:
+    from airflow.sdk.serde import deserialize, serialize
+
+    trigger = ActivepiecesProjectTrigger(
+        activepieces_conn_id="ap",
+        external_id="acme",
+        condition=ProjectCondition.build("exists", min_active_flows=3).to_dict(),
+        poll_interval=5,
+        deadline=1_900_000_000.5,
+    )
+    classpath, kwargs = trigger.serialize()
+    assert classpath == TRIGGER_PATH
+    assert kwargs == {
+        "activepieces_conn_id": "ap",
+        "project_id": None,
+        "external_id": "acme",
+        "condition": {
+            "wait_for": "exists",
+            "min_total_flows": None,
+            "min_active_flows": 3,
+            "min_users": None,
+            "min_active_users": None,
+        },
+        "poll_interval": 5.0,
+        "deadline": 1_900_000_000.5,
+    }
+    restored = ActivepiecesProjectTrigger(**deserialize(serialize(kwargs)))
+    assert restored.serialize() == (classpath, kwargs)
+
+
+async def test_trigger_waits_for_thresholds(emulator: Any) -> None:
+    project = emulator.state.add_project("Growing", external_id="growing")
+    trigger = ActivepiecesProjectTrigger(
+        project_id=project["id"],
+        condition={"min_active_flows": 1},
+        poll_interval=0.05,
+        deadline=time.time() + 30,
+    )
+    task = asyncio.ensure_future(_events(trigger))
+    await asyncio.sleep(0.3)
+    assert not task.done()
+    emulator.state.set_analytics(project["id"], active_flows=1)
+    events = await asyncio.wait_for(task, 10)
+    assert events[0]["status"] == "success"
+    assert events[0]["project"]["id"] == project["id"]
+
+
+async def test_trigger_gone_event(emulator: Any) -> None:
+    trigger = ActivepiecesProjectTrigger(
+        external_id="never-existed", condition={"wait_for": "gone"}, poll_interval=0.05
+    )
+    assert await _events(trigger) == [
+        {"status": "success", "project": None, "message": "project is gone"}
+    ]
+
+
+async def test_trigger_deadline_yields_timeout(emulator: Any) -> None:
+    trigger = ActivepiecesProjectTrigger(
+        external_id="absent", poll_interval=0.05, deadline=time.time() + 0.2
+    )
+    events = await _events(trigger)
+    assert len(events) == 1
+    assert events[0]["status"] == "timeout"
+    assert "does not exist yet" in events[0]["message"]
+
+
+async def test_trigger_keeps_polling_through_transient_errors(
+    emulator: Any, set_connection: Any
+) -> None:
+    set_connection(emulator.url, emulator.api_key, max_retries=0)
+    project = emulator.state.add_project("Flaky", external_id="flaky")
+    emulator.faults.set("get", rate=1.0, kinds={"503": 1})
+    trigger = ActivepiecesProjectTrigger(
+        project_id=project["id"], poll_interval=0.05, deadline=time.time() + 30
+    )
+    task = asyncio.ensure_future(_events(trigger))
+    await asyncio.sleep(0.3)
+    assert not task.done()
+    emulator.faults.clear()
+    events = await asyncio.wait_for(task, 10)
+    assert events[0]["status"] == "success"
+    assert emulator.faults.injected["503"] >= 2
+
+
+async def test_trigger_reports_permanent_errors(emulator: Any, set_connection: Any) -> None:
+    wrong_key = "sk-" + "z" * 61
+    set_connection(emulator.url, wrong_key, max_retries=0)
+    events = await _events(ActivepiecesProjectTrigger(external_id="x", poll_interval=0.05))
+    assert events[0]["status"] == "error"
+    assert wrong_key not in events[0]["message"]
+
+
+async def test_trigger_reports_a_missing_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    events = await _events(
+        ActivepiecesProjectTrigger(activepieces_conn_id="no_such_conn", external_id="x")
+    )
+    assert events[0]["status"] == "error"
+    assert "no_such_conn" in events[0]["message"]
