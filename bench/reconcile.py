@@ -89,7 +89,9 @@ class Row:
     ok: bool
 
 
-def _measure(emu: RemoteEmulator, name: str, fn: Callable[[], object]) -> tuple[dict[str, int], float]:
+def _measure(
+    emu: RemoteEmulator, name: str, fn: Callable[[], object]
+) -> tuple[dict[str, int], float]:
     emu.call("clear")
     started = time.perf_counter()
     fn()
@@ -116,9 +118,10 @@ def _overhead(emu: RemoteEmulator, rounds: int, per_round: int) -> tuple[float, 
     headers = {"Authorization": f"Bearer {emu.api_key}"}
     client_times: list[float] = []
     raw_times: list[float] = []
-    with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client, httpx.Client(
-        headers=headers
-    ) as raw:
+    with (
+        ActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client,
+        httpx.Client(headers=headers) as raw,
+    ):
         for _ in range(20):  # warm both pools
             client.projects.list(limit=1)
             raw.get(url, params={"limit": 1}).json()
@@ -154,8 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     emu = RemoteEmulator()
     rows: list[Row] = []
     try:
-        print(f"emulator at {emu.url}; N={n}, latency={latency * 1000:.0f} ms, "
-              f"concurrency={conc}, page size={limit}", flush=True)
+        print(
+            f"emulator at {emu.url}; N={n}, latency={latency * 1000:.0f} ms, "
+            f"concurrency={conc}, page size={limit}",
+            flush=True,
+        )
         emu.call("faults", latency=latency)
         with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url, timeout=60) as client:
             reports: list[Any] = []
@@ -165,8 +171,15 @@ def main(argv: list[str] | None = None) -> int:
                 lambda: reports.append(reconcile(client, specs, concurrency=conc, page_size=limit)),
             )
             assert reports[0].ok, reports[0].summary
-            rows.append(Row("(a) first onboarding", counts, secs,
-                            f"<= 1.5 x {ideal:.2f}s = {1.5 * ideal:.2f}s", secs <= 1.5 * ideal))
+            rows.append(
+                Row(
+                    "(a) first onboarding",
+                    counts,
+                    secs,
+                    f"<= 1.5 x {ideal:.2f}s = {1.5 * ideal:.2f}s",
+                    secs <= 1.5 * ideal,
+                )
+            )
             counts, secs = _measure(
                 emu,
                 "(b) no-op re-sync",
@@ -174,9 +187,15 @@ def main(argv: list[str] | None = None) -> int:
             )
             writes = counts["create"] + counts["update"] + counts["delete"]
             max_reqs = math.ceil(n / limit) + 1
-            rows.append(Row("(b) no-op re-sync", counts, secs,
-                            f"<= {max_reqs} requests, 0 writes",
-                            counts["total"] <= max_reqs and writes == 0))
+            rows.append(
+                Row(
+                    "(b) no-op re-sync",
+                    counts,
+                    secs,
+                    f"<= {max_reqs} requests, 0 writes",
+                    counts["total"] <= max_reqs and writes == 0,
+                )
+            )
             assert emu.call("team") == n
             emu.call("reset")
             emu.call("faults", latency=latency)
@@ -189,18 +208,24 @@ def main(argv: list[str] | None = None) -> int:
         emu.close()
 
     print()
-    print(f"{'scenario':34} {'requests':>9} {'list':>6} {'get':>5} {'create':>7} "
-          f"{'update':>7} {'delete':>7} {'wall s':>8}  target")
+    print(
+        f"{'scenario':34} {'requests':>9} {'list':>6} {'get':>5} {'create':>7} "
+        f"{'update':>7} {'delete':>7} {'wall s':>8}  target"
+    )
     for row in rows:
         c = row.requests
-        print(f"{row.name:34} {c['total']:>9} {c['list']:>6} {c['get']:>5} {c['create']:>7} "
-              f"{c['update']:>7} {c['delete']:>7} {row.seconds:>8.2f}  {row.target} "
-              f"{'OK' if row.ok else 'MISSED'}")
+        print(
+            f"{row.name:34} {c['total']:>9} {c['list']:>6} {c['get']:>5} {c['create']:>7} "
+            f"{c['update']:>7} {c['delete']:>7} {row.seconds:>8.2f}  {row.target} "
+            f"{'OK' if row.ok else 'MISSED'}"
+        )
     ratio = c_sec / r_sec
     print()
-    print(f"client overhead per request (loopback, no latency, median of 10 rounds of {per_round}):"
-          f" client {c_sec * 1e3:.3f} ms, raw httpx {r_sec * 1e3:.3f} ms, "
-          f"ratio {ratio:.2f}x  target <= 1.20x {'OK' if ratio <= 1.2 else 'MISSED'}")
+    print(
+        f"client overhead per request (loopback, no latency, median of 10 rounds of {per_round}):"
+        f" client {c_sec * 1e3:.3f} ms, raw httpx {r_sec * 1e3:.3f} ms, "
+        f"ratio {ratio:.2f}x  target <= 1.20x {'OK' if ratio <= 1.2 else 'MISSED'}"
+    )
     return 0 if all(r.ok for r in rows) and ratio <= 1.2 else 1
 
 

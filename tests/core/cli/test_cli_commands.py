@@ -30,26 +30,41 @@ def test_projects_crud_json(activepieces_emulator: Any) -> None:
     res = run(emu, "projects", "create", "Acme", "--external-id", "acme", "--metadata", '{"a":1}')
     assert res.exit_code == 0, res.output
     created = json.loads(res.stdout)
-    assert created["externalId"] == "acme" and created["metadata"] == {"a": 1}
+    assert created["externalId"] == "acme"
+    assert created["metadata"] == {"a": 1}
 
     res = run(emu, "projects", "list", "--type", "team", "--limit", "10")
     page = json.loads(res.stdout)
-    assert [p["id"] for p in page["data"]] == [created["id"]] and page["next"] is None
+    assert [p["id"] for p in page["data"]] == [created["id"]]
+    assert page["next"] is None
 
     res = run(emu, "projects", "get", "--external-id", "acme")
     assert json.loads(res.stdout)["id"] == created["id"]
 
-    res = run(emu, "projects", "update", created["id"], "--display-name", "Acme 2",
-              "--pieces", "slack", "--icon-color", "red", "--releases")
+    res = run(
+        emu,
+        "projects",
+        "update",
+        created["id"],
+        "--display-name",
+        "Acme 2",
+        "--pieces",
+        "slack",
+        "--icon-color",
+        "red",
+        "--releases",
+    )
     updated = json.loads(res.stdout)
     assert res.exit_code == 0, res.output
-    assert updated["displayName"] == "Acme 2" and updated["icon"]["color"] == "RED"
+    assert updated["displayName"] == "Acme 2"
+    assert updated["icon"]["color"] == "RED"
     assert updated["plan"]["pieces"] == ["@activepieces/piece-slack"]
 
     res = run(emu, "projects", "delete", created["id"], stdin="n\n")
     assert res.exit_code == ExitCode.REFUSED
     res = run(emu, "projects", "delete", created["id"], "--yes")
-    assert res.exit_code == 0 and json.loads(res.stdout)["deleted"] == created["id"]
+    assert res.exit_code == 0
+    assert json.loads(res.stdout)["deleted"] == created["id"]
     assert emu.state.projects(types=["TEAM"]) == []
 
 
@@ -58,7 +73,8 @@ def test_key_is_never_echoed(activepieces_emulator: Any) -> None:
     bad = "sk-" + "Z" * 61
     res = run(emu, "projects", "list", key=bad)
     assert res.exit_code == ExitCode.AUTH
-    assert bad not in res.output and emu.api_key not in res.output
+    assert bad not in res.output
+    assert emu.api_key not in res.output
     res = runner.invoke(app, ["--help"])
     assert "ACTIVEPIECES_API_KEY" in res.output
 
@@ -81,7 +97,8 @@ def test_exit_codes(activepieces_emulator: Any, args: list[str], code: int) -> N
 
 def test_missing_key_and_unreachable_server(activepieces_emulator: Any) -> None:
     res = runner.invoke(app, ["projects", "list"], env={"ACTIVEPIECES_API_KEY": ""})
-    assert res.exit_code == ExitCode.USAGE and "API key" in res.output
+    assert res.exit_code == ExitCode.USAGE
+    assert "API key" in res.output
     res = runner.invoke(
         app,
         ["--max-retries", "0", "--url", "http://127.0.0.1:9/api/v1", "projects", "list"],
@@ -96,7 +113,8 @@ def test_tenants_plan_and_apply(activepieces_emulator: Any, tmp_path: Path) -> N
     path = tenant_file(tmp_path, [{"external_id": "a"}, {"external_id": "b", "pieces": ["slack"]}])
 
     res = run(emu, "tenants", "validate", path)
-    assert res.exit_code == 0 and json.loads(res.stdout) == {"valid": True, "tenants": 2}
+    assert res.exit_code == 0
+    assert json.loads(res.stdout) == {"valid": True, "tenants": 2}
 
     res = run(emu, "tenants", "plan", path, "--prune")
     assert res.exit_code == 0, res.output
@@ -105,9 +123,11 @@ def test_tenants_plan_and_apply(activepieces_emulator: Any, tmp_path: Path) -> N
     # deletions need --yes when stdin is not a terminal, and respect --max-deletions
     assert run(emu, "tenants", "apply", path, "--prune").exit_code == ExitCode.REFUSED
     res = run(emu, "tenants", "apply", path, "--prune", "--yes", "--max-deletions", "0")
-    assert res.exit_code == ExitCode.REFUSED and "max_deletions" in res.output
+    assert res.exit_code == ExitCode.REFUSED
+    assert "max_deletions" in res.output
     res = run(emu, "tenants", "apply", path, "--prune", "--dry-run")
-    assert res.exit_code == 0 and json.loads(res.stdout)["summary"]["planned"] == 3
+    assert res.exit_code == 0
+    assert json.loads(res.stdout)["summary"]["planned"] == 3
     assert len(emu.state.projects(types=["TEAM"])) == 1
 
     res = run(emu, "tenants", "apply", path, "--prune", "--yes", "--concurrency", "2")
@@ -122,8 +142,9 @@ def test_tenants_apply_exit_1_when_a_tenant_fails(
     emu = activepieces_emulator
     emu.state.add_project("Existing", external_id="existing")
     emu.state.configure_platform(team_projects_limit="ONE")  # further creates fail with 402
-    path = tenant_file(tmp_path, [{"external_id": "existing", "display_name": "Renamed"},
-                                  {"external_id": "new"}])
+    path = tenant_file(
+        tmp_path, [{"external_id": "existing", "display_name": "Renamed"}, {"external_id": "new"}]
+    )
     res = run(emu, "tenants", "apply", path)
     assert res.exit_code == ExitCode.TENANT_FAILED, res.output
     report = json.loads(res.stdout)
@@ -137,6 +158,7 @@ def test_table_output(activepieces_emulator: Any, tmp_path: Path) -> None:
     env = {"ACTIVEPIECES_URL": emu.url, "ACTIVEPIECES_API_KEY": emu.api_key}
     res = runner.invoke(app, ["tenants", "apply", path], env=env)
     assert res.exit_code == 0, res.output
-    assert "1 to create" in res.output and "1 succeeded" in res.output
+    assert "1 to create" in res.output
+    assert "1 succeeded" in res.output
     res = runner.invoke(app, ["projects", "list"], env=env)
     assert "Alpha" in res.output

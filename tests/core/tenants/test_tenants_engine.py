@@ -65,7 +65,8 @@ def test_plan_create_update_noop_delete_and_protect(
 
     report = apply(client, p)
     assert report.ok, report.to_dict()
-    assert report.summary["succeeded"] == 3 and report.summary["skipped"] == 1
+    assert report.summary["succeeded"] == 3
+    assert report.summary["skipped"] == 1
     remaining = {p["externalId"] for p in emu.state.projects()}
     assert remaining == {"keep", "upd", "new", "legacy-1", None, "personal"}
     new = next(p for p in _team(emu) if p["externalId"] == "new")
@@ -85,7 +86,8 @@ def test_personal_and_unlabelled_projects_are_never_pruned(
     p = plan(client, [], prune=True)
     deleted = {c.project_id for c in p.by_action("delete")}
     assert deleted == {ids["keep"], ids["upd"], ids["gone"], ids["legacy-1"]}
-    assert ids["personal"] not in deleted and ids["noext"] not in deleted
+    assert ids["personal"] not in deleted
+    assert ids["noext"] not in deleted
     # protect also matches project ids
     p = plan(client, [], prune=True, protect=[ids["gone"], "k*"])
     assert {c.external_id for c in p.by_action("delete")} == {"upd", "legacy-1"}
@@ -116,7 +118,8 @@ def test_dry_run_writes_nothing(
     assert activepieces_emulator.state.projects() == before
     statuses = {r.external_id: r.status for r in report.results}
     assert statuses == {"keep": "skipped", "upd": "planned", "new": "planned", "gone": "planned"}
-    assert report.dry_run and report.ok
+    assert report.dry_run
+    assert report.ok
 
 
 def test_one_failing_tenant_does_not_stop_the_others(
@@ -126,7 +129,7 @@ def test_one_failing_tenant_does_not_stop_the_others(
     for i in range(5):
         emu.state.add_project(f"T{i}", external_id=f"t{i}")
     specs = [{"external_id": f"t{i}", "display_name": f"Renamed {i}"} for i in range(5)]
-    p = plan(client, specs + [{"external_id": "fresh"}])
+    p = plan(client, [*specs, {"external_id": "fresh"}])
     victim = next(c for c in p.changes if c.external_id == "t2")
     assert victim.project_id is not None
     client.projects.delete(victim.project_id)  # disappears between plan and apply
@@ -134,11 +137,17 @@ def test_one_failing_tenant_does_not_stop_the_others(
     report = apply(client, Plan.from_dict(json.loads(json.dumps(p.to_dict()))), concurrency=2)
     failed = report.failed
     assert [r.external_id for r in failed] == ["t2"]
-    assert failed[0].error_type == "NotFoundError" and failed[0].error
+    assert failed[0].error_type == "NotFoundError"
+    assert failed[0].error
     assert report.summary["succeeded"] == 5
     names = {p["externalId"]: p["displayName"] for p in _team(emu)}
-    assert names == {"t0": "Renamed 0", "t1": "Renamed 1", "t3": "Renamed 3",
-                     "t4": "Renamed 4", "fresh": "fresh"}
+    assert names == {
+        "t0": "Renamed 0",
+        "t1": "Renamed 1",
+        "t3": "Renamed 3",
+        "t4": "Renamed 4",
+        "fresh": "fresh",
+    }
     payload = json.loads(json.dumps(report.to_dict()))
     assert payload["summary"]["failed"] == 1
     assert payload["results"][2]["status"] == "failed"
@@ -154,10 +163,12 @@ def test_noop_resync_reads_only_list_pages(
         for i in range(n)
     ]
     first = reconcile(client, specs, page_size=limit, concurrency=16)
-    assert first.ok and first.summary["create"] == n
+    assert first.ok
+    assert first.summary["create"] == n
     emu.requests.clear()
     second = reconcile(client, specs, page_size=limit, prune=True)
-    assert second.summary["noop"] == n and second.summary["skipped"] == n
+    assert second.summary["noop"] == n
+    assert second.summary["skipped"] == n
     assert writes() == 0
     assert len(emu.requests) <= math.ceil(n / limit) + 1
     assert emu.requests.count(route="list") == len(emu.requests)
@@ -187,7 +198,11 @@ def test_update_folds_every_field_into_one_request(
     }
     p = plan(client, [spec])
     assert set(p.changes[0].diff) == {
-        "pieces", "metadata", "max_concurrent_jobs", "releases_enabled", "icon_color",
+        "pieces",
+        "metadata",
+        "max_concurrent_jobs",
+        "releases_enabled",
+        "icon_color",
     }
     emu.requests.clear()
     assert apply(client, p).ok
@@ -220,5 +235,6 @@ async def test_async_api(activepieces_emulator: Any) -> None:
     async with AsyncActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as ac:
         p = await aplan(ac, SPECS)
         report = await aapply(ac, p.to_dict(), concurrency=4)
-        assert report.ok and report.summary["create"] == 3
+        assert report.ok
+        assert report.summary["create"] == 3
         assert not (await aplan(ac, SPECS)).has_changes

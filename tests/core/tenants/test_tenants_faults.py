@@ -46,6 +46,7 @@ def test_reconcile_200_tenants_under_20_percent_faults(
 
     team = emu.state.projects(types=["TEAM"])
     counts = Counter(p["externalId"] for p in team)
-    assert len(team) == n and set(counts.values()) == {1}, counts.most_common(3)
+    assert len(team) == n
+    assert set(counts.values()) == {1}, counts.most_common(3)
     with make_client() as client:
         assert not plan(client, specs).has_changes

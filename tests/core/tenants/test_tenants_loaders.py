@@ -21,11 +21,15 @@ def test_yaml_with_defaults_and_piece_normalisation(tmp_path: Path) -> None:
         "  - {external_id: b, display_name: Bee, metadata: {tier: gold}, icon_color: red}\n"
     )
     a, b = load_tenants(path)
-    assert a.display_name is None and a.effective_display_name == "a"
+    assert a.display_name is None
+    assert a.effective_display_name == "a"
     assert a.pieces == ("@activepieces/piece-gmail", "@activepieces/piece-slack")
-    assert a.metadata == {"tier": "free"} and a.max_concurrent_jobs == 2
-    assert b.metadata == {"tier": "gold"} and b.icon_color is not None
-    assert b.icon_color.value == "RED" and b.pieces is None
+    assert a.metadata == {"tier": "free"}
+    assert a.max_concurrent_jobs == 2
+    assert b.metadata == {"tier": "gold"}
+    assert b.icon_color is not None
+    assert b.icon_color.value == "RED"
+    assert b.pieces is None
 
 
 def test_json_file_string_and_dicts_agree(tmp_path: Path) -> None:
@@ -50,7 +54,8 @@ def test_csv_pieces_and_metadata_columns(tmp_path: Path) -> None:
     acme, globex = load_tenants(str(path))
     assert acme.pieces == ("@activepieces/piece-gmail", "@activepieces/piece-slack")
     assert acme.metadata == {"tier": "gold", "region": "eu"}
-    assert acme.releases_enabled is True and acme.max_concurrent_jobs == 3
+    assert acme.releases_enabled is True
+    assert acme.max_concurrent_jobs == 3
     assert globex == TenantSpec(external_id="globex")
 
 
@@ -68,8 +73,11 @@ def test_every_bad_row_is_listed(tmp_path: Path) -> None:
     err = info.value
     assert [e["row"] for e in err.errors] == [1, 2, 3, 4, 5]
     text = str(err)
-    assert "duplicate external_id" in text and "max_concurrent_jobs" in text
-    assert "icon_color" in text and "unknown_field" in text and "display name" in text
+    assert "duplicate external_id" in text
+    assert "max_concurrent_jobs" in text
+    assert "icon_color" in text
+    assert "unknown_field" in text
+    assert "display name" in text
     assert isinstance(err, ValueError)
 
 

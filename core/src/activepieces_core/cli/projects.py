@@ -33,7 +33,9 @@ def _project_row(p: Project) -> list[str]:
     ]
 
 
-def _show(projects: Iterable[Project], *, paged: bool = False, next_cursor: str | None = None) -> None:
+def _show(
+    projects: Iterable[Project], *, paged: bool = False, next_cursor: str | None = None
+) -> None:
     items = list(projects)
     if state.json:
         data = [p.to_dict() for p in items]

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from activepieces_core.client import ActivepiecesClient
 from activepieces_core.cli._common import ExitCode, err_console, fail, handle_errors, state
+from activepieces_core.client import ActivepiecesClient
 from activepieces_core.tenants import ApplyReport, Plan, TenantResult, apply, load_tenants, plan
 from activepieces_core.tenants.engine import DEFAULT_CONCURRENCY, check_deletions
 
@@ -156,7 +156,11 @@ def apply_cmd(
 
 
 def _apply_with_progress(
-    client: ActivepiecesClient, the_plan: Plan, concurrency: int, dry_run: bool, max_deletions: int | None
+    client: ActivepiecesClient,
+    the_plan: Plan,
+    concurrency: int,
+    dry_run: bool,
+    max_deletions: int | None,
 ) -> ApplyReport:
     todo = sum(1 for c in the_plan.changes if c.action != "noop")
     with Progress(

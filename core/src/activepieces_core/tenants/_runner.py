@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import TypeVar, Union
+from typing import TypeVar
 
 from activepieces_core.client import ActivepiecesClient, AsyncActivepiecesClient
 from activepieces_core.config import ClientConfig
@@ -14,7 +14,7 @@ from activepieces_core.config import ClientConfig
 __all__ = ["AnyClient", "async_client", "run_sync"]
 
 T = TypeVar("T")
-AnyClient = Union[ActivepiecesClient, AsyncActivepiecesClient, ClientConfig]
+AnyClient = ActivepiecesClient | AsyncActivepiecesClient | ClientConfig
 
 
 @asynccontextmanager

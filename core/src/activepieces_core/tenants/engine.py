@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from activepieces_core.client import AsyncActivepiecesClient
-from activepieces_core.errors import APIError, ExternalIdConflictError
+from activepieces_core.errors import APIConnectionError, APIError, ExternalIdConflictError
 from activepieces_core.models import Project
 from activepieces_core.tenants.diff import diff_project, update_kwargs
 from activepieces_core.tenants.results import (
@@ -44,13 +44,14 @@ def check_deletions(plan: Plan, max_deletions: int | None) -> None:
         raise DeletionLimitExceeded(deletions, max_deletions)
 
 
-def _may_have_reached_server(exc: APIError) -> bool:
+def _may_have_reached_server(exc: Exception) -> bool:
     # Definite client errors (validation, auth, quota) mean nothing was created: report them.
     # Everything else may have committed, or means "already exists": let ensure sort it out.
-    if isinstance(exc, ExternalIdConflictError) or exc.is_transient:
+    if isinstance(exc, (APIConnectionError, ExternalIdConflictError)):
         return True
-    status = exc.status_code
-    return status is None or status >= 500
+    if isinstance(exc, APIError):
+        return exc.is_transient or exc.status_code is None or exc.status_code >= 500
+    return False
 
 
 async def _create(client: AsyncActivepiecesClient, spec: TenantSpec) -> Project:
@@ -67,7 +68,7 @@ async def _create(client: AsyncActivepiecesClient, spec: TenantSpec) -> Project:
             max_concurrent_jobs=spec.max_concurrent_jobs,
             global_connection_external_ids=gc_ids,
         )
-    except APIError as exc:
+    except Exception as exc:
         if not _may_have_reached_server(exc):
             raise
         result = await client.projects.ensure(

@@ -157,4 +157,4 @@ async def aplan(
 
 
 def _creation_diff(spec: TenantSpec) -> dict[str, dict[str, object]]:
-    return {k: {"from": None, "to": v} for k, v in desired_state(spec).items()}
+    return {k: {"from": None, "to": v} for k, v in desired_state(spec).items() if v is not None}
