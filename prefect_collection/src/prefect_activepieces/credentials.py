@@ -1,0 +1,103 @@
+"""`ActivepiecesCredentials`: the block holding the API URL and key, handing out core clients."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from prefect.blocks.abstract import CredentialsBlock
+from pydantic import Field, HttpUrl, SecretStr
+
+from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient, ClientConfig
+
+__all__ = ["CLOUD_URL", "ActivepiecesCredentials", "resolve_credentials"]
+
+CLOUD_URL = "https://cloud.activepieces.com/api/v1"
+
+
+class ActivepiecesCredentials(CredentialsBlock):
+    """Connection to an Activepieces platform: the API base URL and a platform API key.
+
+    The key is a `SecretStr`: it is masked in reprs, the UI and stored flow-run parameters, and
+    only unwrapped while building a client. Retries of transient failures (429 honouring
+    ``Retry-After``, 5xx, timeouts, dropped connections) happen inside the client.
+
+    Examples:
+        Load saved credentials and list the platform's projects:
+        ```python
+        from prefect_activepieces import ActivepiecesCredentials
+
+        credentials = ActivepiecesCredentials.load("BLOCK_NAME")
+        with credentials.get_client() as client:
+            projects = list(client.projects.iter())
+        ```
+    """
+
+    # Pinned: the slug is the block type's identity on the server; deriving it from the display
+    # name would orphan saved documents if the name ever changed.
+    _block_type_slug: ClassVar[str] = "activepieces-credentials"
+    _block_type_name: ClassVar[str] = "Activepieces Credentials"
+    _logo_url: ClassVar[HttpUrl | None] = HttpUrl("https://cdn.activepieces.com/brand/logo.svg")
+    _documentation_url: ClassVar[HttpUrl | None] = HttpUrl(
+        "https://www.activepieces.com/docs/endpoints/projects/overview"
+    )
+
+    # Schema evolution: only ever add fields, always with defaults; never rename.
+    base_url: str = Field(
+        default=CLOUD_URL,
+        title="Base URL",
+        description=(
+            "API base URL including the /api/v1 prefix, e.g. "
+            "https://cloud.activepieces.com/api/v1 or https://ap.example.com/api/v1."
+        ),
+    )
+    api_key: SecretStr = Field(
+        default=...,
+        title="API key",
+        description="Platform API key (starts with sk-), from the platform admin console.",
+    )
+    timeout: float = Field(
+        default=30.0,
+        gt=0,
+        title="Timeout",
+        description="Per-request timeout in seconds.",
+    )
+    max_retries: int = Field(
+        default=4,
+        ge=0,
+        title="Max retries",
+        description="Retries of transient failures (429, 5xx, timeouts) inside the client.",
+    )
+    verify: bool = Field(
+        default=True,
+        title="Verify TLS",
+        description="Verify the server's TLS certificate; disable only for test servers.",
+    )
+
+    def get_config(self) -> ClientConfig:
+        """The core `ClientConfig` these credentials describe (key still a `SecretStr`)."""
+        return ClientConfig(
+            api_key=self.api_key,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            verify=self.verify,
+        )
+
+    def get_client(self, *args: Any, **kwargs: Any) -> ActivepiecesClient:
+        """A sync core client; use it as a context manager so its connections are closed."""
+        return ActivepiecesClient.from_config(self.get_config())
+
+    def get_async_client(self) -> AsyncActivepiecesClient:
+        """An async core client; use it with ``async with``."""
+        return AsyncActivepiecesClient.from_config(self.get_config())
+
+
+def resolve_credentials(credentials: ActivepiecesCredentials | str) -> ActivepiecesCredentials:
+    """Return ``credentials``, loading it first when given as the name of a saved block."""
+    if isinstance(credentials, ActivepiecesCredentials):
+        return credentials
+    # _sync: a flow called from async code would otherwise get a coroutine back from `load`.
+    loaded = ActivepiecesCredentials.load(credentials, _sync=True)  # type: ignore[call-arg]
+    if not isinstance(loaded, ActivepiecesCredentials):
+        raise TypeError(f"block {credentials!r} is not an ActivepiecesCredentials block")
+    return loaded
