@@ -1,0 +1,36 @@
+"""Run the onboarding flow on a schedule against a real Activepieces platform.
+
+One-time setup (the key is stored encrypted in Prefect, never in the deployment):
+
+    prefect block register -m prefect_activepieces
+    python - <<'PY'
+    from prefect_activepieces import ActivepiecesCredentials
+    ActivepiecesCredentials(
+        base_url="https://cloud.activepieces.com/api/v1",   # or https://<host>/api/v1
+        api_key="sk-...",
+    ).save("activepieces-prod")
+    PY
+
+Then keep this process running (``flow.serve`` polls for scheduled runs):
+
+    python examples/prefect/serve.py
+
+Tenant files are read on the machine running this process; to run on workers instead, use
+``onboard_tenants.from_source(...).deploy(..., work_pool_name=...)`` with the same parameters.
+"""
+
+from __future__ import annotations
+
+from onboard import DEFAULT_TENANT_FILE, onboard_tenants
+
+if __name__ == "__main__":
+    onboard_tenants.serve(
+        name="nightly-tenant-onboarding",
+        cron="0 3 * * *",  # every day at 03:00 (server time zone)
+        parameters={
+            "tenant_file": str(DEFAULT_TENANT_FILE),
+            # A block *name*: only the name is stored with each run.
+            "credentials": "activepieces-prod",
+        },
+        tags=["activepieces"],
+    )
