@@ -10,7 +10,10 @@ from activepieces_provider._args import json_value, one_target, piece_list
 from activepieces_provider._lookup import find_project, require_project
 from activepieces_provider.exceptions import ProjectNotFoundError
 from activepieces_provider.links.projects import ActivepiecesProjectLink
-from activepieces_provider.operators._base import ActivepiecesBaseOperator
+from activepieces_provider.operators._base import (
+    ActivepiecesBaseOperator,
+    ActivepiecesProjectFieldsOperator,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -18,156 +21,95 @@ if TYPE_CHECKING:
 _BASE_FIELDS = ActivepiecesBaseOperator.template_fields
 
 
-class ActivepiecesCreateProjectOperator(ActivepiecesBaseOperator):
+class ActivepiecesCreateProjectOperator(ActivepiecesProjectFieldsOperator):
     """Create a project, idempotently by external id (``projects.ensure``).
 
     :param external_id: your tenant key; an existing project with it is reused.
     :param display_name: name shown in Activepieces (default: ``external_id``).
     :param if_exists: ``"update"`` (converge the given fields), ``"return"`` (leave it as is) or
         ``"fail"``.
-    :param pieces: ``None`` leaves the piece filter alone, ``"*"`` allows all pieces, a list
-        (or JSON/comma-separated text) is an allow-list of piece names.
-    :param metadata, max_concurrent_jobs, releases_enabled, icon_color,
-        global_connection_external_ids, alert_receiver_email: project fields; ``None`` = unmanaged.
+    :param alert_receiver_email: alert e-mail set at creation.
+    :param pieces, metadata, ...: see ``ActivepiecesProjectFieldsOperator``; ``None`` = unmanaged.
     :return: ``{"action": "created"|"updated"|"unchanged", "project": {...}}``.
     """
 
     template_fields: Sequence[str] = (
-        *_BASE_FIELDS,
+        *ActivepiecesProjectFieldsOperator.template_fields,
         "external_id",
-        "display_name",
         "if_exists",
-        "pieces",
-        "metadata",
-        "max_concurrent_jobs",
-        "releases_enabled",
-        "icon_color",
-        "global_connection_external_ids",
         "alert_receiver_email",
     )
-    template_fields_renderers = {"metadata": "json", "pieces": "json"}
-    operator_extra_links = (ActivepiecesProjectLink(),)
 
     def __init__(
         self,
         *,
         external_id: str,
-        display_name: str | None = None,
         if_exists: str = "update",
-        pieces: Sequence[str] | str | None = None,
-        metadata: dict[str, Any] | str | None = None,
-        max_concurrent_jobs: int | None = None,
-        releases_enabled: bool | None = None,
-        icon_color: str | None = None,
-        global_connection_external_ids: Sequence[str] | str | None = None,
         alert_receiver_email: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.external_id = external_id
-        self.display_name = display_name
         self.if_exists = if_exists
-        self.pieces = pieces
-        self.metadata = metadata
-        self.max_concurrent_jobs = max_concurrent_jobs
-        self.releases_enabled = releases_enabled
-        self.icon_color = icon_color
-        self.global_connection_external_ids = global_connection_external_ids
         self.alert_receiver_email = alert_receiver_email
 
     def execute(self, context: Context) -> dict[str, Any]:
-        optional: dict[str, Any] = {}
+        fields = self.project_fields()
         if self.pieces is not None:
-            optional["pieces"] = piece_list(self.pieces)
+            fields["pieces"] = piece_list(self.pieces)
         with self.client() as client:
             result = client.projects.ensure(
                 str(self.external_id),
                 str(self.display_name or self.external_id),
-                metadata=json_value(self.metadata),
-                max_concurrent_jobs=self.max_concurrent_jobs,
-                releases_enabled=self.releases_enabled,
-                icon_color=self.icon_color,
-                global_connection_external_ids=json_value(self.global_connection_external_ids),
-                alert_receiver_email=self.alert_receiver_email,
+                alert_receiver_email=self.alert_receiver_email or None,
                 if_exists=self.if_exists,
-                **optional,
+                **fields,
             )
         self.log.info(
-            "Project %s (external id %s): %s",
-            result.project.id,
-            self.external_id,
-            result.action,
+            "Project %s (external id %s): %s", result.project.id, self.external_id, result.action
         )
         self.push_project_link(context, result.project)
         return result.to_dict()
 
 
-class ActivepiecesUpdateProjectOperator(ActivepiecesBaseOperator):
+class ActivepiecesUpdateProjectOperator(ActivepiecesProjectFieldsOperator):
     """Update a project found by id or external id; ``None`` arguments are left unchanged.
 
     :param project_id: project id (or give ``external_id``).
     :param external_id: external id of the project to update.
     :param new_external_id: rename the external id.
-    :param pieces: as for the create operator; applied with ``sync_pieces`` (no write when
-        already in sync).
+    :param pieces: applied with ``sync_pieces`` (no write when already in sync).
+    :param display_name, metadata, ...: see ``ActivepiecesProjectFieldsOperator``.
     :return: the project as a dict.
     """
 
     template_fields: Sequence[str] = (
-        *_BASE_FIELDS,
+        *ActivepiecesProjectFieldsOperator.template_fields,
         "project_id",
         "external_id",
-        "display_name",
         "new_external_id",
-        "pieces",
-        "metadata",
-        "max_concurrent_jobs",
-        "releases_enabled",
-        "icon_color",
-        "global_connection_external_ids",
     )
-    template_fields_renderers = {"metadata": "json", "pieces": "json"}
-    operator_extra_links = (ActivepiecesProjectLink(),)
 
     def __init__(
         self,
         *,
         project_id: str | None = None,
         external_id: str | None = None,
-        display_name: str | None = None,
         new_external_id: str | None = None,
-        pieces: Sequence[str] | str | None = None,
-        metadata: dict[str, Any] | str | None = None,
-        max_concurrent_jobs: int | None = None,
-        releases_enabled: bool | None = None,
-        icon_color: str | None = None,
-        global_connection_external_ids: Sequence[str] | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.project_id = project_id
         self.external_id = external_id
-        self.display_name = display_name
         self.new_external_id = new_external_id
-        self.pieces = pieces
-        self.metadata = metadata
-        self.max_concurrent_jobs = max_concurrent_jobs
-        self.releases_enabled = releases_enabled
-        self.icon_color = icon_color
-        self.global_connection_external_ids = global_connection_external_ids
 
     def execute(self, context: Context) -> dict[str, Any]:
         one_target(self.project_id, self.external_id)
-        fields = {
-            "display_name": self.display_name,
-            "external_id": self.new_external_id,
-            "metadata": json_value(self.metadata),
-            "max_concurrent_jobs": self.max_concurrent_jobs,
-            "releases_enabled": self.releases_enabled,
-            "icon_color": self.icon_color,
-            "global_connection_external_ids": json_value(self.global_connection_external_ids),
-        }
-        fields = {key: value for key, value in fields.items() if value is not None}
+        fields = self.project_fields()
+        if self.display_name:
+            fields["display_name"] = self.display_name
+        if self.new_external_id:
+            fields["external_id"] = self.new_external_id
         with self.client() as client:
             project = require_project(client, self.project_id, self.external_id)
             if fields:
