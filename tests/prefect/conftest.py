@@ -1,0 +1,110 @@
+"""Prefect tests: one test-harness server per session, the emulator over real HTTP per test.
+
+The root conftest already points PREFECT_HOME at a temp dir and turns analytics and block
+auto-registration off before Prefect is imported.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    FlowRunFilter,
+    FlowRunFilterParentFlowRunId,
+    LogFilter,
+    LogFilterFlowRunId,
+    TaskRunFilter,
+    TaskRunFilterFlowRunId,
+)
+from prefect.client.schemas.objects import Artifact, FlowRun, Log, TaskRun
+from prefect.logging.handlers import APILogHandler
+from prefect.testing.utilities import prefect_test_harness
+
+from prefect_activepieces import ActivepiecesCredentials
+
+# Cold start on a 2-core CI box migrates a fresh SQLite DB: ~25 s, sometimes much more.
+HARNESS_STARTUP_TIMEOUT = 180
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect server (subprocess, temp SQLite) for the whole session."""
+    with prefect_test_harness(server_startup_timeout=HARNESS_STARTUP_TIMEOUT):
+        yield
+
+
+@pytest.fixture
+def emulator(activepieces_emulator: Any) -> Any:
+    """The session emulator, reset to its seeded state for this test."""
+    return activepieces_emulator
+
+
+@pytest.fixture
+def credentials(emulator: Any) -> ActivepiecesCredentials:
+    """Unsaved credentials for the emulator; client retries kept short."""
+    return ActivepiecesCredentials(
+        base_url=emulator.url, api_key=emulator.api_key, timeout=5.0, max_retries=2
+    )
+
+
+class PrefectAPI:
+    """Reads back what a run left on the Prefect server (artifacts, logs, runs)."""
+
+    @property
+    def _client(self) -> Any:
+        # A fresh client per read: a sync client cannot be re-entered once closed.
+        return get_client(sync_client=True)
+
+    def flow_run(self, flow_run_id: UUID) -> FlowRun:
+        with self._client as client:
+            return client.read_flow_run(flow_run_id)
+
+    def subflow_runs(self, flow_run_id: UUID) -> list[FlowRun]:
+        with self._client as client:
+            return client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id])
+                )
+            )
+
+    def task_runs(self, flow_run_id: UUID) -> list[TaskRun]:
+        with self._client as client:
+            return client.read_task_runs(
+                task_run_filter=TaskRunFilter(
+                    flow_run_id=TaskRunFilterFlowRunId(any_=[flow_run_id])
+                )
+            )
+
+    def artifacts(self, flow_run_id: UUID) -> dict[str, Artifact]:
+        """Artifacts of a flow run by key (unkeyed ones under their type)."""
+        with self._client as client:
+            found = client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])
+                )
+            )
+        return {a.key or a.type or "": a for a in found}
+
+    def table(self, artifact: Artifact) -> list[dict[str, Any]]:
+        data = artifact.data
+        rows: list[dict[str, Any]] = json.loads(data) if isinstance(data, str) else data
+        return rows
+
+    def logs(self, flow_run_id: UUID) -> list[Log]:
+        APILogHandler.flush()  # logs are shipped in batches by a background worker
+        with self._client as client:
+            return client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))
+            )
+
+
+@pytest.fixture
+def prefect_api() -> PrefectAPI:
+    return PrefectAPI()

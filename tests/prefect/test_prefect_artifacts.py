@@ -1,0 +1,104 @@
+"""Artifact builders: plan/report rows and markdown, from the engine's dict shapes."""
+
+from __future__ import annotations
+
+import pytest
+
+from prefect_activepieces.artifacts import (
+    check_key,
+    plan_rows,
+    report_rows,
+    summary_markdown,
+    teardown_markdown,
+)
+
+PLAN = {
+    "changes": [
+        {
+            "external_id": "a",
+            "action": "create",
+            "project_id": None,
+            "diff": {"display_name": {"from": None, "to": "A"}},
+        },
+        {
+            "external_id": "b",
+            "action": "update",
+            "project_id": "p2",
+            "diff": {
+                "pieces": {"from": None, "to": ["@activepieces/piece-slack"]},
+                "metadata": {"from": {}, "to": {"x": "y" * 100}},
+            },
+        },
+        {"external_id": "c|d", "action": "delete", "project_id": "p3", "diff": {}},
+    ],
+    "protected": ["keep-1"],
+    "warnings": ["something odd"],
+    "summary": {"create": 1, "update": 1, "delete": 1, "noop": 0},
+}
+REPORT = {
+    "results": [
+        {"external_id": "a", "action": "create", "project_id": "p1", "status": "succeeded"},
+        {"external_id": "b", "action": "update", "project_id": "p2", "status": "succeeded"},
+        {
+            "external_id": "c|d",
+            "action": "delete",
+            "project_id": "p3",
+            "status": "failed",
+            "error": "boom\\nline",
+        },
+    ],
+    "dry_run": False,
+    "duration_seconds": 0.25,
+    "summary": {"succeeded": 2, "failed": 1, "skipped": 0, "planned": 0},
+}
+
+
+def test_plan_rows_show_changes_briefly() -> None:
+    rows = plan_rows(PLAN)
+    assert [r["action"] for r in rows] == ["create", "update", "delete"]
+    assert rows[0]["changes"] == "display_name: all → A"
+    assert "pieces: all → @activepieces/piece-slack" in rows[1]["changes"]
+    assert "…" in rows[1]["changes"]  # long values are cut
+    assert rows[2]["project_id"] == "p3"
+
+
+def test_report_rows() -> None:
+    rows = report_rows(REPORT)
+    assert rows[2] == {
+        "external_id": "c|d",
+        "action": "delete",
+        "status": "failed",
+        "project_id": "p3",
+        "error": "boom\\nline",
+    }
+
+
+def test_summary_markdown_lists_failures_escaped() -> None:
+    text = summary_markdown(PLAN, REPORT)
+    assert "| 1 | 1 | 1 | 0 |" in text
+    assert "## Failed tenants" in text
+    assert "c\\\\|d" in text  # a pipe in a value does not break the table
+    assert "keep-1" in text
+    assert "something odd" in text
+    dry = summary_markdown(PLAN, {**REPORT, "dry_run": True, "results": []})
+    assert "**Dry run**" in dry
+    assert "Failed tenants" not in dry
+    stopped = summary_markdown(PLAN, None, "too many deletions")
+    assert "**Not applied**: too many deletions" in stopped
+
+
+def test_teardown_markdown() -> None:
+    text = teardown_markdown(
+        {
+            "results": [{"external_id": "x", "status": "failed", "error": "nope"}],
+            "summary": {"deleted": 2, "missing": 0, "failed": 1},
+        }
+    )
+    assert "| 2 | 0 | 1 |" in text
+    assert "nope" in text
+
+
+@pytest.mark.parametrize("key", ["Upper", "with_underscore", "sp ace", ""])
+def test_bad_artifact_keys_rejected(key: str) -> None:
+    with pytest.raises(ValueError, match="artifact key"):
+        check_key(key)
