@@ -11,7 +11,7 @@ One-time setup (the key is stored encrypted in Prefect, never in the deployment)
     ).save("activepieces-prod")
     PY
 
-Then keep this process running (``flow.serve`` polls for scheduled runs):
+Then keep this process running (``serve`` polls for scheduled runs):
 
     python examples/prefect/serve.py
 
@@ -22,15 +22,24 @@ Tenant files are read on the machine running this process; to run on workers ins
 from __future__ import annotations
 
 from onboard import DEFAULT_TENANT_FILE, onboard_tenants
+from prefect import serve
+from prefect.deployments.runner import RunnerDeployment
 
-if __name__ == "__main__":
-    onboard_tenants.serve(
+
+def nightly_deployment() -> RunnerDeployment:
+    """The scheduled deployment: every night, the tenant file, a saved credentials block."""
+    deployment: RunnerDeployment = onboard_tenants.to_deployment(
         name="nightly-tenant-onboarding",
         cron="0 3 * * *",  # every day at 03:00 (server time zone)
         parameters={
             "tenant_file": str(DEFAULT_TENANT_FILE),
-            # A block *name*: only the name is stored with each run.
+            # A block *name*: only the name is stored with each run, never the key.
             "credentials": "activepieces-prod",
         },
         tags=["activepieces"],
     )
+    return deployment
+
+
+if __name__ == "__main__":
+    serve(nightly_deployment())
