@@ -11,7 +11,7 @@ from typing_extensions import ParamSpec
 
 from prefect_activepieces._retry import retry_if_transient
 
-__all__ = ["TAG", "api_task"]
+__all__ = ["TAG", "RetryCondition", "api_task"]
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -1,22 +1,26 @@
 """Tasks for single project operations, each returning plain JSON-safe dicts.
 
 Every operation comes as a sync task (``create_project``) and an async twin
-(``acreate_project``). The sync tasks work everywhere, including async flows; the async twins
-must be awaited from async flows. Calling an async task from a *sync* flow silently does
-nothing in Prefect 3 (it returns an un-awaited coroutine), so use the sync names there, or
-``acreate_project.submit(...).result()``.
+(``acreate_project``), both generated from the one definition in `_operations`. The sync tasks
+work everywhere, including async flows; await the async twins from async flows only. Calling
+an async task from a *sync* flow silently does nothing in Prefect 3 (it returns an un-awaited
+coroutine), so use the sync names there, or ``acreate_project.submit(...).result()``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+import functools
+import inspect
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, TypeVar
 
-from prefect.runtime import task_run
+from prefect import Task
+from typing_extensions import ParamSpec
 
-from prefect_activepieces import _calls
-from prefect_activepieces._options import api_task
-from prefect_activepieces._retry import retry_if_rejected
+from prefect_activepieces import _operations as ops
+from prefect_activepieces._operations import UNSET, IfExists
+from prefect_activepieces._options import RetryCondition, api_task
+from prefect_activepieces._retry import retry_if_rejected, retry_if_transient
 from prefect_activepieces.credentials import ActivepiecesCredentials
 
 __all__ = [
@@ -40,356 +44,79 @@ __all__ = [
     "update_project",
 ]
 
-IfExists = Literal["update", "return", "fail"]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+SyncTask = Task[Concatenate[ActivepiecesCredentials, P], R]
+AsyncTask = Task[Concatenate[ActivepiecesCredentials, P], Coroutine[Any, Any, R]]
 
 
-class _Unset:
-    """Type of `UNSET`."""
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET = _Unset()
-"""Default of ``ensure_project(pieces=...)``: leave the pieces setting as it is."""
-
-
-def _ensure_call(
-    external_id: str,
-    display_name: str | None,
-    pieces: Sequence[str] | _Unset | None,
-    if_exists: IfExists,
-    fields: Mapping[str, Any],
-) -> _calls.Call:
-    extra = dict(fields)
-    if not isinstance(pieces, _Unset):
-        extra["pieces"] = pieces
-    return _calls.ensure(external_id, display_name, if_exists=if_exists, **extra)
-
-
-def _delete_call(project_id: str | None, external_id: str | None, missing_ok: bool) -> _calls.Call:
-    # A task retry after a delete that committed but lost its response sees 404: that is the
-    # delete having worked, not a failure.
-    retried = task_run.get_run_count() > 1
-    return _calls.delete(project_id, external_id, missing_ok=missing_ok or retried)
-
-
-# ---------------------------------------------------------------------------------- create
-
-
-@api_task("Create Activepieces project", retry_condition=retry_if_rejected)
-def create_project(
-    credentials: ActivepiecesCredentials,
-    display_name: str,
-    external_id: str | None = None,
-    metadata: Mapping[str, Any] | None = None,
-    max_concurrent_jobs: int | None = None,
-    global_connection_external_ids: Sequence[str] | None = None,
-    alert_receiver_email: str | None = None,
-) -> dict[str, Any]:
-    """Create a TEAM project (one POST) and return it.
-
-    Not idempotent: prefer `ensure_project` when the project has an external id. Task retries
-    (if enabled) only repeat a create the server refused with 429.
-    """
-    return _calls.run(  # type: ignore[no-any-return]
-        credentials,
-        _calls.create(
-            display_name,
-            external_id=external_id,
-            metadata=metadata,
-            max_concurrent_jobs=max_concurrent_jobs,
-            global_connection_external_ids=global_connection_external_ids,
-            alert_receiver_email=alert_receiver_email,
-        ),
+def _signature_of(operation: Callable[..., Any]) -> inspect.Signature:
+    """The operation's signature with ``credentials`` in front: what Prefect binds against."""
+    signature = inspect.signature(operation, eval_str=True)
+    credentials = inspect.Parameter(
+        "credentials", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ActivepiecesCredentials
+    )
+    return signature.replace(
+        parameters=[credentials, *signature.parameters.values()],
+        return_annotation=inspect.Signature.empty,
     )
 
 
-@api_task("Create Activepieces project", retry_condition=retry_if_rejected)
-async def acreate_project(
-    credentials: ActivepiecesCredentials,
-    display_name: str,
-    external_id: str | None = None,
-    metadata: Mapping[str, Any] | None = None,
-    max_concurrent_jobs: int | None = None,
-    global_connection_external_ids: Sequence[str] | None = None,
-    alert_receiver_email: str | None = None,
-) -> dict[str, Any]:
-    """Async `create_project`."""
-    return await _calls.arun(  # type: ignore[no-any-return]
-        credentials,
-        _calls.create(
-            display_name,
-            external_id=external_id,
-            metadata=metadata,
-            max_concurrent_jobs=max_concurrent_jobs,
-            global_connection_external_ids=global_connection_external_ids,
-            alert_receiver_email=alert_receiver_email,
+def _twins(
+    operation: Callable[P, ops.Call[R]],
+    name: str,
+    *,
+    retry_condition: RetryCondition = retry_if_transient,
+    task_run_name: str | None = None,
+) -> tuple[SyncTask[P, R], AsyncTask[P, R]]:
+    """The sync task and its async twin for ``operation``."""
+
+    def sync_fn(credentials: ActivepiecesCredentials, *args: P.args, **kwargs: P.kwargs) -> R:
+        return ops.run(credentials, operation(*args, **kwargs))
+
+    async def async_fn(
+        credentials: ActivepiecesCredentials, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        return await ops.arun(credentials, operation(*args, **kwargs))
+
+    signature = _signature_of(operation)
+    for fn, fn_name, doc in (
+        (sync_fn, operation.__name__, operation.__doc__),
+        (
+            async_fn,
+            f"a{operation.__name__}",
+            f"Async `{operation.__name__}`.\n\n{operation.__doc__}",
         ),
-    )
+    ):
+        functools.update_wrapper(fn, operation, assigned=("__module__",), updated=())
+        # Prefect keys tasks on the qualified name and binds parameters through the signature.
+        fn.__name__ = fn.__qualname__ = fn_name
+        fn.__doc__ = doc
+        fn.__signature__ = signature  # type: ignore[union-attr]
+        fn.__module__ = __name__
+    decorate = api_task(name, retry_condition=retry_condition, task_run_name=task_run_name)
+    return decorate(sync_fn), decorate(async_fn)
 
 
-# ---------------------------------------------------------------------------------- ensure
-
-
-@api_task("Ensure Activepieces project", task_run_name="ensure-project-{external_id}")
-def ensure_project(
-    credentials: ActivepiecesCredentials,
-    external_id: str,
-    display_name: str | None = None,
-    pieces: Sequence[str] | _Unset | None = UNSET,
-    if_exists: IfExists = "update",
-    metadata: Mapping[str, Any] | None = None,
-    max_concurrent_jobs: int | None = None,
-    releases_enabled: bool | None = None,
-    icon_color: str | None = None,
-    global_connection_external_ids: Sequence[str] | None = None,
-    alert_receiver_email: str | None = None,
-) -> dict[str, Any]:
-    """Create the project with ``external_id`` unless it exists; idempotent, safe to retry.
-
-    ``pieces``: `UNSET` leaves the setting alone, ``None`` allows all pieces, a list is the
-    allow-list (short names such as ``"slack"`` are expanded). ``if_exists``: ``"update"``
-    converges the given fields, ``"return"`` leaves the project as is, ``"fail"`` raises.
-    Other ``None`` fields are left unmanaged. Returns ``{"project": {...}, "action":
-    "created" | "updated" | "unchanged"}``.
-    """
-    return _calls.run(  # type: ignore[no-any-return]
-        credentials,
-        _ensure_call(
-            external_id,
-            display_name,
-            pieces,
-            if_exists,
-            {
-                "metadata": None if metadata is None else dict(metadata),
-                "max_concurrent_jobs": max_concurrent_jobs,
-                "releases_enabled": releases_enabled,
-                "icon_color": icon_color,
-                "global_connection_external_ids": global_connection_external_ids,
-                "alert_receiver_email": alert_receiver_email,
-            },
-        ),
-    )
-
-
-@api_task("Ensure Activepieces project", task_run_name="ensure-project-{external_id}")
-async def aensure_project(
-    credentials: ActivepiecesCredentials,
-    external_id: str,
-    display_name: str | None = None,
-    pieces: Sequence[str] | _Unset | None = UNSET,
-    if_exists: IfExists = "update",
-    metadata: Mapping[str, Any] | None = None,
-    max_concurrent_jobs: int | None = None,
-    releases_enabled: bool | None = None,
-    icon_color: str | None = None,
-    global_connection_external_ids: Sequence[str] | None = None,
-    alert_receiver_email: str | None = None,
-) -> dict[str, Any]:
-    """Async `ensure_project`."""
-    return await _calls.arun(  # type: ignore[no-any-return]
-        credentials,
-        _ensure_call(
-            external_id,
-            display_name,
-            pieces,
-            if_exists,
-            {
-                "metadata": None if metadata is None else dict(metadata),
-                "max_concurrent_jobs": max_concurrent_jobs,
-                "releases_enabled": releases_enabled,
-                "icon_color": icon_color,
-                "global_connection_external_ids": global_connection_external_ids,
-                "alert_receiver_email": alert_receiver_email,
-            },
-        ),
-    )
-
-
-# ------------------------------------------------------------------------------------- get
-
-
-@api_task("Get Activepieces project")
-def get_project(
-    credentials: ActivepiecesCredentials,
-    project_id: str | None = None,
-    external_id: str | None = None,
-) -> dict[str, Any] | None:
-    """Read one project by id (404 raises) or by external id (``None`` when absent)."""
-    return _calls.run(credentials, _calls.get(project_id, external_id))  # type: ignore[no-any-return]
-
-
-@api_task("Get Activepieces project")
-async def aget_project(
-    credentials: ActivepiecesCredentials,
-    project_id: str | None = None,
-    external_id: str | None = None,
-) -> dict[str, Any] | None:
-    """Async `get_project`."""
-    return await _calls.arun(credentials, _calls.get(project_id, external_id))  # type: ignore[no-any-return]
-
-
-# ------------------------------------------------------------------------------------ list
-
-
-@api_task("List Activepieces projects")
-def list_projects(
-    credentials: ActivepiecesCredentials,
-    external_id: str | None = None,
-    display_name: str | None = None,
-    types: Sequence[str] | None = None,
-    page_size: int | None = None,
-) -> list[dict[str, Any]]:
-    """All projects matching the filters, following every page.
-
-    ``types`` filters by project type (``["TEAM"]``); ``page_size`` sets the page length.
-    """
-    return _calls.run(  # type: ignore[no-any-return]
-        credentials,
-        _calls.list_all(
-            external_id=external_id, display_name=display_name, types=types, page_size=page_size
-        ),
-    )
-
-
-@api_task("List Activepieces projects")
-async def alist_projects(
-    credentials: ActivepiecesCredentials,
-    external_id: str | None = None,
-    display_name: str | None = None,
-    types: Sequence[str] | None = None,
-    page_size: int | None = None,
-) -> list[dict[str, Any]]:
-    """Async `list_projects`."""
-    return await _calls.arun(  # type: ignore[no-any-return]
-        credentials,
-        _calls.list_all(
-            external_id=external_id, display_name=display_name, types=types, page_size=page_size
-        ),
-    )
-
-
-# ---------------------------------------------------------------------------------- update
-
-
-@api_task("Update Activepieces project", task_run_name="update-project-{project_id}")
-def update_project(
-    credentials: ActivepiecesCredentials,
-    project_id: str,
-    display_name: str | None = None,
-    external_id: str | None = None,
-    metadata: Mapping[str, Any] | None = None,
-    icon_color: str | None = None,
-    releases_enabled: bool | None = None,
-    pieces: Sequence[str] | None = None,
-    pieces_filter_type: str | None = None,
-    max_concurrent_jobs: int | None = None,
-    global_connection_external_ids: Sequence[str] | None = None,
-) -> dict[str, Any]:
-    """Update the given fields (``None`` = leave unchanged) and return the project."""
-    return _calls.run(  # type: ignore[no-any-return]
-        credentials,
-        _calls.update(
-            project_id,
-            display_name=display_name,
-            external_id=external_id,
-            metadata=None if metadata is None else dict(metadata),
-            icon_color=icon_color,
-            releases_enabled=releases_enabled,
-            pieces=None if pieces is None else list(pieces),
-            pieces_filter_type=pieces_filter_type,
-            max_concurrent_jobs=max_concurrent_jobs,
-            global_connection_external_ids=global_connection_external_ids,
-        ),
-    )
-
-
-@api_task("Update Activepieces project", task_run_name="update-project-{project_id}")
-async def aupdate_project(
-    credentials: ActivepiecesCredentials,
-    project_id: str,
-    display_name: str | None = None,
-    external_id: str | None = None,
-    metadata: Mapping[str, Any] | None = None,
-    icon_color: str | None = None,
-    releases_enabled: bool | None = None,
-    pieces: Sequence[str] | None = None,
-    pieces_filter_type: str | None = None,
-    max_concurrent_jobs: int | None = None,
-    global_connection_external_ids: Sequence[str] | None = None,
-) -> dict[str, Any]:
-    """Async `update_project`."""
-    return await _calls.arun(  # type: ignore[no-any-return]
-        credentials,
-        _calls.update(
-            project_id,
-            display_name=display_name,
-            external_id=external_id,
-            metadata=None if metadata is None else dict(metadata),
-            icon_color=icon_color,
-            releases_enabled=releases_enabled,
-            pieces=None if pieces is None else list(pieces),
-            pieces_filter_type=pieces_filter_type,
-            max_concurrent_jobs=max_concurrent_jobs,
-            global_connection_external_ids=global_connection_external_ids,
-        ),
-    )
-
-
-# ---------------------------------------------------------------------------------- pieces
-
-
-@api_task("Sync Activepieces project pieces", task_run_name="sync-pieces-{project_id}")
-def sync_project_pieces(
-    credentials: ActivepiecesCredentials,
-    project_id: str,
-    pieces: Sequence[str] | None,
-) -> dict[str, Any]:
-    """Make ``pieces`` the project's allow-list (``None`` = all pieces); no write when equal.
-
-    Returns ``{"project": {...}, "changed": bool}``.
-    """
-    return _calls.run(credentials, _calls.sync_pieces(project_id, pieces))  # type: ignore[no-any-return]
-
-
-@api_task("Sync Activepieces project pieces", task_run_name="sync-pieces-{project_id}")
-async def async_project_pieces(
-    credentials: ActivepiecesCredentials,
-    project_id: str,
-    pieces: Sequence[str] | None,
-) -> dict[str, Any]:
-    """Async `sync_project_pieces`."""
-    return await _calls.arun(credentials, _calls.sync_pieces(project_id, pieces))  # type: ignore[no-any-return]
-
-
-# ---------------------------------------------------------------------------------- delete
-
-
-@api_task("Delete Activepieces project")
-def delete_project(
-    credentials: ActivepiecesCredentials,
-    project_id: str | None = None,
-    external_id: str | None = None,
-    missing_ok: bool = False,
-) -> dict[str, Any]:
-    """Delete a project by id or external id; returns ``{"deleted", "project_id", "external_id"}``.
-
-    With ``missing_ok`` an absent project gives ``deleted: False`` instead of raising.
-    """
-    return _calls.run(credentials, _delete_call(project_id, external_id, missing_ok))  # type: ignore[no-any-return]
-
-
-@api_task("Delete Activepieces project")
-async def adelete_project(
-    credentials: ActivepiecesCredentials,
-    project_id: str | None = None,
-    external_id: str | None = None,
-    missing_ok: bool = False,
-) -> dict[str, Any]:
-    """Async `delete_project`."""
-    return await _calls.arun(credentials, _delete_call(project_id, external_id, missing_ok))  # type: ignore[no-any-return]
-
+create_project, acreate_project = _twins(
+    ops.create_project, "Create Activepieces project", retry_condition=retry_if_rejected
+)
+ensure_project, aensure_project = _twins(
+    ops.ensure_project, "Ensure Activepieces project", task_run_name="ensure-project-{external_id}"
+)
+get_project, aget_project = _twins(ops.get_project, "Get Activepieces project")
+list_projects, alist_projects = _twins(ops.list_projects, "List Activepieces projects")
+update_project, aupdate_project = _twins(
+    ops.update_project, "Update Activepieces project", task_run_name="update-project-{project_id}"
+)
+# `async_project_pieces` is the `a`-prefixed twin of `sync_project_pieces`.
+sync_project_pieces, async_project_pieces = _twins(
+    ops.sync_project_pieces,
+    "Sync Activepieces project pieces",
+    task_run_name="sync-pieces-{project_id}",
+)
+delete_project, adelete_project = _twins(ops.delete_project, "Delete Activepieces project")
 
 sync_tasks = (
     create_project,
