@@ -89,6 +89,15 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     return lines
 
 
+def _failures(report: Mapping[str, Any], columns: Sequence[str]) -> list[str]:
+    """A "Failed tenants" section (empty when nothing failed)."""
+    failed = [r for r in report.get("results", []) if r.get("status") == "failed"]
+    if not failed:
+        return []
+    rows = [[r.get(c) or "" for c in columns] for r in failed]
+    return ["", "## Failed tenants", "", *_table(columns, rows)]
+
+
 def summary_markdown(
     plan: Mapping[str, Any], report: Mapping[str, Any] | None, error: str | None = None
 ) -> str:
@@ -122,13 +131,7 @@ def summary_markdown(
             ]
         ],
     )
-    failed = [r for r in report.get("results", []) if r.get("status") == "failed"]
-    if failed:
-        lines += ["", "## Failed tenants", ""]
-        lines += _table(
-            ["external_id", "action", "error"],
-            [[r["external_id"], r["action"], r.get("error") or ""] for r in failed],
-        )
+    lines += _failures(report, ["external_id", "action", "error"])
     return "\n".join(lines) + "\n"
 
 
@@ -140,12 +143,7 @@ def teardown_markdown(report: Mapping[str, Any]) -> str:
         ["deleted", "missing", "failed"],
         [[counts.get(k, 0) for k in ("deleted", "missing", "failed")]],
     )
-    failed = [r for r in report.get("results", []) if r.get("status") == "failed"]
-    if failed:
-        lines += ["", "## Failed tenants", ""]
-        lines += _table(
-            ["external_id", "error"], [[r["external_id"], r.get("error") or ""] for r in failed]
-        )
+    lines += _failures(report, ["external_id", "error"])
     return "\n".join(lines) + "\n"
 
 
