@@ -90,6 +90,18 @@ def validate(file: FileArg) -> None:
         console.print(f"{file}: {len(specs)} valid tenant(s)", highlight=False)
 
 
+def _plan_file(
+    client: ActivepiecesClient,
+    file: Path,
+    prune: bool,
+    protect: list[str] | None,
+    page_size: int,
+) -> Plan:
+    # The file is validated before the first request goes out.
+    specs = load_tenants(file)
+    return plan(client, specs, prune=prune, protect=protect or (), page_size=page_size)
+
+
 @app.command("plan")
 def plan_cmd(
     file: FileArg,
@@ -98,10 +110,8 @@ def plan_cmd(
     page_size: Annotated[int, typer.Option(help="Page size of the TEAM listing.")] = 1000,
 ) -> None:
     """Show what `apply` would change (reads only)."""
-    with handle_errors():
-        specs = load_tenants(file)
-        with state.client() as client:
-            the_plan = plan(client, specs, prune=prune, protect=protect or (), page_size=page_size)
+    with handle_errors(), state.client() as client:
+        the_plan = _plan_file(client, file, prune, protect, page_size)
     if state.json:
         state.emit_json(the_plan.to_dict())
     else:
@@ -138,15 +148,13 @@ def apply_cmd(
     page_size: Annotated[int, typer.Option(help="Page size of the TEAM listing.")] = 1000,
 ) -> None:
     """Bring the platform's TEAM projects to the tenant file (exit 1 if any tenant failed)."""
-    with handle_errors():
-        specs = load_tenants(file)
-        with state.client() as client:
-            the_plan = plan(client, specs, prune=prune, protect=protect or (), page_size=page_size)
-            check_deletions(the_plan, max_deletions)
-            if not state.json:
-                _print_plan(the_plan)
-            _confirm_deletions(the_plan, yes, dry_run)
-            report = _apply_with_progress(client, the_plan, concurrency, dry_run, max_deletions)
+    with handle_errors(), state.client() as client:
+        the_plan = _plan_file(client, file, prune, protect, page_size)
+        check_deletions(the_plan, max_deletions)
+        if not state.json:
+            _print_plan(the_plan)
+        _confirm_deletions(the_plan, yes, dry_run)
+        report = _apply_with_progress(client, the_plan, concurrency, dry_run, max_deletions)
     if state.json:
         state.emit_json(report.to_dict())
     else:

@@ -6,13 +6,15 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from activepieces_core.client import ActivepiecesClient, AsyncActivepiecesClient
 from activepieces_core.config import ClientConfig
 
-__all__ = ["AnyClient", "async_client", "run_sync"]
+__all__ = ["AnyClient", "async_client", "blocking", "run_sync"]
 
+P = ParamSpec("P")
 T = TypeVar("T")
 AnyClient = ActivepiecesClient | AsyncActivepiecesClient | ClientConfig
 
@@ -48,3 +50,14 @@ def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
         return asyncio.run(main())
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ap-tenants") as pool:
         return pool.submit(asyncio.run, main()).result()
+
+
+def blocking(afn: Callable[P, Awaitable[T]], doc: str) -> Callable[P, T]:
+    """The sync twin of coroutine function ``afn``: same parameters, run through `run_sync`."""
+
+    @wraps(afn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        return run_sync(lambda: afn(*args, **kwargs))
+
+    wrapper.__doc__ = doc
+    return wrapper

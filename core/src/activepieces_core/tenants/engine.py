@@ -21,7 +21,9 @@ from typing import Any
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.errors import APIConnectionError, APIError, ExternalIdConflictError
 from activepieces_core.models import Project
+from activepieces_core.tenants._runner import AnyClient, async_client
 from activepieces_core.tenants.diff import diff_project, update_kwargs
+from activepieces_core.tenants.planner import DEFAULT_CONCURRENCY
 from activepieces_core.tenants.results import (
     ApplyReport,
     DeletionLimitExceeded,
@@ -33,7 +35,6 @@ from activepieces_core.tenants.spec import TenantSpec
 
 __all__ = ["DEFAULT_CONCURRENCY", "ResultCallback", "aapply", "check_deletions"]
 
-DEFAULT_CONCURRENCY = 16
 ResultCallback = Callable[[TenantResult], None]
 
 
@@ -117,7 +118,7 @@ def _result(change: TenantChange, status: str, **extra: Any) -> TenantResult:
 
 
 async def aapply(
-    client: AsyncActivepiecesClient,
+    client: AnyClient,
     plan: Plan | Mapping[str, Any],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
@@ -139,7 +140,7 @@ async def aapply(
     started = time.perf_counter()
     gate = asyncio.Semaphore(concurrency)
 
-    async def one(change: TenantChange) -> TenantResult:
+    async def one(ac: AsyncActivepiecesClient, change: TenantChange) -> TenantResult:
         if change.action == "noop":
             result = _result(change, "skipped")
         elif dry_run:
@@ -147,7 +148,7 @@ async def aapply(
         else:
             async with gate:
                 try:
-                    project_id = await _run_change(client, change)
+                    project_id = await _run_change(ac, change)
                 except Exception as exc:  # one tenant's failure never stops the others
                     result = _result(
                         change, "failed", error=str(exc), error_type=type(exc).__name__
@@ -158,7 +159,8 @@ async def aapply(
             on_result(result)
         return result
 
-    results = await asyncio.gather(*(one(c) for c in plan.changes))
+    async with async_client(client) as ac:
+        results = await asyncio.gather(*(one(ac, c) for c in plan.changes))
     return ApplyReport(
         results=list(results),
         dry_run=dry_run,

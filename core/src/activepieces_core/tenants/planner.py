@@ -19,15 +19,24 @@ from typing import Literal
 
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.models import Project, ProjectType
+from activepieces_core.tenants._runner import AnyClient, async_client
 from activepieces_core.tenants.diff import desired_state, diff_project
 from activepieces_core.tenants.loaders import TenantSource, load_tenants
 from activepieces_core.tenants.results import Plan, TenantChange
 from activepieces_core.tenants.spec import TenantSpec
 
-__all__ = ["DEFAULT_PAGE_SIZE", "LOOKUP_THRESHOLD", "ReadStrategy", "aplan", "is_protected"]
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_PAGE_SIZE",
+    "LOOKUP_THRESHOLD",
+    "ReadStrategy",
+    "aplan",
+    "is_protected",
+]
 
 DEFAULT_PAGE_SIZE = 1000
 LOOKUP_THRESHOLD = 4
+DEFAULT_CONCURRENCY = 16
 ReadStrategy = Literal["auto", "list", "lookup"]
 
 
@@ -68,7 +77,7 @@ async def _lookup(
 
 
 async def aplan(
-    client: AsyncActivepiecesClient,
+    client: AnyClient,
     specs: TenantSource,
     *,
     prune: bool = False,
@@ -76,20 +85,22 @@ async def aplan(
     page_size: int = DEFAULT_PAGE_SIZE,
     read: ReadStrategy = "auto",
     lookup_threshold: int = LOOKUP_THRESHOLD,
-    concurrency: int = 16,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> Plan:
     """Plan the changes that bring the platform's TEAM projects to ``specs``.
 
-    ``specs`` is anything `load_tenants` accepts; invalid specs raise `TenantSpecError` before
+    ``client`` is async, sync or a `ClientConfig` (see `async_client`). ``specs`` is anything
+    `load_tenants` accepts; invalid specs raise `TenantSpecError` before
     any request. ``read="lookup"`` with ``prune`` is upgraded to a listing (prune needs it).
     """
     tenants = load_tenants(specs)  # also rejects duplicate external ids
     protect = tuple(protect)
     use_list = read == "list" or prune or (read == "auto" and len(tenants) > lookup_threshold)
-    if use_list:
-        existing, reads = await _list_team(client, page_size)
-    else:
-        existing, reads = await _lookup(client, tenants, concurrency), len(tenants)
+    async with async_client(client) as ac:
+        if use_list:
+            existing, reads = await _list_team(ac, page_size)
+        else:
+            existing, reads = await _lookup(ac, tenants, concurrency), len(tenants)
 
     by_external: dict[str, Project] = {}
     warnings: list[str] = []
