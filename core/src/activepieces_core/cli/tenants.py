@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -57,7 +58,7 @@ def _print_plan(the_plan: Plan, *, show_noop: bool = False) -> None:
     for ext in the_plan.protected:
         console.print(f"protected, not deleted: {ext}", highlight=False)
     for warning in the_plan.warnings:
-        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
 
 
 def _print_report(report: ApplyReport) -> None:

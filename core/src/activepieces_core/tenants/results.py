@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import Self
 
+from activepieces_core.errors import ActivepiecesError
 from activepieces_core.tenants.spec import TenantSpec
 
 __all__ = [
@@ -24,7 +25,7 @@ Action = Literal["create", "update", "delete", "noop"]
 Status = Literal["succeeded", "failed", "skipped", "planned"]
 
 
-class DeletionLimitExceeded(RuntimeError):
+class DeletionLimitExceeded(ActivepiecesError):
     """The plan deletes more projects than ``max_deletions`` allows; nothing was changed."""
 
     def __init__(self, deletions: int, max_deletions: int) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from activepieces_core.errors import InvalidRequestError
 from activepieces_core.models import ColorName
 from activepieces_core.pieces import normalize_pieces
 
@@ -18,8 +19,8 @@ __all__ = ["TenantSpec", "TenantSpecError", "validate_specs"]
 _DISPLAY_NAME = re.compile(r"^[^./]+$")
 
 
-class TenantSpecError(ValueError):
-    """One or more tenant rows are invalid; nothing was sent.
+class TenantSpecError(InvalidRequestError):
+    """One or more tenant rows are invalid; nothing was sent (also a ``ValueError``).
 
     ``errors`` holds one entry per bad row: ``{"row": index, "external_id": ..., "errors": [...]}``.
     """
