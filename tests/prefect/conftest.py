@@ -48,9 +48,9 @@ def emulator(activepieces_emulator: Any) -> Any:
 
 @pytest.fixture
 def credentials(emulator: Any) -> ActivepiecesCredentials:
-    """Unsaved credentials for the emulator; client retries kept short."""
+    """Unsaved credentials for the emulator; client retries without real backoff sleeps."""
     return ActivepiecesCredentials(
-        base_url=emulator.url, api_key=emulator.api_key, timeout=5.0, max_retries=2
+        base_url=emulator.url, api_key=emulator.api_key, timeout=5.0, max_retries=2, backoff_base=0
     )
 
 

@@ -118,7 +118,9 @@ def test_no_duplicates_under_random_faults(
     credentials: ActivepiecesCredentials, emulator: Any
 ) -> None:
     tenants = [{"external_id": f"t{i:02d}", "display_name": f"Tenant {i}"} for i in range(20)]
-    creds = ActivepiecesCredentials(base_url=emulator.url, api_key=emulator.api_key, max_retries=6)
+    creds = ActivepiecesCredentials(
+        base_url=emulator.url, api_key=emulator.api_key, max_retries=6, backoff_base=0
+    )
     emulator.faults.seed(7)
     emulator.faults.set(
         route="*",

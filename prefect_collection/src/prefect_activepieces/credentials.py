@@ -67,6 +67,18 @@ class ActivepiecesCredentials(CredentialsBlock):
         title="Max retries",
         description="Retries of transient failures (429, 5xx, timeouts) inside the client.",
     )
+    backoff_base: float = Field(
+        default=0.5,
+        ge=0,
+        title="Backoff base",
+        description="First retry waits up to this many seconds, doubling per retry (full jitter).",
+    )
+    backoff_max: float = Field(
+        default=30.0,
+        ge=0,
+        title="Backoff max",
+        description="Upper bound in seconds of one backoff wait (a Retry-After header wins).",
+    )
     verify: bool = Field(
         default=True,
         title="Verify TLS",
@@ -80,6 +92,8 @@ class ActivepiecesCredentials(CredentialsBlock):
             base_url=self.base_url,
             timeout=self.timeout,
             max_retries=self.max_retries,
+            backoff_base=self.backoff_base,
+            backoff_max=self.backoff_max,
             verify=self.verify,
         )
 
