@@ -1,1 +1,49 @@
-"""Typed client, reconcile engine, CLI and emulator for the Activepieces Projects API."""
+"""Typed client, reconcile engine, CLI and emulator for the Activepieces Projects API.
+
+```python
+from activepieces_core import ActivepiecesClient
+
+with ActivepiecesClient(api_key="sk-...") as client:
+    result = client.projects.ensure("tenant-42", "Acme Corp", pieces=["slack", "gmail"])
+```
+"""
+
+from activepieces_core._project_ops import UNSET, EnsureResult, IfExists, SyncPiecesResult
+from activepieces_core._retry import RetryPolicy
+from activepieces_core._version import __version__
+from activepieces_core.client import ActivepiecesClient, AsyncActivepiecesClient
+from activepieces_core.config import DEFAULT_BASE_URL, ClientConfig
+from activepieces_core.models import (
+    ColorName,
+    Page,
+    PiecesFilterType,
+    Project,
+    ProjectAnalytics,
+    ProjectIcon,
+    ProjectPlan,
+    ProjectType,
+)
+from activepieces_core.pieces import normalize_piece_name, normalize_pieces
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "UNSET",
+    "ActivepiecesClient",
+    "AsyncActivepiecesClient",
+    "ClientConfig",
+    "ColorName",
+    "EnsureResult",
+    "IfExists",
+    "Page",
+    "PiecesFilterType",
+    "Project",
+    "ProjectAnalytics",
+    "ProjectIcon",
+    "ProjectPlan",
+    "ProjectType",
+    "RetryPolicy",
+    "SyncPiecesResult",
+    "__version__",
+    "normalize_piece_name",
+    "normalize_pieces",
+]

@@ -1,0 +1,412 @@
+"""Projects operations written once, without I/O, as generators.
+
+Each operation yields `Call` (and `Sleep`) instructions and receives the parsed response
+(or has the error thrown in); the sync and async resources only drive these generators.
+So ``ensure``'s state machine and ``sync_pieces``' diff exist exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Literal, TypeVar
+
+from activepieces_core._http import Call, Sleep, path_of
+from activepieces_core._retry import RetryPolicy, is_retryable
+from activepieces_core.errors import (
+    AmbiguousExternalIdError,
+    APIConnectionError,
+    APIError,
+    ExternalIdConflictError,
+    InvalidRequestError,
+    NotFoundError,
+)
+from activepieces_core.models import (
+    ColorName,
+    CreateProjectRequest,
+    Page,
+    PiecesFilterType,
+    PlanRequest,
+    Project,
+    ProjectType,
+    UpdateProjectRequest,
+)
+from activepieces_core.models.requests import IconRequest, build_request
+from activepieces_core.pieces import normalize_pieces
+
+__all__ = ["UNSET", "EnsureResult", "IfExists", "Op", "SyncPiecesResult"]
+
+R = TypeVar("R")
+#: An operation: yields instructions, receives parsed bodies, returns the result.
+Op = Generator[Call | Sleep, Any, R]
+IfExists = Literal["update", "return", "fail"]
+EnsureAction = Literal["created", "updated", "unchanged"]
+
+
+class _Unset(Enum):
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: "Leave this setting alone" (distinct from None, which means "all pieces" for ``pieces``).
+UNSET = _Unset.UNSET
+Unset = Literal[_Unset.UNSET]
+
+
+@dataclass(frozen=True)
+class EnsureResult:
+    """What ``ensure`` did: ``action`` is ``created``, ``updated`` or ``unchanged``."""
+
+    project: Project
+    action: EnsureAction
+
+    @property
+    def created(self) -> bool:
+        """True when the project did not exist before."""
+        return self.action == "created"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe ``{"action": ..., "project": {...camelCase...}}``."""
+        return {"action": self.action, "project": self.project.to_dict()}
+
+
+@dataclass(frozen=True)
+class SyncPiecesResult:
+    """The project after ``sync_pieces`` and whether an update was sent."""
+
+    project: Project
+    changed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe ``{"changed": ..., "project": {...}}``."""
+        return {"changed": self.changed, "project": self.project.to_dict()}
+
+
+# --- small builders ------------------------------------------------------------------------
+
+
+def _require_id(value: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequestError(f"{what} must be a non-empty string")
+    return value
+
+
+def _project_id(project: Project | str) -> str:
+    return project.id if isinstance(project, Project) else _require_id(project, "project_id")
+
+
+def _types(types: Sequence[ProjectType | str] | ProjectType | str | None) -> list[str]:
+    if types is None:
+        return []
+    items = [types] if isinstance(types, (str, ProjectType)) else list(types)
+    try:
+        return [ProjectType(t).value for t in items]
+    except ValueError:
+        raise InvalidRequestError(f"types must be TEAM and/or PERSONAL, got {items!r}") from None
+
+
+def list_params(
+    external_id: str | None,
+    display_name: str | None,
+    types: Sequence[ProjectType | str] | ProjectType | str | None,
+    limit: int | None,
+    cursor: str | None,
+) -> list[tuple[str, str]]:
+    """Query parameters of ``GET /projects``; ``types`` repeats (``types=TEAM&types=...``)."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise InvalidRequestError(f"limit must be a positive integer, got {limit!r}")
+    params: list[tuple[str, str]] = []
+    for key, value in (("externalId", external_id), ("displayName", display_name)):
+        if value is not None:
+            params.append((key, value))
+    params.extend(("types", t) for t in _types(types))
+    if limit is not None:
+        params.append(("limit", str(limit)))
+    if cursor:
+        params.append(("cursor", cursor))
+    return params
+
+
+def update_body(
+    *,
+    display_name: str | None = None,
+    external_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    icon_color: ColorName | str | None = None,
+    releases_enabled: bool | None = None,
+    pieces: Sequence[str] | None = None,
+    pieces_filter_type: PiecesFilterType | str | None = None,
+    max_concurrent_jobs: int | None = None,
+    global_connection_external_ids: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Validated update body; None everywhere means "leave unchanged"."""
+    plan = None
+    if pieces is not None or pieces_filter_type is not None:
+        plan = build_request(PlanRequest, pieces=pieces, pieces_filter_type=pieces_filter_type)
+    icon = None if icon_color is None else build_request(IconRequest, color=icon_color)
+    return build_request(
+        UpdateProjectRequest,
+        display_name=display_name,
+        external_id=external_id,
+        metadata=None if metadata is None else _as_dict(metadata),
+        icon=icon,
+        releases_enabled=releases_enabled,
+        plan=plan,
+        max_concurrent_jobs=max_concurrent_jobs,
+        global_connection_external_ids=_opt_list(global_connection_external_ids),
+    ).to_body()
+
+
+def _as_dict(value: Any) -> Any:
+    # Keep non-mappings as they are so validation reports "must be an object".
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+def _opt_list(value: Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        raise InvalidRequestError("global_connection_external_ids must be a list, not a string")
+    return list(value)
+
+
+def _project(body: Any) -> Project:
+    return Project.model_validate(body)
+
+
+# --- operations -----------------------------------------------------------------------------
+
+
+def list_page(params: list[tuple[str, str]]) -> Op[Page[Project]]:
+    """One page of ``GET /projects``."""
+    body = yield Call("GET", "/projects", params=params)
+    return Page[Project].model_validate(body or {})
+
+
+def get(project_id: str) -> Op[Project]:
+    """``GET /projects/:id``."""
+    body = yield Call("GET", path_of("projects", _require_id(project_id, "project_id")))
+    return _project(body)
+
+
+def get_by_external_id(external_id: str) -> Op[Project | None]:
+    """The live project with ``external_id``; None if absent; error if several."""
+    _require_id(external_id, "external_id")
+    # limit=2 is enough to tell "one" from "more than one".
+    page = yield from list_page([("externalId", external_id), ("limit", "2")])
+    # Exact match client-side too: an old server that ignored the filter must not mislead us.
+    matches = [p for p in page.data if p.external_id == external_id]
+    if len(matches) > 1:
+        ids = ", ".join(p.id for p in matches)
+        raise AmbiguousExternalIdError(
+            f"more than one project has externalId {external_id!r} ({ids}); "
+            "resolve the duplicates by id",
+            code="AMBIGUOUS_EXTERNAL_ID",
+            params={"externalId": external_id, "projectIds": [p.id for p in matches]},
+        )
+    return matches[0] if matches else None
+
+
+def create_body(
+    display_name: str,
+    *,
+    external_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    max_concurrent_jobs: int | None = None,
+    global_connection_external_ids: Sequence[str] | None = None,
+    alert_receiver_email: str | None = None,
+) -> dict[str, Any]:
+    """Validated create body."""
+    return build_request(
+        CreateProjectRequest,
+        display_name=display_name,
+        external_id=external_id,
+        metadata=None if metadata is None else _as_dict(metadata),
+        max_concurrent_jobs=max_concurrent_jobs,
+        global_connection_external_ids=_opt_list(global_connection_external_ids),
+        alert_receiver_email=alert_receiver_email,
+    ).to_body()
+
+
+def create(body: dict[str, Any]) -> Op[Project]:
+    """``POST /projects``: resent only on failures that provably wrote nothing."""
+    created = yield Call("POST", "/projects", body=body, retry="create")
+    return _project(created)
+
+
+def update(project_id: str, body: dict[str, Any]) -> Op[Project]:
+    """``POST /projects/:id`` (idempotent, retried)."""
+    path = path_of("projects", _require_id(project_id, "project_id"))
+    updated = yield Call("POST", path, body=body)
+    return _project(updated)
+
+
+def _refuse_personal(project: Project) -> None:
+    if project.is_personal:
+        raise InvalidRequestError(
+            f"project {project.id} is PERSONAL; personal projects cannot be deleted"
+        )
+
+
+def delete(project: Project | str) -> Op[None]:
+    """``DELETE /projects/:id``; a 404 on a retry means an earlier attempt deleted it."""
+    if isinstance(project, Project):
+        _refuse_personal(project)
+    path = path_of("projects", _project_id(project))
+    yield Call("DELETE", path, gone_ok=True)
+
+
+def delete_by_external_id(external_id: str, *, missing_ok: bool) -> Op[Project | None]:
+    """Delete the project with ``external_id``; return it (None if absent and missing_ok)."""
+    found = yield from get_by_external_id(external_id)
+    if found is None:
+        if missing_ok:
+            return None
+        raise NotFoundError(
+            f"no project with externalId {external_id!r}",
+            code="ENTITY_NOT_FOUND",
+            params={"entityType": "project", "externalId": external_id},
+        )
+    yield from delete(found)
+    return found
+
+
+# --- convergence (shared by ensure and sync_pieces) -----------------------------------------
+
+
+def desired_pieces(pieces: Sequence[str] | None) -> tuple[PiecesFilterType, list[str]]:
+    """None -> (NONE, []): all pieces, stored list cleared; a list -> (ALLOWED, normalised)."""
+    if pieces is None:
+        return PiecesFilterType.NONE, []
+    return PiecesFilterType.ALLOWED, normalize_pieces(pieces)
+
+
+def pieces_changes(project: Project, pieces: Sequence[str] | None) -> dict[str, Any]:
+    """Update kwargs that bring the piece filter to ``pieces``; empty when already in sync."""
+    filter_type, wanted = desired_pieces(pieces)
+    if project.pieces_filter_type == filter_type and sorted(project.pieces) == wanted:
+        return {}
+    return {"pieces_filter_type": filter_type, "pieces": wanted}
+
+
+def field_changes(
+    project: Project,
+    *,
+    display_name: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    max_concurrent_jobs: int | None = None,
+    releases_enabled: bool | None = None,
+    icon_color: ColorName | str | None = None,
+    pieces: Sequence[str] | Unset | None = UNSET,
+) -> dict[str, Any]:
+    """Update kwargs for the fields that differ (None / UNSET = not managed)."""
+    changes: dict[str, Any] = {}
+    if display_name is not None and display_name != project.display_name:
+        changes["display_name"] = display_name
+    if metadata is not None and dict(metadata) != (project.metadata or {}):
+        changes["metadata"] = metadata
+    if max_concurrent_jobs is not None and max_concurrent_jobs != project.max_concurrent_jobs:
+        changes["max_concurrent_jobs"] = max_concurrent_jobs
+    if releases_enabled is not None and releases_enabled != project.releases_enabled:
+        changes["releases_enabled"] = releases_enabled
+    if icon_color is not None and _value(icon_color) != _value(project.icon_color):
+        changes["icon_color"] = icon_color
+    if pieces is not UNSET:
+        changes.update(pieces_changes(project, pieces))
+    return changes
+
+
+def _value(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def sync_pieces(project: Project | str, pieces: Sequence[str] | None) -> Op[SyncPiecesResult]:
+    """Set the piece filter to ``pieces``; send nothing when it is already so."""
+    desired_pieces(pieces)  # validate before any request
+    current = project if isinstance(project, Project) else (yield from get(project))
+    changes = pieces_changes(current, pieces)
+    if not changes:
+        return SyncPiecesResult(current, changed=False)
+    updated = yield from update(current.id, update_body(**changes))
+    return SyncPiecesResult(updated, changed=True)
+
+
+def _may_have_created(exc: APIError) -> bool:
+    """The create may have reached the server (or the externalId is taken): look again."""
+    if isinstance(exc, APIConnectionError):
+        return True
+    if isinstance(exc, ExternalIdConflictError):
+        return True
+    return exc.status_code is not None and (exc.status_code >= 500 or is_retryable(exc))
+
+
+def ensure(
+    external_id: str,
+    display_name: str,
+    *,
+    if_exists: IfExists,
+    policy: RetryPolicy,
+    create_fields: dict[str, Any],
+    converge_fields: dict[str, Any],
+) -> Op[EnsureResult]:
+    """Look up by externalId; create if absent (never duplicating); converge the rest.
+
+    ``create_fields`` go into the create body; ``converge_fields`` (those create cannot set,
+    or all of them for an existing project) are applied with at most one update.
+    """
+    if if_exists not in ("update", "return", "fail"):
+        raise InvalidRequestError(f"if_exists must be update, return or fail; got {if_exists!r}")
+    body = create_body(
+        display_name, external_id=_require_id(external_id, "external_id"), **create_fields
+    )
+    wanted = {"display_name": display_name, **converge_fields}
+    if converge_fields.get("pieces", UNSET) is not UNSET:
+        desired_pieces(converge_fields["pieces"])  # bad names fail before any request
+    existing = yield from get_by_external_id(external_id)
+    if existing is None:
+        existing, created = yield from _create_once(external_id, body, policy)
+        if created is not None:
+            changes = field_changes(created, **wanted)
+            if changes:
+                created = yield from update(created.id, update_body(**changes))
+            return EnsureResult(created, "created")
+    if if_exists == "fail":
+        raise ExternalIdConflictError(
+            f"a project with externalId {external_id!r} already exists ({existing.id})",
+            code="PROJECT_EXTERNAL_ID_ALREADY_EXISTS",
+            params={"externalId": external_id, "projectId": existing.id},
+        )
+    if if_exists == "return":
+        return EnsureResult(existing, "unchanged")
+    changes = field_changes(existing, **wanted)
+    if not changes:
+        return EnsureResult(existing, "unchanged")
+    updated = yield from update(existing.id, update_body(**changes))
+    return EnsureResult(updated, "updated")
+
+
+def _create_once(
+    external_id: str, body: dict[str, Any], policy: RetryPolicy
+) -> Op[tuple[Project, Project | None]]:
+    """Create, re-checking after every ambiguous failure. Returns ``(project, created)``:
+    ``created`` is set when this call made it (or an ambiguous attempt evidently did), and is
+    None when a 409 showed that someone else owns the externalId."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            project = yield from create(body)
+            return project, project
+        except APIError as exc:
+            if not _may_have_created(exc):
+                raise
+            found = yield from get_by_external_id(external_id)
+            if found is not None:
+                taken = isinstance(exc, ExternalIdConflictError)
+                return found, (None if taken else found)
+            if attempt > policy.max_retries:
+                raise
+            yield Sleep(policy.wait_for(attempt, exc))

@@ -1,0 +1,74 @@
+"""Enums of the Projects API, and a lenient variant of each for responses.
+
+Responses keep unknown values as plain strings (the server adds colours and types over
+time); requests accept only the known members.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BeforeValidator, Field
+
+__all__ = [
+    "ColorName",
+    "LenientColorName",
+    "LenientPiecesFilterType",
+    "LenientProjectType",
+    "PiecesFilterType",
+    "ProjectType",
+]
+
+
+class ProjectType(str, Enum):
+    """``TEAM`` (created via the API) or ``PERSONAL`` (one per user, cannot be deleted)."""
+
+    TEAM = "TEAM"
+    PERSONAL = "PERSONAL"
+
+
+class PiecesFilterType(str, Enum):
+    """``NONE``: all pieces visible; ``ALLOWED``: only the plan's ``pieces``."""
+
+    NONE = "NONE"
+    ALLOWED = "ALLOWED"
+
+
+class ColorName(str, Enum):
+    """Project icon colours."""
+
+    RED = "RED"
+    BLUE = "BLUE"
+    YELLOW = "YELLOW"
+    PURPLE = "PURPLE"
+    GREEN = "GREEN"
+    PINK = "PINK"
+    VIOLET = "VIOLET"
+    ORANGE = "ORANGE"
+    DARK_GREEN = "DARK_GREEN"
+    CYAN = "CYAN"
+    LAVENDER = "LAVENDER"
+    DEEP_ORANGE = "DEEP_ORANGE"
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def _member_or_raw(enum: type[E]) -> BeforeValidator:
+    def parse(value: Any) -> Any:
+        try:
+            return enum(value)
+        except ValueError:
+            return value
+
+    return BeforeValidator(parse)
+
+
+# left_to_right: a known value becomes the enum member, anything else stays a str.
+_LEFT_TO_RIGHT = Field(union_mode="left_to_right")
+LenientProjectType = Annotated[ProjectType | str, _LEFT_TO_RIGHT, _member_or_raw(ProjectType)]
+LenientPiecesFilterType = Annotated[
+    PiecesFilterType | str, _LEFT_TO_RIGHT, _member_or_raw(PiecesFilterType)
+]
+LenientColorName = Annotated[ColorName | str, _LEFT_TO_RIGHT, _member_or_raw(ColorName)]
