@@ -8,7 +8,16 @@ with ActivepiecesClient(api_key="sk-...") as client:
 ```
 """
 
-from activepieces_core._project_ops import UNSET, EnsureResult, IfExists, SyncPiecesResult
+from activepieces_core._project_ops import (
+    UNSET,
+    CreateFields,
+    EnsureOptions,
+    EnsureResult,
+    IfExists,
+    ListFilters,
+    SyncPiecesResult,
+    UpdateFields,
+)
 from activepieces_core._retry import RetryPolicy
 from activepieces_core._version import __version__
 from activepieces_core.client import ActivepiecesClient, AsyncActivepiecesClient
@@ -32,8 +41,11 @@ __all__ = [
     "AsyncActivepiecesClient",
     "ClientConfig",
     "ColorName",
+    "CreateFields",
+    "EnsureOptions",
     "EnsureResult",
     "IfExists",
+    "ListFilters",
     "Page",
     "PiecesFilterType",
     "Project",
@@ -43,6 +55,7 @@ __all__ = [
     "ProjectType",
     "RetryPolicy",
     "SyncPiecesResult",
+    "UpdateFields",
     "__version__",
     "normalize_piece_name",
     "normalize_pieces",

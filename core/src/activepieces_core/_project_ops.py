@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypedDict, TypeVar
+
+from typing_extensions import Unpack
 
 from activepieces_core._http import Call, Sleep, path_of
 from activepieces_core._retry import RetryPolicy, is_retryable
@@ -35,7 +37,17 @@ from activepieces_core.models import (
 from activepieces_core.models.requests import IconRequest, build_request
 from activepieces_core.pieces import normalize_pieces
 
-__all__ = ["UNSET", "EnsureResult", "IfExists", "Op", "SyncPiecesResult"]
+__all__ = [
+    "UNSET",
+    "CreateFields",
+    "EnsureOptions",
+    "EnsureResult",
+    "IfExists",
+    "ListFilters",
+    "Op",
+    "SyncPiecesResult",
+    "UpdateFields",
+]
 
 R = TypeVar("R")
 #: An operation: yields instructions, receives parsed bodies, returns the result.
@@ -54,6 +66,66 @@ class _Unset(Enum):
 #: "Leave this setting alone" (distinct from None, which means "all pieces" for ``pieces``).
 UNSET = _Unset.UNSET
 Unset = Literal[_Unset.UNSET]
+
+
+class ListFilters(TypedDict, total=False):
+    """Filters of ``projects.list`` / ``projects.iter``.
+
+    ``external_id``: exact match; ``display_name``: case-insensitive substring;
+    ``types``: TEAM and/or PERSONAL (an API key sees every user's PERSONAL project unless
+    ``types=["TEAM"]``); ``limit``: page size (server default 50).
+    """
+
+    external_id: str | None
+    display_name: str | None
+    types: Sequence[ProjectType | str] | ProjectType | str | None
+    limit: int | None
+
+
+class CreateFields(TypedDict, total=False):
+    """Optional fields of ``projects.create`` (validated before sending)."""
+
+    external_id: str | None
+    metadata: Mapping[str, Any] | None
+    max_concurrent_jobs: int | None
+    global_connection_external_ids: Sequence[str] | None
+    alert_receiver_email: str | None
+
+
+class UpdateFields(TypedDict, total=False):
+    """Fields of ``projects.update``; None (or absent) leaves a field unchanged.
+
+    ``metadata`` replaces the whole object; ``pieces`` replaces the stored list.
+    """
+
+    display_name: str | None
+    external_id: str | None
+    metadata: Mapping[str, Any] | None
+    icon_color: ColorName | str | None
+    releases_enabled: bool | None
+    pieces: Sequence[str] | None
+    pieces_filter_type: PiecesFilterType | str | None
+    max_concurrent_jobs: int | None
+    global_connection_external_ids: Sequence[str] | None
+
+
+class EnsureOptions(TypedDict, total=False):
+    """Options of ``projects.ensure``.
+
+    ``pieces``: UNSET (default) leaves the filter, None = all pieces, a list = allow-list.
+    ``global_connection_external_ids`` and ``alert_receiver_email`` are applied at creation
+    only (the API does not return them, so they cannot be compared).
+    ``if_exists``: "update" (default, converge) | "return" (leave) | "fail" (raise).
+    """
+
+    metadata: Mapping[str, Any] | None
+    max_concurrent_jobs: int | None
+    releases_enabled: bool | None
+    icon_color: ColorName | str | None
+    pieces: Sequence[str] | Unset | None
+    global_connection_external_ids: Sequence[str] | None
+    alert_receiver_email: str | None
+    if_exists: IfExists | str  # checked at run time; str so config-driven callers type-check
 
 
 @dataclass(frozen=True)
@@ -108,21 +180,21 @@ def _types(types: Sequence[ProjectType | str] | ProjectType | str | None) -> lis
         raise InvalidRequestError(f"types must be TEAM and/or PERSONAL, got {items!r}") from None
 
 
-def list_params(
-    external_id: str | None,
-    display_name: str | None,
-    types: Sequence[ProjectType | str] | ProjectType | str | None,
-    limit: int | None,
-    cursor: str | None,
-) -> list[tuple[str, str]]:
+def list_params(filters: ListFilters, cursor: str | None) -> list[tuple[str, str]]:
     """Query parameters of ``GET /projects``; ``types`` repeats (``types=TEAM&types=...``)."""
+    unknown = set(filters) - set(ListFilters.__annotations__)
+    if unknown:
+        raise InvalidRequestError(f"unknown list filters: {sorted(unknown)}")
+    external_id = filters.get("external_id")
+    display_name = filters.get("display_name")
+    limit = filters.get("limit")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise InvalidRequestError(f"limit must be a positive integer, got {limit!r}")
     params: list[tuple[str, str]] = []
     for key, value in (("externalId", external_id), ("displayName", display_name)):
         if value is not None:
             params.append((key, value))
-    params.extend(("types", t) for t in _types(types))
+    params.extend(("types", t) for t in _types(filters.get("types")))
     if limit is not None:
         params.append(("limit", str(limit)))
     if cursor:
@@ -130,39 +202,30 @@ def list_params(
     return params
 
 
-def update_body(
-    *,
-    display_name: str | None = None,
-    external_id: str | None = None,
-    metadata: Mapping[str, Any] | None = None,
-    icon_color: ColorName | str | None = None,
-    releases_enabled: bool | None = None,
-    pieces: Sequence[str] | None = None,
-    pieces_filter_type: PiecesFilterType | str | None = None,
-    max_concurrent_jobs: int | None = None,
-    global_connection_external_ids: Sequence[str] | None = None,
-) -> dict[str, Any]:
-    """Validated update body; None everywhere means "leave unchanged"."""
-    plan = None
+def update_body(**fields: Unpack[UpdateFields]) -> dict[str, Any]:
+    """Validated update body; None (or absent) means "leave unchanged"."""
+    values: dict[str, Any] = dict(fields)
+    pieces = values.pop("pieces", None)
+    pieces_filter_type = values.pop("pieces_filter_type", None)
     if pieces is not None or pieces_filter_type is not None:
-        plan = build_request(PlanRequest, pieces=pieces, pieces_filter_type=pieces_filter_type)
-    icon = None if icon_color is None else build_request(IconRequest, color=icon_color)
-    return build_request(
-        UpdateProjectRequest,
-        display_name=display_name,
-        external_id=external_id,
-        metadata=None if metadata is None else _as_dict(metadata),
-        icon=icon,
-        releases_enabled=releases_enabled,
-        plan=plan,
-        max_concurrent_jobs=max_concurrent_jobs,
-        global_connection_external_ids=_opt_list(global_connection_external_ids),
-    ).to_body()
+        values["plan"] = build_request(
+            PlanRequest, pieces=pieces, pieces_filter_type=pieces_filter_type
+        )
+    icon_color = values.pop("icon_color", None)
+    if icon_color is not None:
+        values["icon"] = build_request(IconRequest, color=icon_color)
+    return build_request(UpdateProjectRequest, **_plain(values)).to_body()
 
 
-def _as_dict(value: Any) -> Any:
-    # Keep non-mappings as they are so validation reports "must be an object".
-    return dict(value) if isinstance(value, Mapping) else value
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    """Mappings and sequences as the dicts and lists pydantic validates (strings refused)."""
+    if isinstance(values.get("metadata"), Mapping):
+        values["metadata"] = dict(values["metadata"])
+    if "global_connection_external_ids" in values:
+        values["global_connection_external_ids"] = _opt_list(
+            values["global_connection_external_ids"]
+        )
+    return values
 
 
 def _opt_list(value: Sequence[str] | None) -> list[str] | None:
@@ -210,38 +273,33 @@ def get_by_external_id(external_id: str) -> Op[Project | None]:
     return matches[0] if matches else None
 
 
-def create_body(
-    display_name: str,
-    *,
-    external_id: str | None = None,
-    metadata: Mapping[str, Any] | None = None,
-    max_concurrent_jobs: int | None = None,
-    global_connection_external_ids: Sequence[str] | None = None,
-    alert_receiver_email: str | None = None,
-) -> dict[str, Any]:
+def create_body(display_name: str, **fields: Unpack[CreateFields]) -> dict[str, Any]:
     """Validated create body."""
-    return build_request(
-        CreateProjectRequest,
-        display_name=display_name,
-        external_id=external_id,
-        metadata=None if metadata is None else _as_dict(metadata),
-        max_concurrent_jobs=max_concurrent_jobs,
-        global_connection_external_ids=_opt_list(global_connection_external_ids),
-        alert_receiver_email=alert_receiver_email,
-    ).to_body()
+    values = _plain(dict(fields))
+    return build_request(CreateProjectRequest, display_name=display_name, **values).to_body()
 
 
-def create(body: dict[str, Any]) -> Op[Project]:
+def post_create(body: dict[str, Any]) -> Op[Project]:
     """``POST /projects``: resent only on failures that provably wrote nothing."""
     created = yield Call("POST", "/projects", body=body, retry="create")
     return _project(created)
 
 
-def update(project_id: str, body: dict[str, Any]) -> Op[Project]:
+def create(display_name: str, **fields: Unpack[CreateFields]) -> Op[Project]:
+    """Validate, then create (see `post_create`)."""
+    return (yield from post_create(create_body(display_name, **fields)))
+
+
+def post_update(project_id: str, body: dict[str, Any]) -> Op[Project]:
     """``POST /projects/:id`` (idempotent, retried)."""
     path = path_of("projects", _require_id(project_id, "project_id"))
     updated = yield Call("POST", path, body=body)
     return _project(updated)
+
+
+def update(project_id: str, **fields: Unpack[UpdateFields]) -> Op[Project]:
+    """Validate, then update (see `post_update`)."""
+    return (yield from post_update(project_id, update_body(**fields)))
 
 
 def _refuse_personal(project: Project) -> None:
@@ -330,7 +388,7 @@ def sync_pieces(project: Project | str, pieces: Sequence[str] | None) -> Op[Sync
     changes = pieces_changes(current, pieces)
     if not changes:
         return SyncPiecesResult(current, changed=False)
-    updated = yield from update(current.id, update_body(**changes))
+    updated = yield from update(current.id, **changes)
     return SyncPiecesResult(updated, changed=True)
 
 
@@ -344,34 +402,52 @@ def _may_have_created(exc: APIError) -> bool:
 
 
 def ensure(
-    external_id: str,
-    display_name: str,
-    *,
-    if_exists: IfExists,
-    policy: RetryPolicy,
-    create_fields: dict[str, Any],
-    converge_fields: dict[str, Any],
+    external_id: str, display_name: str, policy: RetryPolicy, **options: Unpack[EnsureOptions]
 ) -> Op[EnsureResult]:
-    """Look up by externalId; create if absent (never duplicating); converge the rest.
+    """Get or create the project for ``external_id``, never creating a duplicate.
 
-    ``create_fields`` go into the create body; ``converge_fields`` (those create cannot set,
-    or all of them for an existing project) are applied with at most one update.
+    1. Look it up by externalId. 2. If absent, create it; after any failure that may have
+    reached the server (timeout, dropped connection, 5xx incl. the duplicate-externalId 500,
+    409) look up again before creating again (at most ``policy.max_retries`` more creates).
+    3. Converge with at most one update: after a fresh create, for the fields create cannot
+    set (releases, icon, pieces); for an existing project when ``if_exists="update"``.
     """
+    unknown = set(options) - set(EnsureOptions.__annotations__)
+    if unknown:
+        raise InvalidRequestError(f"unknown ensure options: {sorted(unknown)}")
+    if_exists = options.get("if_exists", "update")
     if if_exists not in ("update", "return", "fail"):
         raise InvalidRequestError(f"if_exists must be update, return or fail; got {if_exists!r}")
     body = create_body(
-        display_name, external_id=_require_id(external_id, "external_id"), **create_fields
+        display_name,
+        external_id=_require_id(external_id, "external_id"),
+        metadata=options.get("metadata"),
+        max_concurrent_jobs=options.get("max_concurrent_jobs"),
+        global_connection_external_ids=options.get("global_connection_external_ids"),
+        alert_receiver_email=options.get("alert_receiver_email"),
     )
-    wanted = {"display_name": display_name, **converge_fields}
-    if converge_fields.get("pieces", UNSET) is not UNSET:
-        desired_pieces(converge_fields["pieces"])  # bad names fail before any request
+    pieces = options.get("pieces", UNSET)
+    if pieces is not UNSET:
+        desired_pieces(pieces)  # bad names fail before any request
+
+    def changes_for(project: Project) -> dict[str, Any]:
+        return field_changes(
+            project,
+            display_name=display_name,
+            metadata=options.get("metadata"),
+            max_concurrent_jobs=options.get("max_concurrent_jobs"),
+            releases_enabled=options.get("releases_enabled"),
+            icon_color=options.get("icon_color"),
+            pieces=pieces,
+        )
+
     existing = yield from get_by_external_id(external_id)
     if existing is None:
         existing, created = yield from _create_once(external_id, body, policy)
         if created is not None:
-            changes = field_changes(created, **wanted)
+            changes = changes_for(created)
             if changes:
-                created = yield from update(created.id, update_body(**changes))
+                created = yield from update(created.id, **changes)
             return EnsureResult(created, "created")
     if if_exists == "fail":
         raise ExternalIdConflictError(
@@ -379,12 +455,10 @@ def ensure(
             code="PROJECT_EXTERNAL_ID_ALREADY_EXISTS",
             params={"externalId": external_id, "projectId": existing.id},
         )
-    if if_exists == "return":
-        return EnsureResult(existing, "unchanged")
-    changes = field_changes(existing, **wanted)
+    changes = changes_for(existing) if if_exists == "update" else {}
     if not changes:
         return EnsureResult(existing, "unchanged")
-    updated = yield from update(existing.id, update_body(**changes))
+    updated = yield from update(existing.id, **changes)
     return EnsureResult(updated, "updated")
 
 
@@ -398,7 +472,7 @@ def _create_once(
     while True:
         attempt += 1
         try:
-            project = yield from create(body)
+            project = yield from post_create(body)
             return project, project
         except APIError as exc:
             if not _may_have_created(exc):

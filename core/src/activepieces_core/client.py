@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 from pydantic import SecretStr
@@ -19,28 +19,14 @@ from activepieces_core.projects import AsyncProjectsResource, ProjectsResource
 
 __all__ = ["ActivepiecesClient", "AsyncActivepiecesClient"]
 
+SleepT = TypeVar("SleepT")
+HttpT = TypeVar("HttpT")
+_EXTRA = ("sleep", "retry_policy", "http_transport")
 
-def _config(
-    api_key: str | SecretStr | None,
-    base_url: str | None,
-    timeout: float,
-    max_retries: int,
-    backoff_base: float,
-    backoff_max: float,
-    verify: bool,
-    headers: Mapping[str, str] | None,
-) -> ClientConfig:
+
+def _config(**values: Any) -> ClientConfig:
     try:
-        return ClientConfig(
-            api_key=api_key,  # validated (and wrapped) by the model
-            base_url=base_url,  # None -> the cloud default
-            timeout=timeout,
-            max_retries=max_retries,
-            backoff_base=backoff_base,
-            backoff_max=backoff_max,
-            verify=verify,
-            headers=headers,
-        )
+        return ClientConfig(**values)
     except PydanticValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
@@ -49,19 +35,8 @@ def _config(
         raise InvalidRequestError(f"invalid client configuration: {problems}") from None
 
 
-class _ClientBase:
-    config: ClientConfig
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.config.base_url!r})"
-
-
-class ActivepiecesClient(_ClientBase):
-    """Synchronous client: one connection pool, safe to share between threads.
-
-    ``sleep`` replaces `time.sleep` between retries (tests); ``retry_policy`` overrides the
-    policy built from the config; ``http_transport`` is passed to `httpx.Client`.
-    """
+class _BaseClient(Generic[SleepT, HttpT]):
+    """Constructor and factories shared by both clients; subclasses add the transport."""
 
     def __init__(
         self,
@@ -75,17 +50,26 @@ class ActivepiecesClient(_ClientBase):
         headers: Mapping[str, str] | None = None,
         *,
         config: ClientConfig | None = None,
-        sleep: Callable[[float], None] | None = None,
+        sleep: SleepT | None = None,
         retry_policy: RetryPolicy | None = None,
-        http_transport: httpx.BaseTransport | None = None,
+        http_transport: HttpT | None = None,
     ) -> None:
-        self.config = config or _config(
-            api_key, base_url, timeout, max_retries, backoff_base, backoff_max, verify, headers
+        self.config: ClientConfig = config or _config(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff_base=backoff_base,
+            backoff_max=backoff_max,
+            verify=verify,
+            headers=headers,
         )
-        self._transport = SyncTransport(
-            self.config, sleep=sleep, policy=retry_policy, http_transport=http_transport
-        )
-        self.projects = ProjectsResource(self._transport)
+        self._setup(sleep, retry_policy, http_transport)
+
+    def _setup(
+        self, sleep: SleepT | None, policy: RetryPolicy | None, http_transport: HttpT | None
+    ) -> None:
+        raise NotImplementedError
 
     @classmethod
     def from_config(cls, config: ClientConfig, **kwargs: Any) -> Self:
@@ -95,10 +79,34 @@ class ActivepiecesClient(_ClientBase):
     @classmethod
     def from_env(cls, **kwargs: Any) -> Self:
         """Read ``ACTIVEPIECES_API_KEY`` and ``ACTIVEPIECES_URL``; keyword config overrides win."""
-        extra = {
-            k: kwargs.pop(k) for k in ("sleep", "retry_policy", "http_transport") if k in kwargs
-        }
+        extra = {k: kwargs.pop(k) for k in _EXTRA if k in kwargs}
         return cls(config=ClientConfig.from_env(**kwargs), **extra)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.config.base_url!r})"
+
+
+class ActivepiecesClient(_BaseClient[Callable[[float], None], httpx.BaseTransport]):
+    """Synchronous client: one connection pool, safe to share between threads.
+
+    ``api_key`` (or ``config=ClientConfig(...)``) is required; ``base_url`` defaults to the
+    cloud and may be given with or without ``/api/v1``. For tests: ``sleep`` replaces
+    `time.sleep` between retries, ``retry_policy`` overrides the policy built from the
+    config, ``http_transport`` goes to `httpx.Client`. Use as a context manager.
+    """
+
+    projects: ProjectsResource
+
+    def _setup(
+        self,
+        sleep: Callable[[float], None] | None,
+        policy: RetryPolicy | None,
+        http_transport: httpx.BaseTransport | None,
+    ) -> None:
+        self._transport = SyncTransport(
+            self.config, sleep=sleep, policy=policy, http_transport=http_transport
+        )
+        self.projects = ProjectsResource(self._transport)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -116,54 +124,35 @@ class ActivepiecesClient(_ClientBase):
         self.close()
 
 
-class AsyncActivepiecesClient(_ClientBase):
+class AsyncActivepiecesClient(
+    _BaseClient[Callable[[float], Awaitable[None]], httpx.AsyncBaseTransport]
+):
     """Asynchronous client: one connection pool, safe to share between tasks.
 
-    ``sleep`` replaces `asyncio.sleep` between retries (tests).
+    Same constructor as `ActivepiecesClient`; ``sleep`` replaces `asyncio.sleep`.
+    Use with ``async with``.
     """
 
-    def __init__(
+    projects: AsyncProjectsResource
+
+    def _setup(
         self,
-        api_key: str | SecretStr | None = None,
-        base_url: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 4,
-        backoff_base: float = 0.5,
-        backoff_max: float = 30.0,
-        verify: bool = True,
-        headers: Mapping[str, str] | None = None,
-        *,
-        config: ClientConfig | None = None,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        retry_policy: RetryPolicy | None = None,
-        http_transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None,
+        policy: RetryPolicy | None,
+        http_transport: httpx.AsyncBaseTransport | None,
     ) -> None:
-        self.config = config or _config(
-            api_key, base_url, timeout, max_retries, backoff_base, backoff_max, verify, headers
-        )
         self._transport = AsyncTransport(
-            self.config, sleep=sleep, policy=retry_policy, http_transport=http_transport
+            self.config, sleep=sleep, policy=policy, http_transport=http_transport
         )
         self.projects = AsyncProjectsResource(self._transport)
-
-    @classmethod
-    def from_config(cls, config: ClientConfig, **kwargs: Any) -> Self:
-        """A client for ``config`` (``sleep``/``retry_policy``/``http_transport`` allowed)."""
-        return cls(config=config, **kwargs)
-
-    @classmethod
-    def from_env(cls, **kwargs: Any) -> Self:
-        """Read ``ACTIVEPIECES_API_KEY`` and ``ACTIVEPIECES_URL``; keyword config overrides win."""
-        extra = {
-            k: kwargs.pop(k) for k in ("sleep", "retry_policy", "http_transport") if k in kwargs
-        }
-        return cls(config=ClientConfig.from_env(**kwargs), **extra)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._transport.close()
 
-    close = aclose
+    async def close(self) -> None:
+        """Alias of `aclose`."""
+        await self.aclose()
 
     async def __aenter__(self) -> Self:
         return self
