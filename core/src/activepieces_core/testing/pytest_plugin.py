@@ -1,1 +1,32 @@
-"""pytest plugin: fixtures that serve the Activepieces emulator (filled in by the emulator work)."""
+"""pytest plugin (entry point ``pytest11``): the Activepieces emulator as fixtures.
+
+``activepieces_emulator``: the session's emulator, reset to its seeded state (faults and request
+log cleared) before each test. ``activepieces_emulator_server``: the same server, never reset.
+The server is imported lazily, so merely installing the package costs a test run nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+
+@pytest.fixture(scope="session")
+def activepieces_emulator_server() -> Iterator[Emulator]:
+    """One emulator (seed 0) for the whole session; state persists between tests."""
+    from .server import Emulator
+
+    with Emulator(seed=0) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def activepieces_emulator(activepieces_emulator_server: Emulator) -> Emulator:
+    """The session emulator, reset for this test (same URL and API key every time)."""
+    activepieces_emulator_server.reset()
+    return activepieces_emulator_server

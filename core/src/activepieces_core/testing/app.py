@@ -1,0 +1,268 @@
+"""The ASGI app: routing, the Fastify request lifecycle, faults and the request log.
+
+Lifecycle per request (as upstream): route lookup 404 -> body parse / schema validation 400 ->
+authentication 401/403 -> authorization 403/404 -> business rules -> 2xx. Faults sit in front,
+as a proxy or overloaded server would: they are decided when the request arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from ._ids import request_id
+from .faults import Decision, FaultPlan
+from .requestlog import RequestLog, RequestRecord
+from .responses import REASONS, ApiError, FastifyError, route_not_found
+from .service import ProjectsService
+from .state import EmulatorState, Platform
+from .validation import MISSING, validate_create, validate_list_query, validate_update
+
+PREFIX = "/api/v1/projects"
+JSON_TYPE = "application/json; charset=utf-8"
+
+_HTML_PAGE = (
+    "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+    "<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+
+
+def match_route(method: str, path: str) -> tuple[str | None, str | None]:
+    """(route name, project id); route None = unknown (``ignoreTrailingSlash`` applies)."""
+    if len(path) > 1 and path.endswith("/"):
+        path = path[:-1]
+    if path == PREFIX:
+        return {"GET": "list", "POST": "create"}.get(method), None
+    if not path.startswith(PREFIX + "/"):
+        return None, None
+    rest = path[len(PREFIX) + 1 :]
+    if not rest or "/" in rest:
+        return None, None
+    if rest == "worker-groups" and method == "GET":
+        return "worker_groups", None
+    return {"GET": "get", "POST": "update", "DELETE": "delete"}.get(method), rest
+
+
+def _dumps(payload: Any) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+class EmulatorApp:
+    """ASGI callable serving ``/api/v1/projects`` from an :class:`EmulatorState`."""
+
+    def __init__(self, state: EmulatorState, faults: FaultPlan, log: RequestLog) -> None:
+        self.state = state
+        self.faults = faults
+        self.log = log
+        self.service = ProjectsService(state)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        rid = request_id()
+        method: str = scope["method"]
+        path: str = scope["path"]
+        route, project_id = match_route(method, path)
+        if route is None:
+            self._record("not_found", method, path, 404, None, rid)
+            await self._respond(send, scope, receive, rid, 404, route_not_found())
+            return
+        decision = self.faults.decide(route)
+        if decision.delay > 0:
+            await asyncio.sleep(decision.delay)
+        if decision.kind is not None and decision.kind[0].isdigit():
+            status, headers, body, media = self._fault_response(decision)
+            self._record(route, method, path, status, decision.kind, rid)
+            response = Response(body, status, headers={**headers, **_common(rid)}, media_type=media)
+            await response(scope, receive, send)
+            return
+        if decision.kind == "drop_before":
+            self._record(route, method, path, None, decision.kind, rid)
+            await _drop(receive, send)
+            return
+        raw = await _read_body(receive) if method == "POST" else b""
+        headers = _header_map(scope)
+        status, payload = self.handle(route, project_id, headers, scope["query_string"], raw)
+        if decision.kind == "drop_after":
+            self._record(route, method, path, None, decision.kind, rid)
+            await _drop(receive, send)
+            return
+        self._record(route, method, path, status, decision.kind, rid)
+        if decision.kind == "slow":
+            await asyncio.sleep(decision.slow_seconds)
+        await self._respond(send, scope, receive, rid, status, payload)
+
+    # ---- request handling (synchronous: state work is quick and lock-protected) --------------
+    def handle(
+        self,
+        route: str,
+        project_id: str | None,
+        headers: dict[str, str],
+        query_string: bytes,
+        raw: bytes,
+    ) -> tuple[int, Any]:
+        """Run validation -> authn -> authz -> business; returns (status, JSON payload)."""
+        try:
+            query: dict[str, Any] = {}
+            body: dict[str, Any] = {}
+            if route == "list":
+                pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+                query = validate_list_query(pairs)
+            elif route == "create":
+                body = validate_create(_parse_body(raw, headers))
+            elif route == "update":
+                body = validate_update(_parse_body(raw, headers))
+            platform = self._authenticate(headers)
+            return self._dispatch(route, project_id, platform, query, body)
+        except (ApiError, FastifyError) as error:
+            return error.status, error.body()
+
+    def _authenticate(self, headers: dict[str, str]) -> Platform:
+        auth = headers.get("authorization", "")
+        if not auth.startswith("Bearer "):
+            raise ApiError("AUTHORIZATION", {"message": "principal is not allowed for this route"})
+        token = auth[len("Bearer ") :]
+        if not token.startswith("sk-"):
+            raise ApiError(
+                "INVALID_BEARER_TOKEN", {"message": "invalid access token or session expired"}
+            )
+        platform = self.state.platform_for_key(token)
+        if platform is None:
+            raise ApiError("AUTHENTICATION", {"message": "invalid api key"})
+        return platform
+
+    def _dispatch(
+        self,
+        route: str,
+        project_id: str | None,
+        platform: Platform,
+        query: dict[str, Any],
+        body: dict[str, Any],
+    ) -> tuple[int, Any]:
+        service = self.service
+        if route == "list":
+            return 200, service.list_page(platform, query)
+        if route == "create":
+            return 201, service.create(platform, body)
+        if route == "worker_groups":
+            return 200, {"groups": [], "sharedSlots": 0}
+        assert project_id is not None
+        if route == "get":
+            return 200, service.get(platform, project_id)
+        if route == "update":
+            return 200, service.update(platform, project_id, body)
+        service.delete(platform, project_id)
+        return 204, None
+
+    # ---- responses -------------------------------------------------------------------------
+    def _record(
+        self, route: str, method: str, path: str, status: int | None, fault: str | None, rid: str
+    ) -> None:
+        self.log.append(RequestRecord(route, method, path, status, fault, rid))
+
+    @staticmethod
+    async def _respond(
+        send: Send, scope: Scope, receive: Receive, rid: str, status: int, payload: Any
+    ) -> None:
+        if status == 204:
+            response = Response(None, 204, headers=_common(rid))
+        else:
+            response = Response(_dumps(payload), status, headers=_common(rid), media_type=JSON_TYPE)
+        await response(scope, receive, send)
+
+    @staticmethod
+    def _fault_response(decision: Decision) -> tuple[int, dict[str, str], bytes, str]:
+        kind = decision.kind or ""
+        status = int(kind[:3])
+        reason = REASONS[status]
+        if kind.endswith("_html"):
+            page = _HTML_PAGE.format(status=status, reason=reason)
+            return status, {}, page.encode(), "text/html"
+        if status == 429:
+            seconds = _number(decision.retry_after)
+            body = {
+                "statusCode": 429,
+                "error": reason,
+                "message": f"Rate limit exceeded, retry in {seconds} seconds",
+            }
+            return status, {"retry-after": seconds}, _dumps(body), JSON_TYPE
+        body = {"statusCode": status, "error": reason, "message": reason}
+        return status, {}, _dumps(body), JSON_TYPE
+
+
+def _common(rid: str) -> dict[str, str]:
+    return {"x-request-id": rid, "access-control-allow-origin": "*"}
+
+
+def _header_map(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _parse_body(raw: bytes, headers: dict[str, str]) -> Any:
+    """Fastify's content-type parsers: JSON, text/plain; no body and no type = undefined."""
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if not content_type:
+        return MISSING if not raw else raw.decode("utf-8", errors="replace")
+    if content_type == "application/json" or content_type.endswith("+json"):
+        if not raw.strip():
+            raise FastifyError(
+                400,
+                "FST_ERR_CTP_EMPTY_JSON_BODY",
+                "Body cannot be empty when content-type is set to 'application/json'",
+            )
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise FastifyError(
+                400,
+                "FST_ERR_CTP_INVALID_JSON_BODY",
+                "Body is not valid JSON but content-type is set to 'application/json'",
+            ) from None
+    if content_type == "text/plain":
+        return raw.decode("utf-8", errors="replace")
+    raise FastifyError(
+        415, "FST_ERR_CTP_INVALID_MEDIA_TYPE", f"Unsupported Media Type: {content_type}"
+    )
+
+
+async def _drop(receive: Receive, send: Send) -> None:
+    """Close the connection without a (complete) response; the client sees a transport error.
+
+    uvicorn's request cycle exposes its transport on the bound ``receive``; closing it makes the
+    cycle "disconnected", so uvicorn sends nothing more. Any other server: start a response
+    that promises a body and never deliver it.
+    """
+    cycle = getattr(receive, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is not None:
+        transport.close()
+        for _ in range(10):
+            if getattr(cycle, "disconnected", True):
+                break
+            await asyncio.sleep(0)
+        return
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]}
+    )

@@ -1,0 +1,62 @@
+"""``activepieces-emulator``: serve the emulator in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .state import TEAM_PROJECTS_LIMITS
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="activepieces-emulator",
+        description="A local Activepieces Projects API (/api/v1/projects) for tests and demos.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    parser.add_argument("--api-key", help="API key of the default platform (default: generated)")
+    parser.add_argument("--seed", metavar="FILE", help="JSON/YAML seed file (platforms, projects)")
+    parser.add_argument("--team-projects-limit", choices=TEAM_PROJECTS_LIMITS, default="UNLIMITED")
+    parser.add_argument(
+        "--random-seed", type=int, default=None, help="seed ids and faults (default: random)"
+    )
+    parser.add_argument(
+        "--duplicate-external-id-status",
+        type=int,
+        choices=(500, 409),
+        default=500,
+        help="status of a create with a taken externalId (500 like upstream)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.api_key is not None and not args.api_key.startswith("sk-"):
+        print("error: --api-key must start with 'sk-'", file=sys.stderr)
+        return 2
+    from .server import Emulator, bind_socket, make_server
+
+    emulator = Emulator(
+        args.random_seed,
+        team_projects_limit=args.team_projects_limit,
+        duplicate_external_id_status=args.duplicate_external_id_status,
+        api_key=args.api_key,
+        seed_data=args.seed,
+    )
+    sock = bind_socket(args.host, args.port)
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    platform = emulator.state.platform()
+    print(f"Activepieces emulator: http://{host}:{port}/api/v1", flush=True)
+    print(f"API key: {platform.api_key}", flush=True)
+    print(f"Platform: {platform.id}", flush=True)
+    server = make_server(emulator.app)
+    server.run(sockets=[sock])  # handles SIGINT/SIGTERM
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""Fault plan: seeded, per-route, changeable at run time, plus scripted "nth request" faults."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+FAULT_KINDS: tuple[str, ...] = (
+    "429",
+    "500",
+    "502",
+    "503",
+    "502_html",
+    "503_html",
+    "drop_before",
+    "drop_after",
+    "slow",
+)
+ROUTES: tuple[str, ...] = ("list", "get", "create", "update", "delete")
+
+
+@dataclass(frozen=True)
+class RouteFaults:
+    """Faults for one route (or ``"*"``)."""
+
+    latency: float = 0.0
+    jitter: float = 0.0
+    rate: float = 0.0
+    kinds: tuple[tuple[str, float], ...] = tuple((k, 1.0) for k in FAULT_KINDS)
+    retry_after: float = 1
+    slow_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one request: ``kind`` None = no fault (maybe still a delay)."""
+
+    kind: str | None
+    delay: float
+    retry_after: float
+    slow_seconds: float
+
+
+class FaultPlan:
+    """Thread-safe; tests change it while the server runs."""
+
+    def __init__(self, seed: int | None = 0) -> None:
+        self._lock = threading.Lock()
+        self._seed_value = seed
+        self.clear()
+
+    def clear(self) -> None:
+        """No faults, no scripts, counters and RNG back to the seed."""
+        with self._lock:
+            self._routes: dict[str, RouteFaults] = {}
+            self._scripts: dict[str, dict[int, str]] = {}
+            self._seen: Counter[str] = Counter()
+            self._rng = random.Random(self._seed_value)
+            self.injected: Counter[str] = Counter()
+
+    def seed(self, seed: int | None) -> None:
+        """Re-seed the fault RNG (deterministic fault sequences)."""
+        with self._lock:
+            self._seed_value = seed
+            self._rng = random.Random(seed)
+
+    def set(
+        self,
+        route: str = "*",
+        *,
+        latency: float = 0.0,
+        jitter: float = 0.0,
+        rate: float = 0.0,
+        kinds: Iterable[str] | Mapping[str, float] = FAULT_KINDS,
+        retry_after: float = 1,
+        slow_seconds: float = 5.0,
+    ) -> None:
+        """Replace the faults of ``route`` (``"*"`` = routes without their own setting)."""
+        _check_route(route)
+        weights = (
+            tuple((k, float(w)) for k, w in kinds.items())
+            if isinstance(kinds, Mapping)
+            else tuple((k, 1.0) for k in kinds)
+        )
+        for kind, _ in weights:
+            _check_kind(kind)
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("rate must be within [0, 1]")
+        config = RouteFaults(latency, jitter, rate, weights, retry_after, slow_seconds)
+        with self._lock:
+            self._routes[route] = config
+
+    def script(self, route: str, nth: int, kind: str) -> None:
+        """Make the ``nth`` request on ``route`` counted from now (1 = the next one) fail."""
+        _check_route(route)
+        _check_kind(kind)
+        if nth < 1:
+            raise ValueError("nth starts at 1")
+        with self._lock:
+            self._scripts.setdefault(route, {})[self._seen[route] + nth] = kind
+
+    def decide(self, route: str) -> Decision:
+        """Called once per API request, in arrival order."""
+        with self._lock:
+            config = self._routes.get(route) or self._routes.get("*") or RouteFaults()
+            kind: str | None = None
+            for name in (route, "*"):
+                self._seen[name] += 1
+                scripted = self._scripts.get(name, {}).pop(self._seen[name], None)
+                kind = kind or scripted
+            delay = config.latency
+            if config.jitter:
+                delay += self._rng.uniform(0.0, config.jitter)
+            if kind is None and config.rate and config.kinds and self._rng.random() < config.rate:
+                names = [k for k, _ in config.kinds]
+                weights = [w for _, w in config.kinds]
+                kind = self._rng.choices(names, weights=weights, k=1)[0]
+            if kind is not None:
+                self.injected[kind] += 1
+            return Decision(kind, delay, config.retry_after, config.slow_seconds)
+
+
+def _check_route(route: str) -> None:
+    if route != "*" and route not in ROUTES:
+        raise ValueError(f"route must be '*' or one of {ROUTES}")
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in FAULT_KINDS:
+        raise ValueError(f"fault kind must be one of {FAULT_KINDS}")

@@ -1,0 +1,134 @@
+"""Keyset pagination over ``(type, displayName, id)`` with the server's double-base64 cursors.
+
+Cursor = ``base64("next_" | "prev_" + base64(JSON.stringify({type, displayName, id})))``.
+Garbage never fails: see :func:`decode_cursor`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+Key = tuple[str, str, str]  # (type, displayName, id)
+
+DEFAULT_LIMIT = 50  # controller default when `limit` is absent
+ZERO_LIMIT = 100  # `limit=0` is falsy and falls through to the paginator default
+
+
+@dataclass(frozen=True)
+class Cursor:
+    after: bool
+    key: Key | None  # None: the inner key parsed to `{}`
+
+
+@dataclass(frozen=True)
+class PageKeys:
+    keys: list[Key]
+    next: str | None
+    previous: str | None
+
+
+def _b64decode(text: str) -> str:
+    """Lenient like Node's ``Buffer.from(s, 'base64')``: never raises."""
+    cleaned = "".join(ch for ch in text if ch.isalnum() or ch in "+/-_")
+    cleaned = cleaned.replace("-", "+").replace("_", "/")
+    cleaned += "=" * (-len(cleaned) % 4)
+    try:
+        return base64.b64decode(cleaned).decode("utf-8", errors="replace")
+    except (binascii.Error, ValueError):
+        return ""
+
+
+def encode_cursor(after: bool, key: Key) -> str:
+    inner = json.dumps(
+        {"type": key[0], "displayName": key[1], "id": key[2]},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    inner_b64 = base64.b64encode(inner.encode()).decode()
+    return base64.b64encode((("next_" if after else "prev_") + inner_b64).encode()).decode()
+
+
+def decode_cursor(raw: str | None) -> Cursor | None:
+    """``None`` means "first page": no cursor, or a decoded text without ``_``."""
+    if not raw:
+        return None
+    text = _b64decode(raw)
+    if "_" not in text:
+        return None
+    prefix, inner = text.split("_", 1)
+    return Cursor(after=prefix == "next", key=_parse_key(inner))
+
+
+def _parse_key(inner: str) -> Key | None:
+    try:
+        data = json.loads(_b64decode(inner))
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    values = (data.get("type"), data.get("displayName"), data.get("id"))
+    if not all(isinstance(v, str) for v in values):
+        return None
+    return (str(values[0]), str(values[1]), str(values[2]))
+
+
+def effective_limit(limit: int | None) -> int | None:
+    """``None`` = unlimited (``-1``)."""
+    if limit is None:
+        return DEFAULT_LIMIT
+    if limit == 0:
+        return ZERO_LIMIT
+    if limit < 0:
+        return None
+    return limit
+
+
+def paginate(
+    keys: Sequence[Key],
+    *,
+    limit: int | None,
+    cursor: str | None,
+    accept: Callable[[Key], bool] | None = None,
+) -> PageKeys:
+    """One page of ``keys`` (sorted ascending), walking only as far as the page needs."""
+    size = effective_limit(limit)
+    parsed = decode_cursor(cursor)
+    after = parsed is None or parsed.after
+    if after:
+        start = 0 if parsed is None or parsed.key is None else bisect_right(keys, parsed.key)
+        indices: range = range(start, len(keys))
+    else:
+        assert parsed is not None
+        stop = len(keys) if parsed.key is None else bisect_left(keys, parsed.key)
+        indices = range(stop - 1, -1, -1)
+    rows: list[Key] = []
+    want = None if size is None else size + 1
+    for index in indices:
+        key = keys[index]
+        if accept is None or accept(key):
+            rows.append(key)
+            if want is not None and len(rows) >= want:
+                break
+    has_more = size is not None and len(rows) > size
+    if has_more:
+        rows.pop()
+    if not after:
+        rows.reverse()
+    if size is None or not rows:
+        return PageKeys(rows, None, None)
+    if parsed is None:
+        nxt, prev = rows[-1] if has_more else None, None
+    elif after:
+        nxt, prev = rows[-1] if has_more else None, rows[0]
+    else:
+        nxt, prev = rows[-1], rows[0] if has_more else None
+    return PageKeys(
+        rows,
+        encode_cursor(True, nxt) if nxt else None,
+        encode_cursor(False, prev) if prev else None,
+    )

@@ -1,0 +1,86 @@
+"""Seed files: platforms with their users, global connections and projects (JSON or YAML).
+
+```yaml
+platforms:                       # the first one is the default platform
+  - team_projects_limit: UNLIMITED   # NONE | ONE | UNLIMITED
+    global_connections_enabled: true
+    api_key: sk-...              # optional (the CLI's --api-key wins for the first platform)
+    users: [Alice Adams, Bob Brown]  # or a number; each user (and the owner) gets a PERSONAL project
+    global_connections: [slack-main]
+    projects:
+      - {displayName: Acme, externalId: acme, metadata: {tier: gold}}
+projects: []                     # shorthand: projects of the default platform
+```
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .state import EmulatorState
+
+_PLATFORM_SETTINGS = (
+    "team_projects_limit",
+    "global_connections_enabled",
+    "project_roles_enabled",
+    "worker_groups_enabled",
+    "manage_pieces_enabled",
+)
+
+
+def load_seed(path: str | Path) -> dict[str, Any]:
+    """Read a ``.json``/``.yaml``/``.yml`` seed file."""
+    text = Path(path).read_text(encoding="utf-8")
+    if str(path).endswith(".json"):
+        data = json.loads(text)
+    else:
+        import yaml
+
+        data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError("a seed file holds a mapping with 'platforms' and/or 'projects'")
+    return data
+
+
+def apply_seed(
+    state: EmulatorState,
+    data: Mapping[str, Any],
+    *,
+    api_key: str | None,
+    team_projects_limit: str = "UNLIMITED",
+) -> None:
+    """Create the seeded platforms and projects in ``state`` (called under its lock).
+
+    ``api_key`` and ``team_projects_limit`` are defaults for the first platform; the file's
+    own values win for the limit, ``api_key`` wins for the key.
+    """
+    platforms = list(data.get("platforms") or [{}])
+    for index, spec in enumerate(platforms):
+        settings = {k: spec[k] for k in _PLATFORM_SETTINGS if k in spec}
+        if index == 0:
+            settings.setdefault("team_projects_limit", team_projects_limit)
+        key = api_key if index == 0 and api_key else spec.get("api_key")
+        platform = state.add_platform(
+            **settings, api_key=key, platform_id=spec.get("id"), users=spec.get("users", 2)
+        )
+        for external_id in spec.get("global_connections", []):
+            state.add_global_connection(external_id, platform_id=platform.id)
+        projects = list(spec.get("projects", []))
+        if index == 0:
+            projects.extend(data.get("projects") or [])
+        for project in projects:
+            _add_project(state, platform.id, project)
+
+
+def _add_project(state: EmulatorState, platform_id: str, spec: Mapping[str, Any]) -> None:
+    fields = dict(spec)
+    name = fields.pop("displayName", None) or fields.pop("display_name")
+    external_id = fields.pop("externalId", fields.pop("external_id", None))
+    project_type = fields.pop("type", "TEAM")
+    state.add_project(
+        name, external_id=external_id, type=project_type, platform_id=platform_id, **fields
+    )

@@ -1,0 +1,165 @@
+"""The :class:`Emulator` context manager: a real uvicorn server on loopback, in a thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+from typing_extensions import Self
+
+from .app import EmulatorApp
+from .faults import FaultPlan
+from .requestlog import RequestLog
+from .seed import load_seed
+from .state import EmulatorState
+
+START_TIMEOUT = 15.0
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind first, so the port is known (``0`` = any free port) before the server starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def make_server(app: EmulatorApp) -> uvicorn.Server:
+    """A quiet uvicorn server (no access log, no logging config of its own)."""
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        access_log=False,
+        log_config=None,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+        backlog=2048,
+    )
+    return uvicorn.Server(config)
+
+
+class Emulator:
+    """The Activepieces Projects API on ``127.0.0.1:<free port>``, for tests.
+
+    ``seed`` makes ids, icon colours and random faults reproducible. ``seed_data`` (a mapping
+    or a JSON/YAML path, see :mod:`.seed`) replaces the default platform.
+    """
+
+    def __init__(
+        self,
+        seed: int | None = 0,
+        *,
+        team_projects_limit: str = "UNLIMITED",
+        duplicate_external_id_status: int = 500,
+        api_key: str | None = None,
+        users: int = 2,
+        seed_data: Mapping[str, Any] | str | Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        if duplicate_external_id_status not in (500, 409):
+            raise ValueError("duplicate_external_id_status must be 500 or 409")
+        data = load_seed(seed_data) if isinstance(seed_data, (str, Path)) else seed_data
+        self._seed = seed
+        self.state = EmulatorState(
+            seed,
+            team_projects_limit=team_projects_limit,
+            duplicate_external_id_status=duplicate_external_id_status,
+            api_key=api_key,
+            users=users,
+            seed_data=data,
+        )
+        self.faults = FaultPlan(seed)
+        self.requests = RequestLog()
+        self.app = EmulatorApp(self.state, self.faults, self.requests)
+        self._host = host
+        self._port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._bound_port: int | None = None
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> Self:
+        """Start serving; returns once the server accepts connections."""
+        if self._server is not None:
+            raise RuntimeError("emulator already started")
+        sock = bind_socket(self._host, self._port)
+        self._bound_port = sock.getsockname()[1]
+        server = make_server(self.app)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="activepieces-emulator", daemon=True
+        )
+        self._server, self._thread = server, thread
+        thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the emulator server did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (pending slow responses are cut after ~1 s)."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(timeout=10)
+
+    close = stop
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Back to the seeded state; faults and the request log cleared."""
+        self.state.reset()
+        self.faults.seed(self._seed)
+        self.faults.clear()
+        self.requests.clear()
+
+    # ---- addresses and identity -------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        if self._bound_port is None:
+            raise RuntimeError("emulator not started")
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self._bound_port}"
+
+    @property
+    def url(self) -> str:
+        """The API root a client is configured with: ``http://127.0.0.1:PORT/api/v1``."""
+        return self.base_url + "/api/v1"
+
+    @property
+    def api_key(self) -> str:
+        """The default platform's API key."""
+        return self.state.platform().api_key
+
+    @property
+    def platform_id(self) -> str:
+        return self.state.default_platform_id
+
+    def __repr__(self) -> str:
+        where = self.base_url if self._bound_port is not None else "not started"
+        return f"Emulator({where})"

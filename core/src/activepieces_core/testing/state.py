@@ -1,0 +1,462 @@
+"""In-memory platforms, projects and global connections, with the indices the routes need.
+
+Project records are copy-on-write: a stored ``public`` dict is never mutated in place, so a
+reader may serialise it outside the lock. All access goes through one re-entrant lock.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from bisect import bisect_left, insort
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._ids import IdGenerator, now_iso
+from .pagination import Key
+from .validation import COLORS
+
+TEAM_PROJECTS_LIMITS = ("NONE", "ONE", "UNLIMITED")
+_USER_NAMES = ("Olivia Owner", "Alice Adams", "Bob Brown", "Carol Chen", "Dan Diaz", "Eve Evans")
+
+# add_project(**fields): snake_case convenience names -> API field names.
+_FIELD_ALIASES = {
+    "metadata": "metadata",
+    "max_concurrent_jobs": "maxConcurrentJobs",
+    "releases_enabled": "releasesEnabled",
+    "owner_id": "ownerId",
+    "notify_flow_owner_on_failure": "notifyFlowOwnerOnFailure",
+    "worker_group_id": "workerGroupId",
+    "execution_data_retention_days": "executionDataRetentionDays",
+    "sensitive": "sensitive",
+    "pool_id": "poolId",
+    "piece_set_id": "pieceSetId",
+}
+
+
+@dataclass
+class User:
+    id: str
+    name: str
+    external_id: str | None = None
+
+
+@dataclass
+class Platform:
+    """One platform: its API key, owner, users and plan settings."""
+
+    id: str
+    api_key: str
+    owner_id: str
+    team_projects_limit: str = "UNLIMITED"
+    global_connections_enabled: bool = False
+    project_roles_enabled: bool = False
+    worker_groups_enabled: bool = False
+    manage_pieces_enabled: bool = False
+    ignore_plan_pieces: bool = False  # newest servers may drop plan.pieces (piece sets)
+    default_piece_set_id: str = ""
+    users: list[User] = field(default_factory=list)
+
+    def __repr__(self) -> str:  # never show the key
+        return f"Platform(id={self.id!r}, team_projects_limit={self.team_projects_limit!r})"
+
+
+@dataclass
+class ProjectRecord:
+    public: dict[str, Any]  # the API shape without `deleted`; replaced, never mutated
+    deleted: str | None = None
+
+    @property
+    def key(self) -> Key:
+        p = self.public
+        return (p["type"], p["displayName"], p["id"])
+
+    def as_get(self) -> dict[str, Any]:
+        return {**self.public, "deleted": self.deleted}
+
+
+def _empty_analytics() -> dict[str, int]:
+    return {"totalUsers": 0, "activeUsers": 0, "totalFlows": 0, "activeFlows": 0}
+
+
+class EmulatorState:
+    """Thread-safe store. Public helpers return JSON-shaped copies as ``GET /:id`` would."""
+
+    def __init__(
+        self,
+        seed: int | None = 0,
+        *,
+        team_projects_limit: str = "UNLIMITED",
+        duplicate_external_id_status: int = 500,
+        api_key: str | None = None,
+        users: int = 2,
+        seed_data: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.lock = threading.RLock()
+        self._seed = seed
+        self._team_projects_limit = team_projects_limit
+        self._duplicate_status = duplicate_external_id_status
+        self._api_key = api_key
+        self._users = users
+        self._seed_data = seed_data
+        self.reset()
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to the seeded state (same ids, same key)."""
+        with self.lock:
+            self.ids = IdGenerator(self._seed)
+            self.duplicate_external_id_status = self._duplicate_status
+            self._platforms: dict[str, Platform] = {}
+            self._by_key: dict[str, Platform] = {}
+            self._projects: dict[str, ProjectRecord] = {}
+            self._order: dict[str, list[Key]] = {}
+            self._by_external: dict[tuple[str, str], set[str]] = {}
+            self._by_external_global: dict[str, set[str]] = {}
+            self._connections: dict[str, list[dict[str, Any]]] = {}
+            self.alert_receivers: dict[str, str] = {}
+            if self._seed_data is not None:
+                from .seed import apply_seed
+
+                apply_seed(
+                    self,
+                    self._seed_data,
+                    api_key=self._api_key,
+                    team_projects_limit=self._team_projects_limit,
+                )
+            if not self._platforms:
+                self.add_platform(
+                    team_projects_limit=self._team_projects_limit,
+                    api_key=self._api_key,
+                    users=self._users,
+                )
+
+    # ---- platforms ---------------------------------------------------------------------------
+    @property
+    def default_platform_id(self) -> str:
+        with self.lock:
+            return next(iter(self._platforms))
+
+    def platform(self, platform_id: str | None = None) -> Platform:
+        with self.lock:
+            return self._platforms[platform_id or self.default_platform_id]
+
+    def platforms(self) -> list[Platform]:
+        with self.lock:
+            return list(self._platforms.values())
+
+    def platform_for_key(self, api_key: str) -> Platform | None:
+        with self.lock:
+            return self._by_key.get(api_key)
+
+    def add_platform(
+        self,
+        *,
+        team_projects_limit: str = "UNLIMITED",
+        global_connections_enabled: bool = False,
+        project_roles_enabled: bool = False,
+        worker_groups_enabled: bool = False,
+        manage_pieces_enabled: bool = False,
+        api_key: str | None = None,
+        platform_id: str | None = None,
+        users: int | Iterable[str] = 2,
+    ) -> Platform:
+        """A new platform with an owner and ``users`` more users, each with a PERSONAL project."""
+        _check_limit(team_projects_limit)
+        with self.lock:
+            names = list(users) if not isinstance(users, int) else list(_USER_NAMES[1 : 1 + users])
+            platform = Platform(
+                id=platform_id or self.ids.new_id(),
+                api_key=api_key or self.ids.api_key(),
+                owner_id=self.ids.new_id(),
+                team_projects_limit=team_projects_limit,
+                global_connections_enabled=global_connections_enabled,
+                project_roles_enabled=project_roles_enabled,
+                worker_groups_enabled=worker_groups_enabled,
+                manage_pieces_enabled=manage_pieces_enabled,
+                default_piece_set_id=self.ids.new_id(),
+            )
+            if platform.api_key in self._by_key:
+                raise ValueError("API key already used by another platform")
+            platform.users.append(User(platform.owner_id, _USER_NAMES[0]))
+            platform.users.extend(User(self.ids.new_id(), name) for name in names)
+            self._platforms[platform.id] = platform
+            self._by_key[platform.api_key] = platform
+            self._order[platform.id] = []
+            self._connections[platform.id] = []
+            for user in platform.users:
+                first = user.name.split()[0]
+                self.add_project(
+                    f"{first}'s Project",
+                    type="PERSONAL",
+                    platform_id=platform.id,
+                    ownerId=user.id,
+                    analytics={
+                        "totalUsers": 1,
+                        "activeUsers": 1,
+                        "totalFlows": 0,
+                        "activeFlows": 0,
+                    },
+                )
+            return platform
+
+    def configure_platform(self, platform_id: str | None = None, **settings: Any) -> Platform:
+        """Change plan settings at run time, e.g. ``team_projects_limit="ONE"``."""
+        with self.lock:
+            platform = self.platform(platform_id)
+            for name, value in settings.items():
+                if name in ("id", "api_key", "owner_id", "users") or not hasattr(platform, name):
+                    raise TypeError(f"unknown platform setting {name!r}")
+                if name == "team_projects_limit":
+                    _check_limit(value)
+                setattr(platform, name, value)
+            return platform
+
+    # ---- projects: reads ---------------------------------------------------------------------
+    def record(self, project_id: str) -> ProjectRecord | None:
+        return self._projects.get(project_id)
+
+    def order(self, platform_id: str) -> list[Key]:
+        """Live projects of a platform, sorted by ``(type, displayName, id)``."""
+        return self._order[platform_id]
+
+    def live_ids_by_external(self, external_id: str, platform_id: str | None = None) -> set[str]:
+        if platform_id is None:
+            return self._by_external_global.get(external_id, set())
+        return self._by_external.get((platform_id, external_id), set())
+
+    def projects(
+        self,
+        platform_id: str | None = None,
+        *,
+        include_deleted: bool = False,
+        types: Iterable[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Projects of a platform in list order (deleted ones, if asked, at the end)."""
+        wanted = set(types) if types is not None else None
+        with self.lock:
+            pid = platform_id or self.default_platform_id
+            records = [self._projects[key[2]] for key in self._order[pid]]
+            if include_deleted:
+                deleted = [
+                    r
+                    for r in self._projects.values()
+                    if r.deleted is not None and r.public["platformId"] == pid
+                ]
+                records.extend(sorted(deleted, key=lambda r: r.key))
+            return [
+                copy.deepcopy(r.as_get())
+                for r in records
+                if wanted is None or r.public["type"] in wanted
+            ]
+
+    def get_project(self, project_id: str) -> dict[str, Any]:
+        """The project as ``GET /:id`` returns it (also when soft-deleted); KeyError if unknown."""
+        with self.lock:
+            return copy.deepcopy(self._projects[project_id].as_get())
+
+    # ---- projects: writes --------------------------------------------------------------------
+    def new_project(
+        self, platform: Platform, display_name: str, *, type: str, fields: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """A fresh project dict as create builds it (random icon, default plan)."""
+        project_id = self.ids.new_id()
+        color = self.ids.choice(COLORS)
+        created = now_iso()
+        plan = {
+            "id": self.ids.new_id(),
+            "created": created,
+            "updated": created,
+            "projectId": project_id,
+            "locked": False,
+            "name": "platform" if type == "TEAM" else "free",
+            "piecesFilterType": "NONE",
+            "pieces": [],
+            "activeFlowsLimit": None,
+        }
+        project: dict[str, Any] = {
+            "id": project_id,
+            "created": created,
+            "updated": created,
+            "ownerId": platform.owner_id,
+            "displayName": display_name,
+            "platformId": platform.id,
+            "type": type,
+            "icon": {"color": color},
+            "externalId": None,
+            "maxConcurrentJobs": None,
+            "releasesEnabled": False,
+            "notifyFlowOwnerOnFailure": False,
+            "metadata": None,
+            "poolId": None,
+            "pieceSetId": platform.default_piece_set_id if platform.manage_pieces_enabled else None,
+            "workerGroupId": None,
+            "executionDataRetentionDays": None,
+            "sensitive": False,
+            "plan": plan,
+            "analytics": _empty_analytics(),
+        }
+        project.update(fields)
+        return project
+
+    def insert(self, project: dict[str, Any]) -> None:
+        """Store a new live project and index it."""
+        record = ProjectRecord(project)
+        self._projects[project["id"]] = record
+        insort(self._order[project["platformId"]], record.key)
+        self._index_external(record, add=True)
+
+    def replace(self, project_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Copy-on-write update of a live project; re-indexes what changed."""
+        record = self._projects[project_id]
+        old_key = record.key
+        self._index_external(record, add=False)
+        record.public = {**record.public, **changes}
+        self._index_external(record, add=True)
+        if record.key != old_key:
+            order = self._order[record.public["platformId"]]
+            del order[bisect_left(order, old_key)]
+            insort(order, record.key)
+        return record.public
+
+    def soft_delete(self, project_id: str) -> None:
+        record = self._projects[project_id]
+        order = self._order[record.public["platformId"]]
+        del order[bisect_left(order, record.key)]
+        self._index_external(record, add=False)
+        record.deleted = now_iso()
+
+    def _index_external(self, record: ProjectRecord, *, add: bool) -> None:
+        ext = record.public["externalId"]
+        if ext is None:
+            return
+        pid = record.public["id"]
+        scoped = (record.public["platformId"], ext)
+        if add:
+            self._by_external.setdefault(scoped, set()).add(pid)
+            self._by_external_global.setdefault(ext, set()).add(pid)
+            return
+        _discard(self._by_external, scoped, pid)
+        _discard(self._by_external_global, ext, pid)
+
+    def count_live(self, platform_id: str, type: str) -> int:
+        order = self._order[platform_id]
+        lo = bisect_left(order, (type, "", ""))
+        hi = bisect_left(order, (type + "\0", "", ""))
+        return hi - lo
+
+    # ---- test helpers ------------------------------------------------------------------------
+    def add_project(
+        self,
+        display_name: str,
+        *,
+        external_id: str | None = None,
+        type: str = "TEAM",
+        platform_id: str | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Seed a project directly (no quota check). Extra ``fields`` in snake_case or camelCase;
+        ``icon_color``, ``pieces``, ``pieces_filter_type`` and ``analytics`` are accepted too."""
+        if type not in ("TEAM", "PERSONAL"):
+            raise ValueError(f"type must be TEAM or PERSONAL, not {type!r}")
+        with self.lock:
+            platform = self.platform(platform_id)
+            if external_id is not None and self.live_ids_by_external(external_id, platform.id):
+                raise ValueError(f"externalId {external_id!r} already used on this platform")
+            extra = _project_fields(fields)
+            project = self.new_project(platform, display_name, type=type, fields=extra)
+            project["externalId"] = external_id
+            plan_changes = {k: v for k, v in (("pieces", fields.get("pieces")),) if v is not None}
+            pft = fields.get("pieces_filter_type", fields.get("piecesFilterType"))
+            if pft is not None:
+                plan_changes["piecesFilterType"] = pft
+            if plan_changes:
+                project["plan"] = {**project["plan"], **plan_changes}
+            self.insert(project)
+            return copy.deepcopy(self._projects[project["id"]].as_get())
+
+    def set_analytics(
+        self,
+        project_id: str,
+        *,
+        total_users: int | None = None,
+        active_users: int | None = None,
+        total_flows: int | None = None,
+        active_flows: int | None = None,
+    ) -> dict[str, Any]:
+        """Change a project's analytics (what sensors wait for); ``None`` leaves a value."""
+        given = {
+            "totalUsers": total_users,
+            "activeUsers": active_users,
+            "totalFlows": total_flows,
+            "activeFlows": active_flows,
+        }
+        with self.lock:
+            record = self._projects[project_id]
+            analytics = {**record.public["analytics"]}
+            analytics.update({k: v for k, v in given.items() if v is not None})
+            record.public = {**record.public, "analytics": analytics}
+            return copy.deepcopy(record.as_get())
+
+    def add_global_connection(
+        self,
+        external_id: str,
+        *,
+        platform_id: str | None = None,
+        project_ids: Iterable[str] = (),
+        display_name: str | None = None,
+        piece_name: str = "@activepieces/piece-slack",
+    ) -> dict[str, Any]:
+        """A PLATFORM-scoped connection that projects can be attached to by ``externalId``."""
+        with self.lock:
+            platform = self.platform(platform_id)
+            created = now_iso()
+            connection = {
+                "id": self.ids.new_id(),
+                "created": created,
+                "updated": created,
+                "externalId": external_id,
+                "displayName": display_name or external_id,
+                "pieceName": piece_name,
+                "scope": "PLATFORM",
+                "platformId": platform.id,
+                "projectIds": list(project_ids),
+            }
+            self._connections[platform.id].append(connection)
+            return copy.deepcopy(connection)
+
+    def global_connections(self, platform_id: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            return copy.deepcopy(self._connections[self.platform(platform_id).id])
+
+    def connections_of(self, platform_id: str) -> list[dict[str, Any]]:
+        """The live, mutable connection list (callers hold the lock)."""
+        return self._connections[platform_id]
+
+
+def _discard(index: dict[Any, set[str]], key: Any, project_id: str) -> None:
+    ids = index.get(key)
+    if ids is not None:
+        ids.discard(project_id)
+        if not ids:
+            del index[key]
+
+
+def _check_limit(value: str) -> None:
+    if value not in TEAM_PROJECTS_LIMITS:
+        raise ValueError(f"team_projects_limit must be one of {TEAM_PROJECTS_LIMITS}")
+
+
+def _project_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name in ("pieces", "pieces_filter_type", "piecesFilterType"):
+            continue
+        if name == "icon_color":
+            out["icon"] = {"color": value}
+        elif name == "analytics":
+            out["analytics"] = {**_empty_analytics(), **value}
+        else:
+            out[_FIELD_ALIASES.get(name, name)] = value
+    return out
