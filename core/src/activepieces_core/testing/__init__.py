@@ -5,14 +5,23 @@ from activepieces_core.testing import Emulator
 with Emulator(seed=0) as emu:
     emu.url, emu.api_key, emu.state, emu.faults, emu.requests
 ```
+The server parts (uvicorn, starlette) load on first use, so importing this package, e.g. for
+the pytest plugin, stays cheap.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .faults import FAULT_KINDS, FaultPlan
 from .requestlog import RequestLog, RequestRecord
-from .server import Emulator
-from .state import EmulatorState, Platform
+
+if TYPE_CHECKING:
+    from .server import Emulator
+    from .state import EmulatorState, Platform
+
+_LAZY = {"Emulator": ".server", "EmulatorState": ".state", "Platform": ".state"}
 
 __all__ = [
     "FAULT_KINDS",
@@ -23,3 +32,9 @@ __all__ = [
     "RequestLog",
     "RequestRecord",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,166 @@
+"""Fault injection over real HTTP: each kind, scripts, latency, determinism."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from activepieces_core.testing import FAULT_KINDS, Emulator
+
+
+def _team(emu: Emulator) -> list[str]:
+    return [p["displayName"] for p in emu.state.projects(types=["TEAM"])]
+
+
+def test_fault_kinds_are_the_contract() -> None:
+    assert FAULT_KINDS == (
+        "429", "500", "502", "503", "502_html", "503_html", "drop_before", "drop_after", "slow",
+    )  # fmt: skip
+
+
+def test_429_carries_retry_after_and_writes_nothing(api: httpx.Client, emu: Emulator) -> None:
+    emu.faults.set("create", rate=1.0, kinds=["429"], retry_after=7)
+    r = api.post("/projects", json={"displayName": "A"})
+    assert r.status_code == 429
+    assert r.headers["retry-after"] == "7"
+    assert r.json()["statusCode"] == 429
+    assert r.json()["error"] == "Too Many Requests"
+    assert r.headers["x-request-id"].startswith("req_")
+    assert _team(emu) == []
+    assert emu.faults.injected == {"429": 1}
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_5xx_json(api: httpx.Client, emu: Emulator, status: int) -> None:
+    emu.faults.script("list", 1, str(status))
+    r = api.get("/projects")
+    assert r.status_code == status
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json()["statusCode"] == status
+    assert api.get("/projects").status_code == 200  # only the scripted one
+
+
+@pytest.mark.parametrize("kind", ["502_html", "503_html"])
+def test_5xx_html_like_a_proxy(api: httpx.Client, emu: Emulator, kind: str) -> None:
+    emu.faults.script("get", 1, kind)
+    r = api.get("/projects/whatever")
+    assert r.status_code == int(kind[:3])
+    assert r.headers["content-type"].startswith("text/html")
+    assert "<html>" in r.text
+    assert "nginx" in r.text
+
+
+def test_drop_before_is_a_transport_error_and_writes_nothing(
+    api: httpx.Client, emu: Emulator
+) -> None:
+    emu.faults.script("create", 1, "drop_before")
+    with pytest.raises(httpx.TransportError):
+        api.post("/projects", json={"displayName": "A", "externalId": "a"})
+    assert _team(emu) == []
+    record = list(emu.requests)[-1]
+    assert (record.route, record.status, record.fault) == ("create", None, "drop_before")
+    assert api.post("/projects", json={"displayName": "A"}).status_code == 201  # next one works
+
+
+def test_drop_after_commits_then_drops(api: httpx.Client, emu: Emulator) -> None:
+    emu.faults.script("create", 1, "drop_after")
+    with pytest.raises(httpx.TransportError):
+        api.post("/projects", json={"displayName": "A", "externalId": "a"})
+    assert _team(emu) == ["A"]
+    pid = emu.state.projects(types=["TEAM"])[0]["id"]
+    emu.faults.script("delete", 1, "drop_after")
+    with pytest.raises(httpx.TransportError):
+        api.delete(f"/projects/{pid}")
+    assert emu.state.get_project(pid)["deleted"] is not None
+    assert api.delete(f"/projects/{pid}").status_code == 404  # a retry sees it gone
+
+
+def test_slow_commits_then_times_the_client_out(emu: Emulator) -> None:
+    emu.faults.set("update", rate=1.0, kinds=["slow"], slow_seconds=1.0)
+    pid = emu.state.add_project("A")["id"]
+    headers = {"Authorization": f"Bearer {emu.api_key}"}
+    with (
+        httpx.Client(base_url=emu.url, headers=headers, timeout=0.2) as client,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        client.post(f"/projects/{pid}", json={"displayName": "B"})
+    assert emu.state.get_project(pid)["displayName"] == "B"
+    with httpx.Client(base_url=emu.url, headers=headers, timeout=3) as client:
+        started = time.monotonic()
+        assert client.post(f"/projects/{pid}", json={}).status_code == 200
+        assert time.monotonic() - started >= 0.9
+
+
+def test_scripted_nth_request_counts_from_now(api: httpx.Client, emu: Emulator) -> None:
+    api.post("/projects", json={"displayName": "Before"})
+    emu.faults.script(route="create", nth=3, kind="500")
+    statuses = [api.post("/projects", json={"displayName": f"P{i}"}).status_code for i in range(4)]
+    assert statuses == [201, 201, 500, 201]
+    assert [(r.status, r.fault) for r in emu.requests if r.fault] == [(500, "500")]
+
+
+def test_latency_and_jitter_delay_requests(api: httpx.Client, emu: Emulator) -> None:
+    emu.faults.set("*", latency=0.1, jitter=0.05)
+    started = time.monotonic()
+    assert api.get("/projects").status_code == 200
+    assert 0.1 <= time.monotonic() - started < 1.0
+
+
+def test_route_setting_overrides_the_wildcard(api: httpx.Client, emu: Emulator) -> None:
+    emu.faults.set("*", rate=1.0, kinds={"503": 1})
+    emu.faults.set("get", rate=0.0)
+    assert api.get("/projects").status_code == 503
+    assert api.get("/projects/none").status_code == 404
+    emu.faults.clear()
+    assert api.get("/projects").status_code == 200
+
+
+def test_rate_with_weights_is_deterministic_from_the_seed(api: httpx.Client, emu: Emulator) -> None:
+    def run() -> list[int]:
+        emu.faults.seed(42)
+        emu.faults.set("list", rate=0.5, kinds={"500": 1, "503": 2}, retry_after=0)
+        return [api.get("/projects").status_code for _ in range(40)]
+
+    first = run()
+    emu.faults.clear()
+    assert run() == first
+    assert {200, 500, 503} == set(first)
+    assert sum(emu.faults.injected.values()) == sum(1 for s in first if s != 200)
+
+
+def test_invalid_fault_settings_are_refused(emu: Emulator) -> None:
+    with pytest.raises(ValueError):
+        emu.faults.set("nope")
+    with pytest.raises(ValueError):
+        emu.faults.set(kinds=["418"])
+    with pytest.raises(ValueError):
+        emu.faults.script("get", 0, "500")
+
+
+def test_reset_clears_faults_log_and_state(api: httpx.Client, emu: Emulator) -> None:
+    emu.faults.set("*", rate=1.0, kinds=["500"])
+    emu.state.add_project("A")
+    api.get("/projects")
+    key, platform = emu.api_key, emu.platform_id
+    emu.reset()
+    assert len(emu.requests) == 0
+    assert not emu.faults.injected
+    assert _team(emu) == []
+    assert (emu.api_key, emu.platform_id) == (key, platform)
+    assert api.get("/projects").status_code == 200
+
+
+def test_ids_are_deterministic_from_the_seed() -> None:
+    def snapshot(seed: int) -> tuple[str, str, str, str]:
+        with Emulator(seed=seed) as emu:
+            r = httpx.post(
+                f"{emu.url}/projects",
+                json={"displayName": "A"},
+                headers={"Authorization": f"Bearer {emu.api_key}"},
+            ).json()
+            return emu.api_key, emu.platform_id, r["id"], r["icon"]["color"]
+
+    assert snapshot(5) == snapshot(5)
+    assert snapshot(5) != snapshot(6)
