@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from prefect.runtime import task_run
 
+from activepieces_core import UNSET, IfExists
 from activepieces_core.errors import NotFoundError
 from prefect_activepieces.credentials import ActivepiecesCredentials
+
+if TYPE_CHECKING:
+    from activepieces_core._project_ops import Unset
 
 __all__ = [
     "UNSET",
@@ -35,18 +39,6 @@ __all__ = [
 
 R = TypeVar("R")
 Project = dict[str, Any]
-IfExists = Literal["update", "return", "fail"]
-
-
-class _Unset:
-    """Type of `UNSET`."""
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET = _Unset()
-"""Default of ``ensure_project(pieces=...)``: leave the pieces setting as it is."""
 
 
 class _Raise:
@@ -151,7 +143,7 @@ def create_project(
 def ensure_project(
     external_id: str,
     display_name: str | None = None,
-    pieces: Sequence[str] | _Unset | None = UNSET,
+    pieces: Sequence[str] | Unset | None = UNSET,
     if_exists: IfExists = "update",
     metadata: Mapping[str, Any] | None = None,
     max_concurrent_jobs: int | None = None,
@@ -170,6 +162,7 @@ def ensure_project(
     ``{"project": {...}, "action": "created" | "updated" | "unchanged"}``.
     """
     kwargs: dict[str, Any] = {
+        "pieces": pieces,
         "if_exists": if_exists,
         "metadata": _dict(metadata),
         "max_concurrent_jobs": max_concurrent_jobs,
@@ -178,8 +171,6 @@ def ensure_project(
         "global_connection_external_ids": _list(global_connection_external_ids),
         "alert_receiver_email": alert_receiver_email,
     }
-    if not isinstance(pieces, _Unset):
-        kwargs["pieces"] = _list(pieces)
     return Call(
         "ensure",
         lambda result: {"project": _project(result.project), "action": result.action},

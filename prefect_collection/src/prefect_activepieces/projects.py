@@ -53,7 +53,7 @@ AsyncTask = Task[Concatenate[ActivepiecesCredentials, P], Coroutine[Any, Any, R]
 
 def _signature_of(operation: Callable[..., Any]) -> inspect.Signature:
     """The operation's signature with ``credentials`` in front: what Prefect binds against."""
-    signature = inspect.signature(operation, eval_str=True)
+    signature = inspect.signature(operation)
     credentials = inspect.Parameter(
         "credentials", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ActivepiecesCredentials
     )
