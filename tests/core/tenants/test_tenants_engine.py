@@ -113,7 +113,7 @@ def test_dry_run_writes_nothing(
 ) -> None:
     _seed(activepieces_emulator)
     before = activepieces_emulator.state.projects()
-    report = reconcile(client, SPECS, prune=True, dry_run=True)
+    report = reconcile(client, SPECS, prune=True, protect=["legacy-*"], dry_run=True)
     assert writes() == 0
     assert activepieces_emulator.state.projects() == before
     statuses = {r.external_id: r.status for r in report.results}
@@ -186,7 +186,7 @@ def test_update_folds_every_field_into_one_request(
     activepieces_emulator: Any, client: ActivepiecesClient
 ) -> None:
     emu = activepieces_emulator
-    emu.state.add_project("X", external_id="x")
+    current = emu.state.add_project("X", external_id="x")["icon"]["color"]
     spec = {
         "external_id": "x",
         "display_name": "X",
@@ -194,7 +194,7 @@ def test_update_folds_every_field_into_one_request(
         "metadata": {"a": 1},
         "max_concurrent_jobs": 3,
         "releases_enabled": True,
-        "icon_color": "CYAN",
+        "icon_color": "BLUE" if current == "RED" else "RED",
     }
     p = plan(client, [spec])
     assert set(p.changes[0].diff) == {

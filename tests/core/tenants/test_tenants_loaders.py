@@ -71,7 +71,7 @@ def test_every_bad_row_is_listed(tmp_path: Path) -> None:
     with pytest.raises(TenantSpecError) as info:
         load_tenants(rows)
     err = info.value
-    assert [e["row"] for e in err.errors] == [1, 2, 3, 4, 5]
+    assert [e["row"] for e in err.errors] == [0, 1, 2, 3, 4, 5]  # both duplicates named
     text = str(err)
     assert "duplicate external_id" in text
     assert "max_concurrent_jobs" in text

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeAlias, TypeVar
 
 from activepieces_core.client import ActivepiecesClient, AsyncActivepiecesClient
 from activepieces_core.config import ClientConfig
@@ -16,7 +16,7 @@ __all__ = ["AnyClient", "async_client", "blocking", "run_sync"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
-AnyClient = ActivepiecesClient | AsyncActivepiecesClient | ClientConfig
+AnyClient: TypeAlias = ActivepiecesClient | AsyncActivepiecesClient | ClientConfig
 
 
 @asynccontextmanager
