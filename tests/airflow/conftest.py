@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 TEST_DAGS = Path(__file__).resolve().parent / "dags"
+# The in-process Execution API of dag.test() signs task tokens; a fresh AIRFLOW_HOME has no key.
+os.environ.setdefault("AIRFLOW__API_AUTH__JWT_SECRET", secrets.token_urlsafe(32))
 os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"] = json.dumps(
     [
         {
@@ -47,10 +50,12 @@ def connection_json(url: str, api_key: str, **extra: Any) -> str:
 
 @pytest.fixture(scope="session")
 def airflow_db() -> None:
-    """Migrate the temporary SQLite metadata DB once per session."""
+    """Migrate the temporary SQLite metadata DB once per session; ready ``dag.test()``."""
     from airflow.utils.db import initdb
+    from airflow_compat_shims import install
 
     initdb()
+    install()
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ TENANTS_FILE = ROOT / "examples" / "tenants.yaml"
 
 
 def _dag(path: Path, dag_id: str) -> Any:
-    from airflow.models.dagbag import DagBag
+    from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(path), include_examples=False)
     assert not bag.import_errors, bag.import_errors
@@ -93,11 +93,19 @@ def _when(predicate: Callable[[], bool], action: Callable[[], None]) -> threadin
     return stop
 
 
+def _output(capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> str:
+    """Everything the run printed or logged (dag.test runs tasks in this process)."""
+    captured = capfd.readouterr()
+    return captured.out + captured.err + caplog.text
+
+
 def _team(emu: Any) -> dict[str, dict[str, Any]]:
     return {p["externalId"]: p for p in emu.state.projects() if p.get("externalId")}
 
 
-def test_onboarding_dag(emulator: Any, capfd: pytest.CaptureFixture[str]) -> None:
+def test_onboarding_dag(
+    emulator: Any, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
     """File -> bulk sync (asset events) -> mapped deferrable sensors -> report."""
     specs = load_tenants(TENANTS_FILE)
     expected = {spec.external_id for spec in specs}
@@ -124,9 +132,9 @@ def test_onboarding_dag(emulator: Any, capfd: pytest.CaptureFixture[str]) -> Non
         dr = dag.test(run_conf={"min_active_flows": 1})
     finally:
         stop.set()
-    output = capfd.readouterr()
-    assert dr.state == "success", output.err[-3000:]
-    assert "running trigger in line" in output.out + output.err
+    output = _output(capfd, caplog)
+    assert dr.state == "success", output[-3000:]
+    assert "running trigger in line" in output
 
     projects = _team(emu)
     assert set(projects) == expected
@@ -156,19 +164,20 @@ def test_onboarding_dag(emulator: Any, capfd: pytest.CaptureFixture[str]) -> Non
     key = emu.api_key
     assert key not in repr(xcoms)
     assert key not in repr(_rendered_fields(dag.dag_id, dr.run_id))
-    assert key not in output.out
-    assert key not in output.err
+    assert key not in output
 
 
-def test_teardown_dag(emulator: Any, capfd: pytest.CaptureFixture[str]) -> None:
+def test_teardown_dag(
+    emulator: Any, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
     """Mapped deletes (``missing_ok``) -> mapped reschedule sensors (gone) -> report."""
     emu = emulator
     for ext in ("acme", "globex", "bystander"):
         emu.state.add_project(ext.title(), external_id=ext)
     dag = _dag(EXAMPLES / "activepieces_tenant_teardown.py", "activepieces_tenant_teardown")
     dr = dag.test(run_conf={"external_ids": ["acme", "globex", "ghost"]})
-    output = capfd.readouterr()
-    assert dr.state == "success", output.err[-3000:]
+    output = _output(capfd, caplog)
+    assert dr.state == "success", output[-3000:]
     assert set(_team(emu)) == {"bystander"}
 
     xcoms = _xcoms(dag.dag_id, dr.run_id)
@@ -182,18 +191,20 @@ def test_teardown_dag(emulator: Any, capfd: pytest.CaptureFixture[str]) -> None:
         if t == "delete_project" and k == "return_value"
     )
     assert deletes == [(0, True), (1, True), (2, False)]
-    assert emu.api_key not in repr(xcoms) + output.out + output.err
+    assert emu.api_key not in repr(xcoms) + output
 
 
-def test_every_operator_mapped(emulator: Any, capfd: pytest.CaptureFixture[str]) -> None:
+def test_every_operator_mapped(
+    emulator: Any, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
     """``.partial().expand()`` of every operator in one real DAG run."""
     emu = emulator
     dag = _dag(
         TEST_DAGS / "activepieces_test_mapped_operators.py", "activepieces_test_mapped_operators"
     )
     dr = dag.test()
-    output = capfd.readouterr()
-    assert dr.state == "success", output.err[-3000:]
+    output = _output(capfd, caplog)
+    assert dr.state == "success", output[-3000:]
 
     xcoms = _xcoms(dag.dag_id, dr.run_id)
 

@@ -250,10 +250,10 @@ async def test_trigger_keeps_polling_through_transient_errors(
     task = asyncio.ensure_future(_events(trigger))
     await asyncio.sleep(0.3)
     assert not task.done()
+    assert emulator.faults.injected["503"] >= 2
     emulator.faults.clear()
     events = await asyncio.wait_for(task, 10)
     assert events[0]["status"] == "success"
-    assert emulator.faults.injected["503"] >= 2
 
 
 async def test_trigger_reports_permanent_errors(emulator: Any, set_connection: Any) -> None:
