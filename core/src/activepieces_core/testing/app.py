@@ -12,15 +12,14 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ._ids import request_id
 from .faults import Decision, FaultPlan
 from .requestlog import RequestLog, RequestRecord
 from .responses import REASONS, ApiError, FastifyError, route_not_found
-from .service import ProjectsService
-from .state import EmulatorState, Platform
+from .service import ProjectPage, ProjectsService
+from .state import EmulatorState, Platform, dumps
 from .validation import MISSING, validate_create, validate_list_query, validate_update
 
 PREFIX = "/api/v1/projects"
@@ -50,7 +49,9 @@ def match_route(method: str, path: str) -> tuple[str | None, str | None]:
 
 
 def _dumps(payload: Any) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    if isinstance(payload, ProjectPage):
+        return payload.to_json()
+    return dumps(payload)
 
 
 def _number(value: float) -> str:
@@ -75,7 +76,7 @@ class EmulatorApp:
         route, project_id = match_route(method, path)
         if route is None:
             self._record("not_found", method, path, 404, None, rid)
-            await self._respond(send, scope, receive, rid, 404, route_not_found())
+            await _send(send, rid, 404, _dumps(route_not_found()))
             return
         decision = self.faults.decide(route)
         if decision.delay > 0:
@@ -83,8 +84,7 @@ class EmulatorApp:
         if decision.kind is not None and decision.kind[0].isdigit():
             status, headers, body, media = self._fault_response(decision)
             self._record(route, method, path, status, decision.kind, rid)
-            response = Response(body, status, headers={**headers, **_common(rid)}, media_type=media)
-            await response(scope, receive, send)
+            await _send(send, rid, status, body, media, headers)
             return
         if decision.kind == "drop_before":
             self._record(route, method, path, None, decision.kind, rid)
@@ -100,7 +100,7 @@ class EmulatorApp:
         self._record(route, method, path, status, decision.kind, rid)
         if decision.kind == "slow":
             await asyncio.sleep(decision.slow_seconds)
-        await self._respond(send, scope, receive, rid, status, payload)
+        await _send(send, rid, status, None if status == 204 else _dumps(payload))
 
     # ---- request handling (synchronous: state work is quick and lock-protected) --------------
     def handle(
@@ -171,16 +171,6 @@ class EmulatorApp:
         self.log.append(RequestRecord(route, method, path, status, fault, rid))
 
     @staticmethod
-    async def _respond(
-        send: Send, scope: Scope, receive: Receive, rid: str, status: int, payload: Any
-    ) -> None:
-        if status == 204:
-            response = Response(None, 204, headers=_common(rid))
-        else:
-            response = Response(_dumps(payload), status, headers=_common(rid), media_type=JSON_TYPE)
-        await response(scope, receive, send)
-
-    @staticmethod
     def _fault_response(decision: Decision) -> tuple[int, dict[str, str], bytes, str]:
         kind = decision.kind or ""
         status = int(kind[:3])
@@ -200,8 +190,25 @@ class EmulatorApp:
         return status, {}, _dumps(body), JSON_TYPE
 
 
-def _common(rid: str) -> dict[str, str]:
-    return {"x-request-id": rid, "access-control-allow-origin": "*"}
+async def _send(
+    send: Send,
+    rid: str,
+    status: int,
+    body: bytes | None,
+    media: str = JSON_TYPE,
+    extra: dict[str, str] | None = None,
+) -> None:
+    """One complete response; every one carries ``x-request-id`` and the CORS header."""
+    headers = [
+        (b"x-request-id", rid.encode()),
+        (b"access-control-allow-origin", b"*"),
+        (b"content-length", str(len(body or b"")).encode()),
+    ]
+    if body is not None:
+        headers.append((b"content-type", media.encode()))
+    headers.extend((k.encode(), v.encode()) for k, v in (extra or {}).items())
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body or b""})
 
 
 def _header_map(scope: Scope) -> dict[str, str]:

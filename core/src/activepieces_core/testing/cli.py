@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 from .state import TEAM_PROJECTS_LIMITS
 
@@ -54,8 +57,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"API key: {platform.api_key}", flush=True)
     print(f"Platform: {platform.id}", flush=True)
     server = make_server(emulator.app)
-    server.run(sockets=[sock])  # handles SIGINT/SIGTERM
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the
+    # previous handlers: make those a clean exit.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    signal.signal(signal.SIGINT, _exit_cleanly)
+    with contextlib.suppress(SystemExit):
+        server.run(sockets=[sock])
     return 0
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 if __name__ == "__main__":

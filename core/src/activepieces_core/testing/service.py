@@ -8,18 +8,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ._ids import now_iso
 from .pagination import Key, paginate
 from .responses import ApiError, FastifyError, not_found
-from .state import EmulatorState, Platform, ProjectRecord
+from .state import EmulatorState, Platform, ProjectRecord, dumps
 
 _NO_TEAM_PROJECTS = "Team projects are not available on your current plan"
 _ONE_TEAM_PROJECT = (
     "Maximum limit of 1 team project reached for this plan. "
     "Upgrade your plan to add more team projects."
 )
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    """A ``SeekPage``; serialised from the records' cached JSON."""
+
+    records: list[ProjectRecord]
+    next: str | None
+    previous: str | None
+
+    def to_json(self) -> bytes:
+        data = b",".join(r.json for r in self.records)
+        tail = dumps({"next": self.next, "previous": self.previous})
+        return b'{"data":[' + data + b"]," + tail[1:]
 
 
 class _NoMatch(Exception):
@@ -52,12 +67,12 @@ class ProjectsService:
         with self.state.lock:
             return self._project_for(platform, project_id).as_get()
 
-    def list_page(self, platform: Platform, query: dict[str, Any]) -> dict[str, Any]:
+    def list_page(self, platform: Platform, query: dict[str, Any]) -> ProjectPage:
         with self.state.lock:
             try:
                 accept = self._filter(platform, query)
             except _NoMatch:
-                return {"data": [], "next": None, "previous": None}
+                return ProjectPage([], None, None)
             ext = query.get("externalId")
             keys: list[Key]
             if ext is not None:
@@ -71,8 +86,8 @@ class ProjectsService:
                 cursor=query.get("cursor"),
                 accept=accept,
             )
-            data = [self.state.record(key[2]).public for key in page.keys]  # type: ignore[union-attr]
-        return {"data": data, "next": page.next, "previous": page.previous}
+            records = [self.state.record(key[2]) for key in page.keys]
+            return ProjectPage([r for r in records if r is not None], page.next, page.previous)
 
     def _filter(self, platform: Platform, query: dict[str, Any]) -> Callable[[Key], bool] | None:
         """The list filters other than ``externalId`` (which uses its index)."""

@@ -7,6 +7,7 @@ reader may serialise it outside the lock. All access goes through one re-entrant
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping
@@ -62,18 +63,45 @@ class Platform:
         return f"Platform(id={self.id!r}, team_projects_limit={self.team_projects_limit!r})"
 
 
-@dataclass
 class ProjectRecord:
-    public: dict[str, Any]  # the API shape without `deleted`; replaced, never mutated
-    deleted: str | None = None
+    """One stored project: its API shape (without ``deleted``) and its soft-delete time."""
+
+    __slots__ = ("_json", "_public", "deleted")
+
+    def __init__(self, public: dict[str, Any], deleted: str | None = None) -> None:
+        self._public = public
+        self._json: bytes | None = None
+        self.deleted = deleted
+
+    @property
+    def public(self) -> dict[str, Any]:
+        return self._public
+
+    @public.setter
+    def public(self, value: dict[str, Any]) -> None:
+        # Replaced, never mutated: so the cached JSON stays valid until the next write.
+        self._public = value
+        self._json = None
+
+    @property
+    def json(self) -> bytes:
+        """The serialised ``public`` dict, cached (list pages are built from these)."""
+        if self._json is None:
+            self._json = dumps(self._public)
+        return self._json
 
     @property
     def key(self) -> Key:
-        p = self.public
+        p = self._public
         return (p["type"], p["displayName"], p["id"])
 
     def as_get(self) -> dict[str, Any]:
-        return {**self.public, "deleted": self.deleted}
+        return {**self._public, "deleted": self.deleted}
+
+
+def dumps(payload: Any) -> bytes:
+    """Compact JSON like ``JSON.stringify`` (non-ASCII kept)."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _empty_analytics() -> dict[str, int]:
