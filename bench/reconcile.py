@@ -42,6 +42,7 @@ def _serve(conn: Connection) -> None:
             cmd, kwargs = conn.recv()
             result: Any = None
             if cmd == "stop":
+                conn.send(None)
                 break
             if cmd == "faults":
                 emu.faults.clear()

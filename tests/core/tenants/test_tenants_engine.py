@@ -22,6 +22,7 @@ from activepieces_core.tenants import (
     plan,
     reconcile,
 )
+from activepieces_core.tenants.diff import update_kwargs
 
 
 def _team(emu: Any) -> list[dict[str, Any]]:
@@ -238,3 +239,28 @@ async def test_async_api(activepieces_emulator: Any) -> None:
         assert report.ok
         assert report.summary["create"] == 3
         assert not (await aplan(ac, SPECS)).has_changes
+
+
+@pytest.mark.parametrize("kind", ["drop_after", "drop_before", "500"])
+def test_create_failure_falls_back_to_ensure_without_duplicates(
+    activepieces_emulator: Any, client: ActivepiecesClient, kind: str
+) -> None:
+    emu = activepieces_emulator
+    emu.faults.script(route="create", nth=1, kind=kind)
+    spec = {"external_id": "solo", "display_name": "Solo", "icon_color": "RED"}
+    report = reconcile(client, [spec])
+    assert report.ok, report.to_dict()
+    team = _team(emu)
+    assert [p["externalId"] for p in team] == ["solo"]
+    assert team[0]["icon"]["color"] == "RED"
+    assert report.results[0].project_id == team[0]["id"]
+
+
+def test_global_connection_ids_ride_along_with_updates_only() -> None:
+    spec = TenantSpec(external_id="a", global_connection_external_ids=["gc-2", "gc-1"])
+    assert update_kwargs({}, spec) == {}
+    kwargs = update_kwargs({"display_name": {"from": "x", "to": "a"}}, spec)
+    assert kwargs == {"display_name": "a", "global_connection_external_ids": ["gc-1", "gc-2"]}
+    lift = update_kwargs({"pieces": {"from": ["p"], "to": None}}, None)
+    assert lift["pieces"] == []
+    assert lift["pieces_filter_type"] == "NONE"

@@ -39,6 +39,12 @@ def _diff_text(diff: dict[str, dict[str, object]]) -> str:
     return ", ".join(f"{k}: {v.get('from')!r} → {v.get('to')!r}" for k, v in diff.items())
 
 
+def _print_table_and(table: Table, summary: str) -> None:
+    if table.row_count:
+        console.print(table)
+    console.print(summary)
+
+
 def _print_plan(the_plan: Plan, *, show_noop: bool = False) -> None:
     table = Table("action", "external id", "project id", "changes")
     for c in the_plan.changes:
@@ -46,14 +52,15 @@ def _print_plan(the_plan: Plan, *, show_noop: bool = False) -> None:
             continue
         style = _STYLE[c.action]
         changes = _diff_text(c.diff) if c.action == "update" else (c.display_name or "")
-        table.add_row(f"[{style}]{c.action}[/]", c.external_id, c.project_id or "", changes)
-    if table.row_count:
-        console.print(table)
+        table.add_row(
+            f"[{style}]{c.action}[/]", escape(c.external_id), c.project_id or "", escape(changes)
+        )
     s = the_plan.summary
-    console.print(
+    _print_table_and(
+        table,
         f"Plan: [green]{s['create']} to create[/], [yellow]{s['update']} to update[/], "
         f"[red]{s['delete']} to delete[/], {s['noop']} unchanged "
-        f"({the_plan.read_requests} read request(s))."
+        f"({the_plan.read_requests} read request(s)).",
     )
     for ext in the_plan.protected:
         console.print(f"protected, not deleted: {ext}", highlight=False)
@@ -68,15 +75,18 @@ def _print_report(report: ApplyReport) -> None:
             continue
         colour = {"succeeded": "green", "failed": "red", "planned": "cyan"}.get(r.status, "")
         table.add_row(
-            r.action, r.external_id, r.project_id or "", f"[{colour}]{r.status}[/]", r.error or ""
+            r.action,
+            escape(r.external_id),
+            r.project_id or "",
+            f"[{colour}]{r.status}[/]",
+            escape(r.error or ""),
         )
-    if table.row_count:
-        console.print(table)
     s = report.summary
-    console.print(
+    _print_table_and(
+        table,
         f"{'Dry run' if report.dry_run else 'Applied'}: {s['succeeded']} succeeded, "
         f"{s['failed']} failed, {s['planned']} planned, {s['skipped']} unchanged "
-        f"in {report.duration_seconds:.2f}s."
+        f"in {report.duration_seconds:.2f}s.",
     )
 
 
