@@ -1,7 +1,7 @@
 """Retry policy: which failures are retried, and how long to wait (tenacity underneath).
 
 Waits are exponential with full jitter, capped at ``backoff_max``; a ``Retry-After`` from the
-server wins (capped at ``retry_after_max``). Sleeping is injected by the transport, so tests
+server wins, within the same cap (``backoff_max`` is the longest single wait, ever). Sleeping is injected by the transport, so tests
 never sleep for real.
 """
 
@@ -64,7 +64,6 @@ class RetryPolicy:
     max_retries: int = 4
     backoff_base: float = 0.5
     backoff_max: float = 30.0
-    retry_after_max: float = 60.0
     rng: Callable[[], float] = field(default=random.random, compare=False)
 
     def backoff(self, attempt: int) -> float:
@@ -76,7 +75,7 @@ class RetryPolicy:
         """Seconds to wait after failed ``attempt`` (1-based): ``Retry-After`` if given."""
         hint = getattr(error, "retry_after", None)
         if isinstance(error, (RateLimitedError, ServerError)) and hint is not None:
-            return min(float(hint), self.retry_after_max)
+            return min(float(hint), self.backoff_max)
         return self.backoff(attempt)
 
     def _wait(self, state: RetryCallState) -> float:

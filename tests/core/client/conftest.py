@@ -1,0 +1,104 @@
+"""Fixtures for the client tests: sync and async clients bound to the per-test emulator.
+
+Retries never sleep for real: the clients get a recording ``sleep``; the recorded waits are
+what the tests assert on.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
+
+
+class Sleeps(list[float]):
+    """Recorded waits; ``sync`` / ``async_`` are the callables handed to the clients."""
+
+    def sync(self, seconds: float) -> None:
+        self.append(seconds)
+
+    async def async_(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+class Either:
+    """One surface over a sync or an async client, so each test covers both.
+
+    ``await api.get(...)`` calls the sync method directly or awaits the async one;
+    ``await api.collect(**filters)`` drains ``iter``.
+    """
+
+    def __init__(self, client: ActivepiecesClient | AsyncActivepiecesClient) -> None:
+        self.client = client
+        self.is_async = isinstance(client, AsyncActivepiecesClient)
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self.client.projects, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            return await result if inspect.isawaitable(result) else result
+
+        return call
+
+    async def collect(self, **filters: Any) -> list[Any]:
+        if isinstance(self.client, AsyncActivepiecesClient):
+            return [p async for p in self.client.projects.iter(**filters)]
+        return list(self.client.projects.iter(**filters))
+
+
+def options(emu: Any, **overrides: Any) -> dict[str, Any]:
+    """Client options for ``emu``: short timeout, some retries."""
+    values: dict[str, Any] = {
+        "api_key": emu.api_key,
+        "base_url": emu.url,
+        "timeout": 5.0,
+        "max_retries": 3,
+    }
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture
+def emu(activepieces_emulator: Any) -> Any:
+    """The emulator, reset for this test."""
+    return activepieces_emulator
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture(params=["sync", "async"])
+async def make_api(
+    request: pytest.FixtureRequest, emu: Any, sleeps: Sleeps
+) -> AsyncIterator[Callable[..., Either]]:
+    """Factory ``make_api(**client_options)`` -> `Either`, parametrised sync and async."""
+    made: list[Either] = []
+
+    def make(**overrides: Any) -> Either:
+        opts = options(emu, **overrides)
+        if request.param == "sync":
+            client: Any = ActivepiecesClient(**opts, sleep=sleeps.sync)
+        else:
+            client = AsyncActivepiecesClient(**opts, sleep=sleeps.async_)
+        made.append(Either(client))
+        return made[-1]
+
+    yield make
+    for either in made:
+        if isinstance(either.client, AsyncActivepiecesClient):
+            await either.client.aclose()
+        else:
+            either.client.close()
+
+
+@pytest.fixture
+def api(make_api: Callable[..., Either]) -> Either:
+    """A sync or async client (parametrised) for the emulator."""
+    return make_api()
