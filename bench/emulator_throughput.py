@@ -1,28 +1,33 @@
 """Requests per second the emulator serves on loopback, for list and create.
 
-    uv run --frozen python bench/emulator_throughput.py [--seconds 3] [--clients 8] [--projects 10000]
+    uv run --frozen python bench/emulator_throughput.py [--seconds 3] [--procs 2] [--clients 8]
 
-The emulator runs as its console script in a child process (as a real server would, so its CPU
-does not compete with the load generator for the GIL). Load: ``--clients`` concurrent
-keep-alive connections from one asyncio httpx client. Phases: list (first page, limit 50) on
-the seeded platform, create (unique names), then list again once ``--projects`` TEAM projects
-exist (keyset paging must not degrade with size), a page walk by cursor, and a filtered lookup.
+The emulator runs as its console script in a child process, as a real server would. Load comes
+from ``--procs`` client processes with ``--clients`` concurrent keep-alive connections each
+(asyncio httpx). For every phase the bench prints the achieved rate and the emulator's own CPU
+time per request, read from /proc: ``1000 / cpu-ms`` is what one core of emulator can serve,
+whatever the load generator manages on the same machine.
+
+Phases: list (first page) on the seeded platform; create (unique names); list once
+``--projects`` TEAM projects exist (keyset paging must not degrade with size); a page by
+cursor; a lookup by ``externalId``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
+import multiprocessing as mp
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+
+PHASES = ("list", "create", "fill", "list_big", "cursor", "lookup")
 
 
 def start_emulator() -> tuple[subprocess.Popen[str], str, str]:
@@ -44,122 +49,121 @@ def start_emulator() -> tuple[subprocess.Popen[str], str, str]:
     return proc, url, key
 
 
-async def run_phase(
-    client: httpx.AsyncClient,
-    make: Callable[[int], httpx.Request],
-    *,
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _request(client: httpx.AsyncClient, phase: str, n: int, extra: str) -> httpx.Request:
+    if phase in ("create", "fill"):
+        body = {"displayName": f"Tenant {n}", "externalId": f"{phase}-{n}"}
+        return client.build_request("POST", "/projects", json=body)
+    if phase == "cursor":
+        return client.build_request("GET", "/projects", params={"cursor": extra})
+    if phase == "lookup":
+        return client.build_request("GET", "/projects", params={"externalId": f"create-{extra}"})
+    return client.build_request("GET", "/projects")
+
+
+async def _load(
+    url: str,
+    key: str,
+    phase: str,
+    worker: int,
     clients: int,
-    seconds: float | None = None,
-    total: int | None = None,
-) -> tuple[int, float, int]:
-    """(requests, elapsed seconds, non-2xx responses) for ``clients`` concurrent loops."""
-    counter = itertools.count()
-    deadline = time.perf_counter() + (seconds or 1e9)
-    failures = 0
+    seconds: float,
+    total: int,
+    extra: str,
+) -> tuple[int, int]:
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    deadline = time.perf_counter() + seconds
+    state = {"next": 0, "done": 0, "bad": 0}
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {key}"}, limits=limits, timeout=30
+    ) as client:
 
-    async def loop() -> int:
-        nonlocal failures
-        done = 0
-        while time.perf_counter() < deadline:
-            n = next(counter)
-            if total is not None and n >= total:
-                break
-            response = await client.send(make(n))
-            if response.status_code >= 300:
-                failures += 1
-            done += 1
-        return done
-
-    started = time.perf_counter()
-    counts = await asyncio.gather(*(loop() for _ in range(clients)))
-    return sum(counts), time.perf_counter() - started, failures
-
-
-def report(name: str, result: tuple[int, float, int]) -> None:
-    count, elapsed, failures = result
-    print(f"{name:<34} {count / elapsed:8.0f} req/s  ({count} requests, {failures} non-2xx)")
-
-
-async def main_async(args: argparse.Namespace) -> None:
-    proc, url, key = start_emulator()
-    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
-    try:
-        async with httpx.AsyncClient(
-            base_url=url, headers={"Authorization": f"Bearer {key}"}, limits=limits, timeout=30
-        ) as client:
-            print(f"emulator {url}, {args.clients} concurrent clients, {os.cpu_count()} CPUs")
-            report(
-                "list (small platform)",
-                await run_phase(
-                    client,
-                    lambda n: client.build_request("GET", "/projects"),
-                    clients=args.clients,
-                    seconds=args.seconds,
-                ),
-            )
-            created = await run_phase(
-                client,
-                lambda n: client.build_request(
-                    "POST",
-                    "/projects",
-                    json={"displayName": f"Tenant {n:06d}", "externalId": f"t{n}"},
-                ),
-                clients=args.clients,
-                seconds=args.seconds,
-            )
-            report("create", created)
-            missing = args.projects - created[0]
-            if missing > 0:  # fill up to --projects, not timed
-                offset = created[0] + 1_000_000
-                await run_phase(
-                    client,
-                    lambda n: client.build_request(
-                        "POST", "/projects", json={"displayName": f"Fill {n + offset}"}
-                    ),
-                    clients=args.clients,
-                    total=missing,
+        async def loop() -> None:
+            while time.perf_counter() < deadline and (total <= 0 or state["next"] < total):
+                n = state["next"]
+                state["next"] += 1
+                response = await client.send(
+                    _request(client, phase, worker * 10_000_000 + n, extra)
                 )
-            report(
-                f"list (>= {args.projects} projects)",
-                await run_phase(
-                    client,
-                    lambda n: client.build_request("GET", "/projects"),
-                    clients=args.clients,
-                    seconds=args.seconds,
-                ),
-            )
-            cursor = (await client.get("/projects", params={"limit": 50})).json()["next"]
-            report(
-                "list by cursor (page 2)",
-                await run_phase(
-                    client,
-                    lambda n: client.build_request("GET", "/projects", params={"cursor": cursor}),
-                    clients=args.clients,
-                    seconds=args.seconds,
-                ),
-            )
-            report(
-                "list ?externalId= (lookup)",
-                await run_phase(
-                    client,
-                    lambda n: client.build_request(
-                        "GET", "/projects", params={"externalId": f"t{n % max(created[0], 1)}"}
-                    ),
-                    clients=args.clients,
-                    seconds=args.seconds,
-                ),
-            )
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
+                state["done"] += 1
+                state["bad"] += response.status_code >= 300
+
+        await asyncio.gather(*(loop() for _ in range(clients)))
+    return state["done"], state["bad"]
+
+
+def _worker(args: tuple[str, str, str, int, int, float, int, str]) -> tuple[int, int]:
+    return asyncio.run(_load(*args))
+
+
+def run_phase(
+    pool: mp.pool.Pool,
+    proc: subprocess.Popen[str],
+    url: str,
+    key: str,
+    phase: str,
+    opts: argparse.Namespace,
+    *,
+    total: int = 0,
+    extra: str = "",
+) -> tuple[int, float, int, float]:
+    """(requests, seconds, non-2xx, emulator CPU ms per request)."""
+    per_proc = -(-total // opts.procs) if total else 0
+    seconds = 1e9 if total else opts.seconds
+    jobs = [(url, key, phase, w, opts.clients, seconds, per_proc, extra) for w in range(opts.procs)]
+    cpu_before, started = cpu_seconds(proc.pid), time.perf_counter()
+    results = pool.map(_worker, jobs)
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds(proc.pid) - cpu_before
+    count = sum(r[0] for r in results)
+    return count, elapsed, sum(r[1] for r in results), 1000 * cpu / max(count, 1)
+
+
+def report(name: str, result: tuple[int, float, int, float]) -> None:
+    count, elapsed, bad, cpu_ms = result
+    print(
+        f"{name:<30} {count / elapsed:7.0f} req/s achieved | emulator {cpu_ms:5.2f} CPU-ms/req"
+        f" = {1000 / cpu_ms if cpu_ms else float('inf'):6.0f} req/s per core"
+        f"  ({count} requests, {bad} non-2xx)",
+        flush=True,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--procs", type=int, default=2, help="load-generator processes")
+    parser.add_argument("--clients", type=int, default=8, help="connections per process")
     parser.add_argument("--projects", type=int, default=10_000)
-    asyncio.run(main_async(parser.parse_args()))
+    opts = parser.parse_args()
+    proc, url, key = start_emulator()
+    ctx = mp.get_context("spawn")
+    try:
+        with (
+            ctx.Pool(opts.procs) as pool,
+            httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}) as client,
+        ):
+            print(f"emulator {url}; {opts.procs}x{opts.clients} clients; {os.cpu_count()} CPUs")
+            report("list (small platform)", run_phase(pool, proc, url, key, "list", opts))
+            created = run_phase(pool, proc, url, key, "create", opts)
+            report("create", created)
+            missing = opts.projects - created[0]
+            if missing > 0:
+                run_phase(pool, proc, url, key, "fill", opts, total=missing)
+            team = len(
+                client.get("/projects", params={"types": "TEAM", "limit": -1}).json()["data"]
+            )
+            report(f"list ({team} projects)", run_phase(pool, proc, url, key, "list_big", opts))
+            cursor = client.get("/projects").json()["next"]
+            report("list by cursor", run_phase(pool, proc, url, key, "cursor", opts, extra=cursor))
+            report("list ?externalId=", run_phase(pool, proc, url, key, "lookup", opts, extra="5"))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
 
 
 if __name__ == "__main__":
