@@ -24,7 +24,7 @@ from prefect.client.schemas.filters import (
     TaskRunFilterFlowRunId,
 )
 from prefect.client.schemas.objects import Artifact, FlowRun, Log, TaskRun
-from prefect.logging.handlers import APILogHandler
+from prefect.logging.handlers import APILogWorker
 from prefect.testing.utilities import prefect_test_harness
 
 from prefect_activepieces import ActivepiecesCredentials
@@ -98,7 +98,7 @@ class PrefectAPI:
         return rows
 
     def logs(self, flow_run_id: UUID) -> list[Log]:
-        APILogHandler.flush()  # logs are shipped in batches by a background worker
+        APILogWorker.drain_all(timeout=5)  # logs are shipped in batches by a background worker
         with self._client as client:
             return client.read_logs(
                 log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))

@@ -155,9 +155,7 @@ def test_onboard_tenant_with_saved_block_name(
         == "unchanged"
     )
     assert (
-        onboard_tenant("wayne", credentials, display_name="Wayne Ent.", if_exists="return")[
-            "action"
-        ]
+        onboard_tenant("wayne", credentials, display_name="Wayne Ent", if_exists="return")["action"]
         == "unchanged"
     )
     assert _team_by_external_id(emulator)["wayne"]["displayName"] == "Wayne Enterprises"

@@ -27,11 +27,14 @@ def _no_retry_credentials(emulator: Any) -> ActivepiecesCredentials:
 
 
 def _run(task: Any, *args: Any, **kwargs: Any) -> State:
-    @flow
-    def wrapper() -> State:
-        return task(*args, return_state=True, **kwargs)  # type: ignore[no-any-return]
+    """Run ``task`` in a flow and hand back its final state, failed or not."""
 
-    return wrapper()
+    @flow
+    def wrapper() -> dict[str, State]:
+        # Wrapped: a flow returning a bare State would take that state as its own.
+        return {"state": task(*args, return_state=True, **kwargs)}
+
+    return wrapper()["state"]
 
 
 @pytest.mark.parametrize("kind", ["503", "429", "502_html", "drop_before"])
