@@ -104,3 +104,35 @@ class ActivepiecesProjectFieldsOperator(ActivepiecesBaseOperator):
             "global_connection_external_ids": json_value(self.global_connection_external_ids),
         }
         return {key: value for key, value in fields.items() if value is not None}
+
+
+class ActivepiecesProjectTargetOperator(ActivepiecesBaseOperator):
+    """Base of the operators acting on one project, named by id or by external id.
+
+    :param project_id: project id (or give ``external_id``).
+    :param external_id: external id of the project.
+    """
+
+    template_fields: Sequence[str] = (
+        *ActivepiecesBaseOperator.template_fields,
+        "project_id",
+        "external_id",
+    )
+
+    def __init__(
+        self, *, project_id: str | None = None, external_id: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.project_id = project_id
+        self.external_id = external_id
+
+
+class ActivepiecesProjectLookupOperator(ActivepiecesProjectTargetOperator):
+    """A project target that may legitimately be absent.
+
+    :param missing_ok: succeed when the project does not exist.
+    """
+
+    def __init__(self, *, missing_ok: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.missing_ok = missing_ok

@@ -13,12 +13,12 @@ from activepieces_provider.links.projects import ActivepiecesProjectLink
 from activepieces_provider.operators._base import (
     ActivepiecesBaseOperator,
     ActivepiecesProjectFieldsOperator,
+    ActivepiecesProjectLookupOperator,
+    ActivepiecesProjectTargetOperator,
 )
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-_BASE_FIELDS = ActivepiecesBaseOperator.template_fields
 
 
 class ActivepiecesCreateProjectOperator(ActivepiecesProjectFieldsOperator):
@@ -72,7 +72,9 @@ class ActivepiecesCreateProjectOperator(ActivepiecesProjectFieldsOperator):
         return result.to_dict()
 
 
-class ActivepiecesUpdateProjectOperator(ActivepiecesProjectFieldsOperator):
+class ActivepiecesUpdateProjectOperator(
+    ActivepiecesProjectFieldsOperator, ActivepiecesProjectTargetOperator
+):
     """Update a project found by id or external id; ``None`` arguments are left unchanged.
 
     :param project_id: project id (or give ``external_id``).
@@ -90,17 +92,8 @@ class ActivepiecesUpdateProjectOperator(ActivepiecesProjectFieldsOperator):
         "new_external_id",
     )
 
-    def __init__(
-        self,
-        *,
-        project_id: str | None = None,
-        external_id: str | None = None,
-        new_external_id: str | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, new_external_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.project_id = project_id
-        self.external_id = external_id
         self.new_external_id = new_external_id
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -121,7 +114,7 @@ class ActivepiecesUpdateProjectOperator(ActivepiecesProjectFieldsOperator):
         return project.to_dict()
 
 
-class ActivepiecesSyncPiecesOperator(ActivepiecesBaseOperator):
+class ActivepiecesSyncPiecesOperator(ActivepiecesProjectTargetOperator):
     """Make a project's piece filter match ``pieces``; no write when already in sync.
 
     :param pieces: allow-list of piece names (short names like ``"slack"`` are normalised);
@@ -129,21 +122,12 @@ class ActivepiecesSyncPiecesOperator(ActivepiecesBaseOperator):
     :return: ``{"changed": bool, "project": {...}}``.
     """
 
-    template_fields: Sequence[str] = (*_BASE_FIELDS, "project_id", "external_id", "pieces")
+    template_fields: Sequence[str] = (*ActivepiecesProjectTargetOperator.template_fields, "pieces")
     template_fields_renderers = {"pieces": "json"}
     operator_extra_links = (ActivepiecesProjectLink(),)
 
-    def __init__(
-        self,
-        *,
-        project_id: str | None = None,
-        external_id: str | None = None,
-        pieces: Sequence[str] | str | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, pieces: Sequence[str] | str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.project_id = project_id
-        self.external_id = external_id
         self.pieces = pieces
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -160,27 +144,12 @@ class ActivepiecesSyncPiecesOperator(ActivepiecesBaseOperator):
         return {"changed": result.changed, "project": result.project.to_dict()}
 
 
-class ActivepiecesDeleteProjectOperator(ActivepiecesBaseOperator):
+class ActivepiecesDeleteProjectOperator(ActivepiecesProjectLookupOperator):
     """Delete a project by id or external id.
 
     :param missing_ok: succeed (``deleted: false``) when there is nothing to delete.
     :return: ``{"deleted": bool, "project_id": ..., "external_id": ...}``.
     """
-
-    template_fields: Sequence[str] = (*_BASE_FIELDS, "project_id", "external_id")
-
-    def __init__(
-        self,
-        *,
-        project_id: str | None = None,
-        external_id: str | None = None,
-        missing_ok: bool = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.project_id = project_id
-        self.external_id = external_id
-        self.missing_ok = missing_ok
 
     def execute(self, context: Context) -> dict[str, Any]:
         from activepieces_core.errors import NotFoundError
@@ -208,28 +177,14 @@ class ActivepiecesDeleteProjectOperator(ActivepiecesBaseOperator):
         return {"deleted": deleted, "project_id": project_id, "external_id": self.external_id}
 
 
-class ActivepiecesGetProjectOperator(ActivepiecesBaseOperator):
+class ActivepiecesGetProjectOperator(ActivepiecesProjectLookupOperator):
     """Fetch one project by id or external id.
 
     :param missing_ok: return ``None`` instead of failing when the project does not exist.
     :return: the project as a dict (or ``None``).
     """
 
-    template_fields: Sequence[str] = (*_BASE_FIELDS, "project_id", "external_id")
     operator_extra_links = (ActivepiecesProjectLink(),)
-
-    def __init__(
-        self,
-        *,
-        project_id: str | None = None,
-        external_id: str | None = None,
-        missing_ok: bool = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.project_id = project_id
-        self.external_id = external_id
-        self.missing_ok = missing_ok
 
     def execute(self, context: Context) -> dict[str, Any] | None:
         one_target(self.project_id, self.external_id)
@@ -253,7 +208,12 @@ class ActivepiecesListProjectsOperator(ActivepiecesBaseOperator):
     :return: list of project dicts.
     """
 
-    template_fields: Sequence[str] = (*_BASE_FIELDS, "external_id", "display_name", "types")
+    template_fields: Sequence[str] = (
+        *ActivepiecesBaseOperator.template_fields,
+        "external_id",
+        "display_name",
+        "types",
+    )
 
     def __init__(
         self,
