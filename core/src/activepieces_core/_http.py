@@ -6,7 +6,6 @@ Only ``send`` differs between `SyncTransport` and `AsyncTransport`; everything t
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 import httpx
 
 from activepieces_core._retry import RetryMode, RetryPolicy
@@ -24,6 +24,7 @@ from activepieces_core.errors import (
     APIError,
     APITimeoutError,
     NotFoundError,
+    UnexpectedResponseError,
     error_from_response,
 )
 
@@ -105,7 +106,7 @@ def _finish(
         body = None
     if status < 400:
         if status != 204 and body is None and text.strip():
-            raise APIError(
+            raise UnexpectedResponseError(
                 f"expected a JSON body, got {response.headers.get('content-type', '?')}",
                 status_code=status,
                 request_id=request_id,
@@ -182,10 +183,6 @@ class SyncTransport:
         self._http.close()
 
 
-async def _async_sleep(seconds: float) -> None:
-    await asyncio.sleep(seconds)
-
-
 class AsyncTransport:
     """One `httpx.AsyncClient` (one pool, task-safe) plus the retry loop."""
 
@@ -199,7 +196,7 @@ class AsyncTransport:
     ) -> None:
         self.config = config
         self.policy = policy or _policy(config)
-        self.sleep = sleep or _async_sleep
+        self.sleep = sleep or anyio.sleep  # asyncio or trio, whichever runs httpx
         self._secret = config.api_key.get_secret_value()
         self._http = httpx.AsyncClient(transport=http_transport, **_http_kwargs(config))
 

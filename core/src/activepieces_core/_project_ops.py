@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal, TypedDict, TypeVar
 
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
 from typing_extensions import Unpack
 
 from activepieces_core._http import Call, Sleep, path_of
@@ -23,6 +25,7 @@ from activepieces_core.errors import (
     ExternalIdConflictError,
     InvalidRequestError,
     NotFoundError,
+    UnexpectedResponseError,
 )
 from activepieces_core.models import (
     ColorName,
@@ -236,8 +239,22 @@ def _opt_list(value: Sequence[str] | None) -> list[str] | None:
     return list(value)
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(model: type[M], body: Any) -> M:
+    """Validate a response body; a shape we cannot read is an `UnexpectedResponseError`."""
+    try:
+        return model.model_validate(body)
+    except PydanticValidationError as exc:
+        fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()})
+        raise UnexpectedResponseError(
+            f"unexpected {model.__name__} response: bad or missing {', '.join(fields)}"
+        ) from None
+
+
 def _project(body: Any) -> Project:
-    return Project.model_validate(body)
+    return _parse(Project, body)
 
 
 # --- operations -----------------------------------------------------------------------------
@@ -246,7 +263,7 @@ def _project(body: Any) -> Project:
 def list_page(params: list[tuple[str, str]]) -> Op[Page[Project]]:
     """One page of ``GET /projects``."""
     body = yield Call("GET", "/projects", params=params)
-    return Page[Project].model_validate(body or {})
+    return _parse(Page[Project], body)
 
 
 def get(project_id: str) -> Op[Project]:
@@ -360,9 +377,13 @@ def field_changes(
     icon_color: ColorName | str | None = None,
     pieces: Sequence[str] | Unset | None = UNSET,
 ) -> dict[str, Any]:
-    """Update kwargs for the fields that differ (None / UNSET = not managed)."""
+    """Update kwargs for the fields that differ (None / UNSET = not managed).
+
+    The server ignores display name and icon on PERSONAL projects, so they are not compared.
+    """
     changes: dict[str, Any] = {}
-    if display_name is not None and display_name != project.display_name:
+    team = not project.is_personal
+    if team and display_name is not None and display_name != project.display_name:
         changes["display_name"] = display_name
     if metadata is not None and dict(metadata) != (project.metadata or {}):
         changes["metadata"] = metadata
@@ -370,7 +391,7 @@ def field_changes(
         changes["max_concurrent_jobs"] = max_concurrent_jobs
     if releases_enabled is not None and releases_enabled != project.releases_enabled:
         changes["releases_enabled"] = releases_enabled
-    if icon_color is not None and _value(icon_color) != _value(project.icon_color):
+    if team and icon_color is not None and _value(icon_color) != _value(project.icon_color):
         changes["icon_color"] = icon_color
     if pieces is not UNSET:
         changes.update(pieces_changes(project, pieces))

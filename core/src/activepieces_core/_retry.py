@@ -11,6 +11,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from tenacity import (
     AsyncRetrying,
@@ -36,7 +37,7 @@ logger = logging.getLogger("activepieces_core")
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 
 #: "idempotent": GET/update/delete; "create": only failures proven to have written nothing.
-RetryMode = str
+RetryMode = Literal["idempotent", "create"]
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -106,7 +107,7 @@ class RetryPolicy:
 def _log_retry(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome is not None else None
     wait = state.next_action.sleep if state.next_action is not None else 0.0
-    logger.warning(
+    logger.info(
         "retrying after attempt %d failed (%s); waiting %.2fs",
         state.attempt_number,
         error,

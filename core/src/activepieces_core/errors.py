@@ -31,6 +31,7 @@ __all__ = [
     "RateLimitedError",
     "RequestValidationError",
     "ServerError",
+    "UnexpectedResponseError",
     "ValidationError",
     "error_from_response",
     "parse_retry_after",
@@ -116,6 +117,10 @@ class APIConnectionError(APIError):
 
 class APITimeoutError(APIConnectionError):
     """The request timed out (connect, write, read or pool timeout)."""
+
+
+class UnexpectedResponseError(APIError):
+    """A success status with a body that is not the expected JSON shape (e.g. a proxy page)."""
 
 
 class APIStatusError(APIError):

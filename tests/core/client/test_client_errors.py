@@ -25,6 +25,7 @@ from activepieces_core.errors import (
     RateLimitedError,
     RequestValidationError,
     ServerError,
+    UnexpectedResponseError,
     ValidationError,
     error_from_response,
     parse_retry_after,
@@ -314,9 +315,10 @@ class _Portal(BaseHTTPRequestHandler):
     """A misbehaving proxy: 200 with an HTML page for everything."""
 
     def do_GET(self) -> None:
-        page = b"<html><title>Sign in</title></html>"
+        shape = self.path.startswith("/shape/")
+        page = b'{"data": "nope"}' if shape else b"<html><title>Sign in</title></html>"
         self.send_response(200)
-        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Type", "application/json" if shape else "text/html")
         self.send_header("Content-Length", str(len(page)))
         self.end_headers()
         self.wfile.write(page)
@@ -332,9 +334,12 @@ def test_non_json_success_body_is_an_error() -> None:
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
         client = ActivepiecesClient(api_key="sk-" + "2" * 61, base_url=url)
-        with client, pytest.raises(APIError, match="expected a JSON body") as info:
+        with client, pytest.raises(UnexpectedResponseError, match="expected a JSON body") as info:
             client.projects.list()
         assert info.value.status_code == 200
+        shaped = ActivepiecesClient(api_key="sk-" + "2" * 61, base_url=url + "/shape")
+        with shaped, pytest.raises(UnexpectedResponseError, match="data"):
+            shaped.projects.list()
     finally:
         server.shutdown()
         server.server_close()

@@ -268,6 +268,15 @@ async def test_ensure_if_exists_return_and_fail(api: Any, emu: Any) -> None:
     assert writes(emu) == 0
 
 
+async def test_ensure_leaves_what_the_server_ignores_on_personal_projects(
+    api: Any, emu: Any
+) -> None:
+    emu.state.add_project("Mine", external_id="me", type="PERSONAL", icon_color="RED")
+    result = await api.ensure("me", "Another Name", icon_color="BLUE")
+    assert result.action == "unchanged"
+    assert writes(emu) == 0
+
+
 async def test_ensure_with_global_connections(api: Any, emu: Any) -> None:
     emu.state.configure_platform(global_connections_enabled=True)
     conn = emu.state.add_global_connection("shared-slack")

@@ -72,7 +72,8 @@ class Project(APIModel):
     type: LenientProjectType = ProjectType.TEAM
     icon: ProjectIcon | None = None
     external_id: str | None = None
-    max_concurrent_jobs: int | None = None
+    # The create route accepts any number, so a non-integer may come back.
+    max_concurrent_jobs: int | float | None = None
     releases_enabled: bool = False
     metadata: dict[str, Any] | None = None
     pool_id: str | None = None
