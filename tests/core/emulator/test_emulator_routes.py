@@ -112,6 +112,12 @@ def test_trailing_slash_is_ignored(api: httpx.Client) -> None:
     assert api.get("/projects/").status_code == 200
 
 
+def test_served_under_api_v1_only(api: httpx.Client, emu: Emulator) -> None:
+    headers = {"Authorization": f"Bearer {emu.api_key}"}
+    assert httpx.get(f"{emu.base_url}/v1/projects", headers=headers).status_code == 404
+    assert api.get("/projects").url.path == "/api/v1/projects"
+
+
 def test_worker_groups_is_a_static_route(api: httpx.Client) -> None:
     r = api.get("/projects/worker-groups")
     assert r.status_code == 200

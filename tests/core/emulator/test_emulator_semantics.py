@@ -271,3 +271,29 @@ def test_state_helpers(emu: Emulator) -> None:
     assert emu.state.get_project(project["id"])["displayName"] == "Seeded"
     with pytest.raises(TypeError):
         emu.state.configure_platform(no_such_setting=True)
+
+
+def test_lists_reflect_every_write(api: httpx.Client, emu: Emulator) -> None:
+    pid = emu.state.add_project("A", external_id="a")["id"]
+    assert (
+        api.get("/projects", params={"externalId": "a"}).json()["data"][0]["analytics"][
+            "activeFlows"
+        ]
+        == 0
+    )
+    emu.state.set_analytics(pid, active_flows=4)
+    api.post(f"/projects/{pid}", json={"metadata": {"v": 2}})
+    listed = api.get("/projects", params={"externalId": "a"}).json()["data"][0]
+    assert listed["analytics"]["activeFlows"] == 4
+    assert listed["metadata"] == {"v": 2}
+
+
+def test_seed_data_mapping() -> None:
+    seed = {"platforms": [{"users": 0, "projects": [{"displayName": "Only", "externalId": "o"}]}]}
+    with Emulator(seed=9, seed_data=seed, api_key="sk-" + "c" * 61) as emu:
+        assert emu.api_key == "sk-" + "c" * 61
+        names = [(p["type"], p["displayName"]) for p in emu.state.projects()]
+        assert names == [("PERSONAL", "Olivia's Project"), ("TEAM", "Only")]
+        emu.state.add_project("Extra")
+        emu.reset()
+        assert len(emu.state.projects()) == 2

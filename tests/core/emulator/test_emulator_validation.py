@@ -145,3 +145,11 @@ def test_malformed_and_empty_json_bodies(api: httpx.Client) -> None:
 
 def test_missing_body_is_a_validation_error(api: httpx.Client) -> None:
     _is_validation_error(api.post("/projects"), "body Invalid input: expected object")
+
+
+def test_text_plain_body_fails_validation_and_other_types_are_415(api: httpx.Client) -> None:
+    text = api.post("/projects", content=b"hello", headers={"content-type": "text/plain"})
+    _is_validation_error(text, "expected object, received string")
+    xml = api.post("/projects", content=b"<a/>", headers={"content-type": "application/xml"})
+    assert xml.status_code == 415
+    assert xml.json()["code"] == "FST_ERR_CTP_INVALID_MEDIA_TYPE"

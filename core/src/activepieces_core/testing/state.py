@@ -66,37 +66,33 @@ class Platform:
 class ProjectRecord:
     """One stored project: its API shape (without ``deleted``) and its soft-delete time."""
 
-    __slots__ = ("_json", "_public", "deleted")
+    __slots__ = ("_json", "deleted", "public")
 
     def __init__(self, public: dict[str, Any], deleted: str | None = None) -> None:
-        self._public = public
-        self._json: bytes | None = None
+        self.public = public
         self.deleted = deleted
-
-    @property
-    def public(self) -> dict[str, Any]:
-        return self._public
-
-    @public.setter
-    def public(self, value: dict[str, Any]) -> None:
-        # Replaced, never mutated: so the cached JSON stays valid until the next write.
-        self._public = value
-        self._json = None
+        self._json: tuple[dict[str, Any], bytes] | None = None
 
     @property
     def json(self) -> bytes:
-        """The serialised ``public`` dict, cached (list pages are built from these)."""
-        if self._json is None:
-            self._json = dumps(self._public)
-        return self._json
+        """The serialised ``public`` dict, cached (list pages are built from these).
+
+        ``public`` is replaced on every write, never mutated, so the cache is keyed on the
+        dict's identity: a serialisation racing a write can never leave stale bytes behind.
+        """
+        public, cached = self.public, self._json
+        if cached is None or cached[0] is not public:
+            cached = (public, dumps(public))
+            self._json = cached
+        return cached[1]
 
     @property
     def key(self) -> Key:
-        p = self._public
+        p = self.public
         return (p["type"], p["displayName"], p["id"])
 
     def as_get(self) -> dict[str, Any]:
-        return {**self._public, "deleted": self.deleted}
+        return {**self.public, "deleted": self.deleted}
 
 
 def dumps(payload: Any) -> bytes:
