@@ -79,6 +79,17 @@ def test_cli_lists_provider_hook_and_behaviours(capsys: pytest.CaptureFixture[st
     } <= widgets
 
 
+def test_cli_lists_trigger_and_extra_link(capsys: pytest.CaptureFixture[str]) -> None:
+    from airflow.providers_manager import ProvidersManager
+
+    triggers = _cli_json(capsys, "providers", "triggers")
+    assert any("activepieces_provider.triggers.projects" in json.dumps(t) for t in triggers), (
+        triggers
+    )
+    links = ProvidersManager().extra_links_class_names
+    assert "activepieces_provider.links.projects.ActivepiecesProjectLink" in links
+
+
 def test_connection_form_behaviour() -> None:
     from airflow.providers_manager import ProvidersManager
 
