@@ -118,8 +118,10 @@ class ActivepiecesHook(BaseHook):
     async def get_async_client(self) -> AsyncActivepiecesClient:
         """A new async client, resolving the connection through the async lookup.
 
-        Safe inside a trigger: it never calls the synchronous ``get_connection``, whose secret
-        masking talks to the supervisor synchronously and deadlocks an event loop.
+        Safe inside a trigger: the synchronous ``get_connection`` (whose secret masking talks to
+        the supervisor synchronously) never runs on the event loop. ``common.compat`` awaits
+        ``aget_connection`` on Airflow >= 3.3.2 and runs the sync lookup in a worker thread
+        before that.
         """
         from activepieces_core import AsyncActivepiecesClient
 
