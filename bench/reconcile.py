@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import math
 import multiprocessing as mp
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -222,6 +223,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     ratio = c_sec / r_sec
     print()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"machine: {os.cpu_count()} CPU(s), load average {load}; a loopback round trip costs "
+        f"{r_sec * 1e3:.2f} ms of CPU without latency, so N requests need at least "
+        f"~{n * r_sec / max(1, (os.cpu_count() or 1)):.1f}s of CPU here whatever the concurrency"
+    )
     print(
         f"client overhead per request (loopback, no latency, median of 10 rounds of {per_round}):"
         f" client {c_sec * 1e3:.3f} ms, raw httpx {r_sec * 1e3:.3f} ms, "

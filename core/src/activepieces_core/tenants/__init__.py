@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from activepieces_core.tenants._runner import AnyClient, async_client, blocking
+from activepieces_core.tenants._runner import AnyClient, blocking
 from activepieces_core.tenants.diff import diff_project
 from activepieces_core.tenants.engine import ResultCallback, aapply, check_deletions
 from activepieces_core.tenants.loaders import TenantSource, load_tenants
@@ -61,19 +61,18 @@ async def areconcile(
     page_size: int = DEFAULT_PAGE_SIZE,
     on_result: ResultCallback | None = None,
 ) -> ApplyReport:
-    """`aplan` then `aapply`, on one connection pool."""
-    async with async_client(client) as ac:
-        the_plan = await aplan(
-            ac, specs, prune=prune, protect=protect, page_size=page_size, concurrency=concurrency
-        )
-        return await aapply(
-            ac,
-            the_plan,
-            concurrency=concurrency,
-            dry_run=dry_run,
-            max_deletions=max_deletions,
-            on_result=on_result,
-        )
+    """`aplan` then `aapply`."""
+    the_plan = await aplan(
+        client, specs, prune=prune, protect=protect, page_size=page_size, concurrency=concurrency
+    )
+    return await aapply(
+        client,
+        the_plan,
+        concurrency=concurrency,
+        dry_run=dry_run,
+        max_deletions=max_deletions,
+        on_result=on_result,
+    )
 
 
 plan = blocking(aplan, "Sync `aplan`: compute the changes (reads only).")

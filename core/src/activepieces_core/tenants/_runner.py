@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import wraps
 from typing import ParamSpec, TypeAlias, TypeVar
 
 from activepieces_core.client import ActivepiecesClient, AsyncActivepiecesClient
 from activepieces_core.config import ClientConfig
 
-__all__ = ["AnyClient", "async_client", "blocking", "run_sync"]
+__all__ = ["AnyClient", "async_client", "async_pools", "blocking", "run_sync"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -32,6 +32,25 @@ async def async_client(client: AnyClient) -> AsyncIterator[AsyncActivepiecesClie
     config = client if isinstance(client, ClientConfig) else client.config
     async with AsyncActivepiecesClient.from_config(config) as fresh:
         yield fresh
+
+
+@asynccontextmanager
+async def async_pools(client: AnyClient, n: int) -> AsyncIterator[list[AsyncActivepiecesClient]]:
+    """``n`` async clients for ``n`` workers, or ``[client]`` when given an async client.
+
+    httpx's async connection pool slows down sharply when many tasks share it (its pool lock is
+    contended on every request), so workers of a client built here get a pool each. An async
+    client passed in is used as is: it may carry a custom transport the caller relies on.
+    """
+    if isinstance(client, AsyncActivepiecesClient):
+        yield [client]
+        return
+    config = client if isinstance(client, ClientConfig) else client.config
+    async with AsyncExitStack() as stack:
+        yield [
+            await stack.enter_async_context(AsyncActivepiecesClient.from_config(config))
+            for _ in range(max(1, n))
+        ]
 
 
 def run_sync(factory: Callable[[], Awaitable[T]]) -> T:

@@ -21,7 +21,7 @@ from typing import Any
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.errors import APIConnectionError, APIError, ExternalIdConflictError
 from activepieces_core.models import Project
-from activepieces_core.tenants._runner import AnyClient, async_client
+from activepieces_core.tenants._runner import AnyClient, async_pools
 from activepieces_core.tenants.diff import diff_project, update_kwargs
 from activepieces_core.tenants.planner import DEFAULT_CONCURRENCY
 from activepieces_core.tenants.results import (
@@ -138,31 +138,33 @@ async def aapply(
         raise ValueError("concurrency must be at least 1")
     check_deletions(plan, max_deletions)
     started = time.perf_counter()
-    gate = asyncio.Semaphore(concurrency)
+    changes = plan.changes
+    results: list[TenantResult | None] = [None] * len(changes)
+    todo = iter(range(len(changes)))  # shared by the workers: each index is taken once
 
     async def one(ac: AsyncActivepiecesClient, change: TenantChange) -> TenantResult:
         if change.action == "noop":
-            result = _result(change, "skipped")
-        elif dry_run:
-            result = _result(change, "planned")
-        else:
-            async with gate:
-                try:
-                    project_id = await _run_change(ac, change)
-                except Exception as exc:  # one tenant's failure never stops the others
-                    result = _result(
-                        change, "failed", error=str(exc), error_type=type(exc).__name__
-                    )
-                else:
-                    result = _result(change, "succeeded", project_id=project_id)
-        if on_result is not None:
-            on_result(result)
-        return result
+            return _result(change, "skipped")
+        if dry_run:
+            return _result(change, "planned")
+        try:
+            project_id = await _run_change(ac, change)
+        except Exception as exc:  # one tenant's failure never stops the others
+            return _result(change, "failed", error=str(exc), error_type=type(exc).__name__)
+        return _result(change, "succeeded", project_id=project_id)
 
-    async with async_client(client) as ac:
-        results = await asyncio.gather(*(one(ac, c) for c in plan.changes))
+    async def worker(ac: AsyncActivepiecesClient) -> None:
+        for index in todo:
+            result = results[index] = await one(ac, changes[index])
+            if on_result is not None:
+                on_result(result)
+
+    writes = sum(1 for c in changes if c.action != "noop")
+    workers = max(1, min(concurrency, writes)) if not dry_run else 1
+    async with async_pools(client, workers) as pools:
+        await asyncio.gather(*(worker(pools[i % len(pools)]) for i in range(workers)))
     return ApplyReport(
-        results=list(results),
+        results=[r for r in results if r is not None],
         dry_run=dry_run,
         duration_seconds=round(time.perf_counter() - started, 3),
     )
