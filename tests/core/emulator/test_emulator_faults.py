@@ -137,6 +137,8 @@ def test_invalid_fault_settings_are_refused(emu: Emulator) -> None:
         emu.faults.set(kinds=["418"])
     with pytest.raises(ValueError):
         emu.faults.script("get", 0, "500")
+    with pytest.raises(ValueError):
+        emu.faults.set(rate=0.5, kinds={"500": 0})
 
 
 def test_reset_clears_faults_log_and_state(api: httpx.Client, emu: Emulator) -> None:

@@ -89,6 +89,8 @@ class FaultPlan:
             _check_kind(kind)
         if not 0.0 <= rate <= 1.0:
             raise ValueError("rate must be within [0, 1]")
+        if rate > 0 and not any(w > 0 for _, w in weights):
+            raise ValueError("a positive rate needs at least one kind with a positive weight")
         config = RouteFaults(latency, jitter, rate, weights, retry_after, slow_seconds)
         with self._lock:
             self._routes[route] = config
