@@ -84,8 +84,11 @@ async def test_ensure_gives_up_after_bounded_attempts(make_api: Any, emu: Any) -
     assert emu.state.projects(types=["TEAM"]) == []
 
 
-async def test_concurrent_ensures_race_to_one_project(emu: Any) -> None:
-    """Both see "absent", both create; the loser gets the duplicate 500 and finds the winner."""
+@pytest.mark.parametrize("duplicate_status", [500, 409])
+async def test_concurrent_ensures_race_to_one_project(emu: Any, duplicate_status: int) -> None:
+    """All see "absent", all create; the losers get the duplicate 500 (or 409, should the
+    server add the check) and find the winner."""
+    emu.state.duplicate_external_id_status = duplicate_status
     emu.faults.set("list", latency=0.05)
     async with AsyncActivepiecesClient(
         api_key=emu.api_key, base_url=emu.url, backoff_base=0, backoff_max=0
