@@ -16,6 +16,7 @@ __all__ = ["AnyClient", "async_client", "async_pools", "blocking", "run_sync"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
+WORKERS_PER_POOL = 4
 AnyClient: TypeAlias = ActivepiecesClient | AsyncActivepiecesClient | ClientConfig
 
 
@@ -35,12 +36,15 @@ async def async_client(client: AnyClient) -> AsyncIterator[AsyncActivepiecesClie
 
 
 @asynccontextmanager
-async def async_pools(client: AnyClient, n: int) -> AsyncIterator[list[AsyncActivepiecesClient]]:
-    """``n`` async clients for ``n`` workers, or ``[client]`` when given an async client.
+async def async_pools(
+    client: AnyClient, workers: int
+) -> AsyncIterator[list[AsyncActivepiecesClient]]:
+    """Async clients to spread ``workers`` over, or ``[client]`` when given an async client.
 
     httpx's async connection pool slows down sharply when many tasks share it (its pool lock is
-    contended on every request), so workers of a client built here get a pool each. An async
-    client passed in is used as is: it may carry a custom transport the caller relies on.
+    contended on every request), so a client built here gets one pool per `WORKERS_PER_POOL`
+    workers; not one each, because every pool also loads the CA bundle (~0.1 s of CPU). An
+    async client passed in is used as is: it may carry a custom transport the caller relies on.
     """
     if isinstance(client, AsyncActivepiecesClient):
         yield [client]
@@ -49,7 +53,7 @@ async def async_pools(client: AnyClient, n: int) -> AsyncIterator[list[AsyncActi
     async with AsyncExitStack() as stack:
         yield [
             await stack.enter_async_context(AsyncActivepiecesClient.from_config(config))
-            for _ in range(max(1, n))
+            for _ in range(max(1, -(-workers // WORKERS_PER_POOL)))
         ]
 
 
