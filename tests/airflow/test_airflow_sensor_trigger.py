@@ -26,10 +26,18 @@ async def _events(trigger: ActivepiecesProjectTrigger) -> list[dict[str, Any]]:
     return [event.payload async for event in trigger.run()]
 
 
-def _later(seconds: float, action: Any) -> threading.Timer:
-    timer = threading.Timer(seconds, action)
-    timer.start()
-    return timer
+def _after_first_lookup(emulator: Any, action: Any) -> threading.Event:
+    """Run ``action`` once the sensor has looked once (so the first poke sees nothing)."""
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.01):
+            if emulator.requests.count(route="list") >= 1:
+                action()
+                return
+
+    threading.Thread(target=watch, daemon=True).start()
+    return stop
 
 
 # ---------------------------------------------------------------- condition
@@ -54,11 +62,13 @@ def test_poke_mode_waits_until_the_project_exists(emulator: Any, context: dict[s
     sensor = ActivepiecesProjectSensor(
         task_id="s", external_id="late", poke_interval=0.05, timeout=20, deferrable=False
     )
-    timer = _later(0.3, lambda: emulator.state.add_project("Late", external_id="late"))
+    stop = _after_first_lookup(
+        emulator, lambda: emulator.state.add_project("Late", external_id="late")
+    )
     try:
         project = sensor.execute(context)
     finally:
-        timer.cancel()
+        stop.set()
     assert project["externalId"] == "late"
     assert emulator.requests.count(route="list") >= 2
 
@@ -248,9 +258,11 @@ async def test_trigger_keeps_polling_through_transient_errors(
         project_id=project["id"], poll_interval=0.05, deadline=time.time() + 30
     )
     task = asyncio.ensure_future(_events(trigger))
-    await asyncio.sleep(0.3)
-    assert not task.done()
+    deadline = time.monotonic() + 10
+    while emulator.faults.injected["503"] < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
     assert emulator.faults.injected["503"] >= 2
+    assert not task.done()
     emulator.faults.clear()
     events = await asyncio.wait_for(task, 10)
     assert events[0]["status"] == "success"
