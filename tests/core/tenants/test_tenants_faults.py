@@ -32,10 +32,10 @@ def test_reconcile_200_tenants_under_20_percent_faults(
     for i in range(0, n, 10):
         emu.state.add_project(f"Stale {i}", external_id=f"t-{i:03d}")
     emu.faults.seed(7)
-    emu.faults.set("*", rate=0.2, retry_after=0, slow_seconds=1.0)
+    emu.faults.set("*", rate=0.2, retry_after=0, slow_seconds=2.0)
     rounds = []
-    with make_client(timeout=0.5, max_retries=5) as client:
-        for _ in range(4):
+    with make_client(timeout=1.5, max_retries=5) as client:
+        for _ in range(6):
             report = reconcile(client, specs, concurrency=16, page_size=64)
             rounds.append(report.summary)
             if report.ok:
