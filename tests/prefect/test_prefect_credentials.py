@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.metadata
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -111,3 +113,15 @@ async def test_async_client_and_aload(emulator: Any) -> None:
         project = await client.projects.get_by_external_id("seeded")
     assert project is not None
     assert project.display_name == "Seeded"
+
+
+def test_package_import_loads_only_the_block() -> None:
+    """Prefect imports every collection at server/worker start: flows stay unloaded until used."""
+    code = (
+        "import sys, prefect_activepieces as p; "
+        "assert 'prefect_activepieces.flows' not in sys.modules; "
+        "assert 'prefect_activepieces.projects' not in sys.modules; "
+        "p.sync_tenants; p.create_project; "
+        "assert 'prefect_activepieces.flows' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

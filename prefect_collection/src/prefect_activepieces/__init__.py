@@ -1,32 +1,65 @@
 """Prefect collection for Activepieces tenant projects: a credentials block, tasks and flows.
 
-Every block is exported here, so ``prefect block register -m prefect_activepieces`` finds it.
+The block is imported eagerly, so ``prefect block register -m prefect_activepieces`` finds it.
+Tasks and flows load on first access: Prefect imports every installed collection whenever a
+server, worker or block lookup starts, and decorating the flows alone costs about half a
+second that those processes never need.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from prefect_activepieces._version import __version__
 from prefect_activepieces.credentials import ActivepiecesCredentials
 from prefect_activepieces.exceptions import TenantFlowError, TenantSyncError, TenantTeardownError
-from prefect_activepieces.flows import onboard_tenant, sync_tenants, teardown_tenants
-from prefect_activepieces.projects import (
-    UNSET,
-    acreate_project,
-    adelete_project,
-    aensure_project,
-    aget_project,
-    alist_projects,
-    async_project_pieces,
-    aupdate_project,
-    create_project,
-    delete_project,
-    ensure_project,
-    get_project,
-    list_projects,
-    sync_project_pieces,
-    update_project,
-)
-from prefect_activepieces.tenants import apply_tenant_plan, plan_tenants
+
+if TYPE_CHECKING:
+    from prefect_activepieces.flows import onboard_tenant, sync_tenants, teardown_tenants
+    from prefect_activepieces.projects import (
+        UNSET,
+        acreate_project,
+        adelete_project,
+        aensure_project,
+        aget_project,
+        alist_projects,
+        async_project_pieces,
+        aupdate_project,
+        create_project,
+        delete_project,
+        ensure_project,
+        get_project,
+        list_projects,
+        sync_project_pieces,
+        update_project,
+    )
+    from prefect_activepieces.tenants import apply_tenant_plan, plan_tenants
+
+_LAZY = {
+    **dict.fromkeys(("onboard_tenant", "sync_tenants", "teardown_tenants"), "flows"),
+    **dict.fromkeys(("apply_tenant_plan", "plan_tenants"), "tenants"),
+    **dict.fromkeys(
+        (
+            "UNSET",
+            "acreate_project",
+            "adelete_project",
+            "aensure_project",
+            "aget_project",
+            "alist_projects",
+            "async_project_pieces",
+            "aupdate_project",
+            "create_project",
+            "delete_project",
+            "ensure_project",
+            "get_project",
+            "list_projects",
+            "sync_project_pieces",
+            "update_project",
+        ),
+        "projects",
+    ),
+}
 
 __all__ = [
     "UNSET",
@@ -55,3 +88,12 @@ __all__ = [
     "teardown_tenants",
     "update_project",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
