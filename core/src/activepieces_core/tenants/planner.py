@@ -13,11 +13,13 @@ projects and projects without an externalId are never candidates: nothing says w
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from fnmatch import fnmatchcase
-from typing import Literal
+from functools import partial
+from typing import Literal, TypeVar
 
 from activepieces_core.client import AsyncActivepiecesClient
+from activepieces_core.errors import APIError
 from activepieces_core.models import Project, ProjectType
 from activepieces_core.tenants._runner import AnyClient, async_client
 from activepieces_core.tenants.diff import desired_state, diff_project
@@ -37,6 +39,8 @@ __all__ = [
 DEFAULT_PAGE_SIZE = 1000
 LOOKUP_THRESHOLD = 4
 DEFAULT_CONCURRENCY = 16
+READ_RETRIES = 2
+T = TypeVar("T")
 ReadStrategy = Literal["auto", "list", "lookup"]
 
 
@@ -50,12 +54,29 @@ def _is_team(project: Project) -> bool:
     return str(getattr(project.type, "value", project.type)) == ProjectType.TEAM.value
 
 
+async def _read(call: Callable[[], Awaitable[T]]) -> T:
+    """Run a read, retrying transient failures `READ_RETRIES` more times.
+
+    The client does not retry a plain 500 (it may be persistent), but a read is always safe to
+    repeat and one flaky page should not sink a plan of thousands of tenants.
+    """
+    for attempt in range(READ_RETRIES + 1):
+        try:
+            return await call()
+        except APIError as exc:
+            if not exc.is_transient or attempt == READ_RETRIES:
+                raise
+    raise AssertionError("unreachable")
+
+
 async def _list_team(client: AsyncActivepiecesClient, page_size: int) -> tuple[list[Project], int]:
     projects: list[Project] = []
     pages = 0
     cursor: str | None = None
     while True:
-        page = await client.projects.list(types=[ProjectType.TEAM], limit=page_size, cursor=cursor)
+        page = await _read(
+            partial(client.projects.list, types=[ProjectType.TEAM], limit=page_size, cursor=cursor)
+        )
         pages += 1
         projects.extend(p for p in page.data if _is_team(p))
         cursor = page.next
@@ -70,7 +91,7 @@ async def _lookup(
 
     async def one(external_id: str) -> Project | None:
         async with gate:
-            return await client.projects.get_by_external_id(external_id)
+            return await _read(partial(client.projects.get_by_external_id, external_id))
 
     found = await asyncio.gather(*(one(s.external_id) for s in specs))
     return [p for p in found if p is not None and _is_team(p)]
