@@ -9,7 +9,11 @@ from typing import Any
 
 import pytest
 from prefect import flow
-from prefect.settings import PREFECT_RESULTS_PERSIST_BY_DEFAULT, temporary_settings
+from prefect.settings import (
+    PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW,
+    PREFECT_RESULTS_PERSIST_BY_DEFAULT,
+    temporary_settings,
+)
 
 from prefect_activepieces import ActivepiecesCredentials, create_project, get_project
 from prefect_activepieces.projects import async_tasks, sync_tasks
@@ -143,9 +147,10 @@ def test_every_task_against_the_emulator(
 
 
 def test_tasks_callable_standalone(credentials: ActivepiecesCredentials) -> None:
-    # Outside any flow Prefect runs the task on its own (a bare task run).
-    project = create_project(credentials, "Solo", external_id="solo")
-    assert get_project(credentials, external_id="solo")["id"] == project["id"]
+    # Outside any flow Prefect runs the task on its own (a bare task run, logs stay local).
+    with temporary_settings({PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW: "ignore"}):
+        project = create_project(credentials, "Solo", external_id="solo")
+        assert get_project(credentials, external_id="solo")["id"] == project["id"]
 
 
 def test_get_project_needs_exactly_one_key(credentials: ActivepiecesCredentials) -> None:

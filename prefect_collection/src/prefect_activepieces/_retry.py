@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from activepieces_core.errors import APIError, RateLimitedError
+from activepieces_core._retry import is_safe_to_resend
+from activepieces_core.errors import APIError
 
 __all__ = ["retry_if_rejected", "retry_if_transient"]
 
@@ -27,9 +28,11 @@ def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
 
 
 def retry_if_rejected(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry only failures proven to have written nothing (429): for non-idempotent creates.
+    """Retry only failures proven to have written nothing (429, connection refused): for creates.
 
     A 5xx, timeout or dropped connection may have committed the project, so creating again
-    could duplicate it; `ensure_project` is the idempotent way to retry those.
+    could duplicate it; `ensure_project` is the idempotent way to retry those. The rule is the
+    client's own (``is_safe_to_resend``), so both layers agree.
     """
-    return isinstance(_error(state), RateLimitedError)
+    error = _error(state)
+    return error is not None and is_safe_to_resend(error)
