@@ -17,7 +17,9 @@ _ENV = {
     "AIRFLOW_HOME": str(_ROOT / "airflow"),
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_ROOT / 'airflow' / 'airflow.db'}",
-    "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parents[1] / "examples" / "airflow" / "dags"),
+    "AIRFLOW__CORE__DAGS_FOLDER": str(
+        Path(__file__).resolve().parents[1] / "examples" / "airflow" / "dags"
+    ),
     # Prefect: a private home, ephemeral server, no telemetry, patient start-up on slow CI.
     "PREFECT_HOME": str(_ROOT / "prefect"),
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
