@@ -56,6 +56,7 @@ class Target:
 @dataclass(frozen=True)
 class Step:
     title: str
+    column: str
     command: list[str]
 
 
@@ -64,6 +65,7 @@ def _steps(workdir: Path) -> list[Step]:
     return [
         Step(
             "Airflow: onboarding DAG (sync tenants, wait for an active flow)",
+            "Airflow onboarding",
             [
                 python,
                 str(EXAMPLES / "airflow" / "run_dag.py"),
@@ -76,10 +78,12 @@ def _steps(workdir: Path) -> list[Step]:
         ),
         Step(
             "Prefect: onboarding flow with next week's tenant file",
+            "Prefect re-sync",
             [python, str(EXAMPLES / "prefect" / "onboard.py"), str(TENANTS_NEXT)],
         ),
         Step(
             f"Airflow: teardown DAG for {', '.join(TEARDOWN)}",
+            "Airflow teardown",
             [
                 python,
                 str(EXAMPLES / "airflow" / "run_dag.py"),
@@ -213,11 +217,10 @@ def _expected_final_state(final: Snapshot) -> list[str]:
     return problems
 
 
-def run_local() -> int:
+def run_local(api_key: str | None, workdir: Path | None) -> int:
     from activepieces_core.testing import Emulator
 
-    with tempfile.TemporaryDirectory(prefix="activepieces-demo-") as tmp, Emulator() as emu:
-        workdir = Path(tmp)
+    with _workdir(workdir) as workdir, Emulator(api_key=api_key) as emu:
         console.print(f"[bold]Embedded Activepieces emulator[/bold] at {emu.url}")
         steps = _steps(workdir)
         snapshots = [_snapshot(emu)]
@@ -228,12 +231,11 @@ def run_local() -> int:
                 workdir,
                 lambda: snapshots.append(_snapshot(emu)),
             )
-        console.print(_summary(snapshots, [s.title for s in steps]))
+        console.print(_summary(snapshots, [s.column for s in steps]))
         problems = _expected_final_state(snapshots[-1])
         for problem in problems:
             console.print(f"[red]unexpected final state: {problem}[/red]")
-        requests = len(emu.requests)
-        console.print(f"{requests} API requests served; the API key never left this process's env.")
+        console.print(f"{len(emu.requests)} API requests served by the emulator.")
         if all(outcomes) and not problems:
             console.print("[bold green]Demo succeeded.[/bold green]")
             return 0
@@ -241,10 +243,20 @@ def run_local() -> int:
         return 1
 
 
+@contextmanager
+def _workdir(path: Path | None) -> Iterator[Path]:
+    """The folder holding every step's logs and Airflow / Prefect homes (kept if given)."""
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="activepieces-demo-") as tmp:
+        yield Path(tmp)
+
+
 def run_remote(target: Target, apply: bool) -> int:
     if apply:
-        with tempfile.TemporaryDirectory(prefix="activepieces-demo-") as tmp:
-            workdir = Path(tmp)
+        with _workdir(None) as workdir:
             outcomes = _run_steps(
                 _steps(workdir), _environment(target, workdir), workdir, lambda: None
             )
@@ -264,11 +276,13 @@ def run_remote(target: Target, apply: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--apply", action="store_true", help="against a real platform: change it")
+    parser.add_argument("--emulator-api-key", help="API key of the embedded emulator")
+    parser.add_argument("--workdir", type=Path, help="keep logs and Airflow/Prefect homes here")
     args = parser.parse_args(argv)
     url, key = os.environ.get("ACTIVEPIECES_URL"), os.environ.get("ACTIVEPIECES_API_KEY")
     if url and key:
         return run_remote(Target(url, key), args.apply)
-    return run_local()
+    return run_local(args.emulator_api_key, args.workdir)
 
 
 if __name__ == "__main__":
