@@ -1,0 +1,176 @@
+"""Secret-leak check: run the demo with a recognisable API key, then search everything it left.
+
+    uv run --frozen python bench/secret_leak_check.py [--workdir DIR] [--keep]
+
+The demo (``examples/demo/demo.py``) runs against its embedded emulator with the API key
+``sk-LEAKCANARY...`` (61 alphanumerics after ``sk-``, random tail) and ``--workdir DIR``; the
+workdir then holds the step logs, the Airflow home (SQLite metadata DB: XCom,
+rendered_task_instance_fields, task logs) and the Prefect home (SQLite DB: artifacts, flow-run
+parameters, logs). Searched for the key:
+
+* every file under the workdir as raw bytes (SQLite files included, with their -wal/-shm and
+  free pages, so deleted rows count too), and the demo's own stdout/stderr;
+* every table of every SQLite DB, cell by cell, to name the table a hit is in;
+* needles: the key's 61-character body (so a key with its ``sk-`` stripped is caught too) and
+  its base64 forms (standard and URL-safe, all three alignments, as inside a Basic auth header).
+
+Prints hits per location and the demo's exit code (reported separately: a failing demo step
+still leaves logs worth scanning). Exit code 1 on any hit, 2 if nothing was produced to scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import secrets
+import sqlite3
+import string
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "examples" / "demo" / "demo.py"
+PREFIX = "LEAKCANARY"
+#: Tables whose scan we name explicitly, to show they held rows (the scan was not vacuous).
+WATCHED_TABLES = (
+    "xcom",
+    "rendered_task_instance_fields",
+    "task_instance",
+    "dag_run",
+    "log",
+    "connection",
+    "artifact",
+    "flow_run",
+    "task_run",
+    "block_document",
+)
+
+
+def make_key() -> str:
+    """``sk-`` + 61 alphanumerics starting with a recognisable marker."""
+    alphabet = string.ascii_letters + string.digits
+    tail = "".join(secrets.choice(alphabet) for _ in range(61 - len(PREFIX)))
+    return f"sk-{PREFIX}{tail}"
+
+
+def needles(key: str) -> dict[str, bytes]:
+    """Byte patterns that reveal the key: its body raw, and base64 at every alignment."""
+    body = key.removeprefix("sk-").encode()
+    found = {"raw": body}
+    for shift in range(3):
+        for name, encode in (("b64", base64.b64encode), ("b64url", base64.urlsafe_b64encode)):
+            encoded = encode(b"\0" * shift + key.encode())
+            # Drop the characters that depend on the padding bytes or on what follows the key.
+            start = (shift * 8 + 5) // 6 if shift else 0
+            usable = ((shift + len(key)) // 3) * 4
+            found[f"{name}+{shift}"] = encoded[start:usable]
+    return found
+
+
+def run_demo(key: str, workdir: Path, timeout: float) -> tuple[int, bytes, bytes]:
+    """(exit code, stdout, stderr) of the demo; -1 when it timed out."""
+    command = [sys.executable, str(DEMO), "--emulator-api-key", key, "--workdir", str(workdir)]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        return -1, exc.stdout or b"", exc.stderr or b""
+    return done.returncode, done.stdout, done.stderr
+
+
+def scan_bytes(data: bytes, patterns: dict[str, bytes]) -> Counter[str]:
+    return Counter({name: data.count(p) for name, p in patterns.items() if p in data})
+
+
+def scan_files(workdir: Path, patterns: dict[str, bytes]) -> tuple[int, dict[str, Counter[str]]]:
+    """(files scanned, hits per file relative to the workdir)."""
+    files = [p for p in sorted(workdir.rglob("*")) if p.is_file()]
+    hits = {str(p.relative_to(workdir)): scan_bytes(p.read_bytes(), patterns) for p in files}
+    return len(files), {name: c for name, c in hits.items() if c}
+
+
+def scan_sqlite(db: Path, patterns: dict[str, bytes]) -> tuple[dict[str, int], dict[str, int]]:
+    """(rows per table, hits per table) of one SQLite DB, read cell by cell."""
+    rows: dict[str, int] = {}
+    hits: dict[str, int] = {}
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        conn.text_factory = bytes
+        tables = [
+            r[0].decode() for r in conn.execute("select name from sqlite_master where type='table'")
+        ]
+        for table in tables:
+            count = found = 0
+            for row in conn.execute(f'select * from "{table}"'):
+                count += 1
+                for cell in row:
+                    if isinstance(cell, (bytes, str)):
+                        data = cell if isinstance(cell, bytes) else cell.encode()
+                        found += sum(p in data for p in patterns.values())
+            rows[table] = count
+            if found:
+                hits[table] = found
+    return rows, hits
+
+
+def report(
+    code: int,
+    streams: dict[str, bytes],
+    workdir: Path,
+    patterns: dict[str, bytes],
+) -> int:
+    """Print the hits per location; return the total."""
+    total = 0
+    print(f"demo exit code: {code}")
+    for name, data in streams.items():
+        hits = scan_bytes(data, patterns)
+        total += sum(hits.values())
+        print(
+            f"demo {name:<6} {len(data):>9} bytes   hits: {sum(hits.values())} {dict(hits) or ''}"
+        )
+    scanned, file_hits = scan_files(workdir, patterns)
+    print(f"workdir files scanned: {scanned} ({_size(workdir)} bytes) under {workdir}")
+    for name, hits in file_hits.items():
+        total += sum(hits.values())
+        print(f"  HIT {name}: {dict(hits)}")
+    for db in sorted(workdir.rglob("*.db")):
+        rows, hits = scan_sqlite(db, patterns)
+        watched = {t: n for t, n in rows.items() if t in WATCHED_TABLES}
+        print(f"sqlite {db.relative_to(workdir)}: {len(rows)} tables, {sum(rows.values())} rows")
+        print(f"  rows scanned in watched tables: {watched}")
+        empty = [t for t, n in watched.items() if n == 0]
+        if empty:
+            print(f"  note: empty, so nothing is proven there: {', '.join(empty)}")
+        for table, n in hits.items():
+            print(f"  HIT table {table}: {n} cell(s)")
+    print(f"TOTAL HITS: {total}")
+    return total if scanned else -1
+
+
+def _size(workdir: Path) -> int:
+    return sum(p.stat().st_size for p in workdir.rglob("*") if p.is_file())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, help="default: a new temporary directory")
+    parser.add_argument("--timeout", type=float, default=600.0, help="demo timeout, seconds")
+    parser.add_argument("--key", help="API key to use (default: sk-LEAKCANARY + random)")
+    args = parser.parse_args(argv)
+    key = args.key or make_key()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="leak-check-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    patterns = needles(key)
+    assert scan_bytes(b"x" + key.encode() + b"x", patterns), "needles must match the key"
+    print(f"key: sk-{PREFIX}... ({len(key) - 3} chars after sk-); workdir: {workdir}", flush=True)
+    code, out, err = run_demo(key, workdir, args.timeout)
+    total = report(code, {"stdout": out, "stderr": err}, workdir, patterns)
+    if total < 0:
+        print("nothing was produced to scan", file=sys.stderr)
+        return 2
+    return 1 if total else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
