@@ -50,12 +50,10 @@ def connection_json(url: str, api_key: str, **extra: Any) -> str:
 
 @pytest.fixture(scope="session")
 def airflow_db() -> None:
-    """Migrate the temporary SQLite metadata DB once per session; ready ``dag.test()``."""
+    """Migrate the temporary SQLite metadata DB once per session (``dag.test()`` needs it)."""
     from airflow.utils.db import initdb
-    from airflow_compat_shims import install
 
     initdb()
-    install()
 
 
 @pytest.fixture

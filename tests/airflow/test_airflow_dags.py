@@ -27,7 +27,7 @@ TENANTS_FILE = ROOT / "examples" / "tenants.yaml"
 def _dag(path: Path, dag_id: str) -> Any:
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(path), include_examples=False)
+    bag = DagBag(dag_folder=str(path))  # examples stay out: LOAD_EXAMPLES=False (root conftest)
     assert not bag.import_errors, bag.import_errors
     return bag.dags[dag_id]
 
