@@ -178,13 +178,11 @@ def _run_steps(
     return outcomes
 
 
-def _summary(snapshots: list[Snapshot], titles: list[str]) -> Table:
+def _summary(snapshots: list[Snapshot], columns: list[str]) -> Table:
     table = Table(title="Tenants: what each step did, and the final state")
     table.add_column("tenant")
-    for title in titles:
-        table.add_column(
-            title.split(":")[0] + ": " + title.split(":")[1].split("(")[0].strip()[:22]
-        )
+    for column in columns:
+        table.add_column(column)
     table.add_column("final state")
     table.add_column("pieces")
     final = snapshots[-1]
