@@ -364,9 +364,9 @@ def print_report(results: list[PathResult]) -> None:
     kinds = sorted({k for r in results for k in r.faults})
     rows += [(f"  {k}", lambda r, k=k: r.faults.get(k, 0)) for k in kinds]
     rows.append(("wall s", lambda r: f"{r.seconds:.1f}"))
-    print(f"{'':32}" + "".join(f"{r.path:>12}" for r in results))
+    print(f"{'':36}" + "".join(f"{r.path:>12}" for r in results))
     for label, get in rows:
-        print(f"{label:32}" + "".join(f"{get(r)!s:>12}" for r in results))
+        print(f"{label:36}" + "".join(f"{get(r)!s:>12}" for r in results))
     for r in results:
         for error in r.errors[:5]:
             print(f"\n[{r.path}] {error}", file=sys.stderr)

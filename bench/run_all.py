@@ -1,0 +1,258 @@
+"""All benches in one report: each figure next to its target.
+
+    uv run --frozen python bench/run_all.py [--quick] [--logs DIR]
+
+Runs, one after the other (so they do not compete for the CPU), as subprocesses:
+``emulator_throughput.py`` (requests/s the emulator serves), ``reconcile.py`` (first onboarding,
+no-op re-sync and client overhead against raw httpx; 10,000 tenants, 1,000 with ``--quick``),
+``import_cost.py`` (what the provider adds to ``import airflow.sdk``) and
+``fault_campaign.py --json`` (1,000 tenants through Airflow and Prefect under 20% faults; 200
+with ``--quick``). The benches print human-readable tables; the figures are parsed from them,
+and every bench's full output is kept under ``--logs`` for the record. Exit code 1 if a target
+is missed or a bench could not be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+
+
+@dataclass
+class Figure:
+    """One line of the report."""
+
+    bench: str
+    metric: str
+    measured: str
+    target: str
+    ok: bool | None  # None = informational
+
+
+@dataclass
+class Run:
+    """Output of one bench subprocess."""
+
+    name: str
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def run_bench(name: str, args: list[str], logs: Path) -> Run:
+    """Run ``bench/<name>.py`` with ``args``; keep its output in ``logs/<name>.log``."""
+    print(f"running {name} {' '.join(args)} ...", flush=True)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, str(BENCH / f"{name}.py"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    run = Run(name, done.returncode, done.stdout, done.stderr, time.perf_counter() - started)
+    (logs / f"{name}.log").write_text(
+        f"$ {name} {' '.join(args)}  (exit {run.returncode}, {run.seconds:.0f}s)\n"
+        f"{run.stdout}\n--- stderr ---\n{run.stderr}"
+    )
+    print(f"  done in {run.seconds:.0f}s, exit code {run.returncode}", flush=True)
+    return run
+
+
+# --------------------------------------------------------------------------- parsers
+
+_THROUGHPUT = re.compile(
+    r"^(?P<name>.+?)\s+(?P<rate>\d+) req/s achieved \| emulator\s+(?P<cpu>[\d.]+) CPU-ms/req"
+    r" =\s+(?P<core>\w+) req/s per core"
+)
+
+
+def throughput_figures(run: Run) -> list[Figure]:
+    """Emulator req/s per phase; the target (>= 1,000) applies to the simple list request."""
+    figures = []
+    for line in run.stdout.splitlines():
+        m = _THROUGHPUT.match(line)
+        if not m:
+            continue
+        rate, name = int(m["rate"]), m["name"].strip()
+        simple = name.startswith("list (small")
+        figures.append(
+            Figure(
+                "emulator",
+                f"{name} req/s (per core {m['core']})",
+                str(rate),
+                ">= 1000" if simple else "-",
+                rate >= 1000 if simple else None,
+            )
+        )
+    return figures or [_unreadable(run)]
+
+
+_ROW = re.compile(
+    r"^(?P<name>\(\w\).+?)\s+(?P<total>\d+)\s+(?P<list>\d+)\s+(?P<get>\d+)\s+(?P<create>\d+)"
+    r"\s+(?P<update>\d+)\s+(?P<delete>\d+)\s+(?P<wall>[\d.]+)\s+(?P<target>.*?)\s*"
+    r"(?P<verdict>OK|MISSED)?$"
+)
+_OVERHEAD = re.compile(
+    r"client (?P<client>[\d.]+) ms, raw httpx (?P<raw>[\d.]+) ms, ratio (?P<ratio>[\d.]+)x"
+)
+
+
+def reconcile_figures(run: Run, tenants: int, page_size: int) -> list[Figure]:
+    """(a) onboarding time vs 1.5 x ideal, (b) no-op requests/writes, (c) naive, overhead."""
+    figures = []
+    for line in run.stdout.splitlines():
+        m = _ROW.match(line.strip())
+        if m and m["name"].startswith(("(a)", "(b)", "(c)")):
+            figures.append(_reconcile_row(m, tenants, page_size))
+        o = _OVERHEAD.search(line)
+        if o:
+            ratio = float(o["ratio"])
+            figures.append(
+                Figure(
+                    "reconcile",
+                    f"client overhead ({o['client']} vs raw {o['raw']} ms/req)",
+                    f"{ratio:.2f}x",
+                    "<= 1.20x raw httpx",
+                    ratio <= 1.2,
+                )
+            )
+    return figures if len(figures) >= 4 else [*figures, _unreadable(run)]
+
+
+def _reconcile_row(m: re.Match[str], tenants: int, page_size: int) -> Figure:
+    name = m["name"].strip()
+    writes = sum(int(m[k]) for k in ("create", "update", "delete"))
+    measured = f"{m['wall']}s, {m['total']} requests, {writes} writes"
+    ok: bool | None = None if m["verdict"] is None else m["verdict"] == "OK"
+    if name.startswith("(b)"):
+        limit = math.ceil(tenants / page_size) + 1
+        ok = int(m["total"]) <= limit and writes == 0
+        target = f"<= {limit} requests, 0 writes"
+    elif name.startswith("(c)"):
+        ok, target = None, "baseline"
+    else:
+        target = m["target"].strip()
+    return Figure("reconcile", f"{name} (N={tenants})", measured, target, ok)
+
+
+def import_cost_figures(run: Run) -> list[Figure]:
+    """Added import time per module set; the target applies to hook + operators + sensor."""
+    figures = []
+    for line in run.stdout.splitlines():
+        label, rest = line[:28].strip(), line[28:].split()
+        if len(rest) < 4 or rest[0] not in ("airflow.sdk", "prefect"):
+            continue
+        added, note = float(rest[2]), " ".join(rest[4:])
+        whole = label.startswith("hook + ")
+        figures.append(
+            Figure(
+                "import cost",
+                f"{label} over {rest[0]} (ms, median)",
+                f"{added:.1f}",
+                "<= 100 ms" if whole else ("no prefect import" if rest[0] != "prefect" else "-"),
+                (added <= 100 and "FAIL" not in note)
+                if whole
+                else (None if rest[0] == "prefect" else "FAIL" not in note),
+            )
+        )
+    return figures or [_unreadable(run)]
+
+
+def fault_figures(run: Run) -> list[Figure]:
+    """Per path: duplicates, missing, stale, leftover, unhandled must be 0; the rest is context."""
+    lines = [line for line in run.stdout.splitlines() if line.startswith("[")]
+    if not lines:
+        return [_unreadable(run)]
+    figures = []
+    for path in json.loads(lines[-1]):
+        name = f"fault campaign ({path['path']})"
+        for key in ("duplicates", "missing", "stale", "leftover", "unhandled"):
+            figures.append(Figure(name, key, str(path[key]), "0", path[key] == 0))
+        attempts = ", ".join(f"{k} {v}" for k, v in path["attempts"].items())
+        faults = sum(path["faults"].values())
+        context = (
+            f"{path['tenants']} tenants, {path['requests']} requests, {faults} faults, "
+            f"{path['seconds']:.0f}s"
+        )
+        figures.append(Figure(name, "attempts", attempts, "-", None))
+        figures.append(Figure(name, "load", context, "-", None))
+    return figures
+
+
+def _unreadable(run: Run) -> Figure:
+    tail = (run.stderr.strip().splitlines() or ["no output"])[-1][:80]
+    return Figure(run.name, "output unreadable", f"exit {run.returncode}: {tail}", "-", False)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def print_report(figures: list[Figure]) -> None:
+    widths = (
+        max(len(f.bench) for f in figures),
+        max(len(f.metric) for f in figures),
+        max(len(f.measured) for f in figures),
+        max(len(f.target) for f in figures),
+    )
+    header = ("bench", "figure", "measured", "target")
+    print()
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + "  verdict")
+    print("-" * (sum(widths) + 8 + 9))
+    for f in figures:
+        verdict = {True: "OK", False: "MISSED", None: ""}[f.ok]
+        cells = (f.bench, f.metric, f.measured, f.target)
+        print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + f"  {verdict}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller runs (minutes, not tens)")
+    parser.add_argument("--logs", type=Path, help="where each bench's output is kept")
+    parser.add_argument("--skip", default="", help="comma-separated benches to leave out")
+    args = parser.parse_args(argv)
+    logs = args.logs or Path(tempfile.mkdtemp(prefix="bench-"))
+    logs.mkdir(parents=True, exist_ok=True)
+    tenants = 1000 if args.quick else 10_000
+    page_size = 1000
+    plan: list[tuple[str, list[str], Callable[[Run], list[Figure]]]] = [
+        (
+            "emulator_throughput",
+            ["--seconds", "2", "--projects", "2000"] if args.quick else [],
+            throughput_figures,
+        ),
+        (
+            "reconcile",
+            ["--tenants", str(tenants), "--page-size", str(page_size)],
+            lambda run: reconcile_figures(run, tenants, page_size),
+        ),
+        ("import_cost", ["--repeats", "3" if args.quick else "5"], import_cost_figures),
+        (
+            "fault_campaign",
+            ["--json", "--tenants", "200" if args.quick else "1000"],
+            fault_figures,
+        ),
+    ]
+    skip = set(filter(None, args.skip.split(",")))
+    figures: list[Figure] = []
+    for name, bench_args, parse in plan:
+        if name not in skip:
+            figures.extend(parse(run_bench(name, bench_args, logs)))
+    print_report(figures)
+    print(f"\nfull outputs: {logs}")
+    return 1 if any(f.ok is False for f in figures) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
