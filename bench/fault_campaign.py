@@ -115,7 +115,7 @@ def _check_converged(emu: Any, result: PathResult, ids: list[str], pieces: list[
         for project in live.get(external_id, []):
             plan = project.get("plan") or {}
             stale += sorted(plan.get("pieces") or []) != wanted
-    result.stale = stale
+    result.stale = max(result.stale, stale)
 
 
 def _retry_until_converged(
