@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import httpx
 from pydantic import SecretStr
@@ -48,6 +48,7 @@ class _BaseClient(Generic[SleepT, HttpT]):
         backoff_max: float = 30.0,
         verify: bool = True,
         headers: Mapping[str, str] | None = None,
+        async_backend: Literal["auto", "aiohttp", "httpx"] = "auto",
         *,
         config: ClientConfig | None = None,
         sleep: SleepT | None = None,
@@ -63,6 +64,7 @@ class _BaseClient(Generic[SleepT, HttpT]):
             backoff_max=backoff_max,
             verify=verify,
             headers=headers,
+            async_backend=async_backend,
         )
         self._setup(sleep, retry_policy, http_transport)
 
@@ -130,7 +132,8 @@ class AsyncActivepiecesClient(
     """Asynchronous client: one connection pool, safe to share between tasks.
 
     Same constructor as `ActivepiecesClient`; ``sleep`` replaces `asyncio.sleep`.
-    Use with ``async with``.
+    ``async_backend``: "auto" (aiohttp under asyncio, httpx's own under trio), "aiohttp" or
+    "httpx"; ignored when ``http_transport`` is given. Use with ``async with``.
     """
 
     projects: AsyncProjectsResource
@@ -145,6 +148,11 @@ class AsyncActivepiecesClient(
             self.config, sleep=sleep, policy=policy, http_transport=http_transport
         )
         self.projects = AsyncProjectsResource(self._transport)
+
+    @property
+    def http_backend(self) -> Literal["aiohttp", "httpx"]:
+        """The HTTP stack in use: "aiohttp" or "httpx" (its own transport, or an injected one)."""
+        return self._transport.backend
 
     async def aclose(self) -> None:
         """Close the connection pool."""

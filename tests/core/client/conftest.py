@@ -74,11 +74,12 @@ def sleeps() -> Sleeps:
     return Sleeps()
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=["sync", "async", "async-httpx"])
 async def make_api(
     request: pytest.FixtureRequest, emu: Any, sleeps: Sleeps
 ) -> AsyncIterator[Callable[..., Either]]:
-    """Factory ``make_api(**client_options)`` -> `Either`, parametrised sync and async."""
+    """Factory ``make_api(**client_options)`` -> `Either`: sync, async on aiohttp (the
+    default backend) and async on httpx's own transport."""
     made: list[Either] = []
 
     def make(**overrides: Any) -> Either:
@@ -86,7 +87,9 @@ async def make_api(
         if request.param == "sync":
             client: Any = ActivepiecesClient(**opts, sleep=sleeps.sync)
         else:
-            client = AsyncActivepiecesClient(**opts, sleep=sleeps.async_)
+            backend = "httpx" if request.param == "async-httpx" else "aiohttp"
+            client = AsyncActivepiecesClient(**opts, async_backend=backend, sleep=sleeps.async_)
+            assert client.http_backend == backend
         made.append(Either(client))
         return made[-1]
 

@@ -305,9 +305,15 @@ async def test_connection_refused_is_safe_to_resend(sleeps: Any) -> None:
         client.projects.create("Acme")
     assert not info.value.may_have_reached_server
     assert len(sleeps) == 2  # refused connections are retried, even for a create
-    async with AsyncActivepiecesClient(api_key=key, base_url=url, max_retries=0) as ac:
-        with pytest.raises(APIConnectionError):
-            await ac.projects.get("p")
+    for backend in ("aiohttp", "httpx"):
+        sleeps.clear()
+        async with AsyncActivepiecesClient(
+            api_key=key, base_url=url, max_retries=2, async_backend=backend, sleep=sleeps.async_
+        ) as ac:
+            with pytest.raises(APIConnectionError) as info:
+                await ac.projects.create("Acme")
+        assert not info.value.may_have_reached_server, backend
+        assert len(sleeps) == 2, backend
     assert key not in str(info.value)
 
 

@@ -41,19 +41,22 @@ async def async_pools(
 ) -> AsyncIterator[list[AsyncActivepiecesClient]]:
     """Async clients to spread ``workers`` over, or ``[client]`` when given an async client.
 
-    httpx's async connection pool slows down sharply when many tasks share it (its pool lock is
-    contended on every request), so a client built here gets one pool per `WORKERS_PER_POOL`
-    workers; not one each, because every pool also loads the CA bundle (~0.1 s of CPU). An
-    async client passed in is used as is: it may carry a custom transport the caller relies on.
+    One client when it runs on aiohttp. httpx's own async pool slows down sharply when many
+    tasks share it (its pool lock is contended on every request), so on that backend a client
+    built here gets one pool per `WORKERS_PER_POOL` workers; not one each, because every pool
+    also loads the CA bundle (~0.1 s of CPU). An async client passed in is used as is: it may
+    carry a custom transport the caller relies on.
     """
     if isinstance(client, AsyncActivepiecesClient):
         yield [client]
         return
     config = client if isinstance(client, ClientConfig) else client.config
     async with AsyncExitStack() as stack:
-        yield [
+        first = await stack.enter_async_context(AsyncActivepiecesClient.from_config(config))
+        pools = 1 if first.http_backend == "aiohttp" else max(1, -(-workers // WORKERS_PER_POOL))
+        yield [first] + [
             await stack.enter_async_context(AsyncActivepiecesClient.from_config(config))
-            for _ in range(max(1, -(-workers // WORKERS_PER_POOL)))
+            for _ in range(pools - 1)
         ]
 
 
