@@ -16,9 +16,10 @@ from activepieces_core._project_ops import (
     IfExists,
     ListFilters,
     SyncPiecesResult,
+    Unset,
     UpdateFields,
 )
-from activepieces_core._retry import RetryPolicy
+from activepieces_core._retry import RetryPolicy, is_retryable, is_safe_to_resend
 from activepieces_core._version import __version__
 from activepieces_core.client import ActivepiecesClient, AsyncActivepiecesClient
 from activepieces_core.config import DEFAULT_BASE_URL, ClientConfig
@@ -55,8 +56,11 @@ __all__ = [
     "ProjectType",
     "RetryPolicy",
     "SyncPiecesResult",
+    "Unset",
     "UpdateFields",
     "__version__",
+    "is_retryable",
+    "is_safe_to_resend",
     "normalize_piece_name",
     "normalize_pieces",
 ]

@@ -20,7 +20,7 @@ from activepieces_core.errors import NotFoundError
 from prefect_activepieces.credentials import ActivepiecesCredentials
 
 if TYPE_CHECKING:
-    from activepieces_core._project_ops import Unset
+    from activepieces_core import Unset
 
 __all__ = [
     "UNSET",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from activepieces_core._retry import is_safe_to_resend
+from activepieces_core import is_safe_to_resend
 from activepieces_core.errors import APIError
 
 __all__ = ["retry_if_rejected", "retry_if_transient"]

@@ -110,3 +110,36 @@ def test_key_never_in_logs(emu: Any, caplog: pytest.LogCaptureFixture) -> None:
     assert emu.api_key not in caplog.text
     assert emu.api_key not in str(info.value)
     assert emu.api_key not in repr(info.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "url", "expected"),
+    [
+        ({}, "https://ap.example.com/api/v1", None),
+        ({"HTTPS_PROXY": "http://proxy:3128"}, "https://ap.example.com/api/v1", "proxy"),
+        ({"HTTPS_PROXY": "http://proxy:3128"}, "http://ap.example.com/api/v1", None),
+        ({"ALL_PROXY": "http://proxy:3128"}, "http://ap.example.com/api/v1", "proxy"),
+        (
+            {"HTTPS_PROXY": "http://proxy:3128", "NO_PROXY": "ap.example.com"},
+            "https://ap.example.com/api/v1",
+            None,
+        ),
+    ],
+)
+def test_async_client_takes_proxies_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], url: str, expected: str | None
+) -> None:
+    from activepieces_core._aiohttp import env_proxy
+
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    proxy = env_proxy(url)
+    assert (proxy.url.host if proxy else None) == expected
+
+
+def test_async_backend_is_validated() -> None:
+    with pytest.raises(InvalidRequestError, match="async_backend"):
+        AsyncActivepiecesClient(api_key=KEY, async_backend="curl")  # type: ignore[arg-type]
