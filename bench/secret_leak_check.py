@@ -1,27 +1,38 @@
-"""Secret-leak check: run the demo with a recognisable API key, then search everything it left.
+"""Secret-leak check: run the demo and the test suite with a recognisable API key, then search
+everything they left.
 
-    uv run --frozen python bench/secret_leak_check.py [--workdir DIR] [--keep]
+    uv run --frozen python bench/secret_leak_check.py [--workdir DIR] [--skip-suite]
 
-The demo (``examples/demo/demo.py``) runs against its embedded emulator with the API key
-``sk-LEAKCANARY...`` (61 alphanumerics after ``sk-``, random tail) and ``--workdir DIR``; the
-workdir then holds the step logs, the Airflow home (SQLite metadata DB: XCom,
-rendered_task_instance_fields, task logs) and the Prefect home (SQLite DB: artifacts, flow-run
-parameters, logs). Searched for the key:
+The key is ``sk-LEAKCANARY...`` (61 alphanumerics after ``sk-``, random tail).
 
-* every file under the workdir as raw bytes (SQLite files included, with their -wal/-shm and
-  free pages, so deleted rows count too), and the demo's own stdout/stderr;
+* demo: ``examples/demo/demo.py --emulator-api-key KEY --workdir DIR/demo``; the workdir then
+  holds the step logs, the Airflow home (SQLite metadata DB: XCom, rendered_task_instance_fields,
+  task logs) and the Prefect home (SQLite DB: artifacts, flow-run parameters, logs).
+* suite: ``pytest -rA --activepieces-emulator-api-key KEY`` (the session emulator every
+  Airflow, Prefect and client test talks to), with the Airflow/Prefect homes in
+  ``DIR/suite/homes`` (``ACTIVEPIECES_TESTS_HOME``), pytest's temp tree in ``DIR/suite/basetemp``
+  and every log record at DEBUG in ``DIR/suite/pytest-debug.log``. ``-rA`` prints each test's
+  captured output and logs, passed tests included, and ``--tb=long`` every failure's exception
+  text; exceptions the code under test logs (task failures in Airflow and Prefect) are in the
+  logs and the Prefect DB's log table.
+
+Searched for the key, in each run's stdout/stderr and workdir:
+
+* every file as raw bytes (SQLite files included, with their -wal/-shm and free pages, so
+  deleted rows count too);
 * every table of every SQLite DB, cell by cell, to name the table a hit is in;
 * needles: the key's 61-character body (so a key with its ``sk-`` stripped is caught too) and
   its base64 forms (standard and URL-safe, all three alignments, as inside a Basic auth header).
 
-Prints hits per location and the demo's exit code (reported separately: a failing demo step
-still leaves logs worth scanning). Exit code 1 on any hit, 2 if nothing was produced to scan.
+Prints hits per location and each run's exit code (reported separately: a failing step still
+leaves logs worth scanning). Exit code 1 on any hit, 2 if nothing was produced to scan.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import os
 import secrets
 import sqlite3
 import string
@@ -70,14 +81,43 @@ def needles(key: str) -> dict[str, bytes]:
     return found
 
 
-def run_demo(key: str, workdir: Path, timeout: float) -> tuple[int, bytes, bytes]:
-    """(exit code, stdout, stderr) of the demo; -1 when it timed out."""
-    command = [sys.executable, str(DEMO), "--emulator-api-key", key, "--workdir", str(workdir)]
+def _run(
+    command: list[str], timeout: float, env: dict[str, str] | None = None
+) -> tuple[int, bytes, bytes]:
+    """(exit code, stdout, stderr); -1 when it timed out."""
     try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            command, capture_output=True, timeout=timeout, check=False, cwd=ROOT, env=env
+        )
     except subprocess.TimeoutExpired as exc:
         return -1, exc.stdout or b"", exc.stderr or b""
     return done.returncode, done.stdout, done.stderr
+
+
+def run_demo(key: str, workdir: Path, timeout: float) -> tuple[int, bytes, bytes]:
+    """The demo against its embedded emulator, leaving its files in ``workdir``."""
+    command = [sys.executable, str(DEMO), "--emulator-api-key", key, "--workdir", str(workdir)]
+    return _run(command, timeout)
+
+
+def run_suite(key: str, workdir: Path, timeout: float) -> tuple[int, bytes, bytes]:
+    """The whole test suite with the session emulator on ``key``, leaving its files in
+    ``workdir``."""
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-rA",
+        "--tb=long",
+        f"--basetemp={workdir / 'basetemp'}",
+        f"--log-file={workdir / 'pytest-debug.log'}",
+        "--log-file-level=DEBUG",
+        f"--activepieces-emulator-api-key={key}",
+    ]
+    env = {**os.environ, "ACTIVEPIECES_TESTS_HOME": str(workdir / "homes")}
+    return _run(command, timeout, env)
 
 
 def scan_bytes(data: bytes, patterns: dict[str, bytes]) -> Counter[str]:
@@ -115,19 +155,20 @@ def scan_sqlite(db: Path, patterns: dict[str, bytes]) -> tuple[dict[str, int], d
 
 
 def report(
+    run: str,
     code: int,
     streams: dict[str, bytes],
     workdir: Path,
     patterns: dict[str, bytes],
 ) -> int:
-    """Print the hits per location; return the total."""
+    """Print the hits per location of one run; return the total (-1: nothing to scan)."""
     total = 0
-    print(f"demo exit code: {code}")
+    print(f"== {run}: exit code {code}")
     for name, data in streams.items():
         hits = scan_bytes(data, patterns)
         total += sum(hits.values())
         print(
-            f"demo {name:<6} {len(data):>9} bytes   hits: {sum(hits.values())} {dict(hits) or ''}"
+            f"{run} {name:<6} {len(data):>9} bytes   hits: {sum(hits.values())} {dict(hits) or ''}"
         )
     scanned, file_hits = scan_files(workdir, patterns)
     print(f"workdir files scanned: {scanned} ({_size(workdir)} bytes) under {workdir}")
@@ -144,7 +185,7 @@ def report(
             print(f"  note: empty, so nothing is proven there: {', '.join(empty)}")
         for table, n in hits.items():
             print(f"  HIT table {table}: {n} cell(s)")
-    print(f"TOTAL HITS: {total}")
+    print(f"{run} hits: {total}")
     return total if scanned else -1
 
 
@@ -155,21 +196,27 @@ def _size(workdir: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, help="default: a new temporary directory")
-    parser.add_argument("--timeout", type=float, default=600.0, help="demo timeout, seconds")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="per run, seconds")
     parser.add_argument("--key", help="API key to use (default: sk-LEAKCANARY + random)")
+    parser.add_argument("--skip-suite", action="store_true", help="scan the demo only")
     args = parser.parse_args(argv)
     key = args.key or make_key()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="leak-check-"))
-    workdir.mkdir(parents=True, exist_ok=True)
     patterns = needles(key)
     assert scan_bytes(b"x" + key.encode() + b"x", patterns), "needles must match the key"
     print(f"key: sk-{PREFIX}... ({len(key) - 3} chars after sk-); workdir: {workdir}", flush=True)
-    code, out, err = run_demo(key, workdir, args.timeout)
-    total = report(code, {"stdout": out, "stderr": err}, workdir, patterns)
-    if total < 0:
+    runs = {"demo": run_demo} if args.skip_suite else {"demo": run_demo, "suite": run_suite}
+    totals: dict[str, int] = {}
+    for name, run in runs.items():
+        where = workdir / name
+        where.mkdir(parents=True, exist_ok=True)
+        code, out, err = run(key, where, args.timeout)
+        totals[name] = report(name, code, {"stdout": out, "stderr": err}, where, patterns)
+    print(f"TOTAL HITS: {sum(max(0, t) for t in totals.values())}")
+    if any(t < 0 for t in totals.values()):
         print("nothing was produced to scan", file=sys.stderr)
         return 2
-    return 1 if total else 0
+    return 1 if any(totals.values()) else 0
 
 
 if __name__ == "__main__":

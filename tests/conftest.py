@@ -10,7 +10,10 @@ import os
 import tempfile
 from pathlib import Path
 
-_ROOT = Path(tempfile.mkdtemp(prefix="ap-tests-"))
+# ACTIVEPIECES_TESTS_HOME keeps the homes somewhere known (bench/secret_leak_check.py scans them).
+pytest_plugins = ["pytester"]  # the emulator's pytest plugin is tested as users run it
+
+_ROOT = Path(os.environ.get("ACTIVEPIECES_TESTS_HOME") or tempfile.mkdtemp(prefix="ap-tests-"))
 
 _ENV = {
     # Airflow: a private home with a SQLite metadata DB, no example DAGs.

@@ -7,7 +7,10 @@ auto-registration off before Prefect is imported.
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +28,7 @@ from prefect.client.schemas.filters import (
 )
 from prefect.client.schemas.objects import Artifact, FlowRun, Log, TaskRun
 from prefect.logging.handlers import APILogWorker
+from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL
 from prefect.testing.utilities import prefect_test_harness
 
 from prefect_activepieces import ActivepiecesCredentials
@@ -38,6 +42,24 @@ def prefect_harness() -> Iterator[None]:
     """A temporary Prefect server (subprocess, temp SQLite) for the whole session."""
     with prefect_test_harness(server_startup_timeout=HARNESS_STARTUP_TIMEOUT):
         yield
+        _keep_database()
+
+
+def _keep_database() -> None:
+    """Copy the harness DB (deleted when the harness exits) into ACTIVEPIECES_TESTS_HOME.
+
+    Only when that variable is set: ``bench/secret_leak_check.py`` searches the copy for the
+    API key (artifacts, parameters, logs of every flow the suite ran).
+    """
+    home = os.environ.get("ACTIVEPIECES_TESTS_HOME")
+    url = PREFECT_API_DATABASE_CONNECTION_URL.value()
+    if not home or not url or ":///" not in url:
+        return
+    APILogWorker.drain_all()  # logs still in flight belong in the copy too
+    target = Path(home) / "prefect" / "harness.db"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(url.split(":///", 1)[1]) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
 
 
 @pytest.fixture

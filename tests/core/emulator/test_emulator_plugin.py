@@ -1,4 +1,4 @@
-"""The pytest plugin: fixtures, per-test reset, cheap import."""
+"""The pytest plugin: fixtures, per-test reset, cheap import, and a user's own pytest run."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from activepieces_core.testing import Emulator
 
@@ -51,3 +52,35 @@ def test_plugin_is_registered_as_pytest11() -> None:
 
     names = {ep.value for ep in entry_points(group="pytest11")}
     assert "activepieces_core.testing.pytest_plugin" in names
+
+
+KEY = "sk-" + "Plugin" + "k" * 55
+
+USER_TEST = f"""
+import httpx
+
+def test_fixture_serves_the_given_key(activepieces_emulator):
+    assert activepieces_emulator.api_key == {KEY!r}
+    response = httpx.get(
+        activepieces_emulator.url + "/projects",
+        headers={{"Authorization": "Bearer " + activepieces_emulator.api_key}},
+    )
+    assert response.status_code == 200
+    activepieces_emulator.state.add_project("Acme", external_id="acme")
+
+def test_state_is_reset_between_tests(activepieces_emulator):
+    assert activepieces_emulator.state.projects(types=["TEAM"]) == []
+"""
+
+
+def test_plugin_fixture_with_a_fixed_api_key(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=USER_TEST)
+    result = pytester.runpytest_subprocess(
+        f"--activepieces-emulator-api-key={KEY}", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=2)
+
+
+def test_plugin_option_is_listed(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--help")
+    result.stdout.fnmatch_lines(["*--activepieces-emulator-api-key=KEY*"])

@@ -2,6 +2,8 @@
 
 ``activepieces_emulator``: the session's emulator, reset to its seeded state (faults and request
 log cleared) before each test. ``activepieces_emulator_server``: the same server, never reset.
+``--activepieces-emulator-api-key KEY`` fixes its platform API key (default: derived from the
+seed), e.g. to search a run's logs and databases for a recognisable key afterwards.
 The server is imported lazily, so merely installing the package costs a test run nothing.
 """
 
@@ -16,12 +18,24 @@ if TYPE_CHECKING:
     from .server import Emulator
 
 
+KEY_OPTION = "--activepieces-emulator-api-key"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("activepieces").addoption(
+        KEY_OPTION,
+        default=None,
+        metavar="KEY",
+        help="API key of the session emulator's platform (sk-...; default: derived from the seed)",
+    )
+
+
 @pytest.fixture(scope="session")
-def activepieces_emulator_server() -> Iterator[Emulator]:
+def activepieces_emulator_server(request: pytest.FixtureRequest) -> Iterator[Emulator]:
     """One emulator (seed 0) for the whole session; state persists between tests."""
     from .server import Emulator
 
-    with Emulator(seed=0) as emulator:
+    with Emulator(seed=0, api_key=request.config.getoption(KEY_OPTION)) as emulator:
         yield emulator
 
 
