@@ -59,7 +59,7 @@ def build_transport(base_url: str, verify: bool) -> httpx.AsyncBaseTransport:
         # aiohttp silently resends GET/PUT/DELETE once when a reused connection drops. Our
         # retry layer must see every failure: a hidden DELETE resend after a committed first
         # attempt answers 404 on what looks like attempt 1, and the delete would fail.
-        session._retry_connection = False
+        session._retry_connection = False  # aiohttp >= 3.11; test_aiohttp_hidden_resend_is_off
         return session
 
     transport.client = session

@@ -134,3 +134,11 @@ async def test_delete_404_after_a_dropped_attempt_is_success(
     assert emu.requests.count(route="delete") == 2
     assert len(sleeps) == 1
     assert emu.state.projects(types=["TEAM"]) == []
+
+
+def test_aiohttp_hidden_resend_is_off() -> None:
+    """aiohttp resends GET/PUT/DELETE on a dropped reused connection unless this private
+    switch (aiohttp >= 3.11) is off; our retry layer must see every failure."""
+    from aiohttp import ClientSession
+
+    assert "_retry_connection" in ClientSession.ATTRS
