@@ -10,9 +10,9 @@ import os
 import tempfile
 from pathlib import Path
 
-# ACTIVEPIECES_TESTS_HOME keeps the homes somewhere known (bench/secret_leak_check.py scans them).
 pytest_plugins = ["pytester"]  # the emulator's pytest plugin is tested as users run it
 
+# ACTIVEPIECES_TESTS_HOME keeps the homes somewhere known (bench/secret_leak_check.py scans them).
 _ROOT = Path(os.environ.get("ACTIVEPIECES_TESTS_HOME") or tempfile.mkdtemp(prefix="ap-tests-"))
 
 _ENV = {

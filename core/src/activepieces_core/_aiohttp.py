@@ -26,10 +26,6 @@ __all__ = ["ERRORS", "build_transport", "classify", "env_proxy"]
 #: Failures aiohttp raises that httpx-aiohttp leaves unmapped (caught by the transport too).
 ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, asyncio.TimeoutError)
 
-#: Connections per client: the same ceiling as httpx's default pool.
-MAX_CONNECTIONS = 100
-KEEPALIVE_SECONDS = 5.0
-
 
 def env_proxy(base_url: str) -> httpx.Proxy | None:
     """The proxy the environment (``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``…) sets for
@@ -46,24 +42,22 @@ def env_proxy(base_url: str) -> httpx.Proxy | None:
     return httpx.Proxy(proxy) if proxy else None
 
 
-def build_transport(base_url: str, verify: bool) -> httpx.AsyncBaseTransport:
-    """An httpx async transport on an aiohttp session (created lazily, in the running loop)."""
-    transport = AiohttpTransport(verify=verify, proxy=env_proxy(base_url))
-    ssl_context = transport.ssl_context
+class _Transport(AiohttpTransport):
+    """httpx-aiohttp's transport, its session built by the library (TLS context, pool limits,
+    keep-alive) with one change: aiohttp must not resend anything behind our back."""
 
-    def session() -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
-            ssl=ssl_context, limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_SECONDS
-        )
-        session = aiohttp.ClientSession(connector=connector)
+    def get_client(self) -> aiohttp.ClientSession:
+        session = super().get_client()
         # aiohttp silently resends GET/PUT/DELETE once when a reused connection drops. Our
         # retry layer must see every failure: a hidden DELETE resend after a committed first
         # attempt answers 404 on what looks like attempt 1, and the delete would fail.
         session._retry_connection = False  # aiohttp >= 3.11; test_aiohttp_hidden_resend_is_off
         return session
 
-    transport.client = session
-    return transport
+
+def build_transport(base_url: str, verify: bool) -> httpx.AsyncBaseTransport:
+    """An httpx async transport on an aiohttp session (created lazily, in the running loop)."""
+    return _Transport(verify=verify, proxy=env_proxy(base_url))
 
 
 def classify(exc: BaseException) -> tuple[bool, bool] | None:

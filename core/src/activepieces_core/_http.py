@@ -137,12 +137,13 @@ def _finish(
     # JSON from bytes (UTF-8 per RFC 8259): ``response.text`` sniffs the charset through
     # ``email.message`` on every call; the text is decoded only for errors and odd bodies.
     raw = response.content
+    blank = not raw.strip()
     try:
-        body = json.loads(raw) if raw.strip() else None
+        body = None if blank else json.loads(raw)
     except ValueError:
         body = None
     if status < 400:
-        if status != 204 and body is None and raw.strip():
+        if status != 204 and body is None and not blank:
             raise UnexpectedResponseError(
                 f"expected a JSON body, got {response.headers.get('content-type', '?')}",
                 status_code=status,
