@@ -4,4 +4,6 @@ Import-light on purpose (provider discovery and DAG parsing import it): the hook
 sensor and trigger live in their own modules.
 """
 
-__version__ = "0.1.0"
+from activepieces_provider._version import __version__
+
+__all__ = ["__version__"]

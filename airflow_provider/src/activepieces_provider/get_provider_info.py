@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-CLOUD_URL = "https://cloud.activepieces.com/api/v1"
+from activepieces_core.constants import CLOUD_URL, RETRY_DOC
+
+from activepieces_provider._version import __version__
 
 # Shared with ``ActivepiecesHook.get_ui_field_behaviour`` (Airflow < 3.2 reads the hook method).
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
@@ -49,7 +51,7 @@ def get_provider_info() -> dict[str, Any]:
         "package-name": "airflow-provider-activepieces",
         "name": "Activepieces",
         "description": "Manage Activepieces tenant projects from Airflow.",
-        "versions": ["0.1.0"],
+        "versions": [__version__],
         "integrations": [
             {
                 "integration-name": integration,

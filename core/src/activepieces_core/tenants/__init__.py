@@ -26,6 +26,7 @@ from activepieces_core.tenants.results import (
     Plan,
     TenantChange,
     TenantResult,
+    TenantSyncError,
 )
 from activepieces_core.tenants.spec import TenantSpec, TenantSpecError
 
@@ -37,6 +38,7 @@ __all__ = [
     "TenantResult",
     "TenantSpec",
     "TenantSpecError",
+    "TenantSyncError",
     "aapply",
     "aplan",
     "apply",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +20,7 @@ __all__ = [
     "Status",
     "TenantChange",
     "TenantResult",
+    "TenantSyncError",
 ]
 
 Action = Literal["create", "update", "delete", "noop"]
@@ -135,3 +137,56 @@ class ApplyReport(_Model):
         out.update({a: actions.get(a, 0) for a in ("create", "update", "delete", "noop")})
         out.update({s: statuses.get(s, 0) for s in ("succeeded", "failed", "skipped", "planned")})
         return out
+
+
+class TenantSyncError(ActivepiecesError):
+    """Some tenants failed after every tenant was attempted; the rest were applied.
+
+    ``report`` is the JSON-safe report (``ApplyReport.to_dict()`` or an integration's own),
+    ``failed_external_ids`` the tenants that failed, ``total`` how many were attempted.
+    The Airflow operators and Prefect flows raise this (or a subclass) so callers catch one type.
+    """
+
+    def __init__(
+        self,
+        failed_external_ids: Sequence[str],
+        total: int,
+        report: Mapping[str, Any] | None = None,
+        *,
+        what: str = "tenant sync",
+    ) -> None:
+        self.failed_external_ids = [str(e) for e in failed_external_ids]
+        self.total = total
+        self.report: dict[str, Any] = dict(report or {})
+        count = len(self.failed_external_ids)
+        shown = ", ".join(self.failed_external_ids[:10])
+        more = f" and {count - 10} more" if count > 10 else ""
+        others = total - count
+        tail = f"the other {others} were applied" if others > 0 else "no tenant succeeded"
+        super().__init__(f"{what}: {count} of {total} tenant(s) failed ({shown}{more}); {tail}")
+
+    @classmethod
+    def from_report(cls, report: ApplyReport, *, what: str = "tenant sync") -> TenantSyncError:
+        """The error for an `ApplyReport` with failures."""
+        failed = [r.external_id for r in report.failed]
+        return cls(failed, len(report.results), report.to_dict(), what=what)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword arguments: pickle (Airflow/Prefect results) needs an explicit recipe.
+        return (
+            _rebuild_sync_error,
+            (type(self), self.failed_external_ids, self.total, self.report, self.args),
+        )
+
+
+def _rebuild_sync_error(
+    cls: type[TenantSyncError],
+    failed: list[str],
+    total: int,
+    report: dict[str, Any],
+    args: tuple[Any, ...],
+) -> TenantSyncError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.failed_external_ids, error.total, error.report = failed, total, report
+    return error
