@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from activepieces_core.constants import CLOUD_URL, RETRY_DOC
-
+from activepieces_core.constants import CLOUD_URL
 from activepieces_provider._version import __version__
 
 # Shared with ``ActivepiecesHook.get_ui_field_behaviour`` (Airflow < 3.2 reads the hook method).
