@@ -7,16 +7,15 @@ So ``ensure``'s state machine and ``sync_pieces``' diff exist exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Literal, TypedDict, TypeVar
+from typing import Any, Literal, TypedDict
 
-from pydantic import BaseModel
-from pydantic import ValidationError as PydanticValidationError
 from typing_extensions import Unpack
 
 from activepieces_core._http import Call, Sleep, path_of
+from activepieces_core._ops import Op, parse, require_id
 from activepieces_core._retry import RetryPolicy, is_retryable
 from activepieces_core.errors import (
     AmbiguousExternalIdError,
@@ -25,7 +24,6 @@ from activepieces_core.errors import (
     ExternalIdConflictError,
     InvalidRequestError,
     NotFoundError,
-    UnexpectedResponseError,
 )
 from activepieces_core.models import (
     ColorName,
@@ -52,9 +50,6 @@ __all__ = [
     "UpdateFields",
 ]
 
-R = TypeVar("R")
-#: An operation: yields instructions, receives parsed bodies, returns the result.
-Op = Generator[Call | Sleep, Any, R]
 IfExists = Literal["update", "return", "fail"]
 EnsureAction = Literal["created", "updated", "unchanged"]
 
@@ -163,14 +158,8 @@ class SyncPiecesResult:
 # --- small builders ------------------------------------------------------------------------
 
 
-def _require_id(value: str, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequestError(f"{what} must be a non-empty string")
-    return value
-
-
 def _project_id(project: Project | str) -> str:
-    return project.id if isinstance(project, Project) else _require_id(project, "project_id")
+    return project.id if isinstance(project, Project) else require_id(project, "project_id")
 
 
 def _types(types: Sequence[ProjectType | str] | ProjectType | str | None) -> list[str]:
@@ -239,22 +228,8 @@ def _opt_list(value: Sequence[str] | None) -> list[str] | None:
     return list(value)
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def _parse(model: type[M], body: Any) -> M:
-    """Validate a response body; a shape we cannot read is an `UnexpectedResponseError`."""
-    try:
-        return model.model_validate(body)
-    except PydanticValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()})
-        raise UnexpectedResponseError(
-            f"unexpected {model.__name__} response: bad or missing {', '.join(fields)}"
-        ) from None
-
-
 def _project(body: Any) -> Project:
-    return _parse(Project, body)
+    return parse(Project, body)
 
 
 # --- operations -----------------------------------------------------------------------------
@@ -268,18 +243,18 @@ ProjectPage = Page[Project]
 def list_page(params: list[tuple[str, str]]) -> Op[Page[Project]]:
     """One page of ``GET /projects``."""
     body = yield Call("GET", "/projects", params=params)
-    return _parse(ProjectPage, body)
+    return parse(ProjectPage, body)
 
 
 def get(project_id: str) -> Op[Project]:
     """``GET /projects/:id``."""
-    body = yield Call("GET", path_of("projects", _require_id(project_id, "project_id")))
+    body = yield Call("GET", path_of("projects", require_id(project_id, "project_id")))
     return _project(body)
 
 
 def get_by_external_id(external_id: str) -> Op[Project | None]:
     """The live project with ``external_id``; None if absent; error if several."""
-    _require_id(external_id, "external_id")
+    require_id(external_id, "external_id")
     # limit=2 is enough to tell "one" from "more than one".
     page = yield from list_page([("externalId", external_id), ("limit", "2")])
     # Exact match client-side too: an old server that ignored the filter must not mislead us.
@@ -314,7 +289,7 @@ def create(display_name: str, **fields: Unpack[CreateFields]) -> Op[Project]:
 
 def post_update(project_id: str, body: dict[str, Any]) -> Op[Project]:
     """``POST /projects/:id`` (idempotent, retried)."""
-    path = path_of("projects", _require_id(project_id, "project_id"))
+    path = path_of("projects", require_id(project_id, "project_id"))
     updated = yield Call("POST", path, body=body)
     return _project(updated)
 
@@ -446,7 +421,7 @@ def ensure(
         raise InvalidRequestError(f"if_exists must be update, return or fail; got {if_exists!r}")
     body = create_body(
         display_name,
-        external_id=_require_id(external_id, "external_id"),
+        external_id=require_id(external_id, "external_id"),
         metadata=options.get("metadata"),
         max_concurrent_jobs=options.get("max_concurrent_jobs"),
         global_connection_external_ids=options.get("global_connection_external_ids"),

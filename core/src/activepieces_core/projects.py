@@ -9,12 +9,11 @@ is written once there. Keyword sets are typed once, as the TypedDicts `ListFilte
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any, TypeVar
+from functools import partial
 
 from typing_extensions import Unpack
 
 from activepieces_core import _project_ops as ops
-from activepieces_core._http import AsyncTransport, Call, Sleep, SyncTransport
 from activepieces_core._project_ops import (
     CreateFields,
     EnsureOptions,
@@ -23,57 +22,14 @@ from activepieces_core._project_ops import (
     SyncPiecesResult,
     UpdateFields,
 )
-from activepieces_core.errors import APIError
+from activepieces_core._resource import AsyncResource, SyncResource
 from activepieces_core.models import Page, Project
 
 __all__ = ["AsyncProjectsResource", "ProjectsResource"]
 
-R = TypeVar("R")
 
-
-class _Cursor:
-    """Follows ``next`` cursors; stops at the end or if the server repeats a cursor."""
-
-    def __init__(self) -> None:
-        self.value: str | None = None
-        self._seen: set[str] = set()
-
-    def advance(self, page: Page[Project]) -> bool:
-        cursor = page.next
-        if not cursor or not page.data or cursor in self._seen:
-            return False
-        self._seen.add(cursor)
-        self.value = cursor
-        return True
-
-
-def _step(op: ops.Op[R], result: Any, error: APIError | None) -> Call | Sleep:
-    """Feed a result (or an error) into ``op`` and return its next instruction."""
-    return op.throw(error) if error is not None else op.send(result)
-
-
-class ProjectsResource:
+class ProjectsResource(SyncResource):
     """Synchronous ``client.projects``."""
-
-    def __init__(self, transport: SyncTransport) -> None:
-        self._transport = transport
-
-    def _run(self, op: ops.Op[R]) -> R:
-        try:
-            step = next(op)
-            while True:
-                result: Any = None
-                error: APIError | None = None
-                if isinstance(step, Sleep):
-                    self._transport.sleep(step.seconds)
-                else:
-                    try:
-                        result = self._transport.execute(step)
-                    except APIError as exc:
-                        error = exc
-                step = _step(op, result, error)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
 
     def list(self, *, cursor: str | None = None, **filters: Unpack[ListFilters]) -> Page[Project]:
         """One page of projects (``data``, ``next``, ``previous``); filters: `ListFilters`."""
@@ -81,12 +37,9 @@ class ProjectsResource:
 
     def iter(self, **filters: Unpack[ListFilters]) -> Iterator[Project]:
         """Every matching project, fetching pages lazily; ``limit`` is the page size."""
-        cursor = _Cursor()
-        while True:
-            page = self.list(cursor=cursor.value, **filters)
-            yield from page.data
-            if not cursor.advance(page):
-                return
+        params = partial(ops.list_params, filters)  # validated before the first request
+        params(None)
+        return self._pages(lambda cursor: ops.list_page(params(cursor)))
 
     def get(self, project_id: str) -> Project:
         """The project with this id (`NotFoundError` if absent or deleted)."""
@@ -147,28 +100,8 @@ class ProjectsResource:
         return self._run(ops.sync_pieces(project_or_id, pieces))
 
 
-class AsyncProjectsResource:
+class AsyncProjectsResource(AsyncResource):
     """Asynchronous ``client.projects``: the same surface as `ProjectsResource`, awaited."""
-
-    def __init__(self, transport: AsyncTransport) -> None:
-        self._transport = transport
-
-    async def _run(self, op: ops.Op[R]) -> R:
-        try:
-            step = next(op)
-            while True:
-                result: Any = None
-                error: APIError | None = None
-                if isinstance(step, Sleep):
-                    await self._transport.sleep(step.seconds)
-                else:
-                    try:
-                        result = await self._transport.execute(step)
-                    except APIError as exc:
-                        error = exc
-                step = _step(op, result, error)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
 
     async def list(
         self, *, cursor: str | None = None, **filters: Unpack[ListFilters]
@@ -176,15 +109,11 @@ class AsyncProjectsResource:
         """One page of projects (``data``, ``next``, ``previous``); filters: `ListFilters`."""
         return await self._run(ops.list_page(ops.list_params(filters, cursor)))
 
-    async def iter(self, **filters: Unpack[ListFilters]) -> AsyncIterator[Project]:
+    def iter(self, **filters: Unpack[ListFilters]) -> AsyncIterator[Project]:
         """Every matching project, fetching pages lazily; ``limit`` is the page size."""
-        cursor = _Cursor()
-        while True:
-            page = await self.list(cursor=cursor.value, **filters)
-            for project in page.data:
-                yield project
-            if not cursor.advance(page):
-                return
+        params = partial(ops.list_params, filters)
+        params(None)
+        return self._pages(lambda cursor: ops.list_page(params(cursor)))
 
     async def get(self, project_id: str) -> Project:
         """The project with this id (`NotFoundError` if absent or deleted)."""

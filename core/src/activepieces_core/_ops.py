@@ -1,0 +1,69 @@
+"""What every resource's operations share: the `Op` type, id checks and tolerant parsing.
+
+An operation is a generator that yields `Call`/`Sleep` instructions and receives parsed bodies
+(or has the error thrown in); `_resource` drives it with a sync or an async transport. So each
+resource's logic (validation, convergence, lookups) is written once, without I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from activepieces_core._http import Call, Sleep
+from activepieces_core.errors import InvalidRequestError, UnexpectedResponseError
+from activepieces_core.models import Page
+
+__all__ = ["Cursor", "Op", "parse", "require_id"]
+
+R = TypeVar("R")
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+#: An operation: yields instructions, receives parsed bodies, returns the result.
+Op = Generator[Call | Sleep, Any, R]
+
+
+def require_id(value: str, what: str) -> str:
+    """``value`` if it is a non-empty string, else `InvalidRequestError` (nothing sent)."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequestError(f"{what} must be a non-empty string")
+    return value
+
+
+def parse(model: type[M], body: Any) -> M:
+    """Validate a response body; a shape we cannot read is an `UnexpectedResponseError`."""
+    try:
+        return model.model_validate(body)
+    except PydanticValidationError as exc:
+        fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()})
+        raise UnexpectedResponseError(
+            f"unexpected {model.__name__} response: bad or missing {', '.join(fields)}"
+        ) from None
+
+
+class Cursor:
+    """Follows ``next`` cursors across pages; a cursor the server repeats is an error.
+
+    A repeated cursor would page forever (or silently drop rows if we stopped), so it is an
+    `UnexpectedResponseError` wherever pages are followed: the client's ``iter`` and the planner.
+    """
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+        self._seen: set[str] = set()
+
+    def advance(self, page: Page[Any]) -> bool:
+        """Move to ``page.next``; False at the end (no cursor or an empty page)."""
+        cursor = page.next
+        if not cursor or not page.data:
+            return False
+        if cursor in self._seen:
+            raise UnexpectedResponseError(
+                f"the server repeated the page cursor {cursor!r}; stopping instead of looping"
+            )
+        self._seen.add(cursor)
+        self.value = cursor
+        return True
