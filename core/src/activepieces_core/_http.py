@@ -49,8 +49,15 @@ class Call:
     path: str
     params: Params | None = None
     body: Mapping[str, Any] | None = None
-    retry: RetryMode = "idempotent"
+    retry: RetryMode | None = None
     gone_ok: bool = False
+
+    @property
+    def retry_mode(self) -> RetryMode:
+        """``retry`` if given, else "read" for GET and "idempotent" for other methods."""
+        if self.retry is not None:
+            return self.retry
+        return "read" if self.method == "GET" else "idempotent"
 
 
 @dataclass(frozen=True)
@@ -204,7 +211,7 @@ class SyncTransport:
 
     def execute(self, call: Call) -> Any:
         """Send ``call`` with retries per its mode; return the parsed body."""
-        for attempt in self.policy.retrying(call.retry, self.sleep):
+        for attempt in self.policy.retrying(call.retry_mode, self.sleep):
             with attempt:
                 return self._once(call, attempt.retry_state.attempt_number)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
@@ -269,7 +276,7 @@ class AsyncTransport:
 
     async def execute(self, call: Call) -> Any:
         """Send ``call`` with retries per its mode; return the parsed body."""
-        async for attempt in self.policy.async_retrying(call.retry, self.sleep):
+        async for attempt in self.policy.async_retrying(call.retry_mode, self.sleep):
             with attempt:
                 return await self._once(call, attempt.retry_state.attempt_number)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover

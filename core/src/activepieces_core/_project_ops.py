@@ -16,10 +16,9 @@ from typing_extensions import Unpack
 
 from activepieces_core._http import Call, Sleep, path_of
 from activepieces_core._ops import Op, parse, require_id
-from activepieces_core._retry import RetryPolicy, is_retryable
+from activepieces_core._retry import RetryPolicy, is_ambiguous_write
 from activepieces_core.errors import (
     AmbiguousExternalIdError,
-    APIConnectionError,
     APIError,
     ExternalIdConflictError,
     InvalidRequestError,
@@ -36,7 +35,7 @@ from activepieces_core.models import (
     UpdateProjectRequest,
 )
 from activepieces_core.models.requests import IconRequest, build_request
-from activepieces_core.pieces import normalize_pieces
+from activepieces_core.project_diff import diff_fields, update_kwargs, wish_pieces
 
 __all__ = [
     "UNSET",
@@ -329,26 +328,10 @@ def delete_by_external_id(external_id: str, *, missing_ok: bool) -> Op[Project |
     return found
 
 
-# --- convergence (shared by ensure and sync_pieces) -----------------------------------------
+# --- convergence (one comparison: `project_diff`, shared with the tenant planner) -----------
 
 
-def desired_pieces(pieces: Sequence[str] | None) -> tuple[PiecesFilterType, list[str]]:
-    """None -> (NONE, []): all pieces, stored list cleared; a list -> (ALLOWED, normalised)."""
-    if pieces is None:
-        return PiecesFilterType.NONE, []
-    return PiecesFilterType.ALLOWED, normalize_pieces(pieces)
-
-
-def pieces_changes(project: Project, pieces: Sequence[str] | None) -> dict[str, Any]:
-    """Update kwargs that bring the piece filter to ``pieces``; empty when already in sync."""
-    filter_type, wanted = desired_pieces(pieces)
-    if project.pieces_filter_type == filter_type and sorted(project.pieces) == wanted:
-        return {}
-    return {"pieces_filter_type": filter_type, "pieces": wanted}
-
-
-def field_changes(
-    project: Project,
+def _wish(
     *,
     display_name: str | None = None,
     metadata: Mapping[str, Any] | None = None,
@@ -357,49 +340,33 @@ def field_changes(
     icon_color: ColorName | str | None = None,
     pieces: Sequence[str] | Unset | None = UNSET,
 ) -> dict[str, Any]:
-    """Update kwargs for the fields that differ (None / UNSET = not managed).
-
-    The server ignores display name and icon on PERSONAL projects, so they are not compared.
-    """
-    changes: dict[str, Any] = {}
-    team = not project.is_personal
-    if team and display_name is not None and display_name != project.display_name:
-        changes["display_name"] = display_name
-    if metadata is not None and dict(metadata) != (project.metadata or {}):
-        changes["metadata"] = metadata
-    if max_concurrent_jobs is not None and max_concurrent_jobs != project.max_concurrent_jobs:
-        changes["max_concurrent_jobs"] = max_concurrent_jobs
-    if releases_enabled is not None and releases_enabled != project.releases_enabled:
-        changes["releases_enabled"] = releases_enabled
-    if team and icon_color is not None and _value(icon_color) != _value(project.icon_color):
-        changes["icon_color"] = icon_color
+    """The managed fields of ``ensure``'s options (None / UNSET = not managed)."""
+    wish: dict[str, Any] = {
+        "display_name": display_name,
+        "metadata": metadata,
+        "max_concurrent_jobs": max_concurrent_jobs,
+        "releases_enabled": releases_enabled,
+        "icon_color": icon_color,
+    }
     if pieces is not UNSET:
-        changes.update(pieces_changes(project, pieces))
-    return changes
+        wish["pieces"] = wish_pieces(pieces)  # bad names fail before any request
+    return wish
 
 
-def _value(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
+def field_changes(project: Project, **wish: Any) -> dict[str, Any]:
+    """Update kwargs for the fields of ``wish`` (see `_wish`) that differ on ``project``."""
+    return update_kwargs(diff_fields(project, _wish(**wish)))
 
 
 def sync_pieces(project: Project | str, pieces: Sequence[str] | None) -> Op[SyncPiecesResult]:
     """Set the piece filter to ``pieces``; send nothing when it is already so."""
-    desired_pieces(pieces)  # validate before any request
+    wish = {"pieces": wish_pieces(pieces)}  # validate before any request
     current = project if isinstance(project, Project) else (yield from get(project))
-    changes = pieces_changes(current, pieces)
+    changes = update_kwargs(diff_fields(current, wish))
     if not changes:
         return SyncPiecesResult(current, changed=False)
     updated = yield from update(current.id, **changes)
     return SyncPiecesResult(updated, changed=True)
-
-
-def _may_have_created(exc: APIError) -> bool:
-    """The create may have reached the server (or the externalId is taken): look again."""
-    if isinstance(exc, APIConnectionError):
-        return True
-    if isinstance(exc, ExternalIdConflictError):
-        return True
-    return exc.status_code is not None and (exc.status_code >= 500 or is_retryable(exc))
 
 
 def ensure(
@@ -427,20 +394,17 @@ def ensure(
         global_connection_external_ids=options.get("global_connection_external_ids"),
         alert_receiver_email=options.get("alert_receiver_email"),
     )
-    pieces = options.get("pieces", UNSET)
-    if pieces is not UNSET:
-        desired_pieces(pieces)  # bad names fail before any request
+    wish = _wish(
+        display_name=display_name,
+        metadata=options.get("metadata"),
+        max_concurrent_jobs=options.get("max_concurrent_jobs"),
+        releases_enabled=options.get("releases_enabled"),
+        icon_color=options.get("icon_color"),
+        pieces=options.get("pieces", UNSET),
+    )
 
     def changes_for(project: Project) -> dict[str, Any]:
-        return field_changes(
-            project,
-            display_name=display_name,
-            metadata=options.get("metadata"),
-            max_concurrent_jobs=options.get("max_concurrent_jobs"),
-            releases_enabled=options.get("releases_enabled"),
-            icon_color=options.get("icon_color"),
-            pieces=pieces,
-        )
+        return update_kwargs(diff_fields(project, wish))
 
     existing = yield from get_by_external_id(external_id)
     if existing is None:
@@ -476,7 +440,7 @@ def _create_once(
             project = yield from post_create(body)
             return project, project
         except APIError as exc:
-            if not _may_have_created(exc):
+            if not is_ambiguous_write(exc):
                 raise
             found = yield from get_by_external_id(external_id)
             if found is not None:

@@ -1,4 +1,11 @@
-"""Retry policy: which failures are retried, and how long to wait (tenacity underneath).
+"""Retry rules and policy: what is retried, what may have written, how long to wait.
+
+This module is the one answer to "is it retried?" (`activepieces_core.constants.RETRY_DOC`
+says it in words): connection failures, timeouts, 429, 502, 503 and 504 for every request that
+is safe to repeat; a plain 500 for reads only (a read is always safe to repeat, and one flaky
+page must not sink a plan of thousands of tenants; a write that got a 500 may fail the same way
+again); a create only when nothing can have been written (`is_safe_to_resend`), and otherwise
+after looking it up (`is_ambiguous_write`, used by every ``ensure``).
 
 Waits are exponential with full jitter, capped at ``backoff_max``; a ``Retry-After`` from the
 server wins, within the same cap (``backoff_max`` is the longest single wait, ever). Sleeping is injected by the transport, so tests
@@ -21,30 +28,52 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from activepieces_core.errors import APIConnectionError, APIError, RateLimitedError, ServerError
+from activepieces_core.constants import (
+    DEFAULT_BACKOFF_BASE,
+    DEFAULT_BACKOFF_MAX,
+    DEFAULT_MAX_RETRIES,
+)
+from activepieces_core.errors import (
+    APIConnectionError,
+    APIError,
+    ExternalIdConflictError,
+    RateLimitedError,
+    ServerError,
+    UnexpectedResponseError,
+)
 
 __all__ = [
+    "READ_RETRYABLE_STATUSES",
     "RETRYABLE_STATUSES",
     "RetryMode",
     "RetryPolicy",
+    "is_ambiguous_write",
     "is_retryable",
     "is_safe_to_resend",
 ]
 
 logger = logging.getLogger("activepieces_core")
 
-#: Statuses retried for idempotent requests (500 is not: it is not known to be transient).
+#: Statuses retried for idempotent writes (update, delete, assign...).
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+#: Statuses retried for reads: the above and a plain 500.
+READ_RETRYABLE_STATUSES = RETRYABLE_STATUSES | {500}
 
-#: "idempotent": GET/update/delete; "create": only failures proven to have written nothing.
-RetryMode = Literal["idempotent", "create"]
+#: "read": GET; "idempotent": update/delete and other repeatable writes; "create": only
+#: failures proven to have written nothing.
+RetryMode = Literal["read", "idempotent", "create"]
 
 
-def is_retryable(exc: BaseException) -> bool:
-    """Connection errors, timeouts, 429, 502, 503, 504: safe to repeat an idempotent call."""
+def is_retryable(exc: BaseException, *, read: bool = False) -> bool:
+    """Connection errors, timeouts, 429, 502, 503, 504 (and 500 when ``read``): repeatable."""
     if isinstance(exc, APIConnectionError):
         return True
-    return isinstance(exc, APIError) and exc.status_code in RETRYABLE_STATUSES
+    statuses = READ_RETRYABLE_STATUSES if read else RETRYABLE_STATUSES
+    return isinstance(exc, APIError) and exc.status_code in statuses
+
+
+def _is_read_retryable(exc: BaseException) -> bool:
+    return is_retryable(exc, read=True)
 
 
 def is_safe_to_resend(exc: BaseException) -> bool:
@@ -58,13 +87,27 @@ def is_safe_to_resend(exc: BaseException) -> bool:
     return isinstance(exc, RateLimitedError)
 
 
+def is_ambiguous_write(exc: BaseException) -> bool:
+    """A write failed in a way that may have committed, or because the target exists.
+
+    Timeouts, dropped connections, 5xx (the server's duplicate-externalId is a 500), 429, a
+    success status with an unreadable body, and conflicts: look the resource up before writing
+    again. Definite refusals (validation, auth, quota, not found) are not ambiguous.
+    """
+    if isinstance(exc, (APIConnectionError, UnexpectedResponseError, ExternalIdConflictError)):
+        return True
+    if not isinstance(exc, APIError):
+        return False
+    return exc.status_code is None or exc.status_code >= 500 or is_retryable(exc)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How many times and how long to wait. ``rng`` is injectable for deterministic tests."""
 
-    max_retries: int = 4
-    backoff_base: float = 0.5
-    backoff_max: float = 30.0
+    max_retries: int = DEFAULT_MAX_RETRIES
+    backoff_base: float = DEFAULT_BACKOFF_BASE
+    backoff_max: float = DEFAULT_BACKOFF_MAX
     rng: Callable[[], float] = field(default=random.random, compare=False)
 
     def backoff(self, attempt: int) -> float:
@@ -84,7 +127,12 @@ class RetryPolicy:
         return self.wait_for(state.attempt_number, error)
 
     def _kwargs(self, mode: RetryMode) -> dict[str, object]:
-        predicate = is_safe_to_resend if mode == "create" else is_retryable
+        predicates = {
+            "read": _is_read_retryable,
+            "idempotent": is_retryable,
+            "create": is_safe_to_resend,
+        }
+        predicate = predicates[mode]
         return {
             "stop": stop_after_attempt(self.max_retries + 1),
             "wait": self._wait,

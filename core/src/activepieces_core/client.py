@@ -14,6 +14,12 @@ from typing_extensions import Self
 from activepieces_core._http import AsyncTransport, SyncTransport
 from activepieces_core._retry import RetryPolicy
 from activepieces_core.config import ClientConfig
+from activepieces_core.constants import (
+    DEFAULT_BACKOFF_BASE,
+    DEFAULT_BACKOFF_MAX,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+)
 from activepieces_core.errors import InvalidRequestError
 from activepieces_core.projects import AsyncProjectsResource, ProjectsResource
 
@@ -42,10 +48,10 @@ class _BaseClient(Generic[SleepT, HttpT]):
         self,
         api_key: str | SecretStr | None = None,
         base_url: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 4,
-        backoff_base: float = 0.5,
-        backoff_max: float = 30.0,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        backoff_base: float = DEFAULT_BACKOFF_BASE,
+        backoff_max: float = DEFAULT_BACKOFF_MAX,
         verify: bool = True,
         headers: Mapping[str, str] | None = None,
         async_backend: Literal["auto", "aiohttp", "httpx"] = "auto",

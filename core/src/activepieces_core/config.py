@@ -10,13 +10,18 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from activepieces_core._version import __version__
+from activepieces_core.constants import (
+    API_PREFIX,
+    DEFAULT_BACKOFF_BASE,
+    DEFAULT_BACKOFF_MAX,
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    ENV_API_KEY,
+    ENV_URL,
+)
 
 __all__ = ["API_PREFIX", "DEFAULT_BASE_URL", "ClientConfig", "normalize_base_url"]
-
-DEFAULT_BASE_URL = "https://cloud.activepieces.com/api/v1"
-API_PREFIX = "/api/v1"
-ENV_URL = "ACTIVEPIECES_URL"
-ENV_API_KEY = "ACTIVEPIECES_API_KEY"
 
 
 def normalize_base_url(url: str | None) -> str:
@@ -49,10 +54,10 @@ class ClientConfig(BaseModel):
 
     api_key: SecretStr
     base_url: str = DEFAULT_BASE_URL
-    timeout: float = Field(default=30.0, gt=0)
-    max_retries: int = Field(default=4, ge=0)
-    backoff_base: float = Field(default=0.5, ge=0)
-    backoff_max: float = Field(default=30.0, ge=0)
+    timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
+    backoff_base: float = Field(default=DEFAULT_BACKOFF_BASE, ge=0)
+    backoff_max: float = Field(default=DEFAULT_BACKOFF_MAX, ge=0)
     verify: bool = True
     headers: Mapping[str, str] | None = None
     #: The async client's HTTP stack: "auto" is aiohttp under asyncio (about 4x less CPU per

@@ -85,10 +85,11 @@ class APIError(ActivepiecesError):
 
     @property
     def is_transient(self) -> bool:
-        """True for failures worth retrying later: 429, 5xx, connection errors and timeouts."""
-        if isinstance(self, APIConnectionError):
-            return True
-        return self.status_code is not None and (self.status_code == 429 or self.status_code >= 500)
+        """True for failures worth retrying later: connection errors, timeouts, 429, 500,
+        502, 503, 504 (the read rule of `activepieces_core._retry.is_retryable`)."""
+        from activepieces_core._retry import is_retryable  # the rule lives there, once
+
+        return is_retryable(self, read=True)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only constructor: pickle (Airflow/Prefect results) needs an explicit recipe.

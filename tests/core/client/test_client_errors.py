@@ -118,7 +118,7 @@ def test_classification(status: int, body: Any, cls: type[APIStatusError]) -> No
     error = error_from_response(status, body, method="GET", path="/api/v1/projects")
     assert type(error) is cls
     assert error.status_code == status
-    assert error.is_transient == (status == 429 or status >= 500)
+    assert error.is_transient == (status in (429, 500, 502, 503, 504))
 
 
 def test_message_and_attributes() -> None:

@@ -207,11 +207,14 @@ async def test_sync_pieces(api: Any, emu: Any) -> None:
     assert empty.project.pieces_filter_type is PiecesFilterType.ALLOWED
 
 
-async def test_sync_pieces_clears_a_stale_list_under_none(api: Any, emu: Any) -> None:
+async def test_sync_pieces_leaves_a_stale_list_under_none(api: Any, emu: Any) -> None:
+    """A list stored under filter NONE decides nothing: "every piece" already holds, and the
+    tenant planner agrees (one comparison, `project_diff`)."""
     made = emu.state.add_project("Acme", pieces=[SLACK], pieces_filter_type="NONE")
     result = await api.sync_pieces(made["id"], None)
-    assert result.changed
-    assert result.project.pieces == []
+    assert not result.changed
+    assert result.project.allowed_pieces is None
+    assert emu.requests.count(route="update") == 0
 
 
 async def test_ensure_created_unchanged_updated(api: Any, emu: Any) -> None:

@@ -62,13 +62,19 @@ async def test_idempotent_calls_retry_transient_failures(
     assert emu.requests.count(route="update") == 2
 
 
-async def test_500_is_not_retried(make_api: Any, emu: Any, sleeps: Any) -> None:
+async def test_500_is_retried_for_reads_only(make_api: Any, emu: Any, sleeps: Any) -> None:
+    """RETRY_DOC: a plain 500 is retried, with backoff, for reads; a write fails at once."""
     api = make_api(retry_policy=FULL)
+    made = emu.state.add_project("Acme", external_id="acme")
     emu.faults.script("list", 1, "500")
+    assert (await api.list()).data
+    assert sleeps == [0.5]
+    assert emu.requests.count(route="list") == 2
+    emu.faults.script("update", 1, "500")
     with pytest.raises(ServerError):
-        await api.list()
-    assert sleeps == []
-    assert emu.requests.count(route="list") == 1
+        await api.update(made["id"], display_name="Acme 2")
+    assert emu.requests.count(route="update") == 1
+    assert sleeps == [0.5]
 
 
 async def test_retries_are_bounded(make_api: Any, emu: Any, sleeps: Any) -> None:

@@ -1,6 +1,6 @@
 """Pydantic models of the Projects API (responses tolerant, requests strict)."""
 
-from activepieces_core.models.enums import ColorName, PiecesFilterType, ProjectType
+from activepieces_core.models.enums import ColorName, PiecesFilterType, ProjectType, enum_value
 from activepieces_core.models.page import Page
 from activepieces_core.models.project import (
     APIModel,
@@ -30,4 +30,5 @@ __all__ = [
     "ProjectPlan",
     "ProjectType",
     "UpdateProjectRequest",
+    "enum_value",
 ]

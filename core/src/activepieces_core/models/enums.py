@@ -18,7 +18,17 @@ __all__ = [
     "LenientProjectType",
     "PiecesFilterType",
     "ProjectType",
+    "enum_value",
 ]
+
+
+def enum_value(value: Any) -> Any:
+    """An enum's value (``ProjectType.TEAM`` -> ``"TEAM"``); anything else unchanged.
+
+    The lenient enums keep unknown server values as plain strings, so comparisons go through
+    this one helper rather than ``.value`` (which a plain string lacks).
+    """
+    return getattr(value, "value", value)
 
 
 class ProjectType(str, Enum):

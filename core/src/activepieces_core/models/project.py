@@ -14,6 +14,7 @@ from activepieces_core.models.enums import (
     LenientProjectType,
     PiecesFilterType,
     ProjectType,
+    enum_value,
 )
 
 __all__ = ["APIModel", "Project", "ProjectAnalytics", "ProjectIcon", "ProjectPlan"]
@@ -83,7 +84,22 @@ class Project(APIModel):
     @property
     def is_personal(self) -> bool:
         """PERSONAL projects belong to a user and cannot be deleted."""
-        return self.type == ProjectType.PERSONAL
+        return bool(enum_value(self.type) == ProjectType.PERSONAL.value)
+
+    @property
+    def is_team(self) -> bool:
+        """TEAM projects are the tenants this package manages (PERSONAL ones are users')."""
+        return bool(enum_value(self.type) == ProjectType.TEAM.value)
+
+    @property
+    def allowed_pieces(self) -> list[str] | None:
+        """The pieces the plan's filter allows, sorted: None when every piece is allowed.
+
+        A list stored under filter ``NONE`` decides nothing, so it reads as None here.
+        """
+        if enum_value(self.pieces_filter_type) != PiecesFilterType.ALLOWED.value:
+            return None
+        return sorted(self.pieces)
 
     @property
     def icon_color(self) -> ColorName | str | None:

@@ -72,7 +72,11 @@ def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
 
     try:
         asyncio.get_running_loop()
+        in_loop = True
     except RuntimeError:
+        in_loop = False
+    if not in_loop:
+        # Outside the except block: a failure must not print a chained "no running event loop".
         return asyncio.run(main())
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ap-tenants") as pool:
         return pool.submit(asyncio.run, main()).result()

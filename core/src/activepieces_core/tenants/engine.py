@@ -18,12 +18,12 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from activepieces_core._retry import is_ambiguous_write
 from activepieces_core.client import AsyncActivepiecesClient
-from activepieces_core.errors import APIConnectionError, APIError, ExternalIdConflictError
+from activepieces_core.constants import DEFAULT_CONCURRENCY
 from activepieces_core.models import Project
 from activepieces_core.tenants._runner import AnyClient, async_pools
 from activepieces_core.tenants.diff import diff_project, update_kwargs
-from activepieces_core.tenants.planner import DEFAULT_CONCURRENCY
 from activepieces_core.tenants.results import (
     ApplyReport,
     DeletionLimitExceeded,
@@ -45,16 +45,6 @@ def check_deletions(plan: Plan, max_deletions: int | None) -> None:
         raise DeletionLimitExceeded(deletions, max_deletions)
 
 
-def _may_have_reached_server(exc: Exception) -> bool:
-    # Definite client errors (validation, auth, quota) mean nothing was created: report them.
-    # Everything else may have committed, or means "already exists": let ensure sort it out.
-    if isinstance(exc, (APIConnectionError, ExternalIdConflictError)):
-        return True
-    if isinstance(exc, APIError):
-        return exc.is_transient or exc.status_code is None or exc.status_code >= 500
-    return False
-
-
 async def _create(client: AsyncActivepiecesClient, spec: TenantSpec) -> Project:
     gc_ids = (
         None
@@ -70,7 +60,7 @@ async def _create(client: AsyncActivepiecesClient, spec: TenantSpec) -> Project:
             global_connection_external_ids=gc_ids,
         )
     except Exception as exc:
-        if not _may_have_reached_server(exc):
+        if not is_ambiguous_write(exc):
             raise
         result = await client.projects.ensure(
             spec.external_id,

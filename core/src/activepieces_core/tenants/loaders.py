@@ -23,14 +23,12 @@ from typing import Any
 
 import yaml
 
+from activepieces_core.parsing import parse_bool
 from activepieces_core.tenants.spec import TenantSpec, TenantSpecError, validate_specs
 
 __all__ = ["TenantSource", "load_tenants"]
 
 TenantSource = str | Path | Iterable[TenantSpec | Mapping[str, Any]] | Mapping[str, Any]
-
-_TRUE = {"true", "yes", "y", "1", "on"}
-_FALSE = {"false", "no", "n", "0", "off"}
 
 
 def load_tenants(source: TenantSource) -> list[TenantSpec]:
@@ -128,6 +126,8 @@ def _csv_cell(key: str, cell: str) -> Any:
         except json.JSONDecodeError:
             return cell  # validation reports "not a valid dictionary" for the row
     if key == "releases_enabled":
-        low = cell.lower()
-        return True if low in _TRUE else False if low in _FALSE else cell
+        try:
+            return parse_bool(cell)
+        except ValueError:
+            return cell  # validation reports "not a valid boolean" for the row
     return cell

@@ -13,16 +13,16 @@ projects and projects without an externalId are never candidates: nothing says w
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from fnmatch import fnmatchcase
-from functools import partial
-from typing import Literal, TypeVar
+from typing import Literal
 
+from activepieces_core._ops import Cursor
 from activepieces_core.client import AsyncActivepiecesClient
-from activepieces_core.errors import APIError
+from activepieces_core.constants import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
 from activepieces_core.models import Project, ProjectType
 from activepieces_core.tenants._runner import AnyClient, async_client
-from activepieces_core.tenants.diff import desired_state, diff_project
+from activepieces_core.tenants.diff import creation_diff_of, diff_project
 from activepieces_core.tenants.loaders import TenantSource, load_tenants
 from activepieces_core.tenants.results import Plan, TenantChange
 from activepieces_core.tenants.spec import TenantSpec
@@ -36,11 +36,7 @@ __all__ = [
     "is_protected",
 ]
 
-DEFAULT_PAGE_SIZE = 1000
 LOOKUP_THRESHOLD = 4
-DEFAULT_CONCURRENCY = 16
-READ_RETRIES = 2
-T = TypeVar("T")
 ReadStrategy = Literal["auto", "list", "lookup"]
 
 
@@ -50,37 +46,17 @@ def is_protected(project: Project, patterns: Sequence[str]) -> bool:
     return any(fnmatchcase(k, pat) for pat in patterns for k in keys)
 
 
-def _is_team(project: Project) -> bool:
-    return str(getattr(project.type, "value", project.type)) == ProjectType.TEAM.value
-
-
-async def _read(call: Callable[[], Awaitable[T]]) -> T:
-    """Run a read, retrying transient failures `READ_RETRIES` more times.
-
-    The client does not retry a plain 500 (it may be persistent), but a read is always safe to
-    repeat and one flaky page should not sink a plan of thousands of tenants.
-    """
-    for attempt in range(READ_RETRIES + 1):
-        try:
-            return await call()
-        except APIError as exc:
-            if not exc.is_transient or attempt == READ_RETRIES:
-                raise
-    raise AssertionError("unreachable")
-
-
 async def _list_team(client: AsyncActivepiecesClient, page_size: int) -> tuple[list[Project], int]:
     projects: list[Project] = []
     pages = 0
-    cursor: str | None = None
+    cursor = Cursor()  # a repeated cursor is an error, not an endless loop
     while True:
-        page = await _read(
-            partial(client.projects.list, types=[ProjectType.TEAM], limit=page_size, cursor=cursor)
+        page = await client.projects.list(
+            types=[ProjectType.TEAM], limit=page_size, cursor=cursor.value
         )
         pages += 1
-        projects.extend(p for p in page.data if _is_team(p))
-        cursor = page.next
-        if not cursor or not page.data:
+        projects.extend(p for p in page.data if p.is_team)
+        if not cursor.advance(page):
             return projects, pages
 
 
@@ -91,10 +67,10 @@ async def _lookup(
 
     async def one(external_id: str) -> Project | None:
         async with gate:
-            return await _read(partial(client.projects.get_by_external_id, external_id))
+            return await client.projects.get_by_external_id(external_id)
 
     found = await asyncio.gather(*(one(s.external_id) for s in specs))
-    return [p for p in found if p is not None and _is_team(p)]
+    return [p for p in found if p is not None and p.is_team]
 
 
 async def aplan(
@@ -146,7 +122,7 @@ async def aplan(
                     external_id=spec.external_id,
                     action="create",
                     display_name=spec.effective_display_name,
-                    diff=_creation_diff(spec),
+                    diff=creation_diff_of(spec),
                     spec=spec,
                 )
             )
@@ -186,7 +162,3 @@ async def aplan(
         warnings=warnings,
         read_requests=reads,
     )
-
-
-def _creation_diff(spec: TenantSpec) -> dict[str, dict[str, object]]:
-    return {k: {"from": None, "to": v} for k, v in desired_state(spec).items() if v is not None}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -11,12 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from activepieces_core.errors import InvalidRequestError
 from activepieces_core.models import ColorName
+from activepieces_core.parsing import check_display_name
 from activepieces_core.pieces import normalize_pieces
 
 __all__ = ["TenantSpec", "TenantSpecError", "validate_specs"]
-
-# Upstream SAFE_STRING_PATTERN for displayName: non-empty, no "." and no "/".
-_DISPLAY_NAME = re.compile(r"^[^./]+$")
 
 
 class TenantSpecError(InvalidRequestError):
@@ -78,15 +75,28 @@ class TenantSpec(BaseModel):
 
     @model_validator(mode="after")
     def _check_display_name(self) -> TenantSpec:
-        name = self.effective_display_name
-        if not _DISPLAY_NAME.match(name):
-            raise ValueError(f"display name {name!r} must be non-empty and contain no '.' or '/'")
+        check_display_name(self.effective_display_name)
         return self
 
     @property
     def effective_display_name(self) -> str:
         """The display name that will be sent (``display_name`` or ``external_id``)."""
         return self.display_name or self.external_id
+
+    def project_wish(self) -> dict[str, Any]:
+        """The managed project fields, as `activepieces_core.project_diff` compares them.
+
+        ``display_name`` and ``pieces`` are always managed (None pieces = every piece); the
+        other fields only when set.
+        """
+        return {
+            "display_name": self.effective_display_name,
+            "pieces": None if self.pieces is None else list(self.pieces),
+            "metadata": self.metadata,
+            "max_concurrent_jobs": self.max_concurrent_jobs,
+            "releases_enabled": self.releases_enabled,
+            "icon_color": self.icon_color,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict that :func:`load_tenants` reads back unchanged."""
