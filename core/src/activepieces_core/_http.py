@@ -6,9 +6,11 @@ Only ``send`` differs between `SyncTransport` and `AsyncTransport`; everything t
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -112,15 +114,38 @@ def _httpx_classify(exc: BaseException) -> tuple[bool, bool]:
     return isinstance(exc, httpx.TimeoutException), unsent
 
 
+def _refusal(exc: BaseException) -> int | None:
+    """ECONNREFUSED if the connection was refused (anywhere in the chain), else None."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno == errno.ECONNREFUSED:
+            return errno.ECONNREFUSED
+        # aiohttp keeps the socket error on ``os_error``; httpx chains it as the cause.
+        todo += [getattr(current, "os_error", None), current.__cause__, current.__context__]
+    return None
+
+
 def _transport_error(
     call: Call, request: httpx.Request, exc: BaseException, classify: Classifier | None = None
 ) -> APIError:
     verdict = classify(exc) if classify is not None else None
     timed_out, unsent = verdict if verdict is not None else _httpx_classify(exc)
+    refused = _refusal(exc)
+    if refused is not None:
+        # Same words on every stack: aiohttp's refusal surfaces as httpx's "ConnectTimeout".
+        timed_out, unsent = False, True
+        message = f"connection refused: [Errno {refused}] {os.strerror(refused)}"
+    else:
+        what = "timed out" if timed_out else "connection failed"
+        message = f"{what}: {type(exc).__name__}: {exc}".rstrip(": ")
     cls = APITimeoutError if timed_out else APIConnectionError
-    what = "timed out" if timed_out else "connection failed"
     return cls(
-        f"{what}: {type(exc).__name__}: {exc}".rstrip(": "),
+        message,
         may_have_reached_server=not unsent,
         method=call.method,
         path=request.url.path,

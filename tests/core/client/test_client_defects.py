@@ -1,0 +1,144 @@
+"""Regression tests for the defects listed in "One rule in one place" (issue 10)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
+from activepieces_core._http import Call, Sleep
+from activepieces_core.errors import APIConnectionError, APITimeoutError, UnexpectedResponseError
+from activepieces_core.tenants import plan
+
+
+class _RepeatingCursor(BaseHTTPRequestHandler):
+    """Every page of ``GET /api/v1/projects`` says ``next: "same"``: a server bug."""
+
+    def do_GET(self) -> None:
+        body = json.dumps(
+            {
+                "data": [{"id": "p1", "displayName": "Acme", "externalId": "acme"}],
+                "next": "same",
+                "previous": None,
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:  # quiet
+        pass
+
+
+@pytest.fixture
+def repeating_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RepeatingCursor)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_iter_refuses_a_repeated_cursor(repeating_server: str) -> None:
+    with ActivepiecesClient(api_key="sk-test", base_url=repeating_server) as client:
+        rows = client.projects.iter()
+        with pytest.raises(UnexpectedResponseError, match="repeated the page cursor"):
+            list(rows)
+
+
+async def test_async_iter_refuses_a_repeated_cursor(repeating_server: str) -> None:
+    async with AsyncActivepiecesClient(api_key="sk-test", base_url=repeating_server) as client:
+        with pytest.raises(UnexpectedResponseError, match="repeated the page cursor"):
+            _ = [p async for p in client.projects.iter()]
+
+
+def test_planner_refuses_a_repeated_cursor(repeating_server: str) -> None:
+    """The planner's listing used to loop forever on a repeated cursor."""
+    with ActivepiecesClient(api_key="sk-test", base_url=repeating_server) as client:
+        with pytest.raises(UnexpectedResponseError, match="repeated the page cursor"):
+            plan(client, [], prune=True)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def test_sync_plan_failure_has_no_event_loop_noise() -> None:
+    """A failed sync plan used to print a chained "RuntimeError: no running event loop"."""
+    with (
+        ActivepiecesClient(api_key="sk-test", base_url="http://127.0.0.1:9", max_retries=0) as c,
+        pytest.raises(APIConnectionError) as info,
+    ):
+        plan(c, [], prune=True)
+    assert not any(isinstance(e, RuntimeError) for e in _chain(info.value))
+
+
+async def test_refused_connection_reads_the_same_on_every_stack(make_api: Any) -> None:
+    """aiohttp's refusal used to surface as "ConnectTimeout: Cannot connect to host ..."."""
+    api = make_api(base_url="http://127.0.0.1:9", max_retries=0)
+    with pytest.raises(APIConnectionError) as info:
+        await api.list()
+    assert not isinstance(info.value, APITimeoutError)
+    assert "connection refused" in str(info.value)
+    assert "Connection refused" in str(info.value)
+    assert info.value.may_have_reached_server is False
+
+
+async def test_cancelled_caller_closes_the_operation(activepieces_emulator: Any) -> None:
+    """A cancelled call must not leave its operation generator suspended."""
+    emu = activepieces_emulator
+    emu.faults.set("list", latency=5.0)
+    closed: list[bool] = []
+
+    def operation() -> Any:
+        try:
+            yield Call("GET", "/projects")
+        finally:
+            closed.append(True)
+
+    async with AsyncActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client:
+        task = asyncio.create_task(client.projects._run(operation()))
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert closed == [True]
+
+
+def test_interrupted_sync_caller_closes_the_operation(activepieces_emulator: Any) -> None:
+    """A Ctrl-C while the driver waits (here: in the injected sleep) closes the operation."""
+    emu = activepieces_emulator
+    closed: list[bool] = []
+
+    def interrupt(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    def operation() -> Any:
+        try:
+            yield Call("GET", "/projects")
+            yield Sleep(1.0)
+        finally:
+            closed.append(True)
+
+    with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url, sleep=interrupt) as client:
+        with pytest.raises(KeyboardInterrupt) as info:
+            client.projects._run(operation())
+        assert closed == [True]  # while the traceback still holds the driver's frame
+    del info
