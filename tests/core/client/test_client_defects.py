@@ -66,9 +66,11 @@ async def test_async_iter_refuses_a_repeated_cursor(repeating_server: str) -> No
 
 def test_planner_refuses_a_repeated_cursor(repeating_server: str) -> None:
     """The planner's listing used to loop forever on a repeated cursor."""
-    with ActivepiecesClient(api_key="sk-test", base_url=repeating_server) as client:
-        with pytest.raises(UnexpectedResponseError, match="repeated the page cursor"):
-            plan(client, [], prune=True)
+    with (
+        ActivepiecesClient(api_key="sk-test", base_url=repeating_server) as client,
+        pytest.raises(UnexpectedResponseError, match="repeated the page cursor"),
+    ):
+        plan(client, [], prune=True)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
