@@ -1,29 +1,21 @@
-"""Apply a `Plan` concurrently: every tenant runs on its own, failures are reported, not raised.
+"""Apply a `Plan`: the changes of every kind, phase by phase, each phase concurrently.
 
-Writes per tenant:
-* create: one ``create`` (plus one ``update`` only for fields create cannot set: icon colour,
-  releases, a pieces allow-list). If the create fails in a way that may have reached the server
-  (5xx, timeout, dropped connection, 429, duplicate externalId), the tenant falls back to the
-  client's idempotent ``ensure``, which looks the externalId up before creating again, so
-  retries never duplicate. The plan already proved the tenant absent, which is why the first
-  attempt skips ensure's lookup and onboarding costs one request per tenant.
-* update: one ``update`` carrying every changed field (pieces and plan folded in).
-* delete: one ``delete`` (the client treats a 404 after a retried attempt as success).
+Every tenant runs on its own: failures are reported, not raised. What each change sends is its
+kind's business (`activepieces_core.tenants.kinds`); this module orders the changes by phase,
+runs them with bounded concurrency and skips a change whose tenant's project failed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from activepieces_core._retry import is_ambiguous_write
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.constants import DEFAULT_CONCURRENCY
-from activepieces_core.models import Project
 from activepieces_core.tenants._runner import AnyClient, async_pools
-from activepieces_core.tenants.diff import diff_project, update_kwargs
+from activepieces_core.tenants.kinds import Applied, kind_of
 from activepieces_core.tenants.results import (
     ApplyReport,
     DeletionLimitExceeded,
@@ -31,7 +23,6 @@ from activepieces_core.tenants.results import (
     TenantChange,
     TenantResult,
 )
-from activepieces_core.tenants.spec import TenantSpec
 
 __all__ = ["DEFAULT_CONCURRENCY", "ResultCallback", "aapply", "check_deletions"]
 
@@ -45,61 +36,14 @@ def check_deletions(plan: Plan, max_deletions: int | None) -> None:
         raise DeletionLimitExceeded(deletions, max_deletions)
 
 
-async def _create(client: AsyncActivepiecesClient, spec: TenantSpec) -> Project:
-    gc_ids = (
-        None
-        if spec.global_connection_external_ids is None
-        else list(spec.global_connection_external_ids)
-    )
-    try:
-        project = await client.projects.create(
-            spec.effective_display_name,
-            external_id=spec.external_id,
-            metadata=spec.metadata,
-            max_concurrent_jobs=spec.max_concurrent_jobs,
-            global_connection_external_ids=gc_ids,
-        )
-    except Exception as exc:
-        if not is_ambiguous_write(exc):
-            raise
-        result = await client.projects.ensure(
-            spec.external_id,
-            spec.effective_display_name,
-            metadata=spec.metadata,
-            max_concurrent_jobs=spec.max_concurrent_jobs,
-            releases_enabled=spec.releases_enabled,
-            icon_color=spec.icon_color,
-            pieces=None if spec.pieces is None else list(spec.pieces),
-            global_connection_external_ids=gc_ids,
-            if_exists="update",
-        )
-        return result.project
-    rest = diff_project(spec, project)
-    if not rest:
-        return project
-    # Global connections were attached by create; do not resend them.
-    rest_kwargs = update_kwargs(rest, None)
-    return await client.projects.update(project.id, **rest_kwargs)
-
-
-async def _run_change(client: AsyncActivepiecesClient, change: TenantChange) -> str | None:
-    """Perform one change and return the resulting project id."""
-    if change.action == "create":
-        assert change.spec is not None
-        return (await _create(client, change.spec)).id
-    assert change.project_id is not None
-    if change.action == "update":
-        kwargs = update_kwargs(change.diff, change.spec)
-        return (await client.projects.update(change.project_id, **kwargs)).id
-    await client.projects.delete(change.project_id)
-    return change.project_id
-
-
 def _result(change: TenantChange, status: str, **extra: Any) -> TenantResult:
     fields: dict[str, Any] = {
         "external_id": change.external_id,
         "action": change.action,
+        "kind": change.kind,
+        "key": change.key,
         "project_id": change.project_id,
+        "target_id": change.target_id,
         "status": status,
         "diff": change.diff,
     }
@@ -130,29 +74,46 @@ async def aapply(
     started = time.perf_counter()
     changes = plan.changes
     results: list[TenantResult | None] = [None] * len(changes)
-    todo = iter(range(len(changes)))  # shared by the workers: each index is taken once
+    applied = Applied(
+        project_ids={c.external_id: c.project_id for c in changes if c.project_id is not None}
+    )
+    phases: dict[int, list[int]] = {}
+    for index, change in enumerate(changes):
+        phases.setdefault(kind_of(change.kind).phase(change), []).append(index)
 
     async def one(ac: AsyncActivepiecesClient, change: TenantChange) -> TenantResult:
         if change.action == "noop":
             return _result(change, "skipped")
         if dry_run:
             return _result(change, "planned")
+        kind = kind_of(change.kind)
+        if kind.depends_on_project(change) and change.external_id in applied.failed_tenants:
+            return _result(change, "skipped", error="the tenant's project change failed")
         try:
-            project_id = await _run_change(ac, change)
+            target = await kind.write(ac, change, applied)
         except Exception as exc:  # one tenant's failure never stops the others
+            applied.failed_tenants.add(change.external_id)
             return _result(change, "failed", error=str(exc), error_type=type(exc).__name__)
-        return _result(change, "succeeded", project_id=project_id)
-
-    async def worker(ac: AsyncActivepiecesClient) -> None:
-        for index in todo:
-            result = results[index] = await one(ac, changes[index])
-            if on_result is not None:
-                on_result(result)
+        ids = {"project_id": applied.project_ids.get(change.external_id, change.project_id)}
+        if change.kind == "project":
+            ids["project_id"] = target
+        else:
+            ids["target_id"] = target
+        return _result(change, "succeeded", **ids)
 
     writes = sum(1 for c in changes if c.action != "noop")
     workers = max(1, min(concurrency, writes)) if not dry_run else 1
     async with async_pools(client, workers) as pools:
-        await asyncio.gather(*(worker(pools[i % len(pools)]) for i in range(workers)))
+        for phase in sorted(phases):
+            todo = iter(phases[phase])  # shared by the workers: each index is taken once
+
+            async def worker(ac: AsyncActivepiecesClient, todo: Iterator[int] = todo) -> None:
+                for index in todo:
+                    result = results[index] = await one(ac, changes[index])
+                    if on_result is not None:
+                        on_result(result)
+
+            await asyncio.gather(*(worker(pools[i % len(pools)]) for i in range(workers)))
     return ApplyReport(
         results=[r for r in results if r is not None],
         dry_run=dry_run,

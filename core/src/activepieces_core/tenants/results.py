@@ -59,14 +59,21 @@ class _Model(BaseModel):
 class TenantChange(_Model):
     """One planned change. ``diff`` is ``{field: {"from": ..., "to": ...}}`` (creates: from None).
 
-    ``spec`` is None for deletes; ``display_name`` is the project's current name for deletes.
+    ``kind`` says what changes: ``project`` (the tenant's project; ``spec`` is None for deletes
+    and ``display_name`` is the project's current name for deletes) or a resource hanging off
+    the tenant, named by ``key`` within its kind (a piece set's key, a person's e-mail) with
+    ``target_id`` its id when it exists and ``data`` what its write needs.
     """
 
     external_id: str
     action: Action
+    kind: str = "project"
+    key: str | None = None
     project_id: str | None = None
+    target_id: str | None = None
     display_name: str | None = None
     diff: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(default_factory=dict)
     spec: TenantSpec | None = None
 
 
@@ -83,20 +90,30 @@ class Plan(_Model):
     warnings: list[str] = Field(default_factory=list)
     read_requests: int = 0
 
-    def by_action(self, action: Action) -> list[TenantChange]:
-        """Changes with the given action."""
-        return [c for c in self.changes if c.action == action]
+    def by_action(self, action: Action, kind: str = "project") -> list[TenantChange]:
+        """Changes of ``kind`` (projects by default) with the given action."""
+        return [c for c in self.changes if c.action == action and c.kind == kind]
 
     @property
     def has_changes(self) -> bool:
-        """True when applying would send at least one write."""
+        """True when applying would send at least one write (of any kind)."""
         return any(c.action != "noop" for c in self.changes)
 
     @property
     def summary(self) -> dict[str, int]:
-        """Count per action (all four keys always present)."""
-        counts = Counter(c.action for c in self.changes)
+        """Count of project changes per action (all four keys always present)."""
+        counts = Counter(c.action for c in self.changes if c.kind == "project")
         return {a: counts.get(a, 0) for a in ("create", "update", "delete", "noop")}
+
+    @property
+    def kind_summary(self) -> dict[str, dict[str, int]]:
+        """Count per kind and action, for kinds other than ``project`` that have changes."""
+        out: dict[str, dict[str, int]] = {}
+        for change in self.changes:
+            if change.kind != "project":
+                per = out.setdefault(change.kind, {})
+                per[change.action] = per.get(change.action, 0) + 1
+        return out
 
 
 class TenantResult(_Model):
@@ -104,7 +121,10 @@ class TenantResult(_Model):
 
     external_id: str
     action: Action
+    kind: str = "project"
+    key: str | None = None
     project_id: str | None = None
+    target_id: str | None = None
     status: Status
     error: str | None = None
     error_type: str | None = None
@@ -120,22 +140,38 @@ class ApplyReport(_Model):
 
     @property
     def failed(self) -> list[TenantResult]:
-        """Results whose status is ``failed``."""
+        """Results (of any kind) whose status is ``failed``."""
         return [r for r in self.results if r.status == "failed"]
 
     @property
+    def failed_tenants(self) -> list[str]:
+        """External ids of the tenants with at least one failed change, in report order."""
+        return list(dict.fromkeys(r.external_id for r in self.failed))
+
+    @property
     def ok(self) -> bool:
-        """True when no tenant failed."""
+        """True when no change failed."""
         return not self.failed
 
     @property
     def summary(self) -> dict[str, int]:
-        """Counts per action and per status, plus ``total``."""
-        actions = Counter(r.action for r in self.results)
-        statuses = Counter(r.status for r in self.results)
-        out = {"total": len(self.results)}
+        """Project results per action and per status, plus ``total`` (the tenants)."""
+        projects = [r for r in self.results if r.kind == "project"]
+        actions = Counter(r.action for r in projects)
+        statuses = Counter(r.status for r in projects)
+        out = {"total": len(projects)}
         out.update({a: actions.get(a, 0) for a in ("create", "update", "delete", "noop")})
         out.update({s: statuses.get(s, 0) for s in ("succeeded", "failed", "skipped", "planned")})
+        return out
+
+    @property
+    def kind_summary(self) -> dict[str, dict[str, int]]:
+        """Results of the other kinds, per kind and status."""
+        out: dict[str, dict[str, int]] = {}
+        for result in self.results:
+            if result.kind != "project":
+                per = out.setdefault(result.kind, {})
+                per[result.status] = per.get(result.status, 0) + 1
         return out
 
 
@@ -168,8 +204,8 @@ class TenantSyncError(ActivepiecesError):
     @classmethod
     def from_report(cls, report: ApplyReport, *, what: str = "tenant sync") -> TenantSyncError:
         """The error for an `ApplyReport` with failures."""
-        failed = [r.external_id for r in report.failed]
-        return cls(failed, len(report.results), report.to_dict(), what=what)
+        tenants = {r.external_id for r in report.results}
+        return cls(report.failed_tenants, len(tenants), report.to_dict(), what=what)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword arguments: pickle (Airflow/Prefect results) needs an explicit recipe.

@@ -1,0 +1,22 @@
+"""The kinds of tenant resources the planner and the engine ask, in reading order.
+
+Reading order matters: later kinds read what hangs off the projects the first one found.
+"""
+
+from __future__ import annotations
+
+from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
+from activepieces_core.tenants.kinds.projects import ProjectKind, is_protected
+
+__all__ = ["KINDS", "Applied", "Kind", "PlanRequest", "ProjectKind", "Reading", "is_protected"]
+
+#: Every kind, in the order they read (the project kind first: the others hang off it).
+KINDS: tuple[Kind, ...] = (ProjectKind(),)
+
+
+def kind_of(name: str) -> Kind:
+    """The kind whose changes are called ``name``."""
+    for kind in KINDS:
+        if kind.name == name:
+            return kind
+    raise KeyError(f"unknown change kind {name!r}")

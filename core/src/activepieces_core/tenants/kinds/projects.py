@@ -1,0 +1,210 @@
+"""The project kind: the tenant's TEAM project itself.
+
+Read (``read="auto"``): with ``prune`` or more than ``lookup_threshold`` specs, one paged
+listing of TEAM projects (``types=TEAM``, ``page_size`` per page, so ⌈T/page_size⌉ requests for
+T team projects); otherwise one concurrent lookup by externalId per spec (a handful of small
+requests beats paging through a large platform).
+
+Prune deletes only TEAM projects that have a non-empty externalId that is absent from the specs
+and matches no ``protect`` pattern (fnmatch globs on external id or project id). PERSONAL
+projects and projects without an externalId are never candidates: nothing says we own them.
+
+Writes per tenant:
+* create: one ``create`` (plus one ``update`` only for fields create cannot set: icon colour,
+  releases, a pieces allow-list). If the create fails in a way that may have reached the server
+  (`is_ambiguous_write`), the tenant falls back to the client's idempotent ``ensure``, which
+  looks the externalId up before creating again, so retries never duplicate. The plan already
+  proved the tenant absent, which is why the first attempt skips ensure's lookup and onboarding
+  costs one request per tenant.
+* update: one ``update`` carrying every changed field (pieces and plan folded in).
+* delete: one ``delete`` (the client treats a 404 after a retried attempt as success).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from fnmatch import fnmatchcase
+
+from activepieces_core._ops import Cursor
+from activepieces_core._retry import is_ambiguous_write
+from activepieces_core.client import AsyncActivepiecesClient
+from activepieces_core.models import Project, ProjectType
+from activepieces_core.tenants.diff import creation_diff_of, diff_project, update_kwargs
+from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
+from activepieces_core.tenants.results import TenantChange
+from activepieces_core.tenants.spec import TenantSpec
+
+__all__ = ["PHASE_DELETE", "PHASE_WRITE", "ProjectKind", "is_protected"]
+
+PHASE_WRITE = 20
+PHASE_DELETE = 50
+
+
+def is_protected(project: Project, patterns: Sequence[str]) -> bool:
+    """True when the project's external id or id matches one of the glob ``patterns``."""
+    keys = [k for k in (project.external_id, project.id) if k]
+    return any(fnmatchcase(k, pat) for pat in patterns for k in keys)
+
+
+async def _list_team(client: AsyncActivepiecesClient, page_size: int) -> tuple[list[Project], int]:
+    projects: list[Project] = []
+    pages = 0
+    cursor = Cursor()  # a repeated cursor is an error, not an endless loop
+    while True:
+        page = await client.projects.list(
+            types=[ProjectType.TEAM], limit=page_size, cursor=cursor.value
+        )
+        pages += 1
+        projects.extend(p for p in page.data if p.is_team)
+        if not cursor.advance(page):
+            return projects, pages
+
+
+async def _lookup(
+    client: AsyncActivepiecesClient, specs: Sequence[TenantSpec], concurrency: int
+) -> list[Project]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(external_id: str) -> Project | None:
+        async with gate:
+            return await client.projects.get_by_external_id(external_id)
+
+    found = await asyncio.gather(*(one(s.external_id) for s in specs))
+    return [p for p in found if p is not None and p.is_team]
+
+
+async def _create(client: AsyncActivepiecesClient, spec: TenantSpec) -> Project:
+    gc_ids = (
+        None
+        if spec.global_connection_external_ids is None
+        else list(spec.global_connection_external_ids)
+    )
+    try:
+        project = await client.projects.create(
+            spec.effective_display_name,
+            external_id=spec.external_id,
+            metadata=spec.metadata,
+            max_concurrent_jobs=spec.max_concurrent_jobs,
+            global_connection_external_ids=gc_ids,
+        )
+    except Exception as exc:
+        if not is_ambiguous_write(exc):
+            raise
+        wish = spec.project_wish()
+        result = await client.projects.ensure(
+            spec.external_id,
+            spec.effective_display_name,
+            metadata=spec.metadata,
+            max_concurrent_jobs=spec.max_concurrent_jobs,
+            releases_enabled=spec.releases_enabled,
+            icon_color=spec.icon_color,
+            global_connection_external_ids=gc_ids,
+            if_exists="update",
+            **({"pieces": wish["pieces"]} if "pieces" in wish else {}),
+        )
+        return result.project
+    rest = diff_project(spec, project)
+    if not rest:
+        return project
+    # Global connections were attached by create; do not resend them.
+    return await client.projects.update(project.id, **update_kwargs(rest, None))
+
+
+class ProjectKind(Kind):
+    """The tenant's TEAM project, keyed by external id."""
+
+    name = "project"
+
+    async def read(
+        self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
+    ) -> None:
+        tenants = request.tenants
+        use_list = (
+            request.read == "list"
+            or request.prune
+            or (request.read == "auto" and len(tenants) > request.lookup_threshold)
+        )
+        if use_list:
+            existing, reads = await _list_team(client, request.page_size)
+        else:
+            existing, reads = await _lookup(client, tenants, request.concurrency), len(tenants)
+        reading.requests += reads
+        for project in sorted(existing, key=lambda p: p.id):
+            ext = project.external_id
+            if not ext:
+                continue
+            if ext in reading.projects:
+                reading.warnings.append(
+                    f"external id {ext!r} is on several TEAM projects "
+                    f"({reading.projects[ext].id}, {project.id}); "
+                    f"managing {reading.projects[ext].id}"
+                )
+                continue
+            reading.projects[ext] = project
+
+    def diff(self, request: PlanRequest, reading: Reading) -> list[TenantChange]:
+        changes: list[TenantChange] = []
+        for spec in request.tenants:
+            current = reading.projects.get(spec.external_id)
+            if current is None:
+                changes.append(
+                    TenantChange(
+                        external_id=spec.external_id,
+                        action="create",
+                        display_name=spec.effective_display_name,
+                        diff=creation_diff_of(spec),
+                        spec=spec,
+                    )
+                )
+                continue
+            diff = diff_project(spec, current)
+            changes.append(
+                TenantChange(
+                    external_id=spec.external_id,
+                    action="update" if diff else "noop",
+                    project_id=current.id,
+                    display_name=current.display_name,
+                    diff=diff,
+                    spec=spec,
+                )
+            )
+        if request.prune:
+            wanted = {s.external_id for s in request.tenants}
+            for ext in sorted(set(reading.projects) - wanted):
+                project = reading.projects[ext]
+                if is_protected(project, request.protect):
+                    reading.protected.append(ext)
+                    continue
+                changes.append(
+                    TenantChange(
+                        external_id=ext,
+                        action="delete",
+                        project_id=project.id,
+                        display_name=project.display_name,
+                    )
+                )
+        return changes
+
+    def phase(self, change: TenantChange) -> int:
+        return PHASE_DELETE if change.action == "delete" else PHASE_WRITE
+
+    def depends_on_project(self, change: TenantChange) -> bool:
+        return False
+
+    async def write(
+        self, client: AsyncActivepiecesClient, change: TenantChange, applied: Applied
+    ) -> str | None:
+        if change.action == "create":
+            assert change.spec is not None
+            project_id = (await _create(client, change.spec)).id
+        elif change.action == "update":
+            assert change.project_id is not None
+            kwargs = update_kwargs(change.diff, change.spec)
+            project_id = (await client.projects.update(change.project_id, **kwargs)).id
+        else:
+            assert change.project_id is not None
+            await client.projects.delete(change.project_id)
+            return change.project_id
+        applied.project_ids[change.external_id] = project_id
+        return project_id
