@@ -6,34 +6,90 @@ from activepieces_core import ActivepiecesClient
 with ActivepiecesClient(api_key="sk-...") as client:
     result = client.projects.ensure("tenant-42", "Acme Corp", pieces=["slack", "gmail"])
 ```
+
+The names below load on first use (PEP 562), so ``activepieces_core.constants`` and
+``activepieces_core.parsing`` stay import-free for Airflow's provider discovery and DAG parsing.
 """
 
-from activepieces_core._project_ops import (
-    UNSET,
-    CreateFields,
-    EnsureOptions,
-    EnsureResult,
-    IfExists,
-    ListFilters,
-    SyncPiecesResult,
-    Unset,
-    UpdateFields,
-)
-from activepieces_core._retry import RetryPolicy, is_retryable, is_safe_to_resend
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from activepieces_core._version import __version__
-from activepieces_core.client import ActivepiecesClient, AsyncActivepiecesClient
-from activepieces_core.config import DEFAULT_BASE_URL, ClientConfig
-from activepieces_core.models import (
-    ColorName,
-    Page,
-    PiecesFilterType,
-    Project,
-    ProjectAnalytics,
-    ProjectIcon,
-    ProjectPlan,
-    ProjectType,
-)
-from activepieces_core.pieces import normalize_piece_name, normalize_pieces
+
+if TYPE_CHECKING:
+    from activepieces_core._project_ops import (
+        UNSET,
+        CreateFields,
+        EnsureOptions,
+        EnsureResult,
+        IfExists,
+        ListFilters,
+        SyncPiecesResult,
+        Unset,
+        UpdateFields,
+    )
+    from activepieces_core._retry import (
+        RetryPolicy,
+        is_ambiguous_write,
+        is_retryable,
+        is_safe_to_resend,
+    )
+    from activepieces_core.client import ActivepiecesClient, AsyncActivepiecesClient
+    from activepieces_core.config import ClientConfig
+    from activepieces_core.constants import DEFAULT_BASE_URL
+    from activepieces_core.models import (
+        ColorName,
+        Page,
+        PiecesFilterType,
+        Project,
+        ProjectAnalytics,
+        ProjectIcon,
+        ProjectPlan,
+        ProjectType,
+    )
+    from activepieces_core.pieces import normalize_piece_name, normalize_pieces
+
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "UNSET",
+            "CreateFields",
+            "EnsureOptions",
+            "EnsureResult",
+            "IfExists",
+            "ListFilters",
+            "SyncPiecesResult",
+            "Unset",
+            "UpdateFields",
+        ),
+        "activepieces_core._project_ops",
+    ),
+    **dict.fromkeys(
+        ("RetryPolicy", "is_ambiguous_write", "is_retryable", "is_safe_to_resend"),
+        "activepieces_core._retry",
+    ),
+    "ActivepiecesClient": "activepieces_core.client",
+    "AsyncActivepiecesClient": "activepieces_core.client",
+    "ClientConfig": "activepieces_core.config",
+    "DEFAULT_BASE_URL": "activepieces_core.constants",
+    **dict.fromkeys(
+        (
+            "ColorName",
+            "Page",
+            "PiecesFilterType",
+            "Project",
+            "ProjectAnalytics",
+            "ProjectIcon",
+            "ProjectPlan",
+            "ProjectType",
+        ),
+        "activepieces_core.models",
+    ),
+    "normalize_piece_name": "activepieces_core.pieces",
+    "normalize_pieces": "activepieces_core.pieces",
+}
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -59,8 +115,22 @@ __all__ = [
     "Unset",
     "UpdateFields",
     "__version__",
+    "is_ambiguous_write",
     "is_retryable",
     "is_safe_to_resend",
     "normalize_piece_name",
     "normalize_pieces",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'activepieces_core' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

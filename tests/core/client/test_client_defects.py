@@ -144,3 +144,22 @@ def test_interrupted_sync_caller_closes_the_operation(activepieces_emulator: Any
             client.projects._run(operation())
         assert closed == [True]  # while the traceback still holds the driver's frame
     del info
+
+
+def test_package_exports_load_lazily_and_completely() -> None:
+    """``import activepieces_core.constants`` must not pull the client in (Airflow's provider
+    discovery reads it), and every exported name resolves."""
+    import subprocess
+    import sys
+
+    import activepieces_core
+
+    code = (
+        "import sys, activepieces_core.constants, activepieces_core.parsing;"
+        "print('httpx' in sys.modules, 'pydantic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+    assert set(activepieces_core.__all__) == {"__version__", *activepieces_core._LAZY}
+    for name in activepieces_core.__all__:
+        assert getattr(activepieces_core, name) is not None

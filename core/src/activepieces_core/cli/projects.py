@@ -12,6 +12,7 @@ from rich.table import Table
 
 from activepieces_core.cli._common import ExitCode, fail, handle_errors, state
 from activepieces_core.models import Project
+from activepieces_core.parsing import exactly_one
 
 __all__ = ["app"]
 
@@ -107,7 +108,9 @@ def list_projects(
 
 
 def _resolve(client: Any, project_id: str | None, external_id: str | None) -> Project:
-    if bool(project_id) == bool(external_id):
+    try:
+        exactly_one(PROJECT_ID=project_id, external_id=external_id)
+    except ValueError:
         fail("give exactly one of PROJECT_ID or --external-id", ExitCode.USAGE)
     if project_id:
         project: Project = client.projects.get(project_id)
