@@ -15,6 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .faults import FAULT_KINDS, FaultPlan
+from .piece_sets import PIECE_CATALOG
 from .requestlog import RequestLog, RequestRecord
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ _LAZY = {"Emulator": ".server", "EmulatorState": ".state", "Platform": ".state"}
 
 __all__ = [
     "FAULT_KINDS",
+    "PIECE_CATALOG",
     "Emulator",
     "EmulatorState",
     "FaultPlan",

@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from ._ids import request_id
 from .faults import Decision, FaultPlan
+from .piece_sets import VISIBILITY_ROUTE, PieceSetRoutes
 from .requestlog import RequestLog, RequestRecord
 from .responses import REASONS, ApiError, FastifyError, route_not_found
 from .service import ProjectPage, ProjectsService
@@ -66,6 +67,7 @@ class EmulatorApp:
         self.faults = faults
         self.log = log
         self.service = ProjectsService(state)
+        self.piece_sets = PieceSetRoutes(state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,9 +76,18 @@ class EmulatorApp:
         method: str = scope["method"]
         path: str = scope["path"]
         route, project_id = match_route(method, path)
+        piece_set_params: tuple[str, ...] = ()
+        if route is None:
+            route, piece_set_params = self.piece_sets.match(method, path)
         if route is None:
             self._record("not_found", method, path, 404, None, rid)
             await _send(send, rid, 404, _dumps(route_not_found()))
+            return
+        if route == VISIBILITY_ROUTE:  # emulator-only oracle: never faulted, never logged
+            status, payload = self.handle_piece_sets(
+                route, piece_set_params, _header_map(scope), b"", b""
+            )
+            await _send(send, rid, status, _dumps(payload))
             return
         decision = self.faults.decide(route)
         if decision.delay > 0:
@@ -92,7 +103,12 @@ class EmulatorApp:
             return
         raw = await _read_body(receive) if method == "POST" else b""
         headers = _header_map(scope)
-        status, payload = self.handle(route, project_id, headers, scope["query_string"], raw)
+        if route.startswith("piece_sets."):
+            status, payload = self.handle_piece_sets(
+                route, piece_set_params, headers, scope["query_string"], raw
+            )
+        else:
+            status, payload = self.handle(route, project_id, headers, scope["query_string"], raw)
         if decision.kind == "drop_after":
             self._record(route, method, path, None, decision.kind, rid)
             await _drop(receive, send)
@@ -124,6 +140,26 @@ class EmulatorApp:
                 body = validate_update(_parse_body(raw, headers))
             platform = self._authenticate(headers)
             return self._dispatch(route, project_id, platform, query, body)
+        except (ApiError, FastifyError) as error:
+            return error.status, error.body()
+
+    def handle_piece_sets(
+        self,
+        route: str,
+        params: tuple[str, ...],
+        headers: dict[str, str],
+        query_string: bytes,
+        raw: bytes,
+    ) -> tuple[int, Any]:
+        """``/piece-sets`` routes (see `.piece_sets`): same lifecycle, then the feature gate."""
+        try:
+            return self.piece_sets.handle(
+                route,
+                params,
+                query_string,
+                lambda: _parse_body(raw, headers),
+                lambda: self._authenticate(headers),
+            )
         except (ApiError, FastifyError) as error:
             return error.status, error.body()
 

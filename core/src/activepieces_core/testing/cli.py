@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
+from typing import Any
 
 from .state import TEAM_PROJECTS_LIMITS
 
@@ -22,6 +23,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--api-key", help="API key of the default platform (default: generated)")
     parser.add_argument("--seed", metavar="FILE", help="JSON/YAML seed file (platforms, projects)")
     parser.add_argument("--team-projects-limit", choices=TEAM_PROJECTS_LIMITS, default="UNLIMITED")
+    parser.add_argument(
+        "--piece-sets",
+        action="store_true",
+        help="turn on managePiecesEnabled for the default platform (piece sets govern pieces)",
+    )
     parser.add_argument(
         "--random-seed", type=int, default=None, help="seed ids and faults (default: random)"
     )
@@ -42,12 +48,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from .server import Emulator, bind_socket, make_server
 
+    seed_data = args.seed
+    if args.piece_sets:
+        seed_data = _with_piece_sets(seed_data)
     emulator = Emulator(
         args.random_seed,
         team_projects_limit=args.team_projects_limit,
         duplicate_external_id_status=args.duplicate_external_id_status,
         api_key=args.api_key,
-        seed_data=args.seed,
+        seed_data=seed_data,
     )
     sock = bind_socket(args.host, args.port)
     port = sock.getsockname()[1]
@@ -64,6 +73,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     with contextlib.suppress(SystemExit):
         server.run(sockets=[sock])
     return 0
+
+
+def _with_piece_sets(seed: str | None) -> dict[str, Any]:
+    """The seed (or an empty one) with ``manage_pieces_enabled`` on its first platform; kept in
+    the seed data so that it survives ``reset``."""
+    from .seed import load_seed
+
+    data = load_seed(seed) if seed else {}
+    platforms = [dict(p) for p in data.get("platforms") or [{}]]
+    platforms[0]["manage_pieces_enabled"] = True
+    return {**data, "platforms": platforms}
 
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:

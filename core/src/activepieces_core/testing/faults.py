@@ -19,7 +19,23 @@ FAULT_KINDS: tuple[str, ...] = (
     "drop_after",
     "slow",
 )
-ROUTES: tuple[str, ...] = ("list", "get", "create", "update", "delete")
+ROUTES: tuple[str, ...] = (
+    "list",
+    "get",
+    "create",
+    "update",
+    "delete",
+    # /piece-sets (testing/piece_sets.py)
+    "piece_sets.list",
+    "piece_sets.create",
+    "piece_sets.get",
+    "piece_sets.update",
+    "piece_sets.delete",
+    "piece_sets.duplicate",
+    "piece_sets.assign",
+    "piece_sets.unassign",
+    "piece_sets.for_project",
+)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,11 @@ platforms:                       # the first one is the default platform
     api_key: sk-...              # optional (the CLI's --api-key wins for the first platform)
     users: [Alice Adams, Bob Brown]  # or a number; each user (and the owner) gets a PERSONAL project
     global_connections: [slack-main]
+    manage_pieces_enabled: true  # piece sets govern visibility (the Default set is made lazily)
+    piece_sets:                  # needs manage_pieces_enabled
+      - {name: Gold tier, key: gold, mode: exclude_all, exceptions: ["@activepieces/piece-slack"]}
     projects:
-      - {displayName: Acme, externalId: acme, metadata: {tier: gold}}
+      - {displayName: Acme, externalId: acme, metadata: {tier: gold}, piece_set: gold}
 projects: []                     # shorthand: projects of the default platform
 ```
 """
@@ -69,6 +72,14 @@ def apply_seed(
         )
         for external_id in spec.get("global_connections", []):
             state.add_global_connection(external_id, platform_id=platform.id)
+        for piece_set in spec.get("piece_sets", []):
+            state.piece_sets.add(
+                piece_set["name"],
+                piece_set.get("key"),
+                platform_id=platform.id,
+                mode=piece_set.get("mode", "include_all"),
+                exceptions=piece_set.get("exceptions", ()),
+            )
         projects = list(spec.get("projects", []))
         if index == 0:
             projects.extend(data.get("projects") or [])
@@ -81,6 +92,12 @@ def _add_project(state: EmulatorState, platform_id: str, spec: Mapping[str, Any]
     name = fields.pop("displayName", None) or fields.pop("display_name")
     external_id = fields.pop("externalId", fields.pop("external_id", None))
     project_type = fields.pop("type", "TEAM")
-    state.add_project(
+    piece_set_key = fields.pop("piece_set", None)
+    project = state.add_project(
         name, external_id=external_id, type=project_type, platform_id=platform_id, **fields
     )
+    if piece_set_key is not None:
+        found = state.piece_sets.by_key(piece_set_key, platform_id)
+        if found is None:
+            raise ValueError(f"seed project {name!r}: no piece set with key {piece_set_key!r}")
+        state.replace(project["id"], {"pieceSetId": found["id"]})

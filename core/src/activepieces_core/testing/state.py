@@ -16,6 +16,7 @@ from typing import Any
 
 from ._ids import IdGenerator, now_iso
 from .pagination import Key
+from .piece_sets import PieceSetStore
 from .validation import COLORS
 
 TEAM_PROJECTS_LIMITS = ("NONE", "ONE", "UNLIMITED")
@@ -140,6 +141,7 @@ class EmulatorState:
             self._by_external_global: dict[str, set[str]] = {}
             self._connections: dict[str, list[dict[str, Any]]] = {}
             self.alert_receivers: dict[str, str] = {}
+            self.piece_sets = PieceSetStore(self)
             if self._seed_data is not None:
                 from .seed import apply_seed
 
@@ -314,7 +316,10 @@ class EmulatorState:
             "notifyFlowOwnerOnFailure": False,
             "metadata": None,
             "poolId": None,
-            "pieceSetId": platform.default_piece_set_id if platform.manage_pieces_enabled else None,
+            # The post-create hook assigns the Default set (created lazily) on such platforms.
+            "pieceSetId": self.piece_sets.default_id(platform)
+            if platform.manage_pieces_enabled
+            else None,
             "workerGroupId": None,
             "executionDataRetentionDays": None,
             "sensitive": False,
@@ -457,6 +462,11 @@ class EmulatorState:
     def connections_of(self, platform_id: str) -> list[dict[str, Any]]:
         """The live, mutable connection list (callers hold the lock)."""
         return self._connections[platform_id]
+
+    def visible_pieces(self, project_id: str) -> list[str]:
+        """Emulator-only: the catalog pieces this project can see, through its piece set on a
+        ``manage_pieces_enabled`` platform, else through its plan (see `.piece_sets`)."""
+        return self.piece_sets.visible_pieces(project_id)
 
 
 def _discard(index: dict[Any, set[str]], key: Any, project_id: str) -> None:
