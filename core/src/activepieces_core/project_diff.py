@@ -21,7 +21,15 @@ from typing import Any
 from activepieces_core.models import PiecesFilterType, Project, enum_value
 from activepieces_core.pieces import normalize_pieces
 
-__all__ = ["MANAGED_FIELDS", "Diff", "creation_diff", "diff_fields", "update_kwargs", "wish_pieces"]
+__all__ = [
+    "MANAGED_FIELDS",
+    "Diff",
+    "creation_diff",
+    "diff_fields",
+    "observed_state",
+    "update_kwargs",
+    "wish_pieces",
+]
 
 #: ``{field: {"from": current, "to": desired}}``.
 Diff = dict[str, dict[str, Any]]
@@ -85,6 +93,13 @@ def diff_fields(project: Project, wish: Mapping[str, Any]) -> Diff:
         if not field.same(have, want):
             diff[name] = {"from": have, "to": want}
     return diff
+
+
+def observed_state(project: Project) -> dict[str, Any]:
+    """What a plan saw of ``project``: id, ``updated`` and every managed field's value."""
+    state: dict[str, Any] = {"id": project.id, "updated": project.updated}
+    state.update({name: field.read(project) for name, field in MANAGED_FIELDS.items()})
+    return state
 
 
 def creation_diff(wish: Mapping[str, Any]) -> Diff:

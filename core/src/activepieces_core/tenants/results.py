@@ -75,6 +75,9 @@ class TenantChange(_Model):
     diff: dict[str, dict[str, Any]] = Field(default_factory=dict)
     data: dict[str, Any] = Field(default_factory=dict)
     spec: TenantSpec | None = None
+    #: The server state this change was planned against (None: the resource was absent), so
+    #: a saved plan can refuse to apply once the server has moved on.
+    observed: dict[str, Any] | None = None
 
 
 class Plan(_Model):

@@ -30,6 +30,7 @@ from activepieces_core._ops import Cursor
 from activepieces_core._retry import is_ambiguous_write
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.models import Project, ProjectType
+from activepieces_core.project_diff import observed_state
 from activepieces_core.tenants.diff import creation_diff_of, diff_project, update_kwargs
 from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
 from activepieces_core.tenants.results import TenantChange
@@ -167,6 +168,7 @@ class ProjectKind(Kind):
                     display_name=current.display_name,
                     diff=diff,
                     spec=spec,
+                    observed=observed_state(current),
                 )
             )
         if request.prune:
@@ -182,6 +184,7 @@ class ProjectKind(Kind):
                         action="delete",
                         project_id=project.id,
                         display_name=project.display_name,
+                        observed=observed_state(project),
                     )
                 )
         return changes
