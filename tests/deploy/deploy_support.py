@@ -1,0 +1,330 @@
+"""Processes and REST clients for the deployment tests (real servers, real HTTP, no mocks).
+
+Every :class:`Service` runs in its own process group with stdout/stderr in a log file; the test
+that starts it stops it through its handle (SIGTERM to that group, SIGKILL after a grace period).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent  # console scripts of the environment running the tests
+T = TypeVar("T")
+
+#: Variables of the suite's own (in-process) Airflow/Prefect set-up that must not leak into the
+#: deployments, which each get a home of their own.
+_FOREIGN_PREFIXES = ("AIRFLOW", "PREFECT", "ACTIVEPIECES_")
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """This process's environment without Airflow/Prefect/Activepieces settings, plus ``overrides``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_FOREIGN_PREFIXES)}
+    env.update(PYTHONUNBUFFERED="1", DO_NOT_TRACK="1", NO_COLOR="1", COLUMNS="200")
+    env.update(overrides)
+    return env
+
+
+class Service:
+    """One long-running process started by a test, logged to ``<log_dir>/<name>.log``."""
+
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        cwd: Path,
+        log_dir: Path,
+    ) -> None:
+        self.name = name
+        self.argv = list(argv)
+        self.env = dict(env)
+        self.cwd = cwd
+        self.log_path = log_dir / f"{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Service:
+        with self.log_path.open("ab") as log:
+            # A new session = a process group of its own: stop() reaches the children too
+            # (LocalExecutor workers, uvicorn workers, flow-run subprocesses) and nothing else.
+            self.process = subprocess.Popen(
+                self.argv,
+                env=self.env,
+                cwd=self.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def check_alive(self) -> None:
+        """Raise (with the log's tail) if the process has exited."""
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(
+                f"{self.name} exited with code {self.process.returncode}:\n{self.tail(40)}"
+            )
+
+    def stop(self, grace: float = 20.0) -> None:
+        """SIGTERM to the process group, SIGKILL after ``grace`` seconds; idempotent."""
+        process = self.process
+        if process is None:
+            return
+        pgid = process.pid  # start_new_session: the group id is the leader's pid
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace)
+        # Children may outlive a leader that exited quickly: the group gets SIGKILL either way.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+
+    def tail(self, lines: int = 80) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def stop_all(services: Sequence[Service], grace: float = 20.0) -> None:
+    """Stop services together (SIGTERM to every group first, then wait): shutdowns overlap."""
+    for service in services:
+        if service.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(service.process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for service in services:
+        service.stop(grace=max(0.1, deadline - time.monotonic()))
+
+
+def run_command(
+    name: str,
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    log_dir: Path,
+    timeout: float,
+) -> str:
+    """Run a command to completion (own process group, killed on timeout); return its output."""
+    service = Service(name, argv, env=env, cwd=cwd, log_dir=log_dir).start()
+    assert service.process is not None
+    try:
+        code = service.process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"{name} did not finish within {timeout} s:\n{service.tail()}") from None
+    finally:
+        service.stop(grace=5)
+    output = service.log_path.read_text(errors="replace")
+    if code != 0:
+        raise RuntimeError(f"{name} exited with code {code}:\n{service.tail()}")
+    return output
+
+
+def wait_for(
+    check: Callable[[], T | None],
+    *,
+    timeout: float,
+    what: str,
+    services: Iterable[Service] = (),
+    interval: float = 0.5,
+) -> T:
+    """Poll ``check`` until it returns a truthy value; fail early if a service died."""
+    watched = list(services)
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while True:
+        for service in watched:
+            service.check_alive()
+        try:
+            value = check()
+        except (httpx.HTTPError, OSError) as exc:  # not up yet
+            value, last_error = None, exc
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            detail = f" (last error: {last_error!r})" if last_error else ""
+            raise TimeoutError(f"timed out after {timeout} s waiting for {what}{detail}")
+        time.sleep(interval)
+
+
+def key_needles(api_key: str) -> dict[str, bytes]:
+    """Byte patterns that reveal the key: its body, and base64 of the whole key (3 alignments)."""
+    found = {"raw": api_key.removeprefix("sk-").encode()}
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + api_key.encode())
+        start = (shift * 8 + 5) // 6 if shift else 0
+        usable = ((shift + len(api_key)) // 3) * 4
+        found[f"b64+{shift}"] = encoded[start:usable]
+    return found
+
+
+def files_under(root: Path) -> Iterator[Path]:
+    yield from sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def key_hits(root: Path, api_key: str) -> dict[str, list[str]]:
+    """Files under ``root`` (logs, task logs, SQLite DBs) that contain the key: path -> needles."""
+    needles = key_needles(api_key)
+    hits: dict[str, list[str]] = {}
+    for path in files_under(root):
+        data = path.read_bytes()
+        names = [name for name, needle in needles.items() if needle in data]
+        if names:
+            hits[str(path.relative_to(root))] = names
+    return hits
+
+
+def print_logs(log_dir: Path, lines: int = 150) -> None:
+    """Print the tail of every log under ``log_dir`` (shown by pytest for a failed test)."""
+    for path in files_under(log_dir):
+        if path.suffix not in {".log", ".txt"}:
+            continue
+        text = path.read_text(errors="replace").splitlines()
+        print(f"\n===== {path} (last {min(lines, len(text))} of {len(text)} lines) =====")
+        print("\n".join(text[-lines:]))
+
+
+class AirflowAPI:
+    """Airflow 3 public REST API (``/api/v2``) with a JWT from SimpleAuthManager's ``/auth/token``."""
+
+    def __init__(self, base_url: str, username: str, password: str) -> None:
+        self.base_url = base_url
+        self._credentials = {"username": username, "password": password}
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+
+    def login(self) -> bool:
+        """Get a JWT for the configured user; every later request carries it."""
+        response = self.http.post("/auth/token", json=self._credentials)
+        response.raise_for_status()
+        self.http.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        return True
+
+    def close(self) -> None:
+        self.http.close()
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.http.get(f"/api/v2{path}", params=params)
+        response.raise_for_status()
+        return response.json()
+
+    def send(self, method: str, path: str, body: Any) -> Any:
+        response = self.http.request(method, f"/api/v2{path}", json=body)
+        if response.is_error:
+            raise AssertionError(f"{method} {path}: {response.status_code} {response.text}")
+        return response.json()
+
+    def health(self) -> dict[str, Any]:
+        health: dict[str, Any] = self.get("/monitor/health")
+        return health
+
+    def trigger(self, dag_id: str, conf: dict[str, Any]) -> str:
+        run = self.send("POST", f"/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf})
+        run_id: str = run["dag_run_id"]
+        return run_id
+
+    def dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
+        run: dict[str, Any] = self.get(f"/dags/{dag_id}/dagRuns/{run_id}")
+        return run
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self.get(
+            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", limit=1000
+        )["task_instances"]
+        return found
+
+    def tries(self, dag_id: str, run_id: str, task_id: str, map_index: int) -> list[dict[str, Any]]:
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/{map_index}/tries"
+        found: list[dict[str, Any]] = self.get(path)["task_instances"]
+        return found
+
+    def log(self, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int) -> str:
+        """The task try's whole log (worker and triggerer parts) as JSON text, for searching."""
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}"
+        content = self.get(path, map_index=map_index, full_content=True)["content"]
+        return json.dumps(content)
+
+    def xcom(
+        self, dag_id: str, run_id: str, task_id: str, key: str = "return_value", map_index: int = -1
+    ) -> Any:
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}"
+        return self.get(path, map_index=map_index, deserialize=True, stringify=False)["value"]
+
+    def asset_events(self, **params: Any) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self.get("/assets/events", limit=1000, **params)[
+            "asset_events"
+        ]
+        return found
+
+
+class PrefectAPI:
+    """The Prefect server's REST API (what ``run_deployment`` and the UI call)."""
+
+    def __init__(self, api_url: str) -> None:
+        self.http = httpx.Client(base_url=api_url, timeout=30)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        response = self.http.request(method, path, json=body)
+        if response.is_error:
+            raise AssertionError(f"{method} {path}: {response.status_code} {response.text}")
+        return response.json() if response.content else None
+
+    def run_deployment(self, deployment_id: str, parameters: dict[str, Any]) -> str:
+        run = self.call(
+            "POST", f"/deployments/{deployment_id}/create_flow_run", {"parameters": parameters}
+        )
+        run_id: str = run["id"]
+        return run_id
+
+    def flow_run(self, flow_run_id: str) -> dict[str, Any]:
+        run: dict[str, Any] = self.call("GET", f"/flow_runs/{flow_run_id}")
+        return run
+
+    def artifacts(self, flow_run_id: str) -> dict[str, dict[str, Any]]:
+        """Artifacts of a flow run by key (unkeyed ones under their type)."""
+        found = self.call(
+            "POST", "/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}}
+        )
+        return {a["key"] or a["type"]: a for a in found}
+
+    def workers(self, pool: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self.call("POST", f"/work_pools/{pool}/workers/filter", {})
+        return found
+
+    def logs(self, flow_run_id: str) -> list[str]:
+        found = self.call(
+            "POST", "/logs/filter", {"logs": {"flow_run_id": {"any_": [flow_run_id]}}}
+        )
+        return [entry["message"] for entry in found]

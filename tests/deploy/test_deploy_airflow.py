@@ -1,0 +1,284 @@
+"""The example DAGs on a real Airflow deployment: api-server, scheduler, dag-processor, triggerer.
+
+Separate processes (LocalExecutor, SQLite in a temp ``AIRFLOW_HOME``), the connection from an
+``AIRFLOW_CONN_*`` variable, DAG runs triggered and read back through the public REST API with a
+JWT from SimpleAuthManager. This is where operators are serialised and triggers run in another
+process than the task that deferred.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from deploy_support import (
+    BIN,
+    REPO,
+    AirflowAPI,
+    Service,
+    clean_env,
+    free_port,
+    key_hits,
+    run_command,
+    stop_all,
+    wait_for,
+)
+
+from activepieces_core.tenants import load_tenants
+from activepieces_core.testing import Emulator
+
+pytestmark = [pytest.mark.deploy, pytest.mark.timeout(240)]
+
+DAGS = REPO / "examples" / "airflow" / "dags"
+TENANTS_FILE = REPO / "examples" / "tenants.yaml"
+ONBOARDING = "activepieces_tenant_onboarding"
+TEARDOWN = "activepieces_tenant_teardown"
+SENSOR = "wait_until_ready"
+USER = "deploy-admin"
+
+
+class Airflow:
+    """The running deployment: its REST API and its processes."""
+
+    def __init__(self, api: AirflowAPI, services: list[Service], home: Path) -> None:
+        self.api = api
+        self.services = services
+        self.home = home
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 120) -> dict[str, Any]:
+        def finished() -> dict[str, Any] | None:
+            run = self.api.dag_run(dag_id, run_id)
+            return run if run["state"] in ("success", "failed") else None
+
+        run = wait_for(
+            finished, timeout=timeout, what=f"{dag_id} run {run_id}", services=self.services
+        )
+        if run["state"] != "success":
+            states = {
+                (ti["task_id"], ti["map_index"]): ti["state"]
+                for ti in self.api.task_instances(dag_id, run_id)
+            }
+            raise AssertionError(f"{dag_id} run {run_id} ended {run['state']}: {states}")
+        return run
+
+    def defer_exits_seen(self, dag_id: str, run_id: str, task_id: str) -> set[int]:
+        """Map indexes whose defer-exit executor event the scheduler has processed (its log)."""
+        prefix = f"TaskInstance Finished: dag_id={dag_id}, task_id={task_id}, run_id={run_id}, "
+        seen = set()
+        for line in self.scheduler_log.read_text(errors="replace").splitlines():
+            _, found, rest = line.partition(prefix)
+            if found and "state=deferred" in rest:
+                seen.add(int(rest.removeprefix("map_index=").split(",", 1)[0]))
+        return seen
+
+    @property
+    def scheduler_log(self) -> Path:
+        return next(s.log_path for s in self.services if s.name == "airflow-scheduler")
+
+
+def connection(emulator: Emulator) -> str:
+    """``AIRFLOW_CONN_ACTIVEPIECES_DEFAULT`` as a user would export it (JSON form)."""
+    return json.dumps(
+        {
+            "conn_type": "activepieces",
+            "host": emulator.url,
+            "password": emulator.api_key,
+            "extra": {"timeout": 5, "max_retries": 2},
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def airflow(deploy_dir: Path, emulator: Emulator) -> Iterator[Airflow]:
+    home, logs = deploy_dir / "airflow", deploy_dir / "logs"
+    home.mkdir()
+    port = free_port()
+    password = secrets.token_urlsafe(16)
+    passwords = home / "passwords.json"
+    passwords.write_text(json.dumps({USER: password}))
+    base_url = f"http://127.0.0.1:{port}"
+    env = clean_env(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
+        AIRFLOW__CORE__EXECUTOR="LocalExecutor",
+        AIRFLOW__CORE__DAGS_FOLDER=str(DAGS),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
+        AIRFLOW__CORE__AUTH_MANAGER=(
+            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+        ),
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=f"{USER}:admin",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(passwords),
+        # Every process must sign and check the same tokens (tasks talk to the Execution API).
+        AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(32),
+        AIRFLOW__API__BASE_URL=base_url,
+        AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{base_url}/execution/",
+        AIRFLOW__CORE__PARALLELISM="8",
+        # Log servers of the worker and the triggerer: free ports, not the fixed defaults.
+        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
+        AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
+        AIRFLOW_CONN_ACTIVEPIECES_DEFAULT=connection(emulator),
+    )
+    airflow_bin = str(BIN / "airflow")
+    run_command(
+        "airflow-db-migrate",
+        [airflow_bin, "db", "migrate"],
+        env=env,
+        cwd=home,
+        log_dir=logs,
+        timeout=120,
+    )
+    services = [
+        Service(
+            "airflow-api-server",
+            [airflow_bin, "api-server", "--host", "127.0.0.1", "--port", str(port), "-w", "1"],
+            env=env,
+            cwd=home,
+            log_dir=logs,
+        ),
+        *(
+            Service(f"airflow-{name}", [airflow_bin, name], env=env, cwd=home, log_dir=logs)
+            for name in ("scheduler", "dag-processor", "triggerer")
+        ),
+    ]
+    api = AirflowAPI(base_url, USER, password)
+    try:
+        for service in services:
+            service.start()
+        wait_for(api.login, timeout=120, what="api-server", services=services)
+
+        def healthy() -> bool:
+            health = api.health()
+            parts = ("metadatabase", "scheduler", "triggerer", "dag_processor")
+            return all(health[part]["status"] == "healthy" for part in parts)
+
+        wait_for(healthy, timeout=120, what="every Airflow component healthy", services=services)
+
+        def parsed() -> bool:
+            errors = api.get("/importErrors")
+            assert errors["total_entries"] == 0, errors
+            dags = {d["dag_id"]: d for d in api.get("/dags")["dags"]}
+            return all(dag_id in dags for dag_id in (ONBOARDING, TEARDOWN))
+
+        wait_for(parsed, timeout=120, what="the example DAGs parsed", services=services)
+        yield Airflow(api, services, home)
+    finally:
+        api.close()
+        stop_all(services)
+    # Stopped: every log is complete now.
+    assert key_hits(deploy_dir, emulator.api_key) == {}
+
+
+def test_onboarding_defers_through_the_triggerer_then_teardown(
+    airflow: Airflow, emulator: Emulator, deploy_dir: Path
+) -> None:
+    api = airflow.api
+    tenants = [spec.external_id for spec in load_tenants(TENANTS_FILE)]
+    host = urlsplit(emulator.url).netloc
+
+    # min_active_flows=1: new projects have no active flow, so every sensor defers.
+    run_id = api.trigger(ONBOARDING, {"min_active_flows": 1})
+
+    def sensors_deferred() -> list[dict[str, Any]] | None:
+        sensors = [
+            ti
+            for ti in api.task_instances(ONBOARDING, run_id)
+            if ti["task_id"] == SENSOR and ti["map_index"] >= 0
+        ]
+        done = len(sensors) == len(tenants) and all(ti["state"] == "deferred" for ti in sensors)
+        return sensors if done else None
+
+    deferred = wait_for(
+        sensors_deferred, timeout=120, what="every sensor deferred", services=airflow.services
+    )
+    for ti in deferred:
+        assert ti["trigger"]["classpath"].endswith("ActivepiecesProjectTrigger"), ti
+    # Projects exist, deferred sensors hold no worker slot: nothing but the triggerer polls.
+    assert sorted(p["externalId"] for p in emulator.state.projects(types=["TEAM"])) == sorted(
+        tenants
+    )
+    # Airflow 3.3.2 fails a resumed task whose defer-exit event the scheduler drains only after
+    # the resumed try started (apache/airflow#72716): let the triggers fire only once the
+    # scheduler has seen every sensor's worker exit.
+    wait_for(
+        lambda: airflow.defer_exits_seen(ONBOARDING, run_id, SENSOR) == set(range(len(tenants))),
+        timeout=60,
+        what="the scheduler draining the defer exits",
+        services=airflow.services,
+    )
+
+    def trigger_logs_contain(text: str) -> bool:
+        return all(
+            text in api.log(ONBOARDING, run_id, SENSOR, index, 1) for index in range(len(tenants))
+        )
+
+    # Each trigger polls from the triggerer process (its lines land in the task's log).
+    wait_for(
+        lambda: trigger_logs_contain("Waiting: "),
+        timeout=60,
+        what="every trigger polling",
+        services=airflow.services,
+    )
+    # An API outage while deferred: each trigger's client gives up on 503s, the trigger polls on.
+    emulator.faults.set(rate=1.0, kinds=["503"])
+    try:
+        wait_for(
+            lambda: trigger_logs_contain("Still polling after transient API error"),
+            timeout=60,
+            what="every trigger polling through the outage",
+            services=airflow.services,
+        )
+    finally:
+        emulator.faults.clear()
+    states = {
+        ti["state"] for ti in api.task_instances(ONBOARDING, run_id) if ti["task_id"] == SENSOR
+    }
+    assert states == {"deferred"}
+
+    # Every tenant builds a flow: the triggers fire and the sensors resume on a worker.
+    for project in emulator.state.projects(types=["TEAM"]):
+        emulator.state.set_analytics(project["id"], active_flows=1)
+    airflow.wait_for_run(ONBOARDING, run_id)
+
+    instances = api.task_instances(ONBOARDING, run_id)
+    assert {ti["state"] for ti in instances} == {"success"}
+    ids = {p["externalId"]: p["id"] for p in emulator.state.projects(types=["TEAM"])}
+    for index in range(len(tenants)):
+        # Resumed within the same try (a deferral is no retry), and the trigger's own log lines
+        # (written by the triggerer process) are part of the task's log.
+        tries = api.tries(ONBOARDING, run_id, SENSOR, index)
+        assert [(t["try_number"], t["state"]) for t in tries] == [(1, "success")]
+        log = api.log(ONBOARDING, run_id, SENSOR, index, 1)
+        assert "Pausing task as DEFERRED" in log
+        assert "Trigger fired event" in log
+        # execute_complete returned the project the trigger saw.
+        project = api.xcom(ONBOARDING, run_id, SENSOR, map_index=index)
+        assert project["externalId"] == tenants[index]
+        assert project["analytics"]["activeFlows"] == 1
+
+    # One asset event per created tenant, through the alias.
+    events = api.asset_events(source_dag_id=ONBOARDING, source_run_id=run_id)
+    assert sorted(e["uri"] for e in events) == sorted(
+        f"activepieces://{host}/projects/{eid}" for eid in tenants
+    )
+    assert {e["extra"]["external_id"]: e["extra"]["project_id"] for e in events} == ids
+    assert {e["extra"]["action"] for e in events} == {"create"}
+
+    report = api.xcom(ONBOARDING, run_id, "report")
+    assert report["projects"] == ids
+    assert report["summary"]["create"] == len(tenants), report["summary"]
+
+    # Teardown of every tenant of the file (the DAG's default).
+    teardown_id = api.trigger(TEARDOWN, {})
+    airflow.wait_for_run(TEARDOWN, teardown_id)
+    assert api.xcom(TEARDOWN, teardown_id, "report") == {"deleted": sorted(tenants), "absent": []}
+    assert emulator.state.projects(types=["TEAM"]) == []
+
+    # No process log, task log or database of the deployment holds the key (checked again once
+    # every process has stopped).
+    assert key_hits(deploy_dir, emulator.api_key) == {}
