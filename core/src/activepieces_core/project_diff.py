@@ -68,6 +68,18 @@ MANAGED_FIELDS: dict[str, _Field] = {
     "max_concurrent_jobs": _Field(lambda p: p.max_concurrent_jobs),
     "releases_enabled": _Field(lambda p: p.releases_enabled),
     "icon_color": _Field(lambda p: enum_value(p.icon_color), team_only=True),
+    # Fields the server grew in 2026 (project.ts / project-requests.ts upstream, read 2026-12).
+    # getattr: a server too old to return them reads as None, so a wish always differs and
+    # the update carries it.
+    "notify_flow_owner_on_failure": _Field(
+        lambda p: getattr(p, "notify_flow_owner_on_failure", None)
+    ),
+    "active_flows_limit": _Field(lambda p: p.plan.active_flows_limit if p.plan else None),
+    "worker_group_id": _Field(lambda p: getattr(p, "worker_group_id", None)),
+    "execution_data_retention_days": _Field(
+        lambda p: getattr(p, "execution_data_retention_days", None)
+    ),
+    "sensitive": _Field(lambda p: getattr(p, "sensitive", None)),
 }
 
 

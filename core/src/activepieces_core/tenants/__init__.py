@@ -18,7 +18,12 @@ from collections.abc import Sequence
 from activepieces_core.tenants._runner import AnyClient, blocking
 from activepieces_core.tenants.diff import diff_project
 from activepieces_core.tenants.engine import ResultCallback, aapply, check_deletions
-from activepieces_core.tenants.loaders import TenantSource, load_tenants
+from activepieces_core.tenants.loaders import (
+    TenantDocument,
+    TenantSource,
+    load_document,
+    load_tenants,
+)
 from activepieces_core.tenants.planner import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, aplan
 from activepieces_core.tenants.results import (
     ApplyReport,
@@ -28,13 +33,16 @@ from activepieces_core.tenants.results import (
     TenantResult,
     TenantSyncError,
 )
-from activepieces_core.tenants.spec import TenantSpec, TenantSpecError
+from activepieces_core.tenants.spec import MemberSpec, PieceSetSpec, TenantSpec, TenantSpecError
 
 __all__ = [
     "ApplyReport",
     "DeletionLimitExceeded",
+    "MemberSpec",
+    "PieceSetSpec",
     "Plan",
     "TenantChange",
+    "TenantDocument",
     "TenantResult",
     "TenantSpec",
     "TenantSpecError",
@@ -45,6 +53,7 @@ __all__ = [
     "areconcile",
     "check_deletions",
     "diff_project",
+    "load_document",
     "load_tenants",
     "plan",
     "reconcile",
@@ -53,7 +62,7 @@ __all__ = [
 
 async def areconcile(
     client: AnyClient,
-    specs: TenantSource,
+    specs: TenantSource | TenantDocument,
     *,
     prune: bool = False,
     protect: Sequence[str] = (),

@@ -17,18 +17,35 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from activepieces_core.parsing import parse_bool
-from activepieces_core.tenants.spec import TenantSpec, TenantSpecError, validate_specs
+from activepieces_core.tenants.spec import (
+    PieceSetSpec,
+    TenantSpec,
+    TenantSpecError,
+    row_errors,
+    validate_specs,
+)
 
-__all__ = ["TenantSource", "load_tenants"]
+__all__ = ["TenantDocument", "TenantSource", "load_document", "load_tenants"]
 
 TenantSource = str | Path | Iterable[TenantSpec | Mapping[str, Any]] | Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class TenantDocument:
+    """A whole tenant document: the tenants and the named piece sets they may use."""
+
+    tenants: list[TenantSpec]
+    piece_sets: list[PieceSetSpec] = field(default_factory=list)
 
 
 def load_tenants(source: TenantSource) -> list[TenantSpec]:
@@ -36,26 +53,76 @@ def load_tenants(source: TenantSource) -> list[TenantSpec]:
 
     Raises `TenantSpecError` listing every bad row (nothing is sent anywhere).
     """
+    return load_document(source).tenants
+
+
+def load_document(source: TenantSource | TenantDocument) -> TenantDocument:
+    """Like `load_tenants`, keeping the document's ``piece_sets`` too.
+
+    Also checks what needs the whole document: set keys unique, and every tenant's
+    ``piece_set`` either declared here or ``default`` (a set made by hand on the platform is
+    named in ``piece_sets`` with its key, so the file says what it relies on).
+    """
+    if isinstance(source, TenantDocument):
+        return source
     if isinstance(source, Path):
-        return _load_path(source)
-    if isinstance(source, str):
+        doc = _load_path(source)
+    elif isinstance(source, str):
         text = source.strip()
         if text.startswith(("[", "{")):
-            return _from_document(_parse_json(text, "<string>"))
-        return _load_path(Path(source))
-    if isinstance(source, Mapping):
-        return _from_document(source)
-    return validate_specs(source)
+            doc = _from_document(_parse_json(text, "<string>"))
+        else:
+            doc = _load_path(Path(source))
+    elif isinstance(source, Mapping):
+        doc = _from_document(source)
+    else:
+        doc = TenantDocument(validate_specs(source))
+    _check_set_references(doc)
+    return doc
 
 
-def _load_path(path: Path) -> list[TenantSpec]:
+def _check_set_references(doc: TenantDocument) -> None:
+    errors: list[dict[str, Any]] = []
+    keys = Counter(s.key for s in doc.piece_sets)
+    for key in sorted(k for k, n in keys.items() if n > 1):
+        errors.append({"row": -1, "external_id": None, "errors": [f"piece set {key!r} twice"]})
+    known = set(keys) | {"default"}
+    for index, spec in enumerate(doc.tenants):
+        if spec.piece_set is not None and spec.piece_set not in known:
+            message = f"piece_set {spec.piece_set!r} is not declared under piece_sets"
+            errors.append({"row": index, "external_id": spec.external_id, "errors": [message]})
+    if errors:
+        raise TenantSpecError(errors)
+
+
+def _piece_sets(raw: Any) -> list[PieceSetSpec]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise _file_error("'piece_sets' must be a list")
+    sets: list[PieceSetSpec] = []
+    errors: list[dict[str, Any]] = []
+    for index, row in enumerate(raw):
+        try:
+            sets.append(PieceSetSpec.model_validate(row))
+        except ValidationError as exc:
+            key = row.get("key") if isinstance(row, Mapping) else None
+            errors.append(
+                {"row": f"piece_sets[{index}]", "external_id": key, "errors": row_errors(exc)}
+            )
+    if errors:
+        raise TenantSpecError(errors)
+    return sets
+
+
+def _load_path(path: Path) -> TenantDocument:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise _file_error(f"cannot read {path}: {exc.strerror or exc}") from exc
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return validate_specs(_csv_rows(text))
+        return TenantDocument(validate_specs(_csv_rows(text)))
     if suffix == ".json":
         return _from_document(_parse_json(text, str(path)))
     if suffix in (".yaml", ".yml"):
@@ -78,21 +145,22 @@ def _parse_json(text: str, origin: str) -> Any:
         raise _file_error(f"{origin}: invalid JSON: {exc}") from exc
 
 
-def _from_document(doc: Any) -> list[TenantSpec]:
+def _from_document(doc: Any) -> TenantDocument:
     if doc is None:
-        return []
+        return TenantDocument([])
     if isinstance(doc, list):
-        return validate_specs(doc)
-    if isinstance(doc, Mapping) and "tenants" in doc:
+        return TenantDocument(validate_specs(doc))
+    if isinstance(doc, Mapping) and ("tenants" in doc or "piece_sets" in doc):
         defaults = doc.get("defaults") or {}
         rows = doc.get("tenants") or []
         if not isinstance(defaults, Mapping) or not isinstance(rows, list):
             raise _file_error("'defaults' must be a mapping and 'tenants' a list")
-        return validate_specs(
+        tenants = validate_specs(
             {**defaults, **row} if isinstance(row, Mapping) else row for row in rows
         )
+        return TenantDocument(tenants, _piece_sets(doc.get("piece_sets")))
     if isinstance(doc, Mapping):
-        return validate_specs([doc])
+        return TenantDocument(validate_specs([doc]))
     raise _file_error("expected a list of tenants or a mapping with a 'tenants' list")
 
 

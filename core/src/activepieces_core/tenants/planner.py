@@ -13,7 +13,7 @@ from typing import Any, Literal
 from activepieces_core.constants import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
 from activepieces_core.tenants._runner import AnyClient, async_client
 from activepieces_core.tenants.kinds import KINDS, PlanRequest, Reading, is_protected
-from activepieces_core.tenants.loaders import TenantSource, load_tenants
+from activepieces_core.tenants.loaders import TenantDocument, TenantSource, load_document
 from activepieces_core.tenants.results import Plan, TenantChange
 
 __all__ = [
@@ -31,7 +31,7 @@ ReadStrategy = Literal["auto", "list", "lookup"]
 
 async def aplan(
     client: AnyClient,
-    specs: TenantSource,
+    specs: TenantSource | TenantDocument,
     *,
     prune: bool = False,
     protect: Sequence[str] = (),
@@ -44,12 +44,15 @@ async def aplan(
     """Plan the changes that bring the platform's tenants to ``specs``.
 
     ``client`` is async, sync or a `ClientConfig` (see `async_client`). ``specs`` is anything
-    `load_tenants` accepts; invalid specs raise `TenantSpecError` before any request.
+    `load_document` accepts (a document may declare ``piece_sets``); invalid specs raise
+    `TenantSpecError` before any request.
     ``read="lookup"`` with ``prune`` is upgraded to a listing (prune needs it). ``options``
     are the kinds' own (see each kind).
     """
+    document = load_document(specs)  # also rejects duplicate external ids
     request = PlanRequest(
-        tenants=load_tenants(specs),  # also rejects duplicate external ids
+        tenants=document.tenants,
+        piece_sets=document.piece_sets,
         prune=prune,
         protect=tuple(protect),
         page_size=page_size,

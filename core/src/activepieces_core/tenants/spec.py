@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -13,7 +14,14 @@ from activepieces_core.models import ColorName
 from activepieces_core.parsing import check_display_name
 from activepieces_core.pieces import normalize_pieces
 
-__all__ = ["TenantSpec", "TenantSpecError", "validate_specs"]
+__all__ = [
+    "DEFAULT_MEMBER_ROLE",
+    "MemberSpec",
+    "PieceSetSpec",
+    "TenantSpec",
+    "TenantSpecError",
+    "validate_specs",
+]
 
 
 class TenantSpecError(InvalidRequestError):
@@ -29,6 +37,90 @@ class TenantSpecError(InvalidRequestError):
             ident = err.get("external_id") or "?"
             lines.append(f"  row {err['row']} ({ident}): " + "; ".join(err["errors"]))
         super().__init__("\n".join(lines))
+
+
+#: A person's e-mail as the server keys invitations: trimmed and lower-cased upstream.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: The role a member gets when neither the member nor ``defaults.member_role`` names one.
+DEFAULT_MEMBER_ROLE = "Editor"
+
+
+class MemberSpec(BaseModel):
+    """One person of a tenant: ``email`` (normalised: trimmed, lower-cased) and a project role
+    name (None: the tenant's ``member_role``, else ``Editor``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    email: str
+    role: str | None = Field(default=None, min_length=1)
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _normalise_email(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        email = value.strip().lower()
+        if not _EMAIL.match(email):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return email
+
+
+class PieceSetSpec(BaseModel):
+    """A named piece set of the document: ``allow`` (only these: exclude_all + exceptions) or
+    ``block`` (all but these: include_all + exceptions), never both."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    key: str = Field(min_length=1)
+    name: str | None = None
+    allow: tuple[str, ...] | None = None
+    block: tuple[str, ...] | None = None
+
+    @field_validator("allow", "block", mode="before")
+    @classmethod
+    def _normalise_pieces(cls, value: Any) -> Any:
+        return _piece_tuple(value)
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> PieceSetSpec:
+        if self.allow is not None and self.block is not None:
+            raise ValueError("a piece set has either allow or block, not both")
+        if self.key == "default":
+            raise ValueError("'default' is the platform's Default set; it cannot be declared")
+        return self
+
+    @property
+    def effective_name(self) -> str:
+        """The set's display name (``name`` or ``key``)."""
+        return self.name or self.key
+
+    @property
+    def mode(self) -> str:
+        """``exclude_all`` for an allow-list, ``include_all`` otherwise."""
+        return "exclude_all" if self.allow is not None else "include_all"
+
+    @property
+    def exceptions(self) -> tuple[str, ...]:
+        """The pieces excepted from ``mode``."""
+        return self.allow if self.allow is not None else (self.block or ())
+
+
+def _piece_tuple(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [p for p in value.replace(",", ";").split(";") if p.strip()]
+    return tuple(normalize_pieces([str(p).strip() for p in value]))
+
+
+#: Project fields the server grew in 2026 (managed when set; see `project_diff`).
+PROJECT_FIELDS_SINCE_2026 = (
+    "notify_flow_owner_on_failure",
+    "active_flows_limit",
+    "worker_group_id",
+    "execution_data_retention_days",
+    "sensitive",
+)
 
 
 class TenantSpec(BaseModel):
@@ -51,15 +143,39 @@ class TenantSpec(BaseModel):
     releases_enabled: bool | None = None
     icon_color: ColorName | None = None
     global_connection_external_ids: tuple[str, ...] | None = None
+    #: The key of a piece set to assign (piece-set platforms only); excludes ``pieces``.
+    piece_set: str | None = Field(default=None, min_length=1)
+    notify_flow_owner_on_failure: bool | None = None
+    active_flows_limit: int | None = Field(default=None, gt=0)
+    worker_group_id: str | None = Field(default=None, min_length=1)
+    execution_data_retention_days: int | None = Field(default=None, gt=0)
+    sensitive: bool | None = None
+    #: The tenant's people (None: not managed).
+    members: tuple[MemberSpec, ...] | None = None
+    #: The role of members that name none (usually set under ``defaults``).
+    member_role: str | None = Field(default=None, min_length=1)
 
     @field_validator("pieces", mode="before")
     @classmethod
     def _normalise_pieces(cls, value: Any) -> Any:
+        return _piece_tuple(value)
+
+    @field_validator("members", mode="before")
+    @classmethod
+    def _split_members(cls, value: Any) -> Any:
+        """``"a@x.io:Admin;b@x.io"`` (CSV) or a list of ``{email, role}`` / e-mail strings."""
+        if isinstance(value, str):
+            value = [m for m in value.split(";") if m.strip()]
         if value is None:
             return None
-        if isinstance(value, str):
-            value = [p for p in value.replace(",", ";").split(";") if p.strip()]
-        return tuple(normalize_pieces([str(p).strip() for p in value]))
+        rows = []
+        for item in value:
+            if isinstance(item, str):
+                email, _, role = item.partition(":")
+                rows.append({"email": email, "role": role.strip() or None})
+            else:
+                rows.append(item)
+        return rows
 
     @field_validator("global_connection_external_ids", mode="before")
     @classmethod
@@ -74,9 +190,22 @@ class TenantSpec(BaseModel):
         return value.strip().upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
-    def _check_display_name(self) -> TenantSpec:
+    def _check(self) -> TenantSpec:
         check_display_name(self.effective_display_name)
+        if self.pieces is not None and self.piece_set is not None:
+            raise ValueError("pieces and piece_set are exclusive: a tenant gets one or the other")
+        if self.members is not None:
+            emails = Counter(m.email for m in self.members)
+            twice = sorted(e for e, n in emails.items() if n > 1)
+            if twice:
+                raise ValueError(f"members listed more than once: {', '.join(twice)}")
         return self
+
+    @property
+    def member_roles(self) -> dict[str, str]:
+        """``{email: role}`` of the managed members, default roles filled in."""
+        default = self.member_role or DEFAULT_MEMBER_ROLE
+        return {m.email: m.role or default for m in self.members or ()}
 
     @property
     def effective_display_name(self) -> str:
@@ -96,6 +225,7 @@ class TenantSpec(BaseModel):
             "max_concurrent_jobs": self.max_concurrent_jobs,
             "releases_enabled": self.releases_enabled,
             "icon_color": self.icon_color,
+            **{name: getattr(self, name) for name in PROJECT_FIELDS_SINCE_2026},
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,7 +236,7 @@ class TenantSpec(BaseModel):
         return data
 
 
-def _row_errors(exc: ValidationError) -> list[str]:
+def row_errors(exc: ValidationError) -> list[str]:
     out = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
@@ -131,7 +261,7 @@ def validate_specs(rows: Iterable[TenantSpec | Mapping[str, Any]]) -> list[Tenan
         except ValidationError as exc:
             ext = row.get("external_id")
             errors.append(
-                {"row": index, "external_id": ext if ext else None, "errors": _row_errors(exc)}
+                {"row": index, "external_id": ext if ext else None, "errors": row_errors(exc)}
             )
     counts = Counter(s.external_id for _, s in specs)
     for index, spec in specs:

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.models import Project
 from activepieces_core.tenants.results import TenantChange
-from activepieces_core.tenants.spec import TenantSpec
+from activepieces_core.tenants.spec import PieceSetSpec, TenantSpec
 
 __all__ = ["Applied", "Kind", "PlanRequest", "Reading"]
 
@@ -26,6 +26,7 @@ class PlanRequest:
     """The document and options of one plan, as every kind sees them."""
 
     tenants: Sequence[TenantSpec]
+    piece_sets: Sequence[PieceSetSpec] = ()
     prune: bool = False
     protect: tuple[str, ...] = ()
     page_size: int = 1000
