@@ -16,6 +16,8 @@ from starlette.types import Receive, Scope, Send
 
 from ._ids import request_id
 from .faults import Decision, FaultPlan
+from .people_http import ROUTES as PEOPLE_ROUTES
+from .people_http import PeopleRoutes, match_people_route
 from .piece_sets import VISIBILITY_ROUTE, PieceSetRoutes
 from .requestlog import RequestLog, RequestRecord
 from .responses import REASONS, ApiError, FastifyError, route_not_found
@@ -68,6 +70,7 @@ class EmulatorApp:
         self.log = log
         self.service = ProjectsService(state)
         self.piece_sets = PieceSetRoutes(state)
+        self.people = PeopleRoutes(state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -79,6 +82,8 @@ class EmulatorApp:
         piece_set_params: tuple[str, ...] = ()
         if route is None:
             route, piece_set_params = self.piece_sets.match(method, path)
+        if route is None:
+            route, project_id = match_people_route(method, path)  # project_id: the item's id
         if route is None:
             self._record("not_found", method, path, 404, None, rid)
             await _send(send, rid, 404, _dumps(route_not_found()))
@@ -107,6 +112,8 @@ class EmulatorApp:
             status, payload = self.handle_piece_sets(
                 route, piece_set_params, headers, scope["query_string"], raw
             )
+        elif route in PEOPLE_ROUTES:
+            status, payload = self.handle_people(route, project_id, headers, scope, raw)
         else:
             status, payload = self.handle(route, project_id, headers, scope["query_string"], raw)
         if decision.kind == "drop_after":
@@ -157,6 +164,21 @@ class EmulatorApp:
                 route,
                 params,
                 query_string,
+                lambda: _parse_body(raw, headers),
+                lambda: self._authenticate(headers),
+            )
+        except (ApiError, FastifyError) as error:
+            return error.status, error.body()
+
+    def handle_people(
+        self, route: str, item_id: str | None, headers: dict[str, str], scope: Scope, raw: bytes
+    ) -> tuple[int, Any]:
+        """Users, roles, invitations and members (see `.people_http`): same lifecycle."""
+        try:
+            return self.people.handle(
+                route,
+                item_id,
+                scope["query_string"],
                 lambda: _parse_body(raw, headers),
                 lambda: self._authenticate(headers),
             )

@@ -29,6 +29,24 @@ def _parser() -> argparse.ArgumentParser:
         help="turn on managePiecesEnabled for the default platform (piece sets govern pieces)",
     )
     parser.add_argument(
+        "--users-limit",
+        type=int,
+        metavar="N",
+        help="seat cap of the default platform: invitations past it are QUOTA_EXCEEDED",
+    )
+    parser.add_argument(
+        "--no-project-roles",
+        action="store_true",
+        help="turn projectRolesEnabled off (project invitations and members: FEATURE_DISABLED)",
+    )
+    parser.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        metavar="EMAIL",
+        help="an existing user of the default platform (repeatable)",
+    )
+    parser.add_argument(
         "--random-seed", type=int, default=None, help="seed ids and faults (default: random)"
     )
     parser.add_argument(
@@ -51,6 +69,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed_data = args.seed
     if args.piece_sets:
         seed_data = _with_piece_sets(seed_data)
+    from .people_seed import with_options
+
+    seed_data = with_options(
+        seed_data,
+        users_limit=args.users_limit,
+        project_roles_enabled=not args.no_project_roles,
+        users=args.user,
+    )
     emulator = Emulator(
         args.random_seed,
         team_projects_limit=args.team_projects_limit,

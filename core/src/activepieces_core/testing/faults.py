@@ -35,6 +35,17 @@ ROUTES: tuple[str, ...] = (
     "piece_sets.assign",
     "piece_sets.unassign",
     "piece_sets.for_project",
+    # people (testing/people_http.py)
+    "invitations.create",
+    "invitations.list",
+    "invitations.delete",
+    "members.list",
+    "members.update",
+    "members.delete",
+    "users.list",
+    "users.update",
+    "users.delete",
+    "roles.list",
 )
 
 

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import people_seed
+
 if TYPE_CHECKING:
     from .state import EmulatorState
 
@@ -33,6 +35,8 @@ _PLATFORM_SETTINGS = (
     "worker_groups_enabled",
     "manage_pieces_enabled",
 )
+# users (names or mappings with an e-mail), users_limit, project_roles and project members:
+# see `.people_seed`.
 
 
 def load_seed(path: str | Path) -> dict[str, Any]:
@@ -68,8 +72,12 @@ def apply_seed(
             settings.setdefault("team_projects_limit", team_projects_limit)
         key = api_key if index == 0 and api_key else spec.get("api_key")
         platform = state.add_platform(
-            **settings, api_key=key, platform_id=spec.get("id"), users=spec.get("users", 2)
+            **settings,
+            api_key=key,
+            platform_id=spec.get("id"),
+            users=people_seed.user_names(spec.get("users", 2)),
         )
+        people_seed.apply_platform(state, platform, spec)
         for external_id in spec.get("global_connections", []):
             state.add_global_connection(external_id, platform_id=platform.id)
         for piece_set in spec.get("piece_sets", []):
@@ -93,6 +101,7 @@ def _add_project(state: EmulatorState, platform_id: str, spec: Mapping[str, Any]
     external_id = fields.pop("externalId", fields.pop("external_id", None))
     project_type = fields.pop("type", "TEAM")
     piece_set_key = fields.pop("piece_set", None)
+    members = fields.pop("members", [])
     project = state.add_project(
         name, external_id=external_id, type=project_type, platform_id=platform_id, **fields
     )
@@ -101,3 +110,4 @@ def _add_project(state: EmulatorState, platform_id: str, spec: Mapping[str, Any]
         if found is None:
             raise ValueError(f"seed project {name!r}: no piece set with key {piece_set_key!r}")
         state.replace(project["id"], {"pieceSetId": found["id"]})
+    people_seed.apply_members(state, project, members)

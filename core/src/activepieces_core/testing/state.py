@@ -16,6 +16,7 @@ from typing import Any
 
 from ._ids import IdGenerator, now_iso
 from .pagination import Key
+from .people import PeopleState
 from .piece_sets import PieceSetStore
 from .validation import COLORS
 
@@ -53,12 +54,15 @@ class Platform:
     owner_id: str
     team_projects_limit: str = "UNLIMITED"
     global_connections_enabled: bool = False
-    project_roles_enabled: bool = False
+    project_roles_enabled: bool = True
     worker_groups_enabled: bool = False
     manage_pieces_enabled: bool = False
     ignore_plan_pieces: bool = False  # newest servers may drop plan.pieces (piece sets)
     default_piece_set_id: str = ""
     users: list[User] = field(default_factory=list)
+    users_limit: int | None = None  # the plan's seat cap (None = no cap), see `.people`
+    invitations_auto_accept: bool = True  # SERVICE invitations are ACCEPTED (upstream)
+    smtp_configured: bool = False  # without SMTP a PENDING invitation's response has `link`
 
     def __repr__(self) -> str:  # never show the key
         return f"Platform(id={self.id!r}, team_projects_limit={self.team_projects_limit!r})"
@@ -141,6 +145,7 @@ class EmulatorState:
             self._by_external_global: dict[str, set[str]] = {}
             self._connections: dict[str, list[dict[str, Any]]] = {}
             self.alert_receivers: dict[str, str] = {}
+            self.people = PeopleState(self)
             self.piece_sets = PieceSetStore(self)
             if self._seed_data is not None:
                 from .seed import apply_seed
@@ -181,7 +186,7 @@ class EmulatorState:
         *,
         team_projects_limit: str = "UNLIMITED",
         global_connections_enabled: bool = False,
-        project_roles_enabled: bool = False,
+        project_roles_enabled: bool = True,
         worker_groups_enabled: bool = False,
         manage_pieces_enabled: bool = False,
         api_key: str | None = None,
@@ -355,6 +360,7 @@ class EmulatorState:
         del order[bisect_left(order, record.key)]
         self._index_external(record, add=False)
         record.deleted = now_iso()
+        self.people.forget_project(project_id)
 
     def _index_external(self, record: ProjectRecord, *, add: bool) -> None:
         ext = record.public["externalId"]
@@ -462,6 +468,11 @@ class EmulatorState:
     def connections_of(self, platform_id: str) -> list[dict[str, Any]]:
         """The live, mutable connection list (callers hold the lock)."""
         return self._connections[platform_id]
+
+    def sign_up(self, email: str, **names: Any) -> dict[str, Any]:
+        """Simulate ``email`` signing up: pending accepted invitations become memberships.
+        See `.people.PeopleState.sign_up` (``first_name``, ``last_name``, ``platform_id``)."""
+        return self.people.sign_up(email, **names)
 
     def visible_pieces(self, project_id: str) -> list[str]:
         """Emulator-only: the catalog pieces this project can see, through its piece set on a

@@ -1,0 +1,351 @@
+"""The people routes: matching, request schemas, paging, and dispatch to `PeopleState`.
+
+``/v1/user-invitations`` (POST, GET, DELETE ``/:id``), ``/v1/project-members`` (GET,
+POST ``/:id``, DELETE ``/:id``), ``/v1/users`` (GET, POST ``/:id``, DELETE ``/:id``) and
+``/v1/project-roles`` (GET), each in the Fastify order: 400 schema -> 401/403 auth -> rules.
+Rows are paged by ``(created, id)`` ascending (the server's ``buildPaginator``), default 10.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl
+
+from .people import (
+    FEATURE_DISABLED,
+    INVITATION_STATUSES,
+    INVITATION_TYPES,
+    PLATFORM_ROLES,
+    USER_STATUSES,
+    PeopleState,
+    Row,
+    UserRecord,
+)
+from .responses import ApiError, FastifyError, not_found
+from .state import EmulatorState, Platform
+from .validation import MISSING, Check, _coerce_number, _Issues, _type_name, enum, string
+
+PREFIX = "/api/v1/"
+ROUTES: tuple[str, ...] = (
+    "invitations.create",
+    "invitations.list",
+    "invitations.delete",
+    "members.list",
+    "members.update",
+    "members.delete",
+    "users.list",
+    "users.update",
+    "users.delete",
+    "roles.list",
+)
+# resource -> {(has id, method): route}
+_TABLE: dict[str, dict[tuple[bool, str], str]] = {
+    "user-invitations": {
+        (False, "POST"): "invitations.create",
+        (False, "GET"): "invitations.list",
+        (True, "DELETE"): "invitations.delete",
+    },
+    "project-members": {
+        (False, "GET"): "members.list",
+        (True, "POST"): "members.update",
+        (True, "DELETE"): "members.delete",
+    },
+    "users": {
+        (False, "GET"): "users.list",
+        (True, "POST"): "users.update",
+        (True, "DELETE"): "users.delete",
+    },
+    "project-roles": {(False, "GET"): "roles.list"},
+}
+DEFAULT_LIMIT = 10  # the controllers' `limit ?? 10`
+_AP_ID = re.compile(r"^[0-9a-zA-Z]{21}$")
+T = TypeVar("T")
+
+
+def match_people_route(method: str, path: str) -> tuple[str | None, str | None]:
+    """(route, id) for the people routes; (None, None) otherwise."""
+    if len(path) > 1 and path.endswith("/"):
+        path = path[:-1]
+    if not path.startswith(PREFIX):
+        return None, None
+    resource, _, rest = path[len(PREFIX) :].partition("/")
+    table = _TABLE.get(resource)
+    if table is None or "/" in rest:
+        return None, None
+    return table.get((bool(rest), method)), rest or None
+
+
+# ---- paging -----------------------------------------------------------------------------------
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _unb64(text: str) -> str:
+    cleaned = text.replace("-", "+").replace("_", "/")
+    cleaned += "=" * (-len(cleaned) % 4)
+    try:
+        return base64.b64decode(cleaned).decode("utf-8", errors="replace")
+    except (binascii.Error, ValueError):
+        return ""
+
+
+def _cursor(after: bool, key: tuple[str, int]) -> str:
+    return _b64(("next_" if after else "prev_") + _b64(json.dumps(list(key))))
+
+
+def _decode(raw: str | None) -> tuple[bool, tuple[str, int] | None] | None:
+    """None = first page; garbage never fails (it reads as the first page)."""
+    prefix, _, inner = _unb64(raw or "").partition("_")
+    if prefix not in ("next", "prev"):
+        return None
+    try:
+        created, seq = json.loads(_unb64(inner))
+        return prefix == "next", (str(created), int(seq))
+    except (ValueError, TypeError):
+        return None
+
+
+def page(
+    rows: Sequence[T], key: Callable[[T], tuple[str, int]], limit: int | None, cursor: str | None
+) -> tuple[list[T], str | None, str | None]:
+    """One page of ``rows`` (sorted by ``key``) with ``next``/``previous`` cursors."""
+    size = DEFAULT_LIMIT if limit is None else 100 if limit == 0 else None if limit < 0 else limit
+    keys = [key(r) for r in rows]
+    parsed = _decode(cursor)
+    after = parsed is None or parsed[0]
+    mark = parsed[1] if parsed is not None else None
+    if after:
+        start = 0 if mark is None else bisect_right(keys, mark)
+        stop = len(keys) if size is None else min(len(keys), start + size)
+        chosen, more_after, more_before = list(rows[start:stop]), stop < len(keys), start > 0
+    else:
+        stop = len(keys) if mark is None else bisect_left(keys, mark)
+        start = 0 if size is None else max(0, stop - size)
+        chosen, more_after, more_before = list(rows[start:stop]), stop < len(keys), start > 0
+    if not chosen:
+        return [], None, None
+    nxt = _cursor(True, key(chosen[-1])) if more_after else None
+    prev = _cursor(False, key(chosen[0])) if more_before and parsed is not None else None
+    return chosen, nxt, prev
+
+
+def _seek(rows: list[Row], query: dict[str, Any], render: Callable[[Row], Any]) -> dict[str, Any]:
+    chosen, nxt, prev = page(
+        rows, lambda r: (r.data["created"], r.seq), query.get("limit"), query.get("cursor")
+    )
+    return {"data": [render(r) for r in chosen], "next": nxt, "previous": prev}
+
+
+# ---- request schemas ------------------------------------------------------------------------
+def _query(raw: bytes, fields: Mapping[str, Check], required: Sequence[str] = ()) -> dict[str, Any]:
+    issues = _Issues("querystring")
+    out: dict[str, Any] = {}
+    for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+        if name in fields or name == "limit":
+            out.setdefault(name, value)
+    for name in required:
+        if name not in out:
+            issues.add(f"/{name}", fields[name](MISSING) or "Invalid input")
+    for name, check in fields.items():
+        if name in out:
+            problem = check(out[name])
+            if problem is not None:
+                issues.add(f"/{name}", problem)
+    if "limit" in out:
+        out["limit"] = _coerce_number(out["limit"], issues)
+    issues.raise_if_any()
+    return out
+
+
+def _body(
+    value: Any, fields: dict[str, tuple[Callable[[Any], str | None], bool]]
+) -> dict[str, Any]:
+    """A zod object: checks ``fields`` (check, required), strips the rest."""
+    issues = _Issues("body")
+    if not isinstance(value, dict):
+        issues.add("", f"Invalid input: expected object, received {_type_name(value)}")
+        issues.raise_if_any()
+    out: dict[str, Any] = {}
+    for name, (check, required) in fields.items():
+        if name not in value:
+            if required:
+                issues.add(f"/{name}", check(MISSING) or "Invalid input")
+            continue
+        problem = check(value[name])
+        if problem is None:
+            out[name] = value[name]
+        else:
+            issues.add(f"/{name}", problem)
+    issues.raise_if_any()
+    return out
+
+
+def _send_body(value: Any) -> dict[str, Any]:
+    """``SendUserInvitationRequest``: a union on ``type``."""
+    kind = value.get("type") if isinstance(value, dict) else None
+    fields: dict[str, tuple[Check, bool]]
+    if kind == "PROJECT":
+        fields = {
+            "type": (string, True),
+            "email": (string, True),
+            "projectId": (string, True),
+            "projectRole": (string, True),
+        }
+    elif kind == "PLATFORM":
+        fields = {"type": (string, True), "email": (string, True)}
+        fields["platformRole"] = (enum(PLATFORM_ROLES), True)
+    else:
+        raise FastifyError(400, "FST_ERR_VALIDATION", "body/type Invalid input")
+    return _body(value, fields)
+
+
+def _ap_id(value: str | None) -> str:
+    if value is None or not _AP_ID.match(value):
+        raise FastifyError(
+            400,
+            "FST_ERR_VALIDATION",
+            "params/id Invalid string: must match pattern /^[0-9a-zA-Z]{21}$/",
+        )
+    return value
+
+
+# ---- dispatch ---------------------------------------------------------------------------------
+class PeopleRoutes:
+    """Serves the people routes from ``state.people``."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    @property
+    def people(self) -> PeopleState:
+        return self.state.people
+
+    def handle(
+        self,
+        route: str,
+        item_id: str | None,
+        query_string: bytes,
+        body: Callable[[], Any],
+        authenticate: Callable[[], Platform],
+    ) -> tuple[int, Any]:
+        """Validate, authenticate, then apply the route's rules (under the state lock)."""
+        query: dict[str, Any] = {}
+        payload: dict[str, Any] = {}
+        if route == "invitations.list":
+            query = _query(
+                query_string,
+                {
+                    "type": enum(INVITATION_TYPES),
+                    "projectId": string,
+                    "status": enum(INVITATION_STATUSES),
+                    "cursor": string,
+                },
+                required=("type",),
+            )
+        elif route == "members.list":
+            fields = {"projectId": string, "projectRoleId": string, "cursor": string}
+            query = _query(query_string, fields, required=("projectId",))
+        elif route == "users.list":
+            query = _query(query_string, {"externalId": string, "cursor": string})
+        elif route == "invitations.create":
+            payload = _send_body(body())
+        elif route == "members.update":
+            payload = _body(body(), {"role": (string, True)})
+        elif route == "users.update":
+            _ap_id(item_id)
+            payload = _body(
+                body(),
+                {
+                    "status": (enum(USER_STATUSES), False),
+                    "platformRole": (enum(PLATFORM_ROLES), False),
+                    "externalId": (string, False),
+                },
+            )
+        elif route == "users.delete":
+            _ap_id(item_id)
+        platform = authenticate()
+        with self.state.lock:
+            return self._dispatch(route, item_id, platform, query, payload)
+
+    def _dispatch(
+        self,
+        route: str,
+        item_id: str | None,
+        platform: Platform,
+        query: dict[str, Any],
+        payload: dict[str, Any],
+    ) -> tuple[int, Any]:
+        people = self.people
+        if route == "invitations.create":
+            return 201, people.send_invitation(platform, payload)
+        if route == "invitations.list":
+            project_id = query.get("projectId") if query["type"] == "PROJECT" else None
+            if project_id is not None:
+                self._project(platform, project_id, team=True)
+            rows = people.invitation_rows(
+                platform, kind=query["type"], project_id=project_id, status=query.get("status")
+            )
+            return 200, _seek(rows, query, people.invitation_json)
+        if route == "roles.list":
+            return 200, {"data": people.roles(platform), "next": None, "previous": None}
+        if route == "users.list":
+            records = people.user_records(platform)
+            ext = query.get("externalId")
+            if ext is not None:
+                records = [r for r in records if r.user.external_id == ext]
+            chosen, nxt, prev = page(records, _user_key, query.get("limit"), query.get("cursor"))
+            return 200, {"data": [r.to_json() for r in chosen], "next": nxt, "previous": prev}
+        if route == "members.list":
+            self._project(platform, query["projectId"])
+            self._feature(platform)
+            rows = people.member_rows(query["projectId"], query.get("projectRoleId"))
+            return 200, _seek(rows, query, people.member_json)
+        item = item_id or ""
+        if route == "members.update":
+            people.member_row(platform, item)
+            self._feature(platform)
+            return 200, people.update_member_role(platform, item, payload["role"])
+        if route == "members.delete":
+            people.member_row(platform, item)
+            self._feature(platform)
+            people.delete_member(platform, item)
+        elif route == "invitations.delete":
+            people.delete_invitation(platform, item)
+        elif route == "users.update":
+            return 200, people.update_user(platform, item, payload)
+        else:
+            people.delete_user(platform, item)
+        return 204, None
+
+    def _project(self, platform: Platform, project_id: str, *, team: bool = False) -> None:
+        """Project-scoped access for a SERVICE principal: 404 unknown, 403 other platform."""
+        record = self.state.record(project_id)
+        if record is None or record.deleted is not None:
+            raise not_found(project_id)
+        if record.public["platformId"] != platform.id:
+            raise ApiError(
+                "AUTHORIZATION",
+                {
+                    "message": "Service is not allowed to access this project",
+                    "projectId": project_id,
+                    "platformId": platform.id,
+                },
+            )
+        if team and record.public["type"] != "TEAM":
+            raise ApiError("VALIDATION", {"message": "Project must be a team project"})
+
+    @staticmethod
+    def _feature(platform: Platform) -> None:
+        """The project-members module's ``projectRolesEnabled`` gate."""
+        if not platform.project_roles_enabled:
+            raise ApiError("FEATURE_DISABLED", dict(FEATURE_DISABLED))
+
+
+def _user_key(record: UserRecord) -> tuple[str, int]:
+    return (record.created, record.seq)
