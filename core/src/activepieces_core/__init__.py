@@ -19,6 +19,13 @@ from typing import TYPE_CHECKING, Any
 from activepieces_core._version import __version__
 
 if TYPE_CHECKING:
+    from activepieces_core._membership_ops import InviteResult, ProjectPeople, RemoveResult
+    from activepieces_core._people_ops import (
+        InvitationFilters,
+        MemberFilters,
+        UnknownRoleError,
+        UserFilters,
+    )
     from activepieces_core._project_ops import (
         UNSET,
         CreateFields,
@@ -48,6 +55,17 @@ if TYPE_CHECKING:
         ProjectIcon,
         ProjectPlan,
         ProjectType,
+    )
+    from activepieces_core.models.people import (
+        DEFAULT_PROJECT_ROLES,
+        Invitation,
+        InvitationStatus,
+        InvitationType,
+        PlatformRole,
+        ProjectMember,
+        ProjectRole,
+        User,
+        UserStatus,
     )
     from activepieces_core.pieces import normalize_piece_name, normalize_pieces
 
@@ -89,10 +107,33 @@ _LAZY: dict[str, str] = {
     ),
     "normalize_piece_name": "activepieces_core.pieces",
     "normalize_pieces": "activepieces_core.pieces",
+    # people (users, roles, members, invitations)
+    **dict.fromkeys(
+        ("InviteResult", "ProjectPeople", "RemoveResult"), "activepieces_core._membership_ops"
+    ),
+    **dict.fromkeys(
+        ("InvitationFilters", "MemberFilters", "UnknownRoleError", "UserFilters"),
+        "activepieces_core._people_ops",
+    ),
+    **dict.fromkeys(
+        (
+            "DEFAULT_PROJECT_ROLES",
+            "Invitation",
+            "InvitationStatus",
+            "InvitationType",
+            "PlatformRole",
+            "ProjectMember",
+            "ProjectRole",
+            "User",
+            "UserStatus",
+        ),
+        "activepieces_core.models.people",
+    ),
 }
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_PROJECT_ROLES",
     "UNSET",
     "ActivepiecesClient",
     "AsyncActivepiecesClient",
@@ -102,18 +143,33 @@ __all__ = [
     "EnsureOptions",
     "EnsureResult",
     "IfExists",
+    "Invitation",
+    "InvitationFilters",
+    "InvitationStatus",
+    "InvitationType",
+    "InviteResult",
     "ListFilters",
+    "MemberFilters",
     "Page",
     "PiecesFilterType",
+    "PlatformRole",
     "Project",
     "ProjectAnalytics",
     "ProjectIcon",
+    "ProjectMember",
+    "ProjectPeople",
     "ProjectPlan",
+    "ProjectRole",
     "ProjectType",
+    "RemoveResult",
     "RetryPolicy",
     "SyncPiecesResult",
+    "UnknownRoleError",
     "Unset",
     "UpdateFields",
+    "User",
+    "UserFilters",
+    "UserStatus",
     "__version__",
     "is_ambiguous_write",
     "is_retryable",

@@ -21,7 +21,11 @@ from activepieces_core.constants import (
     DEFAULT_TIMEOUT,
 )
 from activepieces_core.errors import InvalidRequestError
+from activepieces_core.invitations import AsyncInvitationsResource, InvitationsResource
+from activepieces_core.project_members import AsyncProjectMembersResource, ProjectMembersResource
+from activepieces_core.project_roles import AsyncProjectRolesResource, ProjectRolesResource
 from activepieces_core.projects import AsyncProjectsResource, ProjectsResource
+from activepieces_core.users import AsyncUsersResource, UsersResource
 
 __all__ = ["ActivepiecesClient", "AsyncActivepiecesClient"]
 
@@ -104,6 +108,10 @@ class ActivepiecesClient(_BaseClient[Callable[[float], None], httpx.BaseTranspor
     """
 
     projects: ProjectsResource
+    invitations: InvitationsResource
+    project_members: ProjectMembersResource
+    users: UsersResource
+    project_roles: ProjectRolesResource
 
     def _setup(
         self,
@@ -115,6 +123,10 @@ class ActivepiecesClient(_BaseClient[Callable[[float], None], httpx.BaseTranspor
             self.config, sleep=sleep, policy=policy, http_transport=http_transport
         )
         self.projects = ProjectsResource(self._transport)
+        self.invitations = InvitationsResource(self._transport)
+        self.project_members = ProjectMembersResource(self._transport)
+        self.users = UsersResource(self._transport)
+        self.project_roles = ProjectRolesResource(self._transport)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -143,6 +155,10 @@ class AsyncActivepiecesClient(
     """
 
     projects: AsyncProjectsResource
+    invitations: AsyncInvitationsResource
+    project_members: AsyncProjectMembersResource
+    users: AsyncUsersResource
+    project_roles: AsyncProjectRolesResource
 
     def _setup(
         self,
@@ -154,6 +170,10 @@ class AsyncActivepiecesClient(
             self.config, sleep=sleep, policy=policy, http_transport=http_transport
         )
         self.projects = AsyncProjectsResource(self._transport)
+        self.invitations = AsyncInvitationsResource(self._transport)
+        self.project_members = AsyncProjectMembersResource(self._transport)
+        self.users = AsyncUsersResource(self._transport)
+        self.project_roles = AsyncProjectRolesResource(self._transport)
 
     @property
     def http_backend(self) -> Literal["aiohttp", "httpx"]:

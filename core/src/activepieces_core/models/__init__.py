@@ -2,6 +2,18 @@
 
 from activepieces_core.models.enums import ColorName, PiecesFilterType, ProjectType, enum_value
 from activepieces_core.models.page import Page
+from activepieces_core.models.people import (
+    DEFAULT_PROJECT_ROLES,
+    Invitation,
+    InvitationStatus,
+    InvitationType,
+    PlatformRole,
+    ProjectMember,
+    ProjectRef,
+    ProjectRole,
+    User,
+    UserStatus,
+)
 from activepieces_core.models.project import (
     APIModel,
     Project,
@@ -17,18 +29,28 @@ from activepieces_core.models.requests import (
 )
 
 __all__ = [
+    "DEFAULT_PROJECT_ROLES",
     "APIModel",
     "ColorName",
     "CreateProjectRequest",
     "IconRequest",
+    "Invitation",
+    "InvitationStatus",
+    "InvitationType",
     "Page",
     "PiecesFilterType",
     "PlanRequest",
+    "PlatformRole",
     "Project",
     "ProjectAnalytics",
     "ProjectIcon",
+    "ProjectMember",
     "ProjectPlan",
+    "ProjectRef",
+    "ProjectRole",
     "ProjectType",
     "UpdateProjectRequest",
+    "User",
+    "UserStatus",
     "enum_value",
 ]
