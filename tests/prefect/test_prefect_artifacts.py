@@ -6,6 +6,7 @@ import pytest
 
 from prefect_activepieces.artifacts import (
     check_key,
+    onboard_markdown,
     plan_rows,
     report_rows,
     summary_markdown,
@@ -53,13 +54,48 @@ REPORT = {
 }
 
 
-def test_plan_rows_show_changes_briefly() -> None:
+def test_plan_rows_one_field_per_row() -> None:
+    """A field per row keeps cells short enough to read in the UI's table."""
     rows = plan_rows(PLAN)
-    assert [r["action"] for r in rows] == ["create", "update", "delete"]
-    assert rows[0]["changes"] == "display_name: all → A"
-    assert "pieces: all → @activepieces/piece-slack" in rows[1]["changes"]
-    assert "…" in rows[1]["changes"]  # long values are cut
-    assert rows[2]["project_id"] == "p3"
+    assert [(r["external_id"], r["action"], r["field"]) for r in rows] == [
+        ("a", "create", "display_name"),
+        ("b", "update", "pieces"),
+        ("b", "update", "metadata"),
+        ("c|d", "delete", ""),
+    ]
+    assert (rows[1]["from"], rows[1]["to"]) == ("all", "@activepieces/piece-slack")
+    assert rows[2]["from"] == "{}"
+    assert rows[2]["to"].endswith("…")  # long values are cut
+    assert len(rows[2]["to"]) == 60
+    assert rows[3]["project_id"] == "p3"
+    assert all(len(str(v)) <= 60 for r in rows for v in r.values())
+
+
+def test_create_rows_show_new_not_all() -> None:
+    """Regression: a create's old value read "all" for every field (None shown as "all")."""
+    plan = {
+        "changes": [
+            {
+                "external_id": "n",
+                "action": "create",
+                "diff": {
+                    "display_name": {"from": None, "to": "N"},
+                    "metadata": {"from": None, "to": {"k": 1}},
+                    "max_concurrent_jobs": {"from": None, "to": 3},
+                },
+            },
+            {
+                "external_id": "u",
+                "action": "update",
+                "project_id": "p",
+                "diff": {"metadata": {"from": None, "to": {"k": 1}}},
+            },
+        ]
+    }
+    rows = plan_rows(plan)
+    assert [r["from"] for r in rows[:3]] == ["(new)"] * 3
+    assert [r["to"] for r in rows[:3]] == ["N", "{'k': 1}", "3"]
+    assert rows[3]["from"] == "(not set)"  # only pieces' None means "all"
 
 
 def test_report_rows() -> None:
@@ -96,6 +132,14 @@ def test_teardown_markdown() -> None:
     )
     assert "| 2 | 0 | 1 |" in text
     assert "nope" in text
+
+
+def test_onboard_markdown() -> None:
+    text = onboard_markdown(
+        "acme", {"project": {"id": "p1", "displayName": "Acme"}, "action": "created"}
+    )
+    assert text.startswith("# Tenant `acme`")
+    assert "**Acme** (`p1`): created." in text
 
 
 @pytest.mark.parametrize("key", ["Upper", "with_underscore", "sp ace", ""])

@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 from prefect import flow
 
+from activepieces_core.errors import ActivepiecesError
 from activepieces_core.tenants import DeletionLimitExceeded
+from activepieces_core.tenants import TenantSyncError as CoreTenantSyncError
 from prefect_activepieces import (
     ActivepiecesCredentials,
+    TenantFlowError,
     TenantSyncError,
     TenantTeardownError,
     onboard_tenant,
@@ -57,10 +60,13 @@ def test_sync_tenants_from_file_then_noop(
         "activepieces-tenants-summary",
     } <= set(found)
     plan_rows = prefect_api.table(found["activepieces-tenants-plan"])
-    assert [(r["external_id"], r["action"]) for r in plan_rows][:2] == [
+    assert list(dict.fromkeys((r["external_id"], r["action"]) for r in plan_rows))[:2] == [
         ("acme", "create"),
         ("globex", "create"),
     ]
+    acme = {r["field"]: r for r in plan_rows if r["external_id"] == "acme"}
+    assert acme["display_name"]["from"] == "(new)"  # not "all"
+    assert acme["display_name"]["to"] == "Acme Corp"
     report_rows = prefect_api.table(found["activepieces-tenants-report"])
     assert {r["status"] for r in report_rows} == {"succeeded"}
     summary = found["activepieces-tenants-summary"]
@@ -97,8 +103,14 @@ def test_prune_respects_protect_and_max_deletions(
         state.result()
     assert {"old-1", "old-2", "keep-me"} <= set(_team_by_external_id(emulator))
     assert emulator.requests.count(method="POST") == 0  # refused before any write
-    summary = prefect_api.artifacts(state.state_details.flow_run_id)["activepieces-tenants-summary"]
-    assert "Not applied" in summary.data
+    found = prefect_api.artifacts(state.state_details.flow_run_id)
+    assert "Not applied" in found["activepieces-tenants-summary"].data
+    # Regression: the refused run publishes its own -report (the latest was the previous run's).
+    refused = found["activepieces-tenants-report"]
+    assert refused.description.startswith("Not applied: refusing to apply")
+    rows = prefect_api.table(refused)
+    assert {r["status"] for r in rows} == {"not applied"}
+    assert {r["external_id"] for r in rows if r["action"] == "delete"} == {"old-1", "old-2"}
 
     report = sync_tenants(TENANTS, credentials, prune=True, protect=["keep-*"], max_deletions=2)
     deleted = {r["external_id"] for r in report["results"] if r["action"] == "delete"}
@@ -118,6 +130,9 @@ def test_failed_tenant_fails_the_run_after_the_rest(emulator: Any, prefect_api: 
         state.result()
     error = excinfo.value
     assert error.failed_external_ids == ["acme"]
+    assert isinstance(error, CoreTenantSyncError)
+    assert isinstance(error, ActivepiecesError)
+    assert str(error) == "tenant sync: 1 of 3 tenant(s) failed (acme); the other 2 were applied"
     statuses = {r["external_id"]: r["status"] for r in error.report["results"]}
     assert statuses == {"acme": "failed", "globex": "succeeded", "initech": "succeeded"}
     projects = _team_by_external_id(emulator)
@@ -129,6 +144,21 @@ def test_failed_tenant_fails_the_run_after_the_rest(emulator: Any, prefect_api: 
     assert rows["acme"]["status"] == "failed"
     assert "503" in rows["acme"]["error"]
     assert "## Failed tenants" in found["activepieces-tenants-summary"].data
+
+
+def test_no_others_means_no_tenant_succeeded(emulator: Any) -> None:
+    """Regression: "the others were applied" was said when every tenant had failed."""
+    for tenant in TENANTS[:2]:
+        emulator.state.add_project("Old name", external_id=tenant["external_id"])
+    emulator.faults.set(route="update", rate=1.0, kinds={"503": 1})
+    creds = ActivepiecesCredentials(base_url=emulator.url, api_key=emulator.api_key, max_retries=0)
+    state = sync_tenants(TENANTS[:2], creds, return_state=True)
+    with pytest.raises(TenantSyncError) as excinfo:
+        state.result()
+    message = str(excinfo.value)
+    assert message == "tenant sync: 2 of 2 tenant(s) failed (acme, globex); no tenant succeeded"
+    assert "applied" not in message
+    assert excinfo.value.report["summary"]["failed"] == 2
 
 
 def test_onboard_tenant_with_saved_block_name(
@@ -144,7 +174,11 @@ def test_onboard_tenant_with_saved_block_name(
     assert result["project"]["plan"]["pieces"] == ["@activepieces/piece-slack"]
     run = prefect_api.flow_run(state.state_details.flow_run_id)
     assert run.parameters["credentials"] == "onboarding"
-    markdown = prefect_api.artifacts(state.state_details.flow_run_id)["markdown"]
+    # Regression: the artifact had no key, so it never showed under Artifacts.
+    markdown = prefect_api.artifacts(state.state_details.flow_run_id)[
+        "activepieces-tenants-onboard"
+    ]
+    assert markdown.type == "markdown"
     assert "wayne" in markdown.data
     assert "created" in markdown.data
 
@@ -161,30 +195,82 @@ def test_onboard_tenant_with_saved_block_name(
     assert _team_by_external_id(emulator)["wayne"]["displayName"] == "Wayne Enterprises"
 
 
+@pytest.mark.parametrize("count", [2, 12])
 def test_teardown_tenants(
-    credentials: ActivepiecesCredentials, emulator: Any, prefect_api: Any
+    count: int, credentials: ActivepiecesCredentials, emulator: Any, prefect_api: Any
 ) -> None:
-    for ext in ("a", "b", "c"):
+    """Up to 4 tenants are looked up one by one, more with one listing; same results."""
+    ids = [f"t{i:02d}" for i in range(count)]
+    for ext in ids:
         emulator.state.add_project(ext.upper(), external_id=ext)
-    state = teardown_tenants(
-        ["a", "b", "c", "a", "ghost"], credentials, concurrency=2, return_state=True
-    )
+    emulator.state.add_project("Kept", external_id="kept")
+    emulator.state.add_project("Personal", external_id="mine", type="PERSONAL")
+    asked = [*ids, ids[0], "ghost", "mine"]
+    state = teardown_tenants(asked, credentials, concurrency=2, return_state=True)
     report = state.result()
-    assert report["summary"] == {"total": 4, "deleted": 3, "missing": 1, "failed": 0}
-    assert not {"a", "b", "c"} & set(_team_by_external_id(emulator))
-    assert emulator.requests.count(route="delete") == 3
-    found = prefect_api.artifacts(state.state_details.flow_run_id)
-    rows = prefect_api.table(found["activepieces-tenants-teardown"])
-    assert {r["external_id"]: r["status"] for r in rows}["ghost"] == "missing"
+    unique = len(ids) + 2
+    assert report["summary"] == {"total": unique, "deleted": count, "missing": 2, "failed": 0}
+    assert [r["external_id"] for r in report["results"]] == [*ids, "ghost", "mine"]
+    left = _team_by_external_id(emulator)
+    assert not set(ids) & set(left)
+    assert "kept" in left  # only the named tenants: a plan with no desired tenants would prune it
+    assert any(p.get("externalId") == "mine" for p in emulator.state.projects())
+    assert emulator.requests.count(route="delete") == count  # one per tenant, no retry
+    lookups = emulator.requests.count(route="list")
+    assert lookups == (unique if unique <= 4 else 1)
+
+    run_id = state.state_details.flow_run_id
+    tasks = sorted(t.name.rsplit("-", 1)[0] for t in prefect_api.task_runs(run_id))
+    assert tasks == ["Apply Activepieces tenant plan", "Plan Activepieces teardown"]
+    found = prefect_api.artifacts(run_id)
+    rows = {r["external_id"]: r for r in prefect_api.table(found["activepieces-tenants-teardown"])}
+    assert rows["ghost"]["status"] == "missing"
+    assert rows[ids[0]]["status"] == "deleted"
+    assert rows[ids[0]]["project_id"]
     assert "# Activepieces tenant teardown" in found["activepieces-tenants-teardown-summary"].data
 
+
+def test_teardown_failures_after_every_attempt(emulator: Any) -> None:
     emulator.state.add_project("D", external_id="d")
-    failed = teardown_tenants(["d", "ghost"], credentials, missing_ok=False, return_state=True)
+    emulator.state.add_project("E", external_id="e")
+    creds = ActivepiecesCredentials(base_url=emulator.url, api_key=emulator.api_key, max_retries=0)
+    failed = teardown_tenants(["d", "ghost"], creds, missing_ok=False, return_state=True)
     assert failed.is_failed()
     with pytest.raises(TenantTeardownError) as excinfo:
         failed.result()
-    assert excinfo.value.failed_external_ids == ["ghost"]
+    error = excinfo.value
+    assert error.failed_external_ids == ["ghost"]
+    assert isinstance(error, TenantSyncError)
+    assert isinstance(error, TenantFlowError)
+    assert (
+        str(error) == "tenant teardown: 1 of 2 tenant(s) failed (ghost); the other 1 were applied"
+    )
+    assert "no TEAM project" in error.report["results"][1]["error"]
     assert "d" not in _team_by_external_id(emulator)  # the rest still happened
+
+    emulator.faults.set(route="delete", rate=1.0, kinds={"503": 1})
+    with pytest.raises(TenantTeardownError) as excinfo:
+        teardown_tenants(["e"], creds)
+    assert str(excinfo.value).endswith("no tenant succeeded")
+    assert "503" in excinfo.value.report["results"][0]["error"]
+    assert "e" in _team_by_external_id(emulator)
+
+
+def test_teardown_refuses_to_guess_between_duplicates(
+    credentials: ActivepiecesCredentials, emulator: Any
+) -> None:
+    """Two TEAM projects with one external id: neither is deleted, the tenant fails."""
+    first = emulator.state.add_project("Dup 1", external_id="dup")
+    second = emulator.state.add_project("Dup 2")
+    emulator.state.replace(second["id"], {"externalId": "dup"})
+    for asked in (["dup"], ["dup", "a", "b", "c", "d"]):  # lookup and listing
+        with pytest.raises(TenantTeardownError) as excinfo:
+            teardown_tenants(asked, credentials)
+        row = excinfo.value.report["results"][0]
+        assert row["status"] == "failed"
+        assert first["id"] in row["error"]
+        assert second["id"] in row["error"]
+    assert emulator.requests.count(route="delete") == 0
 
 
 def test_flows_compose_under_an_async_parent(

@@ -15,7 +15,14 @@ from prefect.settings import (
     temporary_settings,
 )
 
-from prefect_activepieces import ActivepiecesCredentials, create_project, get_project
+from prefect_activepieces import (
+    ActivepiecesCredentials,
+    create_project,
+    delete_project,
+    get_project,
+    projects,
+    set_project_pieces,
+)
 from prefect_activepieces.projects import async_tasks, sync_tasks
 
 SYNC = {t.fn.__name__: t for t in sync_tasks}
@@ -52,8 +59,8 @@ def lifecycle() -> Generator[Step, Any, dict[str, Any]]:
         (created["id"],),
         {"display_name": "Alpha Two", "releases_enabled": True},
     )
-    out["synced"] = yield ("sync_project_pieces", (created["id"], ["gmail", "slack"]), {})
-    out["synced_again"] = yield ("sync_project_pieces", (created["id"], ["slack", "gmail"]), {})
+    out["synced"] = yield ("set_project_pieces", (created["id"], ["gmail", "slack"]), {})
+    out["synced_again"] = yield ("set_project_pieces", (created["id"], ["slack", "gmail"]), {})
     out["deleted"] = yield ("delete_project", (), {"project_id": created["id"]})
     out["deleted_by_external_id"] = yield ("delete_project", (), {"external_id": "beta"})
     out["missing"] = yield ("delete_project", (), {"external_id": "beta", "missing_ok": True})
@@ -158,6 +165,39 @@ def test_get_project_needs_exactly_one_key(credentials: ActivepiecesCredentials)
         get_project.fn(credentials)
     with pytest.raises(ValueError, match="exactly one"):
         get_project.fn(credentials, project_id="a", external_id="b")
+    with pytest.raises(ValueError, match="exactly one"):  # core's rule: "" is not given
+        delete_project.fn(credentials, project_id="", external_id="")
+
+
+def test_task_runs_are_named_after_their_target(
+    credentials: ActivepiecesCredentials, emulator: Any, prefect_api: Any
+) -> None:
+    project = emulator.state.add_project("Named", external_id="named")
+
+    @flow
+    def named() -> None:
+        get_project(credentials, external_id="named")
+        set_project_pieces(credentials, project["id"], ["slack"])
+        delete_project(credentials, project_id=project["id"])
+
+    state = named(return_state=True)
+    names = {t.name for t in prefect_api.task_runs(state.state_details.flow_run_id)}
+    assert names == {
+        "get-project-named",
+        f"set-pieces-{project['id']}",
+        f"delete-project-{project['id']}",
+    }
+
+
+def test_old_pieces_task_names_still_work_with_a_warning() -> None:
+    with pytest.warns(DeprecationWarning, match="use set_project_pieces"):
+        from prefect_activepieces import sync_project_pieces
+    with pytest.warns(DeprecationWarning, match="use aset_project_pieces"):
+        from prefect_activepieces import async_project_pieces
+    assert sync_project_pieces is set_project_pieces
+    assert async_project_pieces is projects.aset_project_pieces
+    with pytest.raises(AttributeError):
+        projects.no_such_task  # noqa: B018
 
 
 def test_writes_are_never_cached(credentials: ActivepiecesCredentials, emulator: Any) -> None:

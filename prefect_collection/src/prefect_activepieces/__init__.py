@@ -1,9 +1,10 @@
 """Prefect collection for Activepieces tenant projects: a credentials block, tasks and flows.
 
 The block is imported eagerly, so ``prefect block register -m prefect_activepieces`` finds it.
-Tasks and flows load on first access: Prefect imports every installed collection whenever a
-server, worker or block lookup starts, and decorating the flows alone costs about half a
-second that those processes never need.
+Tasks, flows and the flow exceptions (which import the core tenant engine) load on first
+access: Prefect imports every installed collection whenever a server, worker or block lookup
+starts, and decorating the flows alone costs about half a second that those processes never
+need.
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from prefect_activepieces._version import __version__
 from prefect_activepieces.credentials import ActivepiecesCredentials
-from prefect_activepieces.exceptions import TenantFlowError, TenantSyncError, TenantTeardownError
 
 if TYPE_CHECKING:
+    from prefect_activepieces.exceptions import (
+        TenantFlowError,
+        TenantSyncError,
+        TenantTeardownError,
+    )
     from prefect_activepieces.flows import onboard_tenant, sync_tenants, teardown_tenants
     from prefect_activepieces.projects import (
         UNSET,
@@ -24,21 +29,22 @@ if TYPE_CHECKING:
         aensure_project,
         aget_project,
         alist_projects,
-        async_project_pieces,
+        aset_project_pieces,
         aupdate_project,
         create_project,
         delete_project,
         ensure_project,
         get_project,
         list_projects,
-        sync_project_pieces,
+        set_project_pieces,
         update_project,
     )
-    from prefect_activepieces.tenants import apply_tenant_plan, plan_tenants
+    from prefect_activepieces.tenants import apply_tenant_plan, plan_teardown, plan_tenants
 
 _LAZY = {
+    **dict.fromkeys(("TenantFlowError", "TenantSyncError", "TenantTeardownError"), "exceptions"),
     **dict.fromkeys(("onboard_tenant", "sync_tenants", "teardown_tenants"), "flows"),
-    **dict.fromkeys(("apply_tenant_plan", "plan_tenants"), "tenants"),
+    **dict.fromkeys(("apply_tenant_plan", "plan_teardown", "plan_tenants"), "tenants"),
     **dict.fromkeys(
         (
             "UNSET",
@@ -47,19 +53,23 @@ _LAZY = {
             "aensure_project",
             "aget_project",
             "alist_projects",
-            "async_project_pieces",
+            "aset_project_pieces",
             "aupdate_project",
             "create_project",
             "delete_project",
             "ensure_project",
             "get_project",
             "list_projects",
-            "sync_project_pieces",
+            "set_project_pieces",
             "update_project",
+            # Deprecated names (warn on each use, so never cached below).
+            "sync_project_pieces",
+            "async_project_pieces",
         ),
         "projects",
     ),
 }
+_DEPRECATED = frozenset({"sync_project_pieces", "async_project_pieces"})
 
 __all__ = [
     "UNSET",
@@ -74,7 +84,7 @@ __all__ = [
     "aget_project",
     "alist_projects",
     "apply_tenant_plan",
-    "async_project_pieces",
+    "aset_project_pieces",
     "aupdate_project",
     "create_project",
     "delete_project",
@@ -82,8 +92,9 @@ __all__ = [
     "get_project",
     "list_projects",
     "onboard_tenant",
+    "plan_teardown",
     "plan_tenants",
-    "sync_project_pieces",
+    "set_project_pieces",
     "sync_tenants",
     "teardown_tenants",
     "update_project",
@@ -95,5 +106,6 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later lookups skip this function
+    if name not in _DEPRECATED:
+        globals()[name] = value  # later lookups skip this function
     return value

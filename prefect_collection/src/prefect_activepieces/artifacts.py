@@ -16,7 +16,9 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 __all__ = [
     "DEFAULT_KEY",
     "check_key",
+    "onboard_markdown",
     "plan_rows",
+    "publish_onboard",
     "publish_plan",
     "publish_report",
     "publish_teardown",
@@ -37,32 +39,37 @@ def check_key(key: str) -> str:
     return key
 
 
-def _short(value: Any) -> str:
-    text = (
-        "all"
-        if value is None
-        else (", ".join(map(str, value)) if isinstance(value, list) else str(value))
-    )
+def _short(value: Any, field: str) -> str:
+    if value is None:
+        # A diff's None is "not set", except for pieces, where it means every piece is allowed.
+        text = "all" if field == "pieces" else "(not set)"
+    else:
+        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
 
 
-def _changes(diff: Mapping[str, Mapping[str, Any]]) -> str:
-    return "; ".join(
-        f"{field}: {_short(d.get('from'))} → {_short(d.get('to'))}" for field, d in diff.items()
-    )
-
-
 def plan_rows(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One row per planned change."""
-    return [
-        {
-            "external_id": c["external_id"],
-            "action": c["action"],
-            "project_id": c.get("project_id") or "",
-            "changes": _changes(c.get("diff") or {}),
+    """One row per changed field (``field``, ``from``, ``to``); one row for a delete or no-op.
+
+    A field per row keeps every cell short enough to read in the UI's table. A create's old
+    value is ``(new)``.
+    """
+    rows = []
+    for change in plan.get("changes", []):
+        base = {
+            "external_id": change["external_id"],
+            "action": change["action"],
+            "project_id": change.get("project_id") or "",
         }
-        for c in plan.get("changes", [])
-    ]
+        diff: Mapping[str, Mapping[str, Any]] = change.get("diff") or {}
+        if not diff:
+            rows.append({**base, "field": "", "from": "", "to": ""})
+        for field, values in diff.items():
+            old = "(new)" if change["action"] == "create" else _short(values.get("from"), field)
+            rows.append(
+                {**base, "field": field, "from": old, "to": _short(values.get("to"), field)}
+            )
+    return rows
 
 
 def report_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -166,22 +173,55 @@ def publish_report(
     key: str = DEFAULT_KEY,
     error: str | None = None,
 ) -> None:
-    """Table artifact ``<key>-report`` (when applied) and markdown ``<key>-summary``."""
+    """Table artifact ``<key>-report`` and markdown ``<key>-summary``.
+
+    ``report`` is None when the plan was refused before any write (``error`` says why): the
+    report then lists every planned change as ``not applied``, so the latest ``-report`` is
+    always this run's.
+    """
     check_key(key)
-    if report is not None:
+    if report is None:
+        rows = [
+            {
+                "external_id": c["external_id"],
+                "action": c["action"],
+                "status": "not applied",
+                "project_id": c.get("project_id") or "",
+                "error": "",
+            }
+            for c in plan.get("changes", [])
+        ]
+        description = f"Not applied: {error or 'stopped before applying'}"
+    else:
+        rows = report_rows(report)
         counts = report.get("summary", {})
-        create_table_artifact(
-            table=report_rows(report),
-            key=f"{key}-report",
-            description=(
-                f"{'Dry run: ' if report.get('dry_run') else ''}{counts.get('succeeded', 0)} succeeded, "
-                f"{counts.get('failed', 0)} failed, {counts.get('skipped', 0)} unchanged."
-            ),
+        description = (
+            f"{'Dry run: ' if report.get('dry_run') else ''}{counts.get('succeeded', 0)} "
+            f"succeeded, {counts.get('failed', 0)} failed, {counts.get('skipped', 0)} unchanged."
         )
+    create_table_artifact(table=rows, key=f"{key}-report", description=description)
     create_markdown_artifact(
         markdown=summary_markdown(plan, report, error),
         key=f"{key}-summary",
         description="Activepieces tenant sync summary.",
+    )
+
+
+def onboard_markdown(external_id: str, result: Mapping[str, Any]) -> str:
+    """Markdown record of one `onboard_tenant` run."""
+    project = result.get("project", {})
+    return (
+        f"# Tenant `{external_id}`\n\nProject **{project.get('displayName')}** "
+        f"(`{project.get('id')}`): {result.get('action')}.\n"
+    )
+
+
+def publish_onboard(external_id: str, result: Mapping[str, Any], key: str = DEFAULT_KEY) -> None:
+    """Markdown artifact ``<key>-onboard``: one version per onboarding, listed under Artifacts."""
+    create_markdown_artifact(
+        markdown=onboard_markdown(external_id, result),
+        key=f"{check_key(key)}-onboard",
+        description=f"Onboarding of tenant {external_id}.",
     )
 
 

@@ -1,36 +1,36 @@
-"""Exceptions raised by the flows once every tenant has been attempted."""
+"""Exceptions raised by the flows once every tenant has been attempted.
+
+They are core's: `TenantSyncError` is ``activepieces_core.tenants.TenantSyncError`` (an
+``ActivepiecesError``), so one ``except`` catches a failed sync from Airflow, Prefect or the
+engine alike; `TenantTeardownError` is a subclass of it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from activepieces_core.tenants import TenantSyncError
+
 __all__ = ["TenantFlowError", "TenantSyncError", "TenantTeardownError"]
 
-
-class TenantFlowError(RuntimeError):
-    """Some tenants failed; the others were applied. ``report`` is the flow's full report."""
-
-    def __init__(self, what: str, failed: Sequence[Mapping[str, Any]], report: dict[str, Any]):
-        self.report = report
-        self.failed_external_ids = [str(r.get("external_id")) for r in failed]
-        shown = ", ".join(self.failed_external_ids[:10])
-        more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""
-        super().__init__(
-            f"{what}: {len(failed)} tenant(s) failed ({shown}{more}); "
-            "the others were applied, see the report artifact"
-        )
+TenantFlowError = TenantSyncError
+"""Base of both flow errors (an alias kept for code that catches it)."""
 
 
-class TenantSyncError(TenantFlowError):
-    """`sync_tenants` finished with failed tenants."""
+class TenantTeardownError(TenantSyncError):
+    """`teardown_tenants` could not delete some tenants; the others were deleted.
 
-    def __init__(self, failed: Sequence[Mapping[str, Any]], report: dict[str, Any]):
-        super().__init__("tenant sync", failed, report)
+    ``failed_external_ids``, ``total`` and ``report`` (the flow's report dict) as in
+    `TenantSyncError`.
+    """
 
-
-class TenantTeardownError(TenantFlowError):
-    """`teardown_tenants` could not delete some tenants."""
-
-    def __init__(self, failed: Sequence[Mapping[str, Any]], report: dict[str, Any]):
-        super().__init__("tenant teardown", failed, report)
+    def __init__(
+        self,
+        failed_external_ids: Sequence[str],
+        total: int,
+        report: Mapping[str, Any] | None = None,
+        *,
+        what: str = "tenant teardown",
+    ) -> None:
+        super().__init__(failed_external_ids, total, report, what=what)

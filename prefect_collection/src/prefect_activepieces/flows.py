@@ -9,24 +9,23 @@ deployments: only the name is stored with the run) or an `ActivepiecesCredential
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any, Literal
 
 from prefect import flow
-from prefect.artifacts import create_markdown_artifact
-from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
 
-from activepieces_core.tenants import DeletionLimitExceeded
+from activepieces_core.constants import DEFAULT_CONCURRENCY
+from activepieces_core.tenants import ApplyReport, DeletionLimitExceeded
 from prefect_activepieces import artifacts
 from prefect_activepieces.credentials import ActivepiecesCredentials, resolve_credentials
 from prefect_activepieces.exceptions import TenantSyncError, TenantTeardownError
-from prefect_activepieces.projects import delete_project, ensure_project
+from prefect_activepieces.projects import ensure_project
 from prefect_activepieces.tenants import (
-    DEFAULT_CONCURRENCY,
     TenantsInput,
     apply_tenant_plan,
+    plan_teardown,
     plan_tenants,
+    teardown_rows,
 )
 
 __all__ = ["onboard_tenant", "sync_tenants", "teardown_tenants"]
@@ -85,9 +84,9 @@ def sync_tenants(
         artifacts.publish_report(the_plan, None, artifact_key, error=str(exc))
         raise
     artifacts.publish_report(the_plan, report, artifact_key)
-    failed = [r for r in report["results"] if r["status"] == "failed"]
-    if failed:
-        raise TenantSyncError(failed, report)
+    applied = ApplyReport.from_dict(report)
+    if not applied.ok:
+        raise TenantSyncError.from_report(applied)
     return report
 
 
@@ -107,6 +106,7 @@ def onboard_tenant(
     global_connection_external_ids: list[str] | None = None,
     alert_receiver_email: str | None = None,
     if_exists: Literal["update", "return", "fail"] = "update",
+    artifact_key: str = artifacts.DEFAULT_KEY,
 ) -> dict[str, Any]:
     """Ensure the tenant's project exists with these settings; idempotent.
 
@@ -115,9 +115,10 @@ def onboard_tenant(
     existing project untouched, ``"fail"`` raises `ExternalIdConflictError`.
 
     Returns:
-        ``{"project": {...}, "action": "created" | "updated" | "unchanged"}``; a markdown
-        artifact records the outcome.
+        ``{"project": {...}, "action": "created" | "updated" | "unchanged"}``; the markdown
+        artifact ``<artifact_key>-onboard`` records the outcome.
     """
+    artifacts.check_key(artifact_key)
     creds = resolve_credentials(credentials)
     result: dict[str, Any] = ensure_project(
         creds,
@@ -133,34 +134,11 @@ def onboard_tenant(
         alert_receiver_email=alert_receiver_email,
     )
     project = result["project"]
-    create_markdown_artifact(
-        markdown=(
-            f"# Tenant `{external_id}`\n\nProject **{project.get('displayName')}** "
-            f"(`{project.get('id')}`): {result['action']}.\n"
-        ),
-        description=f"Onboarding of tenant {external_id}.",
-    )
+    artifacts.publish_onboard(external_id, result, artifact_key)
     get_run_logger().info(
         "Tenant %s: project %s %s", external_id, project.get("id"), result["action"]
     )
     return result
-
-
-def _teardown_row(external_id: str, future: PrefectFuture[dict[str, Any]]) -> dict[str, Any]:
-    outcome = future.state.result(raise_on_failure=False)
-    if isinstance(outcome, BaseException):
-        return {
-            "external_id": external_id,
-            "project_id": "",
-            "status": "failed",
-            "error": f"{type(outcome).__name__}: {outcome}",
-        }
-    return {
-        "external_id": external_id,
-        "project_id": outcome.get("project_id") or "",
-        "status": "deleted" if outcome["deleted"] else "missing",
-        "error": "",
-    }
 
 
 @flow(
@@ -171,14 +149,15 @@ def teardown_tenants(
     external_ids: list[str],
     credentials: Credentials,
     missing_ok: bool = True,
-    concurrency: int = 8,
+    concurrency: int = DEFAULT_CONCURRENCY,
     artifact_key: str = artifacts.DEFAULT_KEY,
 ) -> dict[str, Any]:
-    """Delete the project of every external id, at most ``concurrency`` at a time.
+    """Delete the TEAM project of every external id, at most ``concurrency`` requests at a time.
 
-    Every tenant is attempted; a project that does not exist counts as ``missing`` (or as a
-    failure when ``missing_ok`` is False). Publishes ``<artifact_key>-teardown`` (table) and
-    ``<artifact_key>-teardown-summary`` (markdown).
+    Two tasks through the core engine: `plan_teardown` finds the projects (read only) and
+    `apply_tenant_plan` deletes them. Every tenant is attempted; an external id with no TEAM
+    project counts as ``missing`` (or as a failure when ``missing_ok`` is False). Publishes
+    ``<artifact_key>-teardown`` (table) and ``<artifact_key>-teardown-summary`` (markdown).
 
     Returns:
         ``{"results": [{"external_id", "project_id", "status", "error"}], "summary": {...}}``
@@ -191,23 +170,13 @@ def teardown_tenants(
         raise ValueError("concurrency must be at least 1")
     artifacts.check_key(artifact_key)
     creds = resolve_credentials(credentials)
-    ids = list(dict.fromkeys(external_ids))  # one delete per tenant even if listed twice
-    futures: list[PrefectFuture[dict[str, Any]]] = []
-    in_flight: deque[PrefectFuture[dict[str, Any]]] = deque()
-    for external_id in ids:
-        # The default thread pool is unbounded: keep at most `concurrency` deletes running.
-        if len(in_flight) >= concurrency:
-            in_flight.popleft().wait()
-        future = delete_project.submit(creds, external_id=external_id, missing_ok=missing_ok)
-        futures.append(future)
-        in_flight.append(future)
-    for future in futures:
-        future.wait()
-    rows = [_teardown_row(e, f) for e, f in zip(ids, futures, strict=True)]
+    found = plan_teardown(creds, external_ids, concurrency=concurrency)
+    applied = apply_tenant_plan(creds, found["plan"], concurrency=concurrency)
+    rows = teardown_rows(external_ids, found, applied, missing_ok=missing_ok)
     summary = {s: sum(r["status"] == s for r in rows) for s in ("deleted", "missing", "failed")}
     report = {"results": rows, "summary": {"total": len(rows), **summary}}
     artifacts.publish_teardown(report, artifact_key)
-    failed = [r for r in rows if r["status"] == "failed"]
+    failed = [r["external_id"] for r in rows if r["status"] == "failed"]
     if failed:
-        raise TenantTeardownError(failed, report)
+        raise TenantTeardownError(failed, len(rows), report)
     return report

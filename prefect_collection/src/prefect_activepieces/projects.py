@@ -1,26 +1,24 @@
 """Tasks for single project operations, each returning plain JSON-safe dicts.
 
 Every operation comes as a sync task (``create_project``) and an async twin
-(``acreate_project``), both generated from the one definition in `_operations`. The sync tasks
-work everywhere, including async flows; await the async twins from async flows only. Calling
-an async task from a *sync* flow silently does nothing in Prefect 3 (it returns an un-awaited
-coroutine), so use the sync names there, or ``acreate_project.submit(...).result()``.
+(``acreate_project``), each a few lines over the core client. The sync tasks work everywhere,
+including async flows; await the async twins from async flows only. Calling an async task
+from a *sync* flow silently does nothing in Prefect 3 (it returns an un-awaited coroutine), so
+use the sync names there, or ``acreate_project.submit(...).result()``.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable, Coroutine
-from typing import Any, Concatenate, TypeVar
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from prefect import Task
-from typing_extensions import ParamSpec
+from prefect.runtime import task_run
 
-from prefect_activepieces import _operations as ops
-from prefect_activepieces._operations import UNSET, IfExists
-from prefect_activepieces._options import RetryCondition, api_task
-from prefect_activepieces._retry import retry_if_rejected, retry_if_transient
+from activepieces_core import UNSET, IfExists, Project, Unset
+from activepieces_core.errors import NotFoundError
+from activepieces_core.parsing import exactly_one
+from prefect_activepieces._retry import api_task, retry_if_rejected
 from prefect_activepieces.credentials import ActivepiecesCredentials
 
 __all__ = [
@@ -31,7 +29,7 @@ __all__ = [
     "aensure_project",
     "aget_project",
     "alist_projects",
-    "async_project_pieces",
+    "aset_project_pieces",
     "async_tasks",
     "aupdate_project",
     "create_project",
@@ -39,84 +37,407 @@ __all__ = [
     "ensure_project",
     "get_project",
     "list_projects",
-    "sync_project_pieces",
+    "set_project_pieces",
     "sync_tasks",
     "update_project",
 ]
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-SyncTask = Task[Concatenate[ActivepiecesCredentials, P], R]
-AsyncTask = Task[Concatenate[ActivepiecesCredentials, P], Coroutine[Any, Any, R]]
+Json = dict[str, Any]
 
 
-def _signature_of(operation: Callable[..., Any]) -> inspect.Signature:
-    """The operation's signature with ``credentials`` in front: what Prefect binds against."""
-    signature = inspect.signature(operation)
-    credentials = inspect.Parameter(
-        "credentials", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ActivepiecesCredentials
-    )
-    return signature.replace(
-        parameters=[credentials, *signature.parameters.values()],
-        return_annotation=inspect.Signature.empty,
-    )
+def _dump(project: Project) -> Json:
+    data: Json = project.to_dict()
+    return data
 
 
-def _twins(
-    operation: Callable[P, ops.Call[R]],
-    name: str,
-    *,
-    retry_condition: RetryCondition = retry_if_transient,
-    task_run_name: str | None = None,
-) -> tuple[SyncTask[P, R], AsyncTask[P, R]]:
-    """The sync task and its async twin for ``operation``."""
-
-    def sync_fn(credentials: ActivepiecesCredentials, *args: P.args, **kwargs: P.kwargs) -> R:
-        return ops.run(credentials, operation(*args, **kwargs))
-
-    async def async_fn(
-        credentials: ActivepiecesCredentials, *args: P.args, **kwargs: P.kwargs
-    ) -> R:
-        return await ops.arun(credentials, operation(*args, **kwargs))
-
-    signature = _signature_of(operation)
-    for fn, fn_name, doc in (
-        (sync_fn, operation.__name__, operation.__doc__),
-        (
-            async_fn,
-            f"a{operation.__name__}",
-            f"Async `{operation.__name__}`.\n\n{operation.__doc__}",
-        ),
-    ):
-        functools.update_wrapper(fn, operation, assigned=("__module__",), updated=())
-        # Prefect keys tasks on the qualified name and binds parameters through the signature.
-        fn.__name__ = fn.__qualname__ = fn_name
-        fn.__doc__ = doc
-        fn.__signature__ = signature  # type: ignore[union-attr]
-        fn.__module__ = __name__
-    decorate = api_task(name, retry_condition=retry_condition, task_run_name=task_run_name)
-    return decorate(sync_fn), decorate(async_fn)
+def _target() -> str:
+    """Task run name of a get/delete: the id or external id it acts on."""
+    params = task_run.parameters
+    return str(params.get("project_id") or params.get("external_id") or "")
 
 
-create_project, acreate_project = _twins(
-    ops.create_project, "Create Activepieces project", retry_condition=retry_if_rejected
-)
-ensure_project, aensure_project = _twins(
-    ops.ensure_project, "Ensure Activepieces project", task_run_name="ensure-project-{external_id}"
-)
-get_project, aget_project = _twins(ops.get_project, "Get Activepieces project")
-list_projects, alist_projects = _twins(ops.list_projects, "List Activepieces projects")
-update_project, aupdate_project = _twins(
-    ops.update_project, "Update Activepieces project", task_run_name="update-project-{project_id}"
-)
-# `async_project_pieces` is the `a`-prefixed twin of `sync_project_pieces`.
-sync_project_pieces, async_project_pieces = _twins(
-    ops.sync_project_pieces,
-    "Sync Activepieces project pieces",
-    task_run_name="sync-pieces-{project_id}",
-)
-delete_project, adelete_project = _twins(ops.delete_project, "Delete Activepieces project")
+# --- create -----------------------------------------------------------------------------------
+
+_CREATE = "Create Activepieces project"
+
+
+@api_task(_CREATE, retry_condition=retry_if_rejected)
+def create_project(
+    credentials: ActivepiecesCredentials,
+    display_name: str,
+    external_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    max_concurrent_jobs: int | None = None,
+    global_connection_external_ids: Sequence[str] | None = None,
+    alert_receiver_email: str | None = None,
+) -> Json:
+    """Create a TEAM project (one POST) and return it.
+
+    Not idempotent: prefer `ensure_project` when the project has an external id. Task retries,
+    if enabled, only repeat a create that provably wrote nothing (429, refused connection).
+    """
+    with credentials.get_client() as client:
+        project = client.projects.create(
+            display_name,
+            external_id=external_id,
+            metadata=metadata,
+            max_concurrent_jobs=max_concurrent_jobs,
+            global_connection_external_ids=global_connection_external_ids,
+            alert_receiver_email=alert_receiver_email,
+        )
+    return _dump(project)
+
+
+@api_task(_CREATE, retry_condition=retry_if_rejected)
+async def acreate_project(
+    credentials: ActivepiecesCredentials,
+    display_name: str,
+    external_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    max_concurrent_jobs: int | None = None,
+    global_connection_external_ids: Sequence[str] | None = None,
+    alert_receiver_email: str | None = None,
+) -> Json:
+    """Async `create_project`."""
+    async with credentials.get_async_client() as client:
+        project = await client.projects.create(
+            display_name,
+            external_id=external_id,
+            metadata=metadata,
+            max_concurrent_jobs=max_concurrent_jobs,
+            global_connection_external_ids=global_connection_external_ids,
+            alert_receiver_email=alert_receiver_email,
+        )
+    return _dump(project)
+
+
+# --- ensure -----------------------------------------------------------------------------------
+
+_ENSURE = "Ensure Activepieces project"
+_ENSURE_RUN = "ensure-project-{external_id}"
+
+
+@api_task(_ENSURE, task_run_name=_ENSURE_RUN)
+def ensure_project(
+    credentials: ActivepiecesCredentials,
+    external_id: str,
+    display_name: str | None = None,
+    pieces: Sequence[str] | Unset | None = UNSET,
+    if_exists: IfExists = "update",
+    metadata: Mapping[str, Any] | None = None,
+    max_concurrent_jobs: int | None = None,
+    releases_enabled: bool | None = None,
+    icon_color: str | None = None,
+    global_connection_external_ids: Sequence[str] | None = None,
+    alert_receiver_email: str | None = None,
+) -> Json:
+    """Create the project with ``external_id`` unless it exists; idempotent, safe to retry.
+
+    ``display_name`` defaults to the external id. ``pieces``: `UNSET` leaves the setting
+    alone, ``None`` allows all pieces, a list is the allow-list (short names such as
+    ``"slack"`` are expanded). ``if_exists``: ``"update"`` converges the given fields,
+    ``"return"`` leaves an existing project as is, ``"fail"`` raises
+    `ExternalIdConflictError`. Other ``None`` fields are not managed. Returns
+    ``{"project": {...}, "action": "created" | "updated" | "unchanged"}``.
+    """
+    with credentials.get_client() as client:
+        result = client.projects.ensure(
+            external_id,
+            display_name or external_id,
+            pieces=pieces,
+            if_exists=if_exists,
+            metadata=metadata,
+            max_concurrent_jobs=max_concurrent_jobs,
+            releases_enabled=releases_enabled,
+            icon_color=icon_color,
+            global_connection_external_ids=global_connection_external_ids,
+            alert_receiver_email=alert_receiver_email,
+        )
+    return {"project": _dump(result.project), "action": result.action}
+
+
+@api_task(_ENSURE, task_run_name=_ENSURE_RUN)
+async def aensure_project(
+    credentials: ActivepiecesCredentials,
+    external_id: str,
+    display_name: str | None = None,
+    pieces: Sequence[str] | Unset | None = UNSET,
+    if_exists: IfExists = "update",
+    metadata: Mapping[str, Any] | None = None,
+    max_concurrent_jobs: int | None = None,
+    releases_enabled: bool | None = None,
+    icon_color: str | None = None,
+    global_connection_external_ids: Sequence[str] | None = None,
+    alert_receiver_email: str | None = None,
+) -> Json:
+    """Async `ensure_project`."""
+    async with credentials.get_async_client() as client:
+        result = await client.projects.ensure(
+            external_id,
+            display_name or external_id,
+            pieces=pieces,
+            if_exists=if_exists,
+            metadata=metadata,
+            max_concurrent_jobs=max_concurrent_jobs,
+            releases_enabled=releases_enabled,
+            icon_color=icon_color,
+            global_connection_external_ids=global_connection_external_ids,
+            alert_receiver_email=alert_receiver_email,
+        )
+    return {"project": _dump(result.project), "action": result.action}
+
+
+# --- get --------------------------------------------------------------------------------------
+
+_GET = "Get Activepieces project"
+
+
+@api_task(_GET, task_run_name=lambda: f"get-project-{_target()}")
+def get_project(
+    credentials: ActivepiecesCredentials,
+    project_id: str | None = None,
+    external_id: str | None = None,
+) -> Json | None:
+    """Read one project by id (404 raises `NotFoundError`) or by external id (``None`` if absent)."""
+    by_id = exactly_one(project_id=project_id, external_id=external_id) == "project_id"
+    with credentials.get_client() as client:
+        if by_id:
+            return _dump(client.projects.get(str(project_id)))
+        project = client.projects.get_by_external_id(str(external_id))
+    return None if project is None else _dump(project)
+
+
+@api_task(_GET, task_run_name=lambda: f"get-project-{_target()}")
+async def aget_project(
+    credentials: ActivepiecesCredentials,
+    project_id: str | None = None,
+    external_id: str | None = None,
+) -> Json | None:
+    """Async `get_project`."""
+    by_id = exactly_one(project_id=project_id, external_id=external_id) == "project_id"
+    async with credentials.get_async_client() as client:
+        if by_id:
+            return _dump(await client.projects.get(str(project_id)))
+        project = await client.projects.get_by_external_id(str(external_id))
+    return None if project is None else _dump(project)
+
+
+# --- list -------------------------------------------------------------------------------------
+
+_LIST = "List Activepieces projects"
+
+
+@api_task(_LIST)
+def list_projects(
+    credentials: ActivepiecesCredentials,
+    external_id: str | None = None,
+    display_name: str | None = None,
+    types: Sequence[str] | None = None,
+    page_size: int | None = None,
+) -> list[Json]:
+    """All projects matching the filters, following every page.
+
+    ``types`` filters by project type (e.g. ``["TEAM"]``); ``page_size`` sets the page length.
+    """
+    with credentials.get_client() as client:
+        return [
+            _dump(p)
+            for p in client.projects.iter(
+                external_id=external_id, display_name=display_name, types=types, limit=page_size
+            )
+        ]
+
+
+@api_task(_LIST)
+async def alist_projects(
+    credentials: ActivepiecesCredentials,
+    external_id: str | None = None,
+    display_name: str | None = None,
+    types: Sequence[str] | None = None,
+    page_size: int | None = None,
+) -> list[Json]:
+    """Async `list_projects`."""
+    async with credentials.get_async_client() as client:
+        return [
+            _dump(p)
+            async for p in client.projects.iter(
+                external_id=external_id, display_name=display_name, types=types, limit=page_size
+            )
+        ]
+
+
+# --- update -----------------------------------------------------------------------------------
+
+_UPDATE = "Update Activepieces project"
+_UPDATE_RUN = "update-project-{project_id}"
+
+
+@api_task(_UPDATE, task_run_name=_UPDATE_RUN)
+def update_project(
+    credentials: ActivepiecesCredentials,
+    project_id: str,
+    display_name: str | None = None,
+    external_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    icon_color: str | None = None,
+    releases_enabled: bool | None = None,
+    pieces: Sequence[str] | None = None,
+    pieces_filter_type: str | None = None,
+    max_concurrent_jobs: int | None = None,
+    global_connection_external_ids: Sequence[str] | None = None,
+) -> Json:
+    """Update the given fields (``None`` = leave unchanged) and return the project.
+
+    ``metadata`` replaces the whole object; ``pieces`` replaces the allow-list (use
+    `set_project_pieces` to also set the filter type in one step).
+    """
+    with credentials.get_client() as client:
+        project = client.projects.update(
+            project_id,
+            display_name=display_name,
+            external_id=external_id,
+            metadata=metadata,
+            icon_color=icon_color,
+            releases_enabled=releases_enabled,
+            pieces=pieces,
+            pieces_filter_type=pieces_filter_type,
+            max_concurrent_jobs=max_concurrent_jobs,
+            global_connection_external_ids=global_connection_external_ids,
+        )
+    return _dump(project)
+
+
+@api_task(_UPDATE, task_run_name=_UPDATE_RUN)
+async def aupdate_project(
+    credentials: ActivepiecesCredentials,
+    project_id: str,
+    display_name: str | None = None,
+    external_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    icon_color: str | None = None,
+    releases_enabled: bool | None = None,
+    pieces: Sequence[str] | None = None,
+    pieces_filter_type: str | None = None,
+    max_concurrent_jobs: int | None = None,
+    global_connection_external_ids: Sequence[str] | None = None,
+) -> Json:
+    """Async `update_project`."""
+    async with credentials.get_async_client() as client:
+        project = await client.projects.update(
+            project_id,
+            display_name=display_name,
+            external_id=external_id,
+            metadata=metadata,
+            icon_color=icon_color,
+            releases_enabled=releases_enabled,
+            pieces=pieces,
+            pieces_filter_type=pieces_filter_type,
+            max_concurrent_jobs=max_concurrent_jobs,
+            global_connection_external_ids=global_connection_external_ids,
+        )
+    return _dump(project)
+
+
+# --- set pieces -------------------------------------------------------------------------------
+
+_PIECES = "Set Activepieces project pieces"
+_PIECES_RUN = "set-pieces-{project_id}"
+
+
+@api_task(_PIECES, task_run_name=_PIECES_RUN)
+def set_project_pieces(
+    credentials: ActivepiecesCredentials, project_id: str, pieces: Sequence[str] | None
+) -> Json:
+    """Make ``pieces`` the project's allow-list (``None`` = all pieces); no write when equal.
+
+    Returns ``{"project": {...}, "changed": bool}``.
+    """
+    with credentials.get_client() as client:
+        result = client.projects.sync_pieces(project_id, pieces)
+    return {"project": _dump(result.project), "changed": bool(result.changed)}
+
+
+@api_task(_PIECES, task_run_name=_PIECES_RUN)
+async def aset_project_pieces(
+    credentials: ActivepiecesCredentials, project_id: str, pieces: Sequence[str] | None
+) -> Json:
+    """Async `set_project_pieces`."""
+    async with credentials.get_async_client() as client:
+        result = await client.projects.sync_pieces(project_id, pieces)
+    return {"project": _dump(result.project), "changed": bool(result.changed)}
+
+
+# --- delete -----------------------------------------------------------------------------------
+
+_DELETE = "Delete Activepieces project"
+
+
+def _deleted(deleted: bool, project_id: str | None, external_id: str | None) -> Json:
+    return {
+        "deleted": deleted,
+        "project_id": project_id or None,
+        "external_id": external_id or None,
+    }
+
+
+def _gone(
+    exc: NotFoundError, missing_ok: bool, project_id: str | None, external_id: str | None
+) -> Json:
+    """The outcome of a delete that met a 404.
+
+    On a task retry the 404 is what an earlier attempt whose response was lost left behind,
+    so it counts as deleted; on a first attempt it raises unless ``missing_ok``.
+    """
+    retried = task_run.get_run_count() > 1
+    if not (missing_ok or retried):
+        raise exc
+    return _deleted(retried, project_id, external_id)
+
+
+@api_task(_DELETE, task_run_name=lambda: f"delete-project-{_target()}")
+def delete_project(
+    credentials: ActivepiecesCredentials,
+    project_id: str | None = None,
+    external_id: str | None = None,
+    missing_ok: bool = False,
+) -> Json:
+    """Delete a project by id or external id; returns ``{"deleted", "project_id", "external_id"}``.
+
+    With ``missing_ok`` an absent project gives ``deleted: False`` instead of raising
+    `NotFoundError`. A task retry after a delete whose response was lost also sees the 404:
+    that counts as deleted.
+    """
+    by_id = exactly_one(project_id=project_id, external_id=external_id) == "project_id"
+    try:
+        with credentials.get_client() as client:
+            if by_id:
+                client.projects.delete(str(project_id))
+                return _deleted(True, project_id, None)
+            found = client.projects.delete_by_external_id(str(external_id))
+    except NotFoundError as exc:
+        return _gone(exc, missing_ok, project_id, external_id)
+    return _deleted(found is not None, found.id if found else None, external_id)
+
+
+@api_task(_DELETE, task_run_name=lambda: f"delete-project-{_target()}")
+async def adelete_project(
+    credentials: ActivepiecesCredentials,
+    project_id: str | None = None,
+    external_id: str | None = None,
+    missing_ok: bool = False,
+) -> Json:
+    """Async `delete_project`."""
+    by_id = exactly_one(project_id=project_id, external_id=external_id) == "project_id"
+    try:
+        async with credentials.get_async_client() as client:
+            if by_id:
+                await client.projects.delete(str(project_id))
+                return _deleted(True, project_id, None)
+            found = await client.projects.delete_by_external_id(str(external_id))
+    except NotFoundError as exc:
+        return _gone(exc, missing_ok, project_id, external_id)
+    return _deleted(found is not None, found.id if found else None, external_id)
+
 
 sync_tasks = (
     create_project,
@@ -124,7 +445,7 @@ sync_tasks = (
     get_project,
     list_projects,
     update_project,
-    sync_project_pieces,
+    set_project_pieces,
     delete_project,
 )
 """Every sync project task."""
@@ -135,7 +456,23 @@ async_tasks = (
     aget_project,
     alist_projects,
     aupdate_project,
-    async_project_pieces,
+    aset_project_pieces,
     adelete_project,
 )
 """Every async project task, in the same order as `sync_tasks`."""
+
+_RENAMED = {
+    "sync_project_pieces": "set_project_pieces",
+    "async_project_pieces": "aset_project_pieces",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Old names of the pieces tasks: "sync" read as the sync twin of an async task.
+    new = _RENAMED.get(name)
+    if new is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(
+        f"{name} is deprecated; use {new} (same task, new name)", DeprecationWarning, stacklevel=2
+    )
+    return globals()[new]
