@@ -17,7 +17,7 @@ import pytest
 
 TEST_DAGS = Path(__file__).resolve().parent / "dags"
 # The in-process Execution API of dag.test() signs task tokens; a fresh AIRFLOW_HOME has no key.
-os.environ.setdefault("AIRFLOW__API_AUTH__JWT_SECRET", secrets.token_urlsafe(32))
+os.environ.setdefault("AIRFLOW__API_AUTH__JWT_SECRET", secrets.token_urlsafe(64))
 os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"] = json.dumps(
     [
         {

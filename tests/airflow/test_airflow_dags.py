@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from activepieces_core.tenants import load_tenants
+from activepieces_provider.links.projects import PROJECT_URL_XCOM_KEY
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("airflow_db")]
 
@@ -50,6 +51,22 @@ def _xcoms(dag_id: str, run_id: str) -> dict[tuple[str, str, int], Any]:
 class _Row:
     def __init__(self, value: Any) -> None:
         self.value = value
+
+
+def _task_states(dag_id: str, run_id: str) -> dict[str, str]:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(TaskInstance.task_id, TaskInstance.state).where(
+                TaskInstance.dag_id == dag_id,
+                TaskInstance.run_id == run_id,
+                TaskInstance.map_index == -1,
+            )
+        ).all()
+    return {task_id: str(state) for task_id, state in rows}
 
 
 def _rendered_fields(dag_id: str, run_id: str) -> list[Any]:
@@ -150,6 +167,13 @@ def test_onboarding_dag(
     }
     assert sorted(sensed) == list(range(len(specs)))
     assert all(v["analytics"]["activeFlows"] >= 1 for v in sensed.values())
+    # Each tenant's sensor links its project (evaluated where it resumed after the trigger).
+    links = {
+        m: v
+        for (t, k, m), v in xcoms.items()
+        if t == "wait_until_ready" and k == "_link_ActivepiecesProjectLink"
+    }
+    assert links == {m: f"{emu.base_url}/projects/{v['id']}/flows" for m, v in sensed.items()}
     report = xcoms[("report", "return_value", -1)]
     assert report["projects"] == {ext: projects[ext]["id"] for ext in expected}
 
@@ -232,6 +256,17 @@ def test_every_operator_mapped(
     assert [d["deleted"] for d in mapped("delete")] == [True, True]
 
     assert set(_team(emu)) == {"mapped-3"}
+
+    # Regression: a task that failed before pushing its URL made the link lookup log an ERROR
+    # ("XCom not found ... key='activepieces_project_url'"); it now has no link, quietly.
+    assert _task_states(dag.dag_id, dr.run_id)["get_missing"] == "failed"
+    assert xcoms[("get_missing", "_link_ActivepiecesProjectLink", -1)] == ""
+    assert ("get_missing", PROJECT_URL_XCOM_KEY, -1) not in xcoms
+    misses = [line for line in output.splitlines() if "XCom not found" in line]
+    # (Airflow itself logs one for the end of the lazy ``get.output`` sequence.)
+    assert not [line for line in misses if PROJECT_URL_XCOM_KEY in line], misses
+    assert "no Activepieces project with external id 'no-such-tenant'" in output
+
     host = emu.base_url.split("://", 1)[1]
     assert [uri for uri, _, _ in _asset_events(dag.dag_id, dr.run_id)] == [
         f"activepieces://{host}/projects/mapped-3"

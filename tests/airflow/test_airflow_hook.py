@@ -6,8 +6,12 @@ from typing import Any
 
 import pytest
 
-from activepieces_provider._urls import build_base_url, project_asset_uri, project_ui_url
-from activepieces_provider.hooks.activepieces import ActivepiecesHook
+from activepieces_provider.hooks.activepieces import (
+    ActivepiecesHook,
+    build_base_url,
+    project_asset_uri,
+    project_ui_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -142,3 +146,85 @@ def test_api_key_is_registered_with_the_masker(emulator: Any) -> None:
         pass
     assert emulator.api_key not in str(redact(f"key={emulator.api_key}"))
     assert emulator.api_key not in str(redact({"api_key": emulator.api_key}))
+
+
+def test_get_conn_caches_one_client_until_close(emulator: Any) -> None:
+    hook = ActivepiecesHook()
+    client = hook.get_conn()
+    assert hook.get_conn() is client
+    client.projects.list(limit=1)
+    hook.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        client.projects.list(limit=1)  # the pool is really closed
+    fresh = hook.get_conn()
+    assert fresh is not client
+    fresh.projects.list(limit=1)
+    hook.close()
+    hook.close()  # closing twice (or before any client) is harmless
+
+
+@pytest.mark.parametrize(("text", "expected"), [("y", True), ("on", True), ("n", False)])
+def test_verify_extra_uses_core_boolean_rule(
+    emulator: Any, set_connection: Any, text: str, expected: bool
+) -> None:
+    # Regression: "y" read as true here but false in the operators' own flag parser.
+    set_connection(emulator.url, emulator.api_key, verify=text)
+    hook = ActivepiecesHook()
+    assert hook._client_kwargs(hook.get_connection(hook.activepieces_conn_id))["verify"] is expected
+
+
+def test_verify_extra_that_is_no_boolean_is_an_error(emulator: Any, set_connection: Any) -> None:
+    # Regression: any unknown word used to mean "verify", hiding a typo such as "flase".
+    set_connection(emulator.url, emulator.api_key, verify="flase")
+    ok, message = ActivepiecesHook().test_connection()
+    assert not ok
+    assert "verify" in message
+
+
+def test_rest_connection_test_as_documented(
+    airflow_db: None, emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The api-server's ``POST /api/v2/connections/test``, run in-process, as the README shows."""
+    import airflow
+    from airflow.api_fastapi.app import create_app
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setenv("AIRFLOW__CORE__TEST_CONNECTION", "Enabled")
+    monkeypatch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "True")
+    conn_id = "activepieces_rest_probe"
+    with TestClient(create_app("core")) as api:
+        stored = api.post(
+            "/api/v2/connections",
+            json={
+                "connection_id": conn_id,
+                "conn_type": "activepieces",
+                "host": emulator.url,
+                "password": emulator.api_key,
+            },
+        )
+        assert stored.status_code == 201, stored.text
+        try:
+            # What the README documents: name the stored connection, send no field to override.
+            answer = api.post(
+                "/api/v2/connections/test",
+                json={"connection_id": conn_id, "conn_type": "activepieces"},
+            )
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["status"] is True, answer.json()
+            if airflow.__version__ == "3.3.2":
+                # What the UI's Test button sends for a stored connection without a port
+                # (apache/airflow#73298): refused before the hook is ever asked.
+                button = api.post(
+                    "/api/v2/connections/test",
+                    json={
+                        "connection_id": conn_id,
+                        "conn_type": "activepieces",
+                        "host": emulator.url,
+                        "password": "***",
+                        "port": 0,
+                    },
+                )
+                assert button.status_code == 400, button.text
+        finally:
+            api.delete(f"/api/v2/connections/{conn_id}")
+    assert emulator.api_key not in answer.text

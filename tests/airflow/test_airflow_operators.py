@@ -296,9 +296,17 @@ def test_sync_tenants_fails_after_applying_the_rest(
     emulator.faults.script(route="update", nth=1, kind="503")
     specs = [{"external_id": f"t{i}", "display_name": f"Renamed {i}"} for i in range(3)]
     op = ActivepiecesSyncTenantsOperator(task_id="s", tenants=specs, concurrency=1)
-    with pytest.raises(TenantSyncError, match="1 of 3 tenants failed"):
+    with pytest.raises(
+        TenantSyncError, match=r"1 of 3 tenant\(s\) failed \(t\d\); the other 2 were applied"
+    ) as failed:
         op.execute(context)
     report = context["ti"].pushed[REPORT_XCOM_KEY]
+    # Core's error, built from the report: the failed tenant, the total and the report itself.
+    assert failed.value.total == 3
+    assert failed.value.failed_external_ids == [
+        r["external_id"] for r in report["results"] if r["status"] == "failed"
+    ]
+    assert failed.value.report == report
     assert report["summary"]["failed"] == 1
     assert report["summary"]["succeeded"] == 2
     names = sorted(p["displayName"] for p in _team(emulator).values())
@@ -321,3 +329,75 @@ def test_templated_fields_render_from_params(emulator: Any) -> None:
     assert op.display_name == "Acme"
     assert op.pieces == '["slack"]'
     assert dag.dag_id == "render_probe"
+
+
+# ---------------------------------------------------------------- plumbing, core's rules
+
+
+def test_operators_close_their_client(emulator: Any, context: dict[str, Any]) -> None:
+    op = ActivepiecesCreateProjectOperator(task_id="c", external_id="closing")
+    op.execute(context)
+    assert "client" not in op.hook.__dict__  # the hook's client was closed with the task
+    failing = ActivepiecesGetProjectOperator(task_id="g", external_id="nobody")
+    with pytest.raises(ProjectNotFoundError):
+        failing.execute(context)
+    assert "client" not in failing.hook.__dict__  # also when the task fails
+
+
+def test_on_kill_closes_the_hook_client(emulator: Any) -> None:
+    op = ActivepiecesGetProjectOperator(task_id="g", external_id="x")
+    op.on_kill()  # nothing built yet: builds nothing
+    assert "hook" not in op.__dict__
+    client = op.hook.get_conn()
+    op.on_kill()
+    with pytest.raises(RuntimeError, match="closed"):
+        client.projects.list(limit=1)
+
+
+def test_booleans_follow_core_parse_bool(emulator: Any, context: dict[str, Any]) -> None:
+    # Regression: the provider's own parser read "y" as false (core's tenant loader: true).
+    ActivepiecesCreateProjectOperator(
+        task_id="c", external_id="yes-co", releases_enabled="y"
+    ).execute(context)
+    assert _team(emulator)["yes-co"]["releasesEnabled"] is True
+    with pytest.raises(ValueError, match="not a boolean"):
+        ActivepiecesCreateProjectOperator(
+            task_id="c", external_id="typo-co", releases_enabled="ture"
+        ).execute(context)
+    planned = ActivepiecesSyncTenantsOperator(task_id="dry", tenants=TENANTS, dry_run="y").execute(
+        context
+    )
+    assert planned["summary"]["planned"] == 2
+    assert set(_team(emulator)) == {"yes-co"}
+
+
+def test_exactly_one_target_blank_counts_as_not_given(
+    emulator: Any, context: dict[str, Any]
+) -> None:
+    # Regression: a template rendering to whitespace counted as a given project_id.
+    emulator.state.add_project("Blank", external_id="blank")
+    found = ActivepiecesGetProjectOperator(
+        task_id="g", project_id="  ", external_id="blank"
+    ).execute(context)
+    assert found is not None
+    assert found["externalId"] == "blank"
+    with pytest.raises(ValueError, match="exactly one of project_id or external_id"):
+        ActivepiecesGetProjectOperator(task_id="g", project_id="", external_id=" ").execute(context)
+
+
+def test_provider_errors_are_core_errors() -> None:
+    import pickle
+
+    from activepieces_core.errors import ActivepiecesError
+    from activepieces_core.tenants import TenantSyncError as CoreTenantSyncError
+    from activepieces_provider.exceptions import ActivepiecesProviderError, ProjectSensorError
+
+    assert TenantSyncError is CoreTenantSyncError
+    for cls in (ActivepiecesProviderError, ProjectNotFoundError, ProjectSensorError):
+        assert issubclass(cls, ActivepiecesError)
+    error = pickle.loads(pickle.dumps(ProjectNotFoundError(external_id="acme")))
+    assert isinstance(error, ProjectNotFoundError)
+    assert (error.external_id, str(error)) == (
+        "acme",
+        "no Activepieces project with external id 'acme'",
+    )

@@ -9,17 +9,24 @@ from typing import Any
 
 import pytest
 
-from activepieces_provider._conditions import ProjectCondition
 from activepieces_provider.exceptions import ProjectSensorError
-from activepieces_provider.sensors.projects import ActivepiecesProjectSensor
+from activepieces_provider.sensors.projects import ActivepiecesProjectSensor, ProjectCondition
 from activepieces_provider.triggers.projects import ActivepiecesProjectTrigger
 
 TRIGGER_PATH = "activepieces_provider.triggers.projects.ActivepiecesProjectTrigger"
 
 
 class _RescheduleTI:
+    """Task instance of a reschedule-mode sensor: first try, records XCom pushes."""
+
+    def __init__(self) -> None:
+        self.pushed: dict[str, Any] = {}
+
     def get_first_reschedule_date(self, context: Any) -> None:
         return None
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.pushed[key] = value
 
 
 async def _events(trigger: ActivepiecesProjectTrigger) -> list[dict[str, Any]]:
@@ -283,3 +290,58 @@ async def test_trigger_reports_a_missing_connection(monkeypatch: pytest.MonkeyPa
     )
     assert events[0]["status"] == "error"
     assert "no_such_conn" in events[0]["message"]
+
+
+# ---------------------------------------------------------------- link, client lifetime
+
+
+def test_sensor_links_the_project_it_found(emulator: Any, context: dict[str, Any]) -> None:
+    from activepieces_provider.links.projects import PROJECT_URL_XCOM_KEY, ActivepiecesProjectLink
+
+    link = ActivepiecesProjectLink()
+    sensor = ActivepiecesProjectSensor(task_id="s", external_id="linked", deferrable=False)
+    assert not sensor.poke(context).is_done
+    assert link.get_link(sensor, ti_key=None) == ""  # nothing found yet: no link, no lookup
+    project = emulator.state.add_project("Linked", external_id="linked")
+    assert sensor.poke(context).is_done
+    url = f"{emulator.base_url}/projects/{project['id']}/flows"
+    assert context["ti"].pushed[PROJECT_URL_XCOM_KEY] == url
+    assert link.get_link(sensor, ti_key=None) == url
+
+    # Resumed after the trigger fired (a new process in a deployment): linked from the event.
+    resumed = ActivepiecesProjectSensor(task_id="s", external_id="linked", deferrable=True)
+    resumed.execute_complete(context, {"status": "success", "project": {"id": "p-9"}})
+    assert link.get_link(resumed, ti_key=None) == f"{emulator.base_url}/projects/p-9/flows"
+
+    gone = ActivepiecesProjectSensor(task_id="g", external_id="never", wait_for="gone")
+    assert gone.poke(context).is_done
+    assert link.get_link(gone, ti_key=None) == ""
+
+
+def test_pokes_share_one_client_closed_at_the_end(
+    emulator: Any, context: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from activepieces_provider.hooks.activepieces import ActivepiecesHook
+
+    built: list[Any] = []
+    real_get_client = ActivepiecesHook.get_client
+
+    def counting_get_client(hook: ActivepiecesHook) -> Any:
+        built.append(real_get_client(hook))
+        return built[-1]
+
+    monkeypatch.setattr(ActivepiecesHook, "get_client", counting_get_client)
+    sensor = ActivepiecesProjectSensor(
+        task_id="s", external_id="later", poke_interval=0.05, timeout=20, deferrable=False
+    )
+    stop = _after_first_lookup(
+        emulator, lambda: emulator.state.add_project("Later", external_id="later")
+    )
+    try:
+        sensor.execute(context)
+    finally:
+        stop.set()
+    assert emulator.requests.count(route="list") >= 2
+    assert len(built) == 1  # every poke used the hook's one client
+    with pytest.raises(RuntimeError, match="closed"):
+        built[0].projects.list(limit=1)

@@ -1,37 +1,46 @@
 """Provider metadata for Airflow's provider manager.
 
-Kept import-light on purpose: Airflow calls this for every process that discovers providers
-(API server, scheduler, CLI), so it must not import the hook or any Airflow module.
+Kept import-light on purpose: Airflow calls this in every process that discovers providers
+(even ``import airflow.sdk`` does, to read provider configuration), so it must not import the
+hook, any Airflow module, httpx or pydantic; ``activepieces_core.constants`` is import-free.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from activepieces_core.constants import CLOUD_URL
+from activepieces_core.constants import CLOUD_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, RETRY_DOC
 from activepieces_provider._version import __version__
 
 # Shared with ``ActivepiecesHook.get_ui_field_behaviour`` (Airflow < 3.2 reads the hook method).
+# Placeholders only for host/schema/login/password/port: Airflow treats any other placeholder
+# key as an extra field and prefixes it (``description`` -> ``extra__activepieces__description``),
+# so the form never shows it. ``description`` takes relabeling and hiding as they are.
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
     "hidden-fields": ["login", "schema", "port"],
-    "relabeling": {"host": "Base URL", "password": "API Key"},
-    "placeholders": {
-        "host": CLOUD_URL,
-        "password": "sk-...",
-        "description": "Activepieces platform (service API key of a platform admin)",
+    "relabeling": {
+        "host": "Base URL",
+        "password": "API Key",
+        "description": "Description (which platform, whose API key)",
     },
+    "placeholders": {"host": CLOUD_URL, "password": "sk-... (API key of a platform admin)"},
 }
 
 CONN_FIELDS: dict[str, Any] = {
     "timeout": {
         "label": "Timeout (seconds)",
         "description": "Per-request timeout of the HTTP client.",
-        "schema": {"type": ["number", "null"], "default": 30, "minimum": 1},
+        "schema": {"type": ["number", "null"], "default": DEFAULT_TIMEOUT, "minimum": 1},
     },
     "max_retries": {
         "label": "Max retries",
-        "description": "Retries of transient failures (429, 5xx, network) per request.",
-        "schema": {"type": ["integer", "null"], "default": 4, "minimum": 0, "maximum": 20},
+        "description": f"Retries per request. {RETRY_DOC}",
+        "schema": {
+            "type": ["integer", "null"],
+            "default": DEFAULT_MAX_RETRIES,
+            "minimum": 0,
+            "maximum": 20,
+        },
     },
     "verify": {
         "label": "Verify TLS certificates",

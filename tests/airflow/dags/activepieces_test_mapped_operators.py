@@ -1,4 +1,5 @@
-"""Test-only DAG: every project operator as a dynamically mapped task (``.partial().expand()``)."""
+"""Test-only DAG: every project operator as a dynamically mapped task (``.partial().expand()``),
+and one task that fails before reaching its project."""
 
 from __future__ import annotations
 
@@ -53,6 +54,16 @@ def activepieces_test_mapped_operators() -> None:
     )
 
     create >> update >> pieces >> get >> listed >> sync_tenants >> delete
+
+    # Fails before it finds a project (so before it pushes the link URL); the run still succeeds
+    # through an all_done successor, so the extra link of a failed task can be checked.
+    missing = ActivepiecesGetProjectOperator(task_id="get_missing", external_id="no-such-tenant")
+
+    @task(trigger_rule="all_done")
+    def after_missing() -> None:
+        return None
+
+    missing >> after_missing()
 
 
 activepieces_test_mapped_operators()

@@ -1,26 +1,91 @@
-"""``ActivepiecesHook``: turns an Airflow connection into the core Activepieces clients."""
+"""``ActivepiecesHook``: turns an Airflow connection into the core Activepieces clients.
+
+Also the provider's small pure helpers around it: the API base URL from the connection fields,
+the project's web-app URL (extra link), its asset URI, and "find a project by id or external id".
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from airflow.sdk import BaseHook
 
-from activepieces_provider._urls import build_base_url, project_asset_uri, project_ui_url
-from activepieces_provider.get_provider_info import CLOUD_URL, UI_FIELD_BEHAVIOUR
+from activepieces_core.constants import API_PREFIX, CLOUD_URL
+from activepieces_core.parsing import is_blank, parse_bool
+from activepieces_provider.get_provider_info import UI_FIELD_BEHAVIOUR
 
 if TYPE_CHECKING:
-    from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
-
-_FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+    from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient, Project
 
 
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in _FALSE_WORDS
-    return bool(value)
+def build_base_url(
+    host: str | None, *, port: int | None = None, schema: str | None = None
+) -> str | None:
+    """Turn the connection's host/port/schema into the API base URL (``None`` = cloud default).
+
+    ``host`` may be a full URL (``https://ap.example.com/api/v1``, what the form asks for) or a
+    bare host name (what a URI connection such as ``activepieces://:KEY@ap.example.com`` yields);
+    a URL without a path gets the public ``/api/v1`` prefix so both spellings reach the API.
+    """
+    if not host or not host.strip():
+        return None
+    raw = host.strip()
+    if "://" not in raw:
+        raw = f"https://{raw}"
+    parts = urlsplit(raw)
+    netloc = parts.netloc
+    # Port 0 is what Airflow's form sends for "no port"; it never addresses anything.
+    if port and parts.port is None:
+        netloc = f"{netloc}:{port}"
+    path = parts.path.rstrip("/")
+    if not path:
+        path = "/" + schema.strip("/") if schema and schema.strip("/") else API_PREFIX
+    return urlunsplit((parts.scheme, netloc, path, "", ""))
+
+
+def project_ui_url(base_url: str, project_id: str) -> str:
+    """Link to a project's flows page in the Activepieces web app serving ``base_url``."""
+    parts = urlsplit(base_url)
+    origin = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+    return f"{origin}/projects/{quote(project_id, safe='')}/flows"
+
+
+def project_asset_uri(base_url: str, external_id: str) -> str:
+    """Asset URI ``activepieces://<host>/projects/<external_id>`` of a tenant project."""
+    host = urlsplit(base_url).netloc
+    return f"activepieces://{host}/projects/{quote(external_id, safe='')}"
+
+
+def find_project(
+    client: ActivepiecesClient, project_id: str | None, external_id: str | None
+) -> Project | None:
+    """Project by external id, else by id (404 -> ``None``)."""
+    from activepieces_core.errors import NotFoundError
+
+    if external_id:
+        return client.projects.get_by_external_id(external_id)
+    try:
+        return client.projects.get(str(project_id))
+    except NotFoundError:
+        return None
+
+
+async def afind_project(
+    client: AsyncActivepiecesClient, project_id: str | None, external_id: str | None
+) -> Project | None:
+    """Async twin of :func:`find_project` (the trigger's lookup)."""
+    from activepieces_core.errors import NotFoundError
+
+    if external_id:
+        return await client.projects.get_by_external_id(external_id)
+    try:
+        return await client.projects.get(str(project_id))
+    except NotFoundError:
+        return None
 
 
 def _extra_dict(raw: str | None) -> dict[str, Any]:
@@ -49,6 +114,9 @@ class ActivepiecesHook(BaseHook):
     Connection fields: ``host`` = API base URL (empty = Activepieces Cloud), ``password`` = API
     key; extras ``timeout`` (seconds), ``max_retries`` and ``verify`` (TLS). Nothing is resolved
     until a client is requested, so constructing the hook is free.
+
+    :meth:`get_conn` returns one client per hook, reused (with its connection pool) until
+    :meth:`close`; the operators and the sensor close it when their task ends.
 
     :param activepieces_conn_id: Airflow connection id.
     :param client_options: keyword arguments for the client overriding the connection's extras
@@ -88,18 +156,30 @@ class ActivepiecesHook(BaseHook):
         base_url = build_base_url(conn.host, port=conn.port, schema=conn.schema)
         if base_url:
             kwargs["base_url"] = base_url
-        if extra.get("timeout") not in (None, ""):
+        if not is_blank(extra.get("timeout")):
             kwargs["timeout"] = float(extra["timeout"])
-        if extra.get("max_retries") not in (None, ""):
+        if not is_blank(extra.get("max_retries")):
             kwargs["max_retries"] = int(extra["max_retries"])
-        if "verify" in extra and extra["verify"] is not None:
-            kwargs["verify"] = _as_bool(extra["verify"])
+        if not is_blank(extra.get("verify")):
+            try:
+                kwargs["verify"] = parse_bool(extra["verify"])
+            except ValueError as exc:
+                raise ValueError(f"connection extra 'verify': {exc}") from None
         kwargs.update(self.client_options)
         self._base_url = kwargs.get("base_url") or CLOUD_URL
         return kwargs
 
+    @cached_property
+    def client(self) -> ActivepiecesClient:
+        """The hook's synchronous client, built on first use (see :meth:`get_conn`)."""
+        return self.get_client()
+
+    def get_conn(self) -> ActivepiecesClient:
+        """The hook's client: built once, then reused until :meth:`close`."""
+        return self.client
+
     def get_client(self) -> ActivepiecesClient:
-        """A new synchronous client (use it as a context manager to close its pool)."""
+        """A new synchronous client that the caller owns (use it as a context manager)."""
         from airflow.sdk.log import mask_secret
 
         from activepieces_core import ActivepiecesClient
@@ -111,9 +191,11 @@ class ActivepiecesHook(BaseHook):
         mask_secret(kwargs["api_key"])
         return ActivepiecesClient(**kwargs)
 
-    def get_conn(self) -> ActivepiecesClient:
-        """Alias of :meth:`get_client` (the ``BaseHook`` protocol)."""
-        return self.get_client()
+    def close(self) -> None:
+        """Close the client of :meth:`get_conn` (if one was built); the next call builds anew."""
+        client = self.__dict__.pop("client", None)
+        if client is not None:
+            client.close()
 
     async def get_async_client(self) -> AsyncActivepiecesClient:
         """A new async client, resolving the connection through the async lookup.

@@ -1,25 +1,112 @@
-"""Base class of the Activepieces operators: connection id, lazy hook, link bookkeeping."""
+"""Plumbing shared by the operators and the sensor: hook, client lifetime, link, arguments.
+
+One line of operator classes: ``ActivepiecesBaseOperator`` (connection) ->
+``ActivepiecesProjectOperator`` (one project named by id or external id). The sensor is a
+``BaseSensorOperator`` and takes the same hook plumbing from ``ActivepiecesHookMixin``.
+
+Templated fields may arrive as rendered strings (Jinja renders to text unless the DAG sets
+``render_template_as_native_obj``), so the argument helpers below also accept text.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from activepieces_provider._args import flag, json_value, optional_int
-from activepieces_provider.hooks.activepieces import ActivepiecesHook
-from activepieces_provider.links.projects import PROJECT_URL_XCOM_KEY, ActivepiecesProjectLink
+from activepieces_core.parsing import exactly_one, is_blank
+from activepieces_provider.hooks.activepieces import ActivepiecesHook, find_project
+from activepieces_provider.links.projects import PROJECT_URL_ATTR, PROJECT_URL_XCOM_KEY
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from activepieces_core import ActivepiecesClient, Project
 
+#: ``pieces="*"`` allows every piece (filter type NONE); a list is an allow-list.
+ALL_PIECES = "*"
 
-class ActivepiecesBaseOperator(BaseOperator):
-    """Common plumbing; subclasses implement ``execute`` with :meth:`client`.
+
+def json_value(value: Any) -> Any:
+    """Decode a JSON object/array given as text; anything else is returned unchanged."""
+    if isinstance(value, str) and value.strip()[:1] in ("{", "["):
+        return json.loads(value)
+    return value
+
+
+def text_list(value: Any) -> list[str] | None:
+    """A list argument given as a list, JSON text or comma-separated text; blank -> ``None``."""
+    decoded = json_value(value)
+    if is_blank(decoded):
+        return None
+    if isinstance(decoded, str):
+        return [part.strip() for part in decoded.split(",") if part.strip()]
+    return [str(item) for item in decoded]
+
+
+def piece_list(value: Sequence[str] | str | None) -> list[str] | None:
+    """Pieces argument -> core's form: ``None`` (or ``"*"``) for all pieces, else an allow-list."""
+    if isinstance(value, str) and value.strip() == ALL_PIECES:
+        return None
+    if value is None:
+        return None
+    return text_list(value) or []
+
+
+def optional_int(value: Any) -> int | None:
+    """Integer argument that may arrive rendered as text; blank/``"None"`` means unset."""
+    if is_blank(value) or (isinstance(value, str) and value.strip() == "None"):
+        return None
+    return int(value)
+
+
+class ActivepiecesHookMixin:
+    """The hook of ``activepieces_conn_id``, its client's lifetime and the project link.
+
+    For classes deriving from ``BaseOperator`` that declare ``activepieces_conn_id`` in their
+    own ``__init__`` (Airflow checks mapped arguments against those signatures).
+    """
+
+    activepieces_conn_id: str
+
+    @cached_property
+    def hook(self) -> ActivepiecesHook:
+        """Hook for the (rendered) connection id; built on first use inside ``execute``."""
+        return ActivepiecesHook(activepieces_conn_id=self.activepieces_conn_id)
+
+    @contextmanager
+    def client(self) -> Iterator[ActivepiecesClient]:
+        """The hook's client for a block; closed afterwards, so no pool outlives the task."""
+        try:
+            yield self.hook.get_conn()
+        finally:
+            self.hook.close()
+
+    def close_hook(self) -> None:
+        """Close the hook's client if one was built (the hook itself is never built here)."""
+        hook = self.__dict__.get("hook")
+        if hook is not None:
+            hook.close()
+
+    def on_kill(self) -> None:
+        """Release the hook's connections when the task is killed (best effort)."""
+        self.close_hook()
+
+    def push_project_link(self, context: Context, project_id: str) -> None:
+        """Record the project's web-app URL for the extra link (one per map index)."""
+        url = self.hook.project_url(project_id)
+        # Kept on the task too: Airflow 3 evaluates the link in this process right after the
+        # task, and a task that failed before this point must yield no link, not an XCom miss.
+        setattr(self, PROJECT_URL_ATTR, url)
+        context["ti"].xcom_push(key=PROJECT_URL_XCOM_KEY, value=url)
+
+
+class ActivepiecesBaseOperator(ActivepiecesHookMixin, BaseOperator):
+    """Base of the Activepieces operators; subclasses implement ``execute`` with :meth:`client`.
 
     :param activepieces_conn_id: Airflow connection of type ``activepieces``.
     """
@@ -33,80 +120,8 @@ class ActivepiecesBaseOperator(BaseOperator):
         super().__init__(**kwargs)
         self.activepieces_conn_id = activepieces_conn_id
 
-    @cached_property
-    def hook(self) -> ActivepiecesHook:
-        """Hook for the (rendered) connection id; built on first use inside ``execute``."""
-        return ActivepiecesHook(activepieces_conn_id=self.activepieces_conn_id)
 
-    def client(self) -> ActivepiecesClient:
-        """A new sync client; use it in a ``with`` block."""
-        return self.hook.get_client()
-
-    def push_project_link(self, context: Context, project: Project) -> None:
-        """Store the project's web-app URL for the extra link (one per map index)."""
-        context["ti"].xcom_push(key=PROJECT_URL_XCOM_KEY, value=self.hook.project_url(project.id))
-
-
-class ActivepiecesProjectFieldsOperator(ActivepiecesBaseOperator):
-    """Base of the operators that write project fields; a ``None`` field is left unchanged.
-
-    :param display_name: name shown in Activepieces.
-    :param pieces: ``None`` leaves the piece filter alone, ``"*"`` allows all pieces, a list (or
-        JSON / comma-separated text) is an allow-list; short names like ``"slack"`` are expanded.
-    :param metadata: JSON object (replaces the whole metadata).
-    :param max_concurrent_jobs, releases_enabled, icon_color, global_connection_external_ids:
-        the project's fields of the same names.
-    """
-
-    template_fields: Sequence[str] = (
-        *ActivepiecesBaseOperator.template_fields,
-        "display_name",
-        "pieces",
-        "metadata",
-        "max_concurrent_jobs",
-        "releases_enabled",
-        "icon_color",
-        "global_connection_external_ids",
-    )
-    template_fields_renderers = {"metadata": "json", "pieces": "json"}
-    operator_extra_links = (ActivepiecesProjectLink(),)
-
-    def __init__(
-        self,
-        *,
-        display_name: str | None = None,
-        pieces: Sequence[str] | str | None = None,
-        metadata: dict[str, Any] | str | None = None,
-        max_concurrent_jobs: int | str | None = None,
-        releases_enabled: bool | str | None = None,
-        icon_color: str | None = None,
-        global_connection_external_ids: Sequence[str] | str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.display_name = display_name
-        self.pieces = pieces
-        self.metadata = metadata
-        self.max_concurrent_jobs = max_concurrent_jobs
-        self.releases_enabled = releases_enabled
-        self.icon_color = icon_color
-        self.global_connection_external_ids = global_connection_external_ids
-
-    def project_fields(self) -> dict[str, Any]:
-        """Rendered values of the managed fields (not ``display_name``/``pieces``) for the client."""
-        fields = {
-            "metadata": json_value(self.metadata),
-            "max_concurrent_jobs": optional_int(self.max_concurrent_jobs),
-            "releases_enabled": None
-            if self.releases_enabled is None
-            else flag(self.releases_enabled),
-            "icon_color": self.icon_color or None,
-            "global_connection_external_ids": json_value(self.global_connection_external_ids),
-        }
-        return {key: value for key, value in fields.items() if value is not None}
-
-
-class ActivepiecesProjectTargetOperator(ActivepiecesBaseOperator):
+class ActivepiecesProjectOperator(ActivepiecesBaseOperator):
     """Base of the operators acting on one project, named by id or by external id.
 
     :param project_id: project id (or give ``external_id``).
@@ -126,13 +141,19 @@ class ActivepiecesProjectTargetOperator(ActivepiecesBaseOperator):
         self.project_id = project_id
         self.external_id = external_id
 
+    def check_target(self) -> None:
+        """Exactly one of ``project_id`` / ``external_id`` (a blank rendered value is not one)."""
+        exactly_one(project_id=self.project_id, external_id=self.external_id)
 
-class ActivepiecesProjectLookupOperator(ActivepiecesProjectTargetOperator):
-    """A project target that may legitimately be absent.
+    def find_target(self, client: ActivepiecesClient) -> Project | None:
+        """The target project, ``None`` when it does not exist."""
+        return find_project(client, self.project_id or None, self.external_id or None)
 
-    :param missing_ok: succeed when the project does not exist.
-    """
+    def require_target(self, client: ActivepiecesClient) -> Project:
+        """The target project; :class:`ProjectNotFoundError` when it does not exist."""
+        project = self.find_target(client)
+        if project is None:
+            from activepieces_provider.exceptions import ProjectNotFoundError
 
-    def __init__(self, *, missing_ok: bool = False, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.missing_ok = missing_ok
+            raise ProjectNotFoundError(project_id=self.project_id, external_id=self.external_id)
+        return project

@@ -6,22 +6,50 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from activepieces_provider._args import json_value, one_target, piece_list
-from activepieces_provider._lookup import find_project, require_project
+from activepieces_core.parsing import parse_bool
 from activepieces_provider.exceptions import ProjectNotFoundError
 from activepieces_provider.links.projects import ActivepiecesProjectLink
 from activepieces_provider.operators._base import (
     ActivepiecesBaseOperator,
-    ActivepiecesProjectFieldsOperator,
-    ActivepiecesProjectLookupOperator,
-    ActivepiecesProjectTargetOperator,
+    ActivepiecesProjectOperator,
+    json_value,
+    optional_int,
+    piece_list,
+    text_list,
 )
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+#: The project fields that create and update write; ``None`` leaves a field unchanged.
+PROJECT_FIELDS = (
+    "display_name",
+    "pieces",
+    "metadata",
+    "max_concurrent_jobs",
+    "releases_enabled",
+    "icon_color",
+    "global_connection_external_ids",
+)
 
-class ActivepiecesCreateProjectOperator(ActivepiecesProjectFieldsOperator):
+
+def _field_values(
+    op: ActivepiecesCreateProjectOperator | ActivepiecesUpdateProjectOperator,
+) -> dict[str, Any]:
+    """Rendered values of the managed fields other than ``display_name``/``pieces``."""
+    fields = {
+        "metadata": json_value(op.metadata),
+        "max_concurrent_jobs": optional_int(op.max_concurrent_jobs),
+        "releases_enabled": None
+        if op.releases_enabled is None
+        else parse_bool(op.releases_enabled),
+        "icon_color": op.icon_color or None,
+        "global_connection_external_ids": json_value(op.global_connection_external_ids),
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+class ActivepiecesCreateProjectOperator(ActivepiecesBaseOperator):
     """Create a project, idempotently by external id (``projects.ensure``).
 
     :param external_id: your tenant key; an existing project with it is reused.
@@ -29,32 +57,53 @@ class ActivepiecesCreateProjectOperator(ActivepiecesProjectFieldsOperator):
     :param if_exists: ``"update"`` (converge the given fields), ``"return"`` (leave it as is) or
         ``"fail"``.
     :param alert_receiver_email: alert e-mail set at creation.
-    :param pieces, metadata, ...: see ``ActivepiecesProjectFieldsOperator``; ``None`` = unmanaged.
+    :param pieces: ``None`` leaves the piece filter alone, ``"*"`` allows all pieces, a list (or
+        JSON / comma-separated text) is an allow-list; short names like ``"slack"`` are expanded.
+    :param metadata: JSON object (replaces the whole metadata).
+    :param max_concurrent_jobs, releases_enabled, icon_color, global_connection_external_ids:
+        the project's fields of the same names; ``None`` = unmanaged.
     :return: ``{"action": "created"|"updated"|"unchanged", "project": {...}}``.
     """
 
     template_fields: Sequence[str] = (
-        *ActivepiecesProjectFieldsOperator.template_fields,
+        *ActivepiecesBaseOperator.template_fields,
+        *PROJECT_FIELDS,
         "external_id",
         "if_exists",
         "alert_receiver_email",
     )
+    template_fields_renderers = {"metadata": "json", "pieces": "json"}
+    operator_extra_links = (ActivepiecesProjectLink(),)
 
     def __init__(
         self,
         *,
         external_id: str,
+        display_name: str | None = None,
         if_exists: str = "update",
         alert_receiver_email: str | None = None,
+        pieces: Sequence[str] | str | None = None,
+        metadata: dict[str, Any] | str | None = None,
+        max_concurrent_jobs: int | str | None = None,
+        releases_enabled: bool | str | None = None,
+        icon_color: str | None = None,
+        global_connection_external_ids: Sequence[str] | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.external_id = external_id
+        self.display_name = display_name
         self.if_exists = if_exists
         self.alert_receiver_email = alert_receiver_email
+        self.pieces = pieces
+        self.metadata = metadata
+        self.max_concurrent_jobs = max_concurrent_jobs
+        self.releases_enabled = releases_enabled
+        self.icon_color = icon_color
+        self.global_connection_external_ids = global_connection_external_ids
 
     def execute(self, context: Context) -> dict[str, Any]:
-        fields = self.project_fields()
+        fields = _field_values(self)
         if self.pieces is not None:
             fields["pieces"] = piece_list(self.pieces)
         with self.client() as client:
@@ -68,53 +117,71 @@ class ActivepiecesCreateProjectOperator(ActivepiecesProjectFieldsOperator):
         self.log.info(
             "Project %s (external id %s): %s", result.project.id, self.external_id, result.action
         )
-        self.push_project_link(context, result.project)
+        self.push_project_link(context, result.project.id)
         return result.to_dict()
 
 
-class ActivepiecesUpdateProjectOperator(
-    ActivepiecesProjectFieldsOperator, ActivepiecesProjectTargetOperator
-):
+class ActivepiecesUpdateProjectOperator(ActivepiecesProjectOperator):
     """Update a project found by id or external id; ``None`` arguments are left unchanged.
 
     :param project_id: project id (or give ``external_id``).
     :param external_id: external id of the project to update.
     :param new_external_id: rename the external id.
     :param pieces: applied with ``sync_pieces`` (no write when already in sync).
-    :param display_name, metadata, ...: see ``ActivepiecesProjectFieldsOperator``.
+    :param display_name, metadata, ...: as for ``ActivepiecesCreateProjectOperator``.
     :return: the project as a dict.
     """
 
     template_fields: Sequence[str] = (
-        *ActivepiecesProjectFieldsOperator.template_fields,
-        "project_id",
-        "external_id",
+        *ActivepiecesProjectOperator.template_fields,
+        *PROJECT_FIELDS,
         "new_external_id",
     )
+    template_fields_renderers = {"metadata": "json", "pieces": "json"}
+    operator_extra_links = (ActivepiecesProjectLink(),)
 
-    def __init__(self, *, new_external_id: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        new_external_id: str | None = None,
+        display_name: str | None = None,
+        pieces: Sequence[str] | str | None = None,
+        metadata: dict[str, Any] | str | None = None,
+        max_concurrent_jobs: int | str | None = None,
+        releases_enabled: bool | str | None = None,
+        icon_color: str | None = None,
+        global_connection_external_ids: Sequence[str] | str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.new_external_id = new_external_id
+        self.display_name = display_name
+        self.pieces = pieces
+        self.metadata = metadata
+        self.max_concurrent_jobs = max_concurrent_jobs
+        self.releases_enabled = releases_enabled
+        self.icon_color = icon_color
+        self.global_connection_external_ids = global_connection_external_ids
 
     def execute(self, context: Context) -> dict[str, Any]:
-        one_target(self.project_id, self.external_id)
-        fields = self.project_fields()
+        self.check_target()
+        fields = _field_values(self)
         if self.display_name:
             fields["display_name"] = self.display_name
         if self.new_external_id:
             fields["external_id"] = self.new_external_id
         with self.client() as client:
-            project = require_project(client, self.project_id, self.external_id)
+            project = self.require_target(client)
             if fields:
                 project = client.projects.update(project.id, **fields)
             if self.pieces is not None:
                 project = client.projects.sync_pieces(project, piece_list(self.pieces)).project
         self.log.info("Updated project %s (%s)", project.id, ", ".join(fields) or "no fields")
-        self.push_project_link(context, project)
+        self.push_project_link(context, project.id)
         return project.to_dict()
 
 
-class ActivepiecesSyncPiecesOperator(ActivepiecesProjectTargetOperator):
+class ActivepiecesSyncPiecesOperator(ActivepiecesProjectOperator):
     """Make a project's piece filter match ``pieces``; no write when already in sync.
 
     :param pieces: allow-list of piece names (short names like ``"slack"`` are normalised);
@@ -122,7 +189,7 @@ class ActivepiecesSyncPiecesOperator(ActivepiecesProjectTargetOperator):
     :return: ``{"changed": bool, "project": {...}}``.
     """
 
-    template_fields: Sequence[str] = (*ActivepiecesProjectTargetOperator.template_fields, "pieces")
+    template_fields: Sequence[str] = (*ActivepiecesProjectOperator.template_fields, "pieces")
     template_fields_renderers = {"pieces": "json"}
     operator_extra_links = (ActivepiecesProjectLink(),)
 
@@ -131,30 +198,34 @@ class ActivepiecesSyncPiecesOperator(ActivepiecesProjectTargetOperator):
         self.pieces = pieces
 
     def execute(self, context: Context) -> dict[str, Any]:
-        one_target(self.project_id, self.external_id)
+        self.check_target()
         with self.client() as client:
-            project = require_project(client, self.project_id, self.external_id)
+            project = self.require_target(client)
             result = client.projects.sync_pieces(project, piece_list(self.pieces))
         self.log.info(
             "Pieces of project %s %s",
             result.project.id,
             "updated" if result.changed else "already in sync",
         )
-        self.push_project_link(context, result.project)
+        self.push_project_link(context, result.project.id)
         return {"changed": result.changed, "project": result.project.to_dict()}
 
 
-class ActivepiecesDeleteProjectOperator(ActivepiecesProjectLookupOperator):
+class ActivepiecesDeleteProjectOperator(ActivepiecesProjectOperator):
     """Delete a project by id or external id.
 
     :param missing_ok: succeed (``deleted: false``) when there is nothing to delete.
     :return: ``{"deleted": bool, "project_id": ..., "external_id": ...}``.
     """
 
+    def __init__(self, *, missing_ok: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.missing_ok = missing_ok
+
     def execute(self, context: Context) -> dict[str, Any]:
         from activepieces_core.errors import NotFoundError
 
-        one_target(self.project_id, self.external_id)
+        self.check_target()
         project_id = self.project_id
         with self.client() as client:
             if self.external_id:
@@ -177,7 +248,7 @@ class ActivepiecesDeleteProjectOperator(ActivepiecesProjectLookupOperator):
         return {"deleted": deleted, "project_id": project_id, "external_id": self.external_id}
 
 
-class ActivepiecesGetProjectOperator(ActivepiecesProjectLookupOperator):
+class ActivepiecesGetProjectOperator(ActivepiecesProjectOperator):
     """Fetch one project by id or external id.
 
     :param missing_ok: return ``None`` instead of failing when the project does not exist.
@@ -186,15 +257,19 @@ class ActivepiecesGetProjectOperator(ActivepiecesProjectLookupOperator):
 
     operator_extra_links = (ActivepiecesProjectLink(),)
 
+    def __init__(self, *, missing_ok: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.missing_ok = missing_ok
+
     def execute(self, context: Context) -> dict[str, Any] | None:
-        one_target(self.project_id, self.external_id)
+        self.check_target()
         with self.client() as client:
-            project = find_project(client, self.project_id, self.external_id)
+            project = self.find_target(client)
         if project is None:
             if self.missing_ok:
                 return None
             raise ProjectNotFoundError(project_id=self.project_id, external_id=self.external_id)
-        self.push_project_link(context, project)
+        self.push_project_link(context, project.id)
         return project.to_dict()
 
 
@@ -203,7 +278,7 @@ class ActivepiecesListProjectsOperator(ActivepiecesBaseOperator):
 
     :param external_id: exact external id filter.
     :param display_name: display name filter.
-    :param types: project types, e.g. ``["TEAM"]``.
+    :param types: project types, e.g. ``["TEAM"]`` (or JSON / comma-separated text).
     :param max_results: stop after this many projects (``None`` = all).
     :return: list of project dicts.
     """
@@ -231,14 +306,11 @@ class ActivepiecesListProjectsOperator(ActivepiecesBaseOperator):
         self.max_results = max_results
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
-        types = json_value(self.types)
-        if isinstance(types, str):
-            types = [part.strip() for part in types.split(",") if part.strip()]
         with self.client() as client:
             projects = client.projects.iter(
                 external_id=self.external_id or None,
                 display_name=self.display_name or None,
-                types=types or None,
+                types=text_list(self.types) or None,
             )
             found = [p.to_dict() for p in itertools.islice(projects, self.max_results)]
         self.log.info("Listed %d projects", len(found))

@@ -8,9 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, AssetAlias
 
-from activepieces_provider._args import flag, json_value, optional_int
-from activepieces_provider.exceptions import TenantSyncError
-from activepieces_provider.operators._base import ActivepiecesBaseOperator
+from activepieces_core.constants import DEFAULT_CONCURRENCY
+from activepieces_core.parsing import parse_bool
+from activepieces_provider.operators._base import (
+    ActivepiecesBaseOperator,
+    json_value,
+    optional_int,
+    text_list,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -28,7 +33,8 @@ _CHANGING = frozenset({"create", "update", "delete"})
 class ActivepiecesSyncTenantsOperator(ActivepiecesBaseOperator):
     """Reconcile Activepieces projects with a list of tenants (plan, then apply).
 
-    Every tenant is applied even when some fail; the task then fails listing the failed ones.
+    Every tenant is applied even when some fail; the task then fails with core's
+    ``TenantSyncError`` (also ``activepieces_provider.exceptions.TenantSyncError``) naming them.
     The per-tenant report is pushed under the XCom key ``report`` (and returned on success).
     Each created/updated/deleted tenant emits an asset event for
     ``activepieces://<host>/projects/<external_id>`` through the asset alias
@@ -41,7 +47,7 @@ class ActivepiecesSyncTenantsOperator(ActivepiecesBaseOperator):
     :param max_deletions: refuse to apply (task fails, nothing written) above this many deletions.
     :param dry_run: plan only; the report lists what would change, nothing is written
         (stored and templated as ``plan_only``).
-    :param concurrency: parallel API writes.
+    :param concurrency: parallel API writes (default 16, core's ``DEFAULT_CONCURRENCY``).
     :param asset_alias: alias name for the asset events; ``None`` disables them.
     """
 
@@ -63,7 +69,7 @@ class ActivepiecesSyncTenantsOperator(ActivepiecesBaseOperator):
         protect: Sequence[str] = (),
         max_deletions: int | None = None,
         dry_run: bool = False,
-        concurrency: int = 16,
+        concurrency: int = DEFAULT_CONCURRENCY,
         asset_alias: str | None = TENANTS_ASSET_ALIAS,
         **kwargs: Any,
     ) -> None:
@@ -99,21 +105,24 @@ class ActivepiecesSyncTenantsOperator(ActivepiecesBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from activepieces_core.tenants import DeletionLimitExceeded, load_tenants, reconcile
+        from activepieces_core.tenants import (
+            DeletionLimitExceeded,
+            TenantSyncError,
+            load_tenants,
+            reconcile,
+        )
 
         specs = load_tenants(self._source())
-        protect = json_value(self.protect)
-        if isinstance(protect, str):
-            protect = [part.strip() for part in protect.split(",") if part.strip()]
+        dry_run = parse_bool(self.plan_only)
         with self.client() as client:
             try:
                 report = reconcile(
                     client,
                     specs,
-                    prune=flag(self.prune),
-                    protect=tuple(protect or ()),
+                    prune=parse_bool(self.prune),
+                    protect=tuple(text_list(self.protect) or ()),
                     concurrency=self.concurrency,
-                    dry_run=flag(self.plan_only),
+                    dry_run=dry_run,
                     max_deletions=optional_int(self.max_deletions),
                 )
             except DeletionLimitExceeded as exc:
@@ -122,10 +131,10 @@ class ActivepiecesSyncTenantsOperator(ActivepiecesBaseOperator):
         result = report.to_dict()
         context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=result)
         self.log.info("Tenant sync summary: %s", report.summary)
-        if not flag(self.plan_only):
+        if not dry_run:
             self._emit_asset_events(context, report)
         if report.failed:
-            raise TenantSyncError([r.external_id for r in report.failed], len(report.results))
+            raise TenantSyncError.from_report(report)
         return result
 
     def _emit_asset_events(self, context: Context, report: ApplyReport) -> None:
