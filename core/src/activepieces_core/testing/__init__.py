@@ -4,6 +4,8 @@
 from activepieces_core.testing import Emulator
 with Emulator(seed=0) as emu:
     emu.url, emu.api_key, emu.state, emu.faults, emu.requests
+    emu.state.sign_up("ops@acme.example")  # people: invitations accepted by an API key
+    emu.state.people.members(project_id)   # become memberships on sign-up (see `.people`)
 ```
 The server parts (uvicorn, starlette) load on first use, so importing this package, e.g. for
 the pytest plugin, stays cheap.

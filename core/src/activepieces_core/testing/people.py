@@ -1,27 +1,32 @@
 """People on the emulated platforms: users, project roles, invitations and project members.
 
-The rules follow ``activepieces/activepieces`` (the newest versions found; the commit of each file
-is listed in ``docs/people.md``):
+The rules follow ``activepieces/activepieces``, newest versions found (all sources, with the
+commit of each, are in ``docs/people.md``; "index id" = read by stored id, core-utils era):
 
-* ``POST /v1/user-invitations`` upserts on (email lower-cased and trimmed, platform, project)
-  and gives the row a new id each time (``user-invitation.service.ts`` 55796503070 / d6cc1e1a:
-  ``repo.upsert({id: apId(), ...}, ['email','platformId','projectId'])``). PLATFORM invitations
-  have no project and Postgres treats NULLs as distinct, so those are *inserted* every time
-  (inferred from the unique index ``idx_user_invitation_email_platform_project``).
+* ``POST /v1/user-invitations`` upserts on (email lower-cased and trimmed, platform, project) and
+  writes a fresh id each time (``user-invitation.service.ts`` index id 55796503070 and
+  d6cc1e1a9fbd; entity 56b9d8534655). PLATFORM invitations have a NULL project, which Postgres
+  never treats as a conflict, so those are *inserted* every time (inferred from the index).
 * An API-key (SERVICE) call is auto-accepted: the invitation is ``ACCEPTED`` and, when the
-  e-mail already has an identity, provisioned at once: a user on the platform is found or created,
-  the platform role or project membership applied, the invitation deleted. Otherwise it waits
-  for sign-up (`PeopleState.sign_up`). Only a ``PENDING`` invitation's response carries ``link``
-  (and only without SMTP); an auto-accepted one never does (``finalizeInvitation``).
-* Project invitations need a TEAM project (``VALIDATION`` 409) and ``projectRolesEnabled``
-  (``FEATURE_DISABLED`` 402); the role is looked up by name, case-insensitively, among the
-  DEFAULT roles and the platform's own (``ENTITY_NOT_FOUND`` 404 otherwise).
-* An invitation that would add a new platform user (no user with that e-mail on the platform, and
-  no outstanding invitation already reserving the seat) past ``usersLimit`` is ``QUOTA_EXCEEDED``
-  (402, ``{metric: "users", usage, limit}``) (``countAdditionalSeatsNeeded``; feature note
-  ``.agents/features/user-invitations.md`` @ 4a3168f4). Usage = users + e-mails with outstanding
-  invitations that are not users yet (inferred: how the controller sums it was not readable).
-* Members come only from invitations; deleting a project removes its invitations and members.
+  e-mail already has an identity, provisioned at once: a user on the platform is found or
+  created, the platform role or project membership applied, the invitation deleted. Otherwise it
+  waits for sign-up (`PeopleState.sign_up`). Only a ``PENDING`` invitation's response carries
+  ``link`` (and only without SMTP), so an API key never gets one (``finalizeInvitation``);
+  ``Platform.invitations_auto_accept = False`` is a test switch for PENDING invitations.
+* Project invitations need a TEAM project (``VALIDATION`` 409, ``projectMustBeTeamType``) and
+  ``projectRolesEnabled`` (``FEATURE_DISABLED`` 402; module 0bedbb78a74b); the role is looked up
+  by name, case-insensitively, among the DEFAULT roles and the platform's own
+  (``ENTITY_NOT_FOUND`` 404; ``project-role.service.ts`` eeb022cdfe72).
+* An invitation that would add a new platform user (no user with that e-mail on the platform,
+  and no outstanding invitation already reserving the seat) past ``usersLimit`` is
+  ``QUOTA_EXCEEDED`` (402, ``{metric: "users", usage, limit}``; ``countAdditionalSeatsNeeded``,
+  ``.agents/features/user-invitations.md`` 4a3168f4aced). Usage = users + e-mails with
+  outstanding invitations that are not users yet (inferred: the controller's sum was not read).
+* Members come only from invitations (``project-member.service.ts`` 250db42412c8); the project
+  members module is gated by ``projectRolesEnabled`` (module 015cb8d7da29); a role update
+  answers the bare row (inferred: the route's response schema does not fit it). Users:
+  ``platform-user-controller.ts`` index id 55644233724. Roles: controller 4a507d5fefd2.
+* Deleting a project removes its invitations and memberships (FK cascade).
 
 Everything here runs under the emulator state's lock.
 """
