@@ -33,14 +33,20 @@ from activepieces_core.tenants.results import (
     TenantResult,
     TenantSyncError,
 )
+from activepieces_core.tenants.saved import PLAN_FORMAT_VERSION, InvalidPlanError, document_digest
 from activepieces_core.tenants.spec import MemberSpec, PieceSetSpec, TenantSpec, TenantSpecError
+from activepieces_core.tenants.staleness import StalePlanError, StaleTenant, afind_stale, find_stale
 
 __all__ = [
+    "PLAN_FORMAT_VERSION",
     "ApplyReport",
     "DeletionLimitExceeded",
+    "InvalidPlanError",
     "MemberSpec",
     "PieceSetSpec",
     "Plan",
+    "StalePlanError",
+    "StaleTenant",
     "TenantChange",
     "TenantDocument",
     "TenantResult",
@@ -48,11 +54,14 @@ __all__ = [
     "TenantSpecError",
     "TenantSyncError",
     "aapply",
+    "afind_stale",
     "aplan",
     "apply",
     "areconcile",
     "check_deletions",
     "diff_project",
+    "document_digest",
+    "find_stale",
     "load_document",
     "load_tenants",
     "plan",
@@ -72,7 +81,7 @@ async def areconcile(
     page_size: int = DEFAULT_PAGE_SIZE,
     on_result: ResultCallback | None = None,
 ) -> ApplyReport:
-    """`aplan` then `aapply`."""
+    """`aplan` then `aapply` (no staleness re-read: the plan is moments old)."""
     the_plan = await aplan(
         client, specs, prune=prune, protect=protect, page_size=page_size, concurrency=concurrency
     )
@@ -83,6 +92,7 @@ async def areconcile(
         dry_run=dry_run,
         max_deletions=max_deletions,
         on_result=on_result,
+        check_stale=False,
     )
 
 

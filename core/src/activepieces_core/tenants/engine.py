@@ -23,6 +23,7 @@ from activepieces_core.tenants.results import (
     TenantChange,
     TenantResult,
 )
+from activepieces_core.tenants.staleness import StalePlanError, afind_stale
 
 __all__ = ["DEFAULT_CONCURRENCY", "ResultCallback", "aapply", "check_deletions"]
 
@@ -59,15 +60,19 @@ async def aapply(
     dry_run: bool = False,
     max_deletions: int | None = None,
     on_result: ResultCallback | None = None,
+    check_stale: bool = True,
 ) -> ApplyReport:
     """Apply ``plan`` (a `Plan` or its ``to_dict``) with at most ``concurrency`` requests in flight.
 
     Raises `DeletionLimitExceeded` before sending anything when the plan deletes more than
     ``max_deletions``. Otherwise never raises for a tenant: each failure lands in its result.
     ``on_result`` is called once per tenant as results arrive (e.g. to drive a progress bar).
+    With ``check_stale`` (the default) it first re-reads what the plan writes to and raises
+    `StalePlanError`, sending nothing, if any of it changed since planning (`afind_stale`);
+    a dict plan must be intact (`Plan.from_dict` raises `InvalidPlanError` otherwise).
     """
     if not isinstance(plan, Plan):
-        plan = Plan.model_validate(dict(plan))
+        plan = Plan.from_dict(plan)
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     check_deletions(plan, max_deletions)
@@ -104,6 +109,10 @@ async def aapply(
     writes = sum(1 for c in changes if c.action != "noop")
     workers = max(1, min(concurrency, writes)) if not dry_run else 1
     async with async_pools(client, workers) as pools:
+        if check_stale:
+            stale = await afind_stale(pools[0], plan, concurrency=concurrency)
+            if stale:
+                raise StalePlanError(stale)
         for phase in sorted(phases):
             todo = iter(phases[phase])  # shared by the workers: each index is taken once
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import Self
 
 from activepieces_core.errors import ActivepiecesError
+from activepieces_core.tenants.saved import PLAN_FORMAT_VERSION, seal, verify_sealed
 from activepieces_core.tenants.spec import TenantSpec
 
 __all__ = [
@@ -85,6 +86,9 @@ class Plan(_Model):
 
     ``protected`` lists TEAM projects that prune would have deleted but ``protect`` kept;
     ``read_requests`` is how many requests reading the current state took.
+    ``to_dict`` is the saved-plan format (`activepieces_core.tenants.saved`): it adds a
+    ``digest`` of the rest, which ``from_dict`` verifies; ``document_digest`` names the tenant
+    document planned from (`saved.document_digest`), when the planner was told it.
     """
 
     changes: list[TenantChange] = Field(default_factory=list)
@@ -92,6 +96,19 @@ class Plan(_Model):
     protected: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     read_requests: int = 0
+    format_version: int = PLAN_FORMAT_VERSION
+    document_digest: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The saved plan: JSON-safe, with ``summary`` and a ``digest`` over the rest."""
+        return seal(super().to_dict())
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, verify: bool = True) -> Self:
+        """Rebuild from `to_dict` output; `InvalidPlanError` if it was edited (``verify``)."""
+        if verify:
+            verify_sealed(data)
+        return cls.model_validate(dict(data))
 
     def by_action(self, action: Action, kind: str = "project") -> list[TenantChange]:
         """Changes of ``kind`` (projects by default) with the given action."""

@@ -1,0 +1,132 @@
+"""Saved plans: the plan file format, its digests and its integrity check.
+
+A saved plan is `Plan.to_dict()` written as JSON (``docs/saved-plans.md`` has the schema).
+Besides the plan itself it carries:
+
+* ``format_version``: `PLAN_FORMAT_VERSION`; a newer one is refused rather than misread;
+* ``document_digest``: `document_digest` of the tenant document it was planned from (None when
+  the planner was given no document digest), so a pipeline can check that the plan it is about
+  to apply belongs to the document that was merged;
+* ``digest``: `body_digest` of everything else, so a plan edited by hand (or truncated) is
+  refused by `Plan.from_dict` instead of applied.
+
+The digests are ``sha256:<hex>`` over canonical JSON (sorted keys, no whitespace, UTF-8), so
+they survive any JSON round trip (files, XCom, Prefect results). They detect edits, they do
+not authenticate: anyone who can write the file can recompute them (keep plan artifacts where
+only your pipeline writes).
+
+This module imports nothing heavier than `hashlib`/`json`, so `results` can use it freely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from activepieces_core.errors import InvalidRequestError
+
+if TYPE_CHECKING:
+    from activepieces_core.tenants.loaders import TenantDocument
+    from activepieces_core.tenants.spec import TenantSpec
+
+__all__ = [
+    "DIGEST_KEY",
+    "PLAN_FORMAT_VERSION",
+    "InvalidPlanError",
+    "body_digest",
+    "canonical_json",
+    "document_digest",
+    "is_saved_plan",
+    "seal",
+    "verify_sealed",
+]
+
+#: Version of the saved-plan format this package writes and the newest it reads.
+PLAN_FORMAT_VERSION = 1
+#: The key of the body digest in a saved plan.
+DIGEST_KEY = "digest"
+_PREFIX = "sha256:"
+
+
+class InvalidPlanError(InvalidRequestError):
+    """A saved plan cannot be trusted (edited by hand, truncated, or from a newer version).
+
+    Nothing was sent. Plan again and save the new plan instead of editing the old one.
+    """
+
+
+def canonical_json(data: Any) -> bytes:
+    """``data`` as canonical JSON bytes: sorted keys, no whitespace, UTF-8."""
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def _sha256(data: Any) -> str:
+    return _PREFIX + hashlib.sha256(canonical_json(data)).hexdigest()
+
+
+def document_digest(document: TenantDocument | Iterable[TenantSpec]) -> str:
+    """Digest of a tenant document (a `TenantDocument`, or its tenant rows alone).
+
+    Taken over the validated rows in order (defaults merged, pieces normalised) and the
+    declared piece sets, so YAML, JSON and CSV spellings of the same tenants, comments and
+    whitespace all give the same digest.
+    """
+    tenants: Iterable[TenantSpec]
+    piece_sets: Iterable[Any] = ()
+    if isinstance(document, Iterable):
+        tenants = document
+    else:  # a TenantDocument (not imported at run time: loaders is heavier than this module)
+        tenants, piece_sets = document.tenants, document.piece_sets
+    return _sha256(
+        {
+            "tenants": [spec.model_dump(mode="json") for spec in tenants],
+            "piece_sets": [piece_set.model_dump(mode="json") for piece_set in piece_sets],
+        }
+    )
+
+
+def body_digest(data: Mapping[str, Any]) -> str:
+    """Digest of a saved plan's body: every key except ``digest`` itself."""
+    return _sha256({k: v for k, v in data.items() if k != DIGEST_KEY})
+
+
+def seal(data: dict[str, Any]) -> dict[str, Any]:
+    """Add the body digest to a plan dict (in place) and return it."""
+    data.pop(DIGEST_KEY, None)
+    data[DIGEST_KEY] = body_digest(data)
+    return data
+
+
+def is_saved_plan(data: Any) -> bool:
+    """True when ``data`` looks like a saved plan rather than a tenant document."""
+    return isinstance(data, Mapping) and "format_version" in data and "changes" in data
+
+
+def verify_sealed(data: Mapping[str, Any]) -> None:
+    """Raise `InvalidPlanError` unless ``data`` is an intact saved plan this version can read."""
+    if not isinstance(data, Mapping):
+        raise InvalidPlanError(f"a saved plan is a JSON object, not {type(data).__name__}")
+    version = data.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InvalidPlanError("not a saved plan: no integer 'format_version'")
+    if version > PLAN_FORMAT_VERSION:
+        raise InvalidPlanError(
+            f"the plan has format_version {version}; this version of activepieces-core reads "
+            f"up to {PLAN_FORMAT_VERSION} (upgrade it, or plan again)"
+        )
+    recorded = data.get(DIGEST_KEY)
+    if not isinstance(recorded, str):
+        raise InvalidPlanError("the plan has no digest: save plans with Plan.to_dict()")
+    try:
+        actual = body_digest(data)
+    except (TypeError, ValueError) as exc:  # not JSON-shaped: cannot be a saved plan
+        raise InvalidPlanError(f"the plan is not JSON data: {exc}") from exc
+    if actual != recorded:
+        raise InvalidPlanError(
+            "the plan's digest does not match its content: it was edited or damaged after it "
+            "was saved; plan again instead of editing a saved plan"
+        )
