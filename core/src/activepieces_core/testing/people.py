@@ -137,6 +137,7 @@ class PeopleState:
         self._roles: list[dict[str, Any]] = []  # DEFAULT roles (platformId null) then custom
         self._invitations: dict[str, Row] = {}
         self._invitations_by_project: dict[tuple[str, str | None], dict[str, Row]] = {}
+        self._invitations_by_email: dict[str, dict[str, Row]] = {}
         self._members: dict[str, Row] = {}
         self._members_by_project: dict[str, dict[str, Row]] = {}
         for name in DEFAULT_PROJECT_ROLES:
@@ -338,11 +339,8 @@ class PeopleState:
 
     def _provision(self, email: str) -> None:
         """``provisionUserInvitation``: apply and delete every ACCEPTED invitation for ``email``."""
-        accepted = [
-            r
-            for r in self._invitations.values()
-            if r.data["email"] == email and r.data["status"] == "ACCEPTED"
-        ]
+        rows = self._invitations_by_email.get(email, {}).values()
+        accepted = [r for r in rows if r.data["status"] == "ACCEPTED"]
         for row in sorted(accepted, key=lambda r: r.seq):
             platform = self._platform(row.data["platformId"])
             uid = self._user_by_email.get((platform.id, email))
@@ -514,8 +512,7 @@ class PeopleState:
         if kind == "PROJECT":  # NULL projectId never conflicts (PLATFORM rows are inserted)
             existing = next((r for r in bucket.values() if r.data["email"] == email), None)
         if existing is not None:
-            del self._invitations[existing.id]
-            del bucket[existing.id]
+            self._drop_invitation(existing)
             existing.data = {**existing.data, **fields}
             existing.token = self._token()
             row = existing
@@ -523,6 +520,7 @@ class PeopleState:
             row = Row({"created": now, **fields}, self._next_seq(), self._token())
         self._invitations[row.id] = row
         bucket[row.id] = row
+        self._invitations_by_email.setdefault(email, {})[row.id] = row
         return row
 
     def _drop_invitation(self, row: Row) -> None:
@@ -530,6 +528,11 @@ class PeopleState:
         bucket = self._invitations_by_project.get((row.data["platformId"], row.data["projectId"]))
         if bucket is not None:
             bucket.pop(row.id, None)
+        same_email = self._invitations_by_email.get(row.data["email"])
+        if same_email is not None:
+            same_email.pop(row.id, None)
+            if not same_email:
+                del self._invitations_by_email[row.data["email"]]
 
     def invitation_rows(
         self,
@@ -696,6 +699,8 @@ class PeopleState:
         """A deleted project takes its invitations and memberships with it."""
         for row in list(self._members_by_project.pop(project_id, {}).values()):
             self._members.pop(row.id, None)
-        for key in [k for k in self._invitations_by_project if k[1] == project_id]:
-            for row in self._invitations_by_project.pop(key).values():
-                self._invitations.pop(row.id, None)
+        record = self._state.record(project_id)
+        if record is not None:
+            key = (record.public["platformId"], project_id)
+            for row in list(self._invitations_by_project.get(key, {}).values()):
+                self._drop_invitation(row)
