@@ -7,7 +7,9 @@ Runs, one after the other (so they do not compete for the CPU), as subprocesses:
 no-op re-sync and client overhead against raw httpx; 10,000 tenants, 1,000 with ``--quick``),
 ``import_cost.py`` (what the provider adds to ``import airflow.sdk``) and
 ``fault_campaign.py --json`` (1,000 tenants through Airflow and Prefect under 20% faults; 200
-with ``--quick``). The benches print human-readable tables; the figures are parsed from them,
+with ``--quick``) and ``prefect_teardown.py`` (``teardown_tenants`` against
+``sync_tenants(prune=True)`` deleting the same 1,000 tenants; one repeat with ``--quick``).
+The benches print human-readable tables; the figures are parsed from them,
 and every bench's full output is kept under ``--logs`` for the record. Exit code 1 if a target
 is missed or a bench could not be read.
 """
@@ -199,6 +201,30 @@ def fault_figures(run: Run) -> list[Figure]:
     return figures
 
 
+_TEARDOWN = re.compile(
+    r"teardown (?P<teardown>[\d.]+) s, prune (?P<prune>[\d.]+) s, ratio (?P<ratio>[\d.]+)x"
+)
+
+
+def prefect_teardown_figures(run: Run) -> list[Figure]:
+    """``teardown_tenants`` time over ``sync_tenants(prune=True)`` deleting the same tenants."""
+    for line in run.stdout.splitlines():
+        m = _TEARDOWN.search(line)
+        if m:
+            ratio = float(m["ratio"])
+            measured = f"{ratio:.2f}x ({m['teardown']} s vs {m['prune']} s)"
+            return [
+                Figure(
+                    "prefect teardown",
+                    "teardown / prune time (N=1000)",
+                    measured,
+                    "<= 2x",
+                    ratio <= 2.0,
+                )
+            ]
+    return [_unreadable(run)]
+
+
 def _unreadable(run: Run) -> Figure:
     tail = (run.stderr.strip().splitlines() or ["no output"])[-1][:80]
     return Figure(run.name, "output unreadable", f"exit {run.returncode}: {tail}", "-", False)
@@ -250,6 +276,11 @@ def main(argv: list[str] | None = None) -> int:
             "fault_campaign",
             ["--json", "--tenants", "200" if args.quick else "1000"],
             fault_figures,
+        ),
+        (
+            "prefect_teardown",
+            ["--tenants", "1000", "--repeats", "1" if args.quick else "3"],
+            prefect_teardown_figures,
         ),
     ]
     skip = set(filter(None, args.skip.split(",")))

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         UnknownRoleError,
         UserFilters,
     )
+    from activepieces_core._piece_set_ops import PieceSetEnsureResult
     from activepieces_core._project_ops import (
         UNSET,
         CreateFields,
@@ -49,7 +50,11 @@ if TYPE_CHECKING:
     from activepieces_core.models import (
         ColorName,
         Page,
+        PieceSelection,
+        PieceSelectionMode,
+        PieceSet,
         PiecesFilterType,
+        PiecesMechanism,
         Project,
         ProjectAnalytics,
         ProjectIcon,
@@ -84,6 +89,7 @@ _LAZY: dict[str, str] = {
         ),
         "activepieces_core._project_ops",
     ),
+    "PieceSetEnsureResult": "activepieces_core._piece_set_ops",
     **dict.fromkeys(
         ("RetryPolicy", "is_ambiguous_write", "is_retryable", "is_safe_to_resend"),
         "activepieces_core._retry",
@@ -96,7 +102,11 @@ _LAZY: dict[str, str] = {
         (
             "ColorName",
             "Page",
+            "PieceSelection",
+            "PieceSelectionMode",
+            "PieceSet",
             "PiecesFilterType",
+            "PiecesMechanism",
             "Project",
             "ProjectAnalytics",
             "ProjectIcon",
@@ -151,7 +161,12 @@ __all__ = [
     "ListFilters",
     "MemberFilters",
     "Page",
+    "PieceSelection",
+    "PieceSelectionMode",
+    "PieceSet",
+    "PieceSetEnsureResult",
     "PiecesFilterType",
+    "PiecesMechanism",
     "PlatformRole",
     "Project",
     "ProjectAnalytics",

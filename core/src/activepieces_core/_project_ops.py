@@ -93,6 +93,8 @@ class UpdateFields(TypedDict, total=False):
     """Fields of ``projects.update``; None (or absent) leaves a field unchanged.
 
     ``metadata`` replaces the whole object; ``pieces`` replaces the stored list.
+    ``active_flows_limit`` and ``execution_data_retention_days`` are positive integers;
+    ``worker_group_id`` is applied only where the platform has worker groups.
     """
 
     display_name: str | None
@@ -104,6 +106,11 @@ class UpdateFields(TypedDict, total=False):
     pieces_filter_type: PiecesFilterType | str | None
     max_concurrent_jobs: int | None
     global_connection_external_ids: Sequence[str] | None
+    notify_flow_owner_on_failure: bool | None
+    worker_group_id: str | None
+    execution_data_retention_days: int | None
+    sensitive: bool | None
+    active_flows_limit: int | None
 
 
 class EnsureOptions(TypedDict, total=False):
@@ -198,9 +205,13 @@ def update_body(**fields: Unpack[UpdateFields]) -> dict[str, Any]:
     values: dict[str, Any] = dict(fields)
     pieces = values.pop("pieces", None)
     pieces_filter_type = values.pop("pieces_filter_type", None)
-    if pieces is not None or pieces_filter_type is not None:
+    active_flows_limit = values.pop("active_flows_limit", None)
+    if pieces is not None or pieces_filter_type is not None or active_flows_limit is not None:
         values["plan"] = build_request(
-            PlanRequest, pieces=pieces, pieces_filter_type=pieces_filter_type
+            PlanRequest,
+            pieces=pieces,
+            pieces_filter_type=pieces_filter_type,
+            active_flows_limit=active_flows_limit,
         )
     icon_color = values.pop("icon_color", None)
     if icon_color is not None:

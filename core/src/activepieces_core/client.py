@@ -22,6 +22,7 @@ from activepieces_core.constants import (
 )
 from activepieces_core.errors import InvalidRequestError
 from activepieces_core.invitations import AsyncInvitationsResource, InvitationsResource
+from activepieces_core.piece_sets import AsyncPieceSetsResource, PieceSetsResource
 from activepieces_core.project_members import AsyncProjectMembersResource, ProjectMembersResource
 from activepieces_core.project_roles import AsyncProjectRolesResource, ProjectRolesResource
 from activepieces_core.projects import AsyncProjectsResource, ProjectsResource
@@ -108,6 +109,7 @@ class ActivepiecesClient(_BaseClient[Callable[[float], None], httpx.BaseTranspor
     """
 
     projects: ProjectsResource
+    piece_sets: PieceSetsResource
     invitations: InvitationsResource
     project_members: ProjectMembersResource
     users: UsersResource
@@ -123,6 +125,7 @@ class ActivepiecesClient(_BaseClient[Callable[[float], None], httpx.BaseTranspor
             self.config, sleep=sleep, policy=policy, http_transport=http_transport
         )
         self.projects = ProjectsResource(self._transport)
+        self.piece_sets = PieceSetsResource(self._transport)
         self.invitations = InvitationsResource(self._transport)
         self.project_members = ProjectMembersResource(self._transport)
         self.users = UsersResource(self._transport)
@@ -155,6 +158,7 @@ class AsyncActivepiecesClient(
     """
 
     projects: AsyncProjectsResource
+    piece_sets: AsyncPieceSetsResource
     invitations: AsyncInvitationsResource
     project_members: AsyncProjectMembersResource
     users: AsyncUsersResource
@@ -170,6 +174,7 @@ class AsyncActivepiecesClient(
             self.config, sleep=sleep, policy=policy, http_transport=http_transport
         )
         self.projects = AsyncProjectsResource(self._transport)
+        self.piece_sets = AsyncPieceSetsResource(self._transport)
         self.invitations = AsyncInvitationsResource(self._transport)
         self.project_members = AsyncProjectMembersResource(self._transport)
         self.users = AsyncUsersResource(self._transport)

@@ -14,6 +14,14 @@ from activepieces_core.models.people import (
     User,
     UserStatus,
 )
+from activepieces_core.models.piece_set import (
+    PieceSelection,
+    PieceSelectionMode,
+    PieceSet,
+    PieceSetConfig,
+    PiecesMechanism,
+    RequiredActions,
+)
 from activepieces_core.models.project import (
     APIModel,
     Project,
@@ -38,7 +46,12 @@ __all__ = [
     "InvitationStatus",
     "InvitationType",
     "Page",
+    "PieceSelection",
+    "PieceSelectionMode",
+    "PieceSet",
+    "PieceSetConfig",
     "PiecesFilterType",
+    "PiecesMechanism",
     "PlanRequest",
     "PlatformRole",
     "Project",
@@ -49,6 +62,7 @@ __all__ = [
     "ProjectRef",
     "ProjectRole",
     "ProjectType",
+    "RequiredActions",
     "UpdateProjectRequest",
     "User",
     "UserStatus",

@@ -78,8 +78,19 @@ class Project(APIModel):
     releases_enabled: bool = False
     metadata: dict[str, Any] | None = None
     pool_id: str | None = None
+    notify_flow_owner_on_failure: bool = False
+    #: The piece set the project is on (platforms with ``managePiecesEnabled``; None = Default).
+    piece_set_id: str | None = None
+    worker_group_id: str | None = None
+    execution_data_retention_days: int | None = None
+    sensitive: bool = False
     plan: ProjectPlan | None = None
     analytics: ProjectAnalytics | None = None
+
+    @property
+    def active_flows_limit(self) -> int | None:
+        """The plan's cap on enabled flows (None: no cap, or no plan)."""
+        return self.plan.active_flows_limit if self.plan is not None else None
 
     @property
     def is_personal(self) -> bool:

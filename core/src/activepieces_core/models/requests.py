@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
 
@@ -27,6 +27,8 @@ EMAIL_PATTERN = r"^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0
 
 DisplayName = Annotated[str, Field(pattern=DISPLAY_NAME_PATTERN)]
 PositiveInt = Annotated[int, Field(gt=0, le=9007199254740991)]
+#: zod ``z.number().int().positive()``: a bool, a float or a numeric string is refused too.
+StrictPositiveInt = Annotated[StrictInt, Field(gt=0, le=9007199254740991)]
 
 
 class _Request(BaseModel):
@@ -69,6 +71,7 @@ class PlanRequest(_Request):
 
     pieces: list[str] | None = None
     pieces_filter_type: PiecesFilterType | None = None
+    active_flows_limit: StrictPositiveInt | None = None
 
     _normalize = field_validator("pieces", mode="before")(lambda cls, v: _pieces(v))
 
@@ -84,6 +87,10 @@ class UpdateProjectRequest(_Request):
     plan: PlanRequest | None = None
     max_concurrent_jobs: PositiveInt | None = None
     global_connection_external_ids: list[str] | None = None
+    notify_flow_owner_on_failure: StrictBool | None = None
+    worker_group_id: StrictStr | None = None
+    execution_data_retention_days: StrictPositiveInt | None = None
+    sensitive: StrictBool | None = None
 
 
 def build_request(model: type[_Request], **fields: Any) -> _Request:

@@ -1,0 +1,144 @@
+"""Benchmark the Prefect teardown against a prune deleting the same tenants.
+
+    uv run --frozen python bench/prefect_teardown.py [--tenants 1000] [--repeats 3]
+
+Side by side in one run, against one emulator (``activepieces_core.testing``, in a child
+process so that its CPU does not compete with the flows for the GIL) and one Prefect
+ephemeral server (started and warmed up first, so start-up is not in the figures):
+``teardown_tenants(ids)`` and ``sync_tenants([], prune=True)``, each deleting the same N
+freshly seeded TEAM projects, at the same concurrency. The order alternates per repeat; the
+figures are medians. Target: the teardown takes at most 2x the prune's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+TARGET_RATIO = 2.0
+
+
+def _serve(conn: Connection) -> None:
+    from activepieces_core.testing import Emulator
+
+    with Emulator(seed=0) as emu:
+        conn.send({"url": emu.url, "api_key": emu.api_key})
+        while True:
+            cmd, arg = conn.recv()
+            result: Any = None
+            if cmd == "stop":
+                conn.send(None)
+                return
+            if cmd == "seed":  # N TEAM projects with external ids, straight into the state
+                emu.requests.clear()
+                for i in range(arg):
+                    emu.state.add_project(f"Tenant {i}", external_id=f"tenant-{i:05d}")
+            elif cmd == "after":  # what the run sent, and the TEAM projects left
+                routes = ("list", "get", "delete")
+                result = {r: emu.requests.count(route=r) for r in routes}
+                result["team"] = len(emu.state.projects(types=["TEAM"]))
+            conn.send(result)
+
+
+class ChildEmulator:
+    """The emulator in a child process, driven over a pipe; stopped by `close`."""
+
+    def __init__(self) -> None:
+        ctx = mp.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
+        self._proc.start()
+        info = self._conn.recv()
+        self.url: str = info["url"]
+        self.api_key: str = info["api_key"]
+
+    def call(self, cmd: str, arg: Any = None) -> Any:
+        self._conn.send((cmd, arg))
+        return self._conn.recv()
+
+    def close(self) -> None:
+        self.call("stop")
+        self._proc.join(timeout=10)
+        if self._proc.is_alive():
+            self._proc.kill()
+
+
+def _isolate_prefect() -> None:
+    """A throw-away Prefect home (ephemeral server, SQLite), set before Prefect is imported."""
+    home = tempfile.mkdtemp(prefix="prefect-teardown-bench-")
+    os.environ.update(
+        PREFECT_HOME=os.path.join(home, "prefect"),
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+    )
+
+
+def _timed(emu: ChildEmulator, n: int, run: Callable[[], dict[str, Any]]) -> tuple[float, str]:
+    emu.call("seed", n)
+    started = time.perf_counter()
+    report = run()
+    seconds = time.perf_counter() - started
+    after = emu.call("after")
+    if after["team"] != 0:
+        raise SystemExit(f"{after['team']} TEAM projects left; report summary {report['summary']}")
+    return seconds, f"{after['list']} list + {after['get']} get + {after['delete']} delete"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenants", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args(argv)
+    _isolate_prefect()
+    from prefect_activepieces import ActivepiecesCredentials
+    from prefect_activepieces.flows import sync_tenants, teardown_tenants
+
+    n, concurrency = args.tenants, args.concurrency
+    ids = [f"tenant-{i:05d}" for i in range(n)]
+    emu = ChildEmulator()
+    try:
+        creds = ActivepiecesCredentials(base_url=emu.url, api_key=emu.api_key)
+        sync_tenants([], creds)  # starts and warms the ephemeral server
+        runs: dict[str, Callable[[], dict[str, Any]]] = {
+            "teardown_tenants(ids)": lambda: teardown_tenants(ids, creds, concurrency=concurrency),
+            "sync_tenants([], prune=True)": lambda: sync_tenants(
+                [], creds, prune=True, concurrency=concurrency
+            ),
+        }
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        requests: dict[str, str] = {}
+        for repeat in range(args.repeats):
+            order = list(runs) if repeat % 2 == 0 else list(reversed(runs))
+            for name in order:
+                seconds, requests[name] = _timed(emu, n, runs[name])
+                times[name].append(seconds)
+                print(f"  repeat {repeat + 1}: {name} {seconds:.2f}s", flush=True)
+    finally:
+        emu.close()
+
+    print(f"\nDeleting {n} tenants at concurrency {concurrency}, median of {args.repeats}:")
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    for name, median in medians.items():
+        print(f"{name:<30} {median:7.2f} s   ({requests[name]} requests)")
+    teardown, prune = medians.values()
+    ratio = teardown / prune
+    verdict = "OK" if ratio <= TARGET_RATIO else "MISSED"
+    print(
+        f"teardown {teardown:.2f} s, prune {prune:.2f} s, ratio {ratio:.2f}x "
+        f"(target <= {TARGET_RATIO:g}x) {verdict}"
+    )
+    return 0 if ratio <= TARGET_RATIO else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
