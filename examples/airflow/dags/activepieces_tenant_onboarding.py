@@ -1,10 +1,16 @@
 """Onboard tenants: read the tenant file, reconcile projects, wait until each is ready, report.
 
 Connection: ``activepieces_default`` (type ``activepieces``; host = API base URL, password = API
-key). Trigger with ``{"tenants_file": "/path/to/tenants.yaml"}`` to use another file, and with
-``{"min_active_flows": 1}`` to wait until every tenant has built an active flow.
+key). Params:
 
-Every created/updated tenant emits an asset event ``activepieces://<host>/projects/<external_id>``
+- ``tenants_file``: another tenant file (default: ``examples/tenants.yaml``).
+- ``prune``: also delete managed projects missing from the file (at most 5).
+- ``min_active_flows``: wait until every tenant has this many active flows. ``0`` (default)
+  only waits for the project, which the sync has just created, so the sensors finish on their
+  first check; ``1`` or more makes them **defer** to the triggerer until tenants build flows.
+
+Each tenant's ``wait_until_ready`` task links its project (**Activepieces Project** button), and
+every created/updated tenant emits an asset event ``activepieces://<host>/projects/<external_id>``
 (alias ``activepieces-tenants``) for downstream DAGs.
 """
 
@@ -28,9 +34,19 @@ DEFAULT_TENANTS_FILE = str(Path(__file__).resolve().parents[2] / "tenants.yaml")
     catchup=False,
     tags=["activepieces", "tenants"],
     params={
-        "tenants_file": Param(DEFAULT_TENANTS_FILE, type="string"),
-        "prune": Param(False, type="boolean"),
-        "min_active_flows": Param(0, type="integer", minimum=0),
+        "tenants_file": Param(
+            DEFAULT_TENANTS_FILE, type="string", description="Tenant file (YAML, JSON or CSV)."
+        ),
+        "prune": Param(
+            False, type="boolean", description="Delete managed projects missing from the file."
+        ),
+        "min_active_flows": Param(
+            0,
+            type="integer",
+            minimum=0,
+            description="Wait until each tenant has this many active flows; 1 or more makes "
+            "the sensors defer to the triggerer.",
+        ),
     },
 )
 def activepieces_tenant_onboarding() -> None:
@@ -55,7 +71,7 @@ def activepieces_tenant_onboarding() -> None:
     )
 
     # One deferrable sensor per tenant (dynamic task mapping): the triggerer polls, no worker
-    # slot is held while a tenant is not ready yet.
+    # slot is held while a tenant is not ready yet. Each links the tenant's project.
     ready = ActivepiecesProjectSensor.partial(
         task_id="wait_until_ready",
         min_active_flows="{{ params.min_active_flows }}",
