@@ -14,6 +14,7 @@ pool belongs to the loop that created it).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from activepieces_core.tenants._runner import AnyClient, blocking
 from activepieces_core.tenants.diff import diff_project
@@ -80,10 +81,18 @@ async def areconcile(
     max_deletions: int | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     on_result: ResultCallback | None = None,
+    **options: Any,
 ) -> ApplyReport:
-    """`aplan` then `aapply` (no staleness re-read: the plan is moments old)."""
+    """`aplan` then `aapply` (no staleness re-read: the plan is moments old). ``options`` go
+    to `aplan` (e.g. ``prune_members=True``)."""
     the_plan = await aplan(
-        client, specs, prune=prune, protect=protect, page_size=page_size, concurrency=concurrency
+        client,
+        specs,
+        prune=prune,
+        protect=protect,
+        page_size=page_size,
+        concurrency=concurrency,
+        **options,
     )
     return await aapply(
         client,

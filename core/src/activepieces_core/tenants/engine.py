@@ -31,10 +31,14 @@ ResultCallback = Callable[[TenantResult], None]
 
 
 def check_deletions(plan: Plan, max_deletions: int | None) -> None:
-    """Raise `DeletionLimitExceeded` when the plan deletes more than ``max_deletions``."""
-    deletions = len(plan.by_action("delete"))
-    if max_deletions is not None and deletions > max_deletions:
-        raise DeletionLimitExceeded(deletions, max_deletions)
+    """Raise `DeletionLimitExceeded` when the plan deletes more projects, or removes more
+    members, than ``max_deletions`` (each kind is held to the limit on its own)."""
+    if max_deletions is None:
+        return
+    for kind in ("project", "member"):
+        deletions = len(plan.by_action("delete", kind))
+        if deletions > max_deletions:
+            raise DeletionLimitExceeded(deletions, max_deletions, kind)
 
 
 def _result(change: TenantChange, status: str, **extra: Any) -> TenantResult:

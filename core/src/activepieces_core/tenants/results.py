@@ -29,13 +29,16 @@ Status = Literal["succeeded", "failed", "skipped", "planned"]
 
 
 class DeletionLimitExceeded(ActivepiecesError):
-    """The plan deletes more projects than ``max_deletions`` allows; nothing was changed."""
+    """The plan deletes more projects (or removes more members) than ``max_deletions``
+    allows; nothing was changed."""
 
-    def __init__(self, deletions: int, max_deletions: int) -> None:
+    def __init__(self, deletions: int, max_deletions: int, kind: str = "project") -> None:
         self.deletions = deletions
         self.max_deletions = max_deletions
+        self.kind = kind
+        what = "deletes" if kind == "project" else "removes"
         super().__init__(
-            f"refusing to apply: the plan deletes {deletions} project(s), "
+            f"refusing to apply: the plan {what} {deletions} {kind}(s), "
             f"more than max_deletions={max_deletions}; nothing was changed"
         )
 

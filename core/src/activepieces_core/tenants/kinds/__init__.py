@@ -6,12 +6,22 @@ Reading order matters: later kinds read what hangs off the projects the first on
 from __future__ import annotations
 
 from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
+from activepieces_core.tenants.kinds.members import MemberKind
 from activepieces_core.tenants.kinds.projects import ProjectKind, is_protected
 
-__all__ = ["KINDS", "Applied", "Kind", "PlanRequest", "ProjectKind", "Reading", "is_protected"]
+__all__ = [
+    "KINDS",
+    "Applied",
+    "Kind",
+    "MemberKind",
+    "PlanRequest",
+    "ProjectKind",
+    "Reading",
+    "is_protected",
+]
 
 #: Every kind, in the order they read (the project kind first: the others hang off it).
-KINDS: tuple[Kind, ...] = (ProjectKind(),)
+KINDS: tuple[Kind, ...] = (ProjectKind(), MemberKind())
 
 
 def kind_of(name: str) -> Kind:

@@ -1,0 +1,158 @@
+"""The member kind: a tenant's people (its project's members and waiting invitations).
+
+Read: the platform's role names once (to refuse an unknown role before anything is sent), then
+for every tenant that manages ``members`` and whose project exists, its members and PROJECT
+invitations (two paged reads). A tenant without ``members`` is not read at all.
+
+Diff, per e-mail: absent -> invite (``create``); another role -> ``update`` (the membership, or
+the waiting invitation, which the server upserts); same role -> ``noop``. With the plan option
+``prune_members`` people the file does not list are removed (``delete``: the membership and any
+waiting invitation), except e-mails matching a ``protect`` pattern; removals count toward
+``max_deletions``. Rules read from upstream as recorded in docs/people.md.
+
+Writes go through ``client.project_members``: an invite is told the project's people as the
+plan saw them, so it sends one request; after an ambiguous failure it reads them again before
+sending again (no duplicate, nothing lost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from fnmatch import fnmatchcase
+from typing import Any
+
+from activepieces_core._membership_ops import ProjectPeople
+from activepieces_core.client import AsyncActivepiecesClient
+from activepieces_core.models.people import normalize_email
+from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
+from activepieces_core.tenants.results import TenantChange
+from activepieces_core.tenants.spec import TenantSpecError
+
+__all__ = ["PHASE_MEMBERS", "MemberKind"]
+
+PHASE_MEMBERS = 40
+
+
+def _protected(email: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatchcase(email, normalize_email(p)) for p in patterns if "@" in p)
+
+
+class MemberKind(Kind):
+    """The people of tenants that list ``members``."""
+
+    name = "member"
+
+    def wanted(self, request: PlanRequest) -> bool:
+        return any(spec.members is not None for spec in request.tenants)
+
+    async def read(
+        self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
+    ) -> None:
+        roles = await client.project_roles.names()
+        reading.requests += 1
+        known = {r.lower(): r for r in roles}
+        errors = []
+        for index, spec in enumerate(request.tenants):
+            unknown = sorted({r for r in spec.member_roles.values() if r.lower() not in known})
+            if unknown:
+                message = f"unknown role(s) {unknown}; this platform has {sorted(roles)}"
+                errors.append({"row": index, "external_id": spec.external_id, "errors": [message]})
+        if errors:
+            raise TenantSpecError(errors)
+        managed = [
+            (spec.external_id, reading.projects[spec.external_id].id)
+            for spec in request.tenants
+            if spec.members is not None and spec.external_id in reading.projects
+        ]
+        gate = asyncio.Semaphore(request.concurrency)
+
+        async def one(project_id: str) -> ProjectPeople:
+            async with gate:
+                return await client.project_members.people(project_id, page_size=request.page_size)
+
+        found = await asyncio.gather(*(one(pid) for _, pid in managed))
+        reading.requests += 2 * len(managed)
+        reading.state[self.name] = {
+            "people": {ext: people for (ext, _), people in zip(managed, found, strict=True)},
+            "roles": known,
+        }
+
+    def diff(self, request: PlanRequest, reading: Reading) -> list[TenantChange]:
+        state: dict[str, Any] = reading.state.get(self.name, {"people": {}, "roles": {}})
+        canonical: dict[str, str] = state["roles"]
+        prune = bool(request.options.get("prune_members"))
+        changes: list[TenantChange] = []
+        for spec in request.tenants:
+            if spec.members is None:
+                continue
+            project = reading.projects.get(spec.external_id)
+            people: ProjectPeople = state["people"].get(
+                spec.external_id, ProjectPeople(project.id if project else "")
+            )
+            for email, wanted in spec.member_roles.items():
+                role = canonical.get(wanted.lower(), wanted)
+                have = people.role_of(email)
+                member = people.members.get(email)
+                action = "create" if have is None else "noop" if have == role else "update"
+                changes.append(
+                    self._change(spec.external_id, project, email, action, have, role, member)
+                )
+            if prune:
+                for email in sorted(people.emails - set(spec.member_roles)):
+                    if _protected(email, request.protect):
+                        reading.protected.append(f"{spec.external_id}:{email}")
+                        continue
+                    have = people.role_of(email)
+                    member = people.members.get(email)
+                    changes.append(
+                        self._change(spec.external_id, project, email, "delete", have, None, member)
+                    )
+        return changes
+
+    @staticmethod
+    def _change(
+        external_id: str,
+        project: Any,
+        email: str,
+        action: str,
+        have: str | None,
+        role: str | None,
+        member: Any,
+    ) -> TenantChange:
+        return TenantChange.model_validate(
+            {
+                "external_id": external_id,
+                "kind": "member",
+                "key": email,
+                "action": action,
+                "project_id": project.id if project is not None else None,
+                "target_id": member.id if member is not None else None,
+                "diff": {} if action == "noop" else {"role": {"from": have, "to": role}},
+                "data": {"role": role} if role is not None else {},
+                "observed": None if have is None else {"role": have},
+            }
+        )
+
+    def phase(self, change: TenantChange) -> int:
+        return PHASE_MEMBERS
+
+    async def write(
+        self, client: AsyncActivepiecesClient, change: TenantChange, applied: Applied
+    ) -> str | None:
+        project_id = applied.project_ids.get(change.external_id) or change.project_id
+        if project_id is None:
+            raise RuntimeError(f"tenant {change.external_id!r} has no project to add people to")
+        email = str(change.key)
+        members = client.project_members
+        if change.action == "delete":
+            await members.remove(project_id, email)
+            return change.target_id
+        role = str(change.data["role"])
+        if change.action == "update" and change.target_id is not None:
+            return (await members.update_role(change.target_id, role)).id
+        # Absent when planned (or a waiting invitation): the server upserts the invitation, and
+        # invite reads again before resending after an ambiguous failure.
+        result = await members.invite(project_id, email, role, people=ProjectPeople(project_id))
+        if result.member is not None:
+            return result.member.id
+        return result.invitation.id if result.invitation is not None else None

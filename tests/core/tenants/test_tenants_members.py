@@ -1,0 +1,190 @@
+"""Tenant people as code: plan/apply invite, change roles and (only when asked) remove people."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
+from activepieces_core.tenants import (
+    DeletionLimitExceeded,
+    TenantSpecError,
+    aapply,
+    aplan,
+    apply,
+    plan,
+    reconcile,
+)
+
+#: Every route the onboarding touches (projects and people).
+ROUTES = (
+    "list",
+    "create",
+    "update",
+    "roles.list",
+    "invitations.create",
+    "invitations.list",
+    "members.list",
+    "members.update",
+)
+
+
+def _client(emu: Any, **overrides: Any) -> ActivepiecesClient:
+    options: dict[str, Any] = {
+        "api_key": emu.api_key,
+        "base_url": emu.url,
+        "max_retries": 6,
+        "backoff_base": 0.001,
+        "backoff_max": 0.01,
+    }
+    options.update(overrides)
+    return ActivepiecesClient(**options)
+
+
+def _people(emu: Any, external_id: str) -> dict[str, str]:
+    """``{email: role}`` of the tenant's members and waiting invitations, from the emulator."""
+    project = next(p for p in emu.state.projects(types=["TEAM"]) if p["externalId"] == external_id)
+    members = emu.state.people.members(project["id"])
+    people = {m["user"]["email"]: m["projectRole"]["name"] for m in members}
+    for inv in emu.state.people.invitations():
+        if inv.get("projectId") == project["id"]:
+            people.setdefault(inv["email"], inv["projectRole"]["name"])
+    return people
+
+
+def _doc(members: dict[str, list[Any] | None], member_role: str | None = None) -> dict[str, Any]:
+    tenants = []
+    for ext, people in members.items():
+        row: dict[str, Any] = {"external_id": ext}
+        if people is not None:
+            row["members"] = people
+        tenants.append(row)
+    defaults = {"member_role": member_role} if member_role else {}
+    return {"defaults": defaults, "tenants": tenants}
+
+
+def test_onboarding_invites_then_resync_is_noop(activepieces_emulator: Any) -> None:
+    emu = activepieces_emulator
+    emu.state.people.add_user("known@acme.example")  # already on the platform: member at once
+    doc = _doc(
+        {
+            "acme": [{"email": "Known@Acme.example", "role": "Admin"}, "new@acme.example"],
+            "globex": None,  # not managed: never read
+        },
+        member_role="Viewer",
+    )
+    with _client(emu) as client:
+        report = reconcile(client, doc)
+        assert report.ok, report.failed
+        assert report.kind_summary == {"member": {"succeeded": 2}}
+        assert _people(emu, "acme") == {"known@acme.example": "Admin", "new@acme.example": "Viewer"}
+        before = emu.requests.count()
+        again = plan(client, doc)
+    assert not again.has_changes
+    assert [c.key for c in again.changes if c.kind == "member"] == [
+        "known@acme.example",
+        "new@acme.example",
+    ]
+    # one project lookup per tenant, the roles, and two people reads for acme only
+    assert emu.requests.count() - before == 2 + 1 + 2
+
+
+def test_role_changes_and_pruning(activepieces_emulator: Any) -> None:
+    emu = activepieces_emulator
+    project = emu.state.add_project("Acme", external_id="acme")
+    emu.state.people.add_member(project["id"], "a@acme.example", "Editor")
+    emu.state.people.add_member(project["id"], "stray@acme.example", "Viewer")
+    emu.state.people.add_member(project["id"], "keep@ops.example", "Viewer")
+    doc = _doc({"acme": [{"email": "a@acme.example", "role": "Admin"}, "b@acme.example"]})
+    with _client(emu) as client:
+        kept = plan(client, doc)
+        assert {c.key: c.action for c in kept.changes if c.kind == "member"} == {
+            "a@acme.example": "update",
+            "b@acme.example": "create",
+        }
+        with pytest.raises(DeletionLimitExceeded, match="removes 1 member"):
+            apply(
+                client,
+                plan(client, doc, prune_members=True, protect=["*@ops.example"]),
+                max_deletions=0,
+            )
+        report = reconcile(client, doc, prune_members=True, protect=["*@ops.example"])
+        assert report.ok, report.failed
+    assert _people(emu, "acme") == {
+        "a@acme.example": "Admin",
+        "b@acme.example": "Editor",
+        "keep@ops.example": "Viewer",
+    }
+
+
+def test_unknown_role_is_refused_before_any_write(activepieces_emulator: Any) -> None:
+    emu = activepieces_emulator
+    doc = _doc({"acme": [{"email": "a@acme.example", "role": "Owner"}]})
+    with _client(emu) as client, pytest.raises(TenantSpecError, match="unknown role"):
+        reconcile(client, doc)
+    assert sum(emu.requests.count(route=r) for r in ("create", "update", "delete")) == 0
+    assert emu.state.projects(types=["TEAM"]) == []
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_random_member_sets_converge(activepieces_emulator: Any, seed: int) -> None:
+    """apply(plan(specs)) then plan is all no-op, for random people and role changes."""
+    emu = activepieces_emulator
+    rng = random.Random(seed)
+    roles = ["Admin", "Editor", "Operator", "Viewer"]
+    pool = [f"p{i}@t.example" for i in range(8)]
+    async with AsyncActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client:
+        for _round in range(3):
+            doc = _doc(
+                {
+                    f"t{n}": [
+                        {"email": e, "role": rng.choice(roles)}
+                        for e in rng.sample(pool, rng.randint(0, 4))
+                    ]
+                    for n in range(5)
+                }
+            )
+            report = await aapply(client, await aplan(client, doc, prune_members=True))
+            assert report.ok, report.failed
+            after = await aplan(client, doc, prune_members=True)
+            assert not after.has_changes, [c for c in after.changes if c.action != "noop"]
+            for row in doc["tenants"]:
+                wanted = {m["email"]: m["role"] for m in row["members"]}
+                assert _people(emu, row["external_id"]) == wanted
+
+
+def test_faults_leave_no_duplicate_and_lose_no_one(activepieces_emulator: Any) -> None:
+    """500 tenants x 2 people under 20% injected faults: every e-mail accounted for."""
+    emu = activepieces_emulator
+    doc = _doc(
+        {
+            f"tenant-{n:03d}": [
+                {"email": f"admin{n}@t.example", "role": "Admin"},
+                f"analyst{n}@t.example",
+            ]
+            for n in range(500)
+        }
+    )
+    for route in ROUTES:
+        emu.faults.set(route, rate=0.2, slow_seconds=0.5)
+    with _client(emu, timeout=0.3) as client:
+        for _attempt in range(6):
+            report = reconcile(client, doc)
+            if report.ok:
+                break
+    emu.faults.clear()
+    assert report.ok, report.failed[:3]
+    assert sum(1 for r in emu.requests if r.fault) > 200  # the faults did happen
+    member_results = [r for r in report.results if r.kind == "member"]
+    assert len(member_results) == 1000  # every e-mail is in the report
+    invitations = Counter((i["email"], i.get("projectId")) for i in emu.state.people.invitations())
+    assert max(invitations.values()) == 1  # no duplicate invitation
+    for n in range(500):
+        assert _people(emu, f"tenant-{n:03d}") == {
+            f"admin{n}@t.example": "Admin",
+            f"analyst{n}@t.example": "Editor",
+        }
+    assert len(emu.state.projects(types=["TEAM"])) == 500
