@@ -32,13 +32,13 @@ import copy
 import re
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, quote, unquote
 
 from ._ids import now_iso
 from .responses import ApiError, FastifyError
-from .validation import MISSING, enum, nullable, string
+from .validation import MISSING, _expected, _Issues, enum, nullable, string
 
 if TYPE_CHECKING:
     from .state import EmulatorState, Platform
@@ -123,15 +123,14 @@ def is_piece_visible(pieces: Mapping[str, Any], name: str) -> bool:
     return not listed if pieces.get("mode") == "include_all" else listed
 
 
-def _empty_config(schema: Schema) -> dict[str, Any]:
-    config: dict[str, Any] = {
+def _empty_config() -> dict[str, Any]:
+    """``emptyConfig`` (newest shape; `PieceSetStore.render` drops what older eras lack)."""
+    return {
         "pieces": {"mode": "include_all", "exceptions": []},
         "selectedActions": {},
         "selectedTriggers": {},
+        "requiredActions": {"mode": "ANY", "actions": {}},
     }
-    if schema == "key":
-        config["requiredActions"] = {"mode": "ANY", "actions": {}}
-    return config
 
 
 def _epoch_ms(iso: str) -> int:
@@ -139,8 +138,6 @@ def _epoch_ms(iso: str) -> int:
 
 
 def _iso(ms: int) -> str:
-    from datetime import timezone
-
     moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
@@ -222,7 +219,7 @@ class PieceSetStore:
                 name="Default",
                 key=key,
                 is_default=True,
-                config=_empty_config("key"),
+                config=_empty_config(),
                 set_id=platform.default_piece_set_id,
             )
 
@@ -250,7 +247,7 @@ class PieceSetStore:
             "key": key,
             "isDefault": is_default,
             "generatedForProjectId": None,
-            "config": copy.deepcopy(dict(config)) if config is not None else _empty_config("key"),
+            "config": copy.deepcopy(dict(config)) if config is not None else _empty_config(),
         }
         self._sets[record["id"]] = record
         insort(self._order.setdefault(platform_id, []), (created, record["id"]))
@@ -340,7 +337,7 @@ class PieceSetStore:
             raise ValueError(f"mode must be one of {MODES}")
         with self._state.lock:
             platform = self._state.platform(platform_id)
-            config = _empty_config("key")
+            config = _empty_config()
             config["pieces"] = {"mode": mode, "exceptions": list(exceptions)}
             record = self.create(platform, name, key, config=config)
             for project_id in project_ids:
@@ -349,7 +346,8 @@ class PieceSetStore:
 
     def visible_pieces(self, project_id: str) -> list[str]:
         """Which catalog pieces the project sees, by whichever mechanism governs its platform."""
-        return self.visibility(project_id)["pieces"]  # type: ignore[no-any-return]
+        pieces: list[str] = self.visibility(project_id)["pieces"]
+        return pieces
 
     def visibility(self, project_id: str) -> dict[str, Any]:
         """``{projectId, mechanism, pieceSetId, pieces}``: mechanism ``PIECE_SETS`` or
@@ -361,7 +359,7 @@ class PieceSetStore:
                 record = self._sets.get(project["pieceSetId"] or "")
                 if record is None:  # unassigned: resolves to Default (config as built)
                     found = self._sets.get(platform.default_piece_set_id)
-                    record = found if found is not None else {"id": None, **_default_shape()}
+                    record = found or {"id": None, "config": _empty_config()}
                 pieces = record["config"]["pieces"]
                 visible = [name for name in self.catalog if is_piece_visible(pieces, name)]
                 return {
@@ -382,10 +380,6 @@ class PieceSetStore:
                 "pieceSetId": None,
                 "pieces": visible,
             }
-
-
-def _default_shape() -> dict[str, Any]:
-    return {"config": _empty_config("key")}
 
 
 def _apply_update(current: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
@@ -431,24 +425,6 @@ def _visible_actions(
 # ---- request validation (zod DTOs) -------------------------------------------------------------
 
 
-class _Issues:
-    def __init__(self, context: str) -> None:
-        self.context = context
-        self.items: list[str] = []
-
-    def add(self, path: str, message: str) -> None:
-        self.items.append(f"{self.context}{path} {message}")
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise FastifyError(400, "FST_ERR_VALIDATION", ", ".join(self.items))
-
-
-def _type_name(value: Any) -> str:
-    problem = string(value)
-    return "string" if problem is None else problem.rsplit(" ", 1)[-1]
-
-
 def _check(value: Any, check: Callable[[Any], str | None], path: str, issues: _Issues) -> bool:
     problem = check(value)
     if problem is not None:
@@ -463,7 +439,7 @@ def _name(value: Any, path: str, issues: _Issues) -> None:
 
 def _string_list(value: Any, path: str, issues: _Issues) -> None:
     if not isinstance(value, list):
-        issues.add(path, f"Invalid input: expected array, received {_type_name(value)}")
+        issues.add(path, _expected("array", value))
         return
     for index, item in enumerate(value):
         _check(item, string, f"{path}/{index}", issues)
@@ -471,14 +447,14 @@ def _string_list(value: Any, path: str, issues: _Issues) -> None:
 
 def _record(value: Any, path: str, issues: _Issues) -> bool:
     if not isinstance(value, dict):
-        issues.add(path, f"Invalid input: expected record, received {_type_name(value)}")
+        issues.add(path, _expected("record", value))
         return False
     return True
 
 
 def _object(value: Any, path: str, issues: _Issues) -> bool:
     if not isinstance(value, dict):
-        issues.add(path, f"Invalid input: expected object, received {_type_name(value)}")
+        issues.add(path, _expected("object", value))
         return False
     return True
 
@@ -664,9 +640,7 @@ class PieceSetRoutes:
         if _object(body, "", issues):
             ids = body.get("projectIds", MISSING)
             if not isinstance(ids, list):
-                issues.add(
-                    "/projectIds", f"Invalid input: expected array, received {_type_name(ids)}"
-                )
+                issues.add("/projectIds", _expected("array", ids))
             elif not ids:
                 issues.add("/projectIds", REQUIRED_MESSAGE)
             else:
@@ -815,14 +789,14 @@ class PieceSetRoutes:
                 nxt = _encode_cursor(True, rows[-1])
             if (cursor and after and key is not None) or (has_more and not after):
                 prev = _encode_cursor(False, rows[0])
-        data = [self.store.render(self.store._sets[k[1]]) for k in rows]
+        data = [self.store.get(k[1]) for k in rows]
         return {"data": data, "next": nxt, "previous": prev}
 
     def _list_by_id(self, keys: list[SortKey], limit: int, cursor: str | None) -> dict[str, Any]:
         """``externalId`` era: ``(created, id) > (row of the cursor id)``; unknown id = nothing."""
         start = 0
         if cursor:
-            record = self.store._sets.get(cursor)
+            record = self.store.record(cursor)
             start = (
                 len(keys)
                 if record is None
@@ -831,7 +805,7 @@ class PieceSetRoutes:
         rows = keys[start : start + limit + 1]
         has_more = len(rows) > limit
         rows = rows[:limit]
-        data = [self.store.render(self.store._sets[k[1]]) for k in rows]
+        data = [self.store.get(k[1]) for k in rows]
         return {
             "data": data,
             "next": rows[-1][1] if has_more else None,
