@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Sequence
 
 from activepieces_core import _piece_set_ops as ops
-from activepieces_core._http import AsyncTransport, SyncTransport
 from activepieces_core._piece_set_ops import MAX_PAGE_SIZE, PieceSetEnsureResult, PiecesWish
 from activepieces_core._resource import AsyncResource, SyncResource
 from activepieces_core.errors import InvalidRequestError
@@ -45,10 +44,6 @@ class _Mechanism:
 
 class PieceSetsResource(SyncResource, _Mechanism):
     """Synchronous ``client.piece_sets``."""
-
-    def __init__(self, transport: SyncTransport) -> None:
-        super().__init__(transport)
-        self._known = None
 
     def mechanism(self) -> PiecesMechanism:
         """``PIECE_SETS`` or ``PROJECT_PLAN``: probed with ``GET /piece-sets?limit=1`` (402 or
@@ -134,10 +129,6 @@ class PieceSetsResource(SyncResource, _Mechanism):
 
 class AsyncPieceSetsResource(AsyncResource, _Mechanism):
     """Asynchronous ``client.piece_sets``: the same surface as `PieceSetsResource`, awaited."""
-
-    def __init__(self, transport: AsyncTransport) -> None:
-        super().__init__(transport)
-        self._known = None
 
     async def mechanism(self) -> PiecesMechanism:
         """``PIECE_SETS`` or ``PROJECT_PLAN`` (probed once, see `PieceSetsResource.mechanism`)."""
