@@ -145,7 +145,7 @@ def test_get_client_overrides_are_explicit(emulator: Any) -> None:
     with creds.get_client() as client:
         assert client.config.max_retries == creds.max_retries
     with pytest.raises(TypeError):
-        creds.get_client("s3")  # type: ignore[arg-type]
+        creds.get_client("s3")  # type: ignore[arg-type, call-arg]
     with pytest.raises(TypeError):
         creds.get_client(client_type="s3")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
