@@ -7,6 +7,7 @@ is never printed. Exit codes are documented in `activepieces_core.cli._common`.
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -72,4 +73,15 @@ def _root(
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    except SystemExit as exc:
+        # --detailed-exitcode promises 2 = "changes pending" only; Click's own usage errors
+        # (a mistyped option) also exit 2, so they become 1 like every other error.
+        if (
+            "--detailed-exitcode" in sys.argv[1:]
+            and exc.code not in (0, 1, None)
+            and not state.changes_pending
+        ):
+            raise SystemExit(1) from None
+        raise

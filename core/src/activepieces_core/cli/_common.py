@@ -6,12 +6,16 @@ Exit codes (stable, scripts may rely on them):
 0     success (``tenants plan``: the plan was computed, changes or not)
 1     ``tenants apply``: at least one tenant failed (the others were applied)
 2     usage error or bad input (bad option, invalid tenant file, missing key/URL,
-      invalid field value detected before sending)
-3     authentication / authorization failed (401 / 403)
+      invalid field value detected before sending, a saved plan edited by hand)
+3     authentication / authorization failed (401 / 403); ``tenants apply PLAN.json``:
+      the saved plan is stale (the server or the ``--document`` moved on), nothing applied
 4     any other API error (404 not found, 409 conflict, 402 feature disabled, 5xx ...)
 5     could not reach the server (connection error or timeout after retries)
-6     refused: deletions exceed ``--max-deletions``, or deletions not confirmed
+6     refused: deletions exceed ``--max-deletions``, or changes not confirmed
 ====  ==========================================================================
+
+``tenants plan --detailed-exitcode`` replaces these with Terraform's: 0 no changes, 2 changes
+pending, 1 any error (usage errors included).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from activepieces_core.errors import (
     AuthorizationError,
     InvalidRequestError,
 )
-from activepieces_core.tenants import DeletionLimitExceeded, TenantSpecError
+from activepieces_core.tenants import DeletionLimitExceeded, StalePlanError, TenantSpecError
 
 __all__ = ["ExitCode", "OutputFormat", "State", "err_console", "fail", "handle_errors", "state"]
 
@@ -50,6 +54,7 @@ class ExitCode(IntEnum):
     TENANT_FAILED = 1
     USAGE = 2
     AUTH = 3
+    STALE = 3  # tenants apply PLAN.json (an alias: the code is shared with AUTH)
     API = 4
     CONNECTION = 5
     REFUSED = 6
@@ -71,6 +76,8 @@ class State:
     output: OutputFormat = OutputFormat.table
     timeout: float = 30.0
     max_retries: int | None = None
+    #: Set by ``tenants plan --detailed-exitcode`` when it exits 2 for "changes pending".
+    changes_pending: bool = False
 
     @property
     def json(self) -> bool:
@@ -104,6 +111,8 @@ def _code_for(exc: BaseException) -> ExitCode | None:
     # Order matters: specific classes before their bases.
     if isinstance(exc, DeletionLimitExceeded):
         return ExitCode.REFUSED
+    if isinstance(exc, StalePlanError):
+        return ExitCode.STALE
     if isinstance(exc, (TenantSpecError, InvalidRequestError)):
         return ExitCode.USAGE
     if isinstance(exc, (AuthenticationError, AuthorizationError)):
@@ -126,4 +135,11 @@ def handle_errors() -> Iterator[None]:
         code = _code_for(exc)
         if code is None:
             raise
+        if isinstance(exc, StalePlanError):  # every stale tenant, one per line
+            lines = "\n".join(f"  {s.describe()}" for s in exc.stale)
+            fail(
+                f"the plan is stale: {len(exc.external_ids)} tenant(s) changed on the server "
+                f"since it was planned; nothing was applied. Plan again.\n{lines}",
+                code,
+            )
         fail(str(exc), code)

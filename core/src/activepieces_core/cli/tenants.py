@@ -1,29 +1,83 @@
-"""``activepieces tenants validate|plan|apply FILE``: tenants as code."""
+"""``activepieces tenants validate|plan|apply|export|adopt``: tenants as code.
+
+Reviewed changes: ``plan FILE --out PLAN.json`` saves the plan (the format of
+`activepieces_core.tenants.saved`; ``plan -o json`` prints the same), ``apply PLAN.json``
+applies exactly that plan, after re-reading what it touches (exit 3, nothing written, when the
+server moved on). ``plan --detailed-exitcode`` exits 0 / 2 / 1 for no changes / changes / error.
+
+Output scales to platforms: by default the summary, every failure and a sample of the changes
+(with how many more there are); ``--full``, ``-o json`` or ``--report FILE`` give everything.
+While planning and applying, a progress bar runs on stderr when it is a terminal (never with
+``-o json``).
+"""
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import yaml
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from activepieces_core.cli._common import ExitCode, err_console, fail, handle_errors, state
 from activepieces_core.client import ActivepiecesClient
-from activepieces_core.tenants import ApplyReport, Plan, TenantResult, apply, load_tenants, plan
-from activepieces_core.tenants.engine import DEFAULT_CONCURRENCY, check_deletions
+from activepieces_core.constants import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
+from activepieces_core.tenants import (
+    ApplyReport,
+    Plan,
+    TenantChange,
+    TenantDocument,
+    TenantResult,
+    apply,
+    check_deletions,
+    document_digest,
+    load_document,
+    plan,
+)
+from activepieces_core.tenants.adopt import Adoption, plan_adoption
+from activepieces_core.tenants.export import Export, export_tenants
+from activepieces_core.tenants.saved import is_saved_plan
 
-__all__ = ["app"]
+__all__ = ["SAMPLE", "app"]
 
-app = typer.Typer(help="Tenants as code: plan and apply a tenant file.", no_args_is_help=True)
+app = typer.Typer(
+    help="Tenants as code: plan, review and apply a tenant file; export and adopt projects.",
+    no_args_is_help=True,
+)
 console = Console()
+
+#: Changes shown by default; ``--full`` shows all.
+SAMPLE = 20
+#: Beyond this many failures they are listed as plain lines (a table of thousands is slow).
+FAILURE_TABLE_MAX = 200
+#: Plans with more changes are saved as compact JSON (indenting 50,000 changes takes seconds).
+INDENT_MAX_CHANGES = 2000
 
 FileArg = Annotated[
     Path, typer.Argument(help="Tenant file (.yaml, .yml, .json or .csv).", show_default=False)
+]
+PlanOrFileArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Tenant file, or a plan saved by `tenants plan --out` (applied exactly).",
+        show_default=False,
+    ),
 ]
 PruneOpt = Annotated[
     bool, typer.Option(help="Delete TEAM projects whose external id is not in the file.")
@@ -32,85 +86,190 @@ ProtectOpt = Annotated[
     list[str] | None,
     typer.Option(help="Never delete matching external ids / project ids (glob, repeatable)."),
 ]
+PageSizeOpt = Annotated[int, typer.Option(min=1, help="Page size of the TEAM listing.")]
+FullOpt = Annotated[bool, typer.Option("--full", help="Show every change, not a sample.")]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option("--report", dir_okay=False, help="Also write everything, as JSON, to this file."),
+]
+ConcurrencyOpt = Annotated[int, typer.Option(min=1, help="Requests in flight.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 _STYLE = {"create": "green", "update": "yellow", "delete": "red", "noop": "dim"}
+
+
+# --------------------------------------------------------------------------- output helpers
+
+
+def _progress_enabled() -> bool:
+    return err_console.is_terminal and not state.json
+
+
+@contextmanager
+def _spinner(description: str) -> Iterator[None]:
+    """A transient spinner on stderr while something without a known length runs."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not _progress_enabled(),
+    ) as progress:
+        progress.add_task(description, total=None)
+        yield
+
+
+def _dump_json(data: Any, *, compact: bool = False) -> str:
+    if compact:
+        return json.dumps(data, separators=(",", ":"), default=str) + "\n"
+    return json.dumps(data, indent=2, default=str) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}", ExitCode.USAGE)
+
+
+def _save_plan(the_plan: Plan, path: Path, data: dict[str, Any] | None = None) -> None:
+    data = data if data is not None else the_plan.to_dict()
+    _write(path, _dump_json(data, compact=len(the_plan.changes) > INDENT_MAX_CHANGES))
 
 
 def _diff_text(diff: dict[str, dict[str, object]]) -> str:
     return ", ".join(f"{k}: {v.get('from')!r} → {v.get('to')!r}" for k, v in diff.items())
 
 
-def _print_table_and(table: Table, summary: str) -> None:
-    if table.row_count:
-        console.print(table)
-    console.print(summary)
+def _what(kind: str, key: str | None) -> str:
+    return kind if key is None else f"{kind} {key}"
 
 
-def _print_plan(the_plan: Plan, *, show_noop: bool = False) -> None:
-    table = Table("action", "external id", "project id", "changes")
-    for c in the_plan.changes:
-        if c.action == "noop" and not show_noop:
-            continue
-        style = _STYLE[c.action]
-        changes = _diff_text(c.diff) if c.action == "update" else (c.display_name or "")
-        table.add_row(
-            f"[{style}]{c.action}[/]", escape(c.external_id), c.project_id or "", escape(changes)
+def _more_line(hidden: int, noun: str) -> None:
+    if hidden > 0:
+        console.print(
+            f"... and {hidden} more {noun} not shown (--full, -o json or --report FILE show all)",
+            highlight=False,
         )
+
+
+def _print_changes(changes: Sequence[TenantChange], full: bool) -> None:
+    shown = changes if full else changes[:SAMPLE]
+    if not shown:
+        return
+    kinds = any(c.kind != "project" for c in shown)
+    table = Table("action", "external id", *(["what"] if kinds else []), "project id", "changes")
+    for c in shown:
+        style = _STYLE[c.action]
+        text = _diff_text(c.diff) if c.action == "update" or c.kind != "project" else ""
+        text = text or (c.display_name or "")
+        cells = [f"[{style}]{c.action}[/]", escape(c.external_id)]
+        if kinds:
+            cells.append(escape(_what(c.kind, c.key)))
+        table.add_row(*cells, c.project_id or "", escape(text))
+    console.print(table)
+    _more_line(len(changes) - len(shown), "change(s)")
+
+
+def _plan_summary(the_plan: Plan) -> None:
     s = the_plan.summary
-    _print_table_and(
-        table,
+    console.print(
         f"Plan: [green]{s['create']} to create[/], [yellow]{s['update']} to update[/], "
         f"[red]{s['delete']} to delete[/], {s['noop']} unchanged "
         f"({the_plan.read_requests} read request(s)).",
+        highlight=False,
     )
-    for ext in the_plan.protected:
-        console.print(f"protected, not deleted: {ext}", highlight=False)
+    for kind, counts in the_plan.kind_summary.items():
+        parts = ", ".join(f"{n} {action}" for action, n in sorted(counts.items()))
+        console.print(f"  {kind}: {parts}", highlight=False)
+    protected = the_plan.protected
+    if protected:
+        names = ", ".join(protected[:SAMPLE]) + (" ..." if len(protected) > SAMPLE else "")
+        console.print(f"protected, not deleted ({len(protected)}): {names}", highlight=False)
     for warning in the_plan.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
 
 
-def _print_report(report: ApplyReport) -> None:
-    table = Table("action", "external id", "project id", "status", "error")
-    for r in report.results:
-        if r.status == "skipped":
-            continue
-        colour = {"succeeded": "green", "failed": "red", "planned": "cyan"}.get(r.status, "")
+def _print_plan(the_plan: Plan, *, full: bool) -> None:
+    _print_changes([c for c in the_plan.changes if c.action != "noop"], full)
+    _plan_summary(the_plan)
+
+
+def _print_failures(failed: Sequence[TenantResult]) -> None:
+    if not failed:
+        return
+    if len(failed) > FAILURE_TABLE_MAX:
+        out = sys.stdout
+        out.write(f"{len(failed)} failed:\n")
+        for r in failed:
+            out.write(f"  {r.external_id}\t{r.action} {_what(r.kind, r.key)}\t{r.error or ''}\n")
+        out.flush()
+        return
+    table = Table("action", "external id", "what", "project id", "error", title="failed")
+    for r in failed:
         table.add_row(
             r.action,
             escape(r.external_id),
+            escape(_what(r.kind, r.key)),
             r.project_id or "",
-            f"[{colour}]{r.status}[/]",
-            escape(r.error or ""),
+            f"[red]{escape(r.error or r.error_type or 'failed')}[/]",
         )
+    console.print(table)
+
+
+def _print_report(report: ApplyReport, *, full: bool) -> None:
+    _print_failures(report.failed)
+    done = [r for r in report.results if r.status in ("succeeded", "planned")]
+    shown = done if full else done[:SAMPLE]
+    if shown:
+        table = Table("action", "external id", "project id", "status", "changes")
+        for r in shown:
+            colour = "green" if r.status == "succeeded" else "cyan"
+            what = _diff_text(r.diff) if r.action == "update" else ""
+            table.add_row(
+                r.action,
+                escape(r.external_id),
+                r.project_id or "",
+                f"[{colour}]{r.status}[/]",
+                escape(what),
+            )
+        console.print(table)
+        _more_line(len(done) - len(shown), "result(s)")
     s = report.summary
-    _print_table_and(
-        table,
+    console.print(
         f"{'Dry run' if report.dry_run else 'Applied'}: {s['succeeded']} succeeded, "
         f"{s['failed']} failed, {s['planned']} planned, {s['skipped']} unchanged "
         f"in {report.duration_seconds:.2f}s.",
+        highlight=False,
     )
+
+
+# --------------------------------------------------------------------------- validate / plan
 
 
 @app.command("validate")
 def validate(file: FileArg) -> None:
     """Check a tenant file without contacting the server."""
     with handle_errors():
-        specs = load_tenants(file)
+        document = load_document(file)
     if state.json:
-        state.emit_json({"valid": True, "tenants": len(specs)})
+        state.emit_json({"valid": True, "tenants": len(document.tenants)})
     else:
-        console.print(f"{file}: {len(specs)} valid tenant(s)", highlight=False)
+        console.print(f"{file}: {len(document.tenants)} valid tenant(s)", highlight=False)
 
 
-def _plan_file(
+def _plan_document(
     client: ActivepiecesClient,
-    file: Path,
+    document: TenantDocument,
     prune: bool,
     protect: list[str] | None,
     page_size: int,
 ) -> Plan:
-    # The file is validated before the first request goes out.
-    specs = load_tenants(file)
-    return plan(client, specs, prune=prune, protect=protect or (), page_size=page_size)
+    with _spinner(f"planning {len(document.tenants)} tenant(s)"):
+        the_plan = plan(client, document, prune=prune, protect=protect or (), page_size=page_size)
+    if the_plan.document_digest is None:
+        the_plan = the_plan.model_copy(update={"document_digest": document_digest(document)})
+    return the_plan
 
 
 @app.command("plan")
@@ -118,15 +277,62 @@ def plan_cmd(
     file: FileArg,
     prune: PruneOpt = False,
     protect: ProtectOpt = None,
-    page_size: Annotated[int, typer.Option(help="Page size of the TEAM listing.")] = 1000,
+    page_size: PageSizeOpt = DEFAULT_PAGE_SIZE,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", dir_okay=False, help="Save the plan here, for `tenants apply PLAN.json`."
+        ),
+    ] = None,
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option(
+            "--detailed-exitcode", help="Exit 0 with no changes, 2 with changes, 1 on error."
+        ),
+    ] = False,
+    full: FullOpt = False,
+    report: ReportOpt = None,
 ) -> None:
-    """Show what `apply` would change (reads only)."""
-    with handle_errors(), state.client() as client:
-        the_plan = _plan_file(client, file, prune, protect, page_size)
-    if state.json:
-        state.emit_json(the_plan.to_dict())
-    else:
-        _print_plan(the_plan)
+    """Show what `apply` would change (reads only); --out saves the plan for review."""
+    try:
+        with handle_errors():
+            document = load_document(file)  # validated before the first request
+            with state.client() as client:
+                the_plan = _plan_document(client, document, prune, protect, page_size)
+        data = the_plan.to_dict() if out or report or state.json else None
+        for path in (out, report):
+            if path is not None:
+                _save_plan(the_plan, path, data)
+        if state.json:
+            state.emit_json(data)
+        else:
+            _print_plan(the_plan, full=full)
+            if out is not None:
+                console.print(f"Saved the plan to {out}.", highlight=False)
+    except typer.Exit as exc:
+        if detailed_exitcode and exc.exit_code != 0:
+            raise typer.Exit(1) from None
+        raise
+    if detailed_exitcode and the_plan.has_changes:
+        state.changes_pending = True
+        raise typer.Exit(2)
+
+
+# --------------------------------------------------------------------------- apply
+
+
+def _read_plan_or_document(path: Path) -> Plan | TenantDocument:
+    """A saved plan (verified) or a tenant document, told apart by content."""
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None  # load_document reports it with the file's name
+        if is_saved_plan(data):
+            return Plan.from_dict(data)
+        if isinstance(data, (list, dict)):
+            return load_document(data)
+    return load_document(path)
 
 
 def _confirm_deletions(the_plan: Plan, yes: bool, dry_run: bool) -> None:
@@ -143,9 +349,21 @@ def _confirm_deletions(the_plan: Plan, yes: bool, dry_run: bool) -> None:
         fail("not confirmed; nothing was changed", ExitCode.REFUSED)
 
 
+def _check_document(the_plan: Plan, document: Path) -> None:
+    digest = document_digest(load_document(document))
+    if the_plan.document_digest is None:
+        fail("the saved plan records no tenant document digest", ExitCode.USAGE)
+    if the_plan.document_digest != digest:
+        fail(
+            f"the saved plan was made from another tenant document than {document} "
+            f"(plan {the_plan.document_digest}, file {digest}); nothing was applied. Plan again.",
+            ExitCode.STALE,
+        )
+
+
 @app.command("apply")
 def apply_cmd(
-    file: FileArg,
+    file: PlanOrFileArg,
     prune: PruneOpt = False,
     protect: ProtectOpt = None,
     max_deletions: Annotated[
@@ -153,24 +371,56 @@ def apply_cmd(
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before deleting.")] = False,
     dry_run: Annotated[bool, typer.Option(help="Plan and report, write nothing.")] = False,
-    concurrency: Annotated[
-        int, typer.Option(min=1, help="Requests in flight.")
-    ] = DEFAULT_CONCURRENCY,
-    page_size: Annotated[int, typer.Option(help="Page size of the TEAM listing.")] = 1000,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    page_size: PageSizeOpt = DEFAULT_PAGE_SIZE,
+    document: Annotated[
+        Path | None,
+        typer.Option(
+            "--document",
+            dir_okay=False,
+            help="Saved plans: refuse (exit 3) unless planned from this tenant file.",
+        ),
+    ] = None,
+    full: FullOpt = False,
+    report: ReportOpt = None,
 ) -> None:
-    """Bring the platform's TEAM projects to the tenant file (exit 1 if any tenant failed)."""
-    with handle_errors(), state.client() as client:
-        the_plan = _plan_file(client, file, prune, protect, page_size)
-        check_deletions(the_plan, max_deletions)
-        if not state.json:
-            _print_plan(the_plan)
-        _confirm_deletions(the_plan, yes, dry_run)
-        report = _apply_with_progress(client, the_plan, concurrency, dry_run, max_deletions)
+    """Bring the platform to a tenant file, or apply a saved plan exactly (exit 1: a tenant failed).
+
+    A saved plan is first checked against the server: if any project it touches changed,
+    appeared or vanished since it was planned, nothing is applied (exit 3).
+    """
+    with handle_errors():
+        source = _read_plan_or_document(file)
+        saved = isinstance(source, Plan)
+        if saved and (prune or protect):
+            fail(
+                "--prune and --protect are for planning; a saved plan applies as it is",
+                ExitCode.USAGE,
+            )
+        if not saved and document is not None:
+            fail("--document checks a saved plan; FILE is a tenant document", ExitCode.USAGE)
+        with state.client() as client:
+            if isinstance(source, Plan):
+                the_plan = source
+                if document is not None:
+                    _check_document(the_plan, document)
+            else:
+                the_plan = _plan_document(client, source, prune, protect, page_size)
+            check_deletions(the_plan, max_deletions)
+            if not state.json:
+                _plan_summary(the_plan)
+            _confirm_deletions(the_plan, yes, dry_run)
+            # A saved plan may be hours old: re-read what it touches. One just made is not.
+            result = _apply_with_progress(
+                client, the_plan, concurrency, dry_run, max_deletions, check_stale=saved
+            )
+    if report is not None:
+        _write(report, _dump_json(result.to_dict()))
     if state.json:
-        state.emit_json(report.to_dict())
+        state.emit_json(result.to_dict())
     else:
-        _print_report(report)
-    if report.failed:
+        _print_report(result, full=full)
+    if result.failed:
         raise typer.Exit(int(ExitCode.TENANT_FAILED))
 
 
@@ -180,6 +430,8 @@ def _apply_with_progress(
     concurrency: int,
     dry_run: bool,
     max_deletions: int | None,
+    *,
+    check_stale: bool,
 ) -> ApplyReport:
     todo = sum(1 for c in the_plan.changes if c.action != "noop")
     with Progress(
@@ -189,7 +441,7 @@ def _apply_with_progress(
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
-        disable=todo == 0 or dry_run,
+        disable=todo == 0 or dry_run or not _progress_enabled(),
     ) as progress:
         task = progress.add_task("applying", total=todo)
 
@@ -203,5 +455,171 @@ def _apply_with_progress(
             concurrency=concurrency,
             dry_run=dry_run,
             max_deletions=max_deletions,
-            on_result=advance,
+            on_result=advance if not progress.disable else None,
+            check_stale=check_stale,
         )
+
+
+# --------------------------------------------------------------------------- export
+
+
+class ProjectTypeOpt(str, Enum):
+    """``--types`` values: tenants are TEAM projects."""
+
+    TEAM = "TEAM"
+
+
+def _export_text(export: Export, path: Path | None) -> str:
+    as_json = state.json or (path is not None and path.suffix.lower() == ".json")
+    if as_json:
+        return _dump_json(export.document)
+    header = (
+        f"# Tenant document exported by `activepieces tenants export`: "
+        f"{len(export.tenants)} TEAM project(s)"
+        + (f", {len(export.left_out)} left out (see stderr)" if export.left_out else "")
+        + ".\n"
+    )
+    return header + yaml.safe_dump(
+        export.document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    )
+
+
+@app.command("export")
+def export_cmd(
+    types: Annotated[
+        list[ProjectTypeOpt] | None,
+        typer.Option("--types", help="Project types to export (tenants are TEAM projects)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", dir_okay=False, help="Write here (.json: JSON) instead of stdout."),
+    ] = None,
+    page_size: PageSizeOpt = DEFAULT_PAGE_SIZE,
+) -> None:
+    """Write the platform's TEAM projects as a tenant document that `plan` finds unchanged."""
+    chosen = [t.value for t in types or [ProjectTypeOpt.TEAM]]
+    with handle_errors(), state.client() as client, _spinner("reading TEAM projects"):
+        export = export_tenants(client, types=chosen, page_size=page_size)
+    for item in export.left_out:
+        prune = (
+            f"; `plan --prune` would delete it unless you pass --protect {item.external_id}"
+            if item.prunable
+            else ""
+        )
+        err_console.print(
+            f"[yellow]left out:[/] {item.project_id} ({escape(item.display_name)}): "
+            f"{escape(item.reason)}{escape(prune)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    for item in export.unmanaged:
+        err_console.print(
+            f"[yellow]unmanaged:[/] {escape(item.external_id or item.project_id)}: "
+            f"{escape(item.reason)} (its value cannot be written in a tenant document)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    text = _export_text(export, out)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        _write(out, text)
+        err_console.print(f"Wrote {len(export.tenants)} tenant(s) to {out}.", highlight=False)
+
+
+# --------------------------------------------------------------------------- adopt
+
+
+class MatchOpt(str, Enum):
+    """``--match`` values."""
+
+    display_name = "display-name"
+
+
+def _print_adoption(adoption: Adoption, *, full: bool) -> None:
+    changes = adoption.plan.changes
+    if changes:
+        shown = changes if full else changes[:SAMPLE]
+        table = Table("external id", "project id", "display name", title="to adopt")
+        for c in shown:
+            table.add_row(escape(c.external_id), c.project_id or "", escape(c.display_name or ""))
+        console.print(table)
+        _more_line(len(changes) - len(shown), "project(s)")
+    for amb in adoption.ambiguous:
+        console.print(
+            f"[yellow]ambiguous, not adopted:[/] {escape(amb.display_name)!r}: "
+            f"rows {escape(', '.join(amb.external_ids))}; "
+            f"projects {', '.join(amb.project_ids)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if adoption.missing:
+        console.print(
+            f"[yellow]missing[/] (no project without an external id has the row's display "
+            f"name; `tenants plan` would create them): {escape(', '.join(adoption.missing))}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(
+        f"Adopt: {len(changes)} project(s) to label, {len(adoption.ambiguous)} ambiguous "
+        f"name(s), {len(adoption.missing)} missing, {len(adoption.managed)} already managed, "
+        f"{len(adoption.unmatched_projects)} unlabelled project(s) matching no row.",
+        highlight=False,
+    )
+
+
+def _confirm(question: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail("not confirmed (stdin is not a terminal): pass --yes, or --out", ExitCode.REFUSED)
+    if not typer.confirm(question, default=False):
+        fail("not confirmed; nothing was changed", ExitCode.REFUSED)
+
+
+@app.command("adopt")
+def adopt_cmd(
+    file: FileArg,
+    match: Annotated[
+        MatchOpt, typer.Option("--match", help="How a project matches a tenant row.")
+    ] = MatchOpt.display_name,
+    yes: YesOpt = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", dir_okay=False, help="Save the plan here instead of applying it."),
+    ] = None,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    page_size: PageSizeOpt = DEFAULT_PAGE_SIZE,
+    full: FullOpt = False,
+) -> None:
+    """Label hand-made projects with the external id of the tenant row they match.
+
+    Only projects without an external id whose display name matches exactly one row (and
+    that row no other such project) are adopted; ambiguous and missing matches are listed.
+    """
+    with handle_errors():
+        document = load_document(file)
+        with state.client() as client:
+            with _spinner("reading TEAM projects"):
+                adoption = plan_adoption(client, document, match=match.value, page_size=page_size)
+            the_plan = adoption.plan
+            if not state.json:
+                _print_adoption(adoption, full=full)
+            result: ApplyReport | None = None
+            if out is not None:
+                _save_plan(the_plan, out)
+                if not state.json:
+                    console.print(f"Saved the plan to {out}.", highlight=False)
+            elif the_plan.has_changes:
+                _confirm(f"Label {len(the_plan.changes)} project(s) with their external id?", yes)
+                result = _apply_with_progress(
+                    client, the_plan, concurrency, False, None, check_stale=True
+                )
+    if state.json:
+        data = adoption.to_dict()
+        data["report"] = result.to_dict() if result is not None else None
+        state.emit_json(data)
+    elif result is not None:
+        _print_report(result, full=full)
+    if result is not None and result.failed:
+        raise typer.Exit(int(ExitCode.TENANT_FAILED))

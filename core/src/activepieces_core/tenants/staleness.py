@@ -123,7 +123,7 @@ def _compare(change: TenantChange, project: Project | None) -> StaleTenant | Non
         return StaleTenant(change.external_id, change.kind, "vanished", change.key)
     current = _project_state(project)
     missing = object()
-    fields = tuple(k for k, v in observed.items() if current.get(k, missing) != v)
+    fields = tuple(sorted(k for k, v in observed.items() if current.get(k, missing) != v))
     if not fields:
         return None
     return StaleTenant(change.external_id, change.kind, "changed", change.key, fields)

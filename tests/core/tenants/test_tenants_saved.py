@@ -1,0 +1,248 @@
+"""Saved plans from Python: the dict format, its digests, and the staleness check before apply."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
+from activepieces_core.tenants import (
+    PLAN_FORMAT_VERSION,
+    InvalidPlanError,
+    Plan,
+    StalePlanError,
+    StaleTenant,
+    aapply,
+    aplan,
+    apply,
+    document_digest,
+    find_stale,
+    load_document,
+    plan,
+    reconcile,
+)
+from activepieces_core.tenants import staleness as staleness_module
+from activepieces_core.tenants.saved import body_digest, verify_sealed
+
+SPECS = [
+    {"external_id": "keep", "display_name": "Keep"},
+    {"external_id": "upd", "display_name": "New name", "metadata": {"tier": "gold"}},
+    {"external_id": "new", "display_name": "Brand new", "pieces": ["slack"]},
+]
+
+
+def _seed(emu: Any) -> dict[str, str]:
+    return {
+        "keep": emu.state.add_project("Keep", external_id="keep")["id"],
+        "upd": emu.state.add_project("Old name", external_id="upd")["id"],
+        "gone": emu.state.add_project("Gone", external_id="gone")["id"],
+    }
+
+
+def _through_json(data: dict[str, Any]) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(json.dumps(data))
+    return loaded
+
+
+def test_round_trip_keeps_everything_and_the_digest(
+    activepieces_emulator: Any, client: ActivepiecesClient
+) -> None:
+    _seed(activepieces_emulator)
+    p = plan(client, SPECS, prune=True)
+    data = _through_json(p.to_dict())
+    assert data["format_version"] == PLAN_FORMAT_VERSION == 1
+    assert data["digest"].startswith("sha256:")
+    assert data["digest"] == body_digest(data)
+    assert data["summary"] == {"create": 1, "update": 1, "delete": 1, "noop": 1}
+    back = Plan.from_dict(data)
+    assert back == p
+    assert back.to_dict() == data
+    # every change that touches an existing project records what it was planned against
+    observed = {c.external_id: c.observed for c in back.changes}
+    assert observed["new"] is None
+    upd = observed["upd"]
+    assert upd is not None
+    assert upd["display_name"] == "Old name"
+    assert upd["updated"]
+    assert observed["gone"] is not None
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["changes"][1]["diff"]["display_name"].update(to="Evil"),
+        lambda d: d["changes"].pop(),
+        lambda d: d.update(prune=False),
+        lambda d: d["summary"].update(delete=0),
+        lambda d: d.pop("digest"),
+        lambda d: d.update(digest="sha256:" + "0" * 64),
+    ],
+    ids=["diff", "dropped-change", "option", "summary", "no-digest", "forged-digest"],
+)
+def test_a_plan_edited_by_hand_is_refused(
+    activepieces_emulator: Any,
+    client: ActivepiecesClient,
+    writes: Callable[[], int],
+    edit: Callable[[dict[str, Any]], Any],
+) -> None:
+    _seed(activepieces_emulator)
+    data = _through_json(plan(client, SPECS, prune=True).to_dict())
+    edit(data)
+    with pytest.raises(InvalidPlanError, match="digest"):
+        Plan.from_dict(data)
+    with pytest.raises(InvalidPlanError):
+        apply(client, data)
+    assert writes() == 0
+    assert isinstance(InvalidPlanError("x"), ValueError)
+
+
+def test_format_versions() -> None:
+    data = Plan().to_dict()
+    verify_sealed(data)
+    newer = {**data, "format_version": PLAN_FORMAT_VERSION + 1}
+    newer["digest"] = body_digest(newer)
+    with pytest.raises(InvalidPlanError, match="format_version 2"):
+        Plan.from_dict(newer)
+    with pytest.raises(InvalidPlanError, match="format_version"):
+        Plan.from_dict({"changes": []})
+    # verify=False reads an unsealed dict (e.g. one built by hand in a test)
+    assert Plan.from_dict({"changes": []}, verify=False) == Plan()
+
+
+def test_document_digest_ignores_spelling_but_not_content(tmp_path: Any) -> None:
+    yaml_doc = tmp_path / "t.yaml"
+    yaml_doc.write_text(
+        "# comment\ndefaults: {metadata: {a: 1}}\ntenants:\n  - {external_id: x, pieces: [slack]}\n"
+    )
+    csv_doc = tmp_path / "t.csv"
+    csv_doc.write_text('external_id,pieces,metadata\nx,@activepieces/piece-slack,"{""a"": 1}"\n')
+    a, b = load_document(yaml_doc), load_document(csv_doc)
+    assert document_digest(a) == document_digest(b) == document_digest(a.tenants)
+    other = load_document([{"external_id": "x", "pieces": ["gmail"], "metadata": {"a": 1}}])
+    assert document_digest(other) != document_digest(a)
+
+
+def test_a_server_change_between_plan_and_apply_refuses_everything(
+    activepieces_emulator: Any, client: ActivepiecesClient, writes: Callable[[], int]
+) -> None:
+    emu = activepieces_emulator
+    ids = _seed(emu)
+    saved = _through_json(plan(client, SPECS, prune=True).to_dict())
+    client.projects.update(ids["upd"], display_name="Changed by hand")  # changed
+    client.projects.delete(ids["gone"])  # vanished
+    client.projects.create("Brand new", external_id="new")  # appeared
+    before = emu.state.projects(types=["TEAM"])
+    emu.requests.clear()
+    with pytest.raises(StalePlanError) as caught:
+        apply(client, saved)
+    assert writes() == 0
+    assert emu.state.projects(types=["TEAM"]) == before
+    error = caught.value
+    assert error.external_ids == ["upd", "new", "gone"]
+    by_tenant = {s.external_id: s for s in error.stale}
+    assert by_tenant["upd"].reason == "changed"
+    assert set(by_tenant["upd"].fields) == {"display_name", "updated"}
+    assert by_tenant["new"].reason == "appeared"
+    assert by_tenant["gone"].reason == "vanished"
+    for name in ("upd", "new", "gone"):
+        assert name in str(error)
+    assert "nothing was applied" in str(error)
+    again = pickle.loads(pickle.dumps(error))
+    assert again.stale == error.stale
+    assert str(again) == str(error)
+    # the noop tenant "keep" is not re-read: it would not be written
+    assert "keep" not in error.external_ids
+
+
+def test_an_untouched_saved_plan_applies_exactly(
+    activepieces_emulator: Any, client: ActivepiecesClient
+) -> None:
+    emu = activepieces_emulator
+    ids = _seed(emu)
+    saved = _through_json(plan(client, SPECS, prune=True).to_dict())
+    client.projects.update(ids["keep"], metadata={"touched": True})  # a noop tenant: irrelevant
+    emu.requests.clear()
+    report = apply(client, saved)
+    assert report.ok, report.to_dict()
+    assert {r.external_id: r.status for r in report.results} == {
+        "keep": "skipped",
+        "upd": "succeeded",
+        "new": "succeeded",
+        "gone": "succeeded",
+    }
+    # few changes: one lookup each (create: by external id; update/delete: by id), then writes
+    assert emu.requests.count(route="list") == 1  # the create's lookup by external id
+    assert emu.requests.count(route="get") == 2
+    assert not plan(client, SPECS, prune=True).has_changes
+
+
+def test_check_stale_false_skips_the_re_read(
+    activepieces_emulator: Any, client: ActivepiecesClient
+) -> None:
+    emu = activepieces_emulator
+    ids = _seed(emu)
+    p = plan(client, SPECS)
+    client.projects.update(ids["upd"], metadata={"x": 1})
+    emu.requests.clear()
+    assert apply(client, p, check_stale=False).ok
+    assert emu.requests.count(route="get") == emu.requests.count(route="list") == 0
+    # reconcile plans and applies at once: no re-read either
+    emu.requests.clear()
+    reconcile(client, [*SPECS, {"external_id": "more"}])
+    assert emu.requests.count(route="get") == 0
+
+
+def test_a_large_plan_is_rechecked_with_one_listing(
+    activepieces_emulator: Any, client: ActivepiecesClient, writes: Callable[[], int]
+) -> None:
+    emu = activepieces_emulator
+    n = staleness_module.LOOKUP_MAX + 8
+    for i in range(n):
+        emu.state.add_project(f"T{i}", external_id=f"t{i:03d}")
+    specs = [{"external_id": f"t{i:03d}", "display_name": f"Renamed {i}"} for i in range(n)]
+    specs.append({"external_id": "fresh"})
+    p = plan(client, specs, page_size=10)
+    victim = next(c for c in p.changes if c.external_id == "t005")
+    assert victim.project_id is not None
+    client.projects.update(victim.project_id, metadata={"k": "v"})
+    emu.requests.clear()
+    stale = find_stale(client, p, page_size=10)
+    assert stale == [StaleTenant("t005", "project", "changed", None, ("metadata", "updated"))]
+    assert emu.requests.count(route="list") == len(emu.requests) == -(-n // 10)
+    emu.requests.clear()
+    with pytest.raises(StalePlanError, match="t005: project changed"):
+        apply(client, p)
+    assert writes() == 0
+    client.projects.create("Fresh", external_id="fresh")
+    assert {s.reason for s in find_stale(client, p)} == {"changed", "appeared"}
+
+
+def test_dry_run_of_a_stale_plan_reports_it(
+    activepieces_emulator: Any, client: ActivepiecesClient
+) -> None:
+    ids = _seed(activepieces_emulator)
+    p = plan(client, SPECS)
+    client.projects.delete(ids["upd"])
+    with pytest.raises(StalePlanError, match="upd: project vanished"):
+        apply(client, p, dry_run=True)
+
+
+def test_async_apply_of_a_saved_plan(activepieces_emulator: Any) -> None:
+    emu = activepieces_emulator
+    ids = _seed(emu)
+
+    async def main() -> None:
+        async with AsyncActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as ac:
+            saved = (await aplan(ac, SPECS)).to_dict()
+            await ac.projects.update(ids["upd"], display_name="Moved on")
+            with pytest.raises(StalePlanError):
+                await aapply(ac, saved)
+            fresh = (await aplan(ac, SPECS)).to_dict()
+            assert (await aapply(ac, fresh)).ok
+
+    asyncio.run(main())
