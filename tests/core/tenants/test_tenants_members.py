@@ -88,8 +88,8 @@ def test_onboarding_invites_then_resync_is_noop(activepieces_emulator: Any) -> N
         "known@acme.example",
         "new@acme.example",
     ]
-    # one project lookup per tenant, the roles, and two people reads for acme only
-    assert emu.requests.count() - before == 2 + 1 + 2
+    # a project lookup per tenant, the pieces probe, the roles, two people reads (acme only)
+    assert emu.requests.count() - before == 2 + 1 + 1 + 2
 
 
 def test_role_changes_and_pruning(activepieces_emulator: Any) -> None:

@@ -16,14 +16,15 @@ from activepieces_core.tenants.spec import TenantSpec
 __all__ = ["Diff", "creation_diff_of", "diff_project", "update_kwargs"]
 
 
-def diff_project(spec: TenantSpec, project: Project) -> Diff:
-    """``{field: {"from": current, "to": desired}}`` for every managed field that differs."""
-    return diff_fields(project, spec.project_wish())
+def diff_project(spec: TenantSpec, project: Project, *, pieces: bool = True) -> Diff:
+    """``{field: {"from": current, "to": desired}}`` for every managed field that differs
+    (``pieces=False`` where piece sets, not the project plan, govern the pieces)."""
+    return diff_fields(project, spec.project_wish(pieces=pieces))
 
 
-def creation_diff_of(spec: TenantSpec) -> Diff:
+def creation_diff_of(spec: TenantSpec, *, pieces: bool = True) -> Diff:
     """What creating ``spec``'s project sets (every managed field that has a value)."""
-    return creation_diff(spec.project_wish())
+    return creation_diff(spec.project_wish(pieces=pieces))
 
 
 def update_kwargs(diff: Diff, spec: TenantSpec | None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from activepieces_core.pieces import normalize_pieces
 
 __all__ = [
     "DEFAULT_MEMBER_ROLE",
+    "OWNED_SET_PREFIX",
     "MemberSpec",
     "PieceSetSpec",
     "TenantSpec",
@@ -41,6 +42,8 @@ class TenantSpecError(InvalidRequestError):
 
 #: A person's e-mail as the server keys invitations: trimmed and lower-cased upstream.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: Keys of the sets tenants own (``tenant:<external id>``); a document may not declare them.
+OWNED_SET_PREFIX = "tenant:"
 #: The role a member gets when neither the member nor ``defaults.member_role`` names one.
 DEFAULT_MEMBER_ROLE = "Editor"
 
@@ -87,6 +90,8 @@ class PieceSetSpec(BaseModel):
             raise ValueError("a piece set has either allow or block, not both")
         if self.key == "default":
             raise ValueError("'default' is the platform's Default set; it cannot be declared")
+        if self.key.startswith(OWNED_SET_PREFIX):
+            raise ValueError(f"keys starting {OWNED_SET_PREFIX!r} belong to tenants' own sets")
         return self
 
     @property
@@ -212,21 +217,24 @@ class TenantSpec(BaseModel):
         """The display name that will be sent (``display_name`` or ``external_id``)."""
         return self.display_name or self.external_id
 
-    def project_wish(self) -> dict[str, Any]:
+    def project_wish(self, *, pieces: bool = True) -> dict[str, Any]:
         """The managed project fields, as `activepieces_core.project_diff` compares them.
 
-        ``display_name`` and ``pieces`` are always managed (None pieces = every piece); the
-        other fields only when set.
+        ``display_name`` and (with ``pieces``, i.e. on a legacy platform) ``pieces`` are always
+        managed (None pieces = every piece); the other fields only when set. Where piece sets
+        govern, the tenant's pieces are a set (see the piece-set kind), not a project field.
         """
-        return {
+        wish: dict[str, Any] = {
             "display_name": self.effective_display_name,
-            "pieces": None if self.pieces is None else list(self.pieces),
             "metadata": self.metadata,
             "max_concurrent_jobs": self.max_concurrent_jobs,
             "releases_enabled": self.releases_enabled,
             "icon_color": self.icon_color,
             **{name: getattr(self, name) for name in PROJECT_FIELDS_SINCE_2026},
         }
+        if pieces:
+            wish["pieces"] = None if self.pieces is None else list(self.pieces)
+        return wish
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict that :func:`load_tenants` reads back unchanged."""

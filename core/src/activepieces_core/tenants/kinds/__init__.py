@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
 from activepieces_core.tenants.kinds.members import MemberKind
+from activepieces_core.tenants.kinds.piece_sets import PieceSetKind
 from activepieces_core.tenants.kinds.projects import ProjectKind, is_protected
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Applied",
     "Kind",
     "MemberKind",
+    "PieceSetKind",
     "PlanRequest",
     "ProjectKind",
     "Reading",
@@ -21,12 +23,17 @@ __all__ = [
 ]
 
 #: Every kind, in the order they read (the project kind first: the others hang off it).
-KINDS: tuple[Kind, ...] = (ProjectKind(), MemberKind())
+KINDS: tuple[Kind, ...] = (ProjectKind(), PieceSetKind(), MemberKind())
+
+
+#: Change kinds that belong to another kind's writes.
+_ALIASES = {"piece_set_assignment": "piece_set"}
 
 
 def kind_of(name: str) -> Kind:
     """The kind whose changes are called ``name``."""
+    wanted = _ALIASES.get(name, name)
     for kind in KINDS:
-        if kind.name == name:
+        if kind.name == wanted:
             return kind
     raise KeyError(f"unknown change kind {name!r}")

@@ -33,6 +33,7 @@ from activepieces_core.models import Project, ProjectType
 from activepieces_core.project_diff import observed_state
 from activepieces_core.tenants.diff import creation_diff_of, diff_project, update_kwargs
 from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
+from activepieces_core.tenants.kinds.piece_sets import uses_piece_sets
 from activepieces_core.tenants.results import TenantChange
 from activepieces_core.tenants.spec import TenantSpec
 
@@ -75,7 +76,7 @@ async def _lookup(
     return [p for p in found if p is not None and p.is_team]
 
 
-async def _create(client: AsyncActivepiecesClient, spec: TenantSpec) -> Project:
+async def _create(client: AsyncActivepiecesClient, spec: TenantSpec, pieces: bool) -> Project:
     gc_ids = (
         None
         if spec.global_connection_external_ids is None
@@ -92,7 +93,7 @@ async def _create(client: AsyncActivepiecesClient, spec: TenantSpec) -> Project:
     except Exception as exc:
         if not is_ambiguous_write(exc):
             raise
-        wish = spec.project_wish()
+        wish = spec.project_wish(pieces=pieces)
         result = await client.projects.ensure(
             spec.external_id,
             spec.effective_display_name,
@@ -105,7 +106,7 @@ async def _create(client: AsyncActivepiecesClient, spec: TenantSpec) -> Project:
             **({"pieces": wish["pieces"]} if "pieces" in wish else {}),
         )
         return result.project
-    rest = diff_project(spec, project)
+    rest = diff_project(spec, project, pieces=pieces)
     if not rest:
         return project
     # Global connections were attached by create; do not resend them.
@@ -145,6 +146,10 @@ class ProjectKind(Kind):
             reading.projects[ext] = project
 
     def diff(self, request: PlanRequest, reading: Reading) -> list[TenantChange]:
+        # Where piece sets govern, a tenant's pieces are a set (the piece-set kind's), and
+        # the project plan's list decides nothing: it is neither compared nor written.
+        pieces = not uses_piece_sets(reading)
+        data = {} if pieces else {"pieces": False}
         changes: list[TenantChange] = []
         for spec in request.tenants:
             current = reading.projects.get(spec.external_id)
@@ -154,12 +159,13 @@ class ProjectKind(Kind):
                         external_id=spec.external_id,
                         action="create",
                         display_name=spec.effective_display_name,
-                        diff=creation_diff_of(spec),
+                        diff=creation_diff_of(spec, pieces=pieces),
+                        data=data,
                         spec=spec,
                     )
                 )
                 continue
-            diff = diff_project(spec, current)
+            diff = diff_project(spec, current, pieces=pieces)
             changes.append(
                 TenantChange(
                     external_id=spec.external_id,
@@ -167,6 +173,7 @@ class ProjectKind(Kind):
                     project_id=current.id,
                     display_name=current.display_name,
                     diff=diff,
+                    data=data,
                     spec=spec,
                     observed=observed_state(current),
                 )
@@ -200,7 +207,8 @@ class ProjectKind(Kind):
     ) -> str | None:
         if change.action == "create":
             assert change.spec is not None
-            project_id = (await _create(client, change.spec)).id
+            pieces = change.data.get("pieces", True) is not False
+            project_id = (await _create(client, change.spec, pieces)).id
         elif change.action == "update":
             assert change.project_id is not None
             kwargs = update_kwargs(change.diff, change.spec)

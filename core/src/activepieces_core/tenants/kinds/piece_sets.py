@@ -1,0 +1,255 @@
+"""The piece-set kind: which pieces a tenant sees on platforms governed by piece sets.
+
+Read: which mechanism governs the platform (``client.piece_sets.mechanism()``: one probe),
+then, on a piece-set platform, every set (pages of 100). On a legacy platform nothing more is
+read, ``pieces`` stays a project field (see the project kind) and a document that names piece
+sets is refused before anything is sent.
+
+Diff, on a piece-set platform (rules read from upstream, see docs/piece-sets.md):
+* every set the document declares is created or converged (name and ``config.pieces`` only:
+  the server merges an update, so action/trigger selections are never reset);
+* a tenant with ``pieces`` owns a set keyed ``tenant:<external id>`` (`owned_key`), kept in
+  step with its list; a tenant with ``piece_set`` is assigned that set; a tenant with neither
+  goes back to the platform's Default set (a new project starts there);
+* a set the tenant owns is deleted once the tenant no longer uses it or is pruned; ``prune``
+  never deletes a set it does not own.
+
+Writes: ``ensure`` per set (no duplicate under faults), one assign (or, for the Default set,
+one unassign) per moved project, one delete per dropped owned set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from activepieces_core._ops import Cursor
+from activepieces_core._piece_set_ops import MAX_PAGE_SIZE
+from activepieces_core._piece_set_ops import changes as set_changes
+from activepieces_core.client import AsyncActivepiecesClient
+from activepieces_core.models import Project, enum_value
+from activepieces_core.models.piece_set import PieceSelection, PieceSet, PiecesMechanism
+from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
+from activepieces_core.tenants.results import TenantChange
+from activepieces_core.tenants.spec import OWNED_SET_PREFIX, TenantSpec, TenantSpecError
+
+__all__ = ["MECHANISM", "PHASE_ASSIGN", "PHASE_SETS", "PHASE_SET_DELETE", "PieceSetKind"]
+
+PHASE_SETS = 10
+PHASE_ASSIGN = 30
+PHASE_SET_DELETE = 60
+DEFAULT_KEY = "default"
+#: Where the planner leaves the platform's mechanism for the other kinds.
+MECHANISM = "pieces_mechanism"
+
+
+def owned_key(external_id: str) -> str:
+    """The key of the set a tenant with its own ``pieces`` owns: ``tenant:<external id>``."""
+    return OWNED_SET_PREFIX + external_id
+
+
+def uses_piece_sets(reading: Reading) -> bool:
+    """True when the plan found piece sets governing the platform."""
+    return bool(reading.state.get(MECHANISM) == PiecesMechanism.PIECE_SETS)
+
+
+def _selection(data: dict[str, Any]) -> PieceSelection:
+    return PieceSelection.model_validate({"mode": data["mode"], "exceptions": data["exceptions"]})
+
+
+def _set_change(
+    external_id: str, key: str, name: str, wish: PieceSelection, current: PieceSet | None
+) -> TenantChange:
+    data = {"name": name, "mode": str(enum_value(wish.mode)), "exceptions": list(wish.exceptions)}
+    if current is None:
+        action, diff = "create", {k: {"from": None, "to": v} for k, v in data.items()}
+    else:
+        differ = set_changes(current, name=name, pieces=wish)
+        action = "update" if differ else "noop"
+        have = {
+            "name": current.name,
+            "mode": str(enum_value(current.pieces.mode)),
+            "exceptions": sorted(current.pieces.exceptions),
+        }
+        diff = {k: {"from": have[k], "to": v} for k, v in data.items() if have[k] != v}
+        if not differ:
+            diff = {}
+    return TenantChange.model_validate(
+        {
+            "external_id": external_id,
+            "kind": "piece_set",
+            "key": key,
+            "action": action,
+            "target_id": current.id if current is not None else None,
+            "display_name": name,
+            "diff": diff,
+            "data": data,
+            "observed": None if current is None else {"id": current.id, "updated": current.updated},
+        }
+    )
+
+
+class PieceSetKind(Kind):
+    """Piece sets: the document's named sets, tenant-owned sets and each project's set."""
+
+    name = "piece_set"
+
+    async def read(
+        self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
+    ) -> None:
+        mechanism = await client.piece_sets.mechanism()
+        reading.requests += 1
+        reading.state[MECHANISM] = mechanism
+        if mechanism != PiecesMechanism.PIECE_SETS:
+            _refuse_on_legacy(request)
+            return
+        sets: list[PieceSet] = []
+        cursor = Cursor()
+        while True:
+            page = await client.piece_sets.list(limit=MAX_PAGE_SIZE, cursor=cursor.value)
+            reading.requests += 1
+            sets.extend(page.data)
+            if not cursor.advance(page):
+                break
+        reading.state[self.name] = sets
+
+    def diff(self, request: PlanRequest, reading: Reading) -> list[TenantChange]:
+        if not uses_piece_sets(reading):
+            return []
+        sets: list[PieceSet] = reading.state.get(self.name, [])
+        by_key = {s.key: s for s in sets if s.key}
+        by_id = {s.id: s for s in sets}
+        default = next((s for s in sets if s.is_default), None)
+        changes: list[TenantChange] = []
+        for declared in request.piece_sets:
+            wish = PieceSelection.model_validate(
+                {"mode": declared.mode, "exceptions": list(declared.exceptions)}
+            )
+            current = by_key.get(declared.key)
+            changes.append(_set_change("", declared.key, declared.effective_name, wish, current))
+        for spec in request.tenants:
+            changes.extend(self._tenant_changes(spec, reading, by_key, by_id, default))
+        if request.prune:
+            wanted = {s.external_id for s in request.tenants}
+            protected = set(reading.protected)
+            for key, current in sorted(by_key.items()):
+                ext = key.removeprefix(OWNED_SET_PREFIX)
+                if key.startswith(OWNED_SET_PREFIX) and ext not in wanted and ext not in protected:
+                    changes.append(_delete(ext, current))
+        return changes
+
+    def _tenant_changes(
+        self,
+        spec: TenantSpec,
+        reading: Reading,
+        by_key: dict[str, PieceSet],
+        by_id: dict[str, PieceSet],
+        default: PieceSet | None,
+    ) -> list[TenantChange]:
+        ext = spec.external_id
+        project: Project | None = reading.projects.get(ext)
+        owned = by_key.get(owned_key(ext))
+        out: list[TenantChange] = []
+        if spec.pieces is not None:
+            target = owned_key(ext)
+            wish = PieceSelection.allow(spec.pieces)
+            out.append(_set_change(ext, target, f"Tenant {ext}", wish, owned))
+        else:
+            target = spec.piece_set or DEFAULT_KEY
+        current_set = by_id.get(project.piece_set_id or "") if project is not None else None
+        current = (current_set.key if current_set is not None else None) or DEFAULT_KEY
+        if current_set is not None and current_set.is_default:
+            current = DEFAULT_KEY
+        if target != current:
+            to_set = default if target == DEFAULT_KEY else by_key.get(target)
+            out.append(
+                TenantChange.model_validate(
+                    {
+                        "external_id": ext,
+                        "kind": "piece_set_assignment",
+                        "key": target,
+                        "action": "update",
+                        "project_id": project.id if project is not None else None,
+                        "diff": {"piece_set": {"from": current, "to": target}},
+                        "data": {
+                            "from_set_id": current_set.id if current_set is not None else None,
+                            "to_set_id": to_set.id if to_set is not None else None,
+                        },
+                        "observed": None if project is None else {"piece_set": current},
+                    }
+                )
+            )
+        if owned is not None and spec.pieces is None:
+            out.append(_delete(ext, owned))  # after the project moved off it
+        return out
+
+    def phase(self, change: TenantChange) -> int:
+        if change.kind == "piece_set_assignment":
+            return PHASE_ASSIGN
+        return PHASE_SET_DELETE if change.action == "delete" else PHASE_SETS
+
+    def depends_on_project(self, change: TenantChange) -> bool:
+        return change.kind == "piece_set_assignment"
+
+    async def write(
+        self, client: AsyncActivepiecesClient, change: TenantChange, applied: Applied
+    ) -> str | None:
+        key = str(change.key)
+        ids = applied.ids.setdefault(self.name, {})
+        if change.kind == "piece_set_assignment":
+            return await _assign(client, change, applied, ids.get(key))
+        if change.action == "delete":
+            assert change.target_id is not None
+            await client.piece_sets.delete(change.target_id)
+            return change.target_id
+        name = str(change.data["name"])
+        result = await client.piece_sets.ensure(key, name, pieces=_selection(change.data))
+        ids[key] = result.piece_set.id
+        return result.piece_set.id
+
+
+def _delete(external_id: str, current: PieceSet) -> TenantChange:
+    return TenantChange.model_validate(
+        {
+            "external_id": external_id,
+            "kind": "piece_set",
+            "key": current.key,
+            "action": "delete",
+            "target_id": current.id,
+            "display_name": current.name,
+            "observed": {"id": current.id, "updated": current.updated},
+        }
+    )
+
+
+async def _assign(
+    client: AsyncActivepiecesClient, change: TenantChange, applied: Applied, made: str | None
+) -> str:
+    project_id = applied.project_ids.get(change.external_id) or change.project_id
+    if project_id is None:
+        raise RuntimeError(f"tenant {change.external_id!r} has no project to assign")
+    if change.key == DEFAULT_KEY:
+        from_id = change.data.get("from_set_id")
+        if from_id:  # leaving a set is going back to Default
+            await client.piece_sets.unassign(str(from_id), project_id)
+        return str(change.data.get("to_set_id") or "")
+    set_id = change.data.get("to_set_id") or made
+    if not set_id:
+        raise RuntimeError(f"piece set {change.key!r} was not created; nothing to assign")
+    await client.piece_sets.assign(str(set_id), [project_id])
+    return str(set_id)
+
+
+def _refuse_on_legacy(request: PlanRequest) -> None:
+    errors: list[dict[str, Any]] = []
+    if request.piece_sets:
+        message = "piece_sets need a platform governed by piece sets (this one uses project plans)"
+        errors.append({"row": "piece_sets", "external_id": None, "errors": [message]})
+    for index, spec in enumerate(request.tenants):
+        if spec.piece_set is not None:
+            message = (
+                f"piece_set {spec.piece_set!r}: this platform has no piece sets "
+                "(use pieces, or enable managePiecesEnabled)"
+            )
+            errors.append({"row": index, "external_id": spec.external_id, "errors": [message]})
+    if errors:
+        raise TenantSpecError(errors)

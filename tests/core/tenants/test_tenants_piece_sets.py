@@ -1,0 +1,165 @@
+"""Piece whitelists that hold on both kinds of platform, checked through what each tenant sees.
+
+Visibility is asked of the emulator (`EmulatorState.visible_pieces`), whichever mechanism
+governs, never read back from our own records.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from activepieces_core import ActivepiecesClient
+from activepieces_core.tenants import TenantSpecError, apply, plan, reconcile
+from activepieces_core.testing.piece_sets import PIECE_CATALOG
+
+SLACK, GMAIL, HUBSPOT, OPENAI = (
+    f"@activepieces/piece-{n}" for n in ("slack", "gmail", "hubspot", "openai")
+)
+
+DOCUMENT: dict[str, Any] = {
+    "piece_sets": [
+        {"key": "gold", "name": "Gold tier", "allow": ["slack", "gmail", "hubspot"]},
+        {"key": "no-ai", "name": "Everything but AI", "block": ["openai"]},
+    ],
+    "tenants": [
+        {"external_id": "acme", "piece_set": "gold"},
+        {"external_id": "initech", "piece_set": "no-ai"},
+        {"external_id": "globex", "pieces": ["slack"]},
+        {"external_id": "hooli"},  # neither: the platform's Default set
+    ],
+}
+
+EXPECTED = {
+    "acme": sorted([SLACK, GMAIL, HUBSPOT]),
+    "initech": sorted(p for p in PIECE_CATALOG if p != OPENAI),
+    "globex": [SLACK],
+    "hooli": sorted(PIECE_CATALOG),
+}
+
+
+def _client(emu: Any, **overrides: Any) -> ActivepiecesClient:
+    options: dict[str, Any] = {
+        "api_key": emu.api_key,
+        "base_url": emu.url,
+        "max_retries": 6,
+        "backoff_base": 0.001,
+        "backoff_max": 0.01,
+    }
+    options.update(overrides)
+    return ActivepiecesClient(**options)
+
+
+def _seen(emu: Any) -> dict[str, list[str]]:
+    return {
+        p["externalId"]: sorted(emu.state.visible_pieces(p["id"]))
+        for p in emu.state.projects(types=["TEAM"])
+    }
+
+
+def _set_keys(emu: Any) -> list[str]:
+    return sorted(s.get("key") or "" for s in emu.state.piece_sets.all())
+
+
+@pytest.fixture
+def piece_set_platform(activepieces_emulator: Any) -> Any:
+    activepieces_emulator.state.configure_platform(manage_pieces_enabled=True)
+    return activepieces_emulator
+
+
+def test_each_tenant_sees_exactly_its_pieces(piece_set_platform: Any) -> None:
+    emu = piece_set_platform
+    with _client(emu) as client:
+        first = plan(client, DOCUMENT)
+        kinds = Counter((c.kind, c.action) for c in first.changes)
+        assert kinds[("piece_set", "create")] == 3  # gold, no-ai, tenant:globex
+        assert kinds[("piece_set_assignment", "update")] == 3  # hooli stays on Default
+        report = apply(client, first)
+        assert report.ok, report.failed
+        assert _seen(emu) == EXPECTED
+        emu.requests.clear()
+        again = plan(client, DOCUMENT)
+    assert not again.has_changes, [c for c in again.changes if c.action != "noop"]
+    # a no-op re-sync costs the project reads (4 lookups here) plus the probe and the set
+    # pages, and writes nothing
+    routes = Counter(r.route for r in emu.requests)
+    assert routes == {"list": 4, "piece_sets.list": 2}
+
+
+def test_changes_move_tenants_and_drop_owned_sets(piece_set_platform: Any) -> None:
+    emu = piece_set_platform
+    with _client(emu) as client:
+        assert reconcile(client, DOCUMENT).ok
+        moved = {
+            "piece_sets": DOCUMENT["piece_sets"],
+            "tenants": [
+                {"external_id": "acme", "pieces": ["gmail"]},  # from a named set to its own
+                {"external_id": "initech"},  # back to Default
+                {"external_id": "globex", "piece_set": "gold"},  # own set no longer needed
+                {"external_id": "hooli", "piece_set": "no-ai"},
+            ],
+        }
+        assert reconcile(client, moved).ok
+        assert _seen(emu) == {
+            "acme": [GMAIL],
+            "initech": sorted(PIECE_CATALOG),
+            "globex": EXPECTED["acme"],
+            "hooli": EXPECTED["initech"],
+        }
+        assert _set_keys(emu) == ["default", "gold", "no-ai", "tenant:acme"]
+        assert not plan(client, moved).has_changes
+        # teardown: every project pruned, every owned set with it; named sets stay
+        report = reconcile(
+            client, {"piece_sets": DOCUMENT["piece_sets"], "tenants": []}, prune=True
+        )
+        assert report.ok, report.failed
+    assert emu.state.projects(types=["TEAM"]) == []
+    assert _set_keys(emu) == ["default", "gold", "no-ai"]
+
+
+def test_legacy_platform_keeps_pieces_on_the_plan(activepieces_emulator: Any) -> None:
+    emu = activepieces_emulator
+    doc = {"tenants": [{"external_id": "globex", "pieces": ["slack"]}, {"external_id": "hooli"}]}
+    with _client(emu) as client:
+        assert reconcile(client, doc).ok
+        assert not plan(client, doc).has_changes
+    assert _seen(emu) == {"globex": [SLACK], "hooli": sorted(PIECE_CATALOG)}
+
+
+def test_piece_set_on_a_legacy_platform_is_refused_before_sending(
+    activepieces_emulator: Any,
+) -> None:
+    emu = activepieces_emulator
+    with _client(emu) as client, pytest.raises(TenantSpecError, match="no piece sets"):
+        reconcile(client, DOCUMENT)
+    assert emu.state.projects(types=["TEAM"]) == []
+    assert sum(emu.requests.count(route=r) for r in ("create", "update", "delete")) == 0
+
+
+def test_faults_create_no_duplicate_set(piece_set_platform: Any) -> None:
+    """20% injected faults on every route: converges, and no key is on two sets."""
+    emu = piece_set_platform
+    doc = {
+        "piece_sets": [{"key": f"tier-{n}", "allow": ["slack"]} for n in range(5)],
+        "tenants": [
+            {"external_id": f"t{n:03d}", **({"pieces": ["gmail"]} if n % 3 else {})}
+            for n in range(60)
+        ],
+    }
+    emu.faults.set("*", rate=0.2, slow_seconds=0.5)
+    with _client(emu, timeout=0.3) as client:
+        for _attempt in range(8):
+            if reconcile(client, doc).ok:
+                break
+    emu.faults.clear()
+    keys = Counter(s.get("key") for s in emu.state.piece_sets.all())
+    assert max(keys.values()) == 1, keys.most_common(3)
+    assert sum(1 for r in emu.requests if r.fault) > 20
+    with _client(emu) as client:
+        assert not plan(client, doc).has_changes
+    assert all(
+        pieces == ([GMAIL] if int(ext[1:]) % 3 else sorted(PIECE_CATALOG))
+        for ext, pieces in _seen(emu).items()
+    )
