@@ -188,3 +188,34 @@ def test_faults_leave_no_duplicate_and_lose_no_one(activepieces_emulator: Any) -
             f"analyst{n}@t.example": "Editor",
         }
     assert len(emu.state.projects(types=["TEAM"])) == 500
+
+
+def test_offboarding_deactivates_only_people_of_torn_down_tenants(
+    activepieces_emulator: Any,
+) -> None:
+    """Never a platform admin, never anyone still in another project; reported per user."""
+    emu = activepieces_emulator
+    people = emu.state.people
+    for email in ("gone@a.example", "both@a.example", "boss@a.example", "keep@b.example"):
+        people.add_user(email)
+    admin = next(u for u in people.users() if u["email"] == "boss@a.example")
+    people.update_user(emu.state.platform(), admin["id"], {"platformRole": "ADMIN"})
+    doc = _doc(
+        {
+            "acme": ["gone@a.example", "both@a.example", "boss@a.example"],
+            "globex": ["both@a.example", "keep@b.example"],
+        }
+    )
+    with _client(emu) as client:
+        assert reconcile(client, doc).ok
+        teardown = plan(client, _doc({"globex": None}), prune=True, offboard_users=True)
+        assert [(c.kind, c.key) for c in teardown.changes if c.kind == "user"] == [
+            ("user", "gone@a.example")
+        ]
+        assert any("boss@a.example: platform admin" in w for w in teardown.warnings)
+        assert any("both@a.example: still in another project" in w for w in teardown.warnings)
+        report = apply(client, teardown)
+        assert report.ok, report.failed
+    status = {u["email"]: u["status"] for u in people.users()}
+    assert status["gone@a.example"] == "INACTIVE"
+    assert {status[e] for e in ("both@a.example", "boss@a.example", "keep@b.example")} == {"ACTIVE"}

@@ -9,6 +9,7 @@ from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Rea
 from activepieces_core.tenants.kinds.members import MemberKind
 from activepieces_core.tenants.kinds.piece_sets import PieceSetKind
 from activepieces_core.tenants.kinds.projects import ProjectKind, is_protected
+from activepieces_core.tenants.kinds.users import UserKind
 
 __all__ = [
     "KINDS",
@@ -19,11 +20,12 @@ __all__ = [
     "PlanRequest",
     "ProjectKind",
     "Reading",
+    "UserKind",
     "is_protected",
 ]
 
 #: Every kind, in the order they read (the project kind first: the others hang off it).
-KINDS: tuple[Kind, ...] = (ProjectKind(), PieceSetKind(), MemberKind())
+KINDS: tuple[Kind, ...] = (ProjectKind(), PieceSetKind(), MemberKind(), UserKind())
 
 
 #: Change kinds that belong to another kind's writes.

@@ -1,0 +1,127 @@
+"""The user kind: offboarding the people of torn-down tenants (plan option ``offboard_users``).
+
+When a plan deletes tenants' projects (prune), their memberships go with the projects. With
+``offboard_users`` the plan also deactivates each user whose *every* membership was in those
+tenants: never a platform admin, never anyone still in another project, never an e-mail that
+matches a ``protect`` pattern. It reads the members of every TEAM project (one listing each),
+because the API has no "projects of a user" route; the cost is paid only with the option.
+Deactivation (``status: INACTIVE``) keeps the user, so it can be undone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from fnmatch import fnmatchcase
+
+from activepieces_core.client import AsyncActivepiecesClient
+from activepieces_core.models.people import ProjectMember, User
+from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
+from activepieces_core.tenants.kinds.projects import is_protected
+from activepieces_core.tenants.results import TenantChange
+
+__all__ = ["PHASE_OFFBOARD", "UserKind"]
+
+PHASE_OFFBOARD = 55
+
+
+def _pruned(request: PlanRequest, reading: Reading) -> set[str]:
+    """External ids of the projects this plan's prune deletes (the project kind's rule)."""
+    wanted = {s.external_id for s in request.tenants}
+    return {
+        ext
+        for ext, project in reading.projects.items()
+        if ext not in wanted and not is_protected(project, request.protect)
+    }
+
+
+class UserKind(Kind):
+    """Users deactivated because every project they were in was torn down."""
+
+    name = "user"
+
+    def wanted(self, request: PlanRequest) -> bool:
+        return request.prune and bool(request.options.get("offboard_users"))
+
+    async def read(
+        self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
+    ) -> None:
+        pruned = _pruned(request, reading)
+        if not pruned:
+            reading.state[self.name] = {}
+            return
+        gate = asyncio.Semaphore(request.concurrency)
+
+        async def members(project_id: str) -> list[ProjectMember]:
+            async with gate:
+                return [m async for m in client.project_members.iter(project_id, limit=100)]
+
+        externals = sorted(reading.projects)
+        listed = await asyncio.gather(*(members(reading.projects[e].id) for e in externals))
+        reading.requests += len(externals)
+        users = [u async for u in client.users.iter(limit=100)]
+        reading.requests += 1 + len(users) // 100
+        elsewhere: set[str] = set()
+        torn: dict[str, set[str]] = {}
+        for ext, rows in zip(externals, listed, strict=True):
+            for member in rows:
+                if member.user_id is None:
+                    continue
+                if ext in pruned:
+                    torn.setdefault(member.user_id, set()).add(ext)
+                else:
+                    elsewhere.add(member.user_id)
+        reading.state[self.name] = {
+            "torn": torn,
+            "elsewhere": elsewhere,
+            "users": {u.id: u for u in users},
+        }
+
+    def diff(self, request: PlanRequest, reading: Reading) -> list[TenantChange]:
+        state = reading.state.get(self.name) or {}
+        users: dict[str, User] = state.get("users", {})
+        changes: list[TenantChange] = []
+        for user_id, tenants in sorted(state.get("torn", {}).items()):
+            user = users.get(user_id)
+            email = (user.email if user is not None else None) or user_id
+            if user is None or not user.is_active:
+                continue
+            reason = None
+            if user.is_admin:
+                reason = "platform admin"
+            elif user_id in state["elsewhere"]:
+                reason = "still in another project"
+            elif any(fnmatchcase(email.lower(), p.lower()) for p in request.protect):
+                reason = "protected"
+            if reason is not None:
+                reading.warnings.append(f"not offboarding {email}: {reason}")
+                continue
+            changes.append(
+                TenantChange.model_validate(
+                    {
+                        "external_id": sorted(tenants)[0],
+                        "kind": self.name,
+                        "key": email,
+                        "action": "update",
+                        "target_id": user_id,
+                        "diff": {"status": {"from": "ACTIVE", "to": "INACTIVE"}},
+                        "data": {"tenants": sorted(tenants)},
+                        "observed": {"status": "ACTIVE"},
+                    }
+                )
+            )
+        return changes
+
+    def phase(self, change: TenantChange) -> int:
+        return PHASE_OFFBOARD
+
+    def depends_on_project(self, change: TenantChange) -> bool:
+        return False  # checked below against every tenant the user was in
+
+    async def write(
+        self, client: AsyncActivepiecesClient, change: TenantChange, applied: Applied
+    ) -> str | None:
+        failed = sorted(set(change.data.get("tenants", [])) & applied.failed_tenants)
+        if failed:
+            raise RuntimeError(f"not offboarded: tenant(s) {failed} were not torn down")
+        assert change.target_id is not None
+        return (await client.users.deactivate(change.target_id)).id
