@@ -21,6 +21,7 @@ from deploy_support import (
     REPO,
     AirflowAPI,
     Service,
+    Stopwatch,
     clean_env,
     free_port,
     key_hits,
@@ -125,6 +126,7 @@ def airflow(deploy_dir: Path, emulator: Emulator) -> Iterator[Airflow]:
         AIRFLOW_CONN_ACTIVEPIECES_DEFAULT=connection(emulator),
     )
     airflow_bin = str(BIN / "airflow")
+    clock = Stopwatch()
     run_command(
         "airflow-db-migrate",
         [airflow_bin, "db", "migrate"],
@@ -146,11 +148,13 @@ def airflow(deploy_dir: Path, emulator: Emulator) -> Iterator[Airflow]:
             for name in ("scheduler", "dag-processor", "triggerer")
         ),
     ]
+    clock.mark("db migrated")
     api = AirflowAPI(base_url, USER, password)
     try:
         for service in services:
             service.start()
         wait_for(api.login, timeout=120, what="api-server", services=services)
+        clock.mark("api-server up")
 
         def healthy() -> bool:
             health = api.health()
@@ -166,6 +170,7 @@ def airflow(deploy_dir: Path, emulator: Emulator) -> Iterator[Airflow]:
             return all(dag_id in dags for dag_id in (ONBOARDING, TEARDOWN))
 
         wait_for(parsed, timeout=120, what="the example DAGs parsed", services=services)
+        clock.mark("every component healthy, DAGs parsed")
         yield Airflow(api, services, home)
     finally:
         api.close()
@@ -182,6 +187,7 @@ def test_onboarding_defers_through_the_triggerer_then_teardown(
     host = urlsplit(emulator.url).netloc
 
     # min_active_flows=1: new projects have no active flow, so every sensor defers.
+    clock = Stopwatch()
     run_id = api.trigger(ONBOARDING, {"min_active_flows": 1})
 
     def sensors_deferred() -> list[dict[str, Any]] | None:
@@ -196,6 +202,7 @@ def test_onboarding_defers_through_the_triggerer_then_teardown(
     deferred = wait_for(
         sensors_deferred, timeout=120, what="every sensor deferred", services=airflow.services
     )
+    clock.mark("every sensor deferred")
     for ti in deferred:
         assert ti["trigger"]["classpath"].endswith("ActivepiecesProjectTrigger"), ti
     # Projects exist, deferred sensors hold no worker slot: nothing but the triggerer polls.
@@ -212,6 +219,8 @@ def test_onboarding_defers_through_the_triggerer_then_teardown(
         services=airflow.services,
     )
 
+    clock.mark("the scheduler saw every defer exit")
+
     def trigger_logs_contain(text: str) -> bool:
         return all(
             text in api.log(ONBOARDING, run_id, SENSOR, index, 1) for index in range(len(tenants))
@@ -224,6 +233,7 @@ def test_onboarding_defers_through_the_triggerer_then_teardown(
         what="every trigger polling",
         services=airflow.services,
     )
+    clock.mark("every trigger polled")
     # An API outage while deferred: each trigger's client gives up on 503s, the trigger polls on.
     emulator.faults.set(rate=1.0, kinds=["503"])
     try:
@@ -235,6 +245,7 @@ def test_onboarding_defers_through_the_triggerer_then_teardown(
         )
     finally:
         emulator.faults.clear()
+    clock.mark("every trigger polled through the outage")
     states = {
         ti["state"] for ti in api.task_instances(ONBOARDING, run_id) if ti["task_id"] == SENSOR
     }
@@ -244,6 +255,7 @@ def test_onboarding_defers_through_the_triggerer_then_teardown(
     for project in emulator.state.projects(types=["TEAM"]):
         emulator.state.set_analytics(project["id"], active_flows=1)
     airflow.wait_for_run(ONBOARDING, run_id)
+    clock.mark("onboarding run succeeded")
 
     instances = api.task_instances(ONBOARDING, run_id)
     assert {ti["state"] for ti in instances} == {"success"}
@@ -276,6 +288,7 @@ def test_onboarding_defers_through_the_triggerer_then_teardown(
     # Teardown of every tenant of the file (the DAG's default).
     teardown_id = api.trigger(TEARDOWN, {})
     airflow.wait_for_run(TEARDOWN, teardown_id)
+    clock.mark("teardown run succeeded")
     assert api.xcom(TEARDOWN, teardown_id, "report") == {"deleted": sorted(tenants), "absent": []}
     assert emulator.state.projects(types=["TEAM"]) == []
 
