@@ -5,8 +5,11 @@
 Runs, against one emulator with ``--latency`` (default 20 ms) injected on every route:
 (a) first onboarding of N tenants with `reconcile`, (b) a no-op re-sync of the same N,
 (c) a naive baseline at the same concurrency (a thread pool of ``--concurrency`` workers, one
-lookup by externalId plus one create per tenant, on a fresh platform), and (d) the client's
-per-request overhead against raw httpx on loopback with no injected latency.
+lookup by externalId plus one create per tenant, on a fresh platform), (d) the same N on a
+platform governed by piece sets (50 named sets, every tenant on one, 10% with their own
+pieces list instead): first onboarding and no-op re-sync, (e) the same N with two members
+each: first onboarding and no-op re-sync, and (f) the client's per-request overhead against
+raw httpx on loopback with no injected latency.
 
 The emulator runs in a child process so that its CPU time does not compete with the client
 for the GIL (as a real server would not).
@@ -20,6 +23,7 @@ import multiprocessing as mp
 import os
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,8 +54,11 @@ def _serve(conn: Connection) -> None:
                 if kwargs:
                     emu.faults.set("*", **kwargs)
             elif cmd == "counts":
-                result = {r: emu.requests.count(route=r) for r in ROUTES}
+                result = dict(Counter(r.route for r in emu.requests))
+                result.update({r: result.get(r, 0) for r in ROUTES})
                 result["total"] = len(emu.requests)
+            elif cmd == "piece_sets":
+                emu.state.configure_platform(manage_pieces_enabled=True)
             elif cmd == "clear":
                 emu.requests.clear()
             elif cmd == "reset":
@@ -142,6 +149,59 @@ def _overhead(emu: RemoteEmulator, rounds: int, per_round: int) -> tuple[float, 
     return statistics.median(client_times), statistics.median(raw_times)
 
 
+def _piece_set_document(specs: list[TenantSpec]) -> dict[str, Any]:
+    """50 named sets; every tenant on one of them, every tenth with its own list instead."""
+    sets = [{"key": f"tier-{k:02d}", "allow": ["slack", "gmail"]} for k in range(50)]
+    tenants: list[dict[str, Any]] = []
+    for i, spec in enumerate(specs):
+        row = spec.to_dict()
+        row.pop("pieces", None)
+        if i % 10 == 0:
+            row["pieces"] = ["slack"]
+        else:
+            row["piece_set"] = f"tier-{i % 50:02d}"
+        tenants.append(row)
+    return {"piece_sets": sets, "tenants": tenants}
+
+
+def _member_document(specs: list[TenantSpec]) -> dict[str, Any]:
+    """Every tenant with an admin and an editor."""
+    tenants = []
+    for i, spec in enumerate(specs):
+        row = spec.to_dict()
+        row["members"] = [{"email": f"admin{i}@t.example", "role": "Admin"}, f"dev{i}@t.example"]
+        tenants.append(row)
+    return {"tenants": tenants}
+
+
+def _kind_scenarios(
+    emu: RemoteEmulator,
+    client: ActivepiecesClient,
+    name: str,
+    document: dict[str, Any],
+    conc: int,
+    limit: int,
+    latency: float,
+) -> list[Row]:
+    """First onboarding and a no-op re-sync of ``document`` on a fresh platform."""
+    emu.call("reset")
+    if "piece_sets" in document:
+        emu.call("piece_sets")
+    emu.call("faults", latency=latency)
+    reports: list[Any] = []
+
+    def run() -> None:
+        reports.append(reconcile(client, document, concurrency=conc, page_size=limit))
+
+    counts, secs = _measure(emu, f"{name} onboarding", run)
+    assert reports[-1].ok, reports[-1].failed[:3]
+    first = Row(f"{name}: first onboarding", counts, secs, "measured", True)
+    counts, secs = _measure(emu, f"{name} no-op re-sync", run)
+    writes = sum(v for k, v in counts.items() if k != "total" and not k.endswith("list"))
+    again = Row(f"{name}: no-op re-sync", counts, secs, "0 writes", writes == 0)
+    return [first, again]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=10_000)
@@ -204,6 +264,19 @@ def main(argv: list[str] | None = None) -> int:
             counts, secs = _measure(emu, "(c) naive", lambda: _naive(client, specs, conc))
             rows.append(Row(f"(c) naive loop, {conc} threads", counts, secs, "baseline", True))
             assert emu.call("team") == n
+            legacy_onboarding = rows[0]
+            rows += _kind_scenarios(
+                emu, client, "(d) piece sets", _piece_set_document(specs), conc, limit, latency
+            )
+            rows += _kind_scenarios(
+                emu, client, "(e) members x2", _member_document(specs), conc, limit, latency
+            )
+            print(
+                f"  piece-set platform onboarding vs legacy in this run: "
+                f"{rows[-4].seconds:.2f}s / {legacy_onboarding.seconds:.2f}s, "
+                f"{rows[-4].requests['total']} / {legacy_onboarding.requests['total']} requests",
+                flush=True,
+            )
         per_round = max(1, args.overhead_requests // 10)
         c_sec, r_sec = _overhead(emu, rounds=10, per_round=per_round)
     finally:
@@ -221,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{c['update']:>7} {c['delete']:>7} {row.seconds:>8.2f}  {row.target} "
             f"{'OK' if row.ok else 'MISSED'}"
         )
+        other = {k: v for k, v in sorted(c.items()) if k not in (*ROUTES, "total") and v}
+        if other:
+            print(f"{'':34} other routes: {other}")
     ratio = c_sec / r_sec
     print()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -10,7 +10,7 @@ faults never leave a duplicate (the server's upsert could not make one anyway) n
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -41,6 +41,22 @@ class ProjectPeople:
     project_id: str
     members: Mapping[str, ProjectMember] = field(default_factory=dict)
     invitations: Mapping[str, Invitation] = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(
+        cls, project_id: str, members: Iterable[ProjectMember], invitations: Iterable[Invitation]
+    ) -> ProjectPeople:
+        """Key listed members and invitations by e-mail (invitations of other projects are
+        left out, so a platform-wide invitation listing may be passed whole)."""
+        return cls(
+            project_id,
+            {m.email: m for m in members if m.email},
+            {
+                ops.check_email(i.email): i
+                for i in invitations
+                if i.project_id in (None, project_id)
+            },
+        )
 
     def role_of(self, email: str) -> str | None:
         """The person's role: as a member, else as invited; None if neither."""
@@ -134,11 +150,7 @@ def read_people(project: Project | str, page_size: int) -> Op[ProjectPeople]:
     invitations = yield from ops.all_rows(
         lambda cursor: ops.invitations_page(ops.invitation_params(filters, cursor))
     )
-    by_email_members = {m.email: m for m in members if m.email}
-    by_email_invitations = {
-        ops.check_email(i.email): i for i in invitations if i.project_id in (None, pid)
-    }
-    return ProjectPeople(pid, by_email_members, by_email_invitations)
+    return ProjectPeople.from_rows(pid, members, invitations)
 
 
 def invite(

@@ -219,3 +219,19 @@ def test_offboarding_deactivates_only_people_of_torn_down_tenants(
     status = {u["email"]: u["status"] for u in people.users()}
     assert status["gone@a.example"] == "INACTIVE"
     assert {status[e] for e in ("both@a.example", "boss@a.example", "keep@b.example")} == {"ACTIVE"}
+
+
+def test_many_tenants_read_waiting_invitations_once(activepieces_emulator: Any) -> None:
+    """Past a few tenants, a no-op re-sync costs one member listing per tenant plus one
+    platform-wide listing of the waiting invitations, and writes nothing."""
+    emu = activepieces_emulator
+    doc = _doc({f"t{n:02d}": [f"a{n}@t.example", f"b{n}@t.example"] for n in range(12)})
+    with _client(emu) as client:
+        assert reconcile(client, doc).ok
+        emu.requests.clear()
+        again = plan(client, doc)
+    assert not again.has_changes
+    routes = Counter(r.route for r in emu.requests)
+    assert routes["members.list"] == 12
+    assert routes["invitations.list"] == 1
+    assert sum(n for r, n in routes.items() if not r.endswith("list")) == 0

@@ -1,8 +1,9 @@
 """The member kind: a tenant's people (its project's members and waiting invitations).
 
 Read: the platform's role names once (to refuse an unknown role before anything is sent), then
-for every tenant that manages ``members`` and whose project exists, its members and PROJECT
-invitations (two paged reads). A tenant without ``members`` is not read at all.
+for every tenant that manages ``members`` and whose project exists, its members (one paged
+read each) and its waiting PROJECT invitations (per project for a few tenants, else one
+platform-wide paged listing). A tenant without ``members`` is not read at all.
 
 Diff, per e-mail: absent -> invite (``create``); another role -> ``update`` (the membership, or
 the waiting invitation, which the server upserts); same role -> ``noop``. With the plan option
@@ -23,7 +24,7 @@ from typing import Any
 
 from activepieces_core._membership_ops import ProjectPeople
 from activepieces_core.client import AsyncActivepiecesClient
-from activepieces_core.models.people import normalize_email
+from activepieces_core.models.people import Invitation, normalize_email
 from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
 from activepieces_core.tenants.results import TenantChange
 from activepieces_core.tenants.spec import TenantSpecError
@@ -31,6 +32,8 @@ from activepieces_core.tenants.spec import TenantSpecError
 __all__ = ["PHASE_MEMBERS", "MemberKind"]
 
 PHASE_MEMBERS = 40
+#: Above this many tenants, waiting invitations are read in one platform-wide listing.
+PLATFORM_WIDE_INVITATIONS = 8
 
 
 def _protected(email: str, patterns: tuple[str, ...]) -> bool:
@@ -65,13 +68,22 @@ class MemberKind(Kind):
             if spec.members is not None and spec.external_id in reading.projects
         ]
         gate = asyncio.Semaphore(request.concurrency)
+        size = request.page_size
+        waiting: list[Invitation] | None = None
+        if len(managed) > PLATFORM_WIDE_INVITATIONS:
+            # One platform-wide listing of the waiting invitations beats one per project.
+            waiting = [i async for i in client.invitations.iter(type="PROJECT", limit=size)]
+            reading.requests += 1 + len(waiting) // size
 
         async def one(project_id: str) -> ProjectPeople:
             async with gate:
-                return await client.project_members.people(project_id, page_size=request.page_size)
+                if waiting is None:
+                    return await client.project_members.people(project_id, page_size=size)
+                rows = [m async for m in client.project_members.iter(project_id, limit=size)]
+                return ProjectPeople.from_rows(project_id, rows, waiting)
 
         found = await asyncio.gather(*(one(pid) for _, pid in managed))
-        reading.requests += 2 * len(managed)
+        reading.requests += (1 if waiting is not None else 2) * len(managed)
         reading.state[self.name] = {
             "people": {ext: people for (ext, _), people in zip(managed, found, strict=True)},
             "roles": known,

@@ -25,6 +25,7 @@ from typing import Any
 from activepieces_core._ops import Cursor
 from activepieces_core._piece_set_ops import MAX_PAGE_SIZE
 from activepieces_core._piece_set_ops import changes as set_changes
+from activepieces_core._retry import is_ambiguous_write
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.models import Project, enum_value
 from activepieces_core.models.piece_set import PieceSelection, PieceSet, PiecesMechanism
@@ -201,10 +202,23 @@ class PieceSetKind(Kind):
             assert change.target_id is not None
             await client.piece_sets.delete(change.target_id)
             return change.target_id
-        name = str(change.data["name"])
-        result = await client.piece_sets.ensure(key, name, pieces=_selection(change.data))
-        ids[key] = result.piece_set.id
-        return result.piece_set.id
+        name, pieces = str(change.data["name"]), _selection(change.data)
+        if change.action == "update" and change.target_id is not None:
+            updated = await client.piece_sets.update(change.target_id, name=name, pieces=pieces)
+            ids[key] = updated.id
+            return updated.id
+        try:
+            # The plan proved the key absent: create without ensure's look-up (a set starts as
+            # include_all, so the selection follows in one update).
+            made = await client.piece_sets.create(name, key)
+        except Exception as exc:
+            if not is_ambiguous_write(exc):
+                raise
+            made = (await client.piece_sets.ensure(key, name, pieces=pieces)).piece_set
+        else:
+            made = await client.piece_sets.update(made.id, pieces=pieces)
+        ids[key] = made.id
+        return made.id
 
 
 def _delete(external_id: str, current: PieceSet) -> TenantChange:
