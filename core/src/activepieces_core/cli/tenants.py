@@ -266,10 +266,14 @@ def _plan_document(
     page_size: int,
 ) -> Plan:
     with _spinner(f"planning {len(document.tenants)} tenant(s)"):
-        the_plan = plan(client, document, prune=prune, protect=protect or (), page_size=page_size)
-    if the_plan.document_digest is None:
-        the_plan = the_plan.model_copy(update={"document_digest": document_digest(document)})
-    return the_plan
+        return plan(client, document, prune=prune, protect=protect or (), page_size=page_size)
+
+
+def _stamped(the_plan: Plan, document: TenantDocument) -> Plan:
+    """``the_plan`` naming its document (only computed when the plan is written out)."""
+    if the_plan.document_digest is not None:
+        return the_plan
+    return the_plan.model_copy(update={"document_digest": document_digest(document)})
 
 
 @app.command("plan")
@@ -299,7 +303,7 @@ def plan_cmd(
             document = load_document(file)  # validated before the first request
             with state.client() as client:
                 the_plan = _plan_document(client, document, prune, protect, page_size)
-        data = the_plan.to_dict() if out or report or state.json else None
+        data = _stamped(the_plan, document).to_dict() if out or report or state.json else None
         for path in (out, report):
             if path is not None:
                 _save_plan(the_plan, path, data)

@@ -1,0 +1,357 @@
+"""The ``activepieces tenants`` command at platform scale: 50,000 tenants from a CSV.
+
+    uv run --frozen python bench/cli_scale.py [--tenants 50000] [--concurrency 16] [--no-profile]
+
+The emulator runs in a child process on loopback (no injected latency), seeded with N TEAM
+projects; the CLI runs as a subprocess, as users run it, with output captured (not a TTY, so
+no progress display). Measured:
+
+(s) start-up: ``activepieces --version``, median of 3;
+(l) the no-op plan's list requests alone: the same pages the plan reads (``types=TEAM``,
+    ``limit`` = page size), through the same async client (so with the Project models built),
+    nothing else; (r) the same pages with raw httpx + JSON decoding, for the record;
+(p) ``tenants plan tenants.csv`` with nothing to change; target ``(p) - (s) <= 1.5 x (l)``;
+(e) the engine's own apply of N updates: ``apply(client, plan, check_stale=False)`` in
+    process, on a plan made beforehand (not timed);
+(c) ``tenants apply tenants.csv --yes`` of N other updates (plan + apply + output); target
+    ``(c) <= 1.15 x (e) + (s)``;
+(o) for the record: ``plan --out PLAN.json`` and ``apply PLAN.json`` of N updates (the saved
+    plan's staleness re-read is one more paged listing).
+
+Then where the time goes: the no-op plan's phases timed in process (load the CSV, read the
+pages through the client, diff, print), and the top functions of a cProfile of the CLI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import multiprocessing as mp
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
+from activepieces_core.models import ProjectType
+from activepieces_core.tenants import apply, load_document, plan
+
+ROUTES = ("list", "get", "create", "update", "delete")
+CLI = "from activepieces_core.cli import main; main()"
+
+
+def _serve(conn: Connection) -> None:
+    from activepieces_core.testing import Emulator
+
+    with Emulator(seed=0) as emu:
+        emu.state.configure_platform(team_projects_limit="UNLIMITED")
+        conn.send({"url": emu.url, "api_key": emu.api_key})
+        while True:
+            cmd, kwargs = conn.recv()
+            result: Any = None
+            if cmd == "stop":
+                conn.send(None)
+                break
+            if cmd == "seed":
+                for i in range(kwargs["n"]):
+                    emu.state.add_project(f"Tenant {i}", external_id=f"tenant-{i:05d}")
+            elif cmd == "counts":
+                result = {r: emu.requests.count(route=r) for r in ROUTES}
+                result["total"] = len(emu.requests)
+            elif cmd == "clear":
+                emu.requests.clear()
+            conn.send(result)
+
+
+class RemoteEmulator:
+    """The emulator in a child process (its CPU does not compete with the CLI's for the GIL)."""
+
+    def __init__(self) -> None:
+        ctx = mp.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
+        self._proc.start()
+        info = self._conn.recv()
+        self.url: str = info["url"]
+        self.api_key: str = info["api_key"]
+
+    def call(self, cmd: str, **kwargs: Any) -> Any:
+        self._conn.send((cmd, kwargs))
+        return self._conn.recv()
+
+    def close(self) -> None:
+        self.call("stop")
+        self._proc.join(timeout=30)
+
+
+def _csv(path: Path, n: int, name: str) -> Path:
+    rows = "".join(f"tenant-{i:05d},{name} {i}\n" for i in range(n))
+    path.write_text("external_id,display_name\n" + rows)
+    return path
+
+
+def _cli(emu: RemoteEmulator, *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+    env = {**os.environ, "ACTIVEPIECES_URL": emu.url, "ACTIVEPIECES_API_KEY": emu.api_key}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", CLI, *args], env=env, capture_output=True, text=True, check=False
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 2):
+        raise SystemExit(
+            f"activepieces {' '.join(args)} failed ({done.returncode}):\n{done.stderr}"
+        )
+    return seconds, done
+
+
+def _timed(label: str, fn: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    value = fn()
+    seconds = time.perf_counter() - started
+    print(f"  {label}: {seconds:.2f}s", flush=True)
+    return seconds, value
+
+
+def _client_pages(emu: RemoteEmulator, page_size: int) -> int:
+    """Every TEAM page exactly as the planner reads them (async client, models built)."""
+
+    async def pages() -> int:
+        seen, cursor = 0, None
+        async with AsyncActivepiecesClient(
+            api_key=emu.api_key, base_url=emu.url, timeout=120
+        ) as client:
+            while True:
+                page = await client.projects.list(
+                    types=[ProjectType.TEAM], limit=page_size, cursor=cursor
+                )
+                seen += len(page.data)
+                cursor = page.next
+                if not cursor:
+                    return seen
+
+    return asyncio.run(pages())
+
+
+def _raw_pages(emu: RemoteEmulator, page_size: int) -> int:
+    """Every TEAM page with raw httpx + JSON decoding; returns how many projects."""
+    url = emu.url.rstrip("/") + "/projects"
+    headers = {"Authorization": f"Bearer {emu.api_key}"}
+    seen, cursor = 0, None
+    with httpx.Client(headers=headers, timeout=120) as raw:
+        while True:
+            params: list[tuple[str, str]] = [("types", "TEAM"), ("limit", str(page_size))]
+            if cursor:
+                params.append(("cursor", cursor))
+            response = raw.get(url, params=params)
+            response.raise_for_status()
+            body = response.json()
+            seen += len(body["data"])
+            cursor = body.get("next")
+            if not cursor:
+                return seen
+
+
+def _phases(emu: RemoteEmulator, csv_path: Path, page_size: int) -> list[tuple[str, float]]:
+    """The no-op plan's phases, timed in process."""
+    from rich.console import Console
+
+    from activepieces_core.cli import tenants as cli_tenants
+
+    out: list[tuple[str, float]] = []
+    t0 = time.perf_counter()
+    document = load_document(csv_path)
+    out.append(("load + validate the CSV", time.perf_counter() - t0))
+    with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url, timeout=120) as client:
+        t0 = time.perf_counter()
+        n = sum(1 for _ in client.projects.iter(types=["TEAM"], limit=page_size))
+        out.append((f"list pages through the client ({n} projects, models built)", 0.0))
+        out[-1] = (out[-1][0], time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        the_plan = plan(client, document, page_size=page_size)
+        out.append(("plan() (reads + diff, async client)", time.perf_counter() - t0))
+    saved = cli_tenants.console
+    cli_tenants.console = Console(file=io.StringIO(), width=100)
+    try:
+        t0 = time.perf_counter()
+        cli_tenants._print_plan(the_plan, full=False)
+        out.append(("print the summary and sample", time.perf_counter() - t0))
+    finally:
+        cli_tenants.console = saved
+    t0 = time.perf_counter()
+    data = the_plan.to_dict()
+    out.append(("to_dict + digest (only with --out / -o json)", time.perf_counter() - t0))
+    t0 = time.perf_counter()
+    cli_tenants._dump_json(data, compact=True)
+    out.append(("JSON text of the plan (only with --out / -o json)", time.perf_counter() - t0))
+    return out
+
+
+def _profile(emu: RemoteEmulator, args: list[str], top: int) -> str:
+    """cProfile of the CLI (in a subprocess): the top functions by cumulative time."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "cli.py"
+        script.write_text(CLI + "\n")
+        stats_file = Path(tmp) / "cli.prof"
+        env = {**os.environ, "ACTIVEPIECES_URL": emu.url, "ACTIVEPIECES_API_KEY": emu.api_key}
+        subprocess.run(
+            [sys.executable, "-m", "cProfile", "-o", str(stats_file), str(script), *args],
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+        buffer = io.StringIO()
+        stats = pstats.Stats(str(stats_file), stream=buffer)
+        stats.sort_stats("cumulative").print_stats(top)
+    lines = [line for line in buffer.getvalue().splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+    return "\n".join(lines[start : start + top + 1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenants", type=int, default=50_000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=2, help="engine/CLI apply rounds")
+    parser.add_argument("--no-profile", action="store_true")
+    args = parser.parse_args(argv)
+    n, conc, size = args.tenants, args.concurrency, args.page_size
+    work = Path(tempfile.mkdtemp(prefix="cli-scale-"))
+    emu = RemoteEmulator()
+    try:
+        print(f"emulator at {emu.url}; N={n}, concurrency={conc}, page size={size}", flush=True)
+        _timed("seed the emulator", lambda: emu.call("seed", n=n))
+        startups = [_cli(emu, "--version")[0] for _ in range(3)]
+        startup = statistics.median(startups)
+        print(f"  (s) start-up: {startup:.2f}s (median of 3)", flush=True)
+
+        same = _csv(work / "same.csv", n, "Tenant")
+        raws, lists, noops = [], [], []
+        for _ in range(2):  # interleaved, best of two: the machine may be shared
+            raws.append(_timed("(r) raw httpx pages", lambda: _raw_pages(emu, size))[0])
+            lists.append(_timed("(l) list requests alone", lambda: _client_pages(emu, size))[0])
+            emu.call("clear")
+            seconds, done = _timed(
+                "(p) CLI no-op plan",
+                lambda: _cli(emu, "tenants", "plan", str(same), "--page-size", str(size)),
+            )
+            noops.append(seconds)
+            noop_counts = emu.call("counts")
+        raw_pages, list_alone, noop = min(raws), min(lists), min(noops)
+        assert f"{n} unchanged" in done[1].stdout, done[1].stdout[-500:]
+
+        engines, cli_applies = [], []
+        for k in range(args.rounds):  # interleaved rounds, best of each: the machine is shared
+            renamed = load_document(_csv(work / f"engine-{k}.csv", n, f"Engine {k}"))
+            with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url, timeout=120) as client:
+                the_plan = plan(client, renamed, page_size=size)
+                assert the_plan.summary["update"] == n
+                seconds, report = _timed(
+                    "(e) engine apply",
+                    lambda: apply(client, the_plan, concurrency=conc, check_stale=False),  # noqa: B023
+                )
+                assert report.summary["succeeded"] == n, report.summary
+                engines.append(seconds)
+            again = _csv(work / f"cli-{k}.csv", n, f"Cli {k}")
+            emu.call("clear")
+            seconds, done = _timed(
+                "(c) CLI apply",
+                lambda: _cli(
+                    emu,
+                    "tenants",
+                    "apply",
+                    str(again),  # noqa: B023 - called at once, inside this iteration
+                    "--yes",
+                    "--concurrency",
+                    str(conc),
+                    "--page-size",
+                    str(size),
+                ),
+            )
+            cli_applies.append(seconds)
+            apply_counts = emu.call("counts")
+            assert f"{n} succeeded, 0 failed" in done[1].stdout, done[1].stdout[-500:]
+            output_lines = done[1].stdout.count("\n")
+        engine, cli_apply = min(engines), min(cli_applies)
+
+        saved_csv = _csv(work / "saved.csv", n, "Saved")
+        plan_file = work / "plan.json"
+        plan_out, _ = _timed(
+            "(o) CLI plan --out",
+            lambda: _cli(emu, "tenants", "plan", str(saved_csv), "--out", str(plan_file)),
+        )
+        emu.call("clear")
+        saved_apply, done = _timed(
+            "(o) CLI apply PLAN.json",
+            lambda: _cli(
+                emu, "tenants", "apply", str(plan_file), "--yes", "--concurrency", str(conc)
+            ),
+        )
+        saved_counts = emu.call("counts")
+        assert f"{n} succeeded, 0 failed" in done[1].stdout, done[1].stdout[-500:]
+
+        phases = _phases(emu, saved_csv, size)
+        profile = "" if args.no_profile else _profile(emu, ["tenants", "plan", str(saved_csv)], 25)
+    finally:
+        emu.close()
+
+    plan_target = 1.5 * list_alone
+    apply_target = 1.15 * engine + startup
+    plan_ok = noop - startup <= plan_target
+    apply_ok = cli_apply <= apply_target
+    print()
+    print(f"{'figure':46} {'seconds':>9}  target")
+    rows = [
+        ("(s) start-up (activepieces --version)", startup, "-", None),
+        ("(r) raw httpx GET + JSON of those pages", raw_pages, "-", None),
+        (f"(l) list requests alone ({noop_counts['list']} pages)", list_alone, "-", None),
+        (
+            f"(p) no-op plan, CLI wall ({noop_counts['total']} requests)",
+            noop,
+            f"(p)-(s) = {noop - startup:.2f}s <= 1.5 x (l) = {plan_target:.2f}s",
+            plan_ok,
+        ),
+        (f"(e) engine apply of {n} updates (best of {args.rounds})", engine, "-", None),
+        (
+            f"(c) CLI apply of {n} updates ({apply_counts['total']} req., best of {args.rounds})",
+            cli_apply,
+            f"<= 1.15 x (e) + (s) = {apply_target:.2f}s",
+            apply_ok,
+        ),
+        (f"(o) CLI plan --out ({plan_file.stat().st_size / 1e6:.0f} MB)", plan_out, "-", None),
+        (
+            f"(o) CLI apply PLAN.json ({saved_counts['list']} re-read pages)",
+            saved_apply,
+            "-",
+            None,
+        ),
+    ]
+    for name, seconds, target, ok in rows:
+        verdict = "" if ok is None else (" OK" if ok else " MISSED")
+        print(f"{name:46} {seconds:>9.2f}  {target}{verdict}")
+    print(f"CLI apply printed {output_lines} lines (summary, failures, sample)")
+    print()
+    print("where the no-op plan's time goes (in process):")
+    for label, seconds in phases:
+        print(f"  {label:58} {seconds:6.2f}s")
+    if profile:
+        print()
+        print("cProfile of `tenants plan` (top 25 by cumulative time):")
+        print(profile)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nmachine: {os.cpu_count()} CPU(s), load average {load}")
+    return 0 if plan_ok and apply_ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
