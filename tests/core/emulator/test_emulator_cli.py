@@ -70,8 +70,18 @@ def test_cli_serves_the_default_platform(running: Running) -> None:
     assert running.client.post("/projects", json={"displayName": "B"}).status_code == 402
 
 
-def test_cli_generates_a_key_and_loads_a_seed_file(tmp_path: Path) -> None:
-    seed = {
+def test_cli_seed_is_a_hidden_alias_of_fixtures() -> None:
+    from activepieces_core.testing.cli import _parser
+
+    assert _parser().parse_args(["--seed", "f.yaml"]).fixtures == "f.yaml"
+    assert _parser().parse_args(["--fixtures", "g.json"]).fixtures == "g.json"
+    usage = _parser().format_help()
+    assert "--fixtures FILE" in usage
+    assert "--seed" not in usage.replace("--random-seed", "")
+
+
+def test_cli_generates_a_key_and_loads_a_fixture_file(tmp_path: Path) -> None:
+    fixtures = {
         "platforms": [
             {
                 "users": ["Zed Zulu"],
@@ -83,9 +93,9 @@ def test_cli_generates_a_key_and_loads_a_seed_file(tmp_path: Path) -> None:
         ],
         "projects": [{"display_name": "Globex", "external_id": "globex"}],
     }
-    path = tmp_path / "seed.json"
-    path.write_text(json.dumps(seed))
-    server = Running("--seed", str(path), "--random-seed", "3")
+    path = tmp_path / "fixtures.json"
+    path.write_text(json.dumps(fixtures))
+    server = Running("--fixtures", str(path), "--random-seed", "3")
     try:
         assert server.api_key.startswith("sk-")
         assert len(server.api_key) == 64

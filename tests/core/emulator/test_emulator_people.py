@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from activepieces_core.testing import Emulator
-from activepieces_core.testing.people_seed import with_options
+from activepieces_core.testing.people_fixtures import with_options
 
 
 def team(api: httpx.Client, name: str = "Acme", ext: str = "acme") -> str:
@@ -429,8 +429,8 @@ def test_faults_apply_to_people_routes(api: httpx.Client, emu: Emulator) -> None
     ]
 
 
-# ---- seeds and the CLI -----------------------------------------------------------------------
-SEED: dict[str, Any] = {
+# ---- fixtures and the CLI --------------------------------------------------------------------
+FIXTURES: dict[str, Any] = {
     "platforms": [
         {
             "users_limit": 10,
@@ -451,8 +451,8 @@ SEED: dict[str, Any] = {
 }
 
 
-def test_seed_users_roles_and_members() -> None:
-    with Emulator(seed=1, seed_data=SEED) as emu:
+def test_fixture_users_roles_and_members() -> None:
+    with Emulator(seed=1, fixtures=FIXTURES) as emu:
         platform = emu.state.platform()
         assert platform.users_limit == 10
         emails = [u["email"] for u in emu.state.people.users()]
@@ -468,13 +468,13 @@ def test_seed_users_roles_and_members() -> None:
             (m["user"]["email"], m["projectRole"]["name"]) for m in emu.state.people.members(pid)
         ]
         assert got == [("ops@acme.example", "Admin"), ("n@x.io", "Editor")]
-        emu.reset()  # seeded people come back
+        emu.reset()  # the fixture people come back
         assert len(emu.state.people.members(pid)) == 2
         names = [r["name"] for r in emu.state.people.roles(emu.state.platform())]
         assert "Auditor" in names
 
 
-def test_cli_options_fold_into_the_seed() -> None:
+def test_cli_options_fold_into_the_fixtures() -> None:
     assert with_options(None) is None
     data = with_options(None, users_limit=3, project_roles_enabled=False, users=["a@x.example"])
     assert data is not None
@@ -482,7 +482,7 @@ def test_cli_options_fold_into_the_seed() -> None:
     assert first["users_limit"] == 3
     assert first["project_roles_enabled"] is False
     assert first["users"] == ["Alice Adams", "Bob Brown", {"email": "a@x.example"}]
-    with Emulator(seed=2, seed_data=data) as emu:
+    with Emulator(seed=2, fixtures=data) as emu:
         assert emu.state.people.user_by_email("a@x.example") is not None
         assert emu.state.platform().project_roles_enabled is False
 

@@ -642,11 +642,11 @@ def test_external_id_era(api: httpx.Client, on: Emulator) -> None:
     assert api.get("/piece-sets", params={"cursor": "Z" * 21}).json()["data"] == []
 
 
-# ---- seeds and the command line ----------------------------------------------------------------------
+# ---- fixtures and the command line -------------------------------------------------------------------
 
 
-def test_seed_file_with_piece_sets(tmp_path: Path) -> None:
-    seed = {
+def test_fixture_file_with_piece_sets(tmp_path: Path) -> None:
+    fixtures = {
         "platforms": [
             {
                 "manage_pieces_enabled": True,
@@ -658,24 +658,24 @@ def test_seed_file_with_piece_sets(tmp_path: Path) -> None:
             {"projects": [{"displayName": "Legacy", "externalId": "legacy"}]},
         ]
     }
-    path = tmp_path / "seed.json"
-    path.write_text(json.dumps(seed))
-    with Emulator(seed=1, seed_data=path) as emu:
+    path = tmp_path / "fixtures.json"
+    path.write_text(json.dumps(fixtures))
+    with Emulator(seed=1, fixtures=path) as emu:
         first, second = emu.state.platforms()
         assert first.manage_pieces_enabled
         assert not second.manage_pieces_enabled
         [acme] = [p for p in emu.state.projects(types=["TEAM"]) if p["externalId"] == "acme"]
         assert emu.state.visible_pieces(acme["id"]) == [SLACK]
-        emu.reset()  # the seed comes back
+        emu.reset()  # the fixtures come back
         assert emu.state.piece_sets.by_key("gold") is not None
     bad = {"projects": [{"displayName": "X", "piece_set": "missing"}]}
     with pytest.raises(ValueError, match="no piece set with key 'missing'"):
-        Emulator(seed=1, seed_data=bad)
+        Emulator(seed=1, fixtures=bad)
 
 
 def test_cli_flag_turns_piece_sets_on_for_the_default_platform(tmp_path: Path) -> None:
     assert _with_piece_sets(None) == {"platforms": [{"manage_pieces_enabled": True}]}
-    path = tmp_path / "seed.json"
+    path = tmp_path / "fixtures.json"
     path.write_text(json.dumps({"platforms": [{"team_projects_limit": "ONE"}, {}]}))
     data = _with_piece_sets(str(path))
     assert data["platforms"] == [

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from activepieces_core.testing import Emulator
+from activepieces_core.testing import Emulator, EmulatorState
 
 
 def _create(api: httpx.Client, name: str, **fields: Any) -> httpx.Response:
@@ -288,12 +290,30 @@ def test_lists_reflect_every_write(api: httpx.Client, emu: Emulator) -> None:
     assert listed["metadata"] == {"v": 2}
 
 
-def test_seed_data_mapping() -> None:
-    seed = {"platforms": [{"users": 0, "projects": [{"displayName": "Only", "externalId": "o"}]}]}
-    with Emulator(seed=9, seed_data=seed, api_key="sk-" + "c" * 61) as emu:
+def test_fixtures_mapping() -> None:
+    fixtures = {
+        "platforms": [{"users": 0, "projects": [{"displayName": "Only", "externalId": "o"}]}]
+    }
+    with Emulator(seed=9, fixtures=fixtures, api_key="sk-" + "c" * 61) as emu:
         assert emu.api_key == "sk-" + "c" * 61
         names = [(p["type"], p["displayName"]) for p in emu.state.projects()]
         assert names == [("PERSONAL", "Olivia's Project"), ("TEAM", "Only")]
         emu.state.add_project("Extra")
         emu.reset()
         assert len(emu.state.projects()) == 2
+
+
+def test_seed_data_is_the_deprecated_name_of_fixtures(tmp_path: Path) -> None:
+    fixtures = {"platforms": [{"users": 0, "projects": [{"displayName": "Only"}]}]}
+    with pytest.warns(DeprecationWarning, match=r"Emulator\(seed_data=\.\.\.\) is deprec") as got:
+        emu = Emulator(seed=9, seed_data=fixtures)
+    assert [w.filename for w in got] == [__file__]  # one warning, at the caller's line
+    assert [p["displayName"] for p in emu.state.projects()] == ["Olivia's Project", "Only"]
+    path = tmp_path / "fixtures.json"
+    path.write_text(json.dumps(fixtures))
+    with pytest.warns(DeprecationWarning, match=r"EmulatorState\(seed_data=") as got:
+        state = EmulatorState(9, seed_data=path)
+    assert [w.filename for w in got] == [__file__]
+    assert [p["id"] for p in state.projects()] == [p["id"] for p in emu.state.projects()]
+    with pytest.raises(TypeError, match="both fixtures= and its old name seed_data="):
+        Emulator(fixtures=fixtures, seed_data=fixtures)

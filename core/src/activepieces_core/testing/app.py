@@ -20,8 +20,8 @@ from .people_http import ROUTES as PEOPLE_ROUTES
 from .people_http import PeopleRoutes, match_people_route
 from .piece_sets import VISIBILITY_ROUTE, PieceSetRoutes
 from .requestlog import RequestLog, RequestRecord
-from .responses import REASONS, ApiError, FastifyError, route_not_found
-from .service import ProjectPage, ProjectsService
+from .responses import REASONS, ApplicationError, FastifyError, route_not_found
+from .service import ProjectRecordsPage, ProjectsService
 from .state import EmulatorState, Platform, dumps
 from .validation import MISSING, validate_create, validate_list_query, validate_update
 
@@ -52,7 +52,7 @@ def match_route(method: str, path: str) -> tuple[str | None, str | None]:
 
 
 def _dumps(payload: Any) -> bytes:
-    if isinstance(payload, ProjectPage):
+    if isinstance(payload, ProjectRecordsPage):
         return payload.to_json()
     return dumps(payload)
 
@@ -147,7 +147,7 @@ class EmulatorApp:
                 body = validate_update(_parse_body(raw, headers))
             platform = self._authenticate(headers)
             return self._dispatch(route, project_id, platform, query, body)
-        except (ApiError, FastifyError) as error:
+        except (ApplicationError, FastifyError) as error:
             return error.status, error.body()
 
     def handle_piece_sets(
@@ -167,7 +167,7 @@ class EmulatorApp:
                 lambda: _parse_body(raw, headers),
                 lambda: self._authenticate(headers),
             )
-        except (ApiError, FastifyError) as error:
+        except (ApplicationError, FastifyError) as error:
             return error.status, error.body()
 
     def handle_people(
@@ -182,21 +182,23 @@ class EmulatorApp:
                 lambda: _parse_body(raw, headers),
                 lambda: self._authenticate(headers),
             )
-        except (ApiError, FastifyError) as error:
+        except (ApplicationError, FastifyError) as error:
             return error.status, error.body()
 
     def _authenticate(self, headers: dict[str, str]) -> Platform:
         auth = headers.get("authorization", "")
         if not auth.startswith("Bearer "):
-            raise ApiError("AUTHORIZATION", {"message": "principal is not allowed for this route"})
+            raise ApplicationError(
+                "AUTHORIZATION", {"message": "principal is not allowed for this route"}
+            )
         token = auth[len("Bearer ") :]
         if not token.startswith("sk-"):
-            raise ApiError(
+            raise ApplicationError(
                 "INVALID_BEARER_TOKEN", {"message": "invalid access token or session expired"}
             )
         platform = self.state.platform_for_key(token)
         if platform is None:
-            raise ApiError("AUTHENTICATION", {"message": "invalid api key"})
+            raise ApplicationError("AUTHENTICATION", {"message": "invalid api key"})
         return platform
 
     def _dispatch(

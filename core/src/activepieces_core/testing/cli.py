@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import FrameType
 from typing import Any
 
@@ -21,7 +21,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     parser.add_argument("--api-key", help="API key of the default platform (default: generated)")
-    parser.add_argument("--seed", metavar="FILE", help="JSON/YAML seed file (platforms, projects)")
+    parser.add_argument(
+        "--fixtures", metavar="FILE", help="JSON/YAML fixture file (platforms, projects)"
+    )
+    # The old name of --fixtures, still accepted (--random-seed is the seed).
+    parser.add_argument("--seed", dest="fixtures", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--team-projects-limit", choices=TEAM_PROJECTS_LIMITS, default="UNLIMITED")
     parser.add_argument(
         "--piece-sets",
@@ -64,15 +68,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.api_key is not None and not args.api_key.startswith("sk-"):
         print("error: --api-key must start with 'sk-'", file=sys.stderr)
         return 2
+    from .fixtures import load_fixtures
+    from .people_fixtures import with_options
     from .server import Emulator, bind_socket, make_server
 
-    seed_data = args.seed
+    fixtures: Mapping[str, Any] | None = load_fixtures(args.fixtures) if args.fixtures else None
     if args.piece_sets:
-        seed_data = _with_piece_sets(seed_data)
-    from .people_seed import with_options
-
-    seed_data = with_options(
-        seed_data,
+        fixtures = _with_piece_sets(fixtures)
+    fixtures = with_options(
+        fixtures,
         users_limit=args.users_limit,
         project_roles_enabled=not args.no_project_roles,
         users=args.user,
@@ -82,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         team_projects_limit=args.team_projects_limit,
         duplicate_external_id_status=args.duplicate_external_id_status,
         api_key=args.api_key,
-        seed_data=seed_data,
+        fixtures=fixtures,
     )
     sock = bind_socket(args.host, args.port)
     port = sock.getsockname()[1]
@@ -101,12 +105,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _with_piece_sets(seed: str | None) -> dict[str, Any]:
-    """The seed (or an empty one) with ``manage_pieces_enabled`` on its first platform; kept in
-    the seed data so that it survives ``reset``."""
-    from .seed import load_seed
+def _with_piece_sets(fixtures: str | Mapping[str, Any] | None) -> dict[str, Any]:
+    """The fixtures (a file, a mapping or none) with ``manage_pieces_enabled`` on their first
+    platform; kept in the fixtures so that it survives ``reset``."""
+    from .fixtures import load_fixtures
 
-    data = load_seed(seed) if seed else {}
+    data = load_fixtures(fixtures) if isinstance(fixtures, str) else dict(fixtures or {})
     platforms = [dict(p) for p in data.get("platforms") or [{}]]
     platforms[0]["manage_pieces_enabled"] = True
     return {**data, "platforms": platforms}

@@ -1,4 +1,4 @@
-"""Seed files: platforms with their users, global connections and projects (JSON or YAML).
+"""Fixture files: platforms with their users, global connections and projects (JSON or YAML).
 
 ```yaml
 platforms:                       # the first one is the default platform
@@ -14,19 +14,22 @@ platforms:                       # the first one is the default platform
       - {displayName: Acme, externalId: acme, metadata: {tier: gold}, piece_set: gold}
 projects: []                     # shorthand: projects of the default platform
 ```
+Passed as ``Emulator(fixtures=...)`` or ``activepieces-emulator --fixtures FILE``. This module
+only reads and checks fixtures (`parse_fixtures`); it never imports the state, which applies
+them on every reset. (The random seed, ``Emulator(seed=0)``, is unrelated.)
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeAlias
 
-from . import people_seed
-
-if TYPE_CHECKING:
-    from .state import EmulatorState
+from . import people_fixtures
+from .people_fixtures import MemberFixture, RoleFixture, UserFixture
 
 _PLATFORM_SETTINGS = (
     "team_projects_limit",
@@ -36,11 +39,50 @@ _PLATFORM_SETTINGS = (
     "manage_pieces_enabled",
 )
 # users (names or mappings with an e-mail), users_limit, project_roles and project members:
-# see `.people_seed`.
+# see `.people_fixtures`.
+
+#: A fixture file (``.json``, ``.yaml``, ``.yml``) or the mapping it would hold.
+FixtureSource: TypeAlias = Mapping[str, Any] | str | Path
 
 
-def load_seed(path: str | Path) -> dict[str, Any]:
-    """Read a ``.json``/``.yaml``/``.yml`` seed file."""
+@dataclass(frozen=True)
+class PieceSetFixture:
+    name: str
+    key: str | None
+    mode: str
+    exceptions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProjectFixture:
+    """A project: `EmulatorState.add_project` arguments, its piece set key and members."""
+
+    display_name: str
+    external_id: str | None
+    type: str
+    fields: Mapping[str, Any]
+    piece_set: str | None
+    members: tuple[MemberFixture, ...]
+
+
+@dataclass(frozen=True)
+class PlatformFixture:
+    """A platform: `EmulatorState.add_platform` settings, then what is added to it."""
+
+    settings: Mapping[str, Any]
+    api_key: str | None
+    id: str | None
+    user_names: int | list[str]
+    people_settings: Mapping[str, Any]
+    users: tuple[UserFixture, ...]
+    project_roles: tuple[RoleFixture, ...]
+    global_connections: tuple[str, ...]
+    piece_sets: tuple[PieceSetFixture, ...]
+    projects: tuple[ProjectFixture, ...]
+
+
+def load_fixtures(path: str | Path) -> dict[str, Any]:
+    """Read a ``.json``/``.yaml``/``.yml`` fixture file."""
     text = Path(path).read_text(encoding="utf-8")
     if str(path).endswith(".json"):
         data = json.loads(text)
@@ -49,65 +91,75 @@ def load_seed(path: str | Path) -> dict[str, Any]:
 
         data = yaml.safe_load(text)
     if not isinstance(data, dict):
-        raise ValueError("a seed file holds a mapping with 'platforms' and/or 'projects'")
+        raise ValueError("a fixture file holds a mapping with 'platforms' and/or 'projects'")
     return data
 
 
-def apply_seed(
-    state: EmulatorState,
-    data: Mapping[str, Any],
-    *,
-    api_key: str | None,
-    team_projects_limit: str = "UNLIMITED",
-) -> None:
-    """Create the seeded platforms and projects in ``state`` (called under its lock).
-
-    ``api_key`` and ``team_projects_limit`` are defaults for the first platform; the file's
-    own values win for the limit, ``api_key`` wins for the key.
-    """
+def parse_fixtures(data: Mapping[str, Any]) -> tuple[PlatformFixture, ...]:
+    """The platforms of ``data``, checked (ValueError/KeyError); the top-level ``projects``
+    shorthand belongs to the first."""
     platforms = list(data.get("platforms") or [{}])
-    for index, spec in enumerate(platforms):
-        settings = {k: spec[k] for k in _PLATFORM_SETTINGS if k in spec}
-        if index == 0:
-            settings.setdefault("team_projects_limit", team_projects_limit)
-        key = api_key if index == 0 and api_key else spec.get("api_key")
-        platform = state.add_platform(
-            **settings,
-            api_key=key,
-            platform_id=spec.get("id"),
-            users=people_seed.user_names(spec.get("users", 2)),
-        )
-        people_seed.apply_platform(state, platform, spec)
-        for external_id in spec.get("global_connections", []):
-            state.add_global_connection(external_id, platform_id=platform.id)
-        for piece_set in spec.get("piece_sets", []):
-            state.piece_sets.add(
-                piece_set["name"],
-                piece_set.get("key"),
-                platform_id=platform.id,
-                mode=piece_set.get("mode", "include_all"),
-                exceptions=piece_set.get("exceptions", ()),
+    return tuple(
+        _platform(spec, list(data.get("projects") or []) if index == 0 else [])
+        for index, spec in enumerate(platforms)
+    )
+
+
+def _platform(spec: Mapping[str, Any], extra_projects: list[Any]) -> PlatformFixture:
+    users = spec.get("users", 2)
+    return PlatformFixture(
+        settings={k: spec[k] for k in _PLATFORM_SETTINGS if k in spec},
+        api_key=spec.get("api_key"),
+        id=spec.get("id"),
+        user_names=people_fixtures.user_names(users),
+        people_settings=people_fixtures.settings(spec),
+        users=people_fixtures.user_records(users),
+        project_roles=people_fixtures.roles(spec),
+        global_connections=tuple(spec.get("global_connections", [])),
+        piece_sets=tuple(
+            PieceSetFixture(
+                p["name"],
+                p.get("key"),
+                mode=p.get("mode", "include_all"),
+                exceptions=tuple(p.get("exceptions", ())),
             )
-        projects = list(spec.get("projects", []))
-        if index == 0:
-            projects.extend(data.get("projects") or [])
-        for project in projects:
-            _add_project(state, platform.id, project)
+            for p in spec.get("piece_sets", [])
+        ),
+        projects=tuple(_project(p) for p in [*spec.get("projects", []), *extra_projects]),
+    )
 
 
-def _add_project(state: EmulatorState, platform_id: str, spec: Mapping[str, Any]) -> None:
+def _project(spec: Mapping[str, Any]) -> ProjectFixture:
     fields = dict(spec)
     name = fields.pop("displayName", None) or fields.pop("display_name")
     external_id = fields.pop("externalId", fields.pop("external_id", None))
-    project_type = fields.pop("type", "TEAM")
-    piece_set_key = fields.pop("piece_set", None)
-    members = fields.pop("members", [])
-    project = state.add_project(
-        name, external_id=external_id, type=project_type, platform_id=platform_id, **fields
+    return ProjectFixture(
+        display_name=name,
+        external_id=external_id,
+        type=fields.pop("type", "TEAM"),
+        piece_set=fields.pop("piece_set", None),
+        members=people_fixtures.members(fields.pop("members", [])),
+        fields=fields,
     )
-    if piece_set_key is not None:
-        found = state.piece_sets.by_key(piece_set_key, platform_id)
-        if found is None:
-            raise ValueError(f"seed project {name!r}: no piece set with key {piece_set_key!r}")
-        state.replace(project["id"], {"pieceSetId": found["id"]})
-    people_seed.apply_members(state, project, members)
+
+
+def read_fixtures(source: FixtureSource) -> Mapping[str, Any]:
+    """The mapping of ``source`` (a file is read)."""
+    return load_fixtures(source) if isinstance(source, (str, Path)) else source
+
+
+def renamed_keyword(
+    fixtures: FixtureSource | None, seed_data: FixtureSource | None, owner: str
+) -> FixtureSource | None:
+    """``fixtures``, or the deprecated ``seed_data`` given instead (with a DeprecationWarning
+    pointing at the caller of ``owner``)."""
+    if seed_data is None:
+        return fixtures
+    if fixtures is not None:
+        raise TypeError(f"{owner}() got both fixtures= and its old name seed_data=")
+    warnings.warn(
+        f"{owner}(seed_data=...) is deprecated, use fixtures=... (seed= stays the random seed)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return seed_data

@@ -41,10 +41,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ._ids import ALPHABET, now_iso
-from .responses import ApiError
+from .responses import ApplicationError
 
 if TYPE_CHECKING:
-    from .state import EmulatorState, Platform, User
+    from .state import EmulatorState, Platform
 
 DEFAULT_PROJECT_ROLES: tuple[str, ...] = ("Admin", "Editor", "Operator", "Viewer")
 PLATFORM_ROLES = ("ADMIN", "MEMBER", "OPERATOR")
@@ -71,6 +71,15 @@ _PERMISSIONS: dict[str, list[str]] = {
 def normalize_email(email: str) -> str:
     """As the server stores it: ``email.toLowerCase().trim()``."""
     return email.lower().strip()
+
+
+@dataclass
+class User:
+    """A platform's user as the projects routes see it (owner ids, ``externalUserId``)."""
+
+    id: str
+    name: str
+    external_id: str | None = None
 
 
 @dataclass
@@ -208,7 +217,7 @@ class PeopleState:
         external_id: str | None = None,
         status: str = "ACTIVE",
     ) -> dict[str, Any]:
-        """Seed a user (with a PERSONAL project, as sign-up makes one) without provisioning."""
+        """Add a user (with a PERSONAL project, as sign-up makes one) without provisioning."""
         if platform_role not in PLATFORM_ROLES:
             raise ValueError(f"platform_role must be one of {PLATFORM_ROLES}")
         if status not in USER_STATUSES:
@@ -232,8 +241,6 @@ class PeopleState:
         last_name: str | None,
         platform_role: str,
     ) -> UserRecord:
-        from .state import User
-
         email = normalize_email(email)
         known = self._identities.get(email)
         local = email.split("@", 1)[0]
@@ -274,7 +281,7 @@ class PeopleState:
         self.sync_platform(platform)
         record = self._users.get(user_id)
         if record is None or record.platform_id != platform.id:
-            raise ApiError("ENTITY_NOT_FOUND", {"entityType": "user", "entityId": user_id})
+            raise ApplicationError("ENTITY_NOT_FOUND", {"entityType": "user", "entityId": user_id})
         return record
 
     def update_user(
@@ -414,7 +421,7 @@ class PeopleState:
     def _role_or_404(self, platform: Platform, name: str) -> dict[str, Any]:
         role = self.role_by_name(platform, name)
         if role is None:
-            raise ApiError(
+            raise ApplicationError(
                 "ENTITY_NOT_FOUND",
                 {
                     "entityType": "project_role",
@@ -439,17 +446,17 @@ class PeopleState:
             project_id = body["projectId"]
             record = self._state.record(project_id)
             if record is None or record.deleted is not None:
-                raise ApiError(
+                raise ApplicationError(
                     "ENTITY_NOT_FOUND", {"entityId": project_id, "entityType": "project"}
                 )
             if record.public["platformId"] != platform.id:
-                raise ApiError(
+                raise ApplicationError(
                     "AUTHORIZATION", {"message": "user does not have access to the project"}
                 )
             if record.public["type"] != "TEAM":
-                raise ApiError("VALIDATION", {"message": "Project must be a team project"})
+                raise ApplicationError("VALIDATION", {"message": "Project must be a team project"})
             if not platform.project_roles_enabled:
-                raise ApiError("FEATURE_DISABLED", dict(FEATURE_DISABLED))
+                raise ApplicationError("FEATURE_DISABLED", dict(FEATURE_DISABLED))
             role = self._role_or_404(platform, body["projectRole"])
         self._check_seat(platform, email)
         status = "ACCEPTED" if platform.invitations_auto_accept else "PENDING"
@@ -475,7 +482,9 @@ class PeopleState:
         usage = sum(1 for r in self._users.values() if r.platform_id == platform.id)
         usage += len(waiting)
         if usage + 1 > limit:
-            raise ApiError("QUOTA_EXCEEDED", {"metric": "users", "usage": usage, "limit": limit})
+            raise ApplicationError(
+                "QUOTA_EXCEEDED", {"metric": "users", "usage": usage, "limit": limit}
+            )
 
     def _waiting_emails(self, platform: Platform) -> set[str]:
         return {
@@ -565,7 +574,7 @@ class PeopleState:
     def delete_invitation(self, platform: Platform, invitation_id: str) -> None:
         row = self._invitations.get(invitation_id)
         if row is None or row.data["platformId"] != platform.id:
-            raise ApiError(
+            raise ApplicationError(
                 "ENTITY_NOT_FOUND",
                 {"entityId": f"id={invitation_id}", "entityType": "UserInvitation"},
             )
@@ -619,7 +628,7 @@ class PeopleState:
         return row
 
     def add_member(self, project_id: str, email: str, role: str = "Editor") -> dict[str, Any]:
-        """Seed a membership directly (the user is created if the platform has none)."""
+        """Add a membership directly (the user is created if the platform has none)."""
         with self._state.lock:
             record = self._state.record(project_id)
             if record is None or record.deleted is not None:
@@ -663,7 +672,7 @@ class PeopleState:
         """The member, or 404 (unknown or on another platform)."""
         row = self._members.get(member_id)
         if row is None or row.data["platformId"] != platform.id:
-            raise ApiError(
+            raise ApplicationError(
                 "ENTITY_NOT_FOUND", {"entityId": member_id, "entityType": "project_member"}
             )
         return row

@@ -1,4 +1,4 @@
-"""Seed-file entries and ``activepieces-emulator`` options for people.
+"""Fixture entries and ``activepieces-emulator`` options for people (read and checked only).
 
 ```yaml
 platforms:
@@ -11,19 +11,50 @@ platforms:
     projects:
       - {displayName: Acme, externalId: acme, members: [{email: ops@acme.example, role: Admin}]}
 ```
+This module never imports the state: `EmulatorState` applies what it returns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-if TYPE_CHECKING:
-    from .state import EmulatorState, Platform
-
+#: The default platform's owner, then its users (``users: 2`` = the next two names).
+DEFAULT_USER_NAMES = (
+    "Olivia Owner",
+    "Alice Adams",
+    "Bob Brown",
+    "Carol Chen",
+    "Dan Diaz",
+    "Eve Evans",
+)
 PLATFORM_SETTINGS = ("users_limit", "invitations_auto_accept", "smtp_configured")
 _USER_FIELDS = ("first_name", "last_name", "platform_role", "external_id", "status")
+
+
+@dataclass(frozen=True)
+class UserFixture:
+    """A user given as a mapping: its e-mail and `PeopleState.add_user` keywords."""
+
+    email: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RoleFixture:
+    """A CUSTOM project role."""
+
+    name: str
+    permissions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MemberFixture:
+    """A membership of a fixture project (the user is created as needed)."""
+
+    email: str
+    role: str = "Editor"
 
 
 def user_names(users: Any) -> int | list[str]:
@@ -33,44 +64,47 @@ def user_names(users: Any) -> int | list[str]:
     return [u for u in users if isinstance(u, str)]
 
 
-def apply_platform(state: EmulatorState, platform: Platform, spec: Mapping[str, Any]) -> None:
-    """The platform's people settings, users given as mappings, and CUSTOM roles."""
-    for name in PLATFORM_SETTINGS:
-        if name in spec:
-            setattr(platform, name, spec[name])
-    users = spec.get("users", 2)
+def user_records(users: Any) -> tuple[UserFixture, ...]:
+    """The users of ``users`` given as mappings (names are `user_names`)."""
+    found: list[UserFixture] = []
     for user in [] if isinstance(users, int) else users:
         if isinstance(user, Mapping):
             extra = {k: user[k] for k in _USER_FIELDS if k in user}
-            state.people.add_user(user["email"], platform_id=platform.id, **extra)
+            found.append(UserFixture(user["email"], extra))
         elif not isinstance(user, str):
-            raise ValueError(f"a seed user is a name or a mapping with 'email', not {user!r}")
-    for role in spec.get("project_roles", []):
-        state.people.add_role(role["name"], role.get("permissions", ()), platform_id=platform.id)
+            raise ValueError(f"a fixture user is a name or a mapping with 'email', not {user!r}")
+    return tuple(found)
 
 
-def apply_members(
-    state: EmulatorState, project: Mapping[str, Any], members: Iterable[Mapping[str, Any]]
-) -> None:
-    """``members: [{email, role}]`` of a seeded project (users created as needed)."""
-    for member in members:
-        state.people.add_member(project["id"], member["email"], member.get("role", "Editor"))
+def settings(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The platform's people settings given in ``spec`` (set as `Platform` attributes)."""
+    return {name: spec[name] for name in PLATFORM_SETTINGS if name in spec}
+
+
+def roles(spec: Mapping[str, Any]) -> tuple[RoleFixture, ...]:
+    return tuple(
+        RoleFixture(role["name"], tuple(role.get("permissions", ())))
+        for role in spec.get("project_roles", [])
+    )
+
+
+def members(entries: Iterable[Mapping[str, Any]]) -> tuple[MemberFixture, ...]:
+    """``members: [{email, role}]`` of a fixture project."""
+    return tuple(MemberFixture(m["email"], m.get("role", "Editor")) for m in entries)
 
 
 def with_options(
-    seed: str | Path | Mapping[str, Any] | None,
+    fixtures: Mapping[str, Any] | None,
     *,
     users_limit: int | None = None,
     project_roles_enabled: bool = True,
     users: Sequence[str] = (),
-) -> Mapping[str, Any] | str | Path | None:
-    """The CLI's people options folded into the first platform of the seed data (so that they
-    survive ``reset``); the seed unchanged when no option differs from the default."""
+) -> Mapping[str, Any] | None:
+    """The CLI's people options folded into the first platform of the fixtures (so that they
+    survive ``reset``); the fixtures unchanged when no option differs from the default."""
     if users_limit is None and project_roles_enabled and not users:
-        return seed
-    from .seed import load_seed
-
-    data: Mapping[str, Any] = load_seed(seed) if isinstance(seed, (str, Path)) else dict(seed or {})
+        return fixtures
+    data = dict(fixtures or {})
     platforms = [dict(p) for p in data.get("platforms") or [{}]]
     first = platforms[0]
     if users_limit is not None:
@@ -81,8 +115,6 @@ def with_options(
         existing = first.get("users", 2)
         listed = list(existing) if not isinstance(existing, int) else []
         if isinstance(existing, int):
-            from .state import _USER_NAMES
-
-            listed = list(_USER_NAMES[1 : 1 + existing])
+            listed = list(DEFAULT_USER_NAMES[1 : 1 + existing])
         first["users"] = [*listed, *({"email": email} for email in users)]
     return {**data, "platforms": platforms}

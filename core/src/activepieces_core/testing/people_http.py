@@ -27,7 +27,7 @@ from .people import (
     Row,
     UserRecord,
 )
-from .responses import ApiError, FastifyError, not_found
+from .responses import ApplicationError, FastifyError, not_found
 from .state import EmulatorState, Platform
 from .validation import MISSING, Check, _coerce_number, _Issues, _type_name, enum, string
 
@@ -329,7 +329,7 @@ class PeopleRoutes:
         if record is None or record.deleted is not None:
             raise not_found(project_id)
         if record.public["platformId"] != platform.id:
-            raise ApiError(
+            raise ApplicationError(
                 "AUTHORIZATION",
                 {
                     "message": "Service is not allowed to access this project",
@@ -338,13 +338,13 @@ class PeopleRoutes:
                 },
             )
         if team and record.public["type"] != "TEAM":
-            raise ApiError("VALIDATION", {"message": "Project must be a team project"})
+            raise ApplicationError("VALIDATION", {"message": "Project must be a team project"})
 
     @staticmethod
     def _feature(platform: Platform) -> None:
         """The project-members module's ``projectRolesEnabled`` gate."""
         if not platform.project_roles_enabled:
-            raise ApiError("FEATURE_DISABLED", dict(FEATURE_DISABLED))
+            raise ApplicationError("FEATURE_DISABLED", dict(FEATURE_DISABLED))
 
 
 def _user_key(record: UserRecord) -> tuple[str, int]:

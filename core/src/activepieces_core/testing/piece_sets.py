@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, quote, unquote
 
 from ._ids import now_iso
-from .responses import ApiError, FastifyError
+from .responses import ApplicationError, FastifyError
 from .validation import MISSING, _expected, _Issues, enum, nullable, string
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ class PieceSetStore:
 
     def _key_taken(self) -> Exception:
         if self.schema == "key":
-            return ApiError("VALIDATION", {"message": KEY_TAKEN})
+            return ApplicationError("VALIDATION", {"message": KEY_TAKEN})
         # No pre-check in that era: the partial unique index fails and Fastify renders a 500.
         return FastifyError(
             500,
@@ -332,7 +332,7 @@ class PieceSetStore:
         exceptions: Iterable[str] = (),
         project_ids: Iterable[str] = (),
     ) -> dict[str, Any]:
-        """Seed a set directly (no feature check) and assign ``project_ids`` to it."""
+        """Add a set directly (no feature check) and assign ``project_ids`` to it."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         with self._state.lock:
@@ -573,7 +573,7 @@ class PieceSetRoutes:
             payload = self._validate_assign(body())
         platform = authenticate()
         if not platform.manage_pieces_enabled:
-            raise ApiError("FEATURE_DISABLED", {"message": "Feature is disabled"})
+            raise ApplicationError("FEATURE_DISABLED", {"message": "Feature is disabled"})
         with self.state.lock:
             return self._dispatch(route, params, platform, query, payload)
 
@@ -659,7 +659,9 @@ class PieceSetRoutes:
     def _get_one(self, platform: Platform, set_id: str) -> dict[str, Any]:
         record = self.store.record(set_id, platform.id)
         if record is None:
-            raise ApiError("ENTITY_NOT_FOUND", {"entityType": "PieceSet", "entityId": set_id})
+            raise ApplicationError(
+                "ENTITY_NOT_FOUND", {"entityType": "PieceSet", "entityId": set_id}
+            )
         return record
 
     def _dispatch(
@@ -685,7 +687,9 @@ class PieceSetRoutes:
             return 200, store.render(store.update(record, body))
         if route == "piece_sets.delete":
             if record["isDefault"]:
-                raise ApiError("VALIDATION", {"message": "Cannot delete the default piece set"})
+                raise ApplicationError(
+                    "VALIDATION", {"message": "Cannot delete the default piece set"}
+                )
             store.delete(platform, record)
             return 204, None
         if route == "piece_sets.duplicate":
@@ -696,7 +700,7 @@ class PieceSetRoutes:
             return 204, None
         # piece_sets.unassign
         if record["isDefault"]:
-            raise ApiError(
+            raise ApplicationError(
                 "VALIDATION", {"message": "Cannot remove project from the default piece set"}
             )
         default_id = store.default_id(platform)
@@ -724,7 +728,7 @@ class PieceSetRoutes:
         }
         hidden = {piece: names for piece, names in hidden.items() if names}
         if hidden:
-            raise ApiError(
+            raise ApplicationError(
                 "VALIDATION",
                 {"message": f"Required actions must be visible in the piece set: {hidden}"},
             )
@@ -736,7 +740,7 @@ class PieceSetRoutes:
             if project is None or project.deleted is not None:
                 continue  # the server's UPDATE ... WHERE id IN (...) skips unknown ids
             if project.public["platformId"] != platform.id:
-                raise ApiError(
+                raise ApplicationError(
                     "AUTHORIZATION",
                     {
                         "message": "Service is not allowed to access this project",
@@ -752,9 +756,11 @@ class PieceSetRoutes:
         """``getForProject``: the assigned set, or Default (created lazily) when none."""
         project = self.state.record(project_id)
         if project is None or project.deleted is not None:
-            raise ApiError("ENTITY_NOT_FOUND", {"entityId": project_id, "entityType": "project"})
+            raise ApplicationError(
+                "ENTITY_NOT_FOUND", {"entityId": project_id, "entityType": "project"}
+            )
         if project.public["platformId"] != platform.id:
-            raise ApiError(
+            raise ApplicationError(
                 "AUTHORIZATION",
                 {
                     "message": "Service is not allowed to access this project",
@@ -816,7 +822,9 @@ class PieceSetRoutes:
     def _visibility(self, project_id: str, platform: Platform) -> tuple[int, Any]:
         project = self.state.record(project_id)
         if project is None or project.public["platformId"] != platform.id:
-            raise ApiError("ENTITY_NOT_FOUND", {"entityId": project_id, "entityType": "project"})
+            raise ApplicationError(
+                "ENTITY_NOT_FOUND", {"entityId": project_id, "entityType": "project"}
+            )
         return 200, self.store.visibility(project_id)
 
 

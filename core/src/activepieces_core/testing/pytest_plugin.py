@@ -1,9 +1,9 @@
 """pytest plugin (entry point ``pytest11``): the Activepieces emulator as fixtures.
 
-``activepieces_emulator``: the session's emulator, reset to its seeded state (faults and request
+``activepieces_emulator``: the session's emulator, reset to its initial state (faults and request
 log cleared) before each test. ``activepieces_emulator_server``: the same server, never reset.
 ``--activepieces-emulator-api-key KEY`` fixes its platform API key (default: derived from the
-seed), e.g. to search a run's logs and databases for a recognisable key afterwards.
+random seed), e.g. to search a run's logs and databases for a recognisable key afterwards.
 The server is imported lazily, so merely installing the package costs a test run nothing.
 """
 

@@ -32,8 +32,9 @@ REASONS: dict[int, str] = {
 }
 
 
-class ApiError(Exception):
-    """An ``ActivepiecesError``: rendered as ``{code, params}`` with the mapped status."""
+class ApplicationError(Exception):
+    """The server's application error (its TypeScript ``ActivepiecesError``; unrelated to
+    `activepieces_core.errors`): rendered as ``{code, params}`` with the mapped status."""
 
     def __init__(self, code: str, params: dict[str, Any]) -> None:
         super().__init__(code)
@@ -66,8 +67,8 @@ class FastifyError(Exception):
         }
 
 
-def not_found(project_id: str) -> ApiError:
-    return ApiError("ENTITY_NOT_FOUND", {"entityId": project_id, "entityType": "project"})
+def not_found(project_id: str) -> ApplicationError:
+    return ApplicationError("ENTITY_NOT_FOUND", {"entityId": project_id, "entityType": "project"})
 
 
 def route_not_found() -> dict[str, Any]:

@@ -5,18 +5,15 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Mapping
-from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import uvicorn
 from typing_extensions import Self
 
 from .app import EmulatorApp
 from .faults import FaultPlan
+from .fixtures import FixtureSource, renamed_keyword
 from .requestlog import RequestLog
-from .seed import load_seed
 from .state import EmulatorState
 
 START_TIMEOUT = 15.0
@@ -50,8 +47,9 @@ def make_server(app: EmulatorApp) -> uvicorn.Server:
 class Emulator:
     """The Activepieces Projects API on ``127.0.0.1:<free port>``, for tests.
 
-    ``seed`` makes ids, icon colours and random faults reproducible. ``seed_data`` (a mapping
-    or a JSON/YAML path, see :mod:`.seed`) replaces the default platform.
+    ``seed`` makes ids, icon colours and random faults reproducible. ``fixtures`` (a mapping
+    or a JSON/YAML path, see :mod:`.fixtures`) replace the default platform; ``seed_data`` is
+    their deprecated name.
     """
 
     def __init__(
@@ -62,13 +60,14 @@ class Emulator:
         duplicate_external_id_status: int = 500,
         api_key: str | None = None,
         users: int = 2,
-        seed_data: Mapping[str, Any] | str | Path | None = None,
+        fixtures: FixtureSource | None = None,
+        seed_data: FixtureSource | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         if duplicate_external_id_status not in (500, 409):
             raise ValueError("duplicate_external_id_status must be 500 or 409")
-        data = load_seed(seed_data) if isinstance(seed_data, (str, Path)) else seed_data
+        given = renamed_keyword(fixtures, seed_data, "Emulator")
         self._seed = seed
         self.state = EmulatorState(
             seed,
@@ -76,7 +75,7 @@ class Emulator:
             duplicate_external_id_status=duplicate_external_id_status,
             api_key=api_key,
             users=users,
-            seed_data=data,
+            fixtures=given,
         )
         self.faults = FaultPlan(seed)
         self.requests = RequestLog()
@@ -131,7 +130,7 @@ class Emulator:
         self.stop()
 
     def reset(self) -> None:
-        """Back to the seeded state; faults and the request log cleared."""
+        """Back to the initial state (fixtures applied again); faults and request log cleared."""
         self.state.reset()
         self.faults.seed(self._seed)
         self.faults.clear()

@@ -13,7 +13,7 @@ from typing import Any
 
 from ._ids import now_iso
 from .pagination import Key, paginate
-from .responses import ApiError, FastifyError, not_found
+from .responses import ApplicationError, FastifyError, not_found
 from .state import EmulatorState, Platform, ProjectRecord, dumps
 
 _NO_TEAM_PROJECTS = "Team projects are not available on your current plan"
@@ -24,8 +24,8 @@ _ONE_TEAM_PROJECT = (
 
 
 @dataclass(frozen=True)
-class ProjectPage:
-    """A ``SeekPage``; serialised from the records' cached JSON."""
+class ProjectRecordsPage:
+    """A ``SeekPage`` of stored project records, serialised from their cached JSON."""
 
     records: list[ProjectRecord]
     next: str | None
@@ -52,7 +52,7 @@ class ProjectsService:
         if record is None or record.deleted is not None:
             raise not_found(project_id)
         if record.public["platformId"] != platform.id:
-            raise ApiError(
+            raise ApplicationError(
                 "AUTHORIZATION",
                 {
                     "message": "Service is not allowed to access this project",
@@ -67,12 +67,12 @@ class ProjectsService:
         with self.state.lock:
             return self._project_for(platform, project_id).as_get()
 
-    def list_page(self, platform: Platform, query: dict[str, Any]) -> ProjectPage:
+    def list_page(self, platform: Platform, query: dict[str, Any]) -> ProjectRecordsPage:
         with self.state.lock:
             try:
                 accept = self._filter(platform, query)
             except _NoMatch:
-                return ProjectPage([], None, None)
+                return ProjectRecordsPage([], None, None)
             ext = query.get("externalId")
             keys: list[Key]
             if ext is not None:
@@ -87,7 +87,9 @@ class ProjectsService:
                 accept=accept,
             )
             records = [self.state.record(key[2]) for key in page.keys]
-            return ProjectPage([r for r in records if r is not None], page.next, page.previous)
+            return ProjectRecordsPage(
+                [r for r in records if r is not None], page.next, page.previous
+            )
 
     def _filter(self, platform: Platform, query: dict[str, Any]) -> Callable[[Key], bool] | None:
         """The list filters other than ``externalId`` (which uses its index)."""
@@ -119,9 +121,9 @@ class ProjectsService:
         with self.state.lock:
             limit = platform.team_projects_limit
             if limit == "NONE":
-                raise ApiError("VALIDATION", {"message": _NO_TEAM_PROJECTS})
+                raise ApplicationError("VALIDATION", {"message": _NO_TEAM_PROJECTS})
             if limit == "ONE" and self.state.count_live(platform.id, "TEAM") >= 1:
-                raise ApiError("FEATURE_DISABLED", {"message": _ONE_TEAM_PROJECT})
+                raise ApplicationError("FEATURE_DISABLED", {"message": _ONE_TEAM_PROJECT})
             ext = body.get("externalId")
             if ext is not None and self.state.live_ids_by_external(ext, platform.id):
                 raise self._duplicate(ext)
@@ -142,7 +144,9 @@ class ProjectsService:
 
     def _duplicate(self, external_id: str) -> Exception:
         if self.state.duplicate_external_id_status == 409:
-            return ApiError("PROJECT_EXTERNAL_ID_ALREADY_EXISTS", {"externalId": external_id})
+            return ApplicationError(
+                "PROJECT_EXTERNAL_ID_ALREADY_EXISTS", {"externalId": external_id}
+            )
         # Upstream has no pre-check: the DB unique index fails and Fastify renders a 500.
         return FastifyError(
             500,
@@ -161,7 +165,9 @@ class ProjectsService:
                 # Upstream's pre-check has no platform filter: it is global.
                 others = self.state.live_ids_by_external(ext) - {project_id}
                 if others:
-                    raise ApiError("PROJECT_EXTERNAL_ID_ALREADY_EXISTS", {"externalId": ext})
+                    raise ApplicationError(
+                        "PROJECT_EXTERNAL_ID_ALREADY_EXISTS", {"externalId": ext}
+                    )
                 changes["externalId"] = ext
             for name in ("releasesEnabled", "metadata", "notifyFlowOwnerOnFailure", "sensitive"):
                 if name in body:
@@ -207,7 +213,9 @@ class ProjectsService:
             ):
                 raise not_found(project_id)
             if record.public["type"] == "PERSONAL":
-                raise ApiError("VALIDATION", {"message": "Personal projects cannot be deleted"})
+                raise ApplicationError(
+                    "VALIDATION", {"message": "Personal projects cannot be deleted"}
+                )
             self.state.soft_delete(project_id)
 
     # ---- global connections ------------------------------------------------------------------

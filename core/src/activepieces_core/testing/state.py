@@ -15,13 +15,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._ids import IdGenerator, now_iso
+from .fixtures import (
+    FixtureSource,
+    PlatformFixture,
+    ProjectFixture,
+    parse_fixtures,
+    read_fixtures,
+    renamed_keyword,
+)
 from .pagination import Key
-from .people import PeopleState
+from .people import PeopleState, User
+from .people_fixtures import DEFAULT_USER_NAMES
 from .piece_sets import PieceSetStore
 from .validation import COLORS
 
 TEAM_PROJECTS_LIMITS = ("NONE", "ONE", "UNLIMITED")
-_USER_NAMES = ("Olivia Owner", "Alice Adams", "Bob Brown", "Carol Chen", "Dan Diaz", "Eve Evans")
 
 # add_project(**fields): snake_case convenience names -> API field names.
 _FIELD_ALIASES = {
@@ -36,13 +44,6 @@ _FIELD_ALIASES = {
     "pool_id": "poolId",
     "piece_set_id": "pieceSetId",
 }
-
-
-@dataclass
-class User:
-    id: str
-    name: str
-    external_id: str | None = None
 
 
 @dataclass
@@ -120,20 +121,24 @@ class EmulatorState:
         duplicate_external_id_status: int = 500,
         api_key: str | None = None,
         users: int = 2,
-        seed_data: Mapping[str, Any] | None = None,
+        fixtures: FixtureSource | None = None,
+        seed_data: FixtureSource | None = None,
     ) -> None:
+        """``seed`` makes ids reproducible; ``fixtures`` (a mapping or a JSON/YAML path, see
+        :mod:`.fixtures`) replace the default platform; ``seed_data`` is their deprecated name."""
+        data = renamed_keyword(fixtures, seed_data, "EmulatorState")
         self.lock = threading.RLock()
         self._seed = seed
         self._team_projects_limit = team_projects_limit
         self._duplicate_status = duplicate_external_id_status
         self._api_key = api_key
         self._users = users
-        self._seed_data = seed_data
+        self._fixtures = parse_fixtures(read_fixtures(data)) if data is not None else None
         self.reset()
 
     # ---- lifecycle -------------------------------------------------------------------------
     def reset(self) -> None:
-        """Back to the seeded state (same ids, same key)."""
+        """Back to the initial state (fixtures applied again, same ids, same key)."""
         with self.lock:
             self.ids = IdGenerator(self._seed)
             self.duplicate_external_id_status = self._duplicate_status
@@ -147,21 +152,65 @@ class EmulatorState:
             self.alert_receivers: dict[str, str] = {}
             self.people = PeopleState(self)
             self.piece_sets = PieceSetStore(self)
-            if self._seed_data is not None:
-                from .seed import apply_seed
-
-                apply_seed(
-                    self,
-                    self._seed_data,
-                    api_key=self._api_key,
-                    team_projects_limit=self._team_projects_limit,
-                )
+            if self._fixtures is not None:
+                self._apply_fixtures(self._fixtures)
             if not self._platforms:
                 self.add_platform(
                     team_projects_limit=self._team_projects_limit,
                     api_key=self._api_key,
                     users=self._users,
                 )
+
+    def _apply_fixtures(self, platforms: tuple[PlatformFixture, ...]) -> None:
+        """Create the fixture platforms and projects (under the lock). The constructor's
+        ``team_projects_limit`` is the first platform's default (the fixture's value wins) and
+        its ``api_key`` wins over the fixture's for that platform."""
+        for index, spec in enumerate(platforms):
+            settings = dict(spec.settings)
+            key = spec.api_key
+            if index == 0:
+                settings.setdefault("team_projects_limit", self._team_projects_limit)
+                key = self._api_key or key
+            platform = self.add_platform(
+                **settings, api_key=key, platform_id=spec.id, users=spec.user_names
+            )
+            for name, value in spec.people_settings.items():
+                setattr(platform, name, value)
+            for user in spec.users:
+                self.people.add_user(user.email, platform_id=platform.id, **user.fields)
+            for role in spec.project_roles:
+                self.people.add_role(role.name, role.permissions, platform_id=platform.id)
+            for external_id in spec.global_connections:
+                self.add_global_connection(external_id, platform_id=platform.id)
+            for piece_set in spec.piece_sets:
+                self.piece_sets.add(
+                    piece_set.name,
+                    piece_set.key,
+                    platform_id=platform.id,
+                    mode=piece_set.mode,
+                    exceptions=piece_set.exceptions,
+                )
+            for project in spec.projects:
+                self._add_fixture_project(platform.id, project)
+
+    def _add_fixture_project(self, platform_id: str, spec: ProjectFixture) -> None:
+        project = self.add_project(
+            spec.display_name,
+            external_id=spec.external_id,
+            type=spec.type,
+            platform_id=platform_id,
+            **spec.fields,
+        )
+        if spec.piece_set is not None:
+            found = self.piece_sets.by_key(spec.piece_set, platform_id)
+            if found is None:
+                raise ValueError(
+                    f"fixture project {spec.display_name!r}: "
+                    f"no piece set with key {spec.piece_set!r}"
+                )
+            self.replace(project["id"], {"pieceSetId": found["id"]})
+        for member in spec.members:
+            self.people.add_member(project["id"], member.email, member.role)
 
     # ---- platforms ---------------------------------------------------------------------------
     @property
@@ -196,7 +245,11 @@ class EmulatorState:
         """A new platform with an owner and ``users`` more users, each with a PERSONAL project."""
         _check_limit(team_projects_limit)
         with self.lock:
-            names = list(users) if not isinstance(users, int) else list(_USER_NAMES[1 : 1 + users])
+            names = (
+                list(users)
+                if not isinstance(users, int)
+                else list(DEFAULT_USER_NAMES[1 : 1 + users])
+            )
             platform = Platform(
                 id=platform_id or self.ids.new_id(),
                 api_key=api_key or self.ids.api_key(),
@@ -210,7 +263,7 @@ class EmulatorState:
             )
             if platform.api_key in self._by_key:
                 raise ValueError("API key already used by another platform")
-            platform.users.append(User(platform.owner_id, _USER_NAMES[0]))
+            platform.users.append(User(platform.owner_id, DEFAULT_USER_NAMES[0]))
             platform.users.extend(User(self.ids.new_id(), name) for name in names)
             self._platforms[platform.id] = platform
             self._by_key[platform.api_key] = platform
@@ -391,7 +444,7 @@ class EmulatorState:
         platform_id: str | None = None,
         **fields: Any,
     ) -> dict[str, Any]:
-        """Seed a project directly (no quota check). Extra ``fields`` in snake_case or camelCase;
+        """Add a project directly (no quota check). Extra ``fields`` in snake_case or camelCase;
         ``icon_color``, ``pieces``, ``pieces_filter_type`` and ``analytics`` are accepted too."""
         if type not in ("TEAM", "PERSONAL"):
             raise ValueError(f"type must be TEAM or PERSONAL, not {type!r}")

@@ -1,0 +1,154 @@
+"""The emulator's modules import one way: no cycle, and fixture parsing never reaches the state.
+
+Two views of the same graph: what each module really imports when it is loaded alone in a fresh
+interpreter (``builtins.__import__`` watched), and what its source imports anywhere, also inside
+functions (read with ``ast``), where a lazy import could hide a cycle the first view cannot see.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import activepieces_core.testing as package
+
+PKG = package.__name__
+SOURCES = {
+    f"{PKG}.{path.stem}": path
+    for path in sorted(Path(package.__file__).parent.glob("*.py"))
+    if path.stem != "__init__"
+}
+PARSERS = (f"{PKG}.fixtures", f"{PKG}.people_fixtures")
+STATE = f"{PKG}.state"
+
+# Run in a fresh interpreter: import one module, print the package-internal edges it ran.
+_WATCH = """
+import builtins, importlib, importlib.util, json, sys
+PKG = sys.argv[2]
+edges = set()
+real = builtins.__import__
+
+def watch(name, globals=None, locals=None, fromlist=(), level=0):
+    module = real(name, globals, locals, fromlist, level)
+    importer = (globals or {}).get("__name__", "")
+    if importer.startswith(PKG):
+        base = importlib.util.resolve_name("." * level + name, globals["__package__"]) if level else name
+        for target in [base, *(f"{base}.{item}" for item in fromlist or ())]:
+            if target.startswith(PKG + ".") and target in sys.modules and target != importer:
+                edges.add((importer, target))
+    return module
+
+builtins.__import__ = watch
+importlib.import_module(sys.argv[1])
+loaded = sorted(m for m in sys.modules if m.startswith(PKG + "."))
+print(json.dumps({"edges": sorted(edges), "loaded": loaded}))
+"""
+
+
+def _cycle(edges: Iterable[tuple[str, str]]) -> list[str] | None:
+    """One cycle of the directed graph, or None."""
+    graph: dict[str, set[str]] = {}
+    for a, b in edges:
+        graph.setdefault(a, set()).add(b)
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in done:
+            return None
+        for nxt in sorted(graph.get(node, ())):
+            found = visit(nxt, [*path, node])
+            if found:
+                return found
+        done.add(node)
+        return None
+
+    for start in sorted(graph):
+        found = visit(start, [])
+        if found:
+            return found
+    return None
+
+
+def _static_edges(*, type_checking: bool) -> set[tuple[str, str]]:
+    """Imports of package modules written in each source; ``if TYPE_CHECKING:`` blocks only
+    when ``type_checking``."""
+    edges: set[tuple[str, str]] = set()
+    for name, path in SOURCES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        nodes: list[ast.AST] = [tree]
+        while nodes:
+            node = nodes.pop()
+            if (
+                isinstance(node, ast.If)
+                and isinstance(node.test, ast.Name)
+                and node.test.id == "TYPE_CHECKING"
+                and not type_checking
+            ):
+                nodes.extend(node.orelse)
+                continue
+            if isinstance(node, ast.ImportFrom):
+                base = (
+                    PKG + ("." + node.module if node.module else "")
+                    if node.level == 1
+                    else node.module or ""
+                )
+                targets = [base, *(f"{base}.{a.name}" for a in node.names)]
+                edges.update((name, t) for t in targets if t in SOURCES and t != name)
+            elif isinstance(node, ast.Import):
+                edges.update((name, a.name) for a in node.names if a.name in SOURCES)
+            nodes.extend(ast.iter_child_nodes(node))
+    return edges
+
+
+def test_each_module_imports_alone_without_a_cycle() -> None:
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", _WATCH, name, PKG],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in SOURCES
+    }
+    edges: set[tuple[str, str]] = set()
+    loaded: dict[str, list[str]] = {}
+    for name, proc in procs.items():
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, f"import {name} alone failed:\n{err}"
+        report = json.loads(out)
+        edges.update((a, b) for a, b in report["edges"])
+        loaded[name] = report["loaded"]
+    assert (f"{PKG}.state", f"{PKG}.fixtures") in edges  # the watch sees real imports
+    assert _cycle(edges) is None, _cycle(edges)
+    for parser in PARSERS:
+        assert STATE not in loaded[parser], f"{parser} loads the state"
+
+
+def test_no_cycle_in_the_sources_even_through_lazy_imports() -> None:
+    edges = _static_edges(type_checking=False)
+    assert (f"{PKG}.people", f"{PKG}.responses") in edges  # imports are found at all
+    assert _cycle(edges) is None, _cycle(edges)
+
+
+def test_fixture_parsing_never_names_the_state() -> None:
+    """Not even for type checking: the state applies fixtures, the parsers only read them."""
+    edges = _static_edges(type_checking=True)
+    assert (f"{PKG}.piece_sets", STATE) in edges  # TYPE_CHECKING imports are counted here
+    reachable, todo = set(), list(PARSERS)
+    while todo:
+        node = todo.pop()
+        if node not in reachable:
+            reachable.add(node)
+            todo.extend(b for a, b in edges if a == node)
+    assert STATE not in reachable
+
+
+def test_cycle_finder_finds_cycles() -> None:
+    assert _cycle([("a", "b"), ("b", "c"), ("c", "a")]) == ["a", "b", "c", "a"]
+    assert _cycle([("a", "b"), ("a", "c"), ("b", "c")]) is None
