@@ -11,9 +11,12 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 TEST_DAGS = Path(__file__).resolve().parent / "dags"
 # The in-process Execution API of dag.test() signs task tokens; a fresh AIRFLOW_HOME has no key.
@@ -54,6 +57,22 @@ def airflow_db() -> None:
     from airflow.utils.db import initdb
 
     initdb()
+
+
+@pytest.fixture(scope="session")
+def airflow_api(airflow_db: None) -> Iterator[Any]:
+    """The api-server's core API (``/api/v2``) in-process, on the tests' metadata DB.
+
+    Built once per session (building the app takes seconds). Every caller is an admin
+    (simple auth manager, all admins), as a reviewer with access to the DAG would be.
+    """
+    from airflow.api_fastapi.app import create_app
+    from fastapi.testclient import TestClient
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "True")
+        with TestClient(create_app("core")) as api:
+            yield api
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ and asset events, all against the emulator over real HTTP.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -271,3 +272,203 @@ def test_every_operator_mapped(
     assert [uri for uri, _, _ in _asset_events(dag.dag_id, dr.run_id)] == [
         f"activepieces://{host}/projects/mapped-3"
     ]
+
+
+# ------------------------------------------------------- reviewed changes (human in the loop)
+
+REVIEW_DAG = "activepieces_tenant_review"
+REVIEW_DOCUMENT: dict[str, Any] = {
+    "piece_sets": [{"key": "gold", "name": "Gold tier", "allow": ["slack", "gmail"]}],
+    "defaults": {"member_role": "Editor"},
+    "tenants": [
+        {
+            "external_id": "acme",
+            "display_name": "Acme Corp",
+            "piece_set": "gold",
+            "members": [{"email": "ops@acme.example", "role": "Admin"}],
+        },
+        {
+            "external_id": "globex",
+            "pieces": ["slack"],
+            "members": ["dev@globex.example"],
+            "notify_flow_owner_on_failure": True,
+        },
+    ],
+}
+
+
+def _hitl_path(run_id: str, task_id: str = "approve") -> str:
+    return f"/api/v2/dags/{REVIEW_DAG}/dagRuns/{run_id}/taskInstances/{task_id}/-1/hitlDetails"
+
+
+def _awaiting_run(task_id: str = "approve") -> str | None:
+    """The run whose ``task_id`` waits for a human (AWAITING_INPUT), if any."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+    from sqlalchemy import select
+
+    with create_session() as session:
+        return session.scalar(
+            select(TaskInstance.run_id).where(
+                TaskInstance.dag_id == REVIEW_DAG,
+                TaskInstance.task_id == task_id,
+                TaskInstance.state == TaskInstanceState.AWAITING_INPUT,
+            )
+        )
+
+
+def _review(
+    api: Any, tenants_file: Path, answer: str, before_answer: Callable[[], None] | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """Run the review DAG; when it waits for approval, read the request and answer it through
+    the api-server's HITL route (the REST call the Required Actions page makes)."""
+    seen: dict[str, Any] = {}
+
+    def waiting() -> bool:
+        seen["run_id"] = _awaiting_run()
+        return seen["run_id"] is not None
+
+    def respond() -> None:
+        path = _hitl_path(seen["run_id"])
+        seen["request"] = api.get(path).json()
+        if before_answer is not None:
+            before_answer()
+        seen["response"] = api.patch(path, json={"chosen_options": [answer], "params_input": {}})
+
+    stop = _when(waiting, respond)
+    try:
+        dag = _dag(EXAMPLES / f"{REVIEW_DAG}.py", REVIEW_DAG)
+        dr = dag.test(run_conf={"tenants_file": str(tenants_file), "prune_members": True})
+    finally:
+        stop.set()
+    assert seen.get("response") is not None, "the approval was never requested"
+    assert seen["response"].status_code == 200, seen["response"].text
+    return dr, seen
+
+
+def _people(emu: Any, external_id: str) -> dict[str, str]:
+    project = _team(emu)[external_id]
+    people = {
+        m["user"]["email"]: m["projectRole"]["name"]
+        for m in emu.state.people.members(project["id"])
+    }
+    for inv in emu.state.people.invitations():
+        if inv.get("projectId") == project["id"]:
+            people.setdefault(inv["email"], inv["projectRole"]["name"])
+    return people
+
+
+@pytest.fixture
+def review_file(emulator: Any, tmp_path: Path) -> Path:
+    """A piece-set platform whose invitations wait (so their responses carry secret links)."""
+    emulator.state.configure_platform(manage_pieces_enabled=True, invitations_auto_accept=False)
+    path = tmp_path / "tenants.json"
+    path.write_text(json.dumps(REVIEW_DOCUMENT))
+    return path
+
+
+def test_review_dag_applies_the_approved_plan(
+    airflow_api: Any,
+    emulator: Any,
+    review_file: Path,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """plan -> HITL approval (answered *Approve* through the REST API) -> apply."""
+    emu = emulator
+    dr, seen = _review(airflow_api, review_file, "Approve")
+    output = _output(capfd, caplog)
+    assert dr.state == "success", output[-3000:]
+    states = _task_states(REVIEW_DAG, dr.run_id)
+    assert states == {"plan": "success", "approve": "success", "apply": "success"}
+
+    # The reviewer saw the plan: every kind of change, and the digest that was then applied.
+    xcoms = _xcoms(REVIEW_DAG, dr.run_id)
+    saved = xcoms[("plan", "return_value", -1)]
+    request = seen["request"]
+    assert request["subject"] == "Apply the Activepieces tenant plan?"
+    assert request["options"] == ["Approve", "Reject"]
+    body = request["body"]
+    for text in (
+        "**Projects:** 2 to create",
+        "piece_set gold",
+        "piece_set_assignment",
+        "member ops@acme.example",
+        "member dev@globex.example",
+        saved["digest"],
+    ):
+        assert text in body, body
+    assert xcoms[("approve", "reviewed_plan_digest", -1)] == saved["digest"]
+    decision = xcoms[("approve", "return_value", -1)]
+    assert decision["approved"] is True
+    assert decision["plan_digest"] == saved["digest"]
+
+    # Applied: what each tenant sees and who is in it, asked of the emulator.
+    slack, gmail = "@activepieces/piece-slack", "@activepieces/piece-gmail"
+    team = _team(emu)
+    assert sorted(emu.state.visible_pieces(team["acme"]["id"])) == sorted([slack, gmail])
+    assert emu.state.visible_pieces(team["globex"]["id"]) == [slack]
+    assert team["globex"]["notifyFlowOwnerOnFailure"] is True
+    assert _people(emu, "acme") == {"ops@acme.example": "Admin"}
+    assert _people(emu, "globex") == {"dev@globex.example": "Editor"}
+    report = xcoms[("apply", "report", -1)]
+    kinds = {(r["kind"], r["key"]) for r in report["results"]}
+    assert ("member", "ops@acme.example") in kinds
+    assert ("piece_set", "gold") in kinds
+    assert report["summary"]["succeeded"] == 2
+
+    # Neither the API key nor an invitation link reached XCom, the HITL request or the logs.
+    links = [i for i in emu.state.people.invitations() if i.get("projectId")]
+    assert len(links) == 2
+    for secret in (emu.api_key, "token="):
+        assert secret not in repr(xcoms)
+        assert secret not in json.dumps(request)
+        assert secret not in output
+
+
+def test_review_dag_rejected_writes_nothing(
+    airflow_api: Any, emulator: Any, review_file: Path
+) -> None:
+    """*Reject* skips the apply task: nothing is written."""
+    emulator.requests.clear()
+    dr, _ = _review(airflow_api, review_file, "Reject")
+    assert dr.state == "success"
+    states = _task_states(REVIEW_DAG, dr.run_id)
+    assert states == {"plan": "success", "approve": "success", "apply": "skipped"}
+    assert _team(emulator) == {}
+    assert emulator.state.piece_sets.all() == [] or all(
+        s.get("isDefault") for s in emulator.state.piece_sets.all()
+    )
+    xcoms = _xcoms(REVIEW_DAG, dr.run_id)
+    # The standard ApprovalOperator ends a rejection by skipping what follows (no return value).
+    assert ("approve", "return_value", -1) not in xcoms
+    assert ("approve", "reviewed_plan_digest", -1) in xcoms
+    writes = [r for r in emulator.requests if r.method != "GET"]
+    assert writes == []
+
+
+def test_review_dag_refuses_a_plan_gone_stale(
+    airflow_api: Any, emulator: Any, review_file: Path
+) -> None:
+    """Someone creates a tenant by hand while the plan waits for review: approved anyway, the
+    apply task refuses the whole plan and writes nothing."""
+    emu = emulator
+
+    def meanwhile() -> None:
+        emu.state.add_project("Acme by hand", external_id="acme")
+
+    dr, _ = _review(airflow_api, review_file, "Approve", before_answer=meanwhile)
+    assert dr.state == "failed"
+    states = _task_states(REVIEW_DAG, dr.run_id)
+    assert states == {"plan": "success", "approve": "success", "apply": "failed"}
+    assert set(_team(emu)) == {"acme"}  # globex was not created either
+    assert emu.state.people.invitations() == []
+    stale = _xcoms(REVIEW_DAG, dr.run_id)[("apply", "stale", -1)]
+    assert {
+        "external_id": "acme",
+        "kind": "project",
+        "key": None,
+        "reason": "appeared",
+        "fields": [],
+    } in stale

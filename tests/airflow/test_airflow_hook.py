@@ -182,49 +182,46 @@ def test_verify_extra_that_is_no_boolean_is_an_error(emulator: Any, set_connecti
 
 
 def test_rest_connection_test_as_documented(
-    airflow_db: None, emulator: Any, monkeypatch: pytest.MonkeyPatch
+    airflow_api: Any, emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The api-server's ``POST /api/v2/connections/test``, run in-process, as the README shows."""
     import airflow
-    from airflow.api_fastapi.app import create_app
-    from fastapi.testclient import TestClient
 
     monkeypatch.setenv("AIRFLOW__CORE__TEST_CONNECTION", "Enabled")
-    monkeypatch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "True")
     conn_id = "activepieces_rest_probe"
-    with TestClient(create_app("core")) as api:
-        stored = api.post(
-            "/api/v2/connections",
-            json={
-                "connection_id": conn_id,
-                "conn_type": "activepieces",
-                "host": emulator.url,
-                "password": emulator.api_key,
-            },
+    api = airflow_api
+    stored = api.post(
+        "/api/v2/connections",
+        json={
+            "connection_id": conn_id,
+            "conn_type": "activepieces",
+            "host": emulator.url,
+            "password": emulator.api_key,
+        },
+    )
+    assert stored.status_code == 201, stored.text
+    try:
+        # What the README documents: name the stored connection, send no field to override.
+        answer = api.post(
+            "/api/v2/connections/test",
+            json={"connection_id": conn_id, "conn_type": "activepieces"},
         )
-        assert stored.status_code == 201, stored.text
-        try:
-            # What the README documents: name the stored connection, send no field to override.
-            answer = api.post(
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] is True, answer.json()
+        if airflow.__version__ == "3.3.2":
+            # What the UI's Test button sends for a stored connection without a port
+            # (apache/airflow#73298): refused before the hook is ever asked.
+            button = api.post(
                 "/api/v2/connections/test",
-                json={"connection_id": conn_id, "conn_type": "activepieces"},
+                json={
+                    "connection_id": conn_id,
+                    "conn_type": "activepieces",
+                    "host": emulator.url,
+                    "password": "***",
+                    "port": 0,
+                },
             )
-            assert answer.status_code == 200, answer.text
-            assert answer.json()["status"] is True, answer.json()
-            if airflow.__version__ == "3.3.2":
-                # What the UI's Test button sends for a stored connection without a port
-                # (apache/airflow#73298): refused before the hook is ever asked.
-                button = api.post(
-                    "/api/v2/connections/test",
-                    json={
-                        "connection_id": conn_id,
-                        "conn_type": "activepieces",
-                        "host": emulator.url,
-                        "password": "***",
-                        "port": 0,
-                    },
-                )
-                assert button.status_code == 400, button.text
-        finally:
-            api.delete(f"/api/v2/connections/{conn_id}")
+            assert button.status_code == 400, button.text
+    finally:
+        api.delete(f"/api/v2/connections/{conn_id}")
     assert emulator.api_key not in answer.text

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ActivepiecesProviderError",
+    "HITLUnavailableError",
+    "MemberNotFoundError",
+    "PieceSetNotFoundError",
+    "PieceSetsNotEnabledError",
     "ProjectNotFoundError",
     "ProjectSensorError",
     "TenantSyncError",
@@ -40,8 +44,43 @@ class ProjectNotFoundError(ActivepiecesProviderError, LookupError):
         return (partial(type(self), project_id=self.project_id, external_id=self.external_id), ())
 
 
+class MemberNotFoundError(ActivepiecesProviderError, LookupError):
+    """The person is neither a member of the project nor invited to it."""
+
+    def __init__(self, email: str, project_id: str) -> None:
+        super().__init__(f"{email} is not in project {project_id} (no membership, no invitation)")
+        self.email = email
+        self.project_id = project_id
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.email, self.project_id))
+
+
+class PieceSetNotFoundError(ActivepiecesProviderError, LookupError):
+    """No piece set with the given key / id."""
+
+    def __init__(self, *, key: str | None = None, piece_set_id: str | None = None) -> None:
+        target = f"key {key!r}" if key else f"id {piece_set_id!r}"
+        super().__init__(f"no Activepieces piece set with {target}")
+        self.key = key
+        self.piece_set_id = piece_set_id
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (partial(type(self), key=self.key, piece_set_id=self.piece_set_id), ())
+
+
+class PieceSetsNotEnabledError(ActivepiecesProviderError):
+    """The platform answered FEATURE_DISABLED to a piece-set call: its plan has no
+    ``managePiecesEnabled``, so projects' pieces come from their project plan instead."""
+
+
 class ProjectSensorError(ActivepiecesProviderError):
     """The deferred sensor's trigger reported an error."""
+
+
+class HITLUnavailableError(ActivepiecesProviderError, RuntimeError):
+    """Airflow's human-in-the-loop operators are not installed (they need Airflow 3.1+ and
+    ``apache-airflow-providers-standard`` with ``operators.hitl``)."""
 
 
 def __getattr__(name: str) -> Any:

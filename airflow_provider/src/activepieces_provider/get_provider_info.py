@@ -73,7 +73,13 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": integration,
-                "python-modules": [f"{_PKG}.operators.projects", f"{_PKG}.operators.tenants"],
+                "python-modules": [
+                    f"{_PKG}.operators.projects",
+                    f"{_PKG}.operators.tenants",
+                    f"{_PKG}.operators.piece_sets",
+                    f"{_PKG}.operators.members",
+                    f"{_PKG}.operators.approval",
+                ],
             }
         ],
         "sensors": [

@@ -1,7 +1,20 @@
-"""``ActivepiecesSyncTenantsOperator``: the core reconcile engine as one Airflow task."""
+"""Tenants as code in Airflow: sync in one task, or plan -> review -> apply the saved plan.
+
+``ActivepiecesSyncTenantsOperator`` plans and applies at once. For reviewed changes,
+``ActivepiecesPlanTenantsOperator`` saves the plan (``Plan.to_dict()``, sealed with a digest)
+to XCom with a readable summary, a reviewer approves it (see
+`activepieces_provider.operators.approval`), and ``ActivepiecesApplyTenantPlanOperator``
+applies exactly that plan, refusing it when the platform changed since it was made.
+
+All three take a whole tenant document: ``tenants`` (rows), ``piece_sets``, ``defaults`` with
+``member_role``, the tenants' ``members`` and the 2026 project fields travel through as core
+reads them; plans and reports list every kind of change (``project``, ``piece_set``,
+``piece_set_assignment``, ``member``) with its ``kind`` and ``key``.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import Asset, AssetAlias
 
 from activepieces_core.constants import DEFAULT_CONCURRENCY
-from activepieces_core.parsing import parse_bool
+from activepieces_core.parsing import is_blank, parse_bool
 from activepieces_provider.operators._base import (
     ActivepiecesBaseOperator,
     json_value,
@@ -20,31 +33,293 @@ from activepieces_provider.operators._base import (
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from activepieces_core.tenants import ApplyReport
+    from activepieces_core.tenants import ApplyReport, Plan, TenantDocument
 
-#: Alias through which one asset event per changed tenant is emitted.
+#: Alias through which one asset event per changed tenant project is emitted.
 TENANTS_ASSET_ALIAS = "activepieces-tenants"
-#: XCom key of the per-tenant report (pushed even when the task fails).
+#: XCom key of the per-change report (pushed even when the task fails).
 REPORT_XCOM_KEY = "report"
+#: XCom key of the plan task's Markdown summary (what the approval shows).
+PLAN_SUMMARY_XCOM_KEY = "plan_summary"
+#: XCom key of the stale changes when the apply task refused a plan.
+STALE_XCOM_KEY = "stale"
+#: Changes listed in task logs and plan summaries (the XComs always hold all of them).
+DEFAULT_MAX_ROWS = 50
 
 _CHANGING = frozenset({"create", "update", "delete"})
 
 
-class ActivepiecesSyncTenantsOperator(ActivepiecesBaseOperator):
-    """Reconcile Activepieces projects with a list of tenants (plan, then apply).
+# ------------------------------------------------------------------------------ text helpers
 
-    Every tenant is applied even when some fail; the task then fails with core's
-    ``TenantSyncError`` (also ``activepieces_provider.exceptions.TenantSyncError``) naming them.
-    The per-tenant report is pushed under the XCom key ``report`` (and returned on success).
-    Each created/updated/deleted tenant emits an asset event for
-    ``activepieces://<host>/projects/<external_id>`` through the asset alias
-    ``activepieces-tenants`` (added to ``outlets``), so downstream DAGs can react.
 
-    :param tenants: list of tenant dicts (e.g. an XCom), a JSON text, or a path to a
-        ``.yaml``/``.json``/``.csv`` tenant file (relative paths resolve against the DAG folder).
-    :param prune: delete managed projects (those with an external id) missing from the list.
-    :param protect: external ids never deleted by ``prune``.
-    :param max_deletions: refuse to apply (task fails, nothing written) above this many deletions.
+def document_to_dict(document: TenantDocument) -> dict[str, Any]:
+    """A loaded tenant document as JSON-safe data that ``load_document`` reads back (XCom)."""
+    return {
+        "piece_sets": [s.model_dump(mode="json", exclude_none=True) for s in document.piece_sets],
+        "tenants": [spec.to_dict() for spec in document.tenants],
+    }
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list | tuple) and len(value) > 4:
+        return f"[{', '.join(map(repr, value[:4]))}, ... {len(value)} items]"
+    return repr(value)
+
+
+def _diff_text(diff: dict[str, dict[str, Any]]) -> str:
+    return ", ".join(
+        f"{field}: {_value(v.get('from'))} -> {_value(v.get('to'))}" for field, v in diff.items()
+    )
+
+
+def _what(kind: str, key: str | None) -> str:
+    return kind if key is None else f"{kind} {key}"
+
+
+def _row(item: Any, status: bool) -> list[str]:
+    """Cells of one change or result: action, tenant, what (kind and key), ids, changes."""
+    show_diff = item.action == "update" or item.kind != "project"
+    changes = _diff_text(item.diff) if show_diff else ""
+    if not changes and item.kind == "project":
+        changes = getattr(item, "display_name", None) or ""
+    cells = [
+        item.action,
+        item.external_id or "(platform)",
+        _what(item.kind, item.key),
+        item.project_id or "",
+    ]
+    if status:
+        cells.append(item.status + (f": {item.error}" if item.error else ""))
+    return [*cells, changes]
+
+
+def _text_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    lines = [header, *rows]
+    # The last column (changes) is left unpadded: it may be long.
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(line[:-1], widths, strict=False)) + "  " + line[-1]
+        for line in lines
+    )
+
+
+def _kind_counts(kind_summary: dict[str, dict[str, int]]) -> list[tuple[str, str]]:
+    """``(kind, "2 create, 1 delete")`` for each kind other than projects."""
+    return [
+        (kind, ", ".join(f"{n} {action}" for action, n in sorted(counts.items())))
+        for kind, counts in kind_summary.items()
+    ]
+
+
+def _more(hidden: int, where: str) -> list[str]:
+    return [f"... and {hidden} more not shown ({where} has all of them)"] if hidden > 0 else []
+
+
+def report_text(report: ApplyReport, max_rows: int = DEFAULT_MAX_ROWS) -> str:
+    """The report as log text: summaries per kind, then the changes (failures first), capped."""
+    s = report.summary
+    lines = [
+        f"{'Dry run' if report.dry_run else 'Applied'} {s['total']} tenant(s): "
+        f"{s['create']} create, {s['update']} update, {s['delete']} delete, {s['noop']} unchanged"
+        f" -> {s['succeeded']} succeeded, {s['failed']} failed, {s['planned']} planned "
+        f"in {report.duration_seconds:.2f}s",
+        *(f"  {kind}: {counts}" for kind, counts in _kind_counts(report.kind_summary)),
+    ]
+    changed = [r for r in report.results if r.action != "noop"]
+    changed.sort(key=lambda r: r.status != "failed")  # stable: failures first, then plan order
+    shown = changed[:max_rows]
+    if shown:
+        header = ["action", "tenant", "what", "project id", "status", "changes"]
+        lines.append(_text_table(header, [_row(r, status=True) for r in shown]))
+        lines.extend(_more(len(changed) - len(shown), f"the XCom {REPORT_XCOM_KEY!r}"))
+    return "\n".join(lines)
+
+
+def _plan_headline(plan: Plan) -> str:
+    s = plan.summary
+    return (
+        f"{s['create']} to create, {s['update']} to update, {s['delete']} to delete, "
+        f"{s['noop']} unchanged"
+    )
+
+
+def plan_text(plan: Plan, max_rows: int = DEFAULT_MAX_ROWS) -> str:
+    """The plan as log text: project summary, other kinds, the changes (capped)."""
+    lines = [f"Plan: projects {_plan_headline(plan)}"]
+    lines.extend(f"  {kind}: {counts}" for kind, counts in _kind_counts(plan.kind_summary))
+    changed = [c for c in plan.changes if c.action != "noop"]
+    shown = changed[:max_rows]
+    if shown:
+        header = ["action", "tenant", "what", "project id", "changes"]
+        lines.append(_text_table(header, [_row(c, status=False) for c in shown]))
+        lines.extend(_more(len(changed) - len(shown), "the saved plan"))
+    if plan.protected:
+        lines.append(f"protected, not deleted: {', '.join(plan.protected[:max_rows])}")
+    lines.extend(f"warning: {w}" for w in plan.warnings)
+    return "\n".join(lines)
+
+
+def _md(cell: str) -> str:
+    """A Markdown table cell: pipes escaped, one line."""
+    return cell.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def plan_markdown(plan: Plan, digest: str, max_rows: int = DEFAULT_MAX_ROWS) -> str:
+    """The plan for a reviewer (Markdown): counts per kind, the changes (capped), the digests."""
+    lines = ["### Activepieces tenant plan", "", f"**Projects:** {_plan_headline(plan)}."]
+    lines.extend(f"**{kind}:** {counts}." for kind, counts in _kind_counts(plan.kind_summary))
+    changed = [c for c in plan.changes if c.action != "noop"]
+    shown = changed[:max_rows]
+    if shown:
+        lines += ["", "| action | tenant | what | changes |", "|---|---|---|---|"]
+        for change in shown:
+            action, tenant, what, _project, changes = _row(change, status=False)
+            lines.append(f"| {action} | {_md(tenant)} | {_md(what)} | {_md(changes)} |")
+        if len(changed) > len(shown):
+            lines += ["", f"... and {len(changed) - len(shown)} more change(s) not shown."]
+    else:
+        lines += ["", "Nothing to change."]
+    if plan.protected:
+        lines += ["", f"Protected, not deleted: {_md(', '.join(plan.protected[:max_rows]))}"]
+    for warning in plan.warnings:
+        lines += ["", f"Warning: {_md(warning)}"]
+    lines += [
+        "",
+        f"Plan `{digest}`"
+        + (f", document `{plan.document_digest}`" if plan.document_digest else ""),
+        "",
+        "Approving applies exactly this plan. If the platform changed since it was made, the "
+        "apply task refuses it and writes nothing.",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- shared plumbing
+
+
+def _alias_outlets(kwargs: dict[str, Any], asset_alias: str | None) -> None:
+    """Add the asset alias to ``outlets`` (Airflow needs declared outlets to accept events)."""
+    if asset_alias:
+        outlets = list(kwargs.pop("outlets", None) or [])
+        if not any(isinstance(o, AssetAlias) and o.name == asset_alias for o in outlets):
+            outlets.append(AssetAlias(asset_alias))
+        kwargs["outlets"] = outlets
+
+
+def _dag_relative(op: ActivepiecesBaseOperator, source: Any) -> Any:
+    """A relative file path that does not exist here resolves against the DAG's folder."""
+    if isinstance(source, str | Path) and not Path(source).is_absolute():
+        try:
+            fileloc = getattr(op.dag, "fileloc", None)
+        except RuntimeError:  # operator not attached to a DAG
+            fileloc = None
+        if fileloc and not Path(source).exists():
+            candidate = Path(fileloc).parent / source
+            if candidate.exists():
+                return candidate
+    return source
+
+
+class _ReportingOperator(ActivepiecesBaseOperator):
+    """Applies changes: pushes the report, logs it, emits asset events, fails on failures."""
+
+    def __init__(
+        self,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        asset_alias: str | None = TENANTS_ASSET_ALIAS,
+        **kwargs: Any,
+    ) -> None:
+        _alias_outlets(kwargs, asset_alias)
+        super().__init__(**kwargs)
+        self.concurrency = concurrency
+        self.asset_alias = asset_alias
+
+    def finish(self, context: Context, report: ApplyReport) -> dict[str, Any]:
+        """Push and log ``report``; emit asset events; ``TenantSyncError`` if anything failed."""
+        from activepieces_core.tenants import TenantSyncError
+
+        result = report.to_dict()
+        context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=result)
+        self.log.info("Tenant sync summary: %s", report.summary)
+        self.log.info("%s", report_text(report))
+        if not report.dry_run:
+            self._emit_asset_events(context, report)
+        if report.failed:
+            raise TenantSyncError.from_report(report)
+        return result
+
+    def _emit_asset_events(self, context: Context, report: ApplyReport) -> None:
+        if not self.asset_alias:
+            return
+        events = context["outlet_events"][AssetAlias(self.asset_alias)]
+        for item in report.results:
+            # One event per tenant project written; piece-set and member changes hang off it.
+            if item.kind != "project" or item.status != "succeeded":
+                continue
+            if item.action not in _CHANGING:
+                continue
+            events.add(
+                Asset(self.hook.project_asset_uri(item.external_id)),
+                extra={
+                    "external_id": item.external_id,
+                    "project_id": item.project_id,
+                    "action": item.action,
+                },
+            )
+
+
+class _DocumentArgs:
+    """The tenant-document arguments shared by the sync and the plan operators."""
+
+    tenants: Any
+    prune: Any
+    protect: Any
+    prune_members: Any
+
+    def document(self) -> TenantDocument:
+        """The validated document (``TenantSpecError`` lists every bad row; nothing is sent)."""
+        from activepieces_core.tenants import load_document
+
+        assert isinstance(self, ActivepiecesBaseOperator)
+        return load_document(_dag_relative(self, json_value(self.tenants)))
+
+    def plan_options(self) -> dict[str, Any]:
+        """``prune``, ``protect`` and ``prune_members`` as core's planner takes them."""
+        return {
+            "prune": parse_bool(self.prune),
+            "protect": tuple(text_list(self.protect) or ()),
+            "prune_members": parse_bool(self.prune_members),
+        }
+
+
+_DOCUMENT_FIELDS = ("tenants", "prune", "protect", "prune_members")
+
+
+# ---------------------------------------------------------------------------------- operators
+
+
+class ActivepiecesSyncTenantsOperator(_DocumentArgs, _ReportingOperator):
+    """Reconcile Activepieces tenants with a tenant document (plan, then apply, in one task).
+
+    Every change is applied even when some fail; the task then fails with core's
+    ``TenantSyncError`` (also ``activepieces_provider.exceptions.TenantSyncError``) naming the
+    tenants. The report (one result per change, with ``kind`` and ``key``) is pushed under the
+    XCom key ``report`` (and returned on success). Each created/updated/deleted tenant project
+    emits an asset event for ``activepieces://<host>/projects/<external_id>`` through the asset
+    alias ``activepieces-tenants`` (added to ``outlets``).
+
+    :param tenants: a tenant document: a mapping with ``tenants`` (and optionally
+        ``piece_sets`` and ``defaults``), a list of tenant rows (e.g. an XCom), JSON text, or a
+        path to a ``.yaml``/``.json``/``.csv`` file (relative paths resolve against the DAG
+        folder). Tenants may name a ``piece_set`` or list ``pieces`` and ``members``.
+    :param prune: delete managed projects (those with an external id) missing from the document.
+    :param protect: patterns never deleted by ``prune`` (external ids, or e-mails for members).
+    :param prune_members: remove people (members and waiting invitations) that a tenant's
+        ``members`` does not list; tenants without ``members`` are never touched. Removals count
+        toward ``max_deletions``.
+    :param max_deletions: refuse to apply (task fails, nothing written) when the plan deletes
+        more projects, or removes more members, than this.
     :param dry_run: plan only; the report lists what would change, nothing is written
         (stored and templated as ``plan_only``).
     :param concurrency: parallel API writes (default 16, core's ``DEFAULT_CONCURRENCY``).
@@ -53,9 +328,7 @@ class ActivepiecesSyncTenantsOperator(ActivepiecesBaseOperator):
 
     template_fields: Sequence[str] = (
         *ActivepiecesBaseOperator.template_fields,
-        "tenants",
-        "prune",
-        "protect",
+        *_DOCUMENT_FIELDS,
         "max_deletions",
         "plan_only",
     )
@@ -67,39 +340,171 @@ class ActivepiecesSyncTenantsOperator(ActivepiecesBaseOperator):
         tenants: Any,
         prune: bool = False,
         protect: Sequence[str] = (),
+        prune_members: bool = False,
         max_deletions: int | None = None,
         dry_run: bool = False,
         concurrency: int = DEFAULT_CONCURRENCY,
         asset_alias: str | None = TENANTS_ASSET_ALIAS,
         **kwargs: Any,
     ) -> None:
-        if asset_alias:
-            outlets = list(kwargs.pop("outlets", None) or [])
-            if not any(isinstance(o, AssetAlias) and o.name == asset_alias for o in outlets):
-                outlets.append(AssetAlias(asset_alias))
-            kwargs["outlets"] = outlets
+        super().__init__(concurrency=concurrency, asset_alias=asset_alias, **kwargs)
+        self.tenants = tenants
+        self.prune = prune
+        self.protect = protect
+        self.prune_members = prune_members
+        self.max_deletions = max_deletions
+        # Not ``self.dry_run``: that name is a BaseOperator method.
+        self.plan_only = dry_run
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from activepieces_core.tenants import DeletionLimitExceeded, reconcile
+
+        document = self.document()
+        with self.client() as client:
+            try:
+                report = reconcile(
+                    client,
+                    document,
+                    concurrency=self.concurrency,
+                    dry_run=parse_bool(self.plan_only),
+                    max_deletions=optional_int(self.max_deletions),
+                    **self.plan_options(),
+                )
+            except DeletionLimitExceeded as exc:
+                # Deterministic guard: a retry would refuse again.
+                raise AirflowFailException(str(exc)) from exc
+        return self.finish(context, report)
+
+
+class ActivepiecesPlanTenantsOperator(_DocumentArgs, ActivepiecesBaseOperator):
+    """Plan the changes that bring the platform to a tenant document (reads only).
+
+    Returns the saved plan (``Plan.to_dict()``: JSON with ``format_version``, the document's
+    digest and a ``digest`` over the rest, so an edited plan is refused) and pushes a Markdown
+    summary under the XCom key ``plan_summary`` for a reviewer
+    (``ActivepiecesApproveTenantPlanOperator`` shows it). Apply it with
+    ``ActivepiecesApplyTenantPlanOperator(plan=<this task>.output)``.
+
+    :param tenants: a tenant document: a mapping with ``tenants`` (and optionally
+        ``piece_sets`` and ``defaults``), a list of tenant rows (e.g. an XCom), JSON text, or a
+        path to a ``.yaml``/``.json``/``.csv`` file (relative paths resolve against the DAG
+        folder). Tenants may name a ``piece_set`` or list ``pieces`` and ``members``.
+    :param prune: delete managed projects (those with an external id) missing from the document.
+    :param protect: patterns never deleted by ``prune`` (external ids, or e-mails for members).
+    :param prune_members: remove people (members and waiting invitations) that a tenant's
+        ``members`` does not list; tenants without ``members`` are never touched. Removals count
+        toward ``max_deletions``.
+    :param concurrency: parallel reads (default 16).
+    :param max_rows: changes listed in the summary and the log (the plan has all of them).
+    :param skip_if_no_changes: end the task as *skipped* (so the review and apply tasks after it
+        are skipped too) when the plan changes nothing.
+    """
+
+    template_fields: Sequence[str] = (*ActivepiecesBaseOperator.template_fields, *_DOCUMENT_FIELDS)
+    template_fields_renderers = {"tenants": "json"}
+
+    def __init__(
+        self,
+        *,
+        tenants: Any,
+        prune: bool = False,
+        protect: Sequence[str] = (),
+        prune_members: bool = False,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        max_rows: int = DEFAULT_MAX_ROWS,
+        skip_if_no_changes: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.tenants = tenants
         self.prune = prune
         self.protect = protect
-        self.max_deletions = max_deletions
-        # Not ``self.dry_run``: that name is a BaseOperator method.
-        self.plan_only = dry_run
+        self.prune_members = prune_members
         self.concurrency = concurrency
-        self.asset_alias = asset_alias
+        self.max_rows = max_rows
+        self.skip_if_no_changes = skip_if_no_changes
 
-    def _source(self) -> Any:
-        """Tenants as ``load_tenants`` accepts them; relative file paths anchor to the DAG."""
-        source = json_value(self.tenants)
-        if isinstance(source, (str, Path)) and not Path(source).is_absolute():
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from activepieces_core.tenants import document_digest, plan
+
+        document = self.document()
+        with self.client() as client:
+            the_plan = plan(client, document, concurrency=self.concurrency, **self.plan_options())
+        # Stamp the document it was planned from, as the CLI's ``plan --out`` does.
+        the_plan = the_plan.model_copy(update={"document_digest": document_digest(document)})
+        saved = the_plan.to_dict()
+        context["ti"].xcom_push(
+            key=PLAN_SUMMARY_XCOM_KEY, value=plan_markdown(the_plan, saved["digest"], self.max_rows)
+        )
+        self.log.info("%s\nPlan digest: %s", plan_text(the_plan, self.max_rows), saved["digest"])
+        if self.skip_if_no_changes and not the_plan.has_changes:
+            raise AirflowSkipException("the plan changes nothing: nothing to review or apply")
+        return saved
+
+
+class ActivepiecesApplyTenantPlanOperator(_ReportingOperator):
+    """Apply a saved tenant plan exactly, refusing it when stale or edited.
+
+    Before writing, core re-reads what the plan touches and refuses the whole plan
+    (``StalePlanError``, nothing written; the stale changes go to the XCom key ``stale``) when
+    any of it changed, appeared or vanished since planning: plan again and review again. A plan
+    edited by hand fails its digest check (``InvalidPlanError``). Both fail the task without
+    retries. The report is handled as by ``ActivepiecesSyncTenantsOperator``.
+
+    :param plan: the saved plan: the plan task's output (``plan_task.output``), its JSON text,
+        or the path of a plan file written by ``activepieces tenants plan --out``.
+    :param approved_digest: when given, the plan's ``digest`` must equal it (e.g. the digest
+        the approval task recorded, ``ActivepiecesApproveTenantPlanOperator``), so only the
+        reviewed plan is ever applied.
+    :param max_deletions: refuse the plan if it deletes more projects, or removes more members.
+    :param check_stale: re-read and refuse a stale plan (default). ``False`` applies it as is.
+    :param concurrency: parallel API writes (default 16).
+    :param asset_alias: as for ``ActivepiecesSyncTenantsOperator``.
+    """
+
+    template_fields: Sequence[str] = (
+        *ActivepiecesBaseOperator.template_fields,
+        "plan",
+        "approved_digest",
+        "max_deletions",
+        "check_stale",
+    )
+
+    def __init__(
+        self,
+        *,
+        plan: Any,
+        approved_digest: str | None = None,
+        max_deletions: int | None = None,
+        check_stale: bool = True,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        asset_alias: str | None = TENANTS_ASSET_ALIAS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(concurrency=concurrency, asset_alias=asset_alias, **kwargs)
+        self.plan = plan
+        self.approved_digest = approved_digest
+        self.max_deletions = max_deletions
+        self.check_stale = check_stale
+
+    def _saved_plan(self) -> dict[str, Any]:
+        source = _dag_relative(self, json_value(self.plan))
+        if isinstance(source, str | Path):
+            path = Path(source)
             try:
-                fileloc = getattr(self.dag, "fileloc", None)
-            except RuntimeError:  # operator not attached to a DAG
-                fileloc = None
-            if fileloc and not Path(source).exists():
-                candidate = Path(fileloc).parent / source
-                if candidate.exists():
-                    return candidate
+                source = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ValueError(
+                    f"plan: cannot read a saved plan from {str(path)[:200]!r}: {exc}"
+                ) from exc
+        if not isinstance(source, dict):
+            raise ValueError(
+                f"plan must be a saved plan (a dict, its JSON text or a file), got {type(source).__name__}"
+            )
         return source
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -107,48 +512,36 @@ class ActivepiecesSyncTenantsOperator(ActivepiecesBaseOperator):
 
         from activepieces_core.tenants import (
             DeletionLimitExceeded,
-            TenantSyncError,
-            load_tenants,
-            reconcile,
+            InvalidPlanError,
+            Plan,
+            StalePlanError,
+            apply,
         )
 
-        specs = load_tenants(self._source())
-        dry_run = parse_bool(self.plan_only)
+        saved = self._saved_plan()
+        try:
+            the_plan = Plan.from_dict(saved)
+        except InvalidPlanError as exc:
+            raise AirflowFailException(str(exc)) from exc
+        digest = str(saved.get("digest"))
+        if not is_blank(self.approved_digest) and str(self.approved_digest).strip() != digest:
+            raise AirflowFailException(
+                f"refusing to apply: the plan's digest {digest} is not the approved "
+                f"{str(self.approved_digest).strip()}; nothing was applied"
+            )
+        self.log.info("Applying plan %s\n%s", digest, plan_text(the_plan))
         with self.client() as client:
             try:
-                report = reconcile(
+                report = apply(
                     client,
-                    specs,
-                    prune=parse_bool(self.prune),
-                    protect=tuple(text_list(self.protect) or ()),
+                    the_plan,
                     concurrency=self.concurrency,
-                    dry_run=dry_run,
                     max_deletions=optional_int(self.max_deletions),
+                    check_stale=parse_bool(self.check_stale),
                 )
-            except DeletionLimitExceeded as exc:
-                # Deterministic guard: a retry would refuse again.
+            except StalePlanError as exc:
+                context["ti"].xcom_push(key=STALE_XCOM_KEY, value=[s.to_dict() for s in exc.stale])
                 raise AirflowFailException(str(exc)) from exc
-        result = report.to_dict()
-        context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=result)
-        self.log.info("Tenant sync summary: %s", report.summary)
-        if not dry_run:
-            self._emit_asset_events(context, report)
-        if report.failed:
-            raise TenantSyncError.from_report(report)
-        return result
-
-    def _emit_asset_events(self, context: Context, report: ApplyReport) -> None:
-        if not self.asset_alias:
-            return
-        events = context["outlet_events"][AssetAlias(self.asset_alias)]
-        for item in report.results:
-            if item.status != "succeeded" or item.action not in _CHANGING:
-                continue
-            events.add(
-                Asset(self.hook.project_asset_uri(item.external_id)),
-                extra={
-                    "external_id": item.external_id,
-                    "project_id": item.project_id,
-                    "action": item.action,
-                },
-            )
+            except DeletionLimitExceeded as exc:
+                raise AirflowFailException(str(exc)) from exc
+        return self.finish(context, report)
