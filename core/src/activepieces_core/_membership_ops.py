@@ -17,13 +17,11 @@ from typing import Any, Literal
 from activepieces_core import _people_ops as ops
 from activepieces_core._http import Sleep
 from activepieces_core._ops import Op
-from activepieces_core._retry import RetryPolicy
+from activepieces_core._retry import RetryPolicy, is_ambiguous_write
 from activepieces_core.errors import (
-    APIConnectionError,
     APIError,
     InvalidRequestError,
     NotFoundError,
-    UnexpectedResponseError,
 )
 from activepieces_core.models import Project
 from activepieces_core.models.people import Invitation, ProjectMember, ProjectRole
@@ -133,13 +131,6 @@ class RemoveResult:
         }
 
 
-def _may_have_written(exc: APIError) -> bool:
-    """The write may have reached the server: look before writing again."""
-    if isinstance(exc, (APIConnectionError, UnexpectedResponseError)):
-        return True
-    return exc.status_code is None or exc.status_code >= 500 or exc.status_code == 429
-
-
 def read_people(project: Project | str, page_size: int) -> Op[ProjectPeople]:
     """All members and PROJECT invitations of the project (every page of both)."""
     pid = ops.project_id_of(project)
@@ -186,7 +177,7 @@ def invite(
             action: InviteAction = "invitation_updated" if waiting else "invited"
             return InviteResult(pid, email, role, action, invitation=sent)
         except APIError as exc:
-            if not _may_have_written(exc) or attempt > policy.max_retries:
+            if not is_ambiguous_write(exc) or attempt > policy.max_retries:
                 raise
             # It may have been written: look before writing again.
             before = current
@@ -262,7 +253,7 @@ def remove(
                 {e: i for e, i in current.invitations.items() if e != email},
             )
         except APIError as exc:
-            if not _may_have_written(exc) or attempt > policy.max_retries:
+            if not is_ambiguous_write(exc) or attempt > policy.max_retries:
                 raise
             current = yield from read_people(pid, page_size)
             if email in current.emails:  # still there: wait before deleting again

@@ -7,17 +7,18 @@ resource's logic (validation, convergence, lookups) is written once, without I/O
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from activepieces_core._http import Call, Sleep
-from activepieces_core.errors import InvalidRequestError, UnexpectedResponseError
+from activepieces_core._retry import RetryPolicy, is_ambiguous_write
+from activepieces_core.errors import APIError, InvalidRequestError, UnexpectedResponseError
 from activepieces_core.models import Page
 
-__all__ = ["Cursor", "Op", "parse", "require_id"]
+__all__ = ["Cursor", "Op", "create_once", "parse", "require_id"]
 
 R = TypeVar("R")
 M = TypeVar("M", bound=BaseModel)
@@ -67,3 +68,39 @@ class Cursor:
         self._seen.add(cursor)
         self.value = cursor
         return True
+
+
+def _never(exc: APIError) -> bool:
+    return False
+
+
+def create_once(
+    create: Callable[[], Op[T]],
+    find: Callable[[], Op[T | None]],
+    policy: RetryPolicy,
+    *,
+    taken: Callable[[APIError], bool] = _never,
+) -> Op[tuple[T, T | None]]:
+    """Create, looking again after every failure that may have written; never a duplicate.
+
+    Returns ``(resource, created)``: ``created`` is the resource when this call made it (or an
+    ambiguous attempt evidently did), None when ``taken(error)`` said someone else owns the
+    identity (a conflict). Creates again, after a wait, only when the look-up finds nothing,
+    at most ``policy.max_retries`` more times. Shared by every ``ensure``.
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            made = yield from create()
+            return made, made
+        except APIError as exc:
+            conflict = taken(exc)
+            if not (conflict or is_ambiguous_write(exc)):
+                raise
+            found = yield from find()
+            if found is not None:
+                return found, (None if conflict else found)
+            if attempt > policy.max_retries:
+                raise
+            yield Sleep(policy.wait_for(attempt, exc))

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from activepieces_core._http import Call, Sleep, path_of
-from activepieces_core._ops import Cursor, Op, parse, require_id
-from activepieces_core._retry import RetryPolicy, is_ambiguous_write
+from activepieces_core._http import Call, path_of
+from activepieces_core._ops import Cursor, Op, create_once, parse, require_id
+from activepieces_core._retry import RetryPolicy
 from activepieces_core.errors import (
     APIError,
     FeatureDisabledError,
@@ -317,7 +317,9 @@ def ensure(
 
     existing = yield from get_by_key(key, page_size)
     if existing is None:
-        existing, created = yield from _create_once(key, body, policy, page_size)
+        existing, created = yield from create_once(
+            lambda: post_create(body), lambda: get_by_key(key, page_size), policy, taken=_key_taken
+        )
         if created is not None:
             todo = changes(created, name=name, pieces=wanted)
             if todo:
@@ -334,27 +336,3 @@ def ensure(
         return PieceSetEnsureResult(existing, "unchanged")
     updated = yield from post_update(existing, update_body(**todo))
     return PieceSetEnsureResult(updated, "updated")
-
-
-def _create_once(
-    key: str, body: dict[str, Any], policy: RetryPolicy, page_size: int
-) -> Op[tuple[PieceSet, PieceSet | None]]:
-    """Create, re-checking after every ambiguous failure. Returns ``(set, created)``:
-    ``created`` is set when this call made it (or an ambiguous attempt evidently did), and is
-    None when a taken-key 409 showed that someone else made it."""
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            made = yield from post_create(body)
-            return made, made
-        except APIError as exc:
-            taken = _key_taken(exc)
-            if not (taken or is_ambiguous_write(exc)):
-                raise
-            found = yield from get_by_key(key, page_size)
-            if found is not None:
-                return found, (None if taken else found)
-            if attempt > policy.max_retries:
-                raise
-            yield Sleep(policy.wait_for(attempt, exc))

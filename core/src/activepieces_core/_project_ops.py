@@ -14,12 +14,11 @@ from typing import Any, Literal, TypedDict
 
 from typing_extensions import Unpack
 
-from activepieces_core._http import Call, Sleep, path_of
-from activepieces_core._ops import Op, parse, require_id
-from activepieces_core._retry import RetryPolicy, is_ambiguous_write
+from activepieces_core._http import Call, path_of
+from activepieces_core._ops import Op, create_once, parse, require_id
+from activepieces_core._retry import RetryPolicy
 from activepieces_core.errors import (
     AmbiguousExternalIdError,
-    APIError,
     ExternalIdConflictError,
     InvalidRequestError,
     NotFoundError,
@@ -419,7 +418,12 @@ def ensure(
 
     existing = yield from get_by_external_id(external_id)
     if existing is None:
-        existing, created = yield from _create_once(external_id, body, policy)
+        existing, created = yield from create_once(
+            lambda: post_create(body),
+            lambda: get_by_external_id(external_id),
+            policy,
+            taken=lambda exc: isinstance(exc, ExternalIdConflictError),
+        )
         if created is not None:
             changes = changes_for(created)
             if changes:
@@ -436,27 +440,3 @@ def ensure(
         return EnsureResult(existing, "unchanged")
     updated = yield from update(existing.id, **changes)
     return EnsureResult(updated, "updated")
-
-
-def _create_once(
-    external_id: str, body: dict[str, Any], policy: RetryPolicy
-) -> Op[tuple[Project, Project | None]]:
-    """Create, re-checking after every ambiguous failure. Returns ``(project, created)``:
-    ``created`` is set when this call made it (or an ambiguous attempt evidently did), and is
-    None when a 409 showed that someone else owns the externalId."""
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            project = yield from post_create(body)
-            return project, project
-        except APIError as exc:
-            if not is_ambiguous_write(exc):
-                raise
-            found = yield from get_by_external_id(external_id)
-            if found is not None:
-                taken = isinstance(exc, ExternalIdConflictError)
-                return found, (None if taken else found)
-            if attempt > policy.max_retries:
-                raise
-            yield Sleep(policy.wait_for(attempt, exc))

@@ -65,7 +65,7 @@ class ColorName(str, Enum):
 E = TypeVar("E", bound=Enum)
 
 
-def _member_or_raw(enum: type[E]) -> BeforeValidator:
+def member_or_raw(enum: type[E]) -> BeforeValidator:
     def parse(value: Any) -> Any:
         try:
             return enum(value)
@@ -76,9 +76,9 @@ def _member_or_raw(enum: type[E]) -> BeforeValidator:
 
 
 # left_to_right: a known value becomes the enum member, anything else stays a str.
-_LEFT_TO_RIGHT = Field(union_mode="left_to_right")
-LenientProjectType = Annotated[ProjectType | str, _LEFT_TO_RIGHT, _member_or_raw(ProjectType)]
+LEFT_TO_RIGHT = Field(union_mode="left_to_right")
+LenientProjectType = Annotated[ProjectType | str, LEFT_TO_RIGHT, member_or_raw(ProjectType)]
 LenientPiecesFilterType = Annotated[
-    PiecesFilterType | str, _LEFT_TO_RIGHT, _member_or_raw(PiecesFilterType)
+    PiecesFilterType | str, LEFT_TO_RIGHT, member_or_raw(PiecesFilterType)
 ]
-LenientColorName = Annotated[ColorName | str, _LEFT_TO_RIGHT, _member_or_raw(ColorName)]
+LenientColorName = Annotated[ColorName | str, LEFT_TO_RIGHT, member_or_raw(ColorName)]

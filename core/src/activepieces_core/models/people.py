@@ -8,10 +8,11 @@ invitation's ``link`` is a bearer token: it is a `SecretStr`, left out of ``repr
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, SecretStr
+from pydantic import Field, SecretStr
 
+from activepieces_core.models.enums import LEFT_TO_RIGHT, member_or_raw
 from activepieces_core.models.project import APIModel
 
 __all__ = [
@@ -67,25 +68,14 @@ class UserStatus(str, Enum):
     INACTIVE = "INACTIVE"
 
 
-E = TypeVar("E", bound=Enum)
-
-
-def _member_or_raw(enum: type[E]) -> BeforeValidator:
-    def parse(value: Any) -> Any:
-        try:
-            return enum(value)
-        except ValueError:
-            return value
-
-    return BeforeValidator(parse)
-
-
-# left_to_right: a known value becomes the enum member, anything else stays a str.
-_LTR = Field(union_mode="left_to_right")
-LenientInvitationType = Annotated[InvitationType | str, _LTR, _member_or_raw(InvitationType)]
-LenientInvitationStatus = Annotated[InvitationStatus | str, _LTR, _member_or_raw(InvitationStatus)]
-LenientPlatformRole = Annotated[PlatformRole | str, _LTR, _member_or_raw(PlatformRole)]
-LenientUserStatus = Annotated[UserStatus | str, _LTR, _member_or_raw(UserStatus)]
+LenientInvitationType = Annotated[
+    InvitationType | str, LEFT_TO_RIGHT, member_or_raw(InvitationType)
+]
+LenientInvitationStatus = Annotated[
+    InvitationStatus | str, LEFT_TO_RIGHT, member_or_raw(InvitationStatus)
+]
+LenientPlatformRole = Annotated[PlatformRole | str, LEFT_TO_RIGHT, member_or_raw(PlatformRole)]
+LenientUserStatus = Annotated[UserStatus | str, LEFT_TO_RIGHT, member_or_raw(UserStatus)]
 
 
 class ProjectRole(APIModel):

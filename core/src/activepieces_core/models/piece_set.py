@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field
 
-from activepieces_core.models.enums import _LEFT_TO_RIGHT, _member_or_raw, enum_value
+from activepieces_core.models.enums import LEFT_TO_RIGHT, enum_value, member_or_raw
 from activepieces_core.models.project import APIModel
 from activepieces_core.models.requests import _Request
 from activepieces_core.pieces import normalize_pieces
@@ -53,7 +53,7 @@ class PiecesMechanism(str, Enum):
 
 
 LenientSelectionMode = Annotated[
-    PieceSelectionMode | str, _LEFT_TO_RIGHT, _member_or_raw(PieceSelectionMode)
+    PieceSelectionMode | str, LEFT_TO_RIGHT, member_or_raw(PieceSelectionMode)
 ]
 
 

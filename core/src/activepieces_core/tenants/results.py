@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -58,6 +58,16 @@ class _Model(BaseModel):
     def from_dict(cls, data: dict[str, Any]) -> Self:
         """Rebuild from `to_dict` output."""
         return cls.model_validate(data)
+
+
+def _per_kind(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """``{kind: {value: count}}`` over (kind, value) pairs, leaving out projects."""
+    out: dict[str, dict[str, int]] = {}
+    for kind, value in pairs:
+        if kind != "project":
+            per = out.setdefault(kind, {})
+            per[value] = per.get(value, 0) + 1
+    return out
 
 
 class TenantChange(_Model):
@@ -131,12 +141,7 @@ class Plan(_Model):
     @property
     def kind_summary(self) -> dict[str, dict[str, int]]:
         """Count per kind and action, for kinds other than ``project`` that have changes."""
-        out: dict[str, dict[str, int]] = {}
-        for change in self.changes:
-            if change.kind != "project":
-                per = out.setdefault(change.kind, {})
-                per[change.action] = per.get(change.action, 0) + 1
-        return out
+        return _per_kind((c.kind, c.action) for c in self.changes)
 
 
 class TenantResult(_Model):
@@ -190,12 +195,7 @@ class ApplyReport(_Model):
     @property
     def kind_summary(self) -> dict[str, dict[str, int]]:
         """Results of the other kinds, per kind and status."""
-        out: dict[str, dict[str, int]] = {}
-        for result in self.results:
-            if result.kind != "project":
-                per = out.setdefault(result.kind, {})
-                per[result.status] = per.get(result.status, 0) + 1
-        return out
+        return _per_kind((r.kind, r.status) for r in self.results)
 
 
 class TenantSyncError(ActivepiecesError):
