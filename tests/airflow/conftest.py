@@ -98,14 +98,21 @@ def set_connection(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 class RecordingTI:
-    """Stand-in for the runtime task instance: records ``xcom_push`` calls."""
+    """Stand-in for the runtime task instance: records ``xcom_push`` calls; ``xcom_pull``
+    answers from ``upstream`` (``(task_id, key) -> value``), then from this task's pushes."""
 
     def __init__(self) -> None:
         self.pushed: dict[str, Any] = {}
+        self.upstream: dict[tuple[str, str], Any] = {}
 
     def xcom_push(self, key: str, value: Any) -> None:
         json.dumps(value)  # XCom values must be JSON-serialisable
         self.pushed[key] = value
+
+    def xcom_pull(self, task_ids: str, key: str = "return_value", **_: Any) -> Any:
+        if (task_ids, key) in self.upstream:
+            return self.upstream[(task_ids, key)]
+        return self.pushed.get(key)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from activepieces_core.tenants import load_tenants
 from activepieces_provider.links.projects import PROJECT_URL_XCOM_KEY
@@ -122,12 +123,31 @@ def _team(emu: Any) -> dict[str, dict[str, Any]]:
 
 
 def test_onboarding_dag(
-    emulator: Any, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    emulator: Any,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """File -> bulk sync (asset events) -> mapped deferrable sensors -> report."""
-    specs = load_tenants(TENANTS_FILE)
+    """File -> bulk sync (asset events) -> mapped deferrable sensors -> report, on a piece-set
+    platform with the example tenants plus one on a declared set with an admin."""
+    document = yaml.safe_load(TENANTS_FILE.read_text())
+    document.setdefault("piece_sets", []).append(
+        {"key": "airflow-gold", "name": "Gold (Airflow test)", "allow": ["slack", "gmail"]}
+    )
+    document["tenants"].append(
+        {
+            "external_id": "wayne",
+            "display_name": "Wayne Enterprises",
+            "piece_set": "airflow-gold",
+            "members": [{"email": "admin@wayne.example", "role": "Admin"}],
+        }
+    )
+    tenants_file = tmp_path / "tenants.yaml"
+    tenants_file.write_text(yaml.safe_dump(document))
+    specs = load_tenants(tenants_file)
     expected = {spec.external_id for spec in specs}
     emu = emulator
+    emu.state.configure_platform(manage_pieces_enabled=True)
 
     # Tenants "build a flow" only after the first sensor has deferred: its first poke and the
     # trigger's first poll are two externalId lookups after every project exists.
@@ -147,7 +167,7 @@ def test_onboarding_dag(
     stop = _when(first_sensor_is_deferred, tenants_build_flows)
     try:
         dag = _dag(EXAMPLES / "activepieces_tenant_onboarding.py", "activepieces_tenant_onboarding")
-        dr = dag.test(run_conf={"min_active_flows": 1})
+        dr = dag.test(run_conf={"min_active_flows": 1, "tenants_file": str(tenants_file)})
     finally:
         stop.set()
     output = _output(capfd, caplog)
@@ -158,10 +178,15 @@ def test_onboarding_dag(
     assert set(projects) == expected
     for spec in specs:
         assert projects[spec.external_id]["displayName"] == spec.display_name
+    # The whole document travelled through XCom: the declared set governs what wayne sees.
+    slack, gmail = "@activepieces/piece-slack", "@activepieces/piece-gmail"
+    assert sorted(emu.state.visible_pieces(projects["wayne"]["id"])) == [gmail, slack]
+    assert _people(emu, "wayne") == {"admin@wayne.example": "Admin"}
 
     xcoms = _xcoms(dag.dag_id, dr.run_id)
     sync_report = xcoms[("sync_tenants", "return_value", -1)]
     assert sync_report["summary"]["create"] == len(specs)
+    assert sync_report["kind_summary"]["member"] == {"succeeded": 1}
     assert xcoms[("sync_tenants", "report", -1)] == sync_report
     sensed = {
         m: v for (t, k, m), v in xcoms.items() if t == "wait_until_ready" and k == "return_value"
@@ -224,8 +249,9 @@ def test_teardown_dag(
 def test_every_operator_mapped(
     emulator: Any, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    """``.partial().expand()`` of every operator in one real DAG run."""
+    """``.partial().expand()`` of every operator in one real DAG run (piece-set platform)."""
     emu = emulator
+    emu.state.configure_platform(manage_pieces_enabled=True)
     dag = _dag(
         TEST_DAGS / "activepieces_test_mapped_operators.py", "activepieces_test_mapped_operators"
     )
@@ -253,10 +279,22 @@ def test_every_operator_mapped(
     assert {"mapped-1", "mapped-2"} <= {
         p["externalId"] for p in xcoms[("list", "return_value", -1)]
     }
+    assert [r["action"] for r in mapped("ensure_set")] == ["created", "created"]
+    assert [r["changed"] for r in mapped("assign_set")] == [True, True]
+    assert mapped("delete_set")[0]["deleted"] is True
+    assert sorted(s.get("key") for s in emu.state.piece_sets.all()) == ["default", "mapped-gold"]
+    assert [r["action"] for r in mapped("invite")] == ["invited", "invited"]
+    assert mapped("remove")[0]["action"] == "removed"
     assert mapped("sync_tenants")[0]["summary"]["create"] == 1
+    saved = mapped("plan")[0]
+    assert mapped("apply")[0]["summary"]["create"] == 1
+    assert mapped("apply")[0]["kind_summary"] == {"member": {"succeeded": 1}}
+    assert isinstance(saved["digest"], str)
+    assert "mapped-4" in mapped("plan", "plan_summary")[0]
     assert [d["deleted"] for d in mapped("delete")] == [True, True]
 
-    assert set(_team(emu)) == {"mapped-3"}
+    assert set(_team(emu)) == {"mapped-3", "mapped-4"}
+    assert _people(emu, "mapped-4") == {"c@mapped.example": "Viewer"}
 
     # Regression: a task that failed before pushing its URL made the link lookup log an ERROR
     # ("XCom not found ... key='activepieces_project_url'"); it now has no link, quietly.
@@ -269,8 +307,9 @@ def test_every_operator_mapped(
     assert "no Activepieces project with external id 'no-such-tenant'" in output
 
     host = emu.base_url.split("://", 1)[1]
-    assert [uri for uri, _, _ in _asset_events(dag.dag_id, dr.run_id)] == [
-        f"activepieces://{host}/projects/mapped-3"
+    assert sorted(uri for uri, _, _ in _asset_events(dag.dag_id, dr.run_id)) == [
+        f"activepieces://{host}/projects/mapped-3",
+        f"activepieces://{host}/projects/mapped-4",
     ]
 
 
@@ -437,9 +476,7 @@ def test_review_dag_rejected_writes_nothing(
     states = _task_states(REVIEW_DAG, dr.run_id)
     assert states == {"plan": "success", "approve": "success", "apply": "skipped"}
     assert _team(emulator) == {}
-    assert emulator.state.piece_sets.all() == [] or all(
-        s.get("isDefault") for s in emulator.state.piece_sets.all()
-    )
+    assert [s for s in emulator.state.piece_sets.all() if not s.get("isDefault")] == []
     xcoms = _xcoms(REVIEW_DAG, dr.run_id)
     # The standard ApprovalOperator ends a rejection by skipping what follows (no return value).
     assert ("approve", "return_value", -1) not in xcoms

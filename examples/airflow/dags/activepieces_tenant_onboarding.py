@@ -3,8 +3,10 @@
 Connection: ``activepieces_default`` (type ``activepieces``; host = API base URL, password = API
 key). Params:
 
-- ``tenants_file``: another tenant file (default: ``examples/tenants.yaml``).
-- ``prune``: also delete managed projects missing from the file (at most 5).
+- ``tenants_file``: another tenant document (default: ``examples/tenants.yaml``); it may declare
+  ``piece_sets`` and give tenants a ``piece_set``, ``pieces`` and ``members``.
+- ``prune``: also delete managed projects missing from the file (at most 5 deletions).
+- ``prune_members``: also remove people a tenant's ``members`` does not list (counted in the 5).
 - ``min_active_flows``: wait until every tenant has this many active flows. ``0`` (default)
   only waits for the project, which the sync has just created, so the sensors finish on their
   first check; ``1`` or more makes them **defer** to the triggerer until tenants build flows.
@@ -40,6 +42,11 @@ DEFAULT_TENANTS_FILE = str(Path(__file__).resolve().parents[2] / "tenants.yaml")
         "prune": Param(
             False, type="boolean", description="Delete managed projects missing from the file."
         ),
+        "prune_members": Param(
+            False,
+            type="boolean",
+            description="Remove people the file does not list (tenants with members only).",
+        ),
         "min_active_flows": Param(
             0,
             type="integer",
@@ -51,15 +58,17 @@ DEFAULT_TENANTS_FILE = str(Path(__file__).resolve().parents[2] / "tenants.yaml")
 )
 def activepieces_tenant_onboarding() -> None:
     @task
-    def read_tenants(tenants_file: str) -> list[dict[str, Any]]:
-        """Validate the tenant file up front; the rows travel by XCom."""
-        from activepieces_core.tenants import load_tenants
+    def read_tenants(tenants_file: str) -> dict[str, Any]:
+        """Validate the tenant document up front; it travels by XCom whole (tenants with their
+        members and piece sets, and the piece sets it declares)."""
+        from activepieces_core.tenants import load_document
+        from activepieces_provider.operators.tenants import document_to_dict
 
-        return [spec.to_dict() for spec in load_tenants(tenants_file)]
+        return document_to_dict(load_document(tenants_file))
 
     @task
-    def external_ids(tenants: list[dict[str, Any]]) -> list[str]:
-        return [tenant["external_id"] for tenant in tenants]
+    def external_ids(document: dict[str, Any]) -> list[str]:
+        return [tenant["external_id"] for tenant in document["tenants"]]
 
     tenants = read_tenants("{{ params.tenants_file }}")
 
@@ -67,6 +76,7 @@ def activepieces_tenant_onboarding() -> None:
         task_id="sync_tenants",
         tenants=tenants,
         prune="{{ params.prune }}",
+        prune_members="{{ params.prune_members }}",
         max_deletions=5,
     )
 

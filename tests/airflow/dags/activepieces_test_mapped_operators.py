@@ -1,5 +1,5 @@
-"""Test-only DAG: every project operator as a dynamically mapped task (``.partial().expand()``),
-and one task that fails before reaching its project."""
+"""Test-only DAG: every operator as a dynamically mapped task (``.partial().expand()``), and one
+task that fails before reaching its project. Runs on a piece-set platform."""
 
 from __future__ import annotations
 
@@ -7,6 +7,15 @@ from typing import Any
 
 from airflow.sdk import dag, task
 
+from activepieces_provider.operators.members import (
+    ActivepiecesInviteMemberOperator,
+    ActivepiecesRemoveMemberOperator,
+)
+from activepieces_provider.operators.piece_sets import (
+    ActivepiecesAssignPieceSetOperator,
+    ActivepiecesDeletePieceSetOperator,
+    ActivepiecesEnsurePieceSetOperator,
+)
 from activepieces_provider.operators.projects import (
     ActivepiecesCreateProjectOperator,
     ActivepiecesDeleteProjectOperator,
@@ -15,7 +24,11 @@ from activepieces_provider.operators.projects import (
     ActivepiecesSyncPiecesOperator,
     ActivepiecesUpdateProjectOperator,
 )
-from activepieces_provider.operators.tenants import ActivepiecesSyncTenantsOperator
+from activepieces_provider.operators.tenants import (
+    ActivepiecesApplyTenantPlanOperator,
+    ActivepiecesPlanTenantsOperator,
+    ActivepiecesSyncTenantsOperator,
+)
 
 IDS = ["mapped-1", "mapped-2"]
 
@@ -39,6 +52,25 @@ def activepieces_test_mapped_operators() -> None:
 
     get = ActivepiecesGetProjectOperator.partial(task_id="get").expand(external_id=IDS)
 
+    ensure_set = ActivepiecesEnsurePieceSetOperator.partial(task_id="ensure_set").expand_kwargs(
+        [{"key": "mapped-gold", "allow": ["slack"]}, {"key": "mapped-silver", "block": "openai"}]
+    )
+    assign_set = ActivepiecesAssignPieceSetOperator.partial(task_id="assign_set").expand_kwargs(
+        [
+            {"external_id": "mapped-1", "piece_set_key": "mapped-gold"},
+            {"external_id": "mapped-2", "piece_set_key": "mapped-silver"},
+        ]
+    )
+    delete_set = ActivepiecesDeletePieceSetOperator.partial(task_id="delete_set").expand(
+        piece_set_key=["mapped-silver"]
+    )
+    invite = ActivepiecesInviteMemberOperator.partial(
+        task_id="invite", external_id="mapped-1", role="Admin"
+    ).expand(email=["a@mapped.example", "b@mapped.example"])
+    remove = ActivepiecesRemoveMemberOperator.partial(task_id="remove").expand_kwargs(
+        [{"external_id": "mapped-1", "email": "b@mapped.example"}]
+    )
+
     listed = ActivepiecesListProjectsOperator(task_id="list", types=["TEAM"])
 
     @task
@@ -49,11 +81,30 @@ def activepieces_test_mapped_operators() -> None:
         tenants=[[{"external_id": "mapped-3"}]]
     )
 
+    plan = ActivepiecesPlanTenantsOperator.partial(task_id="plan").expand(
+        tenants=[[{"external_id": "mapped-4", "members": ["c@mapped.example:Viewer"]}]]
+    )
+    apply = ActivepiecesApplyTenantPlanOperator.partial(task_id="apply").expand(plan=plan.output)
+
     delete = ActivepiecesDeleteProjectOperator.partial(task_id="delete").expand(
         project_id=ids_of(get.output)
     )
 
-    create >> update >> pieces >> get >> listed >> sync_tenants >> delete
+    (
+        create
+        >> update
+        >> pieces
+        >> get
+        >> ensure_set
+        >> assign_set
+        >> delete_set
+        >> invite
+        >> remove
+        >> listed
+        >> sync_tenants
+        >> plan
+    )
+    apply >> delete
 
     # Fails before it finds a project (so before it pushes the link URL); the run still succeeds
     # through an all_done successor, so the extra link of a failed task can be checked.

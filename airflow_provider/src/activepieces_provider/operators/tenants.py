@@ -240,13 +240,17 @@ class _ReportingOperator(ActivepiecesBaseOperator):
         from activepieces_core.tenants import TenantSyncError
 
         result = report.to_dict()
+        # Counts of the other kinds (piece sets, assignments, members) next to ``summary``.
+        result["kind_summary"] = report.kind_summary
         context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=result)
         self.log.info("Tenant sync summary: %s", report.summary)
         self.log.info("%s", report_text(report))
         if not report.dry_run:
             self._emit_asset_events(context, report)
         if report.failed:
-            raise TenantSyncError.from_report(report)
+            error = TenantSyncError.from_report(report)
+            error.report = result  # the report as pushed, with ``kind_summary``
+            raise error
         return result
 
     def _emit_asset_events(self, context: Context, report: ApplyReport) -> None:
