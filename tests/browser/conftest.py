@@ -56,9 +56,10 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Any]:
-    """Playwright's driver process (started and stopped through its own handle)."""
+    """Playwright's driver process (started and stopped through its own handle), per module so
+    nothing of it outlives the browser tests."""
     from playwright.sync_api import sync_playwright
 
     driver = sync_playwright().start()

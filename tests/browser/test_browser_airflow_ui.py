@@ -53,8 +53,11 @@ class AirflowUI:
 
 
 @pytest.fixture(scope="module")
-def airflow_ui(server_dir: Path) -> Iterator[AirflowUI]:
-    """``airflow db migrate`` then ``airflow api-server`` on 127.0.0.1, stopped at module end."""
+def airflow_ui(chromium: str, server_dir: Path) -> Iterator[AirflowUI]:
+    """``airflow db migrate`` then ``airflow api-server`` on 127.0.0.1, stopped at module end.
+
+    Depends on ``chromium`` so that a machine without one skips before any server starts.
+    """
     home = server_dir / "airflow"
     (home / "dags").mkdir(parents=True, exist_ok=True)
     fernet_key = Fernet.generate_key().decode()

@@ -52,8 +52,11 @@ class PrefectUI:
 
 
 @pytest.fixture(scope="module")
-def prefect_ui(server_dir: Path) -> Iterator[PrefectUI]:
-    """``prefect server start`` on 127.0.0.1 with the block registered; stopped at module end."""
+def prefect_ui(chromium: str, server_dir: Path) -> Iterator[PrefectUI]:
+    """``prefect server start`` on 127.0.0.1 with the block registered; stopped at module end.
+
+    Depends on ``chromium`` so that a machine without one skips before any server starts.
+    """
     home = server_dir / "prefect"
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
