@@ -295,6 +295,11 @@ class AirflowAPI:
         path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}"
         return self.get(path, map_index=map_index, deserialize=True, stringify=False)["value"]
 
+    def extra_links(self, dag_id: str, run_id: str, task_id: str, map_index: int) -> dict[str, str]:
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/links"
+        links: dict[str, str] = self.get(path, map_index=map_index)["extra_links"]
+        return links
+
     def asset_events(self, **params: Any) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self.get("/assets/events", limit=1000, **params)[
             "asset_events"

@@ -272,6 +272,10 @@ def test_onboarding_defers_through_the_triggerer_then_teardown(
         project = api.xcom(ONBOARDING, run_id, SENSOR, map_index=index)
         assert project["externalId"] == tenants[index]
         assert project["analytics"]["activeFlows"] == 1
+        # The "Activepieces Project" button survives the deferral (set by the resumed try).
+        link = api.extra_links(ONBOARDING, run_id, SENSOR, index)["Activepieces Project"]
+        assert link.startswith(emulator.base_url + "/"), link
+        assert ids[tenants[index]] in link, link
 
     # One asset event per created tenant, through the alias.
     events = api.asset_events(source_dag_id=ONBOARDING, source_run_id=run_id)
