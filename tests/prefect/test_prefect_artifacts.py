@@ -6,9 +6,11 @@ import pytest
 
 from prefect_activepieces.artifacts import (
     check_key,
+    kind_counts,
     onboard_markdown,
     plan_rows,
     report_rows,
+    review_markdown,
     summary_markdown,
     teardown_markdown,
 )
@@ -57,13 +59,14 @@ REPORT = {
 def test_plan_rows_one_field_per_row() -> None:
     """A field per row keeps cells short enough to read in the UI's table."""
     rows = plan_rows(PLAN)
-    assert [(r["external_id"], r["action"], r["field"]) for r in rows] == [
-        ("a", "create", "display_name"),
-        ("b", "update", "pieces"),
-        ("b", "update", "metadata"),
-        ("c|d", "delete", ""),
+    assert [(r["external_id"], r["kind"], r["action"], r["field"]) for r in rows] == [
+        ("a", "project", "create", "display_name"),
+        ("b", "project", "update", "pieces"),
+        ("b", "project", "update", "metadata"),
+        ("c|d", "project", "delete", ""),
     ]
-    assert (rows[1]["from"], rows[1]["to"]) == ("all", "@activepieces/piece-slack")
+    assert {r["key"] for r in rows} == {""}
+    assert (rows[1]["from"], rows[1]["to"]) == ("all", "slack")  # official pieces by short name
     assert rows[2]["from"] == "{}"
     assert rows[2]["to"].endswith("…")  # long values are cut
     assert len(rows[2]["to"]) == 60
@@ -102,6 +105,8 @@ def test_report_rows() -> None:
     rows = report_rows(REPORT)
     assert rows[2] == {
         "external_id": "c|d",
+        "kind": "project",
+        "key": "",
         "action": "delete",
         "status": "failed",
         "project_id": "p3",
@@ -113,7 +118,9 @@ def test_summary_markdown_lists_failures_escaped() -> None:
     text = summary_markdown(PLAN, REPORT)
     assert "| 1 | 1 | 1 | 0 |" in text
     assert "## Failed tenants" in text
-    assert "| c\\|d | delete | boom line |" in text  # a pipe in a value does not break the table
+    assert (
+        "| c\\|d | project |  | delete | boom line |" in text
+    )  # a pipe in a value does not break the table
     assert "keep-1" in text
     assert "something odd" in text
     dry = summary_markdown(PLAN, {**REPORT, "dry_run": True, "results": []})
@@ -146,3 +153,90 @@ def test_onboard_markdown() -> None:
 def test_bad_artifact_keys_rejected(key: str) -> None:
     with pytest.raises(ValueError, match="artifact key"):
         check_key(key)
+
+
+OTHER_KINDS = {
+    "changes": [
+        {
+            "external_id": "",
+            "kind": "piece_set",
+            "key": "gold",
+            "action": "create",
+            "diff": {
+                "exceptions": {"from": None, "to": ["@activepieces/piece-slack", "@acme/piece-x"]}
+            },
+        },
+        {
+            "external_id": "a",
+            "kind": "piece_set_assignment",
+            "key": "gold",
+            "action": "update",
+            "project_id": "p1",
+            "diff": {"piece_set": {"from": "default", "to": "gold"}},
+        },
+        {
+            "external_id": "a",
+            "kind": "member",
+            "key": "ops@a.example",
+            "action": "update",
+            "diff": {"role": {"from": "Viewer", "to": "Admin"}},
+        },
+        {
+            "external_id": "a",
+            "kind": "member",
+            "key": "old@a.example",
+            "action": "delete",
+            "diff": {"role": {"from": "Editor", "to": None}},
+        },
+        {"external_id": "a", "kind": "member", "key": "same@a.example", "action": "noop"},
+    ],
+    "summary": {"create": 0, "update": 0, "delete": 0, "noop": 1},
+}
+
+
+def test_rows_name_the_kind_and_key_of_sets_and_people() -> None:
+    rows = plan_rows(OTHER_KINDS)
+    assert [(r["kind"], r["key"], r["action"], r["from"], r["to"]) for r in rows] == [
+        ("piece_set", "gold", "create", "(new)", "slack, @acme/piece-x"),
+        ("piece_set_assignment", "gold", "update", "default", "gold"),
+        ("member", "ops@a.example", "update", "Viewer", "Admin"),
+        ("member", "old@a.example", "delete", "Editor", "(removed)"),
+        ("member", "same@a.example", "noop", "", ""),
+    ]
+    assert kind_counts(OTHER_KINDS["changes"], "action") == {
+        "piece_set": {"create": 1},
+        "piece_set_assignment": {"update": 1},
+        "member": {"update": 1, "delete": 1, "noop": 1},
+    }
+    text = summary_markdown(OTHER_KINDS, None, "rejected", {"decision": "reject", "comment": "x"})
+    assert "| member | 0 | 1 | 1 | 1 |" in text
+    assert "| piece_set | 1 | 0 | 0 | 0 |" in text
+    assert "**Rejected** by the reviewer: x" in text
+    report = {
+        "results": [
+            {**c, "status": "failed" if c["action"] == "delete" else "succeeded", "error": "gone"}
+            for c in OTHER_KINDS["changes"]
+        ],
+        "summary": {"succeeded": 0, "failed": 0, "skipped": 1, "planned": 0},
+    }
+    done = summary_markdown(OTHER_KINDS, report, review={"decision": "approve"})
+    assert "**Approved** by the reviewer\n" in done
+    assert "| member | 2 | 1 | 0 | 0 |" in done
+    assert "| a | member | old@a.example | delete | gone |" in done
+    assert report_rows(report)[3]["key"] == "old@a.example"
+
+
+def test_review_markdown_lists_the_first_changes() -> None:
+    many = {
+        "changes": [{"external_id": f"t{i:02d}", "action": "create", "diff": {}} for i in range(25)]
+        + [{"external_id": "same", "action": "noop"}],
+        "summary": {"create": 25, "update": 0, "delete": 0, "noop": 1},
+    }
+    text = review_markdown(many, "my-key")
+    assert text.startswith("# Review the Activepieces tenant plan")
+    assert "| 25 | 0 | 0 | 1 |" in text
+    assert "Changes (25; every field in the artifact `my-key-plan`)" in text
+    assert "| t19 | project |  | create |" in text
+    assert "t20" not in text
+    assert "... and 5 more." in text
+    assert "same" not in text  # no-ops are not the reviewer's business

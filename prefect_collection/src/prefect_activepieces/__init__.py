@@ -17,11 +17,26 @@ from prefect_activepieces.credentials import ActivepiecesCredentials
 
 if TYPE_CHECKING:
     from prefect_activepieces.exceptions import (
+        PlanRejectedError,
         TenantFlowError,
         TenantSyncError,
         TenantTeardownError,
     )
     from prefect_activepieces.flows import onboard_tenant, sync_tenants, teardown_tenants
+    from prefect_activepieces.members import (
+        ainvite_member,
+        aremove_member,
+        invite_member,
+        remove_member,
+    )
+    from prefect_activepieces.piece_sets import (
+        aassign_piece_set,
+        adelete_piece_set,
+        aensure_piece_set,
+        assign_piece_set,
+        delete_piece_set,
+        ensure_piece_set,
+    )
     from prefect_activepieces.projects import (
         UNSET,
         acreate_project,
@@ -39,12 +54,31 @@ if TYPE_CHECKING:
         set_project_pieces,
         update_project,
     )
+    from prefect_activepieces.review import TenantPlanReview
     from prefect_activepieces.tenants import apply_tenant_plan, plan_teardown, plan_tenants
 
 _LAZY = {
-    **dict.fromkeys(("TenantFlowError", "TenantSyncError", "TenantTeardownError"), "exceptions"),
+    **dict.fromkeys(
+        ("PlanRejectedError", "TenantFlowError", "TenantSyncError", "TenantTeardownError"),
+        "exceptions",
+    ),
     **dict.fromkeys(("onboard_tenant", "sync_tenants", "teardown_tenants"), "flows"),
     **dict.fromkeys(("apply_tenant_plan", "plan_teardown", "plan_tenants"), "tenants"),
+    **dict.fromkeys(
+        ("ainvite_member", "aremove_member", "invite_member", "remove_member"), "members"
+    ),
+    **dict.fromkeys(
+        (
+            "aassign_piece_set",
+            "adelete_piece_set",
+            "aensure_piece_set",
+            "assign_piece_set",
+            "delete_piece_set",
+            "ensure_piece_set",
+        ),
+        "piece_sets",
+    ),
+    "TenantPlanReview": "review",
     **dict.fromkeys(
         (
             "UNSET",
@@ -74,26 +108,38 @@ _DEPRECATED = frozenset({"sync_project_pieces", "async_project_pieces"})
 __all__ = [
     "UNSET",
     "ActivepiecesCredentials",
+    "PlanRejectedError",
     "TenantFlowError",
+    "TenantPlanReview",
     "TenantSyncError",
     "TenantTeardownError",
     "__version__",
+    "aassign_piece_set",
     "acreate_project",
+    "adelete_piece_set",
     "adelete_project",
+    "aensure_piece_set",
     "aensure_project",
     "aget_project",
+    "ainvite_member",
     "alist_projects",
     "apply_tenant_plan",
+    "aremove_member",
     "aset_project_pieces",
+    "assign_piece_set",
     "aupdate_project",
     "create_project",
+    "delete_piece_set",
     "delete_project",
+    "ensure_piece_set",
     "ensure_project",
     "get_project",
+    "invite_member",
     "list_projects",
     "onboard_tenant",
     "plan_teardown",
     "plan_tenants",
+    "remove_member",
     "set_project_pieces",
     "sync_tenants",
     "teardown_tenants",

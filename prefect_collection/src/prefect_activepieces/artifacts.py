@@ -2,7 +2,8 @@
 
 The row and markdown builders are pure (tested without a server); ``publish_*`` create the
 artifacts in the current flow or task run. Nothing secret reaches them: plans and reports hold
-project data and error messages, and core error messages never contain the API key.
+project data, piece-set keys, e-mails and role names, and error messages; core never puts the
+API key or an invitation link in any of them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 __all__ = [
     "DEFAULT_KEY",
     "check_key",
+    "kind_counts",
     "onboard_markdown",
     "plan_rows",
     "publish_onboard",
@@ -23,6 +25,7 @@ __all__ = [
     "publish_report",
     "publish_teardown",
     "report_rows",
+    "review_markdown",
     "summary_markdown",
     "teardown_markdown",
 ]
@@ -39,51 +42,89 @@ def check_key(key: str) -> str:
     return key
 
 
+_OFFICIAL = "@activepieces/piece-"
+_PIECE_FIELDS = frozenset({"pieces", "exceptions"})
+
+
 def _short(value: Any, field: str) -> str:
     if value is None:
         # A diff's None is "not set", except for pieces, where it means every piece is allowed.
         text = "all" if field == "pieces" else "(not set)"
+    elif isinstance(value, list):
+        if field in _PIECE_FIELDS:  # official pieces by short name: the list fits in a cell
+            value = [str(v).removeprefix(_OFFICIAL) for v in value]
+        text = ", ".join(map(str, value))
     else:
-        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        text = str(value)
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
+
+
+def _base(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns naming what a change (or result) is about: tenant, kind and key."""
+    return {
+        "external_id": item["external_id"],
+        "kind": item.get("kind") or "project",
+        "key": item.get("key") or "",
+        "action": item.get("action") or "",
+    }
 
 
 def plan_rows(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One row per changed field (``field``, ``from``, ``to``); one row for a delete or no-op.
 
-    A field per row keeps every cell short enough to read in the UI's table. A create's old
-    value is ``(new)``.
+    A field per row keeps every cell short enough to read in the UI's table. ``kind`` says what
+    changes (``project``, ``piece_set``, ``piece_set_assignment``, ``member``, ``user``) and
+    ``key`` which one (a set's key, a person's e-mail; empty for projects). A create's old
+    value is ``(new)``, a removal's new value ``(removed)``.
     """
     rows = []
     for change in plan.get("changes", []):
-        base = {
-            "external_id": change["external_id"],
-            "action": change["action"],
-            "project_id": change.get("project_id") or "",
-        }
+        base = {**_base(change), "project_id": change.get("project_id") or ""}
         diff: Mapping[str, Mapping[str, Any]] = change.get("diff") or {}
         if not diff:
             rows.append({**base, "field": "", "from": "", "to": ""})
         for field, values in diff.items():
-            old = "(new)" if change["action"] == "create" else _short(values.get("from"), field)
-            rows.append(
-                {**base, "field": field, "from": old, "to": _short(values.get("to"), field)}
-            )
+            action = change["action"]
+            old = "(new)" if action == "create" else _short(values.get("from"), field)
+            new = "(removed)" if action == "delete" else _short(values.get("to"), field)
+            rows.append({**base, "field": field, "from": old, "to": new})
     return rows
 
 
 def report_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One row per tenant result."""
+    """One row per result (a tenant's project, or one of its sets or people)."""
     return [
         {
-            "external_id": r["external_id"],
-            "action": r["action"],
+            **_base(r),
             "status": r["status"],
             "project_id": r.get("project_id") or "",
             "error": r.get("error") or "",
         }
         for r in report.get("results", [])
     ]
+
+
+def kind_counts(items: Sequence[Mapping[str, Any]], column: str) -> dict[str, dict[str, int]]:
+    """Changes or results of kinds other than ``project``, counted per kind and ``column``.
+
+    The engine's ``summary`` counts projects only; this is its ``kind_summary`` recomputed
+    from the dicts (``to_dict`` does not carry it).
+    """
+    out: dict[str, dict[str, int]] = {}
+    for item in items:
+        kind = item.get("kind") or "project"
+        if kind != "project":
+            per = out.setdefault(kind, {})
+            per[item[column]] = per.get(item[column], 0) + 1
+    return out
+
+
+def _kinds_text(counts: Mapping[str, Mapping[str, int]]) -> str:
+    """``member: 2 create, 1 delete; piece_set: 1 update`` (empty when nothing)."""
+    return "; ".join(
+        f"{kind}: " + ", ".join(f"{n} {what}" for what, n in sorted(per.items()))
+        for kind, per in sorted(counts.items())
+    )
 
 
 def _cell(value: Any) -> str:
@@ -101,29 +142,59 @@ def _failures(report: Mapping[str, Any], columns: Sequence[str]) -> list[str]:
     failed = [r for r in report.get("results", []) if r.get("status") == "failed"]
     if not failed:
         return []
-    rows = [[r.get(c) or "" for c in columns] for r in failed]
+    rows = [[{**r, **_base(r)}.get(c) or "" for c in columns] for r in failed]
     return ["", "## Failed tenants", "", *_table(columns, rows)]
 
 
-def summary_markdown(
-    plan: Mapping[str, Any], report: Mapping[str, Any] | None, error: str | None = None
-) -> str:
-    """Markdown summary: planned actions, outcomes, failures, warnings.
+_ACTIONS = ("create", "update", "delete", "noop")
+_STATUSES = ("succeeded", "failed", "skipped", "planned")
 
-    ``report`` is None when the plan was not applied; ``error`` then says why.
-    """
+
+def _planned_tables(plan: Mapping[str, Any]) -> list[str]:
+    """The project counts, then one row per other kind (sets, assignments, people)."""
     planned = plan.get("summary", {})
-    lines = ["# Activepieces tenant sync", ""]
-    if report is not None and report.get("dry_run"):
-        lines += ["**Dry run**: nothing was changed.", ""]
-    lines += _table(
+    lines = _table(
         ["create", "update", "delete", "unchanged"],
-        [[planned.get(a, 0) for a in ("create", "update", "delete", "noop")]],
+        [[planned.get(a, 0) for a in _ACTIONS]],
     )
+    kinds = kind_counts(plan.get("changes", []), "action")
+    if kinds:
+        lines += ["", "Piece sets and people:", ""]
+        lines += _table(
+            ["kind", "create", "update", "delete", "unchanged"],
+            [[kind, *(per.get(a, 0) for a in _ACTIONS)] for kind, per in sorted(kinds.items())],
+        )
     if plan.get("protected"):
         lines += ["", "Protected from pruning: " + ", ".join(map(str, plan["protected"]))]
     for warning in plan.get("warnings", []):
         lines += ["", f"> Warning: {warning}"]
+    return lines
+
+
+def _review_line(review: Mapping[str, Any] | None) -> list[str]:
+    if not review:
+        return []
+    verdict = "Approved" if review.get("decision") == "approve" else "Rejected"
+    comment = f": {review['comment']}" if review.get("comment") else ""
+    return ["", f"**{verdict}** by the reviewer{comment}"]
+
+
+def summary_markdown(
+    plan: Mapping[str, Any],
+    report: Mapping[str, Any] | None,
+    error: str | None = None,
+    review: Mapping[str, Any] | None = None,
+) -> str:
+    """Markdown summary: planned actions, the review, outcomes, failures, warnings.
+
+    ``report`` is None when the plan was not applied; ``error`` then says why. ``review`` is
+    the reviewer's decision (``{"decision", "comment"}``) when the run asked for one.
+    """
+    lines = ["# Activepieces tenant sync", ""]
+    if report is not None and report.get("dry_run"):
+        lines += ["**Dry run**: nothing was changed.", ""]
+    lines += _planned_tables(plan)
+    lines += _review_line(review)
     if report is None:
         lines += ["", f"**Not applied**: {error or 'stopped before applying'}"]
         return "\n".join(lines) + "\n"
@@ -131,14 +202,41 @@ def summary_markdown(
     lines += [""]
     lines += _table(
         ["succeeded", "failed", "skipped", "planned", "seconds"],
-        [
-            [
-                *(outcome.get(s, 0) for s in ("succeeded", "failed", "skipped", "planned")),
-                report.get("duration_seconds", 0),
-            ]
-        ],
+        [[*(outcome.get(s, 0) for s in _STATUSES), report.get("duration_seconds", 0)]],
     )
-    lines += _failures(report, ["external_id", "action", "error"])
+    kinds = kind_counts(report.get("results", []), "status")
+    if kinds:
+        lines += [""]
+        lines += _table(
+            ["kind", *_STATUSES],
+            [[kind, *(per.get(s, 0) for s in _STATUSES)] for kind, per in sorted(kinds.items())],
+        )
+    lines += _failures(report, ["external_id", "kind", "key", "action", "error"])
+    return "\n".join(lines) + "\n"
+
+
+REVIEW_SHOWN = 20
+"""How many changes the review form lists (the ``-plan`` artifact has them all)."""
+
+
+def review_markdown(plan: Mapping[str, Any], key: str = DEFAULT_KEY) -> str:
+    """What the reviewer reads in the resume form: the counts and the first changes."""
+    changes = [c for c in plan.get("changes", []) if c.get("action") != "noop"]
+    lines = ["# Review the Activepieces tenant plan", ""]
+    lines += _planned_tables(plan)
+    lines += ["", f"Changes ({len(changes)}; every field in the artifact `{key}-plan`):", ""]
+    rows = [
+        [c["external_id"], c.get("kind") or "project", c.get("key") or "", c["action"]]
+        for c in changes[:REVIEW_SHOWN]
+    ]
+    lines += _table(["external_id", "kind", "key", "action"], rows)
+    if len(changes) > REVIEW_SHOWN:
+        lines += ["", f"... and {len(changes) - REVIEW_SHOWN} more."]
+    lines += [
+        "",
+        "Approve to apply exactly this plan (it is refused if the platform changed since); "
+        "reject to cancel the run with nothing applied.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -157,12 +255,14 @@ def teardown_markdown(report: Mapping[str, Any]) -> str:
 def publish_plan(plan: Mapping[str, Any], key: str = DEFAULT_KEY) -> None:
     """Table artifact ``<key>-plan``."""
     counts = plan.get("summary", {})
+    kinds = _kinds_text(kind_counts(plan.get("changes", []), "action"))
     create_table_artifact(
         table=plan_rows(plan),
         key=f"{check_key(key)}-plan",
         description=(
             f"Planned: {counts.get('create', 0)} create, {counts.get('update', 0)} update, "
             f"{counts.get('delete', 0)} delete, {counts.get('noop', 0)} unchanged."
+            + (f" Also {kinds}." if kinds else "")
         ),
     )
 
@@ -172,19 +272,19 @@ def publish_report(
     report: Mapping[str, Any] | None,
     key: str = DEFAULT_KEY,
     error: str | None = None,
+    review: Mapping[str, Any] | None = None,
 ) -> None:
     """Table artifact ``<key>-report`` and markdown ``<key>-summary``.
 
-    ``report`` is None when the plan was refused before any write (``error`` says why): the
-    report then lists every planned change as ``not applied``, so the latest ``-report`` is
-    always this run's.
+    ``report`` is None when the plan was refused or rejected before any write (``error`` says
+    why): the report then lists every planned change as ``not applied``, so the latest
+    ``-report`` is always this run's.
     """
     check_key(key)
     if report is None:
         rows = [
             {
-                "external_id": c["external_id"],
-                "action": c["action"],
+                **_base(c),
                 "status": "not applied",
                 "project_id": c.get("project_id") or "",
                 "error": "",
@@ -199,9 +299,11 @@ def publish_report(
             f"{'Dry run: ' if report.get('dry_run') else ''}{counts.get('succeeded', 0)} "
             f"succeeded, {counts.get('failed', 0)} failed, {counts.get('skipped', 0)} unchanged."
         )
+        kinds = _kinds_text(kind_counts(report.get("results", []), "status"))
+        description += f" Also {kinds}." if kinds else ""
     create_table_artifact(table=rows, key=f"{key}-report", description=description)
     create_markdown_artifact(
-        markdown=summary_markdown(plan, report, error),
+        markdown=summary_markdown(plan, report, error, review),
         key=f"{key}-summary",
         description="Activepieces tenant sync summary.",
     )

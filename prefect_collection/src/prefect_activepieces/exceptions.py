@@ -1,8 +1,9 @@
-"""Exceptions raised by the flows once every tenant has been attempted.
+"""Exceptions raised by the flows.
 
-They are core's: `TenantSyncError` is ``activepieces_core.tenants.TenantSyncError`` (an
-``ActivepiecesError``), so one ``except`` catches a failed sync from Airflow, Prefect or the
-engine alike; `TenantTeardownError` is a subclass of it.
+The failure ones are core's: `TenantSyncError` is ``activepieces_core.tenants.TenantSyncError``
+(an ``ActivepiecesError``), so one ``except`` catches a failed sync from Airflow, Prefect or the
+engine alike; `TenantTeardownError` is a subclass of it. `PlanRejectedError` is what a run
+cancelled by its reviewer carries (also an ``ActivepiecesError``).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from activepieces_core.errors import ActivepiecesError
 from activepieces_core.tenants import TenantSyncError
 
-__all__ = ["TenantFlowError", "TenantSyncError", "TenantTeardownError"]
+__all__ = ["PlanRejectedError", "TenantFlowError", "TenantSyncError", "TenantTeardownError"]
 
 TenantFlowError = TenantSyncError
 """Base of both flow errors (an alias kept for code that catches it)."""
@@ -34,3 +36,22 @@ class TenantTeardownError(TenantSyncError):
         what: str = "tenant teardown",
     ) -> None:
         super().__init__(failed_external_ids, total, report, what=what)
+
+
+class PlanRejectedError(ActivepiecesError):
+    """The reviewer rejected the tenant plan; nothing was applied.
+
+    Carried by the Cancelled state of a `sync_tenants` run with ``require_approval``: calling
+    the flow raises it, ``state.result(raise_on_failure=False)`` returns it. ``comment`` is the
+    reviewer's comment, ``plan`` the saved plan that was rejected (``Plan.to_dict()``).
+    """
+
+    def __init__(self, comment: str = "", plan: Mapping[str, Any] | None = None) -> None:
+        self.comment = comment
+        self.plan: dict[str, Any] = dict(plan or {})
+        said = f": {comment}" if comment else " (no comment)"
+        super().__init__(f"the tenant plan was rejected by the reviewer{said}; nothing was applied")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Prefect may pickle a state's data (persisted results): rebuild from the fields.
+        return (type(self), (self.comment, self.plan))

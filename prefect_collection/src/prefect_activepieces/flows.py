@@ -1,4 +1,4 @@
-"""Flows: reconcile many tenants from a file, onboard one tenant, tear tenants down.
+"""Flows: reconcile many tenants from a file (optionally reviewed), onboard one, tear down.
 
 All three are sync flows, so they run the same when called as scripts, from deployments, or
 as sub-flows of sync *and* async parent flows (an async sub-flow called from a sync flow
@@ -12,13 +12,25 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from prefect import flow
+from prefect.exceptions import FlowPauseTimeout
 from prefect.logging import get_run_logger
+from prefect.states import Cancelled
 
 from activepieces_core.constants import DEFAULT_CONCURRENCY
-from activepieces_core.tenants import ApplyReport, DeletionLimitExceeded
-from prefect_activepieces import artifacts
+from activepieces_core.tenants import (
+    ApplyReport,
+    DeletionLimitExceeded,
+    Plan,
+    StalePlanError,
+    check_deletions,
+)
+from prefect_activepieces import artifacts, review
 from prefect_activepieces.credentials import ActivepiecesCredentials, resolve_credentials
-from prefect_activepieces.exceptions import TenantSyncError, TenantTeardownError
+from prefect_activepieces.exceptions import (
+    PlanRejectedError,
+    TenantSyncError,
+    TenantTeardownError,
+)
 from prefect_activepieces.projects import ensure_project
 from prefect_activepieces.tenants import (
     TenantsInput,
@@ -46,48 +58,116 @@ def sync_tenants(
     concurrency: int = DEFAULT_CONCURRENCY,
     protect: list[str] | None = None,
     artifact_key: str = artifacts.DEFAULT_KEY,
+    prune_members: bool = False,
+    offboard_users: bool = False,
+    require_approval: bool = False,
+    approval_timeout: int = review.DEFAULT_TIMEOUT,
+    approval_poll_interval: int = review.DEFAULT_POLL_INTERVAL,
 ) -> dict[str, Any]:
-    """Bring the platform's TEAM projects to ``tenants`` with the core reconcile engine.
+    """Bring the platform's TEAM projects, piece sets and people to ``tenants``.
 
     Plans (read only), publishes the plan as the table artifact ``<artifact_key>-plan``,
-    applies it with at most ``concurrency`` requests in flight, then publishes
-    ``<artifact_key>-report`` (table) and ``<artifact_key>-summary`` (markdown).
+    optionally waits for a reviewer's approval, applies it with at most ``concurrency``
+    requests in flight, then publishes ``<artifact_key>-report`` (table) and
+    ``<artifact_key>-summary`` (markdown).
 
     Args:
-        tenants: tenant file path (.yaml/.yml/.json/.csv), JSON string, or rows.
+        tenants: tenant file path (.yaml/.yml/.json/.csv), JSON string, document or rows.
+            A document may declare ``piece_sets``; rows may set ``piece_set``, ``pieces``,
+            ``members`` and the other tenant fields.
         credentials: saved `ActivepiecesCredentials` block name, or the block itself.
         prune: delete TEAM projects that are not in ``tenants`` (see ``protect``).
         dry_run: plan and report, write nothing.
-        max_deletions: refuse to apply (before any write) a plan deleting more projects.
+        max_deletions: refuse to apply (before any write) a plan deleting more projects, or
+            removing more members, than this.
         concurrency: requests in flight while reading and applying.
-        protect: glob patterns of external ids that pruning never deletes.
+        protect: glob patterns of external ids (and, with ``@``, of e-mails) that pruning
+            never deletes.
         artifact_key: prefix of the artifact keys.
+        prune_members: remove the people a tenant with ``members`` does not list.
+        offboard_users: with ``prune``, deactivate users whose every project was pruned.
+        require_approval: pause after publishing the plan until a reviewer approves it
+            (applied exactly as planned) or rejects it (the run ends Cancelled). A plan with
+            nothing to write, or a dry run, does not pause.
+        approval_timeout: seconds to wait for the review; then the run fails, nothing applied.
+        approval_poll_interval: seconds between the paused run's checks for the review.
 
     Returns:
-        The report (``ApplyReport.to_dict()``): ``results`` per tenant, ``summary`` counts.
+        The report (``ApplyReport.to_dict()``): ``results`` per change (``kind`` and ``key``
+        say which resource), ``summary`` counts of project changes; after a review also
+        ``review`` (``decision``, ``comment``, ``plan_digest``).
 
     Raises:
         TenantSyncError: after every tenant was attempted, when any failed (``.report``).
         DeletionLimitExceeded: the plan deletes more than ``max_deletions``; nothing changed.
+        StalePlanError: approved, but the platform changed since planning; nothing changed.
+        PlanRejectedError: the reviewer rejected the plan (the run is Cancelled).
     """
     artifacts.check_key(artifact_key)
     creds = resolve_credentials(credentials)
     the_plan = plan_tenants(
-        creds, tenants, prune=prune, protect=protect or (), concurrency=concurrency
+        creds,
+        tenants,
+        prune=prune,
+        protect=protect or (),
+        concurrency=concurrency,
+        prune_members=prune_members,
+        offboard_users=offboard_users,
     )
     artifacts.publish_plan(the_plan, artifact_key)
+    reviewed: dict[str, Any] | None = None
+    saved = Plan.from_dict(the_plan) if require_approval and not dry_run else None
+    if saved is not None and saved.has_changes:
+        try:
+            # A plan that would be refused anyway is not worth a reviewer's time.
+            check_deletions(saved, max_deletions)
+            answer = review.wait_for_review(
+                the_plan,
+                artifact_key,
+                timeout=approval_timeout,
+                poll_interval=approval_poll_interval,
+            )
+        except (DeletionLimitExceeded, FlowPauseTimeout) as exc:
+            why = (
+                str(exc)
+                if isinstance(exc, DeletionLimitExceeded)
+                else (f"no review within {approval_timeout} s")
+            )
+            artifacts.publish_report(the_plan, None, artifact_key, error=why)
+            raise
+        reviewed = {**answer.to_dict(), "plan_digest": the_plan.get("digest")}
+        if not answer.approved:
+            rejected = PlanRejectedError(answer.comment, the_plan)
+            artifacts.publish_report(
+                the_plan, None, artifact_key, error="rejected by the reviewer", review=reviewed
+            )
+            get_run_logger().info("%s", rejected)
+            # A state returned by the flow becomes its final state: Cancelled, carrying the
+            # error (raised to a direct caller) and with it the rejected plan.
+            cancelled: dict[str, Any] = Cancelled(  # type: ignore[assignment]
+                message=f"Cancelled by the reviewer: {answer.comment or '(no comment)'}; "
+                f"the plan was not applied (artifact {artifact_key}-plan)",
+                data=rejected,
+            )
+            return cancelled
     try:
         report = apply_tenant_plan(
-            creds, the_plan, concurrency=concurrency, dry_run=dry_run, max_deletions=max_deletions
+            creds,
+            the_plan,
+            concurrency=concurrency,
+            dry_run=dry_run,
+            max_deletions=max_deletions,
+            # A plan moments old is not re-read (as core's reconcile); a reviewed one is.
+            check_stale=reviewed is not None,
         )
-    except DeletionLimitExceeded as exc:
-        artifacts.publish_report(the_plan, None, artifact_key, error=str(exc))
+    except (DeletionLimitExceeded, StalePlanError) as exc:
+        artifacts.publish_report(the_plan, None, artifact_key, error=str(exc), review=reviewed)
         raise
-    artifacts.publish_report(the_plan, report, artifact_key)
+    artifacts.publish_report(the_plan, report, artifact_key, review=reviewed)
     applied = ApplyReport.from_dict(report)
     if not applied.ok:
         raise TenantSyncError.from_report(applied)
-    return report
+    return report if reviewed is None else {**report, "review": reviewed}
 
 
 @flow(

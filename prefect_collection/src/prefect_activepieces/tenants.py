@@ -18,7 +18,14 @@ from prefect.logging import get_run_logger
 from activepieces_core import ActivepiecesClient, Project
 from activepieces_core.constants import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
 from activepieces_core.parsing import is_blank
-from activepieces_core.tenants import Plan, TenantChange, TenantResult, TenantSpec, load_tenants
+from activepieces_core.tenants import (
+    Plan,
+    TenantChange,
+    TenantResult,
+    TenantSpec,
+    document_digest,
+    load_document,
+)
 from activepieces_core.tenants import apply as apply_plan
 from activepieces_core.tenants import plan as make_plan
 from prefect_activepieces._retry import api_task
@@ -34,7 +41,8 @@ __all__ = [
 ]
 
 TenantsInput = str | Path | list[TenantSpec | dict[str, Any]] | dict[str, Any]
-"""A tenant file path (.yaml/.yml/.json/.csv), a JSON string, a document or a list of rows."""
+"""A tenant file path (.yaml/.yml/.json/.csv), a JSON string, a document (``tenants``,
+``defaults``, ``piece_sets``) or a list of rows."""
 
 LOOKUP_MAX = 4
 """Up to this many tenants, `plan_teardown` looks each one up; beyond, one paged listing."""
@@ -47,27 +55,41 @@ def plan_tenants(
     prune: bool = False,
     protect: Sequence[str] = (),
     concurrency: int = DEFAULT_CONCURRENCY,
+    prune_members: bool = False,
+    offboard_users: bool = False,
 ) -> dict[str, Any]:
     """Validate ``tenants`` and plan the changes bringing the platform to them; read only.
 
-    With ``prune``, TEAM projects missing from ``tenants`` are planned for deletion unless
-    they match a ``protect`` glob. Returns the plan as a dict (``Plan.to_dict()``).
+    ``tenants`` may be a whole document: its ``piece_sets`` are planned too (created or
+    converged, then assigned), and so are the ``members`` of tenants that list them. With
+    ``prune``, TEAM projects missing from ``tenants`` are planned for deletion unless they
+    match a ``protect`` glob; with ``prune_members``, people a managed tenant does not list
+    are removed (never an e-mail matching a ``protect`` glob); with ``offboard_users`` (and
+    ``prune``), users whose every project was pruned are deactivated.
+
+    Returns the saved plan (``Plan.to_dict()``, with the document's digest): apply it as is
+    with `apply_tenant_plan`, even after a pause for review.
     """
-    specs = load_tenants(tenants)
+    document = load_document(tenants)
     the_plan = make_plan(
         credentials.get_config(),
-        specs,
+        document,
         prune=prune,
         protect=tuple(protect),
         concurrency=concurrency,
+        prune_members=prune_members,
+        offboard_users=offboard_users,
     )
+    the_plan = the_plan.model_copy(update={"document_digest": document_digest(document)})
     counts = the_plan.summary
+    others = the_plan.kind_summary
     get_run_logger().info(
-        "Planned %d create, %d update, %d delete, %d unchanged",
+        "Planned %d create, %d update, %d delete, %d unchanged%s",
         counts["create"],
         counts["update"],
         counts["delete"],
         counts["noop"],
+        "".join(f"; {kind}: {per}" for kind, per in sorted(others.items())),
     )
     return the_plan.to_dict()
 
@@ -79,22 +101,28 @@ def apply_tenant_plan(
     concurrency: int = DEFAULT_CONCURRENCY,
     dry_run: bool = False,
     max_deletions: int | None = None,
+    check_stale: bool = True,
 ) -> dict[str, Any]:
-    """Apply a plan with at most ``concurrency`` requests in flight; returns the report dict.
+    """Apply a saved plan with at most ``concurrency`` requests in flight; returns the report.
 
     One tenant's failure never stops the others: it is recorded in the report (the caller
-    decides whether that fails the run). Raises `DeletionLimitExceeded` before any write when
-    the plan deletes more than ``max_deletions`` projects.
+    decides whether that fails the run). Raises, before any write: `DeletionLimitExceeded`
+    when the plan deletes more than ``max_deletions`` projects (or removes more members);
+    `InvalidPlanError` when the plan was edited after it was saved; with ``check_stale``,
+    `StalePlanError` when what it writes to changed on the server since it was planned.
     """
     logger = get_run_logger()
 
     def log(result: TenantResult) -> None:
+        if result.kind == "project":
+            what, target = result.external_id, result.project_id
+        else:
+            what = f"{result.external_id or '(document)'} {result.kind} {result.key}"
+            target = result.target_id
         if result.status == "failed":
-            logger.warning("%s (%s) failed: %s", result.external_id, result.action, result.error)
+            logger.warning("%s (%s) failed: %s", what, result.action, result.error)
         elif result.status == "succeeded":
-            logger.info(
-                "%s: %s succeeded (%s)", result.external_id, result.action, result.project_id
-            )
+            logger.info("%s: %s succeeded (%s)", what, result.action, target)
 
     report = apply_plan(
         credentials.get_config(),
@@ -103,6 +131,7 @@ def apply_tenant_plan(
         dry_run=dry_run,
         max_deletions=max_deletions,
         on_result=log,
+        check_stale=check_stale,
     )
     return report.to_dict()
 
