@@ -220,6 +220,14 @@ def key_hits(root: Path, api_key: str) -> dict[str, list[str]]:
     return hits
 
 
+def assert_key_absent(root: Path, api_key: str, services: Iterable[Service]) -> None:
+    """No file under ``root`` holds the key, and every service's log was there to be searched."""
+    empty = [s.name for s in services if not s.log_path.is_file() or not s.log_path.stat().st_size]
+    assert not empty, f"no log to search from {empty}"
+    hits = key_hits(root, api_key)
+    assert hits == {}, f"the API key is in {hits}"
+
+
 def print_logs(log_dir: Path, lines: int = 150) -> None:
     """Print the tail of every log under ``log_dir`` (shown by pytest for a failed test)."""
     for path in files_under(log_dir):

@@ -22,9 +22,9 @@ from deploy_support import (
     AirflowAPI,
     Service,
     Stopwatch,
+    assert_key_absent,
     clean_env,
     free_port,
-    key_hits,
     run_command,
     stop_all,
     wait_for,
@@ -176,7 +176,7 @@ def airflow(deploy_dir: Path, emulator: Emulator) -> Iterator[Airflow]:
         api.close()
         stop_all(services)
     # Stopped: every log is complete now.
-    assert key_hits(deploy_dir, emulator.api_key) == {}
+    assert_key_absent(deploy_dir, emulator.api_key, services)
 
 
 def test_onboarding_defers_through_the_triggerer_then_teardown(
@@ -298,4 +298,4 @@ def test_onboarding_defers_through_the_triggerer_then_teardown(
 
     # No process log, task log or database of the deployment holds the key (checked again once
     # every process has stopped).
-    assert key_hits(deploy_dir, emulator.api_key) == {}
+    assert_key_absent(deploy_dir, emulator.api_key, airflow.services)

@@ -19,9 +19,9 @@ from deploy_support import (
     PrefectAPI,
     Service,
     Stopwatch,
+    assert_key_absent,
     clean_env,
     free_port,
-    key_hits,
     run_command,
     stop_all,
     wait_for,
@@ -152,7 +152,7 @@ def prefect(deploy_dir: Path, emulator: Emulator) -> Iterator[Prefect]:
         api.close()
         stop_all(services)
     # Stopped: every log is complete now.
-    assert key_hits(deploy_dir, emulator.api_key) == {}
+    assert_key_absent(deploy_dir, emulator.api_key, services)
 
 
 def test_flows_deployed_to_a_process_work_pool(
@@ -207,4 +207,4 @@ def test_flows_deployed_to_a_process_work_pool(
 
     # No process log or database of the deployment holds the key (checked again once every
     # process has stopped).
-    assert key_hits(deploy_dir, emulator.api_key) == {}
+    assert_key_absent(deploy_dir, emulator.api_key, prefect.services)
