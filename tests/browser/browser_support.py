@@ -13,7 +13,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,20 @@ FIELDS_JS = """
 def form_fields(root: Any) -> dict[str, dict[str, Any]]:
     """The fields under a Playwright locator, keyed by their visible label text."""
     return {field["label"]: field for field in root.evaluate(FIELDS_JS)}
+
+
+def wait_for_fields(
+    root: Any, ready: Callable[[dict[str, dict[str, Any]]], bool], timeout: float = 60.0
+) -> dict[str, dict[str, Any]]:
+    """:func:`form_fields` once ``ready`` accepts them (forms fill in after their data loads)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        fields = form_fields(root)
+        if ready(fields):
+            return fields
+        if time.monotonic() > deadline:
+            raise AssertionError(f"form not ready after {timeout} s: {fields}")
+        time.sleep(0.25)
 
 
 def control(root: Any, label: str) -> Any:

@@ -125,6 +125,9 @@ def page(
     chromium: str, playwright_driver: Any, tmp_path: Path, shots: Screenshots
 ) -> Iterator[Any]:
     """A page in a Chromium with a fresh profile (``--user-data-dir`` under the test's tmp dir)."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     context = playwright_driver.chromium.launch_persistent_context(
         str(tmp_path / "chromium-profile"),
         executable_path=chromium,

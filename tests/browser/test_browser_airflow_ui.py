@@ -21,6 +21,7 @@ import httpx
 import pytest
 from browser_support import Server, clean_env, control, form_fields, free_port, run
 from cryptography.fernet import Fernet
+from playwright.sync_api import expect
 
 from activepieces_core.constants import CLOUD_URL
 from activepieces_provider.get_provider_info import CONN_FIELDS, UI_FIELD_BEHAVIOUR
@@ -135,6 +136,7 @@ def test_add_connection_form(airflow_ui: AirflowUI, page: Any, shots: Any, api_k
             assert float(field["value"]) == default, (spec["label"], field["value"])
     control(dialog, CONN_FIELDS["max_retries"]["label"]).fill("7")
     dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()  # closed, so no typed value is left in the DOM
     page.get_by_role("row").filter(has_text=CONN_ID).wait_for()
 
     # Saved: the key encrypted at rest, masked by the API, absent from every page.
@@ -155,7 +157,8 @@ def test_add_connection_form(airflow_ui: AirflowUI, page: Any, shots: Any, api_k
     row = page.get_by_role("row").filter(has_text=CONN_ID)
     row.get_by_role("button", name="Edit Connection").click()
     dialog = page.get_by_role("dialog")
-    dialog.locator('[name="password"]').wait_for()
+    # Filled in from the saved connection once loaded; only then is the form what a user sees.
+    expect(dialog.locator('[name="host"]')).to_have_value("http://127.0.0.1:9/api/v1")
     key = form_fields(dialog)["API Key"]
     shots.take(page, "airflow-edit-connection")
     assert key["type"] == "password"
@@ -163,6 +166,7 @@ def test_add_connection_form(airflow_ui: AirflowUI, page: Any, shots: Any, api_k
     assert api_key not in page.content()
     control(dialog, "Base URL").fill("http://127.0.0.1:10/api/v1")
     dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
     page.get_by_role("row").filter(has_text=re.compile(r"127\.0\.0\.1:10/")).wait_for()
     assert airflow_ui.stored(CONN_ID)[1] == api_key
     assert api_key not in page.content()
