@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,15 @@ from prefect.client.schemas.filters import (
     ArtifactFilter,
     ArtifactFilterFlowRunId,
     FlowRunFilter,
+    FlowRunFilterName,
     FlowRunFilterParentFlowRunId,
     LogFilter,
     LogFilterFlowRunId,
     TaskRunFilter,
     TaskRunFilterFlowRunId,
 )
-from prefect.client.schemas.objects import Artifact, FlowRun, Log, TaskRun
+from prefect.client.schemas.objects import Artifact, FlowRun, Log, StateType, TaskRun
+from prefect.exceptions import ObjectNotFound
 from prefect.logging.handlers import APILogWorker
 from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL
 from prefect.testing.utilities import prefect_test_harness
@@ -118,6 +121,27 @@ class PrefectAPI:
         data = artifact.data
         rows: list[dict[str, Any]] = json.loads(data) if isinstance(data, str) else data
         return rows
+
+    def paused_run(self, name: str, wait: float = 90.0) -> tuple[FlowRun, str]:
+        """The flow run called ``name`` once it is Paused with its input form saved, and the
+        form's description. The form is saved just after the state, so wait for its last part
+        (a resume before the form exists would be refused)."""
+        deadline = time.monotonic() + wait
+        with self._client as client:
+            while time.monotonic() < deadline:
+                runs = client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name]))
+                )
+                state = runs[0].state if runs else None
+                if state is not None and state.type == StateType.PAUSED:
+                    keyset = state.state_details.run_input_keyset or {}
+                    try:
+                        description = client.read_flow_run_input(runs[0].id, keyset["description"])
+                        return runs[0], description
+                    except (KeyError, ObjectNotFound):
+                        pass
+                time.sleep(0.2)
+        raise TimeoutError(f"flow run {name!r} never paused with its input form")
 
     def logs(self, flow_run_id: UUID) -> list[Log]:
         APILogWorker.drain_all(timeout=5)  # logs are shipped in batches by a background worker

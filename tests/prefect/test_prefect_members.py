@@ -207,3 +207,34 @@ def test_invite_result_never_carries_the_link(
     stored = json.dumps([result, [log.message for log in prefect_api.logs(run_id)]], default=str)
     assert link not in stored
     assert "token=" not in stored
+
+
+def test_teardown_with_offboard_users(
+    credentials: ActivepiecesCredentials, emulator: Any, prefect_api: Any
+) -> None:
+    """Pruned tenants' people are deactivated only when asked, and never if still elsewhere."""
+    gone = emulator.state.add_project("Gone", external_id="gone")["id"]
+    kept = emulator.state.add_project("Kept", external_id="kept")["id"]
+    emulator.state.people.add_member(gone, "only@gone.example", "Editor")
+    emulator.state.people.add_member(gone, "both@shared.example", "Editor")
+    emulator.state.people.add_member(kept, "both@shared.example", "Viewer")
+
+    def status(email: str) -> str:
+        user = emulator.state.people.user_by_email(email)
+        assert user is not None
+        return str(user["status"])
+
+    state = sync_tenants(
+        [{"external_id": "kept"}], credentials, prune=True, offboard_users=True, return_state=True
+    )
+    report = state.result()
+    assert "gone" not in {p.get("externalId") for p in emulator.state.projects(types=["TEAM"])}
+    assert status("only@gone.example") == "INACTIVE"
+    assert status("both@shared.example") == "ACTIVE"
+    offboarded = [r for r in report["results"] if r["kind"] == "user"]
+    assert [(r["key"], r["status"]) for r in offboarded] == [("only@gone.example", "succeeded")]
+    rows = prefect_api.table(
+        prefect_api.artifacts(state.state_details.flow_run_id)["activepieces-tenants-plan"]
+    )
+    user_rows = [(r["kind"], r["key"], r["from"], r["to"]) for r in rows if r["kind"] == "user"]
+    assert user_rows == [("user", "only@gone.example", "ACTIVE", "INACTIVE")]

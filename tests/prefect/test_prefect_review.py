@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import contextvars
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.flow_runs import resume_flow_run
 
@@ -48,10 +45,12 @@ class Reviewer:
 
     def __init__(
         self,
+        api: Any,
         name: str,
         run_input: dict[str, Any],
         before: Callable[[FlowRun], None] | None = None,
     ) -> None:
+        self.api = api
         self.name = name
         self.run_input = run_input
         self.before = before
@@ -63,32 +62,12 @@ class Reviewer:
 
     def _review(self) -> None:
         try:
-            run = self._paused_with_form()
+            run, self.description = self.api.paused_run(self.name, WAIT)
             if self.before is not None:
                 self.before(run)
             resume_flow_run(run.id, run_input=self.run_input)
         except BaseException as exc:  # re-raised in the test's thread by join()
             self.error = exc
-
-    def _paused_with_form(self) -> FlowRun:
-        deadline = time.monotonic() + WAIT
-        with get_client(sync_client=True) as client:
-            while time.monotonic() < deadline:
-                runs = client.read_flow_runs(
-                    flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[self.name]))
-                )
-                state = runs[0].state if runs else None
-                if state is not None and state.type == StateType.PAUSED:
-                    keyset = state.state_details.run_input_keyset or {}
-                    try:  # the form is saved just after the state: wait for its last part
-                        self.description = client.read_flow_run_input(
-                            runs[0].id, keyset["description"]
-                        )
-                        return runs[0]
-                    except Exception:
-                        pass
-                time.sleep(0.2)
-        raise TimeoutError(f"flow run {self.name!r} never paused with its review form")
 
     def join(self) -> None:
         self.thread.join(WAIT)
@@ -99,11 +78,11 @@ class Reviewer:
 
 @contextmanager
 def reviewer(
-    run_input: dict[str, Any], before: Callable[[FlowRun], None] | None = None
+    api: Any, run_input: dict[str, Any], before: Callable[[FlowRun], None] | None = None
 ) -> Iterator[tuple[Any, Reviewer]]:
     """A uniquely named `sync_tenants` and the reviewer that will answer its pause."""
     name = f"review-{uuid.uuid4().hex[:12]}"
-    review = Reviewer(name, run_input, before)
+    review = Reviewer(api, name, run_input, before)
     review.thread.start()
     yield sync_tenants.with_options(flow_run_name=name), review
     review.join()
@@ -116,7 +95,7 @@ def _team(emu: Any) -> dict[str, dict[str, Any]]:
 def test_approved_plan_is_applied_as_reviewed(
     credentials: ActivepiecesCredentials, emulator: Any, prefect_api: Any
 ) -> None:
-    with reviewer({"decision": "approve", "comment": "looks right"}) as (flow, review):
+    with reviewer(prefect_api, {"decision": "approve", "comment": "looks right"}) as (flow, review):
         state = flow(
             TENANTS, credentials, require_approval=True, approval_poll_interval=1, return_state=True
         )
@@ -145,7 +124,7 @@ def test_approved_plan_is_applied_as_reviewed(
 def test_rejected_plan_cancels_the_run_and_keeps_the_plan(
     credentials: ActivepiecesCredentials, emulator: Any, prefect_api: Any
 ) -> None:
-    with reviewer({"decision": "reject", "comment": "not before Monday"}) as (flow, _):
+    with reviewer(prefect_api, {"decision": "reject", "comment": "not before Monday"}) as (flow, _):
         state = flow(
             TENANTS, credentials, require_approval=True, approval_poll_interval=1, return_state=True
         )
@@ -188,7 +167,7 @@ def test_approved_but_stale_plan_writes_nothing(
     def change_by_hand(_: FlowRun) -> None:
         emulator.state.replace(acme["id"], {"displayName": "Renamed by hand"})
 
-    with reviewer({"decision": "approve"}, before=change_by_hand) as (flow, _):
+    with reviewer(prefect_api, {"decision": "approve"}, before=change_by_hand) as (flow, _):
         state = flow(
             TENANTS[:1], credentials, require_approval=True, approval_poll_interval=1,
             return_state=True,

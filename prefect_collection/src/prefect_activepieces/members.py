@@ -5,7 +5,8 @@ same e-mail with the same role sends nothing, another role updates the membershi
 waiting invitation). With a platform API key the invitation is accepted at once: a person who
 already has a user on the platform becomes a member immediately, anyone else on sign-up.
 
-The server may answer an invitation with its link (when it cannot send e-mail). That link is a
+An invitation the server leaves waiting (PENDING, on a server without e-mail) comes back with its
+link; API-key invitations are accepted at once and carry none on current servers. A link is a
 bearer token that lets whoever holds it join: the results here never contain it (only ids,
 e-mail, role and what was done), so it never reaches Prefect's results, logs or artifacts.
 """
