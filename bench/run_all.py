@@ -8,7 +8,8 @@ no-op re-sync and client overhead against raw httpx; 10,000 tenants, 1,000 with 
 ``import_cost.py`` (what the provider adds to ``import airflow.sdk``) and
 ``fault_campaign.py --json`` (1,000 tenants through Airflow and Prefect under 20% faults; 200
 with ``--quick``) and ``prefect_teardown.py`` (``teardown_tenants`` against
-``sync_tenants(prune=True)`` deleting the same 1,000 tenants; one repeat with ``--quick``).
+``sync_tenants(prune=True)`` deleting the same 1,000 tenants; one repeat with ``--quick``)
+and ``cli_scale.py`` (the ``activepieces tenants`` CLI on 50,000 tenants; 5,000 with ``--quick``).
 The benches print human-readable tables; the figures are parsed from them,
 and every bench's full output is kept under ``--logs`` for the record. Exit code 1 if a target
 is missed or a bench could not be read.
@@ -225,6 +226,22 @@ def prefect_teardown_figures(run: Run) -> list[Figure]:
     return [_unreadable(run)]
 
 
+_CLI_ROW = re.compile(
+    r"^(?P<name>\([a-z]\) .+?)\s+(?P<seconds>\d+\.\d+)  (?P<target>.*?)(?: (?P<v>OK|MISSED))?$"
+)
+
+
+def cli_scale_figures(run: Run) -> list[Figure]:
+    """``activepieces tenants`` at scale: the no-op plan and apply against their targets."""
+    figures = []
+    for line in run.stdout.splitlines():
+        m = _CLI_ROW.match(line.rstrip())
+        if m:
+            ok = None if m["v"] is None else m["v"] == "OK"
+            figures.append(Figure("cli scale", m["name"], f"{m['seconds']}s", m["target"], ok))
+    return figures if any(f.ok is not None for f in figures) else [*figures, _unreadable(run)]
+
+
 def _unreadable(run: Run) -> Figure:
     tail = (run.stderr.strip().splitlines() or ["no output"])[-1][:80]
     return Figure(run.name, "output unreadable", f"exit {run.returncode}: {tail}", "-", False)
@@ -281,6 +298,11 @@ def main(argv: list[str] | None = None) -> int:
             "prefect_teardown",
             ["--tenants", "1000", "--repeats", "1" if args.quick else "3"],
             prefect_teardown_figures,
+        ),
+        (
+            "cli_scale",
+            ["--tenants", "5000" if args.quick else "50000", "--no-profile"],
+            cli_scale_figures,
         ),
     ]
     skip = set(filter(None, args.skip.split(",")))

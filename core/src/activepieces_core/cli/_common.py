@@ -33,6 +33,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from activepieces_core.client import ActivepiecesClient
+from activepieces_core.config import ClientConfig
 from activepieces_core.errors import (
     APIConnectionError,
     APIError,
@@ -83,8 +84,7 @@ class State:
     def json(self) -> bool:
         return self.output is OutputFormat.json
 
-    def client(self) -> ActivepiecesClient:
-        """A client from the options / environment; exit 2 when the key is missing."""
+    def _client_kwargs(self) -> dict[str, Any]:
         if not self.api_key:
             fail("no API key: pass --api-key or set ACTIVEPIECES_API_KEY", ExitCode.USAGE)
         kwargs: dict[str, Any] = {"api_key": self.api_key, "timeout": self.timeout}
@@ -92,7 +92,15 @@ class State:
             kwargs["max_retries"] = self.max_retries
         if self.url:
             kwargs["base_url"] = self.url
-        return ActivepiecesClient(**kwargs)
+        return kwargs
+
+    def client(self) -> ActivepiecesClient:
+        """A client from the options / environment; exit 2 when the key is missing."""
+        return ActivepiecesClient(**self._client_kwargs())
+
+    def config(self) -> ClientConfig:
+        """The client configuration alone (the tenant engine opens its own async pools)."""
+        return ClientConfig(**self._client_kwargs())
 
     def emit_json(self, data: Any) -> None:
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")

@@ -36,7 +36,7 @@ from rich.progress import (
 from rich.table import Table
 
 from activepieces_core.cli._common import ExitCode, err_console, fail, handle_errors, state
-from activepieces_core.client import ActivepiecesClient
+from activepieces_core.config import ClientConfig
 from activepieces_core.constants import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
 from activepieces_core.tenants import (
     ApplyReport,
@@ -259,7 +259,7 @@ def validate(file: FileArg) -> None:
 
 
 def _plan_document(
-    client: ActivepiecesClient,
+    client: ClientConfig,
     document: TenantDocument,
     prune: bool,
     protect: list[str] | None,
@@ -301,8 +301,8 @@ def plan_cmd(
     try:
         with handle_errors():
             document = load_document(file)  # validated before the first request
-            with state.client() as client:
-                the_plan = _plan_document(client, document, prune, protect, page_size)
+            client = state.config()
+            the_plan = _plan_document(client, document, prune, protect, page_size)
         data = _stamped(the_plan, document).to_dict() if out or report or state.json else None
         for path in (out, report):
             if path is not None:
@@ -403,21 +403,21 @@ def apply_cmd(
             )
         if not saved and document is not None:
             fail("--document checks a saved plan; FILE is a tenant document", ExitCode.USAGE)
-        with state.client() as client:
-            if isinstance(source, Plan):
-                the_plan = source
-                if document is not None:
-                    _check_document(the_plan, document)
-            else:
-                the_plan = _plan_document(client, source, prune, protect, page_size)
-            check_deletions(the_plan, max_deletions)
-            if not state.json:
-                _plan_summary(the_plan)
-            _confirm_deletions(the_plan, yes, dry_run)
-            # A saved plan may be hours old: re-read what it touches. One just made is not.
-            result = _apply_with_progress(
-                client, the_plan, concurrency, dry_run, max_deletions, check_stale=saved
-            )
+        client = state.config()
+        if isinstance(source, Plan):
+            the_plan = source
+            if document is not None:
+                _check_document(the_plan, document)
+        else:
+            the_plan = _plan_document(client, source, prune, protect, page_size)
+        check_deletions(the_plan, max_deletions)
+        if not state.json:
+            _plan_summary(the_plan)
+        _confirm_deletions(the_plan, yes, dry_run)
+        # A saved plan may be hours old: re-read what it touches. One just made is not.
+        result = _apply_with_progress(
+            client, the_plan, concurrency, dry_run, max_deletions, check_stale=saved
+        )
     if report is not None:
         _write(report, _dump_json(result.to_dict()))
     if state.json:
@@ -429,7 +429,7 @@ def apply_cmd(
 
 
 def _apply_with_progress(
-    client: ActivepiecesClient,
+    client: ClientConfig,
     the_plan: Plan,
     concurrency: int,
     dry_run: bool,
@@ -502,8 +502,8 @@ def export_cmd(
 ) -> None:
     """Write the platform's TEAM projects as a tenant document that `plan` finds unchanged."""
     chosen = [t.value for t in types or [ProjectTypeOpt.TEAM]]
-    with handle_errors(), state.client() as client, _spinner("reading TEAM projects"):
-        export = export_tenants(client, types=chosen, page_size=page_size)
+    with handle_errors(), _spinner("reading TEAM projects"):
+        export = export_tenants(state.config(), types=chosen, page_size=page_size)
     for item in export.left_out:
         prune = (
             f"; `plan --prune` would delete it unless you pass --protect {item.external_id}"
@@ -603,22 +603,22 @@ def adopt_cmd(
     """
     with handle_errors():
         document = load_document(file)
-        with state.client() as client:
-            with _spinner("reading TEAM projects"):
-                adoption = plan_adoption(client, document, match=match.value, page_size=page_size)
-            the_plan = adoption.plan
+        client = state.config()
+        with _spinner("reading TEAM projects"):
+            adoption = plan_adoption(client, document, match=match.value, page_size=page_size)
+        the_plan = adoption.plan
+        if not state.json:
+            _print_adoption(adoption, full=full)
+        result: ApplyReport | None = None
+        if out is not None:
+            _save_plan(the_plan, out)
             if not state.json:
-                _print_adoption(adoption, full=full)
-            result: ApplyReport | None = None
-            if out is not None:
-                _save_plan(the_plan, out)
-                if not state.json:
-                    console.print(f"Saved the plan to {out}.", highlight=False)
-            elif the_plan.has_changes:
-                _confirm(f"Label {len(the_plan.changes)} project(s) with their external id?", yes)
-                result = _apply_with_progress(
-                    client, the_plan, concurrency, False, None, check_stale=True
-                )
+                console.print(f"Saved the plan to {out}.", highlight=False)
+        elif the_plan.has_changes:
+            _confirm(f"Label {len(the_plan.changes)} project(s) with their external id?", yes)
+            result = _apply_with_progress(
+                client, the_plan, concurrency, False, None, check_stale=True
+            )
     if state.json:
         data = adoption.to_dict()
         data["report"] = result.to_dict() if result is not None else None

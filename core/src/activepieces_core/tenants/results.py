@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -43,8 +43,27 @@ class DeletionLimitExceeded(ActivepiecesError):
         )
 
 
+#: Lists longer than this show as a count in reprs: asyncio (3.11) reprs a finished task's
+#: result on every ``asyncio.run`` (through the SIGINT handler), and a 50,000-change plan took
+#: seconds to repr each time.
+_REPR_ITEMS = 20
+
+
+class _Count:
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def __repr__(self) -> str:
+        return f"[... {self.count} items]"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            long = isinstance(value, list) and len(value) > _REPR_ITEMS
+            yield name, _Count(len(value)) if long else value
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict, with ``summary`` where the type has one (``from_dict`` reads it back)."""
