@@ -163,3 +163,18 @@ def test_faults_create_no_duplicate_set(piece_set_platform: Any) -> None:
         pieces == ([GMAIL] if int(ext[1:]) % 3 else sorted(PIECE_CATALOG))
         for ext, pieces in _seen(emu).items()
     )
+
+
+def test_a_failed_declared_set_is_named_not_counted_as_a_tenant(piece_set_platform: Any) -> None:
+    from activepieces_core.tenants import TenantSyncError
+
+    emu = piece_set_platform
+    doc = {"piece_sets": [{"key": "gold", "allow": ["slack"]}], "tenants": [{"external_id": "a"}]}
+    emu.faults.set("piece_sets.create", rate=1.0, kinds=["500"])
+    with _client(emu, max_retries=0) as client:
+        report = reconcile(client, doc)
+    emu.faults.clear()
+    assert report.failed_tenants == ["piece_set:gold"]
+    error = TenantSyncError.from_report(report)
+    assert error.total == 2  # tenant "a" and the declared set
+    assert "1 of 2" in str(error)

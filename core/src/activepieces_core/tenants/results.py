@@ -192,8 +192,9 @@ class ApplyReport(_Model):
 
     @property
     def failed_tenants(self) -> list[str]:
-        """External ids of the tenants with at least one failed change, in report order."""
-        return list(dict.fromkeys(r.external_id for r in self.failed))
+        """External ids of the tenants with at least one failed change, in report order; a
+        failed platform-level change (a declared piece set) is named ``kind:key``."""
+        return list(dict.fromkeys(r.external_id or f"{r.kind}:{r.key}" for r in self.failed))
 
     @property
     def ok(self) -> bool:
@@ -246,8 +247,10 @@ class TenantSyncError(ActivepiecesError):
     @classmethod
     def from_report(cls, report: ApplyReport, *, what: str = "tenant sync") -> TenantSyncError:
         """The error for an `ApplyReport` with failures."""
-        tenants = {r.external_id for r in report.results}
-        return cls(report.failed_tenants, len(tenants), report.to_dict(), what=what)
+        tenants = {r.external_id for r in report.results if r.external_id}
+        platform = {f"{r.kind}:{r.key}" for r in report.failed if not r.external_id}
+        total = len(tenants) + len(platform)
+        return cls(report.failed_tenants, total, report.to_dict(), what=what)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword arguments: pickle (Airflow/Prefect results) needs an explicit recipe.
