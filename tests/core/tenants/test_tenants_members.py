@@ -235,3 +235,22 @@ def test_many_tenants_read_waiting_invitations_once(activepieces_emulator: Any) 
     assert routes["members.list"] == 12
     assert routes["invitations.list"] == 1
     assert sum(n for r, n in routes.items() if not r.endswith("list")) == 0
+
+
+def test_saved_plan_is_refused_when_a_role_changed_since(activepieces_emulator: Any) -> None:
+    """A person's role changed by hand between plan and apply: nothing is written."""
+    from activepieces_core.tenants import Plan, StalePlanError
+
+    emu = activepieces_emulator
+    project = emu.state.add_project("Acme", external_id="acme")
+    member = emu.state.people.add_member(project["id"], "a@acme.example", "Viewer")
+    doc = _doc({"acme": [{"email": "a@acme.example", "role": "Admin"}, "b@acme.example"]})
+    with _client(emu) as client:
+        saved = Plan.from_dict(plan(client, doc).to_dict())
+        emu.state.people.update_member_role(emu.state.platform(), member["id"], "Editor")
+        before = emu.requests.count()
+        with pytest.raises(StalePlanError, match=r"acme: member a@acme\.example changed \(role\)"):
+            apply(client, saved)
+    writes = [r for r in list(emu.requests)[before:] if r.method != "GET"]
+    assert writes == []
+    assert _people(emu, "acme") == {"a@acme.example": "Editor"}

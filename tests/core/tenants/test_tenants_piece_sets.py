@@ -178,3 +178,29 @@ def test_a_failed_declared_set_is_named_not_counted_as_a_tenant(piece_set_platfo
     error = TenantSyncError.from_report(report)
     assert error.total == 2  # tenant "a" and the declared set
     assert "1 of 2" in str(error)
+
+
+def test_saved_plan_is_refused_when_a_set_or_assignment_moved(piece_set_platform: Any) -> None:
+    from activepieces_core.tenants import Plan, StalePlanError
+
+    emu = piece_set_platform
+    with _client(emu) as client:
+        assert reconcile(client, DOCUMENT).ok
+        moved = {**DOCUMENT, "tenants": [{"external_id": "acme", "piece_set": "no-ai"}]}
+        moved["piece_sets"] = [
+            {**DOCUMENT["piece_sets"][0], "allow": ["slack"]},
+            DOCUMENT["piece_sets"][1],
+        ]
+        saved = Plan.from_dict(plan(client, moved).to_dict())
+        gold = client.piece_sets.get_by_key("gold")
+        assert gold is not None
+        client.piece_sets.update(gold.id, name="Gold (edited by hand)")
+        acme = client.projects.get_by_external_id("acme")
+        assert acme is not None
+        client.piece_sets.unassign(gold.id, acme.id)  # moved by hand to Default
+        with pytest.raises(StalePlanError) as info:
+            apply(client, saved)
+    text = str(info.value)
+    assert "piece_set gold changed (updated)" in text
+    assert "acme: piece_set_assignment no-ai changed (piece_set)" in text
+    assert _seen(emu)["acme"] == sorted(PIECE_CATALOG)  # nothing of the plan was written

@@ -26,7 +26,7 @@ from activepieces_core.tenants import (
     plan,
     reconcile,
 )
-from activepieces_core.tenants import staleness as staleness_module
+from activepieces_core.tenants.kinds.projects import STALE_LOOKUP_MAX
 from activepieces_core.tenants.saved import body_digest, verify_sealed
 
 SPECS = [
@@ -201,7 +201,7 @@ def test_a_large_plan_is_rechecked_with_one_listing(
     activepieces_emulator: Any, client: ActivepiecesClient, writes: Callable[[], int]
 ) -> None:
     emu = activepieces_emulator
-    n = staleness_module.LOOKUP_MAX + 8
+    n = STALE_LOOKUP_MAX + 8
     for i in range(n):
         emu.state.add_project(f"T{i}", external_id=f"t{i:03d}")
     specs = [{"external_id": f"t{i:03d}", "display_name": f"Renamed {i}"} for i in range(n)]

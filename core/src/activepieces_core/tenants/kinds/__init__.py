@@ -5,7 +5,14 @@ Reading order matters: later kinds read what hangs off the projects the first on
 
 from __future__ import annotations
 
-from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
+from activepieces_core.tenants.kinds.base import (
+    Applied,
+    Kind,
+    PlanRequest,
+    Reading,
+    StaleTenant,
+    compare_observed,
+)
 from activepieces_core.tenants.kinds.members import MemberKind
 from activepieces_core.tenants.kinds.piece_sets import PieceSetKind
 from activepieces_core.tenants.kinds.projects import ProjectKind, is_protected
@@ -20,8 +27,11 @@ __all__ = [
     "PlanRequest",
     "ProjectKind",
     "Reading",
+    "StaleTenant",
     "UserKind",
+    "compare_observed",
     "is_protected",
+    "kind_of",
 ]
 
 #: Every kind, in the order they read (the project kind first: the others hang off it).

@@ -11,14 +11,70 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.models import Project
 from activepieces_core.tenants.results import TenantChange
 from activepieces_core.tenants.spec import PieceSetSpec, TenantSpec
 
-__all__ = ["Applied", "Kind", "PlanRequest", "Reading"]
+__all__ = ["Applied", "Kind", "PlanRequest", "Reading", "StaleTenant", "compare_observed"]
+
+Reason = Literal["changed", "appeared", "vanished"]
+
+
+@dataclass(frozen=True)
+class StaleTenant:
+    """One planned change whose resource moved on since it was planned.
+
+    ``reason``: ``changed`` (``fields`` lists what differs), ``appeared`` or ``vanished``.
+    """
+
+    external_id: str
+    kind: str
+    reason: Reason
+    key: str | None = None
+    fields: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """``acme: project changed (display_name, updated)`` and the like."""
+        what = self.kind if self.key is None else f"{self.kind} {self.key}"
+        detail = {
+            "changed": f" ({', '.join(self.fields)})" if self.fields else "",
+            "appeared": " (absent when planned)",
+            "vanished": " (present when planned)",
+        }[self.reason]
+        return f"{self.external_id}: {what} {self.reason}{detail}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict."""
+        return {
+            "external_id": self.external_id,
+            "kind": self.kind,
+            "key": self.key,
+            "reason": self.reason,
+            "fields": list(self.fields),
+        }
+
+
+def compare_observed(change: TenantChange, current: dict[str, Any] | None) -> StaleTenant | None:
+    """``change``'s verdict, given the state its resource has now (None: absent).
+
+    Planned absent (``observed`` None) and present now: appeared; planned present and gone:
+    vanished; any observed value different now: changed. Shared by every kind's check.
+    """
+    observed = change.observed
+    if observed is None:
+        if current is None:
+            return None
+        return StaleTenant(change.external_id, change.kind, "appeared", change.key)
+    if current is None:
+        return StaleTenant(change.external_id, change.kind, "vanished", change.key)
+    missing = object()
+    fields = tuple(sorted(k for k, v in observed.items() if current.get(k, missing) != v))
+    if not fields:
+        return None
+    return StaleTenant(change.external_id, change.kind, "changed", change.key, fields)
 
 
 @dataclass(frozen=True)
@@ -85,6 +141,17 @@ class Kind(ABC):
         self, client: AsyncActivepiecesClient, change: TenantChange, applied: Applied
     ) -> str | None:
         """Perform ``change`` and return the id it created or touched."""
+
+    async def find_stale(
+        self,
+        client: AsyncActivepiecesClient,
+        changes: Sequence[TenantChange],
+        request: PlanRequest,
+    ) -> list[StaleTenant]:
+        """Those of ``changes`` (this kind's, none a noop) whose resource moved on since they
+        were planned: re-read and compared with each change's ``observed``. A kind that
+        records nothing to compare checks nothing."""
+        return []
 
     def depends_on_project(self, change: TenantChange) -> bool:
         """True when ``change`` needs its tenant's project to exist (skipped if that failed)."""

@@ -19,13 +19,22 @@ sending again (no duplicate, nothing lost).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
 from activepieces_core._membership_ops import ProjectPeople
 from activepieces_core.client import AsyncActivepiecesClient
+from activepieces_core.errors import NotFoundError
 from activepieces_core.models.people import Invitation, normalize_email
-from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
+from activepieces_core.tenants.kinds.base import (
+    Applied,
+    Kind,
+    PlanRequest,
+    Reading,
+    StaleTenant,
+    compare_observed,
+)
 from activepieces_core.tenants.results import TenantChange
 from activepieces_core.tenants.spec import TenantSpecError
 
@@ -147,6 +156,39 @@ class MemberKind(Kind):
 
     def phase(self, change: TenantChange) -> int:
         return PHASE_MEMBERS
+
+    async def find_stale(
+        self,
+        client: AsyncActivepiecesClient,
+        changes: Sequence[TenantChange],
+        request: PlanRequest,
+    ) -> list[StaleTenant]:
+        """Each person's role now (one people read per project) against the planned role;
+        people of projects the plan creates are checked by the project's own check."""
+        by_project: dict[str, list[TenantChange]] = {}
+        for change in changes:
+            if change.project_id:
+                by_project.setdefault(change.project_id, []).append(change)
+        gate = asyncio.Semaphore(request.concurrency)
+
+        async def one(project_id: str) -> ProjectPeople | None:
+            async with gate:
+                try:
+                    return await client.project_members.people(
+                        project_id, page_size=request.page_size
+                    )
+                except NotFoundError:
+                    return None  # the project vanished: the project check says so
+
+        found = await asyncio.gather(*(one(pid) for pid in by_project))
+        stale: list[StaleTenant] = []
+        for people, group in zip(found, by_project.values(), strict=True):
+            for change in group:
+                role = people.role_of(str(change.key)) if people is not None else None
+                verdict = compare_observed(change, None if role is None else {"role": role})
+                if verdict is not None:
+                    stale.append(verdict)
+        return stale
 
     async def write(
         self, client: AsyncActivepiecesClient, change: TenantChange, applied: Applied

@@ -20,6 +20,8 @@ one unassign) per moved project, one delete per dropped owned set.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from activepieces_core._ops import Cursor
@@ -27,9 +29,17 @@ from activepieces_core._piece_set_ops import MAX_PAGE_SIZE
 from activepieces_core._piece_set_ops import changes as set_changes
 from activepieces_core._retry import is_ambiguous_write
 from activepieces_core.client import AsyncActivepiecesClient
+from activepieces_core.errors import NotFoundError
 from activepieces_core.models import Project, enum_value
 from activepieces_core.models.piece_set import PieceSelection, PieceSet, PiecesMechanism
-from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
+from activepieces_core.tenants.kinds.base import (
+    Applied,
+    Kind,
+    PlanRequest,
+    Reading,
+    StaleTenant,
+    compare_observed,
+)
 from activepieces_core.tenants.results import TenantChange
 from activepieces_core.tenants.spec import OWNED_SET_PREFIX, TenantSpec, TenantSpecError
 
@@ -51,6 +61,14 @@ def owned_key(external_id: str) -> str:
 def uses_piece_sets(reading: Reading) -> bool:
     """True when the plan found piece sets governing the platform."""
     return bool(reading.state.get(MECHANISM) == PiecesMechanism.PIECE_SETS)
+
+
+def _key_of(piece_set: PieceSet | None) -> str:
+    """How a plan names the set a project is on: its key, ``default`` for the Default set (or
+    none: a project resolves to Default), its id for a set made without a key."""
+    if piece_set is None or piece_set.is_default:
+        return DEFAULT_KEY
+    return piece_set.key or piece_set.id
 
 
 def _selection(data: dict[str, Any]) -> PieceSelection:
@@ -157,9 +175,7 @@ class PieceSetKind(Kind):
         else:
             target = spec.piece_set or DEFAULT_KEY
         current_set = by_id.get(project.piece_set_id or "") if project is not None else None
-        current = (current_set.key if current_set is not None else None) or DEFAULT_KEY
-        if current_set is not None and current_set.is_default:
-            current = DEFAULT_KEY
+        current = _key_of(current_set)
         if target != current:
             to_set = default if target == DEFAULT_KEY else by_key.get(target)
             out.append(
@@ -190,6 +206,43 @@ class PieceSetKind(Kind):
 
     def depends_on_project(self, change: TenantChange) -> bool:
         return change.kind == "piece_set_assignment"
+
+    async def find_stale(
+        self,
+        client: AsyncActivepiecesClient,
+        changes: Sequence[TenantChange],
+        request: PlanRequest,
+    ) -> list[StaleTenant]:
+        """Sets by key (the set pages, once) against their planned ``id``/``updated``;
+        assignments by the set each project is on now (one read per existing project)."""
+        sets = [s async for s in client.piece_sets.iter(limit=MAX_PAGE_SIZE)]
+        by_key = {s.key: s for s in sets if s.key}
+        by_id = {s.id: s for s in sets}
+        stale: list[StaleTenant] = []
+        moves = [c for c in changes if c.kind == "piece_set_assignment" and c.project_id]
+        for change in changes:
+            if change.kind == "piece_set":
+                found = by_key.get(str(change.key))
+                now = None if found is None else {"id": found.id, "updated": found.updated}
+                verdict = compare_observed(change, now)
+                if verdict is not None:
+                    stale.append(verdict)
+        gate = asyncio.Semaphore(request.concurrency)
+
+        async def current_key(project_id: str) -> dict[str, Any] | None:
+            async with gate:
+                try:
+                    project = await client.projects.get(project_id)
+                except NotFoundError:
+                    return None  # vanished: the project check says so
+            return {"piece_set": _key_of(by_id.get(project.piece_set_id or ""))}
+
+        now_on = await asyncio.gather(*(current_key(str(c.project_id)) for c in moves))
+        for change, now in zip(moves, now_on, strict=True):
+            verdict = compare_observed(change, now) if now is not None else None
+            if verdict is not None:
+                stale.append(verdict)
+        return stale
 
     async def write(
         self, client: AsyncActivepiecesClient, change: TenantChange, applied: Applied

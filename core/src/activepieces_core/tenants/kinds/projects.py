@@ -25,14 +25,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from fnmatch import fnmatchcase
+from typing import Any
 
 from activepieces_core._ops import Cursor
 from activepieces_core._retry import is_ambiguous_write
 from activepieces_core.client import AsyncActivepiecesClient
+from activepieces_core.errors import AmbiguousExternalIdError, NotFoundError
 from activepieces_core.models import Project, ProjectType
 from activepieces_core.project_diff import observed_state
 from activepieces_core.tenants.diff import creation_diff_of, diff_project, update_kwargs
-from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
+from activepieces_core.tenants.kinds.base import (
+    Applied,
+    Kind,
+    PlanRequest,
+    Reading,
+    StaleTenant,
+    compare_observed,
+)
 from activepieces_core.tenants.kinds.piece_sets import uses_piece_sets
 from activepieces_core.tenants.results import TenantChange
 from activepieces_core.tenants.spec import TenantSpec
@@ -41,6 +50,8 @@ __all__ = ["PHASE_DELETE", "PHASE_WRITE", "ProjectKind", "is_protected"]
 
 PHASE_WRITE = 20
 PHASE_DELETE = 50
+#: Up to this many project changes are re-read one lookup each when checking staleness.
+STALE_LOOKUP_MAX = 32
 
 
 def is_protected(project: Project, patterns: Sequence[str]) -> bool:
@@ -111,6 +122,30 @@ async def _create(client: AsyncActivepiecesClient, spec: TenantSpec, pieces: boo
         return project
     # Global connections were attached by create; do not resend them.
     return await client.projects.update(project.id, **update_kwargs(rest, None))
+
+
+def _stale_view(project: Project | None) -> dict[str, Any] | None:
+    # observed_state plus the external id, which an adoption plan records (it changes it).
+    if project is None:
+        return None
+    state = observed_state(project)
+    state["external_id"] = project.external_id
+    return state
+
+
+async def _read_one(client: AsyncActivepiecesClient, change: TenantChange) -> Project | None:
+    observed = change.observed
+    if observed is not None and observed.get("id"):
+        try:
+            return await client.projects.get(str(observed["id"]))
+        except NotFoundError:
+            return None
+    try:
+        found = await client.projects.get_by_external_id(change.external_id)
+    except AmbiguousExternalIdError:
+        # Several projects now claim it: certainly not absent any more.
+        return Project(id="", display_name=change.external_id)
+    return found if found is not None and found.is_team else None
 
 
 class ProjectKind(Kind):
@@ -198,6 +233,44 @@ class ProjectKind(Kind):
 
     def phase(self, change: TenantChange) -> int:
         return PHASE_DELETE if change.action == "delete" else PHASE_WRITE
+
+    async def find_stale(
+        self,
+        client: AsyncActivepiecesClient,
+        changes: Sequence[TenantChange],
+        request: PlanRequest,
+    ) -> list[StaleTenant]:
+        """A change with an observed ``id`` is compared with the project of that id, a create
+        with whatever TEAM project now has its external id; a few changes are re-read one
+        lookup each, more with one paged TEAM listing (what planning cost to read)."""
+        checkable = [c for c in changes if c.observed is not None or c.action == "create"]
+        if not checkable:
+            return []
+        if len(checkable) <= STALE_LOOKUP_MAX:
+            gate = asyncio.Semaphore(request.concurrency)
+
+            async def one(change: TenantChange) -> Project | None:
+                async with gate:
+                    return await _read_one(client, change)
+
+            found = await asyncio.gather(*(one(c) for c in checkable))
+        else:
+            projects, _ = await _list_team(client, request.page_size)
+            by_id = {p.id: p for p in projects}
+            by_external_id: dict[str, Project] = {}
+            for project in projects:
+                if project.external_id:
+                    by_external_id.setdefault(project.external_id, project)
+            found = [
+                by_id.get(str(c.observed["id"]))
+                if c.observed is not None and c.observed.get("id")
+                else by_external_id.get(c.external_id)
+                for c in checkable
+            ]
+        verdicts = [
+            compare_observed(c, _stale_view(p)) for c, p in zip(checkable, found, strict=True)
+        ]
+        return [v for v in verdicts if v is not None]
 
     def depends_on_project(self, change: TenantChange) -> bool:
         return False
