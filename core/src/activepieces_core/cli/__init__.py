@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from activepieces_core._version import __version__
-from activepieces_core.cli._common import ExitCode, OutputFormat, state
+from activepieces_core.cli._common import ExitCode, OutputFormat, state, tune_gc
 from activepieces_core.cli.projects import app as projects_app
 from activepieces_core.cli.tenants import app as tenants_app
 
@@ -73,6 +73,7 @@ def _root(
 
 def main() -> None:
     """Console-script entry point."""
+    tune_gc()
     try:
         app()
     except SystemExit as exc:

@@ -20,6 +20,7 @@ pending, 1 any error (usage errors included).
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Iterator
@@ -43,7 +44,16 @@ from activepieces_core.errors import (
 )
 from activepieces_core.tenants import DeletionLimitExceeded, StalePlanError, TenantSpecError
 
-__all__ = ["ExitCode", "OutputFormat", "State", "err_console", "fail", "handle_errors", "state"]
+__all__ = [
+    "ExitCode",
+    "OutputFormat",
+    "State",
+    "err_console",
+    "fail",
+    "handle_errors",
+    "state",
+    "tune_gc",
+]
 
 err_console = Console(stderr=True)
 
@@ -107,6 +117,19 @@ class State:
 
 
 state = State()
+
+
+def tune_gc() -> None:
+    """Collect garbage less often: right for a short-lived run over a whole platform.
+
+    A 50,000-tenant plan keeps a few hundred thousand objects alive until the run ends; with
+    CPython's default thresholds the cyclic collector walks them again and again, which was
+    half of such a plan's time. Objects alive after start-up are frozen out of collections
+    altogether (they live as long as the process), and collections run every 50,000
+    allocations instead of every 700. Called by the console script only, never on import.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def fail(message: str, code: ExitCode) -> NoReturn:
