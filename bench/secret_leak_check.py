@@ -5,8 +5,9 @@ everything they left.
 
 The key is ``sk-LEAKCANARY...`` (61 alphanumerics after ``sk-``, random tail).
 
-* demo: ``examples/demo/demo.py --emulator-api-key KEY --workdir DIR/demo``; the workdir then
-  holds the step logs, the Airflow home (SQLite metadata DB: XCom, rendered_task_instance_fields,
+* demo: ``examples/demo/demo.py --emulator-api-key KEY --emulator-pending-invitations
+  --workdir DIR/demo`` (invitations stay PENDING, so every invitation the sync sends comes back
+  with its sign-up link, a bearer token, for the run to mishandle); the workdir then holds the step logs, the Airflow home (SQLite metadata DB: XCom, rendered_task_instance_fields,
   task logs) and the Prefect home (SQLite DB: artifacts, flow-run parameters, logs).
 * suite: ``pytest -rA --activepieces-emulator-api-key KEY`` (the session emulator every
   Airflow, Prefect and client test talks to), with the Airflow/Prefect homes in
@@ -22,7 +23,8 @@ Searched for the key, in each run's stdout/stderr and workdir:
   deleted rows count too);
 * every table of every SQLite DB, cell by cell, to name the table a hit is in;
 * needles: the key's 61-character body (so a key with its ``sk-`` stripped is caught too) and
-  its base64 forms (standard and URL-safe, all three alignments, as inside a Basic auth header).
+  its base64 forms (standard and URL-safe, all three alignments, as inside a Basic auth header);
+  in the demo run also ``invitation?token=``, the part of every invitation link before its token.
 
 Prints hits per location and each run's exit code (reported separately: a failing step still
 leaves logs worth scanning). Exit code 1 on any hit, 2 if nothing was produced to scan.
@@ -45,6 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo" / "demo.py"
 PREFIX = "LEAKCANARY"
+#: Every invitation link the emulator hands out has it (``…/invitation?token=<token>&email=…``).
+LINK_MARKER = b"invitation?token="
 #: Tables whose scan we name explicitly, to show they held rows (the scan was not vacuous).
 WATCHED_TABLES = (
     "xcom",
@@ -96,7 +100,15 @@ def _run(
 
 def run_demo(key: str, workdir: Path, timeout: float) -> tuple[int, bytes, bytes]:
     """The demo against its embedded emulator, leaving its files in ``workdir``."""
-    command = [sys.executable, str(DEMO), "--emulator-api-key", key, "--workdir", str(workdir)]
+    command = [
+        sys.executable,
+        str(DEMO),
+        "--emulator-api-key",
+        key,
+        "--emulator-pending-invitations",
+        "--workdir",
+        str(workdir),
+    ]
     return _run(command, timeout)
 
 
@@ -211,7 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         where = workdir / name
         where.mkdir(parents=True, exist_ok=True)
         code, out, err = run(key, where, args.timeout)
-        totals[name] = report(name, code, {"stdout": out, "stderr": err}, where, patterns)
+        # Only the demo is searched for links: tests may print one on purpose (reveal_link).
+        searched = {**patterns, "invitation-link": LINK_MARKER} if name == "demo" else patterns
+        totals[name] = report(name, code, {"stdout": out, "stderr": err}, where, searched)
     print(f"TOTAL HITS: {sum(max(0, t) for t in totals.values())}")
     if any(t < 0 for t in totals.values()):
         print("nothing was produced to scan", file=sys.stderr)

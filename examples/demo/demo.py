@@ -2,17 +2,24 @@
 
     uv run python examples/demo/demo.py
 
-With no ``ACTIVEPIECES_URL`` set it starts the embedded Activepieces emulator and, against it:
-1. runs the ``activepieces_tenant_onboarding`` DAG with ``dag.test()`` (tenant file → bulk sync →
-   one deferrable sensor per tenant waiting for an active flow, which the demo "builds" for each
-   tenant a moment after it appears),
-2. runs the Prefect onboarding flow with a newer tenant file (renames, new pieces, a new tenant),
+With no ``ACTIVEPIECES_URL`` set it starts the embedded Activepieces emulator as a platform whose
+pieces are governed by **piece sets** (``managePiecesEnabled``) and, against it:
+1. runs the ``activepieces_tenant_onboarding`` DAG with ``dag.test()`` on ``tenants.yaml`` (named
+   piece sets, a tenant with its own list, tenants on the Default set, an admin per tenant →
+   bulk sync → one deferrable sensor per tenant waiting for an active flow: each tenant's admin
+   "signs up" and builds a flow a moment after the project appears),
+2. runs the Prefect onboarding flow on ``tenants-next.yaml`` (a set gains a piece, a rename, a
+   longer own list, a new analyst, a new tenant),
 3. runs the ``activepieces_tenant_teardown`` DAG for two tenants,
-then prints what each step did to each tenant and the final state. Exit code 0 only if every
-step succeeded and the final state is the expected one.
+then prints what each step did to each tenant and the final state: which piece set governs each
+tenant, which pieces it **sees** and its **people**, all asked of the emulator (what the platform
+enforces, not what was sent). Exit code 0 only if every step succeeded and the final state is
+the one the last tenant document asks for.
 
 With ``ACTIVEPIECES_URL`` and ``ACTIVEPIECES_API_KEY`` set it targets that platform and only plans
-(a dry run showing what onboarding would change); pass ``--apply`` to run the steps for real.
+(a dry run showing what onboarding would change): ``tenants.yaml`` on a platform with piece sets,
+``examples/tenants.yaml`` (plain allow-lists) on one governed by the project plan. Pass
+``--apply`` to run the three steps for real (piece-set platforms only).
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +44,24 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from activepieces_core import ActivepiecesClient
-from activepieces_core.tenants import load_tenants, reconcile
+from activepieces_core.tenants import (
+    TenantDocument,
+    TenantResult,
+    TenantSpec,
+    load_document,
+    reconcile,
+)
 
-EXAMPLES = Path(__file__).resolve().parents[1]
-TENANTS = EXAMPLES / "tenants.yaml"
-TENANTS_NEXT = Path(__file__).resolve().parent / "tenants-next.yaml"
+HERE = Path(__file__).resolve().parent
+EXAMPLES = HERE.parent
+TENANTS = HERE / "tenants.yaml"
+TENANTS_NEXT = HERE / "tenants-next.yaml"
+#: The shared example (plain allow-lists): what a dry run plans on a project-plan platform.
+LEGACY_TENANTS = EXAMPLES / "tenants.yaml"
 TEARDOWN = ["initech", "stark"]
+#: Already has a user on the platform when the demo starts: a member as soon as invited.
+EXISTING_USER = "admin@hooli.example"
+PIECE_PREFIX = "@activepieces/piece-"
 
 console = Console()
 
@@ -64,7 +83,7 @@ def _steps(workdir: Path) -> list[Step]:
     python = sys.executable
     return [
         Step(
-            "Airflow: onboarding DAG (sync tenants, wait for an active flow)",
+            "Airflow: onboarding DAG (piece sets, admins; wait for an active flow)",
             "Airflow onboarding",
             [
                 python,
@@ -77,7 +96,7 @@ def _steps(workdir: Path) -> list[Step]:
             ],
         ),
         Step(
-            "Prefect: onboarding flow with next week's tenant file",
+            "Prefect: onboarding flow with next week's tenant document",
             "Prefect re-sync",
             [python, str(EXAMPLES / "prefect" / "onboard.py"), str(TENANTS_NEXT)],
         ),
@@ -115,37 +134,205 @@ def _environment(target: Target, workdir: Path) -> dict[str, str]:
     return env
 
 
-Snapshot = dict[str, dict[str, Any]]
+# ---- what the platform shows, per tenant (asked of the emulator) ----------------------------
+
+People = dict[str, tuple[str, str]]  # e-mail -> (project role, "member" | "invited")
+
+
+@dataclass(frozen=True)
+class TenantView:
+    """One tenant as the emulator has it: its project, the set governing it, what it sees."""
+
+    project: dict[str, Any]
+    piece_set: str | None = None  # the governing set's key (None once deleted)
+    sees: tuple[str, ...] = ()
+    people: People = field(default_factory=dict)
+
+    @property
+    def deleted(self) -> bool:
+        return bool(self.project.get("deleted"))
+
+
+Snapshot = dict[str, TenantView]
+
+
+def _people(emu: Any, project_id: str, invitations: list[dict[str, Any]]) -> People:
+    """Members, then people whose invitation waits for them to sign up (or accept)."""
+    found: People = {
+        member["user"]["email"]: (member["projectRole"]["name"], "member")
+        for member in emu.state.people.members(project_id)
+    }
+    for invitation in invitations:
+        if invitation.get("projectId") == project_id and invitation["email"] not in found:
+            found[invitation["email"]] = (invitation["projectRole"]["name"], "invited")
+    return found
+
+
+def _invitations(emu: Any) -> list[dict[str, Any]]:
+    """The platform's invitations without their ``link``: a sign-up link is a bearer token, so
+    it is dropped on read and can never reach a table, a log or a file."""
+    return [
+        {k: v for k, v in invitation.items() if k != "link"}
+        for invitation in emu.state.people.invitations()
+    ]
 
 
 def _snapshot(emu: Any) -> Snapshot:
-    """TEAM projects by external id, deleted ones included (a live project wins over a deleted one)."""
+    """TEAM projects by external id, deleted ones included (a live project wins over a deleted
+    one), each with its governing set, visible pieces and people."""
     projects = emu.state.projects(include_deleted=True, types=["TEAM"])
     ordered = sorted(projects, key=lambda project: project.get("deleted") is None)
-    return {p["externalId"]: p for p in ordered if p.get("externalId")}
+    invitations = _invitations(emu)
+    views: Snapshot = {}
+    for project in ordered:
+        if not project.get("externalId"):
+            continue
+        if project.get("deleted"):
+            views[project["externalId"]] = TenantView(project)
+            continue
+        visibility = emu.state.piece_sets.visibility(project["id"])
+        set_id = visibility["pieceSetId"]
+        views[project["externalId"]] = TenantView(
+            project,
+            emu.state.piece_sets.get(set_id).get("key") if set_id else "default",
+            tuple(visibility["pieces"]),
+            _people(emu, project["id"], invitations),
+        )
+    return views
 
 
-def _action(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+def _short(piece: str) -> str:
+    return piece.removeprefix(PIECE_PREFIX)
+
+
+def _sees(view: TenantView, catalog: list[str]) -> str:
+    """Visible pieces by short name; "all N" or "all but …" when that is shorter."""
+    if list(view.sees) == catalog:
+        return f"all {len(catalog)}"
+    hidden = [p for p in catalog if p not in view.sees]
+    if len(hidden) < len(view.sees):
+        return "all but " + ", ".join(sorted(_short(p) for p in hidden))
+    return ", ".join(sorted(_short(p) for p in view.sees))
+
+
+def _people_cell(view: TenantView) -> str:
+    return "\n".join(f"{email}: {role}, {state}" for email, (role, state) in view.people.items())
+
+
+def _change(before: TenantView | None, after: TenantView | None) -> str:
+    """What one step did to a tenant, as the emulator saw it."""
     if after is None:
         return "-"
-    if before is None or before.get("deleted"):
-        return "deleted" if after.get("deleted") else "created"
-    if after.get("deleted"):
+    if before is None or before.deleted:
+        return "deleted" if after.deleted else "created"
+    if after.deleted:
         return "deleted"
-    return "updated" if after["updated"] != before["updated"] else "unchanged"
+    notes = []
+    if after.project["updated"] != before.project["updated"]:
+        notes.append("updated")
+    if after.piece_set != before.piece_set:
+        notes.append(f"set {after.piece_set}")
+    gained = sorted(_short(p) for p in set(after.sees) - set(before.sees))
+    lost = sorted(_short(p) for p in set(before.sees) - set(after.sees))
+    if gained or lost:
+        notes.append("sees " + " ".join([f"+{p}" for p in gained] + [f"-{p}" for p in lost]))
+    added = sum(1 for email in after.people if email not in before.people)
+    removed = sum(1 for email in before.people if email not in after.people)
+    if added or removed:
+        counts = (("+", added), ("-", removed))
+        notes += [f"{sign}{n} {'person' if n == 1 else 'people'}" for sign, n in counts if n]
+    return "\n".join(notes) or "unchanged"
+
+
+def _summary(snapshots: list[Snapshot], columns: list[str]) -> Table:
+    """Table 1: what each step did to each tenant."""
+    table = Table(title="Tenants: what each step did, and the final state")
+    table.add_column("tenant", no_wrap=True)
+    for column in columns:
+        table.add_column(column)
+    table.add_column("final state")
+    final = snapshots[-1]
+    for external_id in sorted(final):
+        view = final[external_id]
+        changes = [
+            _change(before.get(external_id), after.get(external_id))
+            for before, after in itertools.pairwise(snapshots)
+        ]
+        state = "deleted" if view.deleted else f"live · {view.project['displayName']}"
+        table.add_row(external_id, *changes, state)
+    return table
+
+
+def _access(final: Snapshot, catalog: list[str]) -> Table:
+    """Table 2: what each live tenant sees and who is in it, asked of the platform (not what
+    was sent)."""
+    table = Table(title="Live tenants: the piece set governing each, what it sees, its people")
+    table.add_column("tenant", no_wrap=True)
+    table.add_column("piece set", no_wrap=True)
+    table.add_column("sees")
+    table.add_column("people", no_wrap=True)
+    for external_id in sorted(final):
+        view = final[external_id]
+        if not view.deleted:
+            table.add_row(
+                external_id, view.piece_set or "-", _sees(view, catalog), _people_cell(view)
+            )
+    return table
+
+
+def _summary_json(final: Snapshot, catalog: list[str]) -> dict[str, Any]:
+    """The final columns as data (``summary.json`` in the workdir)."""
+    return {
+        external_id: {
+            "state": "deleted" if view.deleted else "live",
+            "display_name": view.project["displayName"],
+            "piece_set": view.piece_set,
+            "sees": sorted(_short(p) for p in view.sees),
+            "sees_all": list(view.sees) == catalog,
+            "people": {email: {"role": r, "state": s} for email, (r, s) in view.people.items()},
+        }
+        for external_id, view in sorted(final.items())
+    }
+
+
+# ---- the tenants' side: admins sign up, then build a flow -----------------------------------
+
+
+def _signing_up(document: TenantDocument) -> dict[str, set[str]]:
+    """Who signs up during the demo: the people of the day-1 tenants (added later: they wait)."""
+    return {spec.external_id: set(spec.member_roles) for spec in document.tenants}
 
 
 @contextmanager
-def _tenant_activity(emu: Any) -> Iterator[None]:
-    """Simulate each new tenant building its first flow a moment after its project appears."""
+def _tenant_activity(emu: Any, signers: dict[str, set[str]]) -> Iterator[None]:
+    """Simulate each tenant's people a moment after its project appears: they sign up (after
+    accepting their invitation, where the platform left it PENDING), then build the first flow.
+    Tenants of the first document build their flow only once all their people are members, so
+    the onboarding DAG's sensors finish with every admin in."""
     stop = threading.Event()
+    people = emu.state.people
+
+    def members_of(project_id: str) -> set[str]:
+        return {m["user"]["email"] for m in people.members(project_id)}
 
     def run() -> None:
         seen: dict[str, float] = {}
+        signed_up: set[str] = set()
         while not stop.wait(0.5):
+            waiting = [i for i in _invitations(emu) if i["status"] == "PENDING"]
             for project in emu.state.projects(types=["TEAM"]):
                 first = seen.setdefault(project["id"], time.monotonic())
-                if project["analytics"]["activeFlows"] == 0 and time.monotonic() - first > 2:
+                if time.monotonic() - first < 2:
+                    continue
+                expected = signers.get(project.get("externalId") or "", set())
+                for invitation in waiting:
+                    if invitation["projectId"] == project["id"] and invitation["email"] in expected:
+                        people.accept_invitation(invitation["id"])
+                for email in expected - signed_up:
+                    emu.state.sign_up(email)
+                    signed_up.add(email)
+                ready = expected <= members_of(project["id"])
+                if ready and project["analytics"]["activeFlows"] == 0:
                     emu.state.set_analytics(project["id"], total_flows=1, active_flows=1)
 
     thread = threading.Thread(target=run, name="tenant-activity", daemon=True)
@@ -178,61 +365,134 @@ def _run_steps(
     return outcomes
 
 
-def _summary(snapshots: list[Snapshot], columns: list[str]) -> Table:
-    table = Table(title="Tenants: what each step did, and the final state")
-    table.add_column("tenant")
-    for column in columns:
-        table.add_column(column)
-    table.add_column("final state")
-    table.add_column("pieces")
-    final = snapshots[-1]
-    for external_id in sorted(final):
-        project = final[external_id]
-        actions = [
-            _action(before.get(external_id), after.get(external_id))
-            for before, after in itertools.pairwise(snapshots)
-        ]
-        plan = project["plan"]
-        pieces = "all" if plan["piecesFilterType"] == "NONE" else str(len(plan["pieces"]))
-        state = "deleted" if project.get("deleted") else f"live · {project['displayName']}"
-        table.add_row(external_id, *actions, state, pieces)
-    return table
+# ---- the final check: what the last document asks for, against what the platform shows -----
 
 
-def _expected_final_state(final: Snapshot) -> list[str]:
-    """What must hold after the three steps; each broken rule is one message."""
+def _expected_sees(spec: TenantSpec, document: TenantDocument, catalog: list[str]) -> list[str]:
+    """The catalog pieces ``spec`` should see: its named set, its own list, or Default (all)."""
+    if spec.piece_set not in (None, "default"):
+        named = next(s for s in document.piece_sets if s.key == spec.piece_set)
+        listed = set(named.exceptions)
+        return [p for p in catalog if (p in listed) == (named.allow is not None)]
+    if spec.pieces is not None:
+        return [p for p in catalog if p in set(spec.pieces)]
+    return list(catalog)
+
+
+def _expected_set(spec: TenantSpec) -> str:
+    if spec.pieces is not None:
+        return f"tenant:{spec.external_id}"
+    return spec.piece_set or "default"
+
+
+def _check_final(
+    emu: Any, final: Snapshot, document: TenantDocument, members_now: set[str]
+) -> list[str]:
+    """Every broken rule is one message: projects, governing set, visible pieces, people,
+    no tenant-owned set left without its tenant."""
     problems = []
-    expected = {spec.external_id: spec for spec in load_tenants(TENANTS_NEXT)}
-    for external_id, spec in expected.items():
-        project = final.get(external_id)
+    catalog = list(emu.state.piece_sets.catalog)
+    for spec in document.tenants:
+        external_id = spec.external_id
+        view = final.get(external_id)
         gone = external_id in TEARDOWN
-        if project is None:
+        if view is None:
             problems.append(f"{external_id}: never created")
-        elif gone != bool(project.get("deleted")):
+            continue
+        if gone != view.deleted:
             problems.append(f"{external_id}: expected {'deleted' if gone else 'live'}")
-        elif not gone and project["displayName"] != spec.effective_display_name:
-            problems.append(f"{external_id}: display name {project['displayName']!r}")
+            continue
+        if gone:
+            people = _people(emu, view.project["id"], _invitations(emu))
+            if people:
+                problems.append(f"{external_id}: deleted, but people remain: {sorted(people)}")
+            continue
+        if view.project["displayName"] != spec.effective_display_name:
+            problems.append(f"{external_id}: display name {view.project['displayName']!r}")
+        mechanism = emu.state.piece_sets.visibility(view.project["id"])["mechanism"]
+        if mechanism != "PIECE_SETS":
+            problems.append(f"{external_id}: pieces governed by {mechanism}, not piece sets")
+        if view.piece_set != _expected_set(spec):
+            problems.append(f"{external_id}: on set {view.piece_set!r}, not {_expected_set(spec)}")
+        wanted = _expected_sees(spec, document, catalog)
+        if list(view.sees) != wanted:
+            extra = sorted(_short(p) for p in set(view.sees) - set(wanted))
+            missing = sorted(_short(p) for p in set(wanted) - set(view.sees))
+            problems.append(f"{external_id}: sees {extra} too many, {missing} missing")
+        roles = {email: role for email, (role, _) in view.people.items()}
+        if roles != spec.member_roles:
+            problems.append(f"{external_id}: people {roles}, expected {spec.member_roles}")
+        for email, (_, state) in view.people.items():
+            should = "member" if email in members_now else "invited"
+            if state != should:
+                problems.append(f"{external_id}: {email} is {state}, expected {should}")
+    owned = {s.get("key") or "" for s in emu.state.piece_sets.all()}
+    owned = {key for key in owned if key.startswith("tenant:")}
+    wanted_owned = {
+        f"tenant:{spec.external_id}"
+        for spec in document.tenants
+        if spec.pieces is not None and spec.external_id not in TEARDOWN
+    }
+    if owned != wanted_owned:
+        problems.append(f"tenant-owned sets {sorted(owned)}, expected {sorted(wanted_owned)}")
     return problems
 
 
-def run_local(api_key: str | None, workdir: Path | None) -> int:
+def run_local(api_key: str | None, workdir: Path | None, pending_invitations: bool) -> int:
     from activepieces_core.testing import Emulator
 
     with _workdir(workdir) as workdir, Emulator(api_key=api_key) as emu:
-        console.print(f"[bold]Embedded Activepieces emulator[/bold] at {emu.url}")
+        # A platform on piece sets; an API key's invitations are accepted at once, as upstream
+        # (--emulator-pending-invitations leaves them PENDING, each answer carrying its link).
+        emu.state.configure_platform(
+            manage_pieces_enabled=True, invitations_auto_accept=not pending_invitations
+        )
+        emu.state.people.add_user(EXISTING_USER, first_name="Gavin", last_name="Belson")
+        console.print(
+            f"[bold]Embedded Activepieces emulator[/bold] at {emu.url} "
+            "(pieces governed by piece sets)"
+        )
+        day_one = load_document(TENANTS)
+        signers = _signing_up(day_one)
         steps = _steps(workdir)
         snapshots = [_snapshot(emu)]
-        with _tenant_activity(emu):
+        with _tenant_activity(emu, signers):
             outcomes = _run_steps(
                 steps,
                 _environment(Target(emu.url, emu.api_key), workdir),
                 workdir,
                 lambda: snapshots.append(_snapshot(emu)),
             )
+        catalog = list(emu.state.piece_sets.catalog)
+        final = snapshots[-1]
         console.print(_summary(snapshots, [s.column for s in steps]))
-        problems = _expected_final_state(snapshots[-1])
+        console.print(_access(final, catalog))
+        deleted = sorted(external_id for external_id, view in final.items() if view.deleted)
+        if deleted:
+            console.print(
+                f"Deleted: {', '.join(deleted)} (their members and invitations went with them)."
+            )
+        (workdir / "summary.json").write_text(json.dumps(_summary_json(final, catalog), indent=2))
+        sets = sorted(s.get("key") or "" for s in emu.state.piece_sets.all())
+        console.print(f"Piece sets on the platform: {', '.join(sets)}.")
+        waiting = len([i for i in _invitations(emu) if i["type"] == "PROJECT"])
+        if waiting:
+            how = (
+                "PENDING, each with a sign-up link (a bearer token: never shown)"
+                if pending_invitations
+                else "for their person to sign up (the API key's invitations are accepted)"
+            )
+            console.print(f"{waiting} invitation{'s' if waiting > 1 else ''} wait {how}.")
+        members_now = set().union(*signers.values()) | {EXISTING_USER}
+        problems = _check_final(emu, final, load_document(TENANTS_NEXT), members_now)
         for problem in problems:
             console.print(f"[red]unexpected final state: {problem}[/red]")
+        if not problems:
+            console.print(
+                "Checked with the emulator: each live tenant sees exactly the pieces of its set, "
+                "its own list or Default; each has exactly its people with their roles (members "
+                "once signed up, invited until then); no tenant-owned set outlived its tenant."
+            )
         console.print(f"{len(emu.requests)} API requests served by the emulator.")
         if all(outcomes) and not problems:
             console.print("[bold green]Demo succeeded.[/bold green]")
@@ -252,20 +512,55 @@ def _workdir(path: Path | None) -> Iterator[Path]:
         yield Path(tmp)
 
 
+def _value(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_short(str(v)) for v in value) or "(none)"
+    return str(value)
+
+
+def _describe(result: TenantResult) -> str:
+    """A planned change in a line: field names for projects (metadata can be long), the new
+    values for piece sets, assignments and people."""
+    if result.kind == "project":
+        return ", ".join(result.diff)
+    parts = []
+    for name, change in result.diff.items():
+        before, after = change.get("from"), change.get("to")
+        shown = _value(after) if before is None else f"{_value(before)} → {_value(after)}"
+        parts.append(f"{name}: {shown}")
+    return "; ".join(parts)
+
+
 def run_remote(target: Target, apply: bool) -> int:
+    with ActivepiecesClient(api_key=target.api_key, base_url=target.url) as client:
+        piece_sets = client.piece_sets.supported()
+        mechanism = "piece sets" if piece_sets else "the project plan (no piece sets)"
+        console.print(f"{target.url}: pieces are governed by {mechanism}.")
+        if apply and not piece_sets:
+            console.print(
+                "[red]--apply runs the demo's tenant documents, which declare piece sets; this "
+                "platform has none. Apply the plain example instead:[/red]\n"
+                f"  activepieces tenants apply {LEGACY_TENANTS}"
+            )
+            return 2
+        if not apply:
+            document = TENANTS if piece_sets else LEGACY_TENANTS
+            report = reconcile(client, document, dry_run=True)
     if apply:
         with _workdir(None) as workdir:
             outcomes = _run_steps(
                 _steps(workdir), _environment(target, workdir), workdir, lambda: None
             )
         return 0 if all(outcomes) else 1
-    with ActivepiecesClient(api_key=target.api_key, base_url=target.url) as client:
-        report = reconcile(client, load_tenants(TENANTS), dry_run=True)
-    table = Table(title=f"Dry run against {target.url}: what onboarding would change")
-    for column in ("tenant", "action", "changes"):
+    name = document.relative_to(EXAMPLES.parent)
+    table = Table(title=f"Dry run of {name} against {target.url}: what would change")
+    for column in ("tenant", "kind", "key", "action"):
         table.add_column(column)
+    table.add_column("changes", overflow="fold")
     for result in report.results:
-        table.add_row(result.external_id, result.action, ", ".join(result.diff or {}))
+        table.add_row(
+            result.external_id, result.kind, result.key or "", result.action, _describe(result)
+        )
     console.print(table)
     console.print("Nothing was changed. Run with --apply to run the DAGs and the flow for real.")
     return 1 if report.failed else 0
@@ -275,12 +570,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--apply", action="store_true", help="against a real platform: change it")
     parser.add_argument("--emulator-api-key", help="API key of the embedded emulator")
+    parser.add_argument(
+        "--emulator-pending-invitations",
+        action="store_true",
+        help="embedded emulator: leave invitations PENDING, each answer carrying its sign-up "
+        "link (as a server that does not auto-accept does), e.g. for a leak check",
+    )
     parser.add_argument("--workdir", type=Path, help="keep logs and Airflow/Prefect homes here")
     args = parser.parse_args(argv)
     url, key = os.environ.get("ACTIVEPIECES_URL"), os.environ.get("ACTIVEPIECES_API_KEY")
     if url and key:
         return run_remote(Target(url, key), args.apply)
-    return run_local(args.emulator_api_key, args.workdir)
+    return run_local(args.emulator_api_key, args.workdir, args.emulator_pending_invitations)
 
 
 if __name__ == "__main__":

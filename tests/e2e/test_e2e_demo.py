@@ -1,23 +1,40 @@
 """README command 1, end to end: the demo runs Airflow and Prefect against the embedded emulator.
 
-It is run exactly as a newcomer would (a subprocess of ``examples/demo/demo.py``), with a
-recognisable API key, and everything it leaves behind — its output, every step's log, the Airflow
-metadata DB and the Prefect DB — is searched for that key.
+It is run as a newcomer would (a subprocess of ``examples/demo/demo.py``), with a recognisable
+API key and with invitations left PENDING (``--emulator-pending-invitations``), so that every
+invitation the sync sends comes back with a sign-up link, a bearer token. Everything the demo
+leaves behind — its output, every step's log, the Airflow metadata DB and the Prefect DB — is
+searched for the key and for any invitation link. Its final state (``summary.json``, the data of
+the printed table, asked of the emulator) is checked against what the tenant documents mean.
+
+The dry-run path for a real platform is run against the session emulator, as both kinds of
+platform: governed by piece sets, and by the legacy project plan.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from activepieces_core import ActivepiecesClient
+from activepieces_core.testing import PIECE_CATALOG
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo" / "demo.py"
 API_KEY = "sk-" + "LeakCanary" * 6 + "X"
+#: An emulator invitation token (three alphanumeric parts shaped like a JWT) and its link.
+TOKEN = re.compile(
+    rb"(?<![0-9A-Za-z])[0-9A-Za-z]{36}\.[0-9A-Za-z]{48}\.[0-9A-Za-z]{43}(?![0-9A-Za-z])"
+)
+LINK = re.compile(rb"invitation\?token=")
 
 pytestmark = pytest.mark.slow
 
@@ -27,28 +44,174 @@ def _demo_environment(tmp_path: Path) -> dict[str, str]:
     env.pop("ACTIVEPIECES_URL", None)
     env.pop("ACTIVEPIECES_API_KEY", None)
     env["HOME"] = str(tmp_path / "home")
-    env["COLUMNS"] = "160"
+    env["COLUMNS"] = "200"
     return env
 
 
-def test_demo_succeeds_and_never_writes_the_key(tmp_path: Path) -> None:
+def _leaks(output: str, files: list[Path]) -> dict[str, list[str]]:
+    """Where the key (raw or base64) or an invitation link/token shows up."""
+    needles = [API_KEY.encode(), base64.b64encode(API_KEY.encode())]
+    found: dict[str, list[str]] = {}
+    for name, data in [("output", output.encode()), *((str(p), p.read_bytes()) for p in files)]:
+        hits = [n.decode() for n in needles if n in data]
+        hits += [f"link {m.group()!r}" for m in LINK.finditer(data)]
+        hits += [f"token {m.group()[:12]!r}…" for m in TOKEN.finditer(data)]
+        if hits:
+            found[name] = hits
+    return found
+
+
+def test_the_link_needles_match_the_emulator_links(activepieces_emulator: Any) -> None:
+    """The patterns searched for below do match an invitation link the emulator hands out."""
+    emu = activepieces_emulator
+    emu.state.configure_platform(invitations_auto_accept=False)
+    project = emu.state.add_project("Acme", external_id="acme")
+    with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client:
+        client.project_members.invite(project["id"], "ops@acme.example", "Admin")
+    (invitation,) = emu.state.people.invitations()
+    link = invitation["link"].encode()
+    assert LINK.search(link)
+    token = TOKEN.search(link)
+    assert token is not None
+    assert _leaks("", []) == {}
+    assert _leaks(f"... {link.decode()} ...", []) == {
+        "output": [f"link {b'invitation?token='!r}", f"token {token.group()[:12]!r}…"]
+    }
+
+
+def _person(role: str, state: str) -> dict[str, str]:
+    return {"role": role, "state": state}
+
+
+def test_demo_succeeds_shows_what_tenants_see_and_never_writes_the_key_or_a_link(
+    tmp_path: Path,
+) -> None:
     workdir = tmp_path / "demo"
     done = subprocess.run(
-        [sys.executable, str(DEMO), "--emulator-api-key", API_KEY, "--workdir", str(workdir)],
+        [
+            sys.executable,
+            str(DEMO),
+            "--emulator-api-key",
+            API_KEY,
+            "--emulator-pending-invitations",
+            "--workdir",
+            str(workdir),
+        ],
         env=_demo_environment(tmp_path),
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-6000:]
     assert "Demo succeeded" in output
-    for tenant in ("acme", "globex", "initech", "stark", "wayne"):
+    assert "pieces governed by piece sets" in output
+    assert re.search(
+        r"┃ tenant\s+┃ Airflow onboarding\s+┃ Prefect re-sync\s+┃ Airflow teardown\s+┃ final state",
+        output,
+    ), output[-6000:]
+    assert re.search(r"┃ tenant\s+┃ piece set\s+┃ sees\s+┃ people\s+┃", output), output[-6000:]
+    assert re.search(r"│ acme\s+│ gold\s+│ gmail, google-sheets, hubspot, openai, slack", output)
+    assert re.search(
+        r"│ wayne\s+│ tenant:wayne\s+│ openai, slack\s+│ bruce@wayne.example: Admin, invited",
+        output,
+    )
+    assert "Deleted: initech, stark (their members and invitations went with them)." in output
+    for tenant in ("acme", "globex", "hooli", "initech", "stark", "umbrella", "wayne"):
         assert tenant in output
+    assert "sees +openai" in output  # the Gold tier gained OpenAI in the Prefect re-sync
+    # Links existed (two invitations still wait), so finding none below means something.
+    assert "2 invitations wait PENDING, each with a sign-up link" in output
+    assert "Piece sets on the platform: default, gold, no-ai, tenant:globex, tenant:wayne." in (
+        output
+    )
 
-    assert API_KEY not in output
-    needles = [API_KEY.encode(), base64.b64encode(API_KEY.encode())]
+    summary = json.loads((workdir / "summary.json").read_text())
+    everything = sorted(p.removeprefix("@activepieces/piece-") for p in PIECE_CATALOG)
+    live = {k: v for k, v in summary.items() if v["state"] == "live"}
+    assert sorted(live) == ["acme", "globex", "hooli", "umbrella", "wayne"]
+    assert {k: v["state"] for k, v in summary.items() if k not in live} == {
+        "initech": "deleted",
+        "stark": "deleted",
+    }
+    assert summary["initech"]["people"] == summary["stark"]["people"] == {}
+    assert {k: (v["piece_set"], v["sees"]) for k, v in live.items()} == {
+        "acme": ("gold", ["gmail", "google-sheets", "hubspot", "openai", "slack"]),
+        "globex": ("tenant:globex", ["gmail", "http", "slack"]),
+        "hooli": ("default", everything),
+        "umbrella": ("no-ai", [p for p in everything if p not in ("anthropic", "openai")]),
+        "wayne": ("tenant:wayne", ["openai", "slack"]),
+    }
+    assert [k for k, v in summary.items() if v["sees_all"]] == ["hooli"]
+    assert summary["globex"]["display_name"] == "Globex Corporation"
+    assert {k: v["people"] for k, v in live.items()} == {
+        "acme": {
+            "ops@acme.example": _person("Admin", "member"),
+            "analyst@acme.example": _person("Editor", "invited"),  # defaults.member_role
+        },
+        "globex": {"it@globex.example": _person("Admin", "member")},
+        # An existing user of the platform: a member as soon as invited.
+        "hooli": {"admin@hooli.example": _person("Admin", "member")},
+        "umbrella": {"admin@umbrella.example": _person("Admin", "member")},
+        "wayne": {"bruce@wayne.example": _person("Admin", "invited")},
+    }
+
     files = [path for path in workdir.rglob("*") if path.is_file()]
     assert any(path.suffix == ".db" for path in files), "the Airflow/Prefect DBs were not kept"
-    leaks = [str(path) for path in files if any(n in path.read_bytes() for n in needles)]
-    assert leaks == []
+    assert _leaks(output, files) == {}
+
+
+def _dry_run(emu: Any, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = _demo_environment(tmp_path)
+    env.update(ACTIVEPIECES_URL=emu.url, ACTIVEPIECES_API_KEY=emu.api_key)
+    return subprocess.run(
+        [sys.executable, str(DEMO), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_dry_run_on_a_piece_set_platform_plans_sets_and_people(
+    activepieces_emulator: Any, tmp_path: Path
+) -> None:
+    emu = activepieces_emulator
+    emu.state.configure_platform(manage_pieces_enabled=True)
+    done = _dry_run(emu, tmp_path)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "pieces are governed by piece sets" in output
+    assert "Dry run of examples/demo/tenants.yaml" in output
+    assert re.search(r"│\s+│ piece_set\s+│ gold\s+│ create\s+│ name: Gold tier", output), output
+    assert re.search(r"│ acme\s+│ piece_set_assignment\s+│ gold .*default → gold", output)
+    assert re.search(r"│ globex\s+│ piece_set\s+│ tenant:globex .*│ create", output)
+    assert re.search(
+        r"│ hooli\s+│ member\s+│ admin@hooli.example\s+│ create\s+│ role: Admin", output
+    )
+    assert "Nothing was changed" in output
+    assert emu.api_key not in output
+    assert len(emu.requests) == emu.requests.count(method="GET")  # planning only reads
+    assert emu.state.projects(types=["TEAM"]) == []
+
+
+def test_dry_run_on_a_project_plan_platform_plans_the_plain_example(
+    activepieces_emulator: Any, tmp_path: Path
+) -> None:
+    emu = activepieces_emulator
+    done = _dry_run(emu, tmp_path)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "pieces are governed by the project plan" in output
+    assert "Dry run of examples/tenants.yaml" in output
+    assert re.search(r"│ acme\s+│ project\s+│\s+│ create\s+│ .*pieces", output), output
+    assert "piece_set" not in output
+    assert emu.api_key not in output
+    assert len(emu.requests) == emu.requests.count(method="GET")
+    assert emu.state.projects(types=["TEAM"]) == []
+
+    # --apply needs piece sets: refused before anything is written.
+    done = _dry_run(emu, tmp_path, "--apply")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "activepieces tenants apply" in done.stdout
+    assert len(emu.requests) == emu.requests.count(method="GET")
