@@ -204,3 +204,30 @@ def test_saved_plan_is_refused_when_a_set_or_assignment_moved(piece_set_platform
     assert "piece_set gold changed (updated)" in text
     assert "acme: piece_set_assignment no-ai changed (piece_set)" in text
     assert _seen(emu)["acme"] == sorted(PIECE_CATALOG)  # nothing of the plan was written
+
+
+@pytest.mark.parametrize("threshold", [100, 0])  # lookups, then one listing
+def test_teardown_plan_takes_owned_sets_and_names_the_missing(
+    piece_set_platform: Any, threshold: int
+) -> None:
+    from activepieces_core.tenants import plan_teardown
+
+    emu = piece_set_platform
+    with _client(emu) as client:
+        assert reconcile(client, DOCUMENT).ok
+        gone = plan_teardown(
+            client,
+            ["globex", "acme", "nobody", "hooli"],
+            protect=["hooli"],
+            lookup_threshold=threshold,
+        )
+        assert [(c.kind, c.external_id, c.action) for c in gone.changes] == [
+            ("project", "globex", "delete"),
+            ("project", "acme", "delete"),
+            ("piece_set", "globex", "delete"),
+        ]
+        assert gone.missing == ["nobody"]
+        assert gone.protected == ["hooli"]
+        assert apply(client, gone).ok
+    assert sorted(_seen(emu)) == ["hooli", "initech"]
+    assert _set_keys(emu) == ["default", "gold", "no-ai"]

@@ -25,7 +25,12 @@ from activepieces_core.tenants.loaders import (
     load_document,
     load_tenants,
 )
-from activepieces_core.tenants.planner import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, aplan
+from activepieces_core.tenants.planner import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_PAGE_SIZE,
+    aplan,
+    aplan_teardown,
+)
 from activepieces_core.tenants.results import (
     ApplyReport,
     DeletionLimitExceeded,
@@ -57,6 +62,7 @@ __all__ = [
     "aapply",
     "afind_stale",
     "aplan",
+    "aplan_teardown",
     "apply",
     "areconcile",
     "check_deletions",
@@ -66,6 +72,7 @@ __all__ = [
     "load_document",
     "load_tenants",
     "plan",
+    "plan_teardown",
     "reconcile",
 ]
 
@@ -106,5 +113,6 @@ async def areconcile(
 
 
 plan = blocking(aplan, "Sync `aplan`: compute the changes (reads only).")
+plan_teardown = blocking(aplan_teardown, "Sync `aplan_teardown`: plan tearing tenants down.")
 apply = blocking(aapply, "Sync `aapply`: apply a plan (or its dict) concurrently.")
 reconcile = blocking(areconcile, "Sync `areconcile`: plan and apply in one call.")

@@ -15,6 +15,7 @@ from activepieces_core.tenants._runner import AnyClient, async_client
 from activepieces_core.tenants.kinds import KINDS, PlanRequest, Reading, is_protected
 from activepieces_core.tenants.loaders import TenantDocument, TenantSource, load_document
 from activepieces_core.tenants.results import Plan, TenantChange
+from activepieces_core.tenants.spec import TenantSpecError
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -22,6 +23,7 @@ __all__ = [
     "LOOKUP_THRESHOLD",
     "ReadStrategy",
     "aplan",
+    "aplan_teardown",
     "is_protected",
 ]
 
@@ -61,6 +63,41 @@ async def aplan(
         concurrency=concurrency,
         options=dict(options),
     )
+    return await _plan(client, request)
+
+
+async def aplan_teardown(
+    client: AnyClient,
+    external_ids: Sequence[str],
+    *,
+    protect: Sequence[str] = (),
+    offboard_users: bool = False,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    lookup_threshold: int = LOOKUP_THRESHOLD,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> Plan:
+    """Plan tearing down exactly the tenants ``external_ids``: their projects (memberships go
+    with them), the piece sets they own, and with ``offboard_users`` the users left with no
+    project. Ids with no project are listed in ``Plan.missing``; ``protect`` keeps matches.
+    A few tenants are looked up one by one, more are found with one paged listing.
+    """
+    ids = [str(e).strip() for e in external_ids]
+    if any(not e for e in ids):
+        raise TenantSpecError([{"row": -1, "external_id": None, "errors": ["empty external id"]}])
+    request = PlanRequest(
+        tenants=(),
+        teardown=tuple(dict.fromkeys(ids)),
+        protect=tuple(protect),
+        page_size=page_size,
+        lookup_threshold=lookup_threshold,
+        concurrency=concurrency,
+        options={"offboard_users": offboard_users},
+    )
+    return await _plan(client, request)
+
+
+async def _plan(client: AnyClient, request: PlanRequest) -> Plan:
+    """Every kind that the request involves reads, then every one diffs, in `KINDS` order."""
     kinds = [kind for kind in KINDS if kind.wanted(request)]
     reading = Reading()
     async with async_client(client) as ac:
@@ -71,8 +108,9 @@ async def aplan(
         changes.extend(kind.diff(request, reading))
     return Plan(
         changes=changes,
-        prune=prune,
+        prune=request.prune,
         protected=reading.protected,
         warnings=reading.warnings,
         read_requests=reading.requests,
+        missing=reading.missing,
     )

@@ -128,6 +128,8 @@ class Plan(_Model):
     protected: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     read_requests: int = 0
+    #: Tenants named for a teardown that have no project (already gone).
+    missing: list[str] = Field(default_factory=list)
     format_version: int = PLAN_FORMAT_VERSION
     document_digest: str | None = None
 

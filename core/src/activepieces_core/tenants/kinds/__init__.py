@@ -12,10 +12,12 @@ from activepieces_core.tenants.kinds.base import (
     Reading,
     StaleTenant,
     compare_observed,
+    is_protected,
+    torn_down,
 )
 from activepieces_core.tenants.kinds.members import MemberKind
 from activepieces_core.tenants.kinds.piece_sets import PieceSetKind
-from activepieces_core.tenants.kinds.projects import ProjectKind, is_protected
+from activepieces_core.tenants.kinds.projects import ProjectKind
 from activepieces_core.tenants.kinds.users import UserKind
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "compare_observed",
     "is_protected",
     "kind_of",
+    "torn_down",
 ]
 
 #: Every kind, in the order they read (the project kind first: the others hang off it).

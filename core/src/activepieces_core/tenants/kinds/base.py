@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any, ClassVar, Literal
 
 from activepieces_core.client import AsyncActivepiecesClient
@@ -18,7 +19,16 @@ from activepieces_core.models import Project
 from activepieces_core.tenants.results import TenantChange
 from activepieces_core.tenants.spec import PieceSetSpec, TenantSpec
 
-__all__ = ["Applied", "Kind", "PlanRequest", "Reading", "StaleTenant", "compare_observed"]
+__all__ = [
+    "Applied",
+    "Kind",
+    "PlanRequest",
+    "Reading",
+    "StaleTenant",
+    "compare_observed",
+    "is_protected",
+    "torn_down",
+]
 
 Reason = Literal["changed", "appeared", "vanished"]
 
@@ -77,12 +87,34 @@ def compare_observed(change: TenantChange, current: dict[str, Any] | None) -> St
     return StaleTenant(change.external_id, change.kind, "changed", change.key, fields)
 
 
+def is_protected(project: Project, patterns: Sequence[str]) -> bool:
+    """True when the project's external id or id matches one of the glob ``patterns``."""
+    keys = [k for k in (project.external_id, project.id) if k]
+    return any(fnmatchcase(k, pat) for pat in patterns for k in keys)
+
+
+def torn_down(request: PlanRequest, reading: Reading) -> list[str]:
+    """External ids of the tenants whose projects this plan deletes: the ones named for a
+    teardown that exist, or (with ``prune``) the ones the document no longer lists; never a
+    project matching ``protect``. Every kind asks this, so they agree on what goes."""
+    if request.teardown:
+        candidates = [e for e in dict.fromkeys(request.teardown) if e in reading.projects]
+    elif request.prune:
+        wanted = {s.external_id for s in request.tenants}
+        candidates = sorted(set(reading.projects) - wanted)
+    else:
+        return []
+    return [e for e in candidates if not is_protected(reading.projects[e], request.protect)]
+
+
 @dataclass(frozen=True)
 class PlanRequest:
     """The document and options of one plan, as every kind sees them."""
 
     tenants: Sequence[TenantSpec]
     piece_sets: Sequence[PieceSetSpec] = ()
+    #: A teardown plan: the external ids to tear down (``tenants`` is then empty).
+    teardown: tuple[str, ...] = ()
     prune: bool = False
     protect: tuple[str, ...] = ()
     page_size: int = 1000
@@ -101,6 +133,7 @@ class Reading:
     requests: int = 0
     warnings: list[str] = field(default_factory=list)
     protected: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # named for teardown, not found
 
 
 @dataclass

@@ -39,6 +39,7 @@ from activepieces_core.tenants.kinds.base import (
     Reading,
     StaleTenant,
     compare_observed,
+    torn_down,
 )
 from activepieces_core.tenants.results import TenantChange
 from activepieces_core.tenants.spec import OWNED_SET_PREFIX, TenantSpec, TenantSpecError
@@ -147,13 +148,7 @@ class PieceSetKind(Kind):
             changes.append(_set_change("", declared.key, declared.effective_name, wish, current))
         for spec in request.tenants:
             changes.extend(self._tenant_changes(spec, reading, by_key, by_id, default))
-        if request.prune:
-            wanted = {s.external_id for s in request.tenants}
-            protected = set(reading.protected)
-            for key, current in sorted(by_key.items()):
-                ext = key.removeprefix(OWNED_SET_PREFIX)
-                if key.startswith(OWNED_SET_PREFIX) and ext not in wanted and ext not in protected:
-                    changes.append(_delete(ext, current))
+        changes.extend(_owned_sets_to_drop(request, reading, by_key))
         return changes
 
     def _tenant_changes(
@@ -272,6 +267,37 @@ class PieceSetKind(Kind):
             made = await client.piece_sets.update(made.id, pieces=pieces)
         ids[key] = made.id
         return made.id
+
+
+def _owned_sets_to_drop(
+    request: PlanRequest, reading: Reading, by_key: dict[str, PieceSet]
+) -> list[TenantChange]:
+    """Deletes of the sets owned by tenants this plan tears down, and of owned sets whose
+    tenant is gone already (left by an earlier, interrupted teardown): with ``prune`` any
+    owned set of a tenant the document no longer lists, for a teardown those of the named
+    tenants. Never a set the tenants do not own, never one of a protected tenant."""
+    going = set(torn_down(request, reading))
+    if request.teardown:
+        orphans = {e for e in request.teardown if e not in reading.projects}
+    elif request.prune:
+        listed = {s.external_id for s in request.tenants}
+        orphans = (
+            {
+                key.removeprefix(OWNED_SET_PREFIX)
+                for key in by_key
+                if key.startswith(OWNED_SET_PREFIX)
+            }
+            - listed
+            - set(reading.projects)
+        )
+    else:
+        return []
+    drops = []
+    for ext in sorted(going | orphans):
+        owned = by_key.get(owned_key(ext))
+        if owned is not None:
+            drops.append(_delete(ext, owned))
+    return drops
 
 
 def _delete(external_id: str, current: PieceSet) -> TenantChange:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from fnmatch import fnmatchcase
 from typing import Any
 
 from activepieces_core._ops import Cursor
@@ -41,6 +40,8 @@ from activepieces_core.tenants.kinds.base import (
     Reading,
     StaleTenant,
     compare_observed,
+    is_protected,
+    torn_down,
 )
 from activepieces_core.tenants.kinds.piece_sets import uses_piece_sets
 from activepieces_core.tenants.results import TenantChange
@@ -52,12 +53,6 @@ PHASE_WRITE = 20
 PHASE_DELETE = 50
 #: Up to this many project changes are re-read one lookup each when checking staleness.
 STALE_LOOKUP_MAX = 32
-
-
-def is_protected(project: Project, patterns: Sequence[str]) -> bool:
-    """True when the project's external id or id matches one of the glob ``patterns``."""
-    keys = [k for k in (project.external_id, project.id) if k]
-    return any(fnmatchcase(k, pat) for pat in patterns for k in keys)
 
 
 async def _list_team(client: AsyncActivepiecesClient, page_size: int) -> tuple[list[Project], int]:
@@ -75,7 +70,7 @@ async def _list_team(client: AsyncActivepiecesClient, page_size: int) -> tuple[l
 
 
 async def _lookup(
-    client: AsyncActivepiecesClient, specs: Sequence[TenantSpec], concurrency: int
+    client: AsyncActivepiecesClient, external_ids: Sequence[str], concurrency: int
 ) -> list[Project]:
     gate = asyncio.Semaphore(concurrency)
 
@@ -83,7 +78,7 @@ async def _lookup(
         async with gate:
             return await client.projects.get_by_external_id(external_id)
 
-    found = await asyncio.gather(*(one(s.external_id) for s in specs))
+    found = await asyncio.gather(*(one(e) for e in external_ids))
     return [p for p in found if p is not None and p.is_team]
 
 
@@ -156,16 +151,17 @@ class ProjectKind(Kind):
     async def read(
         self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
     ) -> None:
-        tenants = request.tenants
+        names = list(request.teardown) or [s.external_id for s in request.tenants]
         use_list = (
             request.read == "list"
             or request.prune
-            or (request.read == "auto" and len(tenants) > request.lookup_threshold)
+            or bool(request.teardown and request.options.get("offboard_users"))
+            or (request.read == "auto" and len(names) > request.lookup_threshold)
         )
         if use_list:
             existing, reads = await _list_team(client, request.page_size)
         else:
-            existing, reads = await _lookup(client, tenants, request.concurrency), len(tenants)
+            existing, reads = await _lookup(client, names, request.concurrency), len(names)
         reading.requests += reads
         for project in sorted(existing, key=lambda p: p.id):
             ext = project.external_id
@@ -213,22 +209,26 @@ class ProjectKind(Kind):
                     observed=observed_state(current),
                 )
             )
-        if request.prune:
-            wanted = {s.external_id for s in request.tenants}
-            for ext in sorted(set(reading.projects) - wanted):
-                project = reading.projects[ext]
-                if is_protected(project, request.protect):
-                    reading.protected.append(ext)
-                    continue
-                changes.append(
-                    TenantChange(
-                        external_id=ext,
-                        action="delete",
-                        project_id=project.id,
-                        display_name=project.display_name,
-                        observed=observed_state(project),
-                    )
+        deleting = torn_down(request, reading)
+        named = request.teardown or ()
+        candidates = named or set(reading.projects) - {s.external_id for s in request.tenants}
+        if request.prune or named:
+            going = set(deleting)
+            reading.protected.extend(
+                e for e in sorted(candidates) if e in reading.projects and e not in going
+            )
+            reading.missing.extend(e for e in dict.fromkeys(named) if e not in reading.projects)
+        for ext in deleting:
+            project = reading.projects[ext]
+            changes.append(
+                TenantChange(
+                    external_id=ext,
+                    action="delete",
+                    project_id=project.id,
+                    display_name=project.display_name,
+                    observed=observed_state(project),
                 )
+            )
         return changes
 
     def phase(self, change: TenantChange) -> int:

@@ -15,23 +15,12 @@ from fnmatch import fnmatchcase
 
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.models.people import ProjectMember, User
-from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading
-from activepieces_core.tenants.kinds.projects import is_protected
+from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading, torn_down
 from activepieces_core.tenants.results import TenantChange
 
 __all__ = ["PHASE_OFFBOARD", "UserKind"]
 
 PHASE_OFFBOARD = 55
-
-
-def _pruned(request: PlanRequest, reading: Reading) -> set[str]:
-    """External ids of the projects this plan's prune deletes (the project kind's rule)."""
-    wanted = {s.external_id for s in request.tenants}
-    return {
-        ext
-        for ext, project in reading.projects.items()
-        if ext not in wanted and not is_protected(project, request.protect)
-    }
 
 
 class UserKind(Kind):
@@ -40,12 +29,13 @@ class UserKind(Kind):
     name = "user"
 
     def wanted(self, request: PlanRequest) -> bool:
-        return request.prune and bool(request.options.get("offboard_users"))
+        wanted = request.prune or bool(request.teardown)
+        return wanted and bool(request.options.get("offboard_users"))
 
     async def read(
         self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
     ) -> None:
-        pruned = _pruned(request, reading)
+        pruned = set(torn_down(request, reading))
         if not pruned:
             reading.state[self.name] = {}
             return
