@@ -256,21 +256,26 @@ def test_teardown_failures_after_every_attempt(emulator: Any) -> None:
     assert "e" in _team_by_external_id(emulator)
 
 
-def test_teardown_refuses_to_guess_between_duplicates(
-    credentials: ActivepiecesCredentials, emulator: Any
+@pytest.mark.parametrize("others", [[], ["a", "b", "c", "d"]])  # lookup, then listing
+def test_teardown_follows_cores_duplicate_rule_on_either_read(
+    others: list[str], credentials: ActivepiecesCredentials, emulator: Any
 ) -> None:
-    """Two TEAM projects with one external id: neither is deleted, the tenant fails."""
+    """Two TEAM projects with one external id: core's rule (the lowest project id is managed,
+    with a warning) whether the tenants are looked up or listed; the other project stays."""
     first = emulator.state.add_project("Dup 1", external_id="dup")
     second = emulator.state.add_project("Dup 2")
     emulator.state.replace(second["id"], {"externalId": "dup"})
-    for asked in (["dup"], ["dup", "a", "b", "c", "d"]):  # lookup and listing
-        with pytest.raises(TenantTeardownError) as excinfo:
-            teardown_tenants(asked, credentials)
-        row = excinfo.value.report["results"][0]
-        assert row["status"] == "failed"
-        assert first["id"] in row["error"]
-        assert second["id"] in row["error"]
-    assert emulator.requests.count(route="delete") == 0
+    managed, other = sorted((first["id"], second["id"]))
+    report = teardown_tenants(["dup", *others], credentials)
+    row = report["results"][0]
+    assert (row["status"], row["project_id"]) == ("deleted", managed)
+    (warning,) = report["warnings"]
+    assert "several TEAM projects" in warning
+    assert f"managing {managed}" in warning
+    left = [p["id"] for p in emulator.state.projects(types=["TEAM"])]
+    assert other in left
+    assert managed not in left
+    assert emulator.requests.count(route="delete") == 1
 
 
 def test_flows_compose_under_an_async_parent(

@@ -21,6 +21,7 @@ from prefect_activepieces import (
     invite_member,
     remove_member,
     sync_tenants,
+    teardown_tenants,
 )
 from prefect_activepieces.members import async_tasks, sync_tasks
 
@@ -238,3 +239,42 @@ def test_teardown_with_offboard_users(
     )
     user_rows = [(r["kind"], r["key"], r["from"], r["to"]) for r in rows if r["kind"] == "user"]
     assert user_rows == [("user", "only@gone.example", "ACTIVE", "INACTIVE")]
+
+
+def test_teardown_tenants_offboards_only_when_asked(
+    credentials: ActivepiecesCredentials, emulator: Any
+) -> None:
+    """teardown_tenants(offboard_users=True) deactivates the people left in no project; a
+    person still in a kept tenant stays active, and without the option nobody is touched."""
+    for ext in ("gone", "next", "kept"):
+        emulator.state.add_project(ext.title(), external_id=ext)
+    emulator.state.people.add_member(
+        _project(emulator, "gone")["id"], "only@gone.example", "Editor"
+    )
+    emulator.state.people.add_member(
+        _project(emulator, "next")["id"], "only@next.example", "Editor"
+    )
+    for ext in ("gone", "kept"):
+        emulator.state.people.add_member(_project(emulator, ext)["id"], "both@x.example", "Viewer")
+
+    def status(email: str) -> str:
+        user = emulator.state.people.user_by_email(email)
+        assert user is not None
+        return str(user["status"])
+
+    plain = teardown_tenants(["next"], credentials)
+    assert plain["summary"]["deleted"] == 1
+    assert status("only@next.example") == "ACTIVE"
+
+    report = teardown_tenants(["gone"], credentials, offboard_users=True)
+    assert report["results"] == [
+        {
+            "external_id": "gone",
+            "project_id": report["results"][0]["project_id"],
+            "status": "deleted",
+            "error": "",
+        }
+    ]
+    assert status("only@gone.example") == "INACTIVE"
+    assert status("both@x.example") == "ACTIVE"
+    assert "kept" in {p.get("externalId") for p in emulator.state.projects(types=["TEAM"])}

@@ -25,7 +25,9 @@ from prefect_activepieces import (
     delete_piece_set,
     ensure_piece_set,
     sync_tenants,
+    teardown_tenants,
 )
+from prefect_activepieces.exceptions import TenantTeardownError
 from prefect_activepieces.piece_sets import async_tasks, selection, sync_tasks
 
 SLACK, GMAIL, HUBSPOT, OPENAI = (
@@ -226,3 +228,67 @@ def test_piece_set_task_errors(
 
     assert errors() == ["NotFoundError", "NotFoundError", "ValueError", "ValueError", "ValueError"]
     assert piece_set_platform.requests.count(method="POST") == 0
+
+
+def _owned(emu: Any) -> list[str]:
+    return [key for key in _keys(emu) if key.startswith("tenant:")]
+
+
+@pytest.mark.parametrize("others", [[], ["acme", "initech", "hooli"]])  # lookups, one listing
+def test_teardown_takes_the_sets_the_tenants_own(
+    others: list[str],
+    credentials: ActivepiecesCredentials,
+    piece_set_platform: Any,
+    prefect_api: Any,
+) -> None:
+    """teardown_tenants deletes each named tenant's own set with its project (and one left
+    behind by an earlier, interrupted teardown); other tenants' sets and named sets stay."""
+    emu = piece_set_platform
+    more = [{"external_id": e, "pieces": ["gmail"]} for e in ("umbrella", "stark")]
+    sync_tenants({**DOCUMENT, "tenants": [*DOCUMENT["tenants"], *more]}, credentials)
+    assert _owned(emu) == ["tenant:globex", "tenant:stark", "tenant:umbrella"]
+    umbrella = next(p for p in emu.state.projects(types=["TEAM"]) if p["externalId"] == "umbrella")
+    with credentials.get_client() as client:
+        client.projects.delete(umbrella["id"])  # its set stays: what a bare delete leaves
+
+    state = teardown_tenants(
+        ["globex", "umbrella", "ghost", *others], credentials, return_state=True
+    )
+    report = state.result()
+    statuses = {r["external_id"]: r["status"] for r in report["results"]}
+    assert statuses == {
+        "globex": "deleted",
+        "umbrella": "missing",
+        "ghost": "missing",
+        **dict.fromkeys(others, "deleted"),
+    }
+    assert _owned(emu) == ["tenant:stark"]  # not named: untouched
+    assert {"default", "gold", "no-ai"} <= set(_keys(emu))
+    assert sorted(_seen(emu)) == sorted({"acme", "initech", "hooli", "stark"} - set(others))
+    found = prefect_api.artifacts(state.state_details.flow_run_id)
+    summary = found["activepieces-tenants-teardown-summary"].data
+    assert f"| {1 + len(others)} | 2 | 0 |" in summary
+
+    assert teardown_tenants(["stark"], credentials)["summary"]["deleted"] == 1
+    assert _owned(emu) == []
+
+
+def test_teardown_fails_a_tenant_whose_set_stays_and_a_rerun_finishes(
+    piece_set_platform: Any,
+) -> None:
+    emu = piece_set_platform
+    creds = ActivepiecesCredentials(base_url=emu.url, api_key=emu.api_key, max_retries=0)
+    sync_tenants({"tenants": [{"external_id": "globex", "pieces": ["slack"]}]}, creds)
+    emu.faults.set("piece_sets.delete", rate=1.0, kinds={"500": 1})
+    with pytest.raises(TenantTeardownError) as excinfo:
+        teardown_tenants(["globex"], creds)
+    (row,) = excinfo.value.report["results"]
+    assert row["status"] == "failed"
+    assert "piece_set tenant:globex" in row["error"]
+    assert "globex" not in _seen(emu)  # the project went; its set did not
+    assert _owned(emu) == ["tenant:globex"]
+
+    emu.faults.clear()
+    again = teardown_tenants(["globex"], creds)
+    assert again["results"][0]["status"] == "missing"
+    assert _owned(emu) == []

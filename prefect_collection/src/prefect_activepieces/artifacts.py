@@ -249,6 +249,9 @@ def teardown_markdown(report: Mapping[str, Any]) -> str:
         [[counts.get(k, 0) for k in ("deleted", "missing", "failed")]],
     )
     lines += _failures(report, ["external_id", "error"])
+    warnings = list(report.get("warnings", []))
+    if warnings:
+        lines += ["", "## Warnings", "", *(f"- {w}" for w in warnings)]
     return "\n".join(lines) + "\n"
 
 

@@ -223,7 +223,7 @@ def onboard_tenant(
 
 @flow(
     name="teardown-activepieces-tenants",
-    description="Delete tenants' Activepieces projects by external id.",
+    description="Tear tenants down by external id: their projects and owned piece sets.",
 )
 def teardown_tenants(
     external_ids: list[str],
@@ -231,17 +231,22 @@ def teardown_tenants(
     missing_ok: bool = True,
     concurrency: int = DEFAULT_CONCURRENCY,
     artifact_key: str = artifacts.DEFAULT_KEY,
+    offboard_users: bool = False,
 ) -> dict[str, Any]:
-    """Delete the TEAM project of every external id, at most ``concurrency`` requests at a time.
+    """Tear down exactly the named tenants, at most ``concurrency`` requests at a time.
 
-    Two tasks through the core engine: `plan_teardown` finds the projects (read only) and
-    `apply_tenant_plan` deletes them. Every tenant is attempted; an external id with no TEAM
-    project counts as ``missing`` (or as a failure when ``missing_ok`` is False). Publishes
-    ``<artifact_key>-teardown`` (table) and ``<artifact_key>-teardown-summary`` (markdown).
+    Two tasks through the core engine: `plan_teardown` plans (read only) and
+    `apply_tenant_plan` applies: each tenant's TEAM project is deleted (its memberships go
+    with it), the piece set it owns (``tenant:<id>``, on piece-set platforms) too, and with
+    ``offboard_users`` each user whose every project was torn down is deactivated (never a
+    platform admin, never anyone still in another project). Every tenant is attempted; an
+    external id with no TEAM project counts as ``missing`` (or as a failure when
+    ``missing_ok`` is False). Publishes ``<artifact_key>-teardown`` (table) and
+    ``<artifact_key>-teardown-summary`` (markdown).
 
     Returns:
-        ``{"results": [{"external_id", "project_id", "status", "error"}], "summary": {...}}``
-        with status ``deleted`` / ``missing`` / ``failed``.
+        ``{"results": [{"external_id", "project_id", "status", "error"}], "summary": {...},
+        "warnings": [...]}`` with status ``deleted`` / ``missing`` / ``failed``.
 
     Raises:
         TenantTeardownError: after all attempts, when any tenant failed (``.report``).
@@ -250,11 +255,18 @@ def teardown_tenants(
         raise ValueError("concurrency must be at least 1")
     artifacts.check_key(artifact_key)
     creds = resolve_credentials(credentials)
-    found = plan_teardown(creds, external_ids, concurrency=concurrency)
-    applied = apply_tenant_plan(creds, found["plan"], concurrency=concurrency)
+    found = plan_teardown(
+        creds, external_ids, concurrency=concurrency, offboard_users=offboard_users
+    )
+    # The plan is moments old: no staleness re-read (it would double the reads).
+    applied = apply_tenant_plan(creds, found["plan"], concurrency=concurrency, check_stale=False)
     rows = teardown_rows(external_ids, found, applied, missing_ok=missing_ok)
     summary = {s: sum(r["status"] == s for r in rows) for s in ("deleted", "missing", "failed")}
-    report = {"results": rows, "summary": {"total": len(rows), **summary}}
+    report = {
+        "results": rows,
+        "summary": {"total": len(rows), **summary},
+        "warnings": list(found.get("warnings", [])),
+    }
     artifacts.publish_teardown(report, artifact_key)
     failed = [r["external_id"] for r in rows if r["status"] == "failed"]
     if failed:

@@ -1,33 +1,26 @@
 """Tasks over the core tenants engine: plan (read only), apply (bounded concurrency), teardown.
 
-A teardown is a plan too: `plan_teardown` finds the TEAM project of each external id and
-returns a core `Plan` holding one delete per project found, which `apply_tenant_plan` applies
-like any other plan. `teardown_rows` turns both into the per-tenant deleted / missing / failed
-rows the teardown flow reports.
+A teardown is a plan too: `plan_teardown` is core's teardown plan (each tenant's project, the
+piece set it owns, optionally its people's accounts), which `apply_tenant_plan` applies like
+any other plan. `teardown_rows` turns both into the per-tenant deleted / missing / failed rows
+the teardown flow reports.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from prefect.logging import get_run_logger
 
-from activepieces_core import ActivepiecesClient, Project
-from activepieces_core.constants import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
+from activepieces_core.constants import DEFAULT_CONCURRENCY
+from activepieces_core.errors import AmbiguousExternalIdError
 from activepieces_core.parsing import is_blank
-from activepieces_core.tenants import (
-    Plan,
-    TenantChange,
-    TenantResult,
-    TenantSpec,
-    document_digest,
-    load_document,
-)
+from activepieces_core.tenants import TenantResult, TenantSpec, document_digest, load_document
 from activepieces_core.tenants import apply as apply_plan
 from activepieces_core.tenants import plan as make_plan
+from activepieces_core.tenants import plan_teardown as core_plan_teardown
 from prefect_activepieces._retry import api_task
 from prefect_activepieces.credentials import ActivepiecesCredentials
 
@@ -43,9 +36,6 @@ __all__ = [
 TenantsInput = str | Path | list[TenantSpec | dict[str, Any]] | dict[str, Any]
 """A tenant file path (.yaml/.yml/.json/.csv), a JSON string, a document (``tenants``,
 ``defaults``, ``piece_sets``) or a list of rows."""
-
-LOOKUP_MAX = 4
-"""Up to this many tenants, `plan_teardown` looks each one up; beyond, one paged listing."""
 
 
 @api_task("Plan Activepieces tenants")
@@ -136,91 +126,55 @@ def apply_tenant_plan(
     return report.to_dict()
 
 
-def _team_projects(client: ActivepiecesClient, external_id: str) -> list[Project]:
-    # limit=2 tells "one" from "several"; the exact match guards against an ignored filter.
-    page = client.projects.list(external_id=external_id, types=["TEAM"], limit=2)
-    return [p for p in page.data if p.external_id == external_id]
-
-
-def _find(
-    client: ActivepiecesClient, external_ids: Sequence[str], concurrency: int
-) -> tuple[dict[str, list[Project] | Exception], int]:
-    """TEAM projects per external id (or the lookup's error), and how many reads it took."""
-    if len(external_ids) > LOOKUP_MAX:
-        found: dict[str, list[Project] | Exception] = {e: [] for e in external_ids}
-        seen = 0
-        for project in client.projects.iter(types=["TEAM"], limit=DEFAULT_PAGE_SIZE):
-            seen += 1
-            matches = found.get(project.external_id) if project.external_id else None
-            if isinstance(matches, list):
-                matches.append(project)
-        return found, max(1, -(-seen // DEFAULT_PAGE_SIZE))
-
-    def lookup(external_id: str) -> list[Project] | Exception:
-        try:
-            return _team_projects(client, external_id)
-        except Exception as exc:  # one tenant's failed read never stops the others
-            return exc
-
-    with ThreadPoolExecutor(max(1, min(concurrency, len(external_ids)))) as pool:
-        looked_up = dict(zip(external_ids, pool.map(lookup, external_ids), strict=True))
-    return looked_up, len(external_ids)
-
-
 @api_task("Plan Activepieces teardown")
 def plan_teardown(
     credentials: ActivepiecesCredentials,
     external_ids: Sequence[str],
     concurrency: int = DEFAULT_CONCURRENCY,
+    offboard_users: bool = False,
 ) -> dict[str, Any]:
-    """Find the TEAM project of each external id and plan its deletion; read only.
+    """Plan tearing down exactly the tenants ``external_ids``; read only.
 
-    Up to `LOOKUP_MAX` tenants are looked up one by one (at most ``concurrency`` at a time),
-    more with one paged listing of TEAM projects. Returns ``{"plan": Plan.to_dict(),
-    "missing": [external ids], "failed": [{"external_id", "error"}]}``: an external id on
-    several TEAM projects is a failure (delete those by id), not a guess.
+    Core's teardown plan (`activepieces_core.tenants.plan_teardown`): each tenant's TEAM
+    project is deleted, the piece set it owns (``tenant:<id>``, on piece-set platforms) goes
+    with it, and with ``offboard_users`` the users left in no other project are deactivated.
+    A few tenants are looked up one by one, more are found with one paged listing; an external
+    id on several TEAM projects follows core's rule (the lowest project id is managed, with a
+    warning; see ``warnings``). Returns ``{"plan": Plan.to_dict(), "missing": [external ids
+    with no TEAM project], "failed": [], "warnings": [...]}``.
     """
     ids = list(dict.fromkeys(external_ids))  # one delete per tenant even if listed twice
     if any(is_blank(e) for e in ids):
         raise ValueError("external_ids must not contain blank values")
-    with credentials.get_client() as client:
-        found, reads = _find(client, ids, concurrency)
-    changes: list[TenantChange] = []
-    missing: list[str] = []
-    failed: list[dict[str, str]] = []
-    for external_id in ids:
-        projects = found[external_id]
-        if isinstance(projects, Exception):
-            failed.append({"external_id": external_id, "error": _error(projects)})
-        elif not projects:
-            missing.append(external_id)
-        elif len(projects) > 1:
-            listed = ", ".join(sorted(p.id for p in projects))
-            error = f"several TEAM projects have this external id ({listed}); delete them by id"
-            failed.append({"external_id": external_id, "error": error})
-        else:
-            (project,) = projects
-            changes.append(
-                TenantChange(
-                    external_id=external_id,
-                    action="delete",
-                    project_id=project.id,
-                    display_name=project.display_name,
-                )
-            )
-    get_run_logger().info(
-        "Teardown of %d tenant(s): %d to delete, %d missing, %d failed to read",
+    config = credentials.get_config()
+    try:
+        the_plan = core_plan_teardown(
+            config, ids, offboard_users=offboard_users, concurrency=concurrency
+        )
+    except AmbiguousExternalIdError:
+        # Core's one-by-one lookup refuses a duplicated external id outright, its listing
+        # manages the lowest project id with a warning: plan by listing, so a teardown
+        # follows one rule whatever the number of tenants named.
+        the_plan = core_plan_teardown(
+            config, ids, offboard_users=offboard_users, concurrency=concurrency, lookup_threshold=0
+        )
+    logger = get_run_logger()
+    others = the_plan.kind_summary
+    logger.info(
+        "Teardown of %d tenant(s): %d to delete, %d missing%s",
         len(ids),
-        len(changes),
-        len(missing),
-        len(failed),
+        len(the_plan.by_action("delete")),
+        len(the_plan.missing),
+        "".join(f"; {kind}: {per}" for kind, per in sorted(others.items())),
     )
-    the_plan = Plan(changes=changes, read_requests=reads)
-    return {"plan": the_plan.to_dict(), "missing": missing, "failed": failed}
-
-
-def _error(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    for warning in the_plan.warnings:
+        logger.warning("%s", warning)
+    return {
+        "plan": the_plan.to_dict(),
+        "missing": list(the_plan.missing),
+        "failed": [],
+        "warnings": list(the_plan.warnings),
+    }
 
 
 def teardown_rows(
@@ -233,27 +187,48 @@ def teardown_rows(
 
     ``found`` is `plan_teardown`'s output and ``report`` the apply report of its plan. Status
     is ``deleted``, ``missing`` (no TEAM project; a failure unless ``missing_ok``) or
-    ``failed``. A project gone between the read and the delete (404) counts as missing.
+    ``failed``. A project gone between the read and the delete (404) counts as missing. A
+    tenant whose owned piece set or offboarding failed is ``failed`` even if its project went
+    (the error names what is left), so that a rerun finishes the job.
     """
     gone = f"no TEAM project has this external id{'' if missing_ok else ' (missing_ok=False)'}"
     absent = {"status": "missing" if missing_ok else "failed", "error": "" if missing_ok else gone}
     outcome: dict[str, dict[str, Any]] = {e: dict(absent) for e in found.get("missing", [])}
     for row in found.get("failed", []):
         outcome[row["external_id"]] = {"status": "failed", "error": row["error"]}
+    leftovers: dict[str, list[str]] = {}
     for result in report.get("results", []):
+        external_id = result["external_id"]
+        not_found = result.get("error_type") == "NotFoundError"
+        if result.get("kind", "project") != "project":
+            # A piece set or user found gone already is what a teardown wants.
+            if result["status"] == "failed" and not not_found:
+                leftovers.setdefault(external_id, []).append(
+                    f"{result['kind']} {result.get('key')}: "
+                    f"{result.get('error_type')}: {result['error']}"
+                )
+            continue
         if result["status"] == "succeeded":
             row = {"status": "deleted", "error": ""}
-        elif result.get("error_type") == "NotFoundError":
+        elif not_found:
             row = dict(absent)
         else:
             row = {"status": "failed", "error": f"{result.get('error_type')}: {result['error']}"}
-        outcome[result["external_id"]] = {"project_id": result.get("project_id") or "", **row}
-    return [
-        {
-            "external_id": e,
-            "project_id": outcome[e].get("project_id", ""),
-            "status": outcome[e]["status"],
-            "error": outcome[e]["error"],
-        }
-        for e in dict.fromkeys(external_ids)
-    ]
+        outcome[external_id] = {"project_id": result.get("project_id") or "", **row}
+    unplanned = {"status": "failed", "error": "not in the teardown plan"}
+    for external_id, errors in leftovers.items():
+        row = outcome.setdefault(external_id, dict(unplanned))
+        row["error"] = "; ".join(e for e in (row["error"], *errors) if e)
+        row["status"] = "failed"
+    rows = []
+    for external_id in dict.fromkeys(external_ids):
+        row = outcome.get(external_id, unplanned)
+        rows.append(
+            {
+                "external_id": external_id,
+                "project_id": row.get("project_id", ""),
+                "status": row["status"],
+                "error": row["error"],
+            }
+        )
+    return rows
