@@ -223,27 +223,39 @@ def test_onboarding_dag(
 def test_teardown_dag(
     emulator: Any, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Mapped deletes (``missing_ok``) -> mapped reschedule sensors (gone) -> report."""
+    """Teardown in one task (core's plan) -> mapped reschedule sensors (gone) -> report, on a
+    piece-set platform: the torn-down tenants' own sets go with them, nobody else's."""
+    from activepieces_core import ActivepiecesClient
+    from activepieces_core.tenants import reconcile
+
     emu = emulator
-    for ext in ("acme", "globex", "bystander"):
-        emu.state.add_project(ext.title(), external_id=ext)
+    emu.state.configure_platform(manage_pieces_enabled=True)
+    document = {
+        "piece_sets": [{"key": "gold", "allow": ["slack"]}],
+        "tenants": [
+            {"external_id": "acme", "pieces": ["slack"]},
+            {"external_id": "globex", "piece_set": "gold"},
+            {"external_id": "bystander", "pieces": ["gmail"]},
+        ],
+    }
+    with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client:
+        assert reconcile(client, document).ok
     dag = _dag(EXAMPLES / "activepieces_tenant_teardown.py", "activepieces_tenant_teardown")
     dr = dag.test(run_conf={"external_ids": ["acme", "globex", "ghost"]})
     output = _output(capfd, caplog)
     assert dr.state == "success", output[-3000:]
     assert set(_team(emu)) == {"bystander"}
+    keys = sorted(s.get("key") or "" for s in emu.state.piece_sets.all())
+    assert keys == ["default", "gold", "tenant:bystander"]  # no tenant:acme left behind
 
     xcoms = _xcoms(dag.dag_id, dr.run_id)
     assert xcoms[("report", "return_value", -1)] == {
         "deleted": ["acme", "globex"],
-        "absent": ["ghost"],
+        "missing": ["ghost"],
+        "failed": [],
     }
-    deletes = sorted(
-        (m, v["deleted"])
-        for (t, k, m), v in xcoms.items()
-        if t == "delete_project" and k == "return_value"
-    )
-    assert deletes == [(0, True), (1, True), (2, False)]
+    teardown = xcoms[("teardown", "return_value", -1)]
+    assert teardown["summary"] == {"total": 3, "deleted": 2, "missing": 1, "failed": 0}
     assert emu.api_key not in repr(xcoms) + output
 
 

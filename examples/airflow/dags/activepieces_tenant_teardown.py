@@ -1,7 +1,9 @@
-"""Tear tenants down: delete their projects (one mapped task each) and wait until they are gone.
+"""Tear tenants down in one task through core's teardown plan, then wait until they are gone.
 
 Trigger with ``{"external_ids": ["acme", "globex"]}``; with no ids, every tenant of the tenant
-file is removed. Deleting a project that is already absent succeeds (``missing_ok``).
+file is removed. Each tenant's project goes, and so does the piece set it owns (a tenant with its
+own ``pieces`` list, on a piece-set platform); with ``offboard_users`` the people left in no
+project are deactivated too. A tenant already absent counts as ``missing``, not a failure.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from airflow.sdk import Param, dag, task
 
-from activepieces_provider.operators.projects import ActivepiecesDeleteProjectOperator
+from activepieces_provider.operators.tenants import ActivepiecesTeardownTenantsOperator
 from activepieces_provider.sensors.projects import ActivepiecesProjectSensor
 
 DEFAULT_TENANTS_FILE = str(Path(__file__).resolve().parents[2] / "tenants.yaml")
@@ -25,6 +27,7 @@ DEFAULT_TENANTS_FILE = str(Path(__file__).resolve().parents[2] / "tenants.yaml")
     params={
         "external_ids": Param([], type="array", items={"type": "string"}),
         "tenants_file": Param(DEFAULT_TENANTS_FILE, type="string"),
+        "offboard_users": Param(False, type="boolean"),
     },
 )
 def activepieces_tenant_teardown() -> None:
@@ -39,9 +42,14 @@ def activepieces_tenant_teardown() -> None:
 
     ids = tenants_to_remove()
 
-    deleted = ActivepiecesDeleteProjectOperator.partial(
-        task_id="delete_project", missing_ok=True
-    ).expand(external_id=ids)
+    # Projects, owned piece sets and (optionally) people, per tenant; fails after every tenant
+    # was attempted if any failed, with the per-tenant rows in the error's report.
+    torn_down = ActivepiecesTeardownTenantsOperator(
+        task_id="teardown",
+        external_ids=ids,
+        offboard_users="{{ params.offboard_users }}",
+        missing_ok=True,
+    )
 
     gone = ActivepiecesProjectSensor.partial(
         task_id="wait_until_gone",
@@ -52,13 +60,14 @@ def activepieces_tenant_teardown() -> None:
     ).expand(external_id=ids)
 
     @task
-    def report(results: list[dict[str, Any]]) -> dict[str, Any]:
+    def report(teardown: dict[str, Any]) -> dict[str, list[str]]:
+        rows = teardown["results"]
         return {
-            "deleted": sorted(r["external_id"] for r in results if r["deleted"]),
-            "absent": sorted(r["external_id"] for r in results if not r["deleted"]),
+            status: sorted(r["external_id"] for r in rows if r["status"] == status)
+            for status in ("deleted", "missing", "failed")
         }
 
-    deleted >> gone >> report(deleted.output)
+    torn_down >> gone >> report(torn_down.output)
 
 
 activepieces_tenant_teardown()

@@ -6,10 +6,14 @@ to XCom with a readable summary, a reviewer approves it (see
 `activepieces_provider.operators.approval`), and ``ActivepiecesApplyTenantPlanOperator``
 applies exactly that plan, refusing it when the platform changed since it was made.
 
-All three take a whole tenant document: ``tenants`` (rows), ``piece_sets``, ``defaults`` with
-``member_role``, the tenants' ``members`` and the 2026 project fields travel through as core
-reads them; plans and reports list every kind of change (``project``, ``piece_set``,
-``piece_set_assignment``, ``member``) with its ``kind`` and ``key``.
+``ActivepiecesTeardownTenantsOperator`` tears named tenants down through core's teardown plan
+(their projects, the piece sets they own, optionally their people's accounts).
+
+The sync, plan and apply operators take a whole tenant document: ``tenants`` (rows),
+``piece_sets``, ``defaults`` with ``member_role``, the tenants' ``members`` and the 2026 project
+fields travel through as core reads them; plans and reports list every kind of change
+(``project``, ``piece_set``, ``piece_set_assignment``, ``member``, ``user``) with its ``kind``
+and ``key``.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from activepieces_provider.operators._base import (
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from activepieces_core import ActivepiecesClient
     from activepieces_core.tenants import ApplyReport, Plan, TenantDocument
 
 #: Alias through which one asset event per changed tenant project is emitted.
@@ -549,3 +554,169 @@ class ActivepiecesApplyTenantPlanOperator(_ReportingOperator):
             except DeletionLimitExceeded as exc:
                 raise AirflowFailException(str(exc)) from exc
         return self.finish(context, report)
+
+
+# ---------------------------------------------------------------------------------- teardown
+
+#: Per-tenant teardown statuses, in report order.
+TEARDOWN_STATUSES = ("deleted", "missing", "failed")
+
+
+def teardown_rows(
+    external_ids: Sequence[str], plan: Plan, report: ApplyReport, missing_ok: bool = True
+) -> list[dict[str, Any]]:
+    """One ``{"external_id", "project_id", "status", "error"}`` row per tenant, in input order.
+
+    Status is ``deleted``, ``missing`` (no TEAM project; a failure unless ``missing_ok``) or
+    ``failed``. A project gone between the read and the delete (404) counts as missing. A
+    tenant whose own piece set or offboarding failed is ``failed`` even if its project went
+    (the error names what is left), so that a rerun finishes the job.
+    """
+    gone = f"no TEAM project has this external id{'' if missing_ok else ' (missing_ok=False)'}"
+    absent = {"status": "missing" if missing_ok else "failed", "error": "" if missing_ok else gone}
+    outcome: dict[str, dict[str, Any]] = {e: dict(absent) for e in plan.missing}
+    leftovers: dict[str, list[str]] = {}
+    for result in report.results:
+        not_found = result.error_type == "NotFoundError"
+        if result.kind != "project":
+            # A piece set or user found gone already is what a teardown wants.
+            if result.status == "failed" and not not_found:
+                leftovers.setdefault(result.external_id, []).append(
+                    f"{_what(result.kind, result.key)}: {result.error_type}: {result.error}"
+                )
+            continue
+        if result.status == "succeeded":
+            row = {"status": "deleted", "error": ""}
+        elif not_found:
+            row = dict(absent)
+        else:
+            row = {"status": "failed", "error": f"{result.error_type}: {result.error}"}
+        outcome[result.external_id] = {"project_id": result.project_id or "", **row}
+    unplanned = {"status": "failed", "error": "not in the teardown plan"}
+    for external_id, errors in leftovers.items():
+        row = outcome.setdefault(external_id, dict(unplanned))
+        row["error"] = "; ".join(e for e in (row["error"], *errors) if e)
+        row["status"] = "failed"
+    rows = []
+    for external_id in dict.fromkeys(external_ids):
+        row = outcome.get(external_id, unplanned)
+        rows.append(
+            {
+                "external_id": external_id,
+                "project_id": row.get("project_id", ""),
+                "status": row["status"],
+                "error": row["error"],
+            }
+        )
+    return rows
+
+
+class ActivepiecesTeardownTenantsOperator(_ReportingOperator):
+    """Tear down exactly the named tenants, through core's teardown plan, in one task.
+
+    Core plans (`activepieces_core.tenants.plan_teardown`: a few tenants are looked up one by
+    one, more are found with one paged listing) and applies at once (no staleness re-read:
+    the plan is moments old). Each tenant's TEAM project is deleted (its memberships go with
+    it), the piece set it owns (``tenant:<external id>``, on piece-set platforms) too, also one
+    that an earlier, interrupted teardown left behind; named sets shared by tenants stay.
+    Every tenant is attempted; then the task fails with core's ``TenantSyncError`` if any
+    failed. An external id on several TEAM projects follows core's rule (the lowest project id
+    is torn down, a warning names the others).
+
+    :param external_ids: the tenants: a list (e.g. an XCom), JSON text or comma-separated text.
+    :param offboard_users: also deactivate each user whose every project was torn down (never a
+        platform admin, never anyone still in another project).
+    :param missing_ok: an external id with no TEAM project is ``missing`` (default) rather
+        than a failure.
+    :param max_deletions: refuse (task fails, nothing written) when the plan deletes more
+        projects than this.
+    :param concurrency: parallel API requests (default 16, core's ``DEFAULT_CONCURRENCY``).
+    :param asset_alias: as for ``ActivepiecesSyncTenantsOperator`` (one event per deleted
+        project); ``None`` disables them.
+    :return: ``{"results": [{"external_id", "project_id", "status", "error"}], "summary":
+        {"total", "deleted", "missing", "failed"}, "warnings": [...]}``, status ``deleted`` /
+        ``missing`` / ``failed``. Core's apply report (every change, with its ``kind``) is
+        pushed under the XCom key ``report``.
+    """
+
+    template_fields: Sequence[str] = (
+        *ActivepiecesBaseOperator.template_fields,
+        "external_ids",
+        "offboard_users",
+        "missing_ok",
+        "max_deletions",
+    )
+
+    def __init__(
+        self,
+        *,
+        external_ids: Any,
+        offboard_users: bool = False,
+        missing_ok: bool = True,
+        max_deletions: int | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        asset_alias: str | None = TENANTS_ASSET_ALIAS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(concurrency=concurrency, asset_alias=asset_alias, **kwargs)
+        self.external_ids = external_ids
+        self.offboard_users = offboard_users
+        self.missing_ok = missing_ok
+        self.max_deletions = max_deletions
+
+    def _plan(self, client: ActivepiecesClient, ids: list[str]) -> Plan:
+        from activepieces_core.errors import AmbiguousExternalIdError
+        from activepieces_core.tenants import plan_teardown
+
+        options: dict[str, Any] = {
+            "offboard_users": parse_bool(self.offboard_users),
+            "concurrency": self.concurrency,
+        }
+        try:
+            return plan_teardown(client, ids, **options)
+        except AmbiguousExternalIdError:
+            # Core's one-by-one lookup refuses a duplicated external id outright, its listing
+            # manages the lowest project id with a warning: plan by listing, so a teardown
+            # follows one rule whatever the number of tenants named.
+            return plan_teardown(client, ids, lookup_threshold=0, **options)
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from activepieces_core.tenants import DeletionLimitExceeded, TenantSyncError, apply
+
+        ids = list(dict.fromkeys(text_list(self.external_ids) or []))
+        if any(is_blank(e) for e in ids):
+            raise ValueError("external_ids must not contain blank values")
+        with self.client() as client:
+            the_plan = self._plan(client, ids)
+            self.log.info("Teardown of %d tenant(s)\n%s", len(ids), plan_text(the_plan))
+            if the_plan.missing:
+                self.log.info("No TEAM project: %s", ", ".join(the_plan.missing))
+            try:
+                report = apply(
+                    client,
+                    the_plan,
+                    concurrency=self.concurrency,
+                    max_deletions=optional_int(self.max_deletions),
+                    check_stale=False,
+                )
+            except DeletionLimitExceeded as exc:
+                raise AirflowFailException(str(exc)) from exc
+        applied = report.to_dict()
+        applied["kind_summary"] = report.kind_summary
+        context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=applied)
+        self.log.info("%s", report_text(report))
+        self._emit_asset_events(context, report)
+        rows = teardown_rows(ids, the_plan, report, missing_ok=parse_bool(self.missing_ok))
+        counts = {s: sum(r["status"] == s for r in rows) for s in TEARDOWN_STATUSES}
+        result = {
+            "results": rows,
+            "summary": {"total": len(rows), **counts},
+            "warnings": list(the_plan.warnings),
+        }
+        self.log.info("Teardown summary: %s", result["summary"])
+        failed = [r["external_id"] for r in rows if r["status"] == "failed"]
+        if failed:
+            raise TenantSyncError(failed, len(rows), result, what="tenant teardown")
+        return result
