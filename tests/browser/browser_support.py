@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -75,6 +77,32 @@ def wait_for_fields(
         if time.monotonic() > deadline:
             raise AssertionError(f"form not ready after {timeout} s: {fields}")
         time.sleep(0.25)
+
+
+def submit(page: Any, button: Any, path: str, *, tries: int = 3) -> Any:
+    """Click ``button`` until the page sends a write whose URL path matches the regex ``path``;
+    the response, checked ok.
+
+    On a loaded machine a click can land before the form is ready to submit; it is repeated only
+    while no request went out, so nothing is ever written twice.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    def is_write(request: Any) -> bool:
+        url_path = urlsplit(request.url).path
+        return request.method in {"POST", "PATCH", "PUT"} and re.search(path, url_path) is not None
+
+    for _ in range(tries):
+        try:
+            with page.expect_request(is_write, timeout=10_000) as sent:
+                button.click()
+        except PlaywrightTimeout:
+            continue
+        response = sent.value.response()
+        assert response is not None, f"no response to {sent.value.method} {sent.value.url}"
+        assert response.ok, f"{response.status} from {sent.value.url}: {response.text()}"
+        return response
+    raise AssertionError(f"{tries} clicks on the save button sent nothing to {path}")
 
 
 def control(root: Any, label: str) -> Any:

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_support import Server, clean_env, control, form_fields, free_port, run
+from browser_support import Server, clean_env, control, form_fields, free_port, run, submit
 from cryptography.fernet import Fernet
 from playwright.sync_api import expect
 
@@ -135,7 +135,7 @@ def test_add_connection_form(airflow_ui: AirflowUI, page: Any, shots: Any, api_k
         else:
             assert float(field["value"]) == default, (spec["label"], field["value"])
     control(dialog, CONN_FIELDS["max_retries"]["label"]).fill("7")
-    dialog.get_by_role("button", name="Save").click()
+    submit(page, dialog.get_by_role("button", name="Save"), r"/api/v2/connections/?$")
     expect(dialog).to_be_hidden()  # closed, so no typed value is left in the DOM
     page.get_by_role("row").filter(has_text=CONN_ID).wait_for()
 
@@ -165,7 +165,7 @@ def test_add_connection_form(airflow_ui: AirflowUI, page: Any, shots: Any, api_k
     assert key["value"] != api_key
     assert api_key not in page.content()
     control(dialog, "Base URL").fill("http://127.0.0.1:10/api/v1")
-    dialog.get_by_role("button", name="Save").click()
+    submit(page, dialog.get_by_role("button", name="Save"), f"/api/v2/connections/{CONN_ID}$")
     expect(dialog).to_be_hidden()
     page.get_by_role("row").filter(has_text=re.compile(r"127\.0\.0\.1:10/")).wait_for()
     assert airflow_ui.stored(CONN_ID)[1] == api_key

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import prefect
 import pytest
-from browser_support import Server, clean_env, control, free_port, run, wait_for_fields
+from browser_support import Server, clean_env, control, free_port, run, submit, wait_for_fields
 from packaging.version import Version
 
 from prefect_activepieces import ActivepiecesCredentials
@@ -160,7 +160,11 @@ def test_credentials_block_form(
         control(page, labels["backoff_base"]).fill("1")  # to go on checking the rest
         invalid = _invalid_fields(page)
     assert not invalid, f"the browser refuses to submit: {invalid}"
-    page.get_by_role("button", name=CREATE_BUTTON[ui], exact=True).click()
+    submit(
+        page,
+        page.get_by_role("button", name=CREATE_BUTTON[ui], exact=True),
+        r"/api/block_documents/?$",
+    )
     page.wait_for_url(re.compile(r".*/blocks/block/[0-9a-f-]{36}$"))
     block_id = page.url.rsplit("/", 1)[1]
 
@@ -183,7 +187,9 @@ def test_credentials_block_form(
     assert fields[labels["api_key"]]["value"] == OBFUSCATED
     assert api_key not in page.content()
     control(page, labels["max_retries"]).fill("5")
-    page.get_by_role("button", name="Save", exact=True).click()
+    submit(
+        page, page.get_by_role("button", name="Save", exact=True), f"/block_documents/{block_id}"
+    )
     page.wait_for_url(re.compile(r".*/blocks/block/[0-9a-f-]{36}$"))
     saved = prefect_ui.document(block_id, secrets=True)
     assert (saved["api_key"], saved["max_retries"]) == (api_key, 5)
