@@ -305,8 +305,14 @@ def test_every_operator_mapped(
     assert isinstance(saved["digest"], str)
     assert "mapped-4" in mapped("plan", "plan_summary")[0]
     assert [d["deleted"] for d in mapped("delete")] == [True, True]
+    assert mapped("teardown")[0]["summary"] == {
+        "total": 1,
+        "deleted": 1,
+        "missing": 0,
+        "failed": 0,
+    }
 
-    assert set(_team(emu)) == {"mapped-3", "mapped-4"}
+    assert set(_team(emu)) == {"mapped-4"}
     assert _people(emu, "mapped-4") == {"c@mapped.example": "Viewer"}
 
     # Regression: a task that failed before pushing its URL made the link lookup log an ERROR
@@ -322,6 +328,7 @@ def test_every_operator_mapped(
     host = emu.base_url.split("://", 1)[1]
     assert sorted(uri for uri, _, _ in _asset_events(dag.dag_id, dr.run_id)) == [
         f"activepieces://{host}/projects/mapped-3",
+        f"activepieces://{host}/projects/mapped-3",  # created, then torn down
         f"activepieces://{host}/projects/mapped-4",
     ]
 

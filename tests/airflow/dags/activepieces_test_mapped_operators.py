@@ -28,6 +28,7 @@ from activepieces_provider.operators.tenants import (
     ActivepiecesApplyTenantPlanOperator,
     ActivepiecesPlanTenantsOperator,
     ActivepiecesSyncTenantsOperator,
+    ActivepiecesTeardownTenantsOperator,
 )
 
 IDS = ["mapped-1", "mapped-2"]
@@ -90,6 +91,10 @@ def activepieces_test_mapped_operators() -> None:
         project_id=ids_of(get.output)
     )
 
+    teardown = ActivepiecesTeardownTenantsOperator.partial(task_id="teardown").expand(
+        external_ids=[["mapped-3"]]
+    )
+
     (
         create
         >> update
@@ -104,7 +109,7 @@ def activepieces_test_mapped_operators() -> None:
         >> sync_tenants
         >> plan
     )
-    apply >> delete
+    apply >> delete >> teardown
 
     # Fails before it finds a project (so before it pushes the link URL); the run still succeeds
     # through an all_done successor, so the extra link of a failed task can be checked.
