@@ -214,9 +214,41 @@ def test_trigger_serialization_round_trip() -> None:
         },
         "poll_interval": 5.0,
         "deadline": 1_900_000_000.5,
+        "first_poll_delay": 5.0,  # one poll interval unless told
     }
     restored = ActivepiecesProjectTrigger(**deserialize(serialize(kwargs)))
     assert restored.serialize() == (classpath, kwargs)
+
+
+async def test_trigger_waits_one_interval_before_its_first_poll(emulator: Any) -> None:
+    """The sensor checked just before deferring; an event sent at once can get the resumed try
+    marked failed on Airflow 3.3.2 (apache/airflow#72716). So nothing is asked, and nothing
+    fires, before one poll interval, even when the condition already holds."""
+    emulator.state.add_project("Ready", external_id="ready")
+    trigger = ActivepiecesProjectTrigger(
+        external_id="ready", poll_interval=0.4, deadline=time.time() + 30
+    )
+    started = time.monotonic()
+    task = asyncio.ensure_future(_events(trigger))
+    await asyncio.sleep(0.2)
+    assert not task.done()
+    assert emulator.requests.count(route="list") == 0
+    events = await asyncio.wait_for(task, 10)
+    assert time.monotonic() - started >= 0.4
+    assert [e["status"] for e in events] == ["success"]
+    assert emulator.requests.count(route="list") == 1
+
+    now = ActivepiecesProjectTrigger(external_id="ready", poll_interval=30, first_poll_delay=0)
+    assert [e["status"] for e in await asyncio.wait_for(_events(now), 10)] == ["success"]
+
+
+async def test_trigger_first_wait_never_oversleeps_the_deadline(emulator: Any) -> None:
+    trigger = ActivepiecesProjectTrigger(
+        external_id="absent", poll_interval=30, deadline=time.time() + 0.2
+    )
+    events = await asyncio.wait_for(_events(trigger), 10)  # not 30 s
+    assert [e["status"] for e in events] == ["timeout"]
+    assert emulator.requests.count(route="list") == 1  # one look at the deadline, then out
 
 
 async def test_trigger_waits_for_thresholds(emulator: Any) -> None:
@@ -286,7 +318,9 @@ async def test_trigger_reports_permanent_errors(emulator: Any, set_connection: A
 
 async def test_trigger_reports_a_missing_connection(monkeypatch: pytest.MonkeyPatch) -> None:
     events = await _events(
-        ActivepiecesProjectTrigger(activepieces_conn_id="no_such_conn", external_id="x")
+        ActivepiecesProjectTrigger(
+            activepieces_conn_id="no_such_conn", external_id="x", first_poll_delay=0
+        )
     )
     assert events[0]["status"] == "error"
     assert "no_such_conn" in events[0]["message"]

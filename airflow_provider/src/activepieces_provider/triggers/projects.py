@@ -1,4 +1,10 @@
-"""``ActivepiecesProjectTrigger``: polls a project with the async client in the triggerer."""
+"""``ActivepiecesProjectTrigger``: polls a project with the async client in the triggerer.
+
+Its first poll waits one poll interval. The sensor has just checked before deferring, so an
+immediate poll learns nothing new; and on Airflow 3.3.2 a trigger that fires straight away can
+resume the task before the scheduler has handled the worker's exit on deferral, and the resumed
+try is then marked failed as a "state mismatch" (apache/airflow#72716).
+"""
 
 from __future__ import annotations
 
@@ -29,6 +35,8 @@ class ActivepiecesProjectTrigger(BaseTrigger):
     :param external_id: external id to watch.
     :param condition: ``ProjectCondition.to_dict()`` (``wait_for`` and analytics minimums).
     :param poll_interval: seconds between polls.
+    :param first_poll_delay: seconds before the first poll (default ``poll_interval``; see the
+        module docstring for why not 0). Cut short by ``deadline``.
     :param deadline: wall-clock epoch seconds after which a ``timeout`` event is sent (``None``
         = no deadline). Wall clock because the trigger may resume in another process.
     """
@@ -42,6 +50,7 @@ class ActivepiecesProjectTrigger(BaseTrigger):
         condition: dict[str, Any] | None = None,
         poll_interval: float = 30.0,
         deadline: float | None = None,
+        first_poll_delay: float | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.activepieces_conn_id = activepieces_conn_id
@@ -50,6 +59,9 @@ class ActivepiecesProjectTrigger(BaseTrigger):
         self.condition = ProjectCondition(**(condition or {}))
         self.poll_interval = float(poll_interval)
         self.deadline = deadline
+        self.first_poll_delay = (
+            self.poll_interval if first_poll_delay is None else float(first_poll_delay)
+        )
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -61,12 +73,15 @@ class ActivepiecesProjectTrigger(BaseTrigger):
                 "condition": self.condition.to_dict(),
                 "poll_interval": self.poll_interval,
                 "deadline": self.deadline,
+                "first_poll_delay": self.first_poll_delay,
             },
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from activepieces_core.errors import APIError
 
+        # Before anything, errors included: any event sent at once risks apache/airflow#72716.
+        await asyncio.sleep(self._capped(self.first_poll_delay))
         try:
             client = await ActivepiecesHook(self.activepieces_conn_id).get_async_client()
         except Exception as exc:
@@ -93,16 +108,15 @@ class ActivepiecesProjectTrigger(BaseTrigger):
                         yield _event({"status": "success", "project": payload, "message": reason})
                         return
                     self.log.info("Waiting: %s", reason)
-                delay = self.poll_interval
-                if self.deadline is not None:
-                    remaining = self.deadline - time.time()
-                    if remaining <= 0:
-                        yield _event(
-                            {
-                                "status": "timeout",
-                                "message": f"deadline passed; last state: {reason}",
-                            }
-                        )
-                        return
-                    delay = min(delay, remaining)
-                await asyncio.sleep(delay)
+                if self.deadline is not None and self.deadline <= time.time():
+                    yield _event(
+                        {"status": "timeout", "message": f"deadline passed; last state: {reason}"}
+                    )
+                    return
+                await asyncio.sleep(self._capped(self.poll_interval))
+
+    def _capped(self, delay: float) -> float:
+        """``delay``, cut short so that the deadline is never overslept."""
+        if self.deadline is None:
+            return max(0.0, delay)
+        return max(0.0, min(delay, self.deadline - time.time()))
