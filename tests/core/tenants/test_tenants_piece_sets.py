@@ -231,3 +231,37 @@ def test_teardown_plan_takes_owned_sets_and_names_the_missing(
         assert apply(client, gone).ok
     assert sorted(_seen(emu)) == ["hooli", "initech"]
     assert _set_keys(emu) == ["default", "gold", "no-ai"]
+
+
+def test_owned_set_stays_when_its_project_could_not_be_deleted(piece_set_platform: Any) -> None:
+    from activepieces_core.tenants import plan_teardown
+
+    emu = piece_set_platform
+    with _client(emu) as client:
+        assert reconcile(client, DOCUMENT).ok
+        gone = plan_teardown(client, ["globex"])
+        emu.faults.set("delete", rate=1.0, kinds=["503"])
+        report = apply(client, gone, check_stale=False)
+        emu.faults.clear()
+    assert [(r.kind, r.status) for r in report.results] == [
+        ("project", "failed"),
+        ("piece_set", "skipped"),
+    ]
+    assert "tenant:globex" in _set_keys(emu)  # still there for the rerun
+
+
+@pytest.mark.parametrize("threshold", [100, 0])  # lookups, then one listing
+def test_a_duplicated_external_id_reads_the_same_either_way(
+    activepieces_emulator: Any, threshold: int
+) -> None:
+    from activepieces_core.tenants import plan_teardown
+
+    emu = activepieces_emulator
+    first = emu.state.add_project("A", external_id="dup")
+    second = emu.state.add_project("B", external_id="other")
+    emu.state.replace(second["id"], {"externalId": "dup"})
+    with _client(emu) as client:
+        gone = plan_teardown(client, ["dup"], lookup_threshold=threshold)
+    lowest = min(first["id"], second["id"])
+    assert [c.project_id for c in gone.changes] == [lowest]
+    assert any("several TEAM projects" in w for w in gone.warnings)

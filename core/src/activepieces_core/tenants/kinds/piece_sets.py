@@ -200,7 +200,10 @@ class PieceSetKind(Kind):
         return PHASE_SET_DELETE if change.action == "delete" else PHASE_SETS
 
     def depends_on_project(self, change: TenantChange) -> bool:
-        return change.kind == "piece_set_assignment"
+        # An owned set goes only once its tenant's project change went through: deleting it
+        # under a project still on it would move that project to Default.
+        owned_delete = change.action == "delete" and bool(change.external_id)
+        return change.kind == "piece_set_assignment" or owned_delete
 
     async def find_stale(
         self,

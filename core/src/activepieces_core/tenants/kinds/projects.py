@@ -74,12 +74,21 @@ async def _lookup(
 ) -> list[Project]:
     gate = asyncio.Semaphore(concurrency)
 
-    async def one(external_id: str) -> Project | None:
+    async def one(external_id: str) -> list[Project]:
         async with gate:
-            return await client.projects.get_by_external_id(external_id)
+            try:
+                found = await client.projects.get_by_external_id(external_id)
+            except AmbiguousExternalIdError:
+                # Several projects claim it: read them all, so the duplicate rule is the
+                # listing's (lowest id managed, a warning names the others) however we read.
+                page = await client.projects.list(
+                    external_id=external_id, types=[ProjectType.TEAM], limit=100
+                )
+                return [p for p in page.data if p.external_id == external_id]
+            return [] if found is None else [found]
 
     found = await asyncio.gather(*(one(e) for e in external_ids))
-    return [p for p in found if p is not None and p.is_team]
+    return [p for group in found for p in group if p.is_team]
 
 
 async def _create(client: AsyncActivepiecesClient, spec: TenantSpec, pieces: bool) -> Project:
