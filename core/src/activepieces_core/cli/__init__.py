@@ -1,4 +1,4 @@
-"""The ``activepieces`` command: projects CRUD and tenants-as-code (plan / apply).
+"""The ``activepieces`` command: projects CRUD, tenants-as-code (plan / apply), piece sets, members.
 
 Global options come before the sub-command: ``activepieces --output json projects list``.
 ``--url`` / ``--api-key`` fall back to ``ACTIVEPIECES_URL`` / ``ACTIVEPIECES_API_KEY``; the key
@@ -14,6 +14,8 @@ import typer
 
 from activepieces_core._version import __version__
 from activepieces_core.cli._common import ExitCode, OutputFormat, state, tune_gc
+from activepieces_core.cli.members import app as members_app
+from activepieces_core.cli.piece_sets import app as piece_sets_app
 from activepieces_core.cli.projects import app as projects_app
 from activepieces_core.cli.tenants import app as tenants_app
 
@@ -28,6 +30,8 @@ app = typer.Typer(
 )
 app.add_typer(projects_app, name="projects")
 app.add_typer(tenants_app, name="tenants")
+app.add_typer(piece_sets_app, name="piece-sets")
+app.add_typer(members_app, name="members")
 
 
 def _version(value: bool) -> None:

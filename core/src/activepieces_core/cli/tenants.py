@@ -1,4 +1,4 @@
-"""``activepieces tenants validate|plan|apply|export|adopt``: tenants as code.
+"""``activepieces tenants validate|plan|apply|teardown|export|adopt``: tenants as code.
 
 Reviewed changes: ``plan FILE --out PLAN.json`` saves the plan (the format of
 `activepieces_core.tenants.saved`; ``plan -o json`` prints the same), ``apply PLAN.json``
@@ -81,6 +81,20 @@ PlanOrFileArg = Annotated[
 ]
 PruneOpt = Annotated[
     bool, typer.Option(help="Delete TEAM projects whose external id is not in the file.")
+]
+PruneMembersOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Remove members and invitations a tenant's `members` does not list "
+        "(tenants that declare members only)."
+    ),
+]
+OffboardUsersOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Deactivate users whose every project is deleted (never a platform admin, "
+        "never anyone still in another project)."
+    ),
 ]
 ProtectOpt = Annotated[
     list[str] | None,
@@ -264,9 +278,20 @@ def _plan_document(
     prune: bool,
     protect: list[str] | None,
     page_size: int,
+    *,
+    prune_members: bool = False,
+    offboard_users: bool = False,
 ) -> Plan:
     with _spinner(f"planning {len(document.tenants)} tenant(s)"):
-        return plan(client, document, prune=prune, protect=protect or (), page_size=page_size)
+        return plan(
+            client,
+            document,
+            prune=prune,
+            protect=protect or (),
+            page_size=page_size,
+            prune_members=prune_members,
+            offboard_users=offboard_users,
+        )
 
 
 def _stamped(the_plan: Plan, document: TenantDocument) -> Plan:
@@ -280,6 +305,8 @@ def _stamped(the_plan: Plan, document: TenantDocument) -> Plan:
 def plan_cmd(
     file: FileArg,
     prune: PruneOpt = False,
+    prune_members: PruneMembersOpt = False,
+    offboard_users: OffboardUsersOpt = False,
     protect: ProtectOpt = None,
     page_size: PageSizeOpt = DEFAULT_PAGE_SIZE,
     out: Annotated[
@@ -302,7 +329,15 @@ def plan_cmd(
         with handle_errors():
             document = load_document(file)  # validated before the first request
             client = state.config()
-            the_plan = _plan_document(client, document, prune, protect, page_size)
+            the_plan = _plan_document(
+                client,
+                document,
+                prune,
+                protect,
+                page_size,
+                prune_members=prune_members,
+                offboard_users=offboard_users,
+            )
         data = _stamped(the_plan, document).to_dict() if out or report or state.json else None
         for path in (out, report):
             if path is not None:
@@ -369,6 +404,8 @@ def _check_document(the_plan: Plan, document: Path) -> None:
 def apply_cmd(
     file: PlanOrFileArg,
     prune: PruneOpt = False,
+    prune_members: PruneMembersOpt = False,
+    offboard_users: OffboardUsersOpt = False,
     protect: ProtectOpt = None,
     max_deletions: Annotated[
         int | None, typer.Option(help="Refuse (exit 6) when more deletions are planned.")
@@ -396,9 +433,10 @@ def apply_cmd(
     with handle_errors():
         source = _read_plan_or_document(file)
         saved = isinstance(source, Plan)
-        if saved and (prune or protect):
+        if saved and (prune or protect or prune_members or offboard_users):
             fail(
-                "--prune and --protect are for planning; a saved plan applies as it is",
+                "--prune, --prune-members, --offboard-users and --protect are for planning; "
+                "a saved plan applies as it is",
                 ExitCode.USAGE,
             )
         if not saved and document is not None:
@@ -409,7 +447,15 @@ def apply_cmd(
             if document is not None:
                 _check_document(the_plan, document)
         else:
-            the_plan = _plan_document(client, source, prune, protect, page_size)
+            the_plan = _plan_document(
+                client,
+                source,
+                prune,
+                protect,
+                page_size,
+                prune_members=prune_members,
+                offboard_users=offboard_users,
+            )
         check_deletions(the_plan, max_deletions)
         if not state.json:
             _plan_summary(the_plan)
@@ -462,6 +508,113 @@ def _apply_with_progress(
             on_result=advance if not progress.disable else None,
             check_stale=check_stale,
         )
+
+
+# --------------------------------------------------------------------------- teardown
+
+#: Per-tenant teardown statuses, in report order.
+TEARDOWN_STATUSES = ("deleted", "missing", "failed")
+
+
+def _teardown_rows(ids: Sequence[str], the_plan: Plan, report: ApplyReport) -> list[dict[str, str]]:
+    """One ``{external_id, project_id, status, error}`` row per named tenant, in input order.
+
+    ``missing``: no TEAM project (or it went between the read and the delete). A tenant whose
+    own piece set or offboarding failed is ``failed`` even if its project went, so that a
+    rerun finishes the job.
+    """
+    rows = {e: {"project_id": "", "status": "missing", "error": ""} for e in the_plan.missing}
+    leftovers: dict[str, list[str]] = {}
+    for r in report.results:
+        not_found = r.error_type == "NotFoundError"
+        if r.kind != "project":
+            if r.status == "failed" and not not_found:  # a set or user already gone is fine
+                leftovers.setdefault(r.external_id, []).append(
+                    f"{_what(r.kind, r.key)}: {r.error_type}: {r.error}"
+                )
+            continue
+        if r.status == "succeeded":
+            row = {"status": "deleted", "error": ""}
+        elif not_found:
+            row = {"status": "missing", "error": ""}
+        else:
+            row = {"status": "failed", "error": f"{r.error_type}: {r.error}"}
+        rows[r.external_id] = {"project_id": r.project_id or "", **row}
+    for external_id, errors in leftovers.items():
+        row = rows.setdefault(external_id, {"project_id": "", "status": "failed", "error": ""})
+        row["error"] = "; ".join(e for e in (row["error"], *errors) if e)
+        row["status"] = "failed"
+    unplanned = {"project_id": "", "status": "failed", "error": "not in the teardown plan"}
+    return [{"external_id": e, **rows.get(e, unplanned)} for e in dict.fromkeys(ids)]
+
+
+@app.command("teardown")
+def teardown_cmd(
+    external_ids: Annotated[
+        list[str], typer.Argument(help="External ids of the tenants.", show_default=False)
+    ],
+    offboard_users: OffboardUsersOpt = False,
+    max_deletions: Annotated[
+        int | None, typer.Option(help="Refuse (exit 6) when more deletions are planned.")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before deleting.")] = False,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+) -> None:
+    """Tear down exactly the named tenants: project, own piece set, and with --offboard-users
+    the users left with no project (exit 1: a tenant failed).
+
+    Prints deleted / missing / failed per tenant; a tenant with no TEAM project is missing.
+    """
+    from activepieces_core.errors import AmbiguousExternalIdError
+    from activepieces_core.tenants import plan_teardown
+
+    with handle_errors():
+        client = state.config()
+        with _spinner(f"planning the teardown of {len(external_ids)} tenant(s)"):
+            try:
+                the_plan = plan_teardown(client, external_ids, offboard_users=offboard_users)
+            except AmbiguousExternalIdError:
+                # One-by-one lookups refuse a duplicated external id; the listing tears down
+                # the lowest project id with a warning, the rule of every other read.
+                the_plan = plan_teardown(
+                    client, external_ids, offboard_users=offboard_users, lookup_threshold=0
+                )
+        check_deletions(the_plan, max_deletions)
+        if not state.json:
+            _plan_summary(the_plan)
+        _confirm_deletions(the_plan, yes, False)
+        report = _apply_with_progress(
+            client, the_plan, concurrency, False, max_deletions, check_stale=False
+        )
+    rows = _teardown_rows(external_ids, the_plan, report)
+    counts = {s: sum(r["status"] == s for r in rows) for s in TEARDOWN_STATUSES}
+    if state.json:
+        state.emit_json(
+            {
+                "results": rows,
+                "summary": {"total": len(rows), **counts},
+                "warnings": list(the_plan.warnings),
+                "report": report.to_dict(),
+            }
+        )
+    else:
+        table = Table("external id", "project id", "status", "error")
+        colour = {"deleted": "green", "missing": "dim", "failed": "red"}
+        for row in rows:
+            table.add_row(
+                escape(row["external_id"]),
+                row["project_id"],
+                f"[{colour[row['status']]}]{row['status']}[/]",
+                escape(row["error"]),
+            )
+        console.print(table)
+        console.print(
+            f"Teardown: {counts['deleted']} deleted, {counts['missing']} missing, "
+            f"{counts['failed']} failed.",
+            highlight=False,
+        )
+    if counts["failed"]:
+        raise typer.Exit(int(ExitCode.TENANT_FAILED))
 
 
 # --------------------------------------------------------------------------- export
