@@ -95,3 +95,69 @@ def test_remove(activepieces_emulator: Any) -> None:
     assert emu.state.people.members(project["id"]) == []
     res = run(emu, "-o", "json", "members", "remove", "-e", "acme", "ops@acme.example", "-y")
     assert json.loads(res.stdout)["action"] == "absent"
+
+
+def _doc(tmp_path: Any, text: str) -> str:
+    path = tmp_path / "tenants.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_tenants_prune_members(activepieces_emulator: Any, tmp_path: Any) -> None:
+    emu = activepieces_emulator
+    project = emu.state.add_project("Acme", external_id="acme")
+    emu.state.people.add_member(project["id"], "extra@acme.example", "Viewer")
+    doc = _doc(
+        tmp_path,
+        "tenants:\n  - external_id: acme\n    display_name: Acme\n"
+        "    members: [{email: ops@acme.example, role: Admin}]\n",
+    )
+    res = run(emu, "-o", "json", "tenants", "plan", doc)
+    assert res.exit_code == 0, res.output
+    deletes = [c for c in json.loads(res.stdout)["changes"] if c["action"] == "delete"]
+    assert deletes == []
+    res = run(emu, "-o", "json", "tenants", "plan", doc, "--prune-members")
+    deletes = [c for c in json.loads(res.stdout)["changes"] if c["action"] == "delete"]
+    assert [(c["kind"], c["key"]) for c in deletes] == [("member", "extra@acme.example")]
+
+    res = run(emu, "tenants", "apply", doc, "--prune-members")
+    assert res.exit_code == ExitCode.REFUSED  # a deletion, not confirmed
+    res = run(emu, "tenants", "apply", doc, "--prune-members", "--yes")
+    assert res.exit_code == 0, res.output
+    assert emu.state.people.members(project["id"]) == []  # extra@ removed
+    invited = [i["email"] for i in emu.state.people.invitations()]
+    assert invited == ["ops@acme.example"]  # a member on sign-up
+
+
+def test_tenants_teardown(activepieces_emulator: Any) -> None:
+    emu = activepieces_emulator
+    acme = emu.state.add_project("Acme", external_id="acme")
+    globex = emu.state.add_project("Globex", external_id="globex")
+    emu.state.people.add_member(acme["id"], "only@acme.example", "Editor")
+    emu.state.people.add_member(acme["id"], "both@example.com", "Editor")
+    emu.state.people.add_member(globex["id"], "both@example.com", "Editor")
+    teardown = ("tenants", "teardown", "acme", "nobody", "--offboard-users")
+
+    res = run(emu, *teardown)
+    assert res.exit_code == ExitCode.REFUSED
+    res = run(emu, *teardown, "--yes", "--max-deletions", "0")
+    assert res.exit_code == ExitCode.REFUSED
+    assert {p["id"] for p in emu.state.projects(types=["TEAM"])} == {acme["id"], globex["id"]}
+
+    res = run(emu, *teardown, "--yes")
+    assert res.exit_code == 0, res.output
+    assert "1 deleted, 1 missing, 0 failed" in res.stdout
+    assert [p["id"] for p in emu.state.projects(types=["TEAM"])] == [globex["id"]]
+    only = emu.state.people.user_by_email("only@acme.example")
+    both = emu.state.people.user_by_email("both@example.com")
+    assert (only["status"], both["status"]) == ("INACTIVE", "ACTIVE")
+
+    res = run(emu, "-o", "json", "tenants", "teardown", "acme", "globex", "--yes")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert [(r["external_id"], r["status"]) for r in data["results"]] == [
+        ("acme", "missing"),
+        ("globex", "deleted"),
+    ]
+    assert data["summary"] == {"total": 2, "deleted": 1, "missing": 1, "failed": 0}
+    assert emu.state.projects(types=["TEAM"]) == []

@@ -376,15 +376,27 @@ def _read_plan_or_document(path: Path) -> Plan | TenantDocument:
 
 def _confirm_deletions(the_plan: Plan, yes: bool, dry_run: bool) -> None:
     deletes = the_plan.by_action("delete")
-    if not deletes or yes or dry_run:
+    # Removing people (--prune-members) is confirmed like deleting projects.
+    removals = the_plan.by_action("delete", "member")
+    if not (deletes or removals) or yes or dry_run:
         return
-    if not sys.stdin.isatty():
-        fail(
-            f"the plan deletes {len(deletes)} project(s); pass --yes to confirm",
-            ExitCode.REFUSED,
+    what = " and ".join(
+        text
+        for n, text in (
+            (len(deletes), f"deletes {len(deletes)} project(s)"),
+            (len(removals), f"removes {len(removals)} member(s)"),
         )
+        if n
+    )
+    if not sys.stdin.isatty():
+        fail(f"the plan {what}; pass --yes to confirm", ExitCode.REFUSED)
     names = ", ".join(c.external_id for c in deletes[:10]) + (" ..." if len(deletes) > 10 else "")
-    if not typer.confirm(f"Delete {len(deletes)} project(s): {names}?", default=False):
+    question = f"Delete {len(deletes)} project(s): {names}?" if deletes else ""
+    if removals:
+        people = ", ".join(f"{c.key} ({c.external_id})" for c in removals[:10])
+        more = " ..." if len(removals) > 10 else ""
+        question = f"{question} Remove {len(removals)} member(s): {people}{more}?".strip()
+    if not typer.confirm(question, default=False):
         fail("not confirmed; nothing was changed", ExitCode.REFUSED)
 
 
