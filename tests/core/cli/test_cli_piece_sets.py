@@ -104,3 +104,22 @@ def test_assign_unassign_delete(activepieces_emulator: Any) -> None:
     assert res.exit_code == ExitCode.USAGE, res.output  # refused before sending
     assert "default" in res.output.lower()
     assert emu.state.piece_sets.by_key("default") is not None
+
+
+def test_teardown_removes_the_tenants_own_set(activepieces_emulator: Any, tmp_path: Any) -> None:
+    emu = activepieces_emulator
+    emu.state.configure_platform(manage_pieces_enabled=True)
+    doc = tmp_path / "tenants.yaml"
+    doc.write_text("tenants:\n  - {external_id: acme, pieces: [slack]}\n")
+    res = run(emu, "tenants", "apply", str(doc))
+    assert res.exit_code == 0, res.output
+    project = emu.state.projects(types=["TEAM"])[0]
+    assert emu.state.visible_pieces(project["id"]) == [SLACK]
+    owned = [s for s in emu.state.piece_sets.all() if not s.get("isDefault")]
+    assert len(owned) == 1
+
+    res = run(emu, "tenants", "teardown", "acme", "--yes")
+    assert res.exit_code == 0, res.output
+    assert "1 deleted, 0 missing, 0 failed" in res.stdout
+    assert emu.state.projects(types=["TEAM"]) == []
+    assert [s for s in emu.state.piece_sets.all() if not s.get("isDefault")] == []
