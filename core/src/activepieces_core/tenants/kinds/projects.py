@@ -215,7 +215,8 @@ class ProjectKind(Kind):
                     diff=diff,
                     data=data,
                     spec=spec,
-                    observed=observed_state(current),
+                    # only what a write depends on is re-read for staleness; a noop writes nothing
+                    observed=observed_state(current) if diff else None,
                 )
             )
         deleting = torn_down(request, reading)
