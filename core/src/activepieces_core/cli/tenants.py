@@ -57,7 +57,8 @@ from activepieces_core.tenants.saved import is_saved_plan
 __all__ = ["SAMPLE", "app"]
 
 app = typer.Typer(
-    help="Tenants as code: plan, review and apply a tenant file; export and adopt projects.",
+    help="Tenants as code: plan, review and apply a tenant file; tear tenants down; "
+    "export and adopt projects.",
     no_args_is_help=True,
 )
 console = Console()
@@ -563,7 +564,10 @@ def _teardown_rows(ids: Sequence[str], the_plan: Plan, report: ApplyReport) -> l
 @app.command("teardown")
 def teardown_cmd(
     external_ids: Annotated[
-        list[str], typer.Argument(help="External ids of the tenants.", show_default=False)
+        list[str],
+        typer.Argument(
+            metavar="EXTERNAL_ID", help="External ids of the tenants.", show_default=False
+        ),
     ],
     offboard_users: OffboardUsersOpt = False,
     max_deletions: Annotated[
