@@ -23,6 +23,7 @@ from activepieces_core.tenants import (
     Plan,
     StalePlanError,
     check_deletions,
+    teardown_rows,
 )
 from prefect_activepieces import artifacts, review
 from prefect_activepieces.credentials import ActivepiecesCredentials, resolve_credentials
@@ -37,7 +38,6 @@ from prefect_activepieces.tenants import (
     apply_tenant_plan,
     plan_teardown,
     plan_tenants,
-    teardown_rows,
 )
 
 __all__ = ["onboard_tenant", "sync_tenants", "teardown_tenants"]
@@ -260,7 +260,7 @@ def teardown_tenants(
     )
     # The plan is moments old: no staleness re-read (it would double the reads).
     applied = apply_tenant_plan(creds, found["plan"], concurrency=concurrency, check_stale=False)
-    rows = teardown_rows(external_ids, found, applied, missing_ok=missing_ok)
+    rows = teardown_rows(external_ids, found["missing"], applied, missing_ok=missing_ok)
     summary = {s: sum(r["status"] == s for r in rows) for s in ("deleted", "missing", "failed")}
     report = {
         "results": rows,

@@ -2,8 +2,8 @@
 
 A teardown is a plan too: `plan_teardown` is core's teardown plan (each tenant's project, the
 piece set it owns, optionally its people's accounts), which `apply_tenant_plan` applies like
-any other plan. `teardown_rows` turns both into the per-tenant deleted / missing / failed rows
-the teardown flow reports.
+any other plan. Core's `teardown_rows` turns both into the per-tenant deleted / missing / failed
+rows the teardown flow reports.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 from prefect.logging import get_run_logger
 
 from activepieces_core.constants import DEFAULT_CONCURRENCY
-from activepieces_core.errors import AmbiguousExternalIdError
 from activepieces_core.parsing import is_blank
 from activepieces_core.tenants import TenantResult, TenantSpec, document_digest, load_document
 from activepieces_core.tenants import apply as apply_plan
@@ -30,7 +29,6 @@ __all__ = [
     "apply_tenant_plan",
     "plan_teardown",
     "plan_tenants",
-    "teardown_rows",
 ]
 
 TenantsInput = str | Path | list[TenantSpec | dict[str, Any]] | dict[str, Any]
@@ -147,17 +145,9 @@ def plan_teardown(
     if any(is_blank(e) for e in ids):
         raise ValueError("external_ids must not contain blank values")
     config = credentials.get_config()
-    try:
-        the_plan = core_plan_teardown(
-            config, ids, offboard_users=offboard_users, concurrency=concurrency
-        )
-    except AmbiguousExternalIdError:
-        # Core's one-by-one lookup refuses a duplicated external id outright, its listing
-        # manages the lowest project id with a warning: plan by listing, so a teardown
-        # follows one rule whatever the number of tenants named.
-        the_plan = core_plan_teardown(
-            config, ids, offboard_users=offboard_users, concurrency=concurrency, lookup_threshold=0
-        )
+    the_plan = core_plan_teardown(
+        config, ids, offboard_users=offboard_users, concurrency=concurrency
+    )
     logger = get_run_logger()
     others = the_plan.kind_summary
     logger.info(
@@ -175,60 +165,3 @@ def plan_teardown(
         "failed": [],
         "warnings": list(the_plan.warnings),
     }
-
-
-def teardown_rows(
-    external_ids: Sequence[str],
-    found: Mapping[str, Any],
-    report: Mapping[str, Any],
-    missing_ok: bool = True,
-) -> list[dict[str, Any]]:
-    """One ``{"external_id", "project_id", "status", "error"}`` row per tenant, in input order.
-
-    ``found`` is `plan_teardown`'s output and ``report`` the apply report of its plan. Status
-    is ``deleted``, ``missing`` (no TEAM project; a failure unless ``missing_ok``) or
-    ``failed``. A project gone between the read and the delete (404) counts as missing. A
-    tenant whose owned piece set or offboarding failed is ``failed`` even if its project went
-    (the error names what is left), so that a rerun finishes the job.
-    """
-    gone = f"no TEAM project has this external id{'' if missing_ok else ' (missing_ok=False)'}"
-    absent = {"status": "missing" if missing_ok else "failed", "error": "" if missing_ok else gone}
-    outcome: dict[str, dict[str, Any]] = {e: dict(absent) for e in found.get("missing", [])}
-    for row in found.get("failed", []):
-        outcome[row["external_id"]] = {"status": "failed", "error": row["error"]}
-    leftovers: dict[str, list[str]] = {}
-    for result in report.get("results", []):
-        external_id = result["external_id"]
-        not_found = result.get("error_type") == "NotFoundError"
-        if result.get("kind", "project") != "project":
-            # A piece set or user found gone already is what a teardown wants.
-            if result["status"] == "failed" and not not_found:
-                leftovers.setdefault(external_id, []).append(
-                    f"{result['kind']} {result.get('key')}: "
-                    f"{result.get('error_type')}: {result['error']}"
-                )
-            continue
-        if result["status"] == "succeeded":
-            row = {"status": "deleted", "error": ""}
-        elif not_found:
-            row = dict(absent)
-        else:
-            row = {"status": "failed", "error": f"{result.get('error_type')}: {result['error']}"}
-        outcome[external_id] = {"project_id": result.get("project_id") or "", **row}
-    unplanned = {"status": "failed", "error": "not in the teardown plan"}
-    for external_id, errors in leftovers.items():
-        row = outcome.setdefault(external_id, dict(unplanned))
-        row["error"] = "; ".join(e for e in (row["error"], *errors) if e)
-        row["status"] = "failed"
-    rows = []
-    for external_id in dict.fromkeys(external_ids):
-        row = outcome.get(external_id, unplanned)
-        rows.append(
-            {
-                "external_id": external_id,
-                "project_id": row.get("project_id", ""),
-                "status": row["status"],
-                "error": row["error"],
-            }
-        )
-    return rows

@@ -558,58 +558,6 @@ class ActivepiecesApplyTenantPlanOperator(_ReportingOperator):
 
 # ---------------------------------------------------------------------------------- teardown
 
-#: Per-tenant teardown statuses, in report order.
-TEARDOWN_STATUSES = ("deleted", "missing", "failed")
-
-
-def teardown_rows(
-    external_ids: Sequence[str], plan: Plan, report: ApplyReport, missing_ok: bool = True
-) -> list[dict[str, Any]]:
-    """One ``{"external_id", "project_id", "status", "error"}`` row per tenant, in input order.
-
-    Status is ``deleted``, ``missing`` (no TEAM project; a failure unless ``missing_ok``) or
-    ``failed``. A project gone between the read and the delete (404) counts as missing. A
-    tenant whose own piece set or offboarding failed is ``failed`` even if its project went
-    (the error names what is left), so that a rerun finishes the job.
-    """
-    gone = f"no TEAM project has this external id{'' if missing_ok else ' (missing_ok=False)'}"
-    absent = {"status": "missing" if missing_ok else "failed", "error": "" if missing_ok else gone}
-    outcome: dict[str, dict[str, Any]] = {e: dict(absent) for e in plan.missing}
-    leftovers: dict[str, list[str]] = {}
-    for result in report.results:
-        not_found = result.error_type == "NotFoundError"
-        if result.kind != "project":
-            # A piece set or user found gone already is what a teardown wants.
-            if result.status == "failed" and not not_found:
-                leftovers.setdefault(result.external_id, []).append(
-                    f"{_what(result.kind, result.key)}: {result.error_type}: {result.error}"
-                )
-            continue
-        if result.status == "succeeded":
-            row = {"status": "deleted", "error": ""}
-        elif not_found:
-            row = dict(absent)
-        else:
-            row = {"status": "failed", "error": f"{result.error_type}: {result.error}"}
-        outcome[result.external_id] = {"project_id": result.project_id or "", **row}
-    unplanned = {"status": "failed", "error": "not in the teardown plan"}
-    for external_id, errors in leftovers.items():
-        row = outcome.setdefault(external_id, dict(unplanned))
-        row["error"] = "; ".join(e for e in (row["error"], *errors) if e)
-        row["status"] = "failed"
-    rows = []
-    for external_id in dict.fromkeys(external_ids):
-        row = outcome.get(external_id, unplanned)
-        rows.append(
-            {
-                "external_id": external_id,
-                "project_id": row.get("project_id", ""),
-                "status": row["status"],
-                "error": row["error"],
-            }
-        )
-    return rows
-
 
 class ActivepiecesTeardownTenantsOperator(_ReportingOperator):
     """Tear down exactly the named tenants, through core's teardown plan, in one task.
@@ -665,25 +613,21 @@ class ActivepiecesTeardownTenantsOperator(_ReportingOperator):
         self.max_deletions = max_deletions
 
     def _plan(self, client: ActivepiecesClient, ids: list[str]) -> Plan:
-        from activepieces_core.errors import AmbiguousExternalIdError
         from activepieces_core.tenants import plan_teardown
 
-        options: dict[str, Any] = {
-            "offboard_users": parse_bool(self.offboard_users),
-            "concurrency": self.concurrency,
-        }
-        try:
-            return plan_teardown(client, ids, **options)
-        except AmbiguousExternalIdError:
-            # Core's one-by-one lookup refuses a duplicated external id outright, its listing
-            # manages the lowest project id with a warning: plan by listing, so a teardown
-            # follows one rule whatever the number of tenants named.
-            return plan_teardown(client, ids, lookup_threshold=0, **options)
+        offboard = parse_bool(self.offboard_users)
+        return plan_teardown(client, ids, offboard_users=offboard, concurrency=self.concurrency)
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from activepieces_core.tenants import DeletionLimitExceeded, TenantSyncError, apply
+        from activepieces_core.tenants import (
+            TEARDOWN_STATUSES,
+            DeletionLimitExceeded,
+            TenantSyncError,
+            apply,
+            teardown_rows,
+        )
 
         ids = list(dict.fromkeys(text_list(self.external_ids) or []))
         if any(is_blank(e) for e in ids):
@@ -708,7 +652,7 @@ class ActivepiecesTeardownTenantsOperator(_ReportingOperator):
         context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=applied)
         self.log.info("%s", report_text(report))
         self._emit_asset_events(context, report)
-        rows = teardown_rows(ids, the_plan, report, missing_ok=parse_bool(self.missing_ok))
+        rows = teardown_rows(ids, the_plan.missing, report, missing_ok=parse_bool(self.missing_ok))
         counts = {s: sum(r["status"] == s for r in rows) for s in TEARDOWN_STATUSES}
         result = {
             "results": rows,

@@ -525,41 +525,6 @@ def _apply_with_progress(
 
 # --------------------------------------------------------------------------- teardown
 
-#: Per-tenant teardown statuses, in report order.
-TEARDOWN_STATUSES = ("deleted", "missing", "failed")
-
-
-def _teardown_rows(ids: Sequence[str], the_plan: Plan, report: ApplyReport) -> list[dict[str, str]]:
-    """One ``{external_id, project_id, status, error}`` row per named tenant, in input order.
-
-    ``missing``: no TEAM project (or it went between the read and the delete). A tenant whose
-    own piece set or offboarding failed is ``failed`` even if its project went, so that a
-    rerun finishes the job.
-    """
-    rows = {e: {"project_id": "", "status": "missing", "error": ""} for e in the_plan.missing}
-    leftovers: dict[str, list[str]] = {}
-    for r in report.results:
-        not_found = r.error_type == "NotFoundError"
-        if r.kind != "project":
-            if r.status == "failed" and not not_found:  # a set or user already gone is fine
-                leftovers.setdefault(r.external_id, []).append(
-                    f"{_what(r.kind, r.key)}: {r.error_type}: {r.error}"
-                )
-            continue
-        if r.status == "succeeded":
-            row = {"status": "deleted", "error": ""}
-        elif not_found:
-            row = {"status": "missing", "error": ""}
-        else:
-            row = {"status": "failed", "error": f"{r.error_type}: {r.error}"}
-        rows[r.external_id] = {"project_id": r.project_id or "", **row}
-    for external_id, errors in leftovers.items():
-        row = rows.setdefault(external_id, {"project_id": "", "status": "failed", "error": ""})
-        row["error"] = "; ".join(e for e in (row["error"], *errors) if e)
-        row["status"] = "failed"
-    unplanned = {"project_id": "", "status": "failed", "error": "not in the teardown plan"}
-    return [{"external_id": e, **rows.get(e, unplanned)} for e in dict.fromkeys(ids)]
-
 
 @app.command("teardown")
 def teardown_cmd(
@@ -581,20 +546,12 @@ def teardown_cmd(
 
     Prints deleted / missing / failed per tenant; a tenant with no TEAM project is missing.
     """
-    from activepieces_core.errors import AmbiguousExternalIdError
-    from activepieces_core.tenants import plan_teardown
+    from activepieces_core.tenants import TEARDOWN_STATUSES, plan_teardown, teardown_rows
 
     with handle_errors():
         client = state.config()
         with _spinner(f"planning the teardown of {len(external_ids)} tenant(s)"):
-            try:
-                the_plan = plan_teardown(client, external_ids, offboard_users=offboard_users)
-            except AmbiguousExternalIdError:
-                # One-by-one lookups refuse a duplicated external id; the listing tears down
-                # the lowest project id with a warning, the rule of every other read.
-                the_plan = plan_teardown(
-                    client, external_ids, offboard_users=offboard_users, lookup_threshold=0
-                )
+            the_plan = plan_teardown(client, external_ids, offboard_users=offboard_users)
         check_deletions(the_plan, max_deletions)
         if not state.json:
             _plan_summary(the_plan)
@@ -602,7 +559,7 @@ def teardown_cmd(
         report = _apply_with_progress(
             client, the_plan, concurrency, False, max_deletions, check_stale=False
         )
-    rows = _teardown_rows(external_ids, the_plan, report)
+    rows = teardown_rows(external_ids, the_plan.missing, report)
     counts = {s: sum(r["status"] == s for r in rows) for s in TEARDOWN_STATUSES}
     if state.json:
         state.emit_json(

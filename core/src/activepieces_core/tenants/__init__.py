@@ -42,9 +42,11 @@ from activepieces_core.tenants.results import (
 from activepieces_core.tenants.saved import PLAN_FORMAT_VERSION, InvalidPlanError, document_digest
 from activepieces_core.tenants.spec import MemberSpec, PieceSetSpec, TenantSpec, TenantSpecError
 from activepieces_core.tenants.staleness import StalePlanError, StaleTenant, afind_stale, find_stale
+from activepieces_core.tenants.teardown import TEARDOWN_STATUSES, teardown_rows
 
 __all__ = [
     "PLAN_FORMAT_VERSION",
+    "TEARDOWN_STATUSES",
     "ApplyReport",
     "DeletionLimitExceeded",
     "InvalidPlanError",
@@ -74,6 +76,7 @@ __all__ = [
     "plan",
     "plan_teardown",
     "reconcile",
+    "teardown_rows",
 ]
 
 
