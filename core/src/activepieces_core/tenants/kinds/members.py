@@ -78,18 +78,22 @@ class MemberKind(Kind):
         ]
         gate = asyncio.Semaphore(request.concurrency)
         size = request.page_size
-        waiting: list[Invitation] | None = None
+        waiting: dict[str | None, list[Invitation]] | None = None
         if len(managed) > PLATFORM_WIDE_INVITATIONS:
-            # One platform-wide listing of the waiting invitations beats one per project.
-            waiting = [i async for i in client.invitations.iter(type="PROJECT", limit=size)]
-            reading.requests += 1 + len(waiting) // size
+            # One platform-wide listing of the waiting invitations beats one per project;
+            # grouped once by project, so each tenant sees only its own.
+            waiting = {}
+            async for invitation in client.invitations.iter(type="PROJECT", limit=size):
+                waiting.setdefault(invitation.project_id, []).append(invitation)
+            listed = sum(len(rows) for rows in waiting.values())
+            reading.requests += 1 + listed // size
 
         async def one(project_id: str) -> ProjectPeople:
             async with gate:
                 if waiting is None:
                     return await client.project_members.people(project_id, page_size=size)
                 rows = [m async for m in client.project_members.iter(project_id, limit=size)]
-                return ProjectPeople.from_rows(project_id, rows, waiting)
+                return ProjectPeople.from_rows(project_id, rows, waiting.get(project_id, ()))
 
         found = await asyncio.gather(*(one(pid) for _, pid in managed))
         reading.requests += (1 if waiting is not None else 2) * len(managed)
