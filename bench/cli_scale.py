@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import gc
 import io
-import multiprocessing as mp
 import os
 import pstats
 import statistics
@@ -40,63 +39,18 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import httpx
+from child_emulator import ChildEmulator
 
 from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
 from activepieces_core.cli._common import tune_gc
 from activepieces_core.models import ProjectType
 from activepieces_core.tenants import apply, load_document, plan
 
-ROUTES = ("list", "get", "create", "update", "delete")
 CLI = "from activepieces_core.cli import main; main()"
-
-
-def _serve(conn: Connection) -> None:
-    from activepieces_core.testing import Emulator
-
-    with Emulator(seed=0) as emu:
-        emu.state.configure_platform(team_projects_limit="UNLIMITED")
-        conn.send({"url": emu.url, "api_key": emu.api_key})
-        while True:
-            cmd, kwargs = conn.recv()
-            result: Any = None
-            if cmd == "stop":
-                conn.send(None)
-                break
-            if cmd == "seed":
-                for i in range(kwargs["n"]):
-                    emu.state.add_project(f"Tenant {i}", external_id=f"tenant-{i:05d}")
-            elif cmd == "counts":
-                result = {r: emu.requests.count(route=r) for r in ROUTES}
-                result["total"] = len(emu.requests)
-            elif cmd == "clear":
-                emu.requests.clear()
-            conn.send(result)
-
-
-class RemoteEmulator:
-    """The emulator in a child process (its CPU does not compete with the CLI's for the GIL)."""
-
-    def __init__(self) -> None:
-        ctx = mp.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
-        self._proc.start()
-        info = self._conn.recv()
-        self.url: str = info["url"]
-        self.api_key: str = info["api_key"]
-
-    def call(self, cmd: str, **kwargs: Any) -> Any:
-        self._conn.send((cmd, kwargs))
-        return self._conn.recv()
-
-    def close(self) -> None:
-        self.call("stop")
-        self._proc.join(timeout=30)
 
 
 def _csv(path: Path, n: int, name: str) -> Path:
@@ -105,7 +59,7 @@ def _csv(path: Path, n: int, name: str) -> Path:
     return path
 
 
-def _cli(emu: RemoteEmulator, *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+def _cli(emu: ChildEmulator, *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
     env = {**os.environ, "ACTIVEPIECES_URL": emu.url, "ACTIVEPIECES_API_KEY": emu.api_key}
     started = time.perf_counter()
     done = subprocess.run(
@@ -140,7 +94,7 @@ def _cli_gc() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _client_pages(emu: RemoteEmulator, page_size: int) -> int:
+def _client_pages(emu: ChildEmulator, page_size: int) -> int:
     """Every TEAM page exactly as the planner reads them (async client, models built)."""
 
     async def pages() -> int:
@@ -160,7 +114,7 @@ def _client_pages(emu: RemoteEmulator, page_size: int) -> int:
     return asyncio.run(pages())
 
 
-def _raw_pages(emu: RemoteEmulator, page_size: int) -> int:
+def _raw_pages(emu: ChildEmulator, page_size: int) -> int:
     """Every TEAM page with raw httpx + JSON decoding; returns how many projects."""
     url = emu.url.rstrip("/") + "/projects"
     headers = {"Authorization": f"Bearer {emu.api_key}"}
@@ -179,7 +133,7 @@ def _raw_pages(emu: RemoteEmulator, page_size: int) -> int:
                 return seen
 
 
-def _phases(emu: RemoteEmulator, csv_path: Path, page_size: int) -> list[tuple[str, float]]:
+def _phases(emu: ChildEmulator, csv_path: Path, page_size: int) -> list[tuple[str, float]]:
     """The no-op plan's phases, timed in process."""
     from rich.console import Console
 
@@ -227,7 +181,7 @@ _PROFILE_SPOTS = (
 )
 
 
-def _profile(emu: RemoteEmulator, args: list[str]) -> list[tuple[str, float]]:
+def _profile(emu: ChildEmulator, args: list[str]) -> list[tuple[str, float]]:
     """cProfile of the CLI (a subprocess): cumulative seconds of the spots above, and total."""
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "cli.py"
@@ -266,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n, conc, size = args.tenants, args.concurrency, args.page_size
     work = Path(tempfile.mkdtemp(prefix="cli-scale-"))
-    emu = RemoteEmulator()
+    emu = ChildEmulator(team_projects_limit="UNLIMITED")
     try:
         print(f"emulator at {emu.url}; N={n}, concurrency={conc}, page size={size}", flush=True)
         _timed("seed the emulator", lambda: emu.call("seed", n=n))

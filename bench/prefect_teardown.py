@@ -13,62 +13,17 @@ figures are medians. Target: the teardown takes at most 2x the prune's time.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from multiprocessing.connection import Connection
 from typing import Any
 
+from child_emulator import ChildEmulator
+
 TARGET_RATIO = 2.0
-
-
-def _serve(conn: Connection) -> None:
-    from activepieces_core.testing import Emulator
-
-    with Emulator(seed=0) as emu:
-        conn.send({"url": emu.url, "api_key": emu.api_key})
-        while True:
-            cmd, arg = conn.recv()
-            result: Any = None
-            if cmd == "stop":
-                conn.send(None)
-                return
-            if cmd == "seed":  # N TEAM projects with external ids, straight into the state
-                emu.requests.clear()
-                for i in range(arg):
-                    emu.state.add_project(f"Tenant {i}", external_id=f"tenant-{i:05d}")
-            elif cmd == "after":  # what the run sent, and the TEAM projects left
-                routes = ("list", "get", "delete")
-                result = {r: emu.requests.count(route=r) for r in routes}
-                result["team"] = len(emu.state.projects(types=["TEAM"]))
-            conn.send(result)
-
-
-class ChildEmulator:
-    """The emulator in a child process, driven over a pipe; stopped by `close`."""
-
-    def __init__(self) -> None:
-        ctx = mp.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
-        self._proc.start()
-        info = self._conn.recv()
-        self.url: str = info["url"]
-        self.api_key: str = info["api_key"]
-
-    def call(self, cmd: str, arg: Any = None) -> Any:
-        self._conn.send((cmd, arg))
-        return self._conn.recv()
-
-    def close(self) -> None:
-        self.call("stop")
-        self._proc.join(timeout=10)
-        if self._proc.is_alive():
-            self._proc.kill()
 
 
 def _isolate_prefect() -> None:
@@ -83,11 +38,11 @@ def _isolate_prefect() -> None:
 
 
 def _timed(emu: ChildEmulator, n: int, run: Callable[[], dict[str, Any]]) -> tuple[float, str]:
-    emu.call("seed", n)
+    emu.call("seed", n=n)
     started = time.perf_counter()
     report = run()
     seconds = time.perf_counter() - started
-    after = emu.call("after")
+    after = {**emu.call("counts"), "team": emu.call("team")}
     if after["team"] != 0:
         raise SystemExit(f"{after['team']} TEAM projects left; report summary {report['summary']}")
     return seconds, f"{after['list']} list + {after['get']} get + {after['delete']} delete"

@@ -19,74 +19,19 @@ from __future__ import annotations
 
 import argparse
 import math
-import multiprocessing as mp
 import os
 import statistics
 import time
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from typing import Any
 
 import httpx
+from child_emulator import ROUTES, ChildEmulator
 
 from activepieces_core import ActivepiecesClient
 from activepieces_core.tenants import TenantSpec, reconcile
-
-ROUTES = ("list", "get", "create", "update", "delete")
-
-
-def _serve(conn: Connection) -> None:
-    from activepieces_core.testing import Emulator
-
-    with Emulator(seed=0) as emu:
-        conn.send({"url": emu.url, "api_key": emu.api_key})
-        while True:
-            cmd, kwargs = conn.recv()
-            result: Any = None
-            if cmd == "stop":
-                conn.send(None)
-                break
-            if cmd == "faults":
-                emu.faults.clear()
-                if kwargs:
-                    emu.faults.set("*", **kwargs)
-            elif cmd == "counts":
-                result = dict(Counter(r.route for r in emu.requests))
-                result.update({r: result.get(r, 0) for r in ROUTES})
-                result["total"] = len(emu.requests)
-            elif cmd == "piece_sets":
-                emu.state.configure_platform(manage_pieces_enabled=True)
-            elif cmd == "clear":
-                emu.requests.clear()
-            elif cmd == "reset":
-                emu.reset()
-            elif cmd == "team":
-                result = len(emu.state.projects(types=["TEAM"]))
-            conn.send(result)
-
-
-class RemoteEmulator:
-    """The emulator in a child process, driven over a pipe."""
-
-    def __init__(self) -> None:
-        ctx = mp.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
-        self._proc.start()
-        info = self._conn.recv()
-        self.url: str = info["url"]
-        self.api_key: str = info["api_key"]
-
-    def call(self, cmd: str, **kwargs: Any) -> Any:
-        self._conn.send((cmd, kwargs))
-        return self._conn.recv()
-
-    def close(self) -> None:
-        self.call("stop")
-        self._proc.join(timeout=10)
 
 
 @dataclass
@@ -99,7 +44,7 @@ class Row:
 
 
 def _measure(
-    emu: RemoteEmulator, name: str, fn: Callable[[], object]
+    emu: ChildEmulator, name: str, fn: Callable[[], object]
 ) -> tuple[dict[str, int], float]:
     emu.call("clear")
     started = time.perf_counter()
@@ -120,7 +65,7 @@ def _naive(client: ActivepiecesClient, specs: list[TenantSpec], concurrency: int
         list(pool.map(one, specs))
 
 
-def _overhead(emu: RemoteEmulator, rounds: int, per_round: int) -> tuple[float, float]:
+def _overhead(emu: ChildEmulator, rounds: int, per_round: int) -> tuple[float, float]:
     """Median seconds per request: (client, raw httpx), interleaved rounds, no latency."""
     emu.call("faults")
     url = emu.url.rstrip("/") + "/projects"
@@ -175,7 +120,7 @@ def _member_document(specs: list[TenantSpec]) -> dict[str, Any]:
 
 
 def _kind_scenarios(
-    emu: RemoteEmulator,
+    emu: ChildEmulator,
     client: ActivepiecesClient,
     name: str,
     document: dict[str, Any],
@@ -216,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(n)
     ]
     ideal = n * latency / conc
-    emu = RemoteEmulator()
+    emu = ChildEmulator()
     rows: list[Row] = []
     try:
         print(

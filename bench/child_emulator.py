@@ -1,0 +1,85 @@
+"""The emulator in a child process, driven over a pipe, for the benches.
+
+Its CPU does not compete with the client's for the GIL, as a real server's would not.
+Every bench uses this one driver; commands are the functions in `COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections import Counter
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+#: Routes every ``counts`` answer has (0 when unused); other routes appear when used.
+ROUTES = ("list", "get", "create", "update", "delete")
+
+
+def _faults(emu: Any, **settings: Any) -> None:
+    emu.faults.clear()
+    if settings:
+        emu.faults.set("*", **settings)
+
+
+def _counts(emu: Any) -> dict[str, int]:
+    result = dict(Counter(r.route for r in emu.requests))
+    result.update({r: result.get(r, 0) for r in ROUTES})
+    result["total"] = len(emu.requests)
+    return result
+
+
+def _seed(emu: Any, n: int) -> None:
+    """N TEAM projects with external ids, straight into the state."""
+    emu.requests.clear()
+    for i in range(n):
+        emu.state.add_project(f"Tenant {i}", external_id=f"tenant-{i:05d}")
+
+
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "faults": _faults,
+    "counts": _counts,
+    "clear": lambda emu: emu.requests.clear(),
+    "reset": lambda emu: emu.reset(),
+    "team": lambda emu: len(emu.state.projects(types=["TEAM"])),
+    "seed": _seed,
+    "piece_sets": lambda emu: emu.state.configure_platform(manage_pieces_enabled=True),
+}
+
+
+def _serve(conn: Connection, platform: dict[str, Any]) -> None:
+    from activepieces_core.testing import Emulator
+
+    with Emulator(seed=0) as emu:
+        if platform:
+            emu.state.configure_platform(**platform)
+        conn.send({"url": emu.url, "api_key": emu.api_key})
+        while True:
+            cmd, kwargs = conn.recv()
+            if cmd == "stop":
+                conn.send(None)
+                return
+            conn.send(COMMANDS[cmd](emu, **kwargs))
+
+
+class ChildEmulator:
+    """The emulator in a child process; ``platform`` settings go to ``configure_platform``.
+    Stopped by `close`."""
+
+    def __init__(self, **platform: Any) -> None:
+        ctx = mp.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(child, platform), daemon=True)
+        self._proc.start()
+        info = self._conn.recv()
+        self.url: str = info["url"]
+        self.api_key: str = info["api_key"]
+
+    def call(self, cmd: str, **kwargs: Any) -> Any:
+        """Run one of `COMMANDS` in the child and return its answer."""
+        self._conn.send((cmd, kwargs))
+        return self._conn.recv()
+
+    def close(self) -> None:
+        self.call("stop")
+        self._proc.join(timeout=30)
