@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.exceptions import NotPausedError
 from prefect.flow_runs import resume_flow_run
 
 from activepieces_core.errors import ActivepiecesError
@@ -65,9 +67,26 @@ class Reviewer:
             run, self.description = self.api.paused_run(self.name, WAIT)
             if self.before is not None:
                 self.before(run)
-            resume_flow_run(run.id, run_input=self.run_input)
+            self._resume(run)
         except BaseException as exc:  # re-raised in the test's thread by join()
             self.error = exc
+
+    def _resume(self, run: FlowRun) -> None:
+        """Resume until the run has left its pause: the server can answer a resume sent a
+        moment too early with WAIT or ABORT, which `resume_flow_run` does not raise for."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            try:
+                resume_flow_run(run.id, run_input=self.run_input)
+            except NotPausedError:
+                return  # an earlier resume took
+            settle = time.monotonic() + 5
+            while time.monotonic() < settle:
+                state = self.api.flow_run(run.id).state
+                if state is None or state.type != StateType.PAUSED:
+                    return
+                time.sleep(0.2)
+        raise TimeoutError(f"flow run {run.id} never left its pause")
 
     def join(self) -> None:
         self.thread.join(WAIT)
@@ -97,7 +116,12 @@ def test_approved_plan_is_applied_as_reviewed(
 ) -> None:
     with reviewer(prefect_api, {"decision": "approve", "comment": "looks right"}) as (flow, review):
         state = flow(
-            TENANTS, credentials, require_approval=True, approval_poll_interval=1, return_state=True
+            TENANTS,
+            credentials,
+            require_approval=True,
+            approval_poll_interval=1,
+            approval_timeout=60,
+            return_state=True,
         )
     assert state.is_completed()
     report = state.result()
@@ -126,7 +150,12 @@ def test_rejected_plan_cancels_the_run_and_keeps_the_plan(
 ) -> None:
     with reviewer(prefect_api, {"decision": "reject", "comment": "not before Monday"}) as (flow, _):
         state = flow(
-            TENANTS, credentials, require_approval=True, approval_poll_interval=1, return_state=True
+            TENANTS,
+            credentials,
+            require_approval=True,
+            approval_poll_interval=1,
+            approval_timeout=60,
+            return_state=True,
         )
     assert state.type == StateType.CANCELLED
     assert state.message.startswith("Cancelled by the reviewer: not before Monday")
@@ -169,7 +198,7 @@ def test_approved_but_stale_plan_writes_nothing(
 
     with reviewer(prefect_api, {"decision": "approve"}, before=change_by_hand) as (flow, _):
         state = flow(
-            TENANTS[:1], credentials, require_approval=True, approval_poll_interval=1,
+            TENANTS[:1], credentials, require_approval=True, approval_poll_interval=1, approval_timeout=60,
             return_state=True,
         )  # fmt: skip
     assert state.is_failed()
