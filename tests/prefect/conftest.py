@@ -29,7 +29,7 @@ from prefect.client.schemas.filters import (
     TaskRunFilterFlowRunId,
 )
 from prefect.client.schemas.objects import Artifact, FlowRun, Log, StateType, TaskRun
-from prefect.exceptions import ObjectNotFound
+from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.logging.handlers import APILogWorker
 from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL
 from prefect.testing.utilities import prefect_test_harness
@@ -140,6 +140,10 @@ class PrefectAPI:
                         return runs[0], description
                     except (KeyError, ObjectNotFound):
                         pass
+                    except PrefectHTTPStatusError as exc:
+                        # The input is saved a moment after the state: until then a 404.
+                        if exc.response.status_code != 404:
+                            raise
                 time.sleep(0.2)
         raise TimeoutError(f"flow run {name!r} never paused with its input form")
 
