@@ -16,7 +16,7 @@ from prefect.logging import get_run_logger
 
 from activepieces_core.constants import DEFAULT_CONCURRENCY
 from activepieces_core.parsing import is_blank
-from activepieces_core.tenants import TenantResult, TenantSpec, document_digest, load_document
+from activepieces_core.tenants import TenantResult, TenantSpec, load_document
 from activepieces_core.tenants import apply as apply_plan
 from activepieces_core.tenants import plan as make_plan
 from activepieces_core.tenants import plan_teardown as core_plan_teardown
@@ -68,7 +68,6 @@ def plan_tenants(
         prune_members=prune_members,
         offboard_users=offboard_users,
     )
-    the_plan = the_plan.model_copy(update={"document_digest": document_digest(document)})
     counts = the_plan.summary
     others = the_plan.kind_summary
     get_run_logger().info(

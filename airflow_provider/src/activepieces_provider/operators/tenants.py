@@ -438,13 +438,11 @@ class ActivepiecesPlanTenantsOperator(_DocumentArgs, ActivepiecesBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from activepieces_core.tenants import document_digest, plan
+        from activepieces_core.tenants import plan
 
         document = self.document()
         with self.client() as client:
             the_plan = plan(client, document, concurrency=self.concurrency, **self.plan_options())
-        # Stamp the document it was planned from, as the CLI's ``plan --out`` does.
-        the_plan = the_plan.model_copy(update={"document_digest": document_digest(document)})
         saved = the_plan.to_dict()
         context["ti"].xcom_push(
             key=PLAN_SUMMARY_XCOM_KEY, value=plan_markdown(the_plan, saved["digest"], self.max_rows)
