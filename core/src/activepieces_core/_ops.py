@@ -18,7 +18,7 @@ from activepieces_core._retry import RetryPolicy, is_ambiguous_write
 from activepieces_core.errors import APIError, InvalidRequestError, UnexpectedResponseError
 from activepieces_core.models import Page
 
-__all__ = ["Cursor", "Op", "create_once", "parse", "require_id"]
+__all__ = ["Cursor", "Op", "create_once", "parse", "raw_next", "require_id"]
 
 R = TypeVar("R")
 M = TypeVar("M", bound=BaseModel)
@@ -58,8 +58,11 @@ class Cursor:
 
     def advance(self, page: Page[Any]) -> bool:
         """Move to ``page.next``; False at the end (no cursor or an empty page)."""
-        cursor = page.next
-        if not cursor or not page.data:
+        return self.advance_to(page.next, bool(page.data))
+
+    def advance_to(self, cursor: str | None, has_rows: bool) -> bool:
+        """Move to ``cursor`` (a page's ``next``); False at the end (none, or no rows)."""
+        if not cursor or not has_rows:
             return False
         if cursor in self._seen:
             raise UnexpectedResponseError(
@@ -68,6 +71,16 @@ class Cursor:
         self._seen.add(cursor)
         self.value = cursor
         return True
+
+
+def raw_next(body: Any) -> tuple[str | None, bool]:
+    """A page body's ``next`` cursor and whether it has rows, read before the page is parsed
+    (so the next request can be on its way meanwhile); a body of any other shape reads as
+    the last page and is left to `parse` to report."""
+    if not isinstance(body, dict):
+        return None, False
+    cursor, rows = body.get("next"), body.get("data")
+    return (cursor if isinstance(cursor, str) else None), bool(isinstance(rows, list) and rows)
 
 
 def _never(exc: APIError) -> bool:

@@ -249,10 +249,20 @@ def _project(body: Any) -> Project:
 ProjectPage = Page[Project]
 
 
+def list_body(params: list[tuple[str, str]]) -> Op[Any]:
+    """One page of ``GET /projects``, as the server sent it (see `parse_page`)."""
+    body = yield Call("GET", "/projects", params=params)
+    return body
+
+
+def parse_page(body: Any) -> Page[Project]:
+    """A ``GET /projects`` body as a page of projects."""
+    return parse(ProjectPage, body)
+
+
 def list_page(params: list[tuple[str, str]]) -> Op[Page[Project]]:
     """One page of ``GET /projects``."""
-    body = yield Call("GET", "/projects", params=params)
-    return parse(ProjectPage, body)
+    return parse_page((yield from list_body(params)))
 
 
 def get(project_id: str) -> Op[Project]:

@@ -41,6 +41,12 @@ class ProjectsResource(SyncResource):
         params(None)
         return self._pages(lambda cursor: ops.list_page(params(cursor)))
 
+    def pages(self, **filters: Unpack[ListFilters]) -> Iterator[Page[Project]]:
+        """Every page of matching projects, in order; ``limit`` is the page size."""
+        params = partial(ops.list_params, filters)
+        params(None)
+        return self._page_list(lambda cursor: ops.list_body(params(cursor)), ops.parse_page)
+
     def get(self, project_id: str) -> Project:
         """The project with this id (`NotFoundError` if absent or deleted)."""
         return self._run(ops.get(project_id))
@@ -114,6 +120,16 @@ class AsyncProjectsResource(AsyncResource):
         params = partial(ops.list_params, filters)
         params(None)
         return self._pages(lambda cursor: ops.list_page(params(cursor)))
+
+    def pages(self, **filters: Unpack[ListFilters]) -> AsyncIterator[Page[Project]]:
+        """Every page of matching projects, in order; ``limit`` is the page size.
+
+        The next page is requested before this one is handed over, so the server prepares
+        it while the caller works on this one.
+        """
+        params = partial(ops.list_params, filters)
+        params(None)
+        return self._page_list(lambda cursor: ops.list_body(params(cursor)), ops.parse_page)
 
     async def get(self, project_id: str) -> Project:
         """The project with this id (`NotFoundError` if absent or deleted)."""

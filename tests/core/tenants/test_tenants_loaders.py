@@ -106,3 +106,24 @@ def test_example_file_is_valid() -> None:
     specs = load_tenants(EXAMPLES / "tenants.yaml")
     assert len(specs) == 6
     assert all(s.metadata is not None for s in specs)
+
+
+def test_csv_edges_blank_lines_short_rows_extra_cells_and_padded_headers(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(
+        " external_id , display_name ,metadata.tier\n"
+        "\n"
+        "acme, Acme ,gold\n"
+        "globex\n"  # short row: the missing cells are empty
+        "\n"
+    )
+    acme, globex = load_tenants(path)
+    assert (acme.external_id, acme.display_name, acme.metadata) == (
+        "acme",
+        "Acme",
+        {"tier": "gold"},
+    )
+    assert globex == TenantSpec(external_id="globex")
+    path.write_text("external_id,display_name\nacme,Acme,surplus\n")
+    with pytest.raises(TenantSpecError, match="_extra_cells"):
+        load_tenants(path)

@@ -246,3 +246,42 @@ def test_async_apply_of_a_saved_plan(activepieces_emulator: Any) -> None:
             assert (await aapply(ac, fresh)).ok
 
     asyncio.run(main())
+
+
+def test_document_digest_is_the_documents_taken_when_first_read(
+    activepieces_emulator: Any, client: ActivepiecesClient
+) -> None:
+    _seed(activepieces_emulator)
+    document = load_document(SPECS)
+    p = plan(client, document)
+    # The planner does not digest the document (a pass over every row); reading it does.
+    assert p._document_digest is None
+    assert p.document_digest == document_digest(document)
+    data = p.to_dict()
+    assert data["document_digest"] == p.document_digest
+    again = Plan.from_dict(_through_json(data))
+    assert again.document_digest == p.document_digest
+    assert again == p
+    assert p.naming("sha256:other").document_digest == "sha256:other"
+    assert p.document_digest == document_digest(document)  # naming copies, never edits
+    assert Plan().document_digest is None
+    assert Plan().to_dict()["document_digest"] is None
+    assert Plan(document_digest="sha256:given").document_digest == "sha256:given"
+    pickled = pickle.loads(pickle.dumps(plan(client, document)))
+    assert pickled._document is None  # the digest travels, not the document
+    assert pickled.document_digest == document_digest(document)
+
+
+def test_a_noop_carries_no_spec_and_no_observed_state(
+    activepieces_emulator: Any, client: ActivepiecesClient
+) -> None:
+    _seed(activepieces_emulator)
+    p = plan(client, SPECS)
+    by_id = {c.external_id: c for c in p.changes}
+    assert by_id["keep"].action == "noop"
+    assert by_id["keep"].spec is None
+    assert by_id["keep"].observed is None
+    assert by_id["keep"].project_id is not None
+    assert by_id["upd"].action == "update"
+    assert by_id["upd"].spec is not None
+    assert by_id["upd"].observed is not None

@@ -35,7 +35,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from activepieces_core.cli._common import ExitCode, err_console, fail, handle_errors, state
+from activepieces_core.cli._common import (
+    ExitCode,
+    err_console,
+    fail,
+    handle_errors,
+    planning_gc,
+    state,
+)
 from activepieces_core.config import ClientConfig
 from activepieces_core.constants import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
 from activepieces_core.tenants import (
@@ -283,7 +290,7 @@ def _plan_document(
     prune_members: bool = False,
     offboard_users: bool = False,
 ) -> Plan:
-    with _spinner(f"planning {len(document.tenants)} tenant(s)"):
+    with _spinner(f"planning {len(document.tenants)} tenant(s)"), planning_gc():
         return plan(
             client,
             document,
@@ -299,7 +306,7 @@ def _stamped(the_plan: Plan, document: TenantDocument) -> Plan:
     """``the_plan`` naming its document (only computed when the plan is written out)."""
     if the_plan.document_digest is not None:
         return the_plan
-    return the_plan.model_copy(update={"document_digest": document_digest(document)})
+    return the_plan.naming(document)
 
 
 @app.command("plan")
@@ -328,7 +335,8 @@ def plan_cmd(
     """Show what `apply` would change (reads only); --out saves the plan for review."""
     try:
         with handle_errors():
-            document = load_document(file)  # validated before the first request
+            with planning_gc():
+                document = load_document(file)  # validated before the first request
             client = state.config()
             the_plan = _plan_document(
                 client,
@@ -444,7 +452,8 @@ def apply_cmd(
     appeared or vanished since it was planned, nothing is applied (exit 3).
     """
     with handle_errors():
-        source = _read_plan_or_document(file)
+        with planning_gc():
+            source = _read_plan_or_document(file)
         saved = isinstance(source, Plan)
         if saved and (prune or protect or prune_members or offboard_users):
             fail(

@@ -66,10 +66,14 @@ E = TypeVar("E", bound=Enum)
 
 
 def member_or_raw(enum: type[E]) -> BeforeValidator:
+    # A dict look-up, not ``enum(value)``: it runs for every project of every listed page.
+    members: dict[Any, E] = {m.value: m for m in enum}
+    members.update({m: m for m in enum})
+
     def parse(value: Any) -> Any:
         try:
-            return enum(value)
-        except ValueError:
+            return members.get(value, value)
+        except TypeError:  # unhashable: left to the model's own validation
             return value
 
     return BeforeValidator(parse)

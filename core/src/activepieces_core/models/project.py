@@ -14,10 +14,15 @@ from activepieces_core.models.enums import (
     LenientProjectType,
     PiecesFilterType,
     ProjectType,
-    enum_value,
 )
 
 __all__ = ["APIModel", "Project", "ProjectAnalytics", "ProjectIcon", "ProjectPlan"]
+
+# Plain strings: the enums are ``str`` enums, so a member and an unknown value kept as a
+# string (lenient parsing) compare alike; read once, as plans test every project listed.
+_TEAM = ProjectType.TEAM.value
+_PERSONAL = ProjectType.PERSONAL.value
+_ALLOWED = PiecesFilterType.ALLOWED.value
 
 
 class APIModel(BaseModel):
@@ -95,12 +100,12 @@ class Project(APIModel):
     @property
     def is_personal(self) -> bool:
         """PERSONAL projects belong to a user and cannot be deleted."""
-        return bool(enum_value(self.type) == ProjectType.PERSONAL.value)
+        return bool(self.type == _PERSONAL)
 
     @property
     def is_team(self) -> bool:
         """TEAM projects are the tenants this package manages (PERSONAL ones are users')."""
-        return bool(enum_value(self.type) == ProjectType.TEAM.value)
+        return bool(self.type == _TEAM)
 
     @property
     def allowed_pieces(self) -> list[str] | None:
@@ -108,7 +113,7 @@ class Project(APIModel):
 
         A list stored under filter ``NONE`` decides nothing, so it reads as None here.
         """
-        if enum_value(self.pieces_filter_type) != PiecesFilterType.ALLOWED.value:
+        if self.pieces_filter_type != _ALLOWED:
             return None
         return sorted(self.pieces)
 

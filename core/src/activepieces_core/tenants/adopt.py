@@ -24,7 +24,6 @@ from activepieces_core.project_diff import observed_state
 from activepieces_core.tenants._runner import AnyClient, async_client, blocking
 from activepieces_core.tenants.loaders import TenantDocument, TenantSource, load_document
 from activepieces_core.tenants.results import Plan, TenantChange
-from activepieces_core.tenants.saved import document_digest
 
 __all__ = ["Adoption", "Ambiguity", "MatchBy", "aplan_adoption", "plan_adoption"]
 
@@ -138,10 +137,8 @@ async def aplan_adoption(
         p.id for name, group in unlabelled.items() if name not in rows_by_name for p in group
     ]
     adoption.plan = Plan(
-        changes=changes,
-        read_requests=max(1, -(-len(projects) // page_size)),
-        document_digest=document_digest(document),
-    )
+        changes=changes, read_requests=max(1, -(-len(projects) // page_size))
+    ).naming(document)
     return adoption
 
 

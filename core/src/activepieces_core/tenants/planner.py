@@ -15,7 +15,6 @@ from activepieces_core.tenants._runner import AnyClient, async_client
 from activepieces_core.tenants.kinds import KINDS, PlanRequest, Reading, is_protected
 from activepieces_core.tenants.loaders import TenantDocument, TenantSource, load_document
 from activepieces_core.tenants.results import Plan, TenantChange
-from activepieces_core.tenants.saved import document_digest
 from activepieces_core.tenants.spec import TenantSpecError
 
 __all__ = [
@@ -66,7 +65,7 @@ async def aplan(
     )
     the_plan = await _plan(client, request)
     # Saved plans name the document they came from, so apply can refuse another version.
-    return the_plan.model_copy(update={"document_digest": document_digest(document)})
+    return the_plan.naming(document)
 
 
 async def aplan_teardown(

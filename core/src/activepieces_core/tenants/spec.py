@@ -126,6 +126,15 @@ PROJECT_FIELDS_SINCE_2026 = (
     "execution_data_retention_days",
     "sensitive",
 )
+#: The project fields a tenant manages only when it sets them (display name and, on legacy
+#: platforms, pieces are always managed).
+_OPTIONAL_PROJECT_FIELDS = (
+    "metadata",
+    "max_concurrent_jobs",
+    "releases_enabled",
+    "icon_color",
+    *PROJECT_FIELDS_SINCE_2026,
+)
 
 
 class TenantSpec(BaseModel):
@@ -224,14 +233,11 @@ class TenantSpec(BaseModel):
         managed (None pieces = every piece); the other fields only when set. Where piece sets
         govern, the tenant's pieces are a set (see the piece-set kind), not a project field.
         """
-        wish: dict[str, Any] = {
-            "display_name": self.effective_display_name,
-            "metadata": self.metadata,
-            "max_concurrent_jobs": self.max_concurrent_jobs,
-            "releases_enabled": self.releases_enabled,
-            "icon_color": self.icon_color,
-            **{name: getattr(self, name) for name in PROJECT_FIELDS_SINCE_2026},
-        }
+        wish: dict[str, Any] = {"display_name": self.effective_display_name}
+        for name in _OPTIONAL_PROJECT_FIELDS:  # unset (None) fields are not managed
+            value = getattr(self, name)
+            if value is not None:
+                wish[name] = value
         if pieces:
             wish["pieces"] = None if self.pieces is None else list(self.pieces)
         return wish
@@ -255,29 +261,32 @@ def row_errors(exc: ValidationError) -> list[str]:
 
 def validate_specs(rows: Iterable[TenantSpec | Mapping[str, Any]]) -> list[TenantSpec]:
     """Validate every row and reject duplicates; raise one `TenantSpecError` listing all bad rows."""
-    specs: list[tuple[int, TenantSpec]] = []
+    specs: list[TenantSpec] = []
+    rows_of: dict[str, list[int]] = {}  # external id -> the rows that name it
     errors: list[dict[str, Any]] = []
     for index, row in enumerate(rows):
         if isinstance(row, TenantSpec):
-            specs.append((index, row))
-            continue
-        if not isinstance(row, Mapping):
+            spec = row
+        elif not isinstance(row, Mapping):
             errors.append({"row": index, "external_id": None, "errors": ["not a mapping"]})
             continue
-        try:
-            specs.append((index, TenantSpec.model_validate(dict(row))))
-        except ValidationError as exc:
-            ext = row.get("external_id")
-            errors.append(
-                {"row": index, "external_id": ext if ext else None, "errors": row_errors(exc)}
-            )
-    counts = Counter(s.external_id for _, s in specs)
-    for index, spec in specs:
-        if counts[spec.external_id] > 1:
-            errors.append(
-                {"row": index, "external_id": spec.external_id, "errors": ["duplicate external_id"]}
+        else:
+            try:
+                spec = TenantSpec.model_validate(row if type(row) is dict else dict(row))
+            except ValidationError as exc:
+                ext = row.get("external_id")
+                errors.append(
+                    {"row": index, "external_id": ext if ext else None, "errors": row_errors(exc)}
+                )
+                continue
+        specs.append(spec)
+        rows_of.setdefault(spec.external_id, []).append(index)
+    for ext, indexes in rows_of.items():
+        if len(indexes) > 1:
+            errors.extend(
+                {"row": i, "external_id": ext, "errors": ["duplicate external_id"]} for i in indexes
             )
     if errors:
         errors.sort(key=lambda e: int(e["row"]))
         raise TenantSpecError(errors)
-    return [spec for _, spec in specs]
+    return specs

@@ -26,7 +26,6 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from activepieces_core._ops import Cursor
 from activepieces_core._retry import is_ambiguous_write
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.errors import AmbiguousExternalIdError, NotFoundError
@@ -58,15 +57,11 @@ STALE_LOOKUP_MAX = 32
 async def _list_team(client: AsyncActivepiecesClient, page_size: int) -> tuple[list[Project], int]:
     projects: list[Project] = []
     pages = 0
-    cursor = Cursor()  # a repeated cursor is an error, not an endless loop
-    while True:
-        page = await client.projects.list(
-            types=[ProjectType.TEAM], limit=page_size, cursor=cursor.value
-        )
+    # Pages come in order, the next one already requested (a repeated cursor is an error).
+    async for page in client.projects.pages(types=[ProjectType.TEAM], limit=page_size):
         pages += 1
         projects.extend(p for p in page.data if p.is_team)
-        if not cursor.advance(page):
-            return projects, pages
+    return projects, pages
 
 
 async def _lookup(
@@ -172,18 +167,24 @@ class ProjectKind(Kind):
         else:
             existing, reads = await _lookup(client, names, request.concurrency), len(names)
         reading.requests += reads
-        for project in sorted(existing, key=lambda p: p.id):
+        claimed = reading.projects
+        shared: dict[str, list[Project]] = {}  # external ids on several projects
+        for project in existing:
             ext = project.external_id
-            if not ext:
-                continue
-            if ext in reading.projects:
-                reading.warnings.append(
-                    f"external id {ext!r} is on several TEAM projects "
-                    f"({reading.projects[ext].id}, {project.id}); "
-                    f"managing {reading.projects[ext].id}"
-                )
-                continue
-            reading.projects[ext] = project
+            if ext:
+                first = claimed.setdefault(ext, project)
+                if first is not project:
+                    shared.setdefault(ext, [first]).append(project)
+        for ext in sorted(shared):
+            # Several projects claim one external id: the lowest id is managed, however the
+            # server ordered them; the others are named in a warning.
+            managed, *others = sorted(shared[ext], key=lambda p: p.id)
+            claimed[ext] = managed
+            reading.warnings.extend(
+                f"external id {ext!r} is on several TEAM projects "
+                f"({managed.id}, {other.id}); managing {managed.id}"
+                for other in others
+            )
 
     def diff(self, request: PlanRequest, reading: Reading) -> list[TenantChange]:
         # Where piece sets govern, a tenant's pieces are a set (the piece-set kind's), and
@@ -206,23 +207,26 @@ class ProjectKind(Kind):
                 )
                 continue
             diff = diff_project(spec, current, pieces=pieces)
+            # A noop writes nothing, so it carries no spec (which keeps a saved plan of a large
+            # platform small) and no observed state (nothing to re-read for staleness).
+            write: dict[str, Any] = (
+                {"diff": diff, "data": data, "spec": spec, "observed": observed_state(current)}
+                if diff
+                else {}
+            )
             changes.append(
                 TenantChange(
                     external_id=spec.external_id,
                     action="update" if diff else "noop",
                     project_id=current.id,
                     display_name=current.display_name,
-                    diff=diff,
-                    data=data,
-                    spec=spec,
-                    # only what a write depends on is re-read for staleness; a noop writes nothing
-                    observed=observed_state(current) if diff else None,
+                    **write,
                 )
             )
         deleting = torn_down(request, reading)
         named = request.teardown or ()
-        candidates = named or set(reading.projects) - {s.external_id for s in request.tenants}
         if request.prune or named:
+            candidates = named or set(reading.projects) - {s.external_id for s in request.tenants}
             going = set(deleting)
             reading.protected.extend(
                 e for e in sorted(candidates) if e in reading.projects and e not in going
