@@ -7,7 +7,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from activepieces_core.errors import InvalidRequestError
 from activepieces_core.models import ColorName
@@ -261,32 +269,55 @@ def row_errors(exc: ValidationError) -> list[str]:
 
 def validate_specs(rows: Iterable[TenantSpec | Mapping[str, Any]]) -> list[TenantSpec]:
     """Validate every row and reject duplicates; raise one `TenantSpecError` listing all bad rows."""
-    specs: list[TenantSpec] = []
-    rows_of: dict[str, list[int]] = {}  # external id -> the rows that name it
+    rows = list(rows)
     errors: list[dict[str, Any]] = []
-    for index, row in enumerate(rows):
-        if isinstance(row, TenantSpec):
-            spec = row
-        elif not isinstance(row, Mapping):
-            errors.append({"row": index, "external_id": None, "errors": ["not a mapping"]})
-            continue
-        else:
+    specs: list[TenantSpec] | None = None
+    if all(type(row) is dict for row in rows):
+        try:  # the common case, in one pass of pydantic's core (a file of 50,000 rows)
+            specs = _SPEC_LIST.validate_python(rows)
+        except ValidationError:
+            specs = None  # the pass below names every bad row
+    indexed: list[tuple[int, TenantSpec]] = []
+    if specs is None:
+        for index, row in enumerate(rows):
             try:
-                spec = TenantSpec.model_validate(row if type(row) is dict else dict(row))
+                indexed.append((index, _one_spec(row)))
             except ValidationError as exc:
-                ext = row.get("external_id")
+                ext = row.get("external_id") if isinstance(row, Mapping) else None
                 errors.append(
                     {"row": index, "external_id": ext if ext else None, "errors": row_errors(exc)}
                 )
-                continue
-        specs.append(spec)
-        rows_of.setdefault(spec.external_id, []).append(index)
-    for ext, indexes in rows_of.items():
-        if len(indexes) > 1:
-            errors.extend(
-                {"row": i, "external_id": ext, "errors": ["duplicate external_id"]} for i in indexes
-            )
+            except TypeError:
+                errors.append({"row": index, "external_id": None, "errors": ["not a mapping"]})
+        specs = [spec for _, spec in indexed]
+    errors.extend(_duplicates(indexed or enumerate(specs)))
     if errors:
         errors.sort(key=lambda e: int(e["row"]))
         raise TenantSpecError(errors)
     return specs
+
+
+_SPEC_LIST = TypeAdapter(list[TenantSpec])
+
+
+def _one_spec(row: Any) -> TenantSpec:
+    if isinstance(row, TenantSpec):
+        return row
+    if not isinstance(row, Mapping):
+        raise TypeError("not a mapping")
+    return TenantSpec.model_validate(row if type(row) is dict else dict(row))
+
+
+def _duplicates(indexed: Iterable[tuple[int, TenantSpec]]) -> list[dict[str, Any]]:
+    """An error for every row whose external id another row has too."""
+    first: dict[str, int] = {}
+    shared: dict[str, list[int]] = {}
+    for index, spec in indexed:
+        seen = first.setdefault(spec.external_id, index)
+        if seen != index:
+            shared.setdefault(spec.external_id, [seen]).append(index)
+    return [
+        {"row": i, "external_id": ext, "errors": ["duplicate external_id"]}
+        for ext, indexes in shared.items()
+        for i in indexes
+    ]
