@@ -93,7 +93,7 @@ class UpdateFields(TypedDict, total=False):
 
     ``metadata`` replaces the whole object; ``pieces`` replaces the stored list.
     ``active_flows_limit`` and ``execution_data_retention_days`` are positive integers;
-    ``worker_group_id`` is applied only where the platform has worker groups.
+    ``worker_group_id`` (non-blank) is applied only where the platform has worker groups.
     """
 
     display_name: str | None
@@ -118,7 +118,11 @@ class EnsureOptions(TypedDict, total=False):
     ``pieces``: UNSET (default) leaves the filter, None = all pieces, a list = allow-list.
     ``global_connection_external_ids`` and ``alert_receiver_email`` are applied at creation
     only (the API does not return them, so they cannot be compared).
-    ``if_exists``: "update" (default, converge) | "return" (leave) | "fail" (raise).
+    ``notify_flow_owner_on_failure``, ``active_flows_limit``, ``worker_group_id``,
+    ``execution_data_retention_days`` and ``sensitive`` (the fields of `UpdateFields`, checked
+    by the same rule before any request) are compared and converged like the others; None =
+    not managed. Create cannot set them, so a fresh project gets them in the one follow-up
+    update. ``if_exists``: "update" (default, converge) | "return" (leave) | "fail" (raise).
     """
 
     metadata: Mapping[str, Any] | None
@@ -128,7 +132,24 @@ class EnsureOptions(TypedDict, total=False):
     pieces: Sequence[str] | Unset | None
     global_connection_external_ids: Sequence[str] | None
     alert_receiver_email: str | None
+    notify_flow_owner_on_failure: bool | None
+    active_flows_limit: int | None
+    worker_group_id: str | None
+    execution_data_retention_days: int | None
+    sensitive: bool | None
     if_exists: IfExists | str  # checked at run time; str so config-driven callers type-check
+
+
+#: The ``ensure`` options that only the follow-up update can set (create takes none of them).
+_SET_BY_UPDATE = (
+    "releases_enabled",
+    "icon_color",
+    "notify_flow_owner_on_failure",
+    "active_flows_limit",
+    "worker_group_id",
+    "execution_data_retention_days",
+    "sensitive",
+)
 
 
 @dataclass(frozen=True)
@@ -359,15 +380,30 @@ def _wish(
     releases_enabled: bool | None = None,
     icon_color: ColorName | str | None = None,
     pieces: Sequence[str] | Unset | None = UNSET,
+    notify_flow_owner_on_failure: bool | None = None,
+    active_flows_limit: int | None = None,
+    worker_group_id: str | None = None,
+    execution_data_retention_days: int | None = None,
+    sensitive: bool | None = None,
 ) -> dict[str, Any]:
-    """The managed fields of ``ensure``'s options (None / UNSET = not managed)."""
+    """The managed fields of ``ensure``'s options (None / UNSET = not managed).
+
+    The fields create cannot set (`_SET_BY_UPDATE`) are validated here by update's own
+    rule (`update_body`), so a bad value fails before any request, not after a create.
+    """
     wish: dict[str, Any] = {
         "display_name": display_name,
         "metadata": metadata,
         "max_concurrent_jobs": max_concurrent_jobs,
         "releases_enabled": releases_enabled,
         "icon_color": icon_color,
+        "notify_flow_owner_on_failure": notify_flow_owner_on_failure,
+        "active_flows_limit": active_flows_limit,
+        "worker_group_id": worker_group_id,
+        "execution_data_retention_days": execution_data_retention_days,
+        "sensitive": sensitive,
     }
+    update_body(**{name: wish[name] for name in _SET_BY_UPDATE})
     if pieces is not UNSET:
         wish["pieces"] = wish_pieces(pieces)  # bad names fail before any request
     return wish
@@ -398,7 +434,7 @@ def ensure(
     reached the server (timeout, dropped connection, 5xx incl. the duplicate-externalId 500,
     409) look up again before creating again (at most ``policy.max_retries`` more creates).
     3. Converge with at most one update: after a fresh create, for the fields create cannot
-    set (releases, icon, pieces); for an existing project when ``if_exists="update"``.
+    set (`_SET_BY_UPDATE` and pieces); for an existing project when ``if_exists="update"``.
     """
     unknown = set(options) - set(EnsureOptions.__annotations__)
     if unknown:
@@ -421,6 +457,11 @@ def ensure(
         releases_enabled=options.get("releases_enabled"),
         icon_color=options.get("icon_color"),
         pieces=options.get("pieces", UNSET),
+        notify_flow_owner_on_failure=options.get("notify_flow_owner_on_failure"),
+        active_flows_limit=options.get("active_flows_limit"),
+        worker_group_id=options.get("worker_group_id"),
+        execution_data_retention_days=options.get("execution_data_retention_days"),
+        sensitive=options.get("sensitive"),
     )
 
     def changes_for(project: Project) -> dict[str, Any]:

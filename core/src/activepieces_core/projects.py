@@ -88,10 +88,15 @@ class ProjectsResource(SyncResource):
     ) -> EnsureResult:
         """Get or create the project for ``external_id``, never creating a duplicate.
 
-        Options: `EnsureOptions`. Steps: look up by externalId; if absent create it, and
-        after any failure that may have reached the server (timeout, dropped connection,
-        5xx incl. the duplicate-externalId 500, 409) look up again before creating again
-        (bounded by ``max_retries``); then converge with at most one update.
+        Options: `EnsureOptions` (None = not managed), including the 2026 fields
+        ``notify_flow_owner_on_failure``, ``active_flows_limit``, ``worker_group_id``,
+        ``execution_data_retention_days`` and ``sensitive``; bad values raise
+        `InvalidRequestError` before any request. Steps: look up by externalId; if absent
+        create it, and after any failure that may have reached the server (timeout, dropped
+        connection, 5xx incl. the duplicate-externalId 500, 409) look up again before
+        creating again (bounded by ``max_retries``); then converge with at most one update
+        (after a create: the fields create cannot set; on an existing project: the managed
+        fields that differ, only with ``if_exists="update"``).
         """
         return self._run(ops.ensure(external_id, display_name, self._transport.policy, **options))
 

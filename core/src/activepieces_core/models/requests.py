@@ -88,7 +88,8 @@ class UpdateProjectRequest(_Request):
     max_concurrent_jobs: PositiveInt | None = None
     global_connection_external_ids: list[str] | None = None
     notify_flow_owner_on_failure: StrictBool | None = None
-    worker_group_id: StrictStr | None = None
+    #: Non-blank: "" names no worker group (tenant documents refuse it too).
+    worker_group_id: Annotated[StrictStr, Field(pattern=r"\S")] | None = None
     execution_data_retention_days: StrictPositiveInt | None = None
     sensitive: StrictBool | None = None
 
