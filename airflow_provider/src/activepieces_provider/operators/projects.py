@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from activepieces_core.parsing import parse_bool
+from activepieces_core.parsing import is_blank, parse_bool
 from activepieces_provider.exceptions import ProjectNotFoundError
 from activepieces_provider.links.projects import ActivepiecesProjectLink
 from activepieces_provider.operators._base import (
@@ -30,22 +30,55 @@ PROJECT_FIELDS = (
     "releases_enabled",
     "icon_color",
     "global_connection_external_ids",
+    "notify_flow_owner_on_failure",
+    "active_flows_limit",
+    "worker_group_id",
+    "execution_data_retention_days",
+    "sensitive",
 )
+
+_INT_FIELDS = ("max_concurrent_jobs", "active_flows_limit", "execution_data_retention_days")
+_BOOL_FIELDS = ("releases_enabled", "notify_flow_owner_on_failure", "sensitive")
+
+
+def _int_value(name: str, value: Any) -> Any:
+    """Text rendered by a template as an int (blank / ``"None"``: unset); other values go to
+    core as given, whose rule refuses a bool, a fraction or a non-positive limit."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return optional_int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {value!r}") from None
+
+
+def _bool_value(name: str, value: Any) -> bool | None:
+    if value is None:
+        return None
+    try:
+        return parse_bool(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _field_values(
     op: ActivepiecesCreateProjectOperator | ActivepiecesUpdateProjectOperator,
 ) -> dict[str, Any]:
-    """Rendered values of the managed fields other than ``display_name``/``pieces``."""
-    fields = {
+    """Rendered values of the managed fields other than ``display_name``/``pieces``.
+
+    Values are only decoded from their rendered text here; core validates them (bad values
+    raise `InvalidRequestError` before any request).
+    """
+    fields: dict[str, Any] = {
         "metadata": json_value(op.metadata),
-        "max_concurrent_jobs": optional_int(op.max_concurrent_jobs),
-        "releases_enabled": None
-        if op.releases_enabled is None
-        else parse_bool(op.releases_enabled),
         "icon_color": op.icon_color or None,
         "global_connection_external_ids": json_value(op.global_connection_external_ids),
+        "worker_group_id": None
+        if is_blank(op.worker_group_id) or op.worker_group_id == "None"
+        else op.worker_group_id,
     }
+    fields.update({name: _int_value(name, getattr(op, name)) for name in _INT_FIELDS})
+    fields.update({name: _bool_value(name, getattr(op, name)) for name in _BOOL_FIELDS})
     return {key: value for key, value in fields.items() if value is not None}
 
 
@@ -62,6 +95,14 @@ class ActivepiecesCreateProjectOperator(ActivepiecesBaseOperator):
     :param metadata: JSON object (replaces the whole metadata).
     :param max_concurrent_jobs, releases_enabled, icon_color, global_connection_external_ids:
         the project's fields of the same names; ``None`` = unmanaged.
+    :param notify_flow_owner_on_failure, sensitive: booleans (or text such as ``"true"``,
+        ``"no"``); ``None`` = unmanaged.
+    :param active_flows_limit, execution_data_retention_days: positive integers (or their
+        text, e.g. ``"{{ params.retention_days }}"``); ``None`` or blank = unmanaged.
+    :param worker_group_id: the worker group to run the project's flows on (platforms with
+        worker groups); ``None`` or blank = unmanaged.
+        A new project gets these five (and releases, icon, pieces) in one update after the
+        create; an existing one is updated only where they differ.
     :return: ``{"action": "created"|"updated"|"unchanged", "project": {...}}``.
     """
 
@@ -88,6 +129,11 @@ class ActivepiecesCreateProjectOperator(ActivepiecesBaseOperator):
         releases_enabled: bool | str | None = None,
         icon_color: str | None = None,
         global_connection_external_ids: Sequence[str] | str | None = None,
+        notify_flow_owner_on_failure: bool | str | None = None,
+        active_flows_limit: int | str | None = None,
+        worker_group_id: str | None = None,
+        execution_data_retention_days: int | str | None = None,
+        sensitive: bool | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -101,6 +147,11 @@ class ActivepiecesCreateProjectOperator(ActivepiecesBaseOperator):
         self.releases_enabled = releases_enabled
         self.icon_color = icon_color
         self.global_connection_external_ids = global_connection_external_ids
+        self.notify_flow_owner_on_failure = notify_flow_owner_on_failure
+        self.active_flows_limit = active_flows_limit
+        self.worker_group_id = worker_group_id
+        self.execution_data_retention_days = execution_data_retention_days
+        self.sensitive = sensitive
 
     def execute(self, context: Context) -> dict[str, Any]:
         fields = _field_values(self)
@@ -128,7 +179,11 @@ class ActivepiecesUpdateProjectOperator(ActivepiecesProjectOperator):
     :param external_id: external id of the project to update.
     :param new_external_id: rename the external id.
     :param pieces: applied with ``sync_pieces`` (no write when already in sync).
-    :param display_name, metadata, ...: as for ``ActivepiecesCreateProjectOperator``.
+    :param display_name, metadata, max_concurrent_jobs, releases_enabled, icon_color,
+        global_connection_external_ids, notify_flow_owner_on_failure, active_flows_limit,
+        worker_group_id, execution_data_retention_days, sensitive: as for
+        ``ActivepiecesCreateProjectOperator`` (templated; text such as ``"14"`` or ``"yes"``
+        is decoded).
     :return: the project as a dict.
     """
 
@@ -151,6 +206,11 @@ class ActivepiecesUpdateProjectOperator(ActivepiecesProjectOperator):
         releases_enabled: bool | str | None = None,
         icon_color: str | None = None,
         global_connection_external_ids: Sequence[str] | str | None = None,
+        notify_flow_owner_on_failure: bool | str | None = None,
+        active_flows_limit: int | str | None = None,
+        worker_group_id: str | None = None,
+        execution_data_retention_days: int | str | None = None,
+        sensitive: bool | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -162,6 +222,11 @@ class ActivepiecesUpdateProjectOperator(ActivepiecesProjectOperator):
         self.releases_enabled = releases_enabled
         self.icon_color = icon_color
         self.global_connection_external_ids = global_connection_external_ids
+        self.notify_flow_owner_on_failure = notify_flow_owner_on_failure
+        self.active_flows_limit = active_flows_limit
+        self.worker_group_id = worker_group_id
+        self.execution_data_retention_days = execution_data_retention_days
+        self.sensitive = sensitive
 
     def execute(self, context: Context) -> dict[str, Any]:
         self.check_target()
