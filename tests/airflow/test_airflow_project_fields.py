@@ -117,10 +117,11 @@ def test_blank_rendered_values_leave_the_fields_unmanaged(
 @pytest.mark.parametrize(
     ("fields", "error", "message"),
     [
-        ({"active_flows_limit": "three"}, ValueError, "active_flows_limit must be an integer"),
-        ({"execution_data_retention_days": "1.5"}, ValueError, "execution_data_retention_days"),
-        ({"sensitive": "maybe"}, ValueError, "sensitive: not a boolean"),
-        ({"notify_flow_owner_on_failure": "ture"}, ValueError, "notify_flow_owner_on_failure"),
+        # Text that is not a number / a boolean: refused while decoding, naming the field.
+        ({"active_flows_limit": "three"}, InvalidRequestError, "active_flows_limit must be an"),
+        ({"execution_data_retention_days": "1.5"}, InvalidRequestError, "retention_days must"),
+        ({"sensitive": "maybe"}, InvalidRequestError, "sensitive: not a boolean"),
+        ({"notify_flow_owner_on_failure": "ture"}, InvalidRequestError, "notify_flow_owner_on"),
         # Decoded fine, refused by core's rule: positive integers, a string group id.
         ({"active_flows_limit": "0"}, InvalidRequestError, "active_flows_limit"),
         ({"execution_data_retention_days": -7}, InvalidRequestError, "retention_days"),

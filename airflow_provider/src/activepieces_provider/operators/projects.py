@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from activepieces_core.errors import InvalidRequestError
 from activepieces_core.parsing import is_blank, parse_bool
 from activepieces_provider.exceptions import ProjectNotFoundError
 from activepieces_provider.links.projects import ActivepiecesProjectLink
@@ -49,16 +50,18 @@ def _int_value(name: str, value: Any) -> Any:
     try:
         return optional_int(value)
     except ValueError:
-        raise ValueError(f"{name} must be an integer, got {value!r}") from None
+        raise InvalidRequestError(f"{name} must be an integer, got {value!r}") from None
 
 
 def _bool_value(name: str, value: Any) -> bool | None:
+    """``parse_bool`` of a rendered value; the error (an `InvalidRequestError`, so a
+    ``ValueError`` too) names the field."""
     if value is None:
         return None
     try:
         return parse_bool(value)
     except ValueError as exc:
-        raise ValueError(f"{name}: {exc}") from None
+        raise InvalidRequestError(f"{name}: {exc}") from None
 
 
 def _field_values(
