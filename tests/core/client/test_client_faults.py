@@ -89,9 +89,9 @@ async def test_concurrent_ensures_race_to_one_project(emu: Any, duplicate_status
     """All see "absent", all create; the losers get the duplicate 500 (or 409, should the
     server add the check) and find the winner."""
     emu.state.duplicate_external_id_status = duplicate_status
-    emu.faults.set(
-        "list", latency=0.3
-    )  # all four look-ups in flight at once, even on a busy machine
+    # All four look-ups in flight at once, even on a busy machine: 0.3 s was not always
+    # enough with other test processes running (one look-up answered after the first create).
+    emu.faults.set("list", latency=1.0)
     async with AsyncActivepiecesClient(
         api_key=emu.api_key, base_url=emu.url, backoff_base=0, backoff_max=0
     ) as client:

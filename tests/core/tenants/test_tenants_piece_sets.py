@@ -13,6 +13,7 @@ import pytest
 
 from activepieces_core import ActivepiecesClient
 from activepieces_core.tenants import TenantSpecError, apply, plan, reconcile
+from activepieces_core.tenants.kinds.piece_sets import PieceSetKind
 from activepieces_core.testing.piece_sets import PIECE_CATALOG
 
 SLACK, GMAIL, HUBSPOT, OPENAI = (
@@ -265,3 +266,61 @@ def test_a_duplicated_external_id_reads_the_same_either_way(
     lowest = min(first["id"], second["id"])
     assert [c.project_id for c in gone.changes] == [lowest]
     assert any("several TEAM projects" in w for w in gone.warnings)
+
+
+def _onto_sets(gold: int, no_ai: int) -> dict[str, Any]:
+    return {
+        "piece_sets": DOCUMENT["piece_sets"],
+        "tenants": [{"external_id": f"g{i:02d}", "piece_set": "gold"} for i in range(gold)]
+        + [{"external_id": f"n{i:02d}", "piece_set": "no-ai"} for i in range(no_ai)]
+        + [{"external_id": "own", "pieces": ["slack"]}],
+    }
+
+
+def test_moves_onto_a_set_are_batched_by_set(
+    piece_set_platform: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = piece_set_platform
+    monkeypatch.setattr(PieceSetKind, "batch_size", 4)
+    doc = _onto_sets(gold=10, no_ai=3)
+    with _client(emu) as client:
+        the_plan = plan(client, doc)
+        emu.requests.clear()
+        report = apply(client, the_plan)
+        assert report.ok, report.failed
+        # gold: 10 moves in units of at most 4 -> 3 requests; no-ai: 3 -> 1; the own set: 1
+        assert emu.requests.count(route="piece_sets.assign") == 3 + 1 + 1
+        moves = [r for r in report.results if r.kind == "piece_set_assignment"]
+        assert len(moves) == 14
+        assert all(r.status == "succeeded" and r.target_id for r in moves)
+        sets = {s.key: s.id for s in client.piece_sets.iter()}
+        assert {r.target_id for r in moves if r.key == "gold"} == {sets["gold"]}
+        assert not plan(client, doc).has_changes
+    seen = _seen(emu)
+    assert all(seen[f"g{i:02d}"] == EXPECTED["acme"] for i in range(10))
+    assert all(seen[f"n{i:02d}"] == EXPECTED["initech"] for i in range(3))
+    assert seen["own"] == [SLACK]
+
+
+def test_a_failed_batch_fails_each_of_its_tenants_and_the_next_sync_converges(
+    piece_set_platform: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = piece_set_platform
+    monkeypatch.setattr(PieceSetKind, "batch_size", 100)
+    doc = _onto_sets(gold=5, no_ai=2)
+    with _client(emu, max_retries=1) as client:
+        the_plan = plan(client, doc)
+        emu.faults.set("piece_sets.assign", rate=1.0, kinds=["500"])
+        try:
+            report = apply(client, the_plan)
+        finally:
+            emu.faults.clear()
+        failed = sorted(r.external_id for r in report.failed)
+        assert failed == ["g00", "g01", "g02", "g03", "g04", "n00", "n01", "own"]
+        assert all(r.error_type == "ServerError" for r in report.failed)
+        again = plan(client, doc)
+        pending = sorted(c.external_id for c in again.changes if c.action != "noop")
+        assert pending == failed  # only the moves that failed are left
+        assert apply(client, again).ok
+    seen = _seen(emu)
+    assert all(seen[f"g{i:02d}"] == EXPECTED["acme"] for i in range(5))

@@ -2,7 +2,8 @@
 
 Every tenant runs on its own: failures are reported, not raised. What each change sends is its
 kind's business (`activepieces_core.tenants.kinds`); this module orders the changes by phase,
-runs them with bounded concurrency and skips a change whose tenant's project failed.
+groups those a kind can write together (`Kind.batch_key`), runs them with bounded concurrency
+and skips a change whose tenant's project failed.
 """
 
 from __future__ import annotations
@@ -90,25 +91,63 @@ async def aapply(
     for index, change in enumerate(changes):
         phases.setdefault(kind_of(change.kind).phase(change), []).append(index)
 
-    async def one(ac: AsyncActivepiecesClient, change: TenantChange) -> TenantResult:
-        if change.action == "noop":
-            return _result(change, "skipped")
-        if dry_run:
-            return _result(change, "planned")
-        kind = kind_of(change.kind)
-        if kind.depends_on_project(change) and change.external_id in applied.failed_tenants:
-            return _result(change, "skipped", error="the tenant's project change failed")
-        try:
-            target = await kind.write(ac, change, applied)
-        except Exception as exc:  # one tenant's failure never stops the others
-            applied.failed_tenants.add(change.external_id)
-            return _result(change, "failed", error=str(exc), error_type=type(exc).__name__)
+    def succeeded(change: TenantChange, target: str | None) -> TenantResult:
         ids = {"project_id": applied.project_ids.get(change.external_id, change.project_id)}
         if change.kind == "project":
             ids["project_id"] = target
         else:
             ids["target_id"] = target
         return _result(change, "succeeded", **ids)
+
+    def failed(change: TenantChange, exc: Exception) -> TenantResult:
+        applied.failed_tenants.add(change.external_id)
+        return _result(change, "failed", error=str(exc), error_type=type(exc).__name__)
+
+    def skipped_for_project(change: TenantChange) -> bool:
+        return (
+            kind_of(change.kind).depends_on_project(change)
+            and change.external_id in applied.failed_tenants
+        )
+
+    async def one(ac: AsyncActivepiecesClient, change: TenantChange) -> TenantResult:
+        if change.action == "noop":
+            return _result(change, "skipped")
+        if dry_run:
+            return _result(change, "planned")
+        if skipped_for_project(change):
+            return _result(change, "skipped", error="the tenant's project change failed")
+        try:
+            target = await kind_of(change.kind).write(ac, change, applied)
+        except Exception as exc:  # one tenant's failure never stops the others
+            return failed(change, exc)
+        return succeeded(change, target)
+
+    async def batch(ac: AsyncActivepiecesClient, batch: list[TenantChange]) -> list[TenantResult]:
+        try:
+            target = await kind_of(batch[0].kind).write_batch(ac, batch, applied)
+        except Exception as exc:  # the request carried them all: each one failed
+            return [failed(change, exc) for change in batch]
+        return [succeeded(change, target) for change in batch]
+
+    def work(indexes: list[int]) -> list[list[int]]:
+        """A phase's changes as units of work: alone, or batched by their kind's `batch_key`
+        (asked now, so it can use ids made in earlier phases)."""
+        units: list[list[int]] = []
+        groups: dict[tuple[str, str], list[int]] = {}
+        for index in indexes:
+            change = changes[index]
+            kind = kind_of(change.kind)
+            key = None
+            if not (dry_run or change.action == "noop" or skipped_for_project(change)):
+                key = kind.batch_key(change, applied)
+            if key is None:
+                units.append([index])
+                continue
+            group = groups.setdefault((change.kind, key), [])
+            group.append(index)
+            if len(group) >= kind.batch_size:
+                units.append(groups.pop((change.kind, key)))
+        return units + list(groups.values())
 
     writes = sum(1 for c in changes if c.action != "noop")
     workers = max(1, min(concurrency, writes)) if not dry_run else 1
@@ -118,13 +157,18 @@ async def aapply(
             if stale:
                 raise StalePlanError(stale)
         for phase in sorted(phases):
-            todo = iter(phases[phase])  # shared by the workers: each index is taken once
+            todo = iter(work(phases[phase]))  # shared by the workers: each unit is taken once
 
-            async def worker(ac: AsyncActivepiecesClient, todo: Iterator[int] = todo) -> None:
-                for index in todo:
-                    result = results[index] = await one(ac, changes[index])
-                    if on_result is not None:
-                        on_result(result)
+            async def worker(ac: AsyncActivepiecesClient, todo: Iterator[list[int]] = todo) -> None:
+                for unit in todo:
+                    if len(unit) == 1:
+                        done = [await one(ac, changes[unit[0]])]
+                    else:
+                        done = await batch(ac, [changes[i] for i in unit])
+                    for index, result in zip(unit, done, strict=True):
+                        results[index] = result
+                        if on_result is not None:
+                            on_result(result)
 
             await asyncio.gather(*(worker(pools[i % len(pools)]) for i in range(workers)))
     return ApplyReport(

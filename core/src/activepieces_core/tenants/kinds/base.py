@@ -175,6 +175,22 @@ class Kind(ABC):
     ) -> str | None:
         """Perform ``change`` and return the id it created or touched."""
 
+    #: The most changes one `write_batch` takes.
+    batch_size: ClassVar[int] = 100
+
+    def batch_key(self, change: TenantChange, applied: Applied) -> str | None:
+        """Changes of one phase with the same key can be written by one request
+        (`write_batch`); None (the default) writes ``change`` on its own with `write`.
+        Asked when the change's phase starts, so it may use what earlier phases made."""
+        return None
+
+    async def write_batch(
+        self, client: AsyncActivepiecesClient, changes: Sequence[TenantChange], applied: Applied
+    ) -> str | None:
+        """Perform ``changes`` (one `batch_key`) in one request and return the id they touched;
+        if it raises, every one of them failed."""
+        raise NotImplementedError(f"{self.name} changes are written one by one")
+
     async def find_stale(
         self,
         client: AsyncActivepiecesClient,

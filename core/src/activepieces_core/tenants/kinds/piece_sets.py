@@ -14,8 +14,9 @@ Diff, on a piece-set platform (rules read from upstream, see docs/piece-sets.md)
 * a set the tenant owns is deleted once the tenant no longer uses it or is pruned; ``prune``
   never deletes a set it does not own.
 
-Writes: ``ensure`` per set (no duplicate under faults), one assign (or, for the Default set,
-one unassign) per moved project, one delete per dropped owned set.
+Writes: ``ensure`` per set (no duplicate under faults), one assign per set for up to
+`Kind.batch_size` moved projects (for the Default set, one unassign per project), one delete
+per dropped owned set.
 """
 
 from __future__ import annotations
@@ -242,6 +243,25 @@ class PieceSetKind(Kind):
                 stale.append(verdict)
         return stale
 
+    def batch_key(self, change: TenantChange, applied: Applied) -> str | None:
+        """Moves onto one set go together: the server's assign takes many project ids (one
+        ``UPDATE ... WHERE id IN``), so a set's tenants cost one request per `batch_size`.
+        Going back to Default (one unassign per project) and anything that cannot be written
+        (no project, no set) go one by one, which reports them."""
+        if change.kind != "piece_set_assignment" or change.key == DEFAULT_KEY:
+            return None
+        if _project_of(change, applied) is None:
+            return None
+        return _target_set(change, applied.ids.get(self.name, {}).get(str(change.key)))
+
+    async def write_batch(
+        self, client: AsyncActivepiecesClient, changes: Sequence[TenantChange], applied: Applied
+    ) -> str | None:
+        set_id = self.batch_key(changes[0], applied)
+        assert set_id is not None
+        await client.piece_sets.assign(set_id, [str(_project_of(c, applied)) for c in changes])
+        return set_id
+
     async def write(
         self, client: AsyncActivepiecesClient, change: TenantChange, applied: Applied
     ) -> str | None:
@@ -317,10 +337,18 @@ def _delete(external_id: str, current: PieceSet) -> TenantChange:
     )
 
 
+def _project_of(change: TenantChange, applied: Applied) -> str | None:
+    return applied.project_ids.get(change.external_id) or change.project_id
+
+
+def _target_set(change: TenantChange, made: str | None) -> str | None:
+    return str(change.data.get("to_set_id") or made or "") or None
+
+
 async def _assign(
     client: AsyncActivepiecesClient, change: TenantChange, applied: Applied, made: str | None
 ) -> str:
-    project_id = applied.project_ids.get(change.external_id) or change.project_id
+    project_id = _project_of(change, applied)
     if project_id is None:
         raise RuntimeError(f"tenant {change.external_id!r} has no project to assign")
     if change.key == DEFAULT_KEY:
@@ -328,11 +356,11 @@ async def _assign(
         if from_id:  # leaving a set is going back to Default
             await client.piece_sets.unassign(str(from_id), project_id)
         return str(change.data.get("to_set_id") or "")
-    set_id = change.data.get("to_set_id") or made
-    if not set_id:
+    set_id = _target_set(change, made)
+    if set_id is None:
         raise RuntimeError(f"piece set {change.key!r} was not created; nothing to assign")
-    await client.piece_sets.assign(str(set_id), [project_id])
-    return str(set_id)
+    await client.piece_sets.assign(set_id, [project_id])
+    return set_id
 
 
 def _refuse_on_legacy(request: PlanRequest) -> None:
