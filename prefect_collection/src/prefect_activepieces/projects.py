@@ -130,6 +130,11 @@ def ensure_project(
     icon_color: str | None = None,
     global_connection_external_ids: Sequence[str] | None = None,
     alert_receiver_email: str | None = None,
+    notify_flow_owner_on_failure: bool | None = None,
+    active_flows_limit: int | None = None,
+    worker_group_id: str | None = None,
+    execution_data_retention_days: int | None = None,
+    sensitive: bool | None = None,
 ) -> Json:
     """Create the project with ``external_id`` unless it exists; idempotent, safe to retry.
 
@@ -137,7 +142,11 @@ def ensure_project(
     alone, ``None`` allows all pieces, a list is the allow-list (short names such as
     ``"slack"`` are expanded). ``if_exists``: ``"update"`` converges the given fields,
     ``"return"`` leaves an existing project as is, ``"fail"`` raises
-    `ExternalIdConflictError`. Other ``None`` fields are not managed. Returns
+    `ExternalIdConflictError`. Other ``None`` fields are not managed; that includes
+    ``notify_flow_owner_on_failure``, ``active_flows_limit`` (positive), ``worker_group_id``
+    (non-blank; platforms with worker groups), ``execution_data_retention_days`` (positive)
+    and ``sensitive``, which a new project gets in the one update after its create. Bad values
+    raise `InvalidRequestError` before any request. Returns
     ``{"project": {...}, "action": "created" | "updated" | "unchanged"}``.
     """
     with credentials.get_client() as client:
@@ -152,6 +161,11 @@ def ensure_project(
             icon_color=icon_color,
             global_connection_external_ids=global_connection_external_ids,
             alert_receiver_email=alert_receiver_email,
+            notify_flow_owner_on_failure=notify_flow_owner_on_failure,
+            active_flows_limit=active_flows_limit,
+            worker_group_id=worker_group_id,
+            execution_data_retention_days=execution_data_retention_days,
+            sensitive=sensitive,
         )
     return {"project": _dump(result.project), "action": result.action}
 
@@ -169,6 +183,11 @@ async def aensure_project(
     icon_color: str | None = None,
     global_connection_external_ids: Sequence[str] | None = None,
     alert_receiver_email: str | None = None,
+    notify_flow_owner_on_failure: bool | None = None,
+    active_flows_limit: int | None = None,
+    worker_group_id: str | None = None,
+    execution_data_retention_days: int | None = None,
+    sensitive: bool | None = None,
 ) -> Json:
     """Async `ensure_project`."""
     async with credentials.get_async_client() as client:
@@ -183,6 +202,11 @@ async def aensure_project(
             icon_color=icon_color,
             global_connection_external_ids=global_connection_external_ids,
             alert_receiver_email=alert_receiver_email,
+            notify_flow_owner_on_failure=notify_flow_owner_on_failure,
+            active_flows_limit=active_flows_limit,
+            worker_group_id=worker_group_id,
+            execution_data_retention_days=execution_data_retention_days,
+            sensitive=sensitive,
         )
     return {"project": _dump(result.project), "action": result.action}
 
@@ -285,11 +309,18 @@ def update_project(
     pieces_filter_type: str | None = None,
     max_concurrent_jobs: int | None = None,
     global_connection_external_ids: Sequence[str] | None = None,
+    notify_flow_owner_on_failure: bool | None = None,
+    active_flows_limit: int | None = None,
+    worker_group_id: str | None = None,
+    execution_data_retention_days: int | None = None,
+    sensitive: bool | None = None,
 ) -> Json:
     """Update the given fields (``None`` = leave unchanged) and return the project.
 
     ``metadata`` replaces the whole object; ``pieces`` replaces the allow-list (use
-    `set_project_pieces` to also set the filter type in one step).
+    `set_project_pieces` to also set the filter type in one step). The 2026 fields
+    (``notify_flow_owner_on_failure``, ``active_flows_limit``, ``worker_group_id``,
+    ``execution_data_retention_days``, ``sensitive``) are as for `ensure_project`.
     """
     with credentials.get_client() as client:
         project = client.projects.update(
@@ -303,6 +334,11 @@ def update_project(
             pieces_filter_type=pieces_filter_type,
             max_concurrent_jobs=max_concurrent_jobs,
             global_connection_external_ids=global_connection_external_ids,
+            notify_flow_owner_on_failure=notify_flow_owner_on_failure,
+            active_flows_limit=active_flows_limit,
+            worker_group_id=worker_group_id,
+            execution_data_retention_days=execution_data_retention_days,
+            sensitive=sensitive,
         )
     return _dump(project)
 
@@ -320,6 +356,11 @@ async def aupdate_project(
     pieces_filter_type: str | None = None,
     max_concurrent_jobs: int | None = None,
     global_connection_external_ids: Sequence[str] | None = None,
+    notify_flow_owner_on_failure: bool | None = None,
+    active_flows_limit: int | None = None,
+    worker_group_id: str | None = None,
+    execution_data_retention_days: int | None = None,
+    sensitive: bool | None = None,
 ) -> Json:
     """Async `update_project`."""
     async with credentials.get_async_client() as client:
@@ -334,6 +375,11 @@ async def aupdate_project(
             pieces_filter_type=pieces_filter_type,
             max_concurrent_jobs=max_concurrent_jobs,
             global_connection_external_ids=global_connection_external_ids,
+            notify_flow_owner_on_failure=notify_flow_owner_on_failure,
+            active_flows_limit=active_flows_limit,
+            worker_group_id=worker_group_id,
+            execution_data_retention_days=execution_data_retention_days,
+            sensitive=sensitive,
         )
     return _dump(project)
 
