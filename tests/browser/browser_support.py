@@ -1,29 +1,19 @@
-"""Helpers of the browser tests: server processes, loopback ports, and reading a form as a user sees it.
+"""Helpers of the browser tests: reading and submitting a form as a user sees it.
 
-Every :class:`Server` runs in a process group of its own with its output in a log file; the
-fixture that starts it stops it through that handle (SIGTERM to the group, SIGKILL after a grace
-period), also when the test fails.
+The servers under test are :class:`service_processes.Service` handles.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import signal
-import socket
-import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
-#: Settings of the suite's in-process Airflow/Prefect that must not reach the servers under test,
-#: which each get a home of their own.
-_FOREIGN_PREFIXES = ("AIRFLOW", "PREFECT", "ACTIVEPIECES_")
+#: Lines of a server's log that a browser test's failure message quotes (the ``tail_lines`` of
+#: ``service_processes.Service`` and ``run_command``).
+LOG_TAIL = 60
 
 #: For every visible ``<label>`` with text: the control it names (``label.control``, or the first
 #: input in the nearest enclosing element that has one, for UIs whose labels carry no ``for``),
@@ -108,109 +98,3 @@ def submit(page: Any, button: Any, path: str, *, tries: int = 3) -> Any:
 def control(root: Any, label: str) -> Any:
     """Locator of the control labelled ``label`` (after :func:`form_fields` marked it)."""
     return root.locator(f'[data-ap-label="{label}"]')
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def clean_env(**overrides: str) -> dict[str, str]:
-    """This process's environment without Airflow/Prefect/Activepieces settings, plus ``overrides``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_FOREIGN_PREFIXES)}
-    env.update(PYTHONUNBUFFERED="1", DO_NOT_TRACK="1", NO_COLOR="1", COLUMNS="200")
-    env.update(overrides)
-    return env
-
-
-class Server:
-    """A process started by a fixture, logged to ``<log_dir>/<name>.log``."""
-
-    def __init__(
-        self, name: str, argv: Sequence[str], *, env: Mapping[str, str], log_dir: Path
-    ) -> None:
-        self.name = name
-        self.argv = list(argv)
-        self.env = dict(env)
-        self.log_path = log_dir / f"{name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Server:
-        with self.log_path.open("ab") as log:
-            # A session of its own: stop() reaches the server's children and nothing else.
-            self.process = subprocess.Popen(
-                self.argv,
-                env=self.env,
-                cwd=self.log_path.parent,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        return self
-
-    def wait(self, timeout: float) -> int:
-        """Wait for the process to exit by itself; its exit code."""
-        assert self.process is not None
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise RuntimeError(
-                f"{self.name} still running after {timeout} s:\n{self.tail()}"
-            ) from None
-
-    def wait_http(self, url: str, timeout: float) -> None:
-        """Poll ``url`` until it answers 200; fail early (with the log) if the process exits."""
-        deadline = time.monotonic() + timeout
-        while True:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.name} exited with code {self.process.returncode}:\n{self.tail()}"
-                )
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url, timeout=5).status_code == 200:
-                    return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} not ready after {timeout} s:\n{self.tail()}")
-            time.sleep(0.5)
-
-    def stop(self, grace: float = 20.0) -> None:
-        """SIGTERM to the process group, SIGKILL after ``grace`` seconds; idempotent."""
-        process = self.process
-        if process is None:
-            return
-        pgid = process.pid  # start_new_session: the group id is the leader's pid
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=grace)
-        # Children may outlive a leader that exited: the group gets SIGKILL either way.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
-
-    def tail(self, lines: int = 60) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def run(
-    name: str, argv: Sequence[str], *, env: Mapping[str, str], log_dir: Path, timeout: float
-) -> str:
-    """Run a command to completion in its own process group; its output (raises unless exit 0)."""
-    server = Server(name, argv, env=env, log_dir=log_dir).start()
-    try:
-        code = server.wait(timeout)
-    finally:
-        server.stop(grace=5)
-    if code != 0:
-        raise RuntimeError(f"{name} exited with code {code}:\n{server.tail()}")
-    return server.log_path.read_text(errors="replace")

@@ -19,9 +19,10 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_support import Server, clean_env, control, form_fields, free_port, run, submit
+from browser_support import LOG_TAIL, control, form_fields, submit
 from cryptography.fernet import Fernet
 from playwright.sync_api import expect
+from service_processes import Service, clean_env, free_port, run_command
 
 from activepieces_core.constants import CLOUD_URL
 from activepieces_provider.get_provider_info import CONN_FIELDS, UI_FIELD_BEHAVIOUR
@@ -75,13 +76,21 @@ def airflow_ui(chromium: str, server_dir: Path) -> Iterator[AirflowUI]:
         AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True",
     )
     airflow = [sys.executable, "-m", "airflow"]
-    run("airflow-db-migrate", [*airflow, "db", "migrate"], env=env, log_dir=server_dir, timeout=300)
+    run_command(
+        "airflow-db-migrate",
+        [*airflow, "db", "migrate"],
+        env=env,
+        log_dir=server_dir,
+        timeout=300,
+        tail_lines=LOG_TAIL,
+    )
     port = free_port()
-    server = Server(
+    server = Service(
         "airflow-api-server",
         [*airflow, "api-server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
         env=env,
         log_dir=server_dir,
+        tail_lines=LOG_TAIL,
     )
     try:
         server.start()

@@ -17,8 +17,9 @@ from typing import Any
 import httpx
 import prefect
 import pytest
-from browser_support import Server, clean_env, control, free_port, run, submit, wait_for_fields
+from browser_support import LOG_TAIL, control, submit, wait_for_fields
 from packaging.version import Version
+from service_processes import Service, clean_env, free_port, run_command
 
 from prefect_activepieces import ActivepiecesCredentials
 
@@ -72,21 +73,23 @@ def prefect_ui(chromium: str, server_dir: Path) -> Iterator[PrefectUI]:
         PREFECT_SERVER_REGISTER_BLOCKS_ON_START="false",
     )
     cli = [sys.executable, "-m", "prefect"]
-    server = Server(
+    server = Service(
         "prefect-server",
         [*cli, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-services"],
         env=env,
         log_dir=server_dir,
+        tail_lines=LOG_TAIL,
     )
     try:
         server.start()
         server.wait_http(f"{url}/api/health", timeout=STARTUP_TIMEOUT)
-        out = run(
+        out = run_command(
             "prefect-block-register",
             [*cli, "block", "register", "-m", "prefect_activepieces"],
             env=env,
             log_dir=server_dir,
             timeout=120,
+            tail_lines=LOG_TAIL,
         )
         assert "Activepieces Credentials" in out, out
         settings = httpx.get(f"{url}/ui-settings", timeout=10).json()

@@ -1,184 +1,23 @@
-"""Processes and REST clients for the deployment tests (real servers, real HTTP, no mocks).
+"""REST clients, timing and key scanning for the deployment tests (real servers, real HTTP).
 
-Every :class:`Service` runs in its own process group with stdout/stderr in a log file; the test
-that starts it stops it through its handle (SIGTERM to that group, SIGKILL after a grace period).
+The processes themselves are :class:`service_processes.Service` handles.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
+from service_processes import Service
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # console scripts of the environment running the tests
-T = TypeVar("T")
-
-#: Variables of the suite's own (in-process) Airflow/Prefect set-up that must not leak into the
-#: deployments, which each get a home of their own.
-_FOREIGN_PREFIXES = ("AIRFLOW", "PREFECT", "ACTIVEPIECES_")
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def clean_env(**overrides: str) -> dict[str, str]:
-    """This process's environment without Airflow/Prefect/Activepieces settings, plus ``overrides``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_FOREIGN_PREFIXES)}
-    env.update(PYTHONUNBUFFERED="1", DO_NOT_TRACK="1", NO_COLOR="1", COLUMNS="200")
-    env.update(overrides)
-    return env
-
-
-class Service:
-    """One long-running process started by a test, logged to ``<log_dir>/<name>.log``."""
-
-    def __init__(
-        self,
-        name: str,
-        argv: Sequence[str],
-        *,
-        env: Mapping[str, str],
-        cwd: Path,
-        log_dir: Path,
-    ) -> None:
-        self.name = name
-        self.argv = list(argv)
-        self.env = dict(env)
-        self.cwd = cwd
-        self.log_path = log_dir / f"{name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Service:
-        with self.log_path.open("ab") as log:
-            # A new session = a process group of its own: stop() reaches the children too
-            # (LocalExecutor workers, uvicorn workers, flow-run subprocesses) and nothing else.
-            self.process = subprocess.Popen(
-                self.argv,
-                env=self.env,
-                cwd=self.cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        return self
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def check_alive(self) -> None:
-        """Raise (with the log's tail) if the process has exited."""
-        if self.process is not None and self.process.poll() is not None:
-            raise RuntimeError(
-                f"{self.name} exited with code {self.process.returncode}:\n{self.tail(40)}"
-            )
-
-    def stop(self, grace: float = 20.0) -> None:
-        """SIGTERM to the process group, SIGKILL after ``grace`` seconds; idempotent."""
-        process = self.process
-        if process is None:
-            return
-        pgid = process.pid  # start_new_session: the group id is the leader's pid
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=grace)
-        # Children may outlive a leader that exited quickly: the group gets SIGKILL either way.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
-
-    def tail(self, lines: int = 80) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def stop_all(services: Sequence[Service], grace: float = 10.0) -> None:
-    """Stop services together (SIGTERM to every group first, then wait): shutdowns overlap.
-
-    The grace is short on purpose: Airflow's api-server logs a clean shutdown within a second
-    but its interpreter then lingers for 5-15 s on two busy cores; SIGKILL loses nothing then.
-    """
-    for service in services:
-        if service.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(service.process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    for service in services:
-        service.stop(grace=max(0.1, deadline - time.monotonic()))
-
-
-def run_command(
-    name: str,
-    argv: Sequence[str],
-    *,
-    env: Mapping[str, str],
-    cwd: Path,
-    log_dir: Path,
-    timeout: float,
-) -> str:
-    """Run a command to completion (own process group, killed on timeout); return its output."""
-    service = Service(name, argv, env=env, cwd=cwd, log_dir=log_dir).start()
-    assert service.process is not None
-    try:
-        code = service.process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"{name} did not finish within {timeout} s:\n{service.tail()}") from None
-    finally:
-        service.stop(grace=5)
-    output = service.log_path.read_text(errors="replace")
-    if code != 0:
-        raise RuntimeError(f"{name} exited with code {code}:\n{service.tail()}")
-    return output
-
-
-def wait_for(
-    check: Callable[[], T | None],
-    *,
-    timeout: float,
-    what: str,
-    services: Iterable[Service] = (),
-    interval: float = 0.5,
-) -> T:
-    """Poll ``check`` until it returns a truthy value; fail early if a service died."""
-    watched = list(services)
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while True:
-        for service in watched:
-            service.check_alive()
-        try:
-            value = check()
-        except (httpx.HTTPError, OSError) as exc:  # not up yet
-            value, last_error = None, exc
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            detail = f" (last error: {last_error!r})" if last_error else ""
-            raise TimeoutError(f"timed out after {timeout} s waiting for {what}{detail}")
-        time.sleep(interval)
 
 
 class Stopwatch:

@@ -16,19 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from deploy_support import (
-    BIN,
-    REPO,
-    AirflowAPI,
-    Service,
-    Stopwatch,
-    assert_key_absent,
-    clean_env,
-    free_port,
-    run_command,
-    stop_all,
-    wait_for,
-)
+from deploy_support import BIN, REPO, AirflowAPI, Stopwatch, assert_key_absent
+from service_processes import Service, clean_env, free_port, run_command, stop_all, wait_for
 
 from activepieces_core.tenants import load_tenants
 from activepieces_core.testing import Emulator
