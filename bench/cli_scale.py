@@ -151,9 +151,6 @@ def _phases(emu: ChildEmulator, csv_path: Path, page_size: int) -> list[tuple[st
     t0 = time.perf_counter()
     document = load_document(csv_path)
     out.append(("load + validate the CSV", time.perf_counter() - t0))
-    t0 = time.perf_counter()
-    n = _client_pages(emu, page_size)
-    out.append((f"(l) again: list pages, async client ({n} projects)", time.perf_counter() - t0))
     with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url, timeout=120) as client:
         t0 = time.perf_counter()
         the_plan = plan(client, document, page_size=page_size)
