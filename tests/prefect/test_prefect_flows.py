@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from pathlib import Path
 from typing import Any
 
 import pytest
 from prefect import flow
 
-from activepieces_core.errors import ActivepiecesError
+from activepieces_core.errors import ActivepiecesError, InvalidRequestError
 from activepieces_core.tenants import DeletionLimitExceeded
 from activepieces_core.tenants import TenantSyncError as CoreTenantSyncError
 from prefect_activepieces import (
@@ -193,6 +194,59 @@ def test_onboard_tenant_with_saved_block_name(
         == "unchanged"
     )
     assert _team_by_external_id(emulator)["wayne"]["displayName"] == "Wayne Enterprises"
+
+
+NEW_FIELDS: dict[str, Any] = {
+    "notify_flow_owner_on_failure": True,
+    "active_flows_limit": 3,
+    "worker_group_id": "gpu",
+    "execution_data_retention_days": 14,
+    "sensitive": True,
+}
+
+
+def _writes(emulator: Any) -> int:
+    return sum(emulator.requests.count(route=r) for r in ("create", "update", "delete"))
+
+
+def test_onboard_tenant_sets_the_2026_fields_then_is_unchanged(
+    credentials: ActivepiecesCredentials, emulator: Any
+) -> None:
+    # Without worker groups the emulator drops workerGroupId (as upstream does).
+    emulator.state.configure_platform(worker_groups_enabled=True)
+    # Positional callers and saved deployments: the new parameters only ever come last.
+    params = list(inspect.signature(onboard_tenant.fn).parameters)
+    assert params[-len(NEW_FIELDS) :] == list(NEW_FIELDS)
+    assert params.index("artifact_key") == len(params) - len(NEW_FIELDS) - 1
+
+    result = onboard_tenant("stark", credentials, display_name="Stark", **NEW_FIELDS)
+    assert result["action"] == "created"
+    stored = _team_by_external_id(emulator)["stark"]
+    assert stored["id"] == result["project"]["id"]
+    assert stored["notifyFlowOwnerOnFailure"] is True
+    assert stored["plan"]["activeFlowsLimit"] == 3
+    assert stored["workerGroupId"] == "gpu"
+    assert stored["executionDataRetentionDays"] == 14
+    assert stored["sensitive"] is True
+    # The create and its one follow-up update carrying the fields.
+    assert emulator.requests.count(route="create") == 1
+    assert emulator.requests.count(route="update") == 1
+
+    before = _writes(emulator)
+    again = onboard_tenant("stark", credentials, display_name="Stark", **NEW_FIELDS)
+    assert again["action"] == "unchanged"
+    assert _writes(emulator) == before
+
+
+def test_onboard_tenant_bad_field_fails_before_any_request(
+    credentials: ActivepiecesCredentials, emulator: Any
+) -> None:
+    state = onboard_tenant("stark", credentials, active_flows_limit=0, return_state=True)
+    assert state.is_failed()
+    with pytest.raises(InvalidRequestError):
+        state.result()
+    assert len(emulator.requests) == 0
+    assert "stark" not in _team_by_external_id(emulator)
 
 
 @pytest.mark.parametrize("count", [2, 12])

@@ -187,12 +187,24 @@ def onboard_tenant(
     alert_receiver_email: str | None = None,
     if_exists: Literal["update", "return", "fail"] = "update",
     artifact_key: str = artifacts.DEFAULT_KEY,
+    notify_flow_owner_on_failure: bool | None = None,
+    active_flows_limit: int | None = None,
+    worker_group_id: str | None = None,
+    execution_data_retention_days: int | None = None,
+    sensitive: bool | None = None,
 ) -> dict[str, Any]:
     """Ensure the tenant's project exists with these settings; idempotent.
 
     Same meaning as a row of a tenant file: ``pieces=None`` allows every piece, a list is the
     allow-list; other ``None`` fields are left as they are. ``if_exists="return"`` leaves an
     existing project untouched, ``"fail"`` raises `ExternalIdConflictError`.
+
+    The 2026 project fields come last (so positional callers and saved deployments keep
+    working), each ``None`` = not managed: ``notify_flow_owner_on_failure``,
+    ``active_flows_limit`` (positive), ``worker_group_id`` (non-blank; platforms with worker
+    groups), ``execution_data_retention_days`` (positive) and ``sensitive``. A new project
+    gets them in one update right after its create; a bad value fails the run with
+    `InvalidRequestError` before any request.
 
     Returns:
         ``{"project": {...}, "action": "created" | "updated" | "unchanged"}``; the markdown
@@ -212,6 +224,11 @@ def onboard_tenant(
         icon_color=icon_color,
         global_connection_external_ids=global_connection_external_ids,
         alert_receiver_email=alert_receiver_email,
+        notify_flow_owner_on_failure=notify_flow_owner_on_failure,
+        active_flows_limit=active_flows_limit,
+        worker_group_id=worker_group_id,
+        execution_data_retention_days=execution_data_retention_days,
+        sensitive=sensitive,
     )
     project = result["project"]
     artifacts.publish_onboard(external_id, result, artifact_key)
