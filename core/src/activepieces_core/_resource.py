@@ -26,6 +26,10 @@ PageOp = Callable[[str | None], Op[Page[T]]]
 _HANDOVER_TURNS = 8
 
 
+def _as_page(page: Page[T]) -> Page[T]:
+    return page
+
+
 def _step(op: Op[R], result: Any, error: APIError | None) -> Call | Sleep:
     """Feed a result (or an error) into ``op`` and return its next instruction."""
     return op.throw(error) if error is not None else op.send(result)
@@ -60,12 +64,8 @@ class SyncResource:
 
     def _pages(self, page_op: PageOp[T]) -> Iterator[T]:
         """Every row of a paged listing; ``page_op(cursor)`` reads one page."""
-        cursor = Cursor()
-        while True:
-            page = self._run(page_op(cursor.value))
+        for page in self._page_list(page_op, _as_page):
             yield from page.data
-            if not cursor.advance(page):
-                return
 
     def _page_list(
         self, body_op: Callable[[str | None], Op[Any]], parse: Callable[[Any], Page[T]]
