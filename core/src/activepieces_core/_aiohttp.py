@@ -4,7 +4,8 @@ httpx's own async transport (anyio + h11 in pure Python) costs about 3 ms of CPU
 aiohttp's C parser about 0.8 ms. At thousands of tenants the reconcile engine is CPU-bound on
 the client, so this is the difference between meeting the latency budget and missing it by 2x
 (``bench/reconcile.py``). Imported only when an async client is built: ``import aiohttp`` is
-too heavy for Airflow DAG parsing.
+too heavy for Airflow DAG parsing. aiohttp and httpx-aiohttp come with the ``aiohttp`` extra;
+without it ``async_backend="auto"`` uses httpx's own transport (`_http._aiohttp_backend`).
 
 httpx-aiohttp maps aiohttp's errors to httpx's, but coarsely: a connection dropped after the
 request was sent (``ServerDisconnectedError``) comes out as ``httpx.ConnectTimeout``, which

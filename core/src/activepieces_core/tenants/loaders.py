@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from activepieces_core.parsing import parse_bool
@@ -126,16 +125,25 @@ def _load_path(path: Path) -> TenantDocument:
     if suffix == ".json":
         return _from_document(_parse_json(text, str(path)))
     if suffix in (".yaml", ".yml"):
-        try:
-            doc = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise _file_error(f"{path}: invalid YAML: {exc}") from exc
-        return _from_document(doc)
+        return _from_document(_parse_yaml(text, path))
     raise _file_error(f"{path}: unsupported tenant file type (use .yaml, .yml, .json or .csv)")
 
 
 def _file_error(message: str) -> TenantSpecError:
     return TenantSpecError([{"row": -1, "external_id": None, "errors": [message]}])
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
+    try:
+        import yaml  # the "yaml" extra: a worker reading JSON or CSV needs no PyYAML
+    except ModuleNotFoundError as exc:
+        raise _file_error(
+            f'{path}: reading YAML needs PyYAML: pip install "activepieces-core[yaml]"'
+        ) from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise _file_error(f"{path}: invalid YAML: {exc}") from exc
 
 
 def _parse_json(text: str, origin: str) -> Any:
