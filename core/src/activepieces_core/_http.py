@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
@@ -265,11 +266,35 @@ def _trio_running() -> bool:
     return True
 
 
+def _aiohttp_backend(backend: Literal["auto", "aiohttp", "httpx"]) -> ModuleType | None:
+    """`activepieces_core._aiohttp` if ``backend`` picks it, else None (httpx's transport).
+
+    "auto" takes aiohttp under asyncio when the ``aiohttp`` extra is installed and falls back
+    to httpx's own transport otherwise; "aiohttp" without the extra is an ImportError that
+    names it.
+    """
+    if backend == "httpx" or (backend == "auto" and _trio_running()):
+        return None
+    try:
+        from activepieces_core import _aiohttp
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("aiohttp", "httpx_aiohttp"):
+            raise
+        if backend == "auto":
+            return None
+        raise ModuleNotFoundError(
+            f'async_backend="aiohttp" needs {exc.name}: pip install "activepieces-core[aiohttp]"',
+            name=exc.name,
+        ) from exc
+    return _aiohttp
+
+
 class AsyncTransport:
     """One `httpx.AsyncClient` (one pool, task-safe) plus the retry loop.
 
     The pool is aiohttp's (see `activepieces_core._aiohttp`) unless the config asks for
-    httpx's own, trio is running (aiohttp is asyncio-only) or a transport is injected.
+    httpx's own, trio is running (aiohttp is asyncio-only), the ``aiohttp`` extra is not
+    installed or a transport is injected.
     """
 
     def __init__(
@@ -286,15 +311,11 @@ class AsyncTransport:
         self._secret = config.api_key.get_secret_value()
         self._classify: Classifier | None = None
         self._errors: tuple[type[BaseException], ...] = (httpx.HTTPError,)
-        backend = config.async_backend
-        if http_transport is None and (
-            backend == "aiohttp" or (backend == "auto" and not _trio_running())
-        ):
-            from activepieces_core import _aiohttp
-
-            http_transport = _aiohttp.build_transport(config.base_url, config.verify)
-            self._classify = _aiohttp.classify
-            self._errors = (httpx.HTTPError, *_aiohttp.ERRORS)
+        aio = None if http_transport is not None else _aiohttp_backend(config.async_backend)
+        if aio is not None:
+            http_transport = aio.build_transport(config.base_url, config.verify)
+            self._classify = aio.classify
+            self._errors = (httpx.HTTPError, *aio.ERRORS)
         self.backend: Literal["aiohttp", "httpx"] = "httpx" if self._classify is None else "aiohttp"
         self._http = httpx.AsyncClient(transport=http_transport, **_http_kwargs(config))
         self._build = _RequestBuilder(self._http, config)

@@ -153,8 +153,9 @@ class AsyncActivepiecesClient(
     """Asynchronous client: one connection pool, safe to share between tasks.
 
     Same constructor as `ActivepiecesClient`; ``sleep`` replaces `asyncio.sleep`.
-    ``async_backend``: "auto" (aiohttp under asyncio, httpx's own under trio), "aiohttp" or
-    "httpx"; ignored when ``http_transport`` is given. Use with ``async with``.
+    ``async_backend``: "auto" (aiohttp under asyncio when the ``aiohttp`` extra is installed,
+    else httpx's own transport, as under trio), "aiohttp" or "httpx"; ignored when
+    ``http_transport`` is given. Use with ``async with``.
     """
 
     projects: AsyncProjectsResource
