@@ -22,7 +22,6 @@ from urllib.parse import quote, urlencode
 import anyio
 import httpx
 
-from activepieces_core._retry import RetryMode, RetryPolicy
 from activepieces_core.config import ClientConfig
 from activepieces_core.errors import (
     APIConnectionError,
@@ -32,6 +31,7 @@ from activepieces_core.errors import (
     UnexpectedResponseError,
     error_from_response,
 )
+from activepieces_core.retries import RetryMode, RetryPolicy
 
 __all__ = ["AsyncTransport", "Call", "Sleep", "SyncTransport", "path_of"]
 

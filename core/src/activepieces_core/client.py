@@ -12,7 +12,6 @@ from pydantic import ValidationError as PydanticValidationError
 from typing_extensions import Self
 
 from activepieces_core._http import AsyncTransport, SyncTransport
-from activepieces_core._retry import RetryPolicy
 from activepieces_core.config import ClientConfig
 from activepieces_core.constants import (
     DEFAULT_BACKOFF_BASE,
@@ -21,12 +20,21 @@ from activepieces_core.constants import (
     DEFAULT_TIMEOUT,
 )
 from activepieces_core.errors import InvalidRequestError
-from activepieces_core.invitations import AsyncInvitationsResource, InvitationsResource
-from activepieces_core.piece_sets import AsyncPieceSetsResource, PieceSetsResource
-from activepieces_core.project_members import AsyncProjectMembersResource, ProjectMembersResource
-from activepieces_core.project_roles import AsyncProjectRolesResource, ProjectRolesResource
-from activepieces_core.projects import AsyncProjectsResource, ProjectsResource
-from activepieces_core.users import AsyncUsersResource, UsersResource
+from activepieces_core.resources import (
+    AsyncInvitationsResource,
+    AsyncPieceSetsResource,
+    AsyncProjectMembersResource,
+    AsyncProjectRolesResource,
+    AsyncProjectsResource,
+    AsyncUsersResource,
+    InvitationsResource,
+    PieceSetsResource,
+    ProjectMembersResource,
+    ProjectRolesResource,
+    ProjectsResource,
+    UsersResource,
+)
+from activepieces_core.retries import RetryPolicy
 
 __all__ = ["ActivepiecesClient", "AsyncActivepiecesClient"]
 

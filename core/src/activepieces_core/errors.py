@@ -32,6 +32,7 @@ __all__ = [
     "RequestValidationError",
     "ServerError",
     "UnexpectedResponseError",
+    "UnknownRoleError",
     "ValidationError",
     "error_from_response",
     "parse_retry_after",
@@ -44,6 +45,10 @@ class ActivepiecesError(Exception):
 
 class InvalidRequestError(ActivepiecesError, ValueError):
     """Bad input detected client-side; nothing was sent."""
+
+
+class UnknownRoleError(InvalidRequestError):
+    """The role name is not one of the platform's project roles (nothing was sent)."""
 
 
 class APIError(ActivepiecesError):
@@ -86,8 +91,8 @@ class APIError(ActivepiecesError):
     @property
     def is_transient(self) -> bool:
         """True for failures worth retrying later: connection errors, timeouts, 429, 500,
-        502, 503, 504 (the read rule of `activepieces_core._retry.is_retryable`)."""
-        from activepieces_core._retry import is_retryable  # the rule lives there, once
+        502, 503, 504 (the read rule of `activepieces_core.retries.is_retryable`)."""
+        from activepieces_core.retries import is_retryable  # the rule lives there, once
 
         return is_retryable(self, read=True)
 

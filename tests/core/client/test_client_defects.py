@@ -160,6 +160,14 @@ def test_package_exports_load_lazily_and_completely() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
-    assert set(activepieces_core.__all__) == {"__version__", *activepieces_core._LAZY}
+    bare = subprocess.run(
+        [sys.executable, "-c", "import sys, activepieces_core; print('httpx' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert bare.stdout.split() == ["False"]
     for name in activepieces_core.__all__:
         assert getattr(activepieces_core, name) is not None
+    with pytest.raises(AttributeError):
+        activepieces_core.NotExported  # noqa: B018

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
-from activepieces_core import _project_ops as ops
 from activepieces_core.errors import (
     APIConnectionError,
     APIError,
@@ -30,6 +29,7 @@ from activepieces_core.errors import (
     error_from_response,
     parse_retry_after,
 )
+from activepieces_core.resources.projects import _ops as ops
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,6 @@ from activepieces_core import (
     PiecesMechanism,
     Project,
 )
-from activepieces_core._piece_set_ops import update_body
 from activepieces_core.errors import (
     AuthenticationError,
     FeatureDisabledError,
@@ -32,6 +31,7 @@ from activepieces_core.errors import (
     NotFoundError,
     ValidationError,
 )
+from activepieces_core.resources.piece_sets._ops import update_body
 
 SLACK = "@activepieces/piece-slack"
 GMAIL = "@activepieces/piece-gmail"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
@@ -10,6 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from activepieces_core.errors import InvalidRequestError
 from activepieces_core.models.enums import ColorName, PiecesFilterType
+from activepieces_core.models.people import normalize_email
 from activepieces_core.pieces import normalize_pieces
 
 __all__ = [
@@ -18,12 +20,22 @@ __all__ = [
     "PlanRequest",
     "UpdateProjectRequest",
     "build_request",
+    "check_email",
 ]
 
 #: ``SAFE_STRING_PATTERN`` upstream: non-empty, no ``.`` and no ``/``.
 DISPLAY_NAME_PATTERN = r"^[^./]+$"
 #: The email pattern of the public API reference.
 EMAIL_PATTERN = r"^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$"
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+
+def check_email(email: str) -> str:
+    """The normalised e-mail, or `InvalidRequestError` for anything that is not one."""
+    if not isinstance(email, str) or not _EMAIL.match(normalize_email(email)):
+        raise InvalidRequestError(f"not a valid e-mail address: {email!r}")
+    return normalize_email(email)
+
 
 DisplayName = Annotated[str, Field(pattern=DISPLAY_NAME_PATTERN)]
 PositiveInt = Annotated[int, Field(gt=0, le=9007199254740991)]

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
-from activepieces_core._membership_ops import ProjectPeople
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.errors import NotFoundError
 from activepieces_core.models.people import Invitation, normalize_email
@@ -37,6 +36,7 @@ from activepieces_core.tenants.kinds.base import (
 )
 from activepieces_core.tenants.results import TenantChange
 from activepieces_core.tenants.spec import TenantSpecError
+from activepieces_core.types.people import ProjectPeople
 
 __all__ = ["PHASE_MEMBERS", "MemberKind"]
 

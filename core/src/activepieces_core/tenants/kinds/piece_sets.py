@@ -25,14 +25,14 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from activepieces_core._ops import Cursor
-from activepieces_core._piece_set_ops import MAX_PAGE_SIZE
-from activepieces_core._piece_set_ops import changes as set_changes
-from activepieces_core._retry import is_ambiguous_write
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.errors import NotFoundError
 from activepieces_core.models import Project, enum_value
 from activepieces_core.models.piece_set import PieceSelection, PieceSet, PiecesMechanism
+from activepieces_core.resources._base import Cursor
+from activepieces_core.resources.piece_sets._ops import MAX_PAGE_SIZE
+from activepieces_core.resources.piece_sets._ops import changes as set_changes
+from activepieces_core.retries import is_ambiguous_write
 from activepieces_core.tenants.kinds.base import (
     Applied,
     Kind,

@@ -26,11 +26,11 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from activepieces_core._retry import is_ambiguous_write
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.errors import AmbiguousExternalIdError, NotFoundError
 from activepieces_core.models import Project, ProjectType
 from activepieces_core.project_diff import observed_state
+from activepieces_core.retries import is_ambiguous_write
 from activepieces_core.tenants.diff import creation_diff_of, diff_project, update_kwargs
 from activepieces_core.tenants.kinds.base import (
     Applied,

@@ -11,13 +11,12 @@ from functools import partial
 
 from typing_extensions import Unpack
 
-from activepieces_core import _people_ops as ops
-from activepieces_core._ops import Op
-from activepieces_core._people_ops import InvitationFilters
-from activepieces_core._resource import AsyncResource, SyncResource
 from activepieces_core.errors import InvalidRequestError
 from activepieces_core.models import Page, Project
 from activepieces_core.models.people import Invitation, PlatformRole
+from activepieces_core.resources._base import AsyncResource, Op, SyncResource
+from activepieces_core.resources.people import _ops as ops
+from activepieces_core.types.people import InvitationFilters
 
 __all__ = ["AsyncInvitationsResource", "InvitationsResource"]
 

@@ -1,6 +1,6 @@
 """``client.projects``: the Projects API, sync and async, over the shared operations.
 
-Each method only hands an operation from `_project_ops` to ``_run``, which drives it with
+Each method only hands an operation from `_ops` to ``_run``, which drives it with
 the client's transport; all logic (validation, ``ensure``'s state machine, the pieces diff)
 is written once there. Keyword sets are typed once, as the TypedDicts `ListFilters`,
 `CreateFields`, `UpdateFields` and `EnsureOptions`.
@@ -13,8 +13,10 @@ from functools import partial
 
 from typing_extensions import Unpack
 
-from activepieces_core import _project_ops as ops
-from activepieces_core._project_ops import (
+from activepieces_core.models import Page, Project
+from activepieces_core.resources._base import AsyncResource, SyncResource
+from activepieces_core.resources.projects import _ops as ops
+from activepieces_core.types.projects import (
     CreateFields,
     EnsureOptions,
     EnsureResult,
@@ -22,8 +24,6 @@ from activepieces_core._project_ops import (
     SyncPiecesResult,
     UpdateFields,
 )
-from activepieces_core._resource import AsyncResource, SyncResource
-from activepieces_core.models import Page, Project
 
 __all__ = ["AsyncProjectsResource", "ProjectsResource"]
 

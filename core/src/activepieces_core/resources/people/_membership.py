@@ -10,125 +10,28 @@ faults never leave a duplicate (the server's upsert could not make one anyway) n
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Collection
 
-from activepieces_core import _people_ops as ops
 from activepieces_core._http import Sleep
-from activepieces_core._ops import Op
-from activepieces_core._retry import RetryPolicy, is_ambiguous_write
 from activepieces_core.errors import (
     APIError,
     InvalidRequestError,
     NotFoundError,
 )
 from activepieces_core.models import Project
-from activepieces_core.models.people import Invitation, ProjectMember, ProjectRole
+from activepieces_core.models.people import ProjectRole
+from activepieces_core.resources._base import Op
+from activepieces_core.resources.people import _ops as ops
+from activepieces_core.retries import RetryPolicy, is_ambiguous_write
+from activepieces_core.types.people import (
+    InvitationFilters,
+    InviteAction,
+    InviteResult,
+    ProjectPeople,
+    RemoveResult,
+)
 
-__all__ = ["InviteAction", "InviteResult", "ProjectPeople", "RemoveResult"]
-
-InviteAction = Literal["unchanged", "invited", "role_updated", "invitation_updated"]
-RemoveAction = Literal["removed", "absent"]
-
-
-@dataclass(frozen=True)
-class ProjectPeople:
-    """A project's members and listed invitations, keyed by normalised e-mail."""
-
-    project_id: str
-    members: Mapping[str, ProjectMember] = field(default_factory=dict)
-    invitations: Mapping[str, Invitation] = field(default_factory=dict)
-
-    @classmethod
-    def from_rows(
-        cls, project_id: str, members: Iterable[ProjectMember], invitations: Iterable[Invitation]
-    ) -> ProjectPeople:
-        """Key listed members and invitations by e-mail (invitations of other projects are
-        left out, so a platform-wide invitation listing may be passed whole)."""
-        return cls(
-            project_id,
-            {m.email: m for m in members if m.email},
-            {
-                ops.check_email(i.email): i
-                for i in invitations
-                if i.project_id in (None, project_id)
-            },
-        )
-
-    def role_of(self, email: str) -> str | None:
-        """The person's role: as a member, else as invited; None if neither."""
-        key = ops.check_email(email)
-        member = self.members.get(key)
-        if member is not None:
-            return member.role
-        invitation = self.invitations.get(key)
-        return invitation.role if invitation is not None else None
-
-    @property
-    def emails(self) -> set[str]:
-        """Everyone the project has or is waiting for."""
-        return set(self.members) | set(self.invitations)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe ``{projectId, members: {email: role}, invitations: {email: role}}``."""
-        return {
-            "projectId": self.project_id,
-            "members": {e: m.role for e, m in sorted(self.members.items())},
-            "invitations": {e: i.role for e, i in sorted(self.invitations.items())},
-        }
-
-
-@dataclass(frozen=True)
-class InviteResult:
-    """What ``invite`` did: ``unchanged``, ``invited``, ``role_updated`` (membership) or
-    ``invitation_updated`` (a waiting invitation re-sent with the new role)."""
-
-    project_id: str
-    email: str
-    role: str
-    action: InviteAction
-    member: ProjectMember | None = None
-    invitation: Invitation | None = None
-
-    @property
-    def changed(self) -> bool:
-        return self.action != "unchanged"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe; never contains the invitation link."""
-        return {
-            "projectId": self.project_id,
-            "email": self.email,
-            "role": self.role,
-            "action": self.action,
-            "memberId": self.member.id if self.member is not None else None,
-            "invitationId": self.invitation.id if self.invitation is not None else None,
-        }
-
-
-@dataclass(frozen=True)
-class RemoveResult:
-    """What ``remove`` did: ``removed`` (a membership and/or invitations) or ``absent``."""
-
-    project_id: str
-    email: str
-    action: RemoveAction
-    removed_member: bool = False
-    removed_invitations: int = 0
-
-    @property
-    def changed(self) -> bool:
-        return self.action == "removed"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "projectId": self.project_id,
-            "email": self.email,
-            "action": self.action,
-            "removedMember": self.removed_member,
-            "removedInvitations": self.removed_invitations,
-        }
+__all__ = ["invite", "read_people", "remove"]
 
 
 def read_people(project: Project | str, page_size: int) -> Op[ProjectPeople]:
@@ -137,7 +40,7 @@ def read_people(project: Project | str, page_size: int) -> Op[ProjectPeople]:
     members = yield from ops.all_rows(
         lambda cursor: ops.members_page(ops.member_params(pid, {"limit": page_size}, cursor))
     )
-    filters: ops.InvitationFilters = {"project_id": pid, "limit": page_size}
+    filters: InvitationFilters = {"project_id": pid, "limit": page_size}
     invitations = yield from ops.all_rows(
         lambda cursor: ops.invitations_page(ops.invitation_params(filters, cursor))
     )

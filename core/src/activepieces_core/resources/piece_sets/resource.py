@@ -1,4 +1,4 @@
-"""``client.piece_sets``: piece sets (``/v1/piece-sets``), sync and async, over `_piece_set_ops`.
+"""``client.piece_sets``: piece sets (``/v1/piece-sets``), sync and async, over `_ops`.
 
 On platforms whose plan has ``managePiecesEnabled`` a project's visible pieces come from its
 piece set (the platform's Default set unless another is assigned), not from the project plan.
@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
 
-from activepieces_core import _piece_set_ops as ops
-from activepieces_core._piece_set_ops import MAX_PAGE_SIZE, PieceSetEnsureResult, PiecesWish
-from activepieces_core._resource import AsyncResource, SyncResource
 from activepieces_core.errors import InvalidRequestError
 from activepieces_core.models import Page, Project
 from activepieces_core.models.piece_set import PieceSet, PiecesMechanism
+from activepieces_core.resources._base import AsyncResource, SyncResource
+from activepieces_core.resources.piece_sets import _ops as ops
+from activepieces_core.resources.piece_sets._ops import MAX_PAGE_SIZE
+from activepieces_core.types.piece_sets import PieceSetEnsureResult, PiecesWish
 
 __all__ = ["AsyncPieceSetsResource", "PieceSetsResource"]
 

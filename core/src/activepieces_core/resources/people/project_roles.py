@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import builtins
 
-from activepieces_core import _people_ops as ops
-from activepieces_core._resource import AsyncResource, SyncResource
 from activepieces_core.models.people import ProjectRole
+from activepieces_core.resources._base import AsyncResource, SyncResource
+from activepieces_core.resources.people import _ops as ops
 
 __all__ = ["AsyncProjectRolesResource", "ProjectRolesResource"]
 

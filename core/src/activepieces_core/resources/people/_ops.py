@@ -1,6 +1,6 @@
 """People operations written once, without I/O: users, project roles, members, invitations.
 
-Each operation is a generator (see `activepieces_core._ops`); the sync and async resources
+Each operation is a generator (see `activepieces_core.resources._base`); the sync and async resources
 only drive them. Input is checked before anything is sent (`InvalidRequestError`).
 Reads are repeated on transient failures; role updates and deletes are idempotent writes;
 sending an invitation is too, because the server upserts it (see `send_project_invitation`).
@@ -8,13 +8,11 @@ sending an invitation is too, because the server upserts it (see `send_project_i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Iterable
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypeVar
 
 from activepieces_core._http import Call, path_of
-from activepieces_core._ops import Cursor, Op, parse, require_id
-from activepieces_core.errors import AmbiguousExternalIdError, InvalidRequestError
+from activepieces_core.errors import AmbiguousExternalIdError, InvalidRequestError, UnknownRoleError
 from activepieces_core.models import Page, Project
 from activepieces_core.models.people import (
     Invitation,
@@ -27,62 +25,22 @@ from activepieces_core.models.people import (
     UserStatus,
     normalize_email,
 )
-from activepieces_core.models.requests import EMAIL_PATTERN
+from activepieces_core.models.requests import check_email
+from activepieces_core.resources._base import Cursor, Op, parse, require_id
+from activepieces_core.types.people import InvitationFilters, MemberFilters, UserFilters
 
-__all__ = [
-    "InvitationFilters",
-    "MemberFilters",
-    "UnknownRoleError",
-    "UserFilters",
-]
+__all__ = ["check_email", "check_role", "project_id_of", "send_project_invitation"]
 
 T = TypeVar("T")
-_EMAIL = re.compile(EMAIL_PATTERN)
 
-#: Parametrised once (see `_project_ops.ProjectPage`).
+#: Parametrised once (see `resources.projects._ops.ProjectPage`).
 UserPage = Page[User]
 MemberPage = Page[ProjectMember]
 InvitationPage = Page[Invitation]
 RolePage = Page[ProjectRole]
 
 
-class UnknownRoleError(InvalidRequestError):
-    """The role name is not one of the platform's project roles (nothing was sent)."""
-
-
-class UserFilters(TypedDict, total=False):
-    """Filters of ``users.list`` / ``users.iter``: ``external_id`` (exact), ``limit`` (page
-    size, server default 10)."""
-
-    external_id: str | None
-    limit: int | None
-
-
-class MemberFilters(TypedDict, total=False):
-    """Filters of ``project_members.list`` / ``iter``: ``project_role_id``, ``limit``."""
-
-    project_role_id: str | None
-    limit: int | None
-
-
-class InvitationFilters(TypedDict, total=False):
-    """Filters of ``invitations.list`` / ``iter``: ``type`` (default PROJECT; the server
-    requires one), ``project_id``, ``status``, ``limit``."""
-
-    type: InvitationType | str | None
-    project_id: str | None
-    status: InvitationStatus | str | None
-    limit: int | None
-
-
 # --- input checks ------------------------------------------------------------------------------
-
-
-def check_email(email: str) -> str:
-    """The normalised e-mail, or `InvalidRequestError` for anything that is not one."""
-    if not isinstance(email, str) or not _EMAIL.match(normalize_email(email)):
-        raise InvalidRequestError(f"not a valid e-mail address: {email!r}")
-    return normalize_email(email)
 
 
 def role_names(roles: Iterable[str | ProjectRole]) -> list[str]:

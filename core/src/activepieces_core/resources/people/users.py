@@ -1,6 +1,6 @@
 """``client.users``: the platform's users (list, find, update status/role, delete), sync and async.
 
-The operations live in `_people_ops`; these classes only drive them (see `_resource`).
+The operations live in `_ops`; these classes only drive them (see `resources._base`).
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from functools import partial
 
 from typing_extensions import Unpack
 
-from activepieces_core import _people_ops as ops
-from activepieces_core._people_ops import UserFilters
-from activepieces_core._resource import AsyncResource, SyncResource
 from activepieces_core.constants import DEFAULT_PAGE_SIZE
 from activepieces_core.models import Page
 from activepieces_core.models.people import PlatformRole, User, UserStatus
+from activepieces_core.resources._base import AsyncResource, SyncResource
+from activepieces_core.resources.people import _ops as ops
+from activepieces_core.types.people import UserFilters
 
 __all__ = ["AsyncUsersResource", "UsersResource"]
 

@@ -3,7 +3,7 @@
 ``invite(project, email, role)`` sends nothing when the person already has the role, updates
 the membership or the waiting invitation when it differs, and invites otherwise; ``remove``
 deletes the membership and any waiting invitation. Both re-read after an ambiguous failure, so
-faults never duplicate or lose anything (see `_membership_ops`).
+faults never duplicate or lose anything (see `_membership`).
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ from functools import partial
 
 from typing_extensions import Unpack
 
-from activepieces_core import _membership_ops as mops
-from activepieces_core import _people_ops as ops
-from activepieces_core._membership_ops import InviteResult, ProjectPeople, RemoveResult
-from activepieces_core._people_ops import MemberFilters
-from activepieces_core._resource import AsyncResource, SyncResource
 from activepieces_core.constants import DEFAULT_PAGE_SIZE
 from activepieces_core.models import Page, Project
 from activepieces_core.models.people import ProjectMember, ProjectRole
+from activepieces_core.resources._base import AsyncResource, SyncResource
+from activepieces_core.resources.people import _membership as mops
+from activepieces_core.resources.people import _ops as ops
+from activepieces_core.types.people import InviteResult, MemberFilters, ProjectPeople, RemoveResult
 
 __all__ = ["AsyncProjectMembersResource", "ProjectMembersResource"]
 

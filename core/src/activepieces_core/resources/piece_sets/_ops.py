@@ -1,4 +1,4 @@
-"""Piece-set operations written once, without I/O (see `activepieces_core._ops`).
+"""Piece-set operations written once, without I/O (see `activepieces_core.resources._base`).
 
 Rules of the server (``docs/piece-sets.md`` says which upstream version each was read from):
 every route answers 402 FEATURE_DISABLED unless the platform has ``managePiecesEnabled`` (and
@@ -11,12 +11,9 @@ the key up before creating and after any failure that may have written.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from activepieces_core._http import Call, path_of
-from activepieces_core._ops import Cursor, Op, create_once, parse, require_id
-from activepieces_core._retry import RetryPolicy
 from activepieces_core.errors import (
     APIError,
     FeatureDisabledError,
@@ -37,40 +34,17 @@ from activepieces_core.models.piece_set import (
     UpdatePieceSetRequest,
 )
 from activepieces_core.models.requests import build_request
+from activepieces_core.resources._base import Cursor, Op, create_once, parse, require_id
+from activepieces_core.retries import RetryPolicy
+from activepieces_core.types.piece_sets import PieceSetEnsureResult, PiecesWish
 
-__all__ = [
-    "MAX_PAGE_SIZE",
-    "PieceSetEnsureResult",
-    "PiecesWish",
-]
+__all__ = ["MAX_PAGE_SIZE", "changes", "check_limit", "ensure", "list_page", "list_params"]
 
 #: The server's bound on ``limit`` (1..100; its default is 10).
 MAX_PAGE_SIZE = 100
 
-#: What ``ensure``/``update`` accept for ``pieces``: a selection, or its JSON form.
-PiecesWish = PieceSelection | Mapping[str, Any]
-
-EnsureAction = Literal["created", "updated", "unchanged"]
-
-#: Parametrised once (see `_project_ops.ProjectPage`).
+#: Parametrised once (see `resources.projects._ops.ProjectPage`).
 PieceSetPage = Page[PieceSet]
-
-
-@dataclass(frozen=True)
-class PieceSetEnsureResult:
-    """What ``piece_sets.ensure`` did: ``action`` is ``created``, ``updated`` or ``unchanged``."""
-
-    piece_set: PieceSet
-    action: EnsureAction
-
-    @property
-    def created(self) -> bool:
-        """True when the set did not exist before."""
-        return self.action == "created"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe ``{"action": ..., "pieceSet": {...camelCase...}}``."""
-        return {"action": self.action, "pieceSet": self.piece_set.to_dict()}
 
 
 # --- small builders ------------------------------------------------------------------------
