@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from activepieces_provider.conditions import THRESHOLD_FIELDS, ProjectCondition
 from activepieces_provider.exceptions import ProjectSensorError
-from activepieces_provider.sensors.projects import ActivepiecesProjectSensor, ProjectCondition
+from activepieces_provider.sensors.projects import ActivepiecesProjectSensor
 from activepieces_provider.triggers.projects import ActivepiecesProjectTrigger
 
 TRIGGER_PATH = "activepieces_provider.triggers.projects.ActivepiecesProjectTrigger"
@@ -60,6 +61,29 @@ def test_condition_validation() -> None:
     rendered = ProjectCondition.build("exists", min_active_flows="2", min_users="None")
     assert rendered == ProjectCondition(wait_for="exists", min_active_flows=2)
     assert ProjectCondition.build("exists", min_users="0") == ProjectCondition()
+
+
+def test_imports_run_one_way_sensor_trigger_condition() -> None:
+    """The trigger rebuilds its condition in the triggerer: neither it nor the condition may
+    import the sensor (they once imported each other)."""
+    import ast
+    import importlib.util
+    from pathlib import Path
+
+    def imported(module: str) -> set[str]:
+        spec = importlib.util.find_spec(module)
+        assert spec is not None
+        assert spec.origin is not None
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+        return {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+
+    sensor = "activepieces_provider.sensors.projects"
+    trigger = "activepieces_provider.triggers.projects"
+    conditions = "activepieces_provider.conditions"
+    assert {trigger, conditions} <= imported(sensor)
+    assert conditions in imported(trigger)
+    assert sensor not in imported(trigger) | imported(conditions)
+    assert trigger not in imported(conditions)
 
 
 # ---------------------------------------------------------------- poke / reschedule
@@ -153,6 +177,29 @@ def test_deferrable_sensor_defers_then_completes(emulator: Any, context: dict[st
     assert [e["status"] for e in events] == ["success"]
     result = sensor.execute_complete(context, events[0])
     assert result["externalId"] == "tenant-x"
+
+
+def test_deferred_sensor_hands_every_threshold_to_its_trigger(
+    emulator: Any, context: dict[str, Any]
+) -> None:
+    """The trigger gets only the serialized condition: a threshold missing there would be
+    waited for by poke mode and silently dropped once deferred."""
+    from airflow.sdk.exceptions import TaskDeferred
+
+    thresholds = {name: str(n) for n, name in enumerate(THRESHOLD_FIELDS, start=1)}
+    sensor = ActivepiecesProjectSensor(
+        task_id="s", external_id="busy", deferrable=True, poke_interval=5, **thresholds
+    )
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor.execute(context)
+    classpath, kwargs = deferred.value.trigger.serialize()
+    assert classpath == TRIGGER_PATH
+    assert kwargs["condition"] == {
+        "wait_for": "exists",
+        **{name: int(value) for name, value in thresholds.items()},
+    }
+    restored = ActivepiecesProjectTrigger(**kwargs).condition
+    assert restored == ProjectCondition.build("exists", **thresholds)
 
 
 def test_deferrable_sensor_skips_the_triggerer_when_already_done(

@@ -1,99 +1,27 @@
 """``ActivepiecesProjectSensor``: wait for a project to exist, to be gone, or to reach usage.
 
-``ProjectCondition`` (what is waited for) is defined here and shared with the trigger, so the
-sensor's pokes and the trigger's polls decide alike.
+What is waited for is a `ProjectCondition` (``activepieces_provider.conditions``), shared with
+the trigger, so the sensor's pokes and the trigger's polls decide alike.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 
 from activepieces_core.parsing import exactly_one
+from activepieces_provider.conditions import THRESHOLD_FIELDS, ProjectCondition
 from activepieces_provider.exceptions import ProjectSensorError
 from activepieces_provider.hooks.activepieces import ActivepiecesHook, find_project
 from activepieces_provider.links.projects import ActivepiecesProjectLink
-from activepieces_provider.operators._base import ActivepiecesHookMixin, optional_int
+from activepieces_provider.operators._base import ActivepiecesHookMixin
+from activepieces_provider.triggers.projects import ActivepiecesProjectTrigger
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-    from activepieces_core import Project
-
-WAIT_FOR = ("exists", "gone")
-
-# Sensor argument -> ProjectAnalytics attribute.
-_THRESHOLD_FIELDS = {
-    "min_total_flows": "total_flows",
-    "min_active_flows": "active_flows",
-    "min_users": "total_users",
-    "min_active_users": "active_users",
-}
-
-
-@dataclass(frozen=True)
-class ProjectCondition:
-    """``exists`` (optionally with analytics minimums) or ``gone``; no I/O."""
-
-    wait_for: str = "exists"
-    min_total_flows: int | None = None
-    min_active_flows: int | None = None
-    min_users: int | None = None
-    min_active_users: int | None = None
-
-    @classmethod
-    def build(cls, wait_for: str, **thresholds: Any) -> ProjectCondition:
-        """Validate (rendered) sensor arguments; thresholds may arrive as numeric strings."""
-        if wait_for not in WAIT_FOR:
-            raise ValueError(f"wait_for must be one of {WAIT_FOR}, got {wait_for!r}")
-        values: dict[str, int | None] = {}
-        for name in _THRESHOLD_FIELDS:
-            value = optional_int(thresholds.get(name))
-            if value is not None and value < 0:
-                raise ValueError(f"{name} must be >= 0, got {value}")
-            # A minimum of 0 always holds; dropping it also avoids waiting for analytics.
-            values[name] = value or None
-        if wait_for == "gone" and any(v is not None for v in values.values()):
-            raise ValueError("analytics thresholds only apply to wait_for='exists'")
-        return cls(wait_for=wait_for, **values)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form (trigger kwargs)."""
-        return dataclasses.asdict(self)
-
-    def check(self, project: Project | None) -> tuple[bool, str]:
-        """Whether the condition holds for the looked-up project, and why (for the log)."""
-        if self.wait_for == "gone":
-            if project is None:
-                return True, "project is gone"
-            return False, f"project {project.id} still exists"
-        if project is None:
-            return False, "project does not exist yet"
-        wanted = {
-            field: minimum
-            for name, field in _THRESHOLD_FIELDS.items()
-            if (minimum := getattr(self, name)) is not None
-        }
-        if not wanted:
-            return True, f"project {project.id} exists"
-        analytics = project.analytics
-        if analytics is None:
-            return False, f"project {project.id} has no analytics yet"
-        unmet = [
-            f"{field}={getattr(analytics, field, None)} < {minimum}"
-            for field, minimum in wanted.items()
-            if (getattr(analytics, field, None) or 0) < minimum
-        ]
-        if unmet:
-            return False, f"project {project.id}: " + ", ".join(unmet)
-        return True, f"project {project.id} reached " + ", ".join(
-            f"{field}>={minimum}" for field, minimum in wanted.items()
-        )
 
 
 class ActivepiecesProjectSensor(ActivepiecesHookMixin, BaseSensorOperator):
@@ -118,10 +46,7 @@ class ActivepiecesProjectSensor(ActivepiecesHookMixin, BaseSensorOperator):
         "project_id",
         "external_id",
         "wait_for",
-        "min_total_flows",
-        "min_active_flows",
-        "min_users",
-        "min_active_users",
+        *THRESHOLD_FIELDS,
     )
     ui_color = "#e6dcfb"
     operator_extra_links = (ActivepiecesProjectLink(),)
@@ -153,12 +78,10 @@ class ActivepiecesProjectSensor(ActivepiecesHookMixin, BaseSensorOperator):
 
     def _condition(self) -> ProjectCondition:
         exactly_one(project_id=self.project_id, external_id=self.external_id)
+        # Every threshold, by the condition's own list: one left out here would be dropped
+        # silently by a deferred sensor (its trigger gets only this condition).
         return ProjectCondition.build(
-            self.wait_for,
-            min_total_flows=self.min_total_flows,
-            min_active_flows=self.min_active_flows,
-            min_users=self.min_users,
-            min_active_users=self.min_active_users,
+            self.wait_for, **{name: getattr(self, name) for name in THRESHOLD_FIELDS}
         )
 
     def poke(self, context: Context) -> PokeReturnValue:
@@ -183,8 +106,6 @@ class ActivepiecesProjectSensor(ActivepiecesHookMixin, BaseSensorOperator):
                 return first.xcom_value
         finally:
             self.close_hook()
-        from activepieces_provider.triggers.projects import ActivepiecesProjectTrigger
-
         self.defer(
             trigger=ActivepiecesProjectTrigger(
                 activepieces_conn_id=self.activepieces_conn_id,

@@ -15,8 +15,8 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from activepieces_provider.conditions import ProjectCondition
 from activepieces_provider.hooks.activepieces import ActivepiecesHook, afind_project
-from activepieces_provider.sensors.projects import ProjectCondition
 
 
 def _event(payload: dict[str, Any]) -> TriggerEvent:
