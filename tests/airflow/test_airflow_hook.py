@@ -38,6 +38,29 @@ def test_base_url_from_connection_fields(
     assert build_base_url(host, port=port, schema=schema) == expected
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ap.example.com",
+        "https://ap.example.com/",
+        "http://ap.example.com:8080/api/v1/",
+        "https://ap.example.com/v1",
+        "  https://ap.example.com/api/v1  ",
+    ],
+)
+def test_a_full_url_host_is_cores_base_url(url: str) -> None:
+    """A connection whose host is a full URL reaches the API core's client would reach."""
+    from activepieces_core.config import normalize_base_url
+
+    assert build_base_url(url) == normalize_base_url(url)
+
+
+@pytest.mark.parametrize("host", ["ftp://ap.example.com", "https://", "https:///api/v1"])
+def test_a_host_that_is_no_http_url_is_refused_as_core_refuses_it(host: str) -> None:
+    with pytest.raises(ValueError, match="base_url must"):
+        build_base_url(host)
+
+
 def test_ui_and_asset_urls() -> None:
     base = "http://127.0.0.1:8080/api/v1"
     assert project_ui_url(base, "p1") == "http://127.0.0.1:8080/projects/p1/flows"

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from airflow.sdk import BaseHook
 
-from activepieces_core.constants import API_PREFIX, CLOUD_URL
+from activepieces_core.constants import CLOUD_URL
 from activepieces_core.parsing import is_blank, parse_bool
 from activepieces_provider.get_provider_info import UI_FIELD_BEHAVIOUR
 
@@ -28,12 +28,16 @@ def build_base_url(
     """Turn the connection's host/port/schema into the API base URL (``None`` = cloud default).
 
     ``host`` may be a full URL (``https://ap.example.com/api/v1``, what the form asks for) or a
-    bare host name (what a URI connection such as ``activepieces://:KEY@ap.example.com`` yields);
-    a URL without a path gets the public ``/api/v1`` prefix so both spellings reach the API.
+    bare host name (what a URI connection such as ``activepieces://:KEY@ap.example.com`` yields,
+    taken as https). ``port`` and ``schema`` (as the path) fill in what ``host`` leaves out; the
+    result is then core's `normalize_base_url`, the client's own rule (a URL without a path gets
+    the public ``/api/v1`` prefix; not http(s) is a ``ValueError``).
     """
-    if not host or not host.strip():
+    if is_blank(host):
         return None
-    raw = host.strip()
+    from activepieces_core.config import normalize_base_url
+
+    raw = str(host).strip()
     if "://" not in raw:
         raw = f"https://{raw}"
     parts = urlsplit(raw)
@@ -42,9 +46,9 @@ def build_base_url(
     if port and parts.port is None:
         netloc = f"{netloc}:{port}"
     path = parts.path.rstrip("/")
-    if not path:
-        path = "/" + schema.strip("/") if schema and schema.strip("/") else API_PREFIX
-    return urlunsplit((parts.scheme, netloc, path, "", ""))
+    if not path and schema and schema.strip("/"):
+        path = "/" + schema.strip("/")
+    return normalize_base_url(urlunsplit((parts.scheme, netloc, path, "", "")))
 
 
 def project_ui_url(base_url: str, project_id: str) -> str:
