@@ -1,4 +1,5 @@
-"""The emulator's modules import one way: no cycle, and fixture parsing never reaches the state.
+"""The emulator's modules import one way: no cycle (type-only imports included), and the fixture
+parsers and the stores below the state never reach it.
 
 Two views of the same graph: what each module really imports when it is loaded alone in a fresh
 interpreter (``builtins.__import__`` watched), and what its source imports anywhere, also inside
@@ -80,29 +81,34 @@ def _static_edges(*, type_checking: bool) -> set[tuple[str, str]]:
     when ``type_checking``."""
     edges: set[tuple[str, str]] = set()
     for name, path in SOURCES.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        nodes: list[ast.AST] = [tree]
-        while nodes:
-            node = nodes.pop()
-            if (
-                isinstance(node, ast.If)
-                and isinstance(node.test, ast.Name)
-                and node.test.id == "TYPE_CHECKING"
-                and not type_checking
-            ):
-                nodes.extend(node.orelse)
-                continue
-            if isinstance(node, ast.ImportFrom):
-                base = (
-                    PKG + ("." + node.module if node.module else "")
-                    if node.level == 1
-                    else node.module or ""
-                )
-                targets = [base, *(f"{base}.{a.name}" for a in node.names)]
-                edges.update((name, t) for t in targets if t in SOURCES and t != name)
-            elif isinstance(node, ast.Import):
-                edges.update((name, a.name) for a in node.names if a.name in SOURCES)
-            nodes.extend(ast.iter_child_nodes(node))
+        edges |= _edges_of(name, path.read_text(encoding="utf-8"), type_checking=type_checking)
+    return edges
+
+
+def _edges_of(name: str, source: str, *, type_checking: bool) -> set[tuple[str, str]]:
+    edges: set[tuple[str, str]] = set()
+    nodes: list[ast.AST] = [ast.parse(source)]
+    while nodes:
+        node = nodes.pop()
+        if (
+            isinstance(node, ast.If)
+            and isinstance(node.test, ast.Name)
+            and node.test.id == "TYPE_CHECKING"
+            and not type_checking
+        ):
+            nodes.extend(node.orelse)
+            continue
+        if isinstance(node, ast.ImportFrom):
+            base = (
+                PKG + ("." + node.module if node.module else "")
+                if node.level == 1
+                else node.module or ""
+            )
+            targets = [base, *(f"{base}.{a.name}" for a in node.names)]
+            edges.update((name, t) for t in targets if t in SOURCES and t != name)
+        elif isinstance(node, ast.Import):
+            edges.update((name, a.name) for a in node.names if a.name in SOURCES)
+        nodes.extend(ast.iter_child_nodes(node))
     return edges
 
 
@@ -130,23 +136,40 @@ def test_each_module_imports_alone_without_a_cycle() -> None:
         assert STATE not in loaded[parser], f"{parser} loads the state"
 
 
-def test_no_cycle_in_the_sources_even_through_lazy_imports() -> None:
-    edges = _static_edges(type_checking=False)
+def test_no_cycle_in_the_sources_even_through_lazy_or_type_only_imports() -> None:
+    """Type-only imports count too: ``state`` <-> ``people``/``piece_sets`` was such a circle."""
+    edges = _static_edges(type_checking=True)
     assert (f"{PKG}.people", f"{PKG}.responses") in edges  # imports are found at all
     assert _cycle(edges) is None, _cycle(edges)
 
 
-def test_fixture_parsing_never_names_the_state() -> None:
-    """Not even for type checking: the state applies fixtures, the parsers only read them."""
-    edges = _static_edges(type_checking=True)
-    assert (f"{PKG}.piece_sets", STATE) in edges  # TYPE_CHECKING imports are counted here
-    reachable, todo = set(), list(PARSERS)
+def test_type_only_imports_are_told_apart() -> None:
+    source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .state import X\n"
+    edge = (f"{PKG}.people", STATE)
+    assert _edges_of(edge[0], source, type_checking=True) == {edge}
+    assert _edges_of(edge[0], source, type_checking=False) == set()
+
+
+def _reachable(edges: set[tuple[str, str]], start: str) -> set[str]:
+    reachable, todo = set(), [start]
     while todo:
         node = todo.pop()
         if node not in reachable:
             reachable.add(node)
             todo.extend(b for a, b in edges if a == node)
-    assert STATE not in reachable
+    return reachable
+
+
+def test_the_stores_below_the_state_never_reach_it() -> None:
+    """The state builds the people and piece-set stores; they see it only as
+    `records.StateView`, so the arrows run state -> people/piece_sets -> records."""
+    edges = _static_edges(type_checking=True)
+    for store in ("people", "piece_sets"):
+        assert (STATE, f"{PKG}.{store}") in edges
+        assert (f"{PKG}.{store}", f"{PKG}.records") in edges
+    below = (*PARSERS, f"{PKG}.people", f"{PKG}.piece_sets", f"{PKG}.records")
+    for module in below:
+        assert STATE not in _reachable(edges, module), f"{module} reaches the state"
 
 
 def test_cycle_finder_finds_cycles() -> None:

@@ -611,7 +611,7 @@ def test_faults_apply_to_piece_set_routes(api: httpx.Client, on: Emulator) -> No
 
 def test_route_names_can_be_faulted_by_name() -> None:
     from activepieces_core.testing.faults import ROUTES
-    from activepieces_core.testing.piece_sets import PIECE_SET_ROUTES
+    from activepieces_core.testing.piece_sets_http import PIECE_SET_ROUTES
 
     assert set(PIECE_SET_ROUTES) <= set(ROUTES)
 

@@ -21,10 +21,11 @@ from .piece_sets import PIECE_CATALOG
 from .requestlog import RequestLog, RequestRecord
 
 if TYPE_CHECKING:
+    from .records import Platform
     from .server import Emulator
-    from .state import EmulatorState, Platform
+    from .state import EmulatorState
 
-_LAZY = {"Emulator": ".server", "EmulatorState": ".state", "Platform": ".state"}
+_LAZY = {"Emulator": ".server", "EmulatorState": ".state", "Platform": ".records"}
 
 __all__ = [
     "FAULT_KINDS",

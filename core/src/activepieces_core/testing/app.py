@@ -18,11 +18,12 @@ from ._ids import request_id
 from .faults import Decision, FaultPlan
 from .people_http import ROUTES as PEOPLE_ROUTES
 from .people_http import PeopleRoutes, match_people_route
-from .piece_sets import VISIBILITY_ROUTE, PieceSetRoutes
+from .piece_sets_http import VISIBILITY_ROUTE, PieceSetRoutes
+from .records import Platform, dumps
 from .requestlog import RequestLog, RequestRecord
 from .responses import REASONS, ApplicationError, FastifyError, route_not_found
 from .service import ProjectRecordsPage, ProjectsService
-from .state import EmulatorState, Platform, dumps
+from .state import EmulatorState
 from .validation import MISSING, validate_create, validate_list_query, validate_update
 
 PREFIX = "/api/v1/projects"

@@ -37,14 +37,12 @@ import copy
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from ._ids import ALPHABET, now_iso
+from .records import Platform, StateView, User
 from .responses import ApplicationError
-
-if TYPE_CHECKING:
-    from .state import EmulatorState, Platform
 
 DEFAULT_PROJECT_ROLES: tuple[str, ...] = ("Admin", "Editor", "Operator", "Viewer")
 PLATFORM_ROLES = ("ADMIN", "MEMBER", "OPERATOR")
@@ -71,15 +69,6 @@ _PERMISSIONS: dict[str, list[str]] = {
 def normalize_email(email: str) -> str:
     """As the server stores it: ``email.toLowerCase().trim()``."""
     return email.lower().strip()
-
-
-@dataclass
-class User:
-    """A platform's user as the projects routes see it (owner ids, ``externalUserId``)."""
-
-    id: str
-    name: str
-    external_id: str | None = None
 
 
 @dataclass
@@ -137,7 +126,7 @@ class Row:
 class PeopleState:
     """Users, roles, invitations and members of every platform of an `EmulatorState`."""
 
-    def __init__(self, state: EmulatorState) -> None:
+    def __init__(self, state: StateView) -> None:
         self._state = state
         self._seq = 0
         self._identities: dict[str, tuple[str, str]] = {}  # email -> (first, last)

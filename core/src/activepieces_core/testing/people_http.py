@@ -27,8 +27,9 @@ from .people import (
     Row,
     UserRecord,
 )
+from .records import Platform
 from .responses import ApplicationError, FastifyError, not_found
-from .state import EmulatorState, Platform
+from .state import EmulatorState
 from .validation import MISSING, Check, _coerce_number, _Issues, _type_name, enum, string
 
 PREFIX = "/api/v1/"

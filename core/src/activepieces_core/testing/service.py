@@ -13,8 +13,9 @@ from typing import Any
 
 from ._ids import now_iso
 from .pagination import Key, paginate
+from .records import Platform, ProjectRecord, dumps
 from .responses import ApplicationError, FastifyError, not_found
-from .state import EmulatorState, Platform, ProjectRecord, dumps
+from .state import EmulatorState
 
 _NO_TEAM_PROJECTS = "Team projects are not available on your current plan"
 _ONE_TEAM_PROJECT = (

@@ -7,11 +7,9 @@ reader may serialise it outside the lock. All access goes through one re-entrant
 from __future__ import annotations
 
 import copy
-import json
 import threading
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ._ids import IdGenerator, now_iso
@@ -24,9 +22,10 @@ from .fixtures import (
     renamed_keyword,
 )
 from .pagination import Key
-from .people import PeopleState, User
+from .people import PeopleState
 from .people_fixtures import DEFAULT_USER_NAMES
 from .piece_sets import PieceSetStore
+from .records import Platform, ProjectRecord, User
 from .validation import COLORS
 
 TEAM_PROJECTS_LIMITS = ("NONE", "ONE", "UNLIMITED")
@@ -44,66 +43,6 @@ _FIELD_ALIASES = {
     "pool_id": "poolId",
     "piece_set_id": "pieceSetId",
 }
-
-
-@dataclass
-class Platform:
-    """One platform: its API key, owner, users and plan settings."""
-
-    id: str
-    api_key: str
-    owner_id: str
-    team_projects_limit: str = "UNLIMITED"
-    global_connections_enabled: bool = False
-    project_roles_enabled: bool = True
-    worker_groups_enabled: bool = False
-    manage_pieces_enabled: bool = False
-    ignore_plan_pieces: bool = False  # newest servers may drop plan.pieces (piece sets)
-    default_piece_set_id: str = ""
-    users: list[User] = field(default_factory=list)
-    users_limit: int | None = None  # the plan's seat cap (None = no cap), see `.people`
-    invitations_auto_accept: bool = True  # SERVICE invitations are ACCEPTED (upstream)
-    smtp_configured: bool = False  # without SMTP a PENDING invitation's response has `link`
-
-    def __repr__(self) -> str:  # never show the key
-        return f"Platform(id={self.id!r}, team_projects_limit={self.team_projects_limit!r})"
-
-
-class ProjectRecord:
-    """One stored project: its API shape (without ``deleted``) and its soft-delete time."""
-
-    __slots__ = ("_json", "deleted", "public")
-
-    def __init__(self, public: dict[str, Any], deleted: str | None = None) -> None:
-        self.public = public
-        self.deleted = deleted
-        self._json: tuple[dict[str, Any], bytes] | None = None
-
-    @property
-    def json(self) -> bytes:
-        """The serialised ``public`` dict, cached (list pages are built from these).
-
-        ``public`` is replaced on every write, never mutated, so the cache is keyed on the
-        dict's identity: a serialisation racing a write can never leave stale bytes behind.
-        """
-        public, cached = self.public, self._json
-        if cached is None or cached[0] is not public:
-            cached = (public, dumps(public))
-            self._json = cached
-        return cached[1]
-
-    @property
-    def key(self) -> Key:
-        p = self.public
-        return (p["type"], p["displayName"], p["id"])
-
-    def as_get(self) -> dict[str, Any]:
-        return {**self.public, "deleted": self.deleted}
-
-
-def dumps(payload: Any) -> bytes:
-    """Compact JSON like ``JSON.stringify`` (non-ASCII kept)."""
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _empty_analytics() -> dict[str, int]:

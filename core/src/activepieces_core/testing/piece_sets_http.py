@@ -1,0 +1,515 @@
+"""The piece-set routes (``/api/v1/piece-sets``): matching, request schemas, paging, rules.
+
+Read from upstream ``activepieces/activepieces`` (see ``docs/piece-sets.md`` for the full table):
+
+- Routes, security, request DTOs: ``packages/server/api/src/app/ee/pieces/piece-set/
+  piece-set.controller.ts`` @ ``2d4d0c7a``, ``packages/core/shared/src/lib/ee/piece-set/
+  index.ts`` @ ``ba712fca`` (``key`` era) and @ ``1d5f82a1`` (``externalId`` era).
+- Feature gate: ``piece-set.module.ts`` @ ``098b2e9d`` (a ``preHandler`` after authentication:
+  402 FEATURE_DISABLED when ``platform.plan.managePiecesEnabled`` is off; schema validation
+  runs before it, as for every Fastify route).
+- ``GET /v1/piece-sets/projects/:projectId`` (the set a project resolves to, Default when it
+  has none): the server's integration test ``required-actions`` @ newest (2026).
+- Assigning a project of another platform is refused with 403: the server's ``piece-set``
+  integration test (2026); unknown project ids are silently skipped (service ``dffc874a``).
+
+The store and its rules are `.piece_sets`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote
+
+from .piece_sets import MODES, REQUIRED_MODES, PieceSetStore, SortKey, action_visible, apply_update
+from .records import Platform
+from .responses import ApplicationError, FastifyError
+from .state import EmulatorState
+from .validation import MISSING, _expected, _Issues, enum, nullable, string
+
+PREFIX = "/api/v1/piece-sets"
+#: Emulator-only (not part of the API): which pieces a project sees. Never faulted or logged.
+VISIBILITY_PATH = re.compile(r"^/__emulator/projects/([^/]+)/visible-pieces/?$")
+VISIBILITY_ROUTE = "__visible_pieces"
+
+PIECE_SET_ROUTES: tuple[str, ...] = (
+    "piece_sets.list",
+    "piece_sets.create",
+    "piece_sets.get",
+    "piece_sets.update",
+    "piece_sets.delete",
+    "piece_sets.duplicate",
+    "piece_sets.assign",
+    "piece_sets.unassign",
+    "piece_sets.for_project",
+)
+APID = re.compile(r"^[0-9a-zA-Z]{21}$")
+REQUIRED_MESSAGE = "Required"  # formErrors.required (text not read; the status is what counts)
+LIST_DEFAULT_LIMIT = 10
+LIST_MAX_LIMIT = 100
+
+
+def _epoch_ms(iso: str) -> int:
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def _iso(ms: int) -> str:
+    moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+# ---- request validation (zod DTOs) -------------------------------------------------------------
+
+
+def _check(value: Any, check: Callable[[Any], str | None], path: str, issues: _Issues) -> bool:
+    problem = check(value)
+    if problem is not None:
+        issues.add(path, problem)
+    return problem is None
+
+
+def _name(value: Any, path: str, issues: _Issues) -> None:
+    if _check(value, string, path, issues) and not value:
+        issues.add(path, REQUIRED_MESSAGE)
+
+
+def _string_list(value: Any, path: str, issues: _Issues) -> None:
+    if not isinstance(value, list):
+        issues.add(path, _expected("array", value))
+        return
+    for index, item in enumerate(value):
+        _check(item, string, f"{path}/{index}", issues)
+
+
+def _record(value: Any, path: str, issues: _Issues) -> bool:
+    if not isinstance(value, dict):
+        issues.add(path, _expected("record", value))
+        return False
+    return True
+
+
+def _object(value: Any, path: str, issues: _Issues) -> bool:
+    if not isinstance(value, dict):
+        issues.add(path, _expected("object", value))
+        return False
+    return True
+
+
+def _pieces(value: Any, path: str, issues: _Issues) -> dict[str, Any] | None:
+    """``PieceSelection``: mode defaults to include_all, exceptions to []."""
+    if not _object(value, path, issues):
+        return None
+    before = len(issues.items)
+    mode = value.get("mode", "include_all")
+    _check(mode, enum(MODES), f"{path}/mode", issues)
+    exceptions = value.get("exceptions", [])
+    _string_list(exceptions, f"{path}/exceptions", issues)
+    return {"mode": mode, "exceptions": exceptions} if len(issues.items) == before else None
+
+
+def _selections(value: Any, path: str, issues: _Issues) -> dict[str, Any] | None:
+    """``record<string, {mode: 'all'} | {mode: 'selected', selected: string[]}>``."""
+    if not _record(value, path, issues):
+        return None
+    before = len(issues.items)
+    out: dict[str, Any] = {}
+    for piece, selection in value.items():
+        where = f"{path}/{piece}"
+        if not _object(selection, where, issues):
+            continue
+        mode = selection.get("mode", MISSING)
+        if mode == "all":
+            out[piece] = {"mode": "all"}
+        elif mode == "selected":
+            _string_list(selection.get("selected", MISSING), f"{where}/selected", issues)
+            out[piece] = {"mode": "selected", "selected": selection.get("selected")}
+        else:
+            issues.add(f"{where}/mode", 'Invalid input: expected "all" | "selected"')
+    return out if len(issues.items) == before else None
+
+
+def _required_actions(value: Any, path: str, issues: _Issues) -> dict[str, Any] | None:
+    if not _object(value, path, issues):
+        return None
+    before = len(issues.items)
+    out: dict[str, Any] = {}
+    if "mode" in value:
+        _check(value["mode"], enum(REQUIRED_MODES), f"{path}/mode", issues)
+        out["mode"] = value["mode"]
+    if "actions" in value and _record(value["actions"], f"{path}/actions", issues):
+        for piece, names in value["actions"].items():
+            _string_list(names, f"{path}/actions/{piece}", issues)
+        out["actions"] = value["actions"]
+    return out if len(issues.items) == before else None
+
+
+class PieceSetRoutes:
+    """Routing, validation and rules of ``/api/v1/piece-sets`` (used by ``EmulatorApp``)."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    @property
+    def store(self) -> PieceSetStore:
+        return self.state.piece_sets
+
+    # ---- routing -----------------------------------------------------------------------------
+    @staticmethod
+    def match(method: str, path: str) -> tuple[str | None, tuple[str, ...]]:
+        """(route, path params); route None = not a piece-set route (``ignoreTrailingSlash``)."""
+        oracle = VISIBILITY_PATH.match(path)
+        if oracle is not None and method == "GET":
+            return VISIBILITY_ROUTE, (unquote(oracle.group(1)),)
+        if len(path) > 1 and path.endswith("/"):
+            path = path[:-1]
+        if path == PREFIX:
+            return {"GET": "piece_sets.list", "POST": "piece_sets.create"}.get(method), ()
+        if not path.startswith(PREFIX + "/"):
+            return None, ()
+        parts = [unquote(p) for p in path[len(PREFIX) + 1 :].split("/")]
+        if any(not p for p in parts):
+            return None, ()
+        route: str | None = None
+        if len(parts) == 1:
+            route = {
+                "GET": "piece_sets.get",
+                "POST": "piece_sets.update",
+                "DELETE": "piece_sets.delete",
+            }.get(method)
+        elif len(parts) == 2 and parts[0] == "projects" and method == "GET":
+            return "piece_sets.for_project", (parts[1],)  # static segment wins over /:id
+        elif len(parts) == 2 and parts[1] == "duplicate" and method == "POST":
+            route = "piece_sets.duplicate"
+        elif len(parts) == 2 and parts[1] == "projects" and method == "POST":
+            route = "piece_sets.assign"
+        elif len(parts) == 3 and parts[1] == "projects" and method == "DELETE":
+            return "piece_sets.unassign", (parts[0], parts[2])
+        return route, (parts[0],) if route else ()
+
+    # ---- lifecycle: validation 400 -> authentication -> feature gate 402 -> rules -----------
+    def handle(
+        self,
+        route: str,
+        params: tuple[str, ...],
+        query_string: bytes,
+        body: Callable[[], Any],
+        authenticate: Callable[[], Platform],
+    ) -> tuple[int, Any]:
+        """``body()`` parses the request body (Fastify's parsers, in ``app``)."""
+        if route == VISIBILITY_ROUTE:
+            return self._visibility(params[0], authenticate())
+        query: dict[str, Any] = {}
+        payload: dict[str, Any] = {}
+        if route == "piece_sets.list":
+            pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+            query = self._validate_list(pairs)
+        elif route in ("piece_sets.create", "piece_sets.update", "piece_sets.duplicate"):
+            payload = self._validate_body(route, body())
+        elif route == "piece_sets.assign":
+            payload = self._validate_assign(body())
+        platform = authenticate()
+        if not platform.manage_pieces_enabled:
+            raise ApplicationError("FEATURE_DISABLED", {"message": "Feature is disabled"})
+        with self.state.lock:
+            return self._dispatch(route, params, platform, query, payload)
+
+    def _validate_list(self, pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+        """``cursor`` optional; ``limit`` ``z.coerce.number().int().min(1).max(100)``, default 10."""
+        issues = _Issues("querystring")
+        out: dict[str, Any] = {"limit": LIST_DEFAULT_LIMIT}
+        seen = dict(reversed(pairs))  # first occurrence wins, like the projects query
+        if "cursor" in seen:
+            out["cursor"] = seen["cursor"]
+        if "limit" in seen:
+            text = seen["limit"].strip()
+            try:
+                value = float(text) if text else 0.0
+            except ValueError:
+                value = float("nan")
+            if value != value:
+                issues.add("/limit", "Invalid input: expected number, received NaN")
+            elif not value.is_integer():
+                issues.add("/limit", "Invalid input: expected int, received number")
+            elif value < 1:
+                issues.add("/limit", "Too small: expected number to be >=1")
+            elif value > LIST_MAX_LIMIT:
+                issues.add("/limit", f"Too big: expected number to be <={LIST_MAX_LIMIT}")
+            else:
+                out["limit"] = int(value)
+        issues.raise_if_any()
+        return out
+
+    def _validate_body(self, route: str, body: Any) -> dict[str, Any]:
+        issues = _Issues("body")
+        out: dict[str, Any] = {}
+        key_field = "key" if self.store.schema == "key" else "externalId"
+        if not _object(body, "", issues):
+            issues.raise_if_any()
+        if route in ("piece_sets.create", "piece_sets.duplicate") or "name" in body:
+            _name(body.get("name", MISSING), "/name", issues)
+            out["name"] = body.get("name")
+        # create: ``z.string().optional()`` (null refused); update: nullable.
+        creating = route == "piece_sets.create" and key_field in body
+        if creating and _check(body[key_field], string, f"/{key_field}", issues):
+            out["key"] = body[key_field]
+        if route == "piece_sets.update":
+            if key_field in body and _check(
+                body[key_field], nullable(string), f"/{key_field}", issues
+            ):
+                out["key"] = body[key_field]
+            if "pieces" in body:
+                out["pieces"] = _pieces(body["pieces"], "/pieces", issues)
+            for field in ("actions", "triggers"):
+                if field in body:
+                    out[field] = _selections(body[field], f"/{field}", issues)
+            if "requiredActions" in body and self.store.schema == "key":
+                out["requiredActions"] = _required_actions(
+                    body["requiredActions"], "/requiredActions", issues
+                )
+        issues.raise_if_any()
+        return out
+
+    @staticmethod
+    def _validate_assign(body: Any) -> dict[str, Any]:
+        """``{projectIds: ApId[] (min 1)}``."""
+        issues = _Issues("body")
+        if _object(body, "", issues):
+            ids = body.get("projectIds", MISSING)
+            if not isinstance(ids, list):
+                issues.add("/projectIds", _expected("array", ids))
+            elif not ids:
+                issues.add("/projectIds", REQUIRED_MESSAGE)
+            else:
+                for index, item in enumerate(ids):
+                    if _check(item, string, f"/projectIds/{index}", issues) and not APID.match(
+                        item
+                    ):
+                        issues.add(
+                            f"/projectIds/{index}",
+                            "Invalid string: must match pattern /^[0-9a-zA-Z]{21}$/",
+                        )
+        issues.raise_if_any()
+        return {"projectIds": body["projectIds"]}
+
+    # ---- rules -------------------------------------------------------------------------------
+    def _get_one(self, platform: Platform, set_id: str) -> dict[str, Any]:
+        record = self.store.record(set_id, platform.id)
+        if record is None:
+            raise ApplicationError(
+                "ENTITY_NOT_FOUND", {"entityType": "PieceSet", "entityId": set_id}
+            )
+        return record
+
+    def _dispatch(
+        self,
+        route: str,
+        params: tuple[str, ...],
+        platform: Platform,
+        query: dict[str, Any],
+        body: dict[str, Any],
+    ) -> tuple[int, Any]:
+        store = self.store
+        if route == "piece_sets.list":
+            return 200, self._list(platform, query["limit"], query.get("cursor"))
+        if route == "piece_sets.create":
+            return 201, store.render(store.create(platform, body["name"], body.get("key")))
+        if route == "piece_sets.for_project":
+            return 200, store.render(self._for_project(platform, params[0]))
+        record = self._get_one(platform, params[0])
+        if route == "piece_sets.get":
+            return 200, store.render(record)
+        if route == "piece_sets.update":
+            self._check_required_actions(record, body)
+            return 200, store.render(store.update(record, body))
+        if route == "piece_sets.delete":
+            if record["isDefault"]:
+                raise ApplicationError(
+                    "VALIDATION", {"message": "Cannot delete the default piece set"}
+                )
+            store.delete(platform, record)
+            return 204, None
+        if route == "piece_sets.duplicate":
+            clone = store.create(platform, body["name"], None, config=record["config"])
+            return 201, store.render(clone)
+        if route == "piece_sets.assign":
+            self._assign(platform, record, body["projectIds"])
+            return 204, None
+        # piece_sets.unassign
+        if record["isDefault"]:
+            raise ApplicationError(
+                "VALIDATION", {"message": "Cannot remove project from the default piece set"}
+            )
+        default_id = store.default_id(platform)
+        project = self.state.record(params[1])
+        if (
+            project is not None
+            and project.deleted is None
+            and project.public["platformId"] == platform.id
+            and project.public["pieceSetId"] == record["id"]
+        ):
+            self.state.replace(params[1], {"pieceSetId": default_id})
+        return 204, None
+
+    def _check_required_actions(self, record: dict[str, Any], body: Mapping[str, Any]) -> None:
+        """Requiring an action the updated config hides is a 409 (``findHiddenRequiredActions``)."""
+        requested = (body.get("requiredActions") or {}).get("actions") or {}
+        if not requested or "requiredActions" not in record["config"]:
+            return
+        config = apply_update(
+            record["config"], {k: v for k, v in body.items() if k != "requiredActions"}
+        )
+        hidden = {
+            piece: [a for a in names if not action_visible(config, piece, a)]
+            for piece, names in requested.items()
+        }
+        hidden = {piece: names for piece, names in hidden.items() if names}
+        if hidden:
+            raise ApplicationError(
+                "VALIDATION",
+                {"message": f"Required actions must be visible in the piece set: {hidden}"},
+            )
+
+    def _assign(self, platform: Platform, record: dict[str, Any], project_ids: list[str]) -> None:
+        live = []
+        for project_id in project_ids:
+            project = self.state.record(project_id)
+            if project is None or project.deleted is not None:
+                continue  # the server's UPDATE ... WHERE id IN (...) skips unknown ids
+            if project.public["platformId"] != platform.id:
+                raise ApplicationError(
+                    "AUTHORIZATION",
+                    {
+                        "message": "Service is not allowed to access this project",
+                        "projectId": project_id,
+                        "platformId": platform.id,
+                    },
+                )
+            live.append(project_id)
+        for project_id in live:
+            self.state.replace(project_id, {"pieceSetId": record["id"]})
+
+    def _for_project(self, platform: Platform, project_id: str) -> dict[str, Any]:
+        """``getForProject``: the assigned set, or Default (created lazily) when none."""
+        project = self.state.record(project_id)
+        if project is None or project.deleted is not None:
+            raise ApplicationError(
+                "ENTITY_NOT_FOUND", {"entityId": project_id, "entityType": "project"}
+            )
+        if project.public["platformId"] != platform.id:
+            raise ApplicationError(
+                "AUTHORIZATION",
+                {
+                    "message": "Service is not allowed to access this project",
+                    "projectId": project_id,
+                    "platformId": platform.id,
+                },
+            )
+        assigned = self.store.record(project.public["pieceSetId"] or "", platform.id)
+        return assigned if assigned is not None else self.store.default_set(platform)
+
+    # ---- list --------------------------------------------------------------------------------
+    def _list(self, platform: Platform, limit: int, cursor: str | None) -> dict[str, Any]:
+        keys = self.store.sort_keys(platform.id)
+        if self.store.schema == "externalId":
+            return self._list_by_id(keys, limit, cursor)
+        after, key = _decode_cursor(cursor)
+        if after:
+            start = 0 if key is None else bisect_right(keys, key)
+            rows = keys[start : start + limit + 1]
+        else:
+            stop = len(keys) if key is None else bisect_left(keys, key)
+            rows = list(reversed(keys[max(0, stop - limit - 1) : stop]))
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        if not after:
+            rows.reverse()
+        nxt = prev = None
+        if rows:
+            # Paginator: next after a "before" request or when more rows exist; previous
+            # after an "after" request, or a "before" request with more rows.
+            if (cursor and not after) or has_more:
+                nxt = _encode_cursor(True, rows[-1])
+            if (cursor and after and key is not None) or (has_more and not after):
+                prev = _encode_cursor(False, rows[0])
+        data = [self.store.get(k[1]) for k in rows]
+        return {"data": data, "next": nxt, "previous": prev}
+
+    def _list_by_id(self, keys: list[SortKey], limit: int, cursor: str | None) -> dict[str, Any]:
+        """``externalId`` era: ``(created, id) > (row of the cursor id)``; unknown id = nothing."""
+        start = 0
+        if cursor:
+            record = self.store.record(cursor)
+            start = (
+                len(keys)
+                if record is None
+                else bisect_right(keys, (record["created"], record["id"]))
+            )
+        rows = keys[start : start + limit + 1]
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        data = [self.store.get(k[1]) for k in rows]
+        return {
+            "data": data,
+            "next": rows[-1][1] if has_more else None,
+            "previous": (rows[0][1] if rows else None) if cursor else None,
+        }
+
+    # ---- emulator-only -------------------------------------------------------------------------
+    def _visibility(self, project_id: str, platform: Platform) -> tuple[int, Any]:
+        project = self.state.record(project_id)
+        if project is None or project.public["platformId"] != platform.id:
+            raise ApplicationError(
+                "ENTITY_NOT_FOUND", {"entityId": project_id, "entityType": "project"}
+            )
+        return 200, self.store.visibility(project_id)
+
+
+# ---- paginator cursors (newest): base64("next_"|"prev_" + base64("created:<ms>,id:<id>")) -------
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("latin-1")).decode("ascii")
+
+
+def _unb64(text: str) -> str:
+    cleaned = "".join(ch for ch in text if ch.isalnum() or ch in "+/")
+    cleaned += "=" * (-len(cleaned) % 4)
+    try:
+        return base64.b64decode(cleaned).decode("latin-1")
+    except (binascii.Error, ValueError):
+        return ""
+
+
+def _encode_cursor(after: bool, key: SortKey) -> str:
+    inner = _b64(f"created:{_epoch_ms(key[0])},id:{quote(key[1], safe='')}")
+    return _b64(("next_" if after else "prev_") + inner)
+
+
+def _decode_cursor(raw: str | None) -> tuple[bool, SortKey | None]:
+    """(after?, boundary); no cursor or no ``_`` in it = the first page. A cursor whose inner
+    part is not ``created:<ms>[,id:<id>]`` fails like the server's ``decodeByType`` (500)."""
+    if not raw:
+        return True, None
+    text = _unb64(raw)
+    if "_" not in text:
+        return True, None
+    prefix, inner = text.split("_", 1)
+    fields: dict[str, str] = {}
+    for column in _unb64(inner).split(","):
+        name, _, value = column.partition(":")
+        fields[name] = value
+    try:
+        created = _iso(int(fields["created"]))
+    except (KeyError, ValueError):
+        raise FastifyError(
+            500, "Error", "date column in cursor should be a valid timestamp"
+        ) from None
+    # No id (a cursor of the single-key paginator): the boundary is the whole millisecond.
+    boundary = unquote(fields["id"]) if "id" in fields else ("" if prefix != "next" else "~")
+    return prefix == "next", (created, boundary)
