@@ -18,6 +18,8 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "ENV_API_KEY",
     "ENV_URL",
+    "READ_RETRYABLE_STATUSES",
+    "RETRYABLE_STATUSES",
     "RETRY_DOC",
 ]
 
@@ -39,6 +41,12 @@ DEFAULT_BACKOFF_MAX = 30.0
 DEFAULT_CONCURRENCY = 16
 #: Page size of the engine's listings (the server caps nothing; 1000 keeps pages < 1 MB).
 DEFAULT_PAGE_SIZE = 1000
+
+#: Statuses retried for idempotent writes (update, delete, assign...). Here, below both
+#: `activepieces_core.errors` (``APIError.is_transient``) and `activepieces_core.retries`.
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+#: Statuses retried for reads: the above and a plain 500.
+READ_RETRYABLE_STATUSES = RETRYABLE_STATUSES | {500}
 
 #: The one answer to "what is retried?", quoted by the Airflow form and the Prefect block.
 RETRY_DOC = (

@@ -14,6 +14,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from activepieces_core.constants import READ_RETRYABLE_STATUSES
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -91,10 +93,8 @@ class APIError(ActivepiecesError):
     @property
     def is_transient(self) -> bool:
         """True for failures worth retrying later: connection errors, timeouts, 429, 500,
-        502, 503, 504 (the read rule of `activepieces_core.retries.is_retryable`)."""
-        from activepieces_core.retries import is_retryable  # the rule lives there, once
-
-        return is_retryable(self, read=True)
+        502, 503, 504 (what `activepieces_core.retries.is_retryable` repeats for a read)."""
+        return self.status_code in READ_RETRYABLE_STATUSES
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only constructor: pickle (Airflow/Prefect results) needs an explicit recipe.
@@ -119,6 +119,11 @@ class APIConnectionError(APIError):
     def __init__(self, message: str, *, may_have_reached_server: bool = True, **kw: Any) -> None:
         self.may_have_reached_server = may_have_reached_server
         super().__init__(message, **kw)
+
+    @property
+    def is_transient(self) -> bool:
+        """Always True: no answer came, so trying again later may get one."""
+        return True
 
 
 class APITimeoutError(APIConnectionError):

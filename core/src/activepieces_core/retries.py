@@ -32,6 +32,8 @@ from activepieces_core.constants import (
     DEFAULT_BACKOFF_BASE,
     DEFAULT_BACKOFF_MAX,
     DEFAULT_MAX_RETRIES,
+    READ_RETRYABLE_STATUSES,
+    RETRYABLE_STATUSES,
 )
 from activepieces_core.errors import (
     APIConnectionError,
@@ -54,11 +56,6 @@ __all__ = [
 
 logger = logging.getLogger("activepieces_core")
 
-#: Statuses retried for idempotent writes (update, delete, assign...).
-RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
-#: Statuses retried for reads: the above and a plain 500.
-READ_RETRYABLE_STATUSES = RETRYABLE_STATUSES | {500}
-
 #: "read": GET; "idempotent": update/delete and other repeatable writes; "create": only
 #: failures proven to have written nothing.
 RetryMode = Literal["read", "idempotent", "create"]
@@ -66,10 +63,11 @@ RetryMode = Literal["read", "idempotent", "create"]
 
 def is_retryable(exc: BaseException, *, read: bool = False) -> bool:
     """Connection errors, timeouts, 429, 502, 503, 504 (and 500 when ``read``): repeatable."""
-    if isinstance(exc, APIConnectionError):
-        return True
-    statuses = READ_RETRYABLE_STATUSES if read else RETRYABLE_STATUSES
-    return isinstance(exc, APIError) and exc.status_code in statuses
+    if not isinstance(exc, APIError):
+        return False
+    if read:
+        return exc.is_transient
+    return isinstance(exc, APIConnectionError) or exc.status_code in RETRYABLE_STATUSES
 
 
 def _is_read_retryable(exc: BaseException) -> bool:

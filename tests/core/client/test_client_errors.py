@@ -121,6 +121,26 @@ def test_classification(status: int, body: Any, cls: type[APIStatusError]) -> No
     assert error.is_transient == (status in (429, 500, 502, 503, 504))
 
 
+def test_errors_stand_below_the_retry_rules() -> None:
+    """``errors`` does not import ``retries`` (the rules import the errors, not the reverse),
+    and ``is_transient`` is the read rule of `is_retryable` for every kind of failure."""
+    import subprocess
+    import sys
+
+    from activepieces_core.errors import APIConnectionError, APITimeoutError
+    from activepieces_core.retries import is_retryable
+
+    code = "import sys, activepieces_core.errors; print('activepieces_core.retries' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"]
+    errors = [error_from_response(status, None) for status in (400, 404, 409, 429, 500, 502, 503)]
+    errors += [APIConnectionError("refused", may_have_reached_server=False), APITimeoutError("t")]
+    for error in errors:
+        assert error.is_transient is is_retryable(error, read=True)
+    assert APITimeoutError("t").is_transient
+    assert not error_from_response(404, None).is_transient
+
+
 def test_message_and_attributes() -> None:
     error = error_from_response(
         409,
