@@ -128,18 +128,6 @@ def list_page(params: list[tuple[str, str]]) -> Op[Page[PieceSet]]:
     return parse(PieceSetPage, body)
 
 
-def list_all(page_size: int = MAX_PAGE_SIZE) -> Op[list[PieceSet]]:
-    """Every set of the platform (a repeated cursor is an error, see `Cursor`)."""
-    check_limit(page_size)
-    rows: list[PieceSet] = []
-    cursor = Cursor()
-    while True:
-        page = yield from list_page(list_params(page_size, cursor.value))
-        rows.extend(page.data)
-        if not cursor.advance(page):
-            return rows
-
-
 def get(piece_set_id: str) -> Op[PieceSet]:
     """``GET /piece-sets/:id`` (`NotFoundError` if absent or of another platform)."""
     body = yield Call("GET", path_of("piece-sets", require_id(piece_set_id, "piece_set_id")))

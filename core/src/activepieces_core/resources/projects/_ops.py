@@ -285,11 +285,6 @@ def _wish(
     return wish
 
 
-def field_changes(project: Project, **wish: Any) -> dict[str, Any]:
-    """Update kwargs for the fields of ``wish`` (see `_wish`) that differ on ``project``."""
-    return update_kwargs(diff_fields(project, _wish(**wish)))
-
-
 def sync_pieces(project: Project | str, pieces: Sequence[str] | None) -> Op[SyncPiecesResult]:
     """Set the piece filter to ``pieces``; send nothing when it is already so."""
     wish = {"pieces": wish_pieces(pieces)}  # validate before any request
