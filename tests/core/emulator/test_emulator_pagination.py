@@ -79,18 +79,45 @@ def test_cursor_encoding_is_double_base64(api: httpx.Client, many: list[Any]) ->
 
 
 def test_known_cursor_example_decodes() -> None:
-    from activepieces_core.testing.pagination import decode_cursor, encode_cursor
+    from activepieces_core.testing.pagination import (
+        decode_cursor,
+        project_cursor,
+        project_cursor_key,
+    )
 
     key = ("TEAM", "Acme Corp", "4nS0uVvXkQ3a2bC1dE5fG")
     expected = (
         "bmV4dF9leUowZVhCbElqb2lWRVZCVFNJc0ltUnBjM0JzWVhsT1lXMWxJam9pUVdOdFpTQkRiM0p3SWl3aWFXUWl"
         "PaUkwYmxNd2RWWjJXR3RSTTJFeVlrTXhaRVUxWmtjaWZRPT0="
     )
-    assert encode_cursor(True, key) == expected
+    assert project_cursor(True, key) == expected
     cursor = decode_cursor(expected)
     assert cursor is not None
     assert cursor.after
-    assert cursor.key == key
+    assert project_cursor_key(cursor) == key
+
+
+def test_every_listing_pages_with_the_one_codec(emu: Emulator, api: httpx.Client) -> None:
+    """Projects, people and piece sets: one shape, each with its own payload."""
+    from activepieces_core.testing.pagination import decode_cursor, encode_cursor
+
+    emu.state.configure_platform(manage_pieces_enabled=True)
+    emu.state.piece_sets.add("Gold")
+    emu.state.piece_sets.add("Silver")
+    payloads = {}
+    for path in ("/projects", "/users", "/piece-sets"):
+        raw = api.get(path, params={"limit": 1}).json()["next"]
+        cursor = decode_cursor(raw)
+        assert cursor is not None
+        assert cursor.direction == "next", path
+        assert encode_cursor(True, cursor.payload) == raw
+        payloads[path] = cursor.payload
+    assert json.loads(payloads["/projects"])["type"] == "PERSONAL"
+    created, seq = json.loads(payloads["/users"])
+    assert created.endswith("Z")
+    assert isinstance(seq, int)
+    assert payloads["/piece-sets"].startswith("created:")
+    assert ",id:" in payloads["/piece-sets"]
 
 
 def test_limit_zero_is_100_and_minus_one_is_all(

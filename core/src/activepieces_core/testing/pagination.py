@@ -1,7 +1,10 @@
-"""Keyset pagination over ``(type, displayName, id)`` with the server's double-base64 cursors.
+"""The emulator's one cursor codec, and keyset pagination of projects over ``(type, displayName, id)``.
 
-Cursor = ``base64("next_" | "prev_" + base64(JSON.stringify({type, displayName, id})))``.
-Garbage never fails: see :func:`decode_cursor`.
+Every listing's cursor has the shape of the server's paginator,
+``base64("next_" | "prev_" + base64(<payload>))`` (`encode_cursor`, `decode_cursor`); each
+listing reads its own payload: projects ``JSON.stringify({type, displayName, id})``
+(`project_cursor`), people ``[created, seq]`` (`.people_http`), piece sets
+``created:<ms>,id:<id>`` (`.piece_sets_http`). Decoding never fails: see `decode_cursor`.
 """
 
 from __future__ import annotations
@@ -21,8 +24,15 @@ ZERO_LIMIT = 100  # `limit=0` is falsy and falls through to the paginator defaul
 
 @dataclass(frozen=True)
 class Cursor:
-    after: bool
-    key: Key | None  # None: the inner key parsed to `{}`
+    """A decoded cursor: the text before its first ``_`` and the decoded payload after it."""
+
+    direction: str  # "next", "prev", or whatever a forged cursor says
+    payload: str
+
+    @property
+    def after(self) -> bool:
+        """Rows after the boundary (``next``); anything else reads as ``prev``."""
+        return self.direction == "next"
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,10 @@ class PageKeys:
     keys: list[Key]
     next: str | None
     previous: str | None
+
+
+def _b64encode(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
 
 
 def _b64decode(text: str) -> str:
@@ -43,14 +57,9 @@ def _b64decode(text: str) -> str:
         return ""
 
 
-def encode_cursor(after: bool, key: Key) -> str:
-    inner = json.dumps(
-        {"type": key[0], "displayName": key[1], "id": key[2]},
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    inner_b64 = base64.b64encode(inner.encode()).decode()
-    return base64.b64encode((("next_" if after else "prev_") + inner_b64).encode()).decode()
+def encode_cursor(after: bool, payload: str) -> str:
+    """``base64("next_" | "prev_" + base64(payload))``."""
+    return _b64encode(("next_" if after else "prev_") + _b64encode(payload))
 
 
 def decode_cursor(raw: str | None) -> Cursor | None:
@@ -60,13 +69,25 @@ def decode_cursor(raw: str | None) -> Cursor | None:
     text = _b64decode(raw)
     if "_" not in text:
         return None
-    prefix, inner = text.split("_", 1)
-    return Cursor(after=prefix == "next", key=_parse_key(inner))
+    direction, inner = text.split("_", 1)
+    return Cursor(direction, _b64decode(inner))
 
 
-def _parse_key(inner: str) -> Key | None:
+def project_cursor(after: bool, key: Key) -> str:
+    """A projects cursor: the boundary row's key as ``JSON.stringify`` writes it."""
+    inner = json.dumps(
+        {"type": key[0], "displayName": key[1], "id": key[2]},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return encode_cursor(after, inner)
+
+
+def project_cursor_key(cursor: Cursor) -> Key | None:
+    """The boundary key of a projects cursor; ``None`` when its payload parses to no key
+    (the server reads it as ``{}``)."""
     try:
-        data = json.loads(_b64decode(inner))
+        data = json.loads(cursor.payload)
     except ValueError:
         return None
     if not isinstance(data, dict):
@@ -99,12 +120,12 @@ def paginate(
     size = effective_limit(limit)
     parsed = decode_cursor(cursor)
     after = parsed is None or parsed.after
+    mark = None if parsed is None else project_cursor_key(parsed)
     if after:
-        start = 0 if parsed is None or parsed.key is None else bisect_right(keys, parsed.key)
+        start = 0 if mark is None else bisect_right(keys, mark)
         indices: range = range(start, len(keys))
     else:
-        assert parsed is not None
-        stop = len(keys) if parsed.key is None else bisect_left(keys, parsed.key)
+        stop = len(keys) if mark is None else bisect_left(keys, mark)
         indices = range(stop - 1, -1, -1)
     rows: list[Key] = []
     want = None if size is None else size + 1
@@ -129,6 +150,6 @@ def paginate(
         nxt, prev = rows[-1], rows[0] if has_more else None
     return PageKeys(
         rows,
-        encode_cursor(True, nxt) if nxt else None,
-        encode_cursor(False, prev) if prev else None,
+        project_cursor(True, nxt) if nxt else None,
+        project_cursor(False, prev) if prev else None,
     )

@@ -8,8 +8,6 @@ Rows are paged by ``(created, id)`` ascending (the server's ``buildPaginator``),
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from bisect import bisect_left, bisect_right
@@ -17,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
+from .pagination import decode_cursor, encode_cursor
 from .people import (
     FEATURE_DISABLED,
     INVITATION_STATUSES,
@@ -83,31 +82,18 @@ def match_people_route(method: str, path: str) -> tuple[str | None, str | None]:
 
 
 # ---- paging -----------------------------------------------------------------------------------
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-def _unb64(text: str) -> str:
-    cleaned = text.replace("-", "+").replace("_", "/")
-    cleaned += "=" * (-len(cleaned) % 4)
-    try:
-        return base64.b64decode(cleaned).decode("utf-8", errors="replace")
-    except (binascii.Error, ValueError):
-        return ""
-
-
 def _cursor(after: bool, key: tuple[str, int]) -> str:
-    return _b64(("next_" if after else "prev_") + _b64(json.dumps(list(key))))
+    return encode_cursor(after, json.dumps(list(key)))
 
 
 def _decode(raw: str | None) -> tuple[bool, tuple[str, int] | None] | None:
     """None = first page; garbage never fails (it reads as the first page)."""
-    prefix, _, inner = _unb64(raw or "").partition("_")
-    if prefix not in ("next", "prev"):
+    cursor = decode_cursor(raw)
+    if cursor is None or cursor.direction not in ("next", "prev"):
         return None
     try:
-        created, seq = json.loads(_unb64(inner))
-        return prefix == "next", (str(created), int(seq))
+        created, seq = json.loads(cursor.payload)
+        return cursor.after, (str(created), int(seq))
     except (ValueError, TypeError):
         return None
 

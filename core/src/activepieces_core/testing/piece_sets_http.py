@@ -18,8 +18,6 @@ The store and its rules are `.piece_sets`.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +25,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
+from .pagination import decode_cursor, encode_cursor
 from .piece_sets import MODES, REQUIRED_MODES, PieceSetStore, SortKey, action_visible, apply_update
 from .records import Platform
 from .responses import ApplicationError, FastifyError
@@ -470,38 +469,21 @@ class PieceSetRoutes:
         return 200, self.store.visibility(project_id)
 
 
-# ---- paginator cursors (newest): base64("next_"|"prev_" + base64("created:<ms>,id:<id>")) -------
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode("latin-1")).decode("ascii")
-
-
-def _unb64(text: str) -> str:
-    cleaned = "".join(ch for ch in text if ch.isalnum() or ch in "+/")
-    cleaned += "=" * (-len(cleaned) % 4)
-    try:
-        return base64.b64decode(cleaned).decode("latin-1")
-    except (binascii.Error, ValueError):
-        return ""
+# ---- paginator cursors (newest): the payload is "created:<ms>,id:<id>" ----------------------------
 
 
 def _encode_cursor(after: bool, key: SortKey) -> str:
-    inner = _b64(f"created:{_epoch_ms(key[0])},id:{quote(key[1], safe='')}")
-    return _b64(("next_" if after else "prev_") + inner)
+    return encode_cursor(after, f"created:{_epoch_ms(key[0])},id:{quote(key[1], safe='')}")
 
 
 def _decode_cursor(raw: str | None) -> tuple[bool, SortKey | None]:
     """(after?, boundary); no cursor or no ``_`` in it = the first page. A cursor whose inner
     part is not ``created:<ms>[,id:<id>]`` fails like the server's ``decodeByType`` (500)."""
-    if not raw:
+    cursor = decode_cursor(raw)
+    if cursor is None:
         return True, None
-    text = _unb64(raw)
-    if "_" not in text:
-        return True, None
-    prefix, inner = text.split("_", 1)
     fields: dict[str, str] = {}
-    for column in _unb64(inner).split(","):
+    for column in cursor.payload.split(","):
         name, _, value = column.partition(":")
         fields[name] = value
     try:
@@ -511,5 +493,5 @@ def _decode_cursor(raw: str | None) -> tuple[bool, SortKey | None]:
             500, "Error", "date column in cursor should be a valid timestamp"
         ) from None
     # No id (a cursor of the single-key paginator): the boundary is the whole millisecond.
-    boundary = unquote(fields["id"]) if "id" in fields else ("" if prefix != "next" else "~")
-    return prefix == "next", (created, boundary)
+    boundary = unquote(fields["id"]) if "id" in fields else ("~" if cursor.after else "")
+    return cursor.after, (created, boundary)
