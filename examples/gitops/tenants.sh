@@ -7,7 +7,7 @@
 # Environment: ACTIVEPIECES_URL, ACTIVEPIECES_API_KEY (the CLI reads them), and optionally
 # TENANTS_FILE (tenants.yaml), PLAN_FILE (plan.json), PLAN_TEXT (plan.txt, the readable plan),
 # MAX_DELETIONS (5), PRUNE (true: delete TEAM projects missing from the file).
-# Exit codes: 0 done (plan: no changes), 2 plan: changes pending, 3 apply: the plan is stale
+# Exit codes: 0 done (plan: no changes), 2 plan: changes pending, 7 apply: the plan is stale
 # (the platform or the file moved on since review; nothing applied), 1 anything else failed.
 set -uo pipefail
 
@@ -47,7 +47,8 @@ apply)
     case $code in
     0) echo "Applied the reviewed plan." ;;
     1) echo "Some tenants failed (listed above); the others were applied. Plan again." >&2 ;;
-    3) echo "Refused: the plan is stale or the API key was rejected (see above)." \
+    3) echo "Refused: the API key was rejected (see above). Nothing was applied." >&2 ;;
+    7) echo "Refused: the plan is stale (see above)." \
             "Nothing was applied; plan again and review the new plan." >&2 ;;
     6) echo "Refused: the plan deletes more than $max_deletions project(s)." >&2 ;;
     *) echo "Apply failed (exit $code)." >&2 ;;

@@ -64,7 +64,7 @@ def test_plan_review_apply_and_a_stale_plan(activepieces_emulator: Any, tmp_path
     shutil.copy(tmp_path / "plan.json", other / "plan.json")
     (other / "tenants.yaml").write_text("tenants: [{external_id: acme}]\n")
     done = _script(emu, other, "apply")
-    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.returncode == 7, done.stdout + done.stderr
     assert "another tenant document" in done.stderr
     assert [p["externalId"] for p in emu.state.projects(types=["TEAM"])] == ["gone"]
 
@@ -75,7 +75,7 @@ def test_plan_review_apply_and_a_stale_plan(activepieces_emulator: Any, tmp_path
 
     # The same plan again: everything it touched moved on since it was made.
     done = _script(emu, tmp_path, "apply")
-    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.returncode == 7, done.stdout + done.stderr
     assert "stale" in done.stderr
 
     (tmp_path / "github-output").unlink()

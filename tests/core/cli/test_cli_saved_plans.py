@@ -78,7 +78,7 @@ def test_plan_out_then_apply_exactly_that_plan(
     # Applying it twice: everything it touched moved on since (by its own hand).
     emu.requests.clear()
     res = run(emu, "tenants", "apply", str(saved), "--yes")
-    assert res.exit_code == ExitCode.STALE == 3, res.output
+    assert res.exit_code == 7, res.output  # the documented number (README), not the enum
     assert writes(emu) == 0
 
 
@@ -97,7 +97,7 @@ def test_a_change_on_the_server_between_plan_and_apply_refuses_the_whole_plan(
     before = emu.state.projects(types=["TEAM"])
     emu.requests.clear()
     res = run(emu, "tenants", "apply", str(saved), "--yes", json_out=False)
-    assert res.exit_code == 3, res.output
+    assert res.exit_code == ExitCode.STALE, res.output
     assert writes(emu) == 0
     assert emu.state.projects(types=["TEAM"]) == before
     assert "stale" in res.stderr
@@ -209,3 +209,9 @@ def test_detailed_exitcode_through_the_console_script(
     done = _main(emu, "tenants", "plan", str(doc), "--detailed-exitcode")
     assert done.returncode == 2, done.stderr
     assert "1 to update" in done.stdout
+
+
+def test_apply_help_documents_the_stale_exit_code() -> None:
+    res = runner.invoke(app, ["tenants", "apply", "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "nothing is applied (exit 7" in " ".join(res.output.split())

@@ -7,11 +7,12 @@ Exit codes (stable, scripts may rely on them):
 1     ``tenants apply``: at least one tenant failed (the others were applied)
 2     usage error or bad input (bad option, invalid tenant file, missing key/URL,
       invalid field value detected before sending, a saved plan edited by hand)
-3     authentication / authorization failed (401 / 403); ``tenants apply PLAN.json``:
-      the saved plan is stale (the server or the ``--document`` moved on), nothing applied
+3     authentication / authorization failed (401 / 403)
 4     any other API error (404 not found, 409 conflict, 402 feature disabled, 5xx ...)
 5     could not reach the server (connection error or timeout after retries)
 6     refused: deletions exceed ``--max-deletions``, or changes not confirmed
+7     ``tenants apply PLAN.json``: the saved plan is stale (the server moved on, or it was
+      not made from ``--document``); nothing applied, plan again
 ====  ==========================================================================
 
 ``tenants plan --detailed-exitcode`` replaces these with Terraform's: 0 no changes, 2 changes
@@ -66,10 +67,11 @@ class ExitCode(IntEnum):
     TENANT_FAILED = 1
     USAGE = 2
     AUTH = 3
-    STALE = 3  # tenants apply PLAN.json (an alias: the code is shared with AUTH)
     API = 4
     CONNECTION = 5
     REFUSED = 6
+    #: A saved plan is stale: a pipeline re-plans on 7 and alerts on 3 (a wrong key).
+    STALE = 7
 
 
 class OutputFormat(str, Enum):
