@@ -2,7 +2,7 @@
 
 Reviewed changes: ``plan FILE --out PLAN.json`` saves the plan (the format of
 `activepieces_core.tenants.saved`; ``plan -o json`` prints the same), ``apply PLAN.json``
-applies exactly that plan, after re-reading what it touches (exit 3, nothing written, when the
+applies exactly that plan, after re-reading what it touches (exit 7, nothing written, when the
 server moved on). ``plan --detailed-exitcode`` exits 0 / 2 / 1 for no changes / changes / error.
 
 Output scales to platforms: by default the summary, every failure and a sample of the changes
@@ -440,7 +440,7 @@ def apply_cmd(
         typer.Option(
             "--document",
             dir_okay=False,
-            help="Saved plans: refuse (exit 3) unless planned from this tenant file.",
+            help="Saved plans: refuse (exit 7) unless planned from this tenant file.",
         ),
     ] = None,
     full: FullOpt = False,
@@ -449,7 +449,7 @@ def apply_cmd(
     """Bring the platform to a tenant file, or apply a saved plan exactly (exit 1: a tenant failed).
 
     A saved plan is first checked against the server: if any project it touches changed,
-    appeared or vanished since it was planned, nothing is applied (exit 3).
+    appeared or vanished since it was planned, nothing is applied (exit 7: plan again).
     """
     with handle_errors():
         with planning_gc():
