@@ -172,6 +172,30 @@ def test_the_stores_below_the_state_never_reach_it() -> None:
         assert STATE not in _reachable(edges, module), f"{module} reaches the state"
 
 
+def _private_imports(source: str) -> list[str]:
+    """``_name`` imported from another module of the package (``__dunder__`` names aside)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(PKG)):
+            found += [
+                f"{node.module}.{a.name}"
+                for a in node.names
+                if a.name.startswith("_") and not a.name.startswith("__")
+            ]
+    return found
+
+
+def test_no_private_name_crosses_the_emulators_modules() -> None:
+    """A name one module uses from another is public there (or lives where it is used)."""
+    crossing = {
+        name: found
+        for name, path in SOURCES.items()
+        if (found := _private_imports(path.read_text(encoding="utf-8")))
+    }
+    assert crossing == {}
+    assert _private_imports("from .validation import _Issues, MISSING") == ["validation._Issues"]
+
+
 def test_cycle_finder_finds_cycles() -> None:
     assert _cycle([("a", "b"), ("b", "c"), ("c", "a")]) == ["a", "b", "c", "a"]
     assert _cycle([("a", "b"), ("a", "c"), ("b", "c")]) is None

@@ -29,7 +29,7 @@ from .people import (
 from .records import Platform
 from .responses import ApplicationError, FastifyError, not_found
 from .state import EmulatorState
-from .validation import MISSING, Check, _coerce_number, _Issues, _type_name, enum, string
+from .validation import MISSING, Check, Issues, coerce_number, enum, string, type_name
 
 PREFIX = "/api/v1/"
 ROUTES: tuple[str, ...] = (
@@ -131,7 +131,7 @@ def _seek(rows: list[Row], query: dict[str, Any], render: Callable[[Row], Any]) 
 
 # ---- request schemas ------------------------------------------------------------------------
 def _query(raw: bytes, fields: Mapping[str, Check], required: Sequence[str] = ()) -> dict[str, Any]:
-    issues = _Issues("querystring")
+    issues = Issues("querystring")
     out: dict[str, Any] = {}
     for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
         if name in fields or name == "limit":
@@ -145,7 +145,7 @@ def _query(raw: bytes, fields: Mapping[str, Check], required: Sequence[str] = ()
             if problem is not None:
                 issues.add(f"/{name}", problem)
     if "limit" in out:
-        out["limit"] = _coerce_number(out["limit"], issues)
+        out["limit"] = coerce_number(out["limit"], issues)
     issues.raise_if_any()
     return out
 
@@ -154,9 +154,9 @@ def _body(
     value: Any, fields: dict[str, tuple[Callable[[Any], str | None], bool]]
 ) -> dict[str, Any]:
     """A zod object: checks ``fields`` (check, required), strips the rest."""
-    issues = _Issues("body")
+    issues = Issues("body")
     if not isinstance(value, dict):
-        issues.add("", f"Invalid input: expected object, received {_type_name(value)}")
+        issues.add("", f"Invalid input: expected object, received {type_name(value)}")
         issues.raise_if_any()
     out: dict[str, Any] = {}
     for name, (check, required) in fields.items():

@@ -30,7 +30,7 @@ from .piece_sets import MODES, REQUIRED_MODES, PieceSetStore, SortKey, action_vi
 from .records import Platform
 from .responses import ApplicationError, FastifyError
 from .state import EmulatorState
-from .validation import MISSING, _expected, _Issues, enum, nullable, string
+from .validation import MISSING, Issues, enum, invalid_type, nullable, string
 
 PREFIX = "/api/v1/piece-sets"
 #: Emulator-only (not part of the API): which pieces a project sees. Never faulted or logged.
@@ -66,41 +66,41 @@ def _iso(ms: int) -> str:
 # ---- request validation (zod DTOs) -------------------------------------------------------------
 
 
-def _check(value: Any, check: Callable[[Any], str | None], path: str, issues: _Issues) -> bool:
+def _check(value: Any, check: Callable[[Any], str | None], path: str, issues: Issues) -> bool:
     problem = check(value)
     if problem is not None:
         issues.add(path, problem)
     return problem is None
 
 
-def _name(value: Any, path: str, issues: _Issues) -> None:
+def _name(value: Any, path: str, issues: Issues) -> None:
     if _check(value, string, path, issues) and not value:
         issues.add(path, REQUIRED_MESSAGE)
 
 
-def _string_list(value: Any, path: str, issues: _Issues) -> None:
+def _string_list(value: Any, path: str, issues: Issues) -> None:
     if not isinstance(value, list):
-        issues.add(path, _expected("array", value))
+        issues.add(path, invalid_type("array", value))
         return
     for index, item in enumerate(value):
         _check(item, string, f"{path}/{index}", issues)
 
 
-def _record(value: Any, path: str, issues: _Issues) -> bool:
+def _record(value: Any, path: str, issues: Issues) -> bool:
     if not isinstance(value, dict):
-        issues.add(path, _expected("record", value))
+        issues.add(path, invalid_type("record", value))
         return False
     return True
 
 
-def _object(value: Any, path: str, issues: _Issues) -> bool:
+def _object(value: Any, path: str, issues: Issues) -> bool:
     if not isinstance(value, dict):
-        issues.add(path, _expected("object", value))
+        issues.add(path, invalid_type("object", value))
         return False
     return True
 
 
-def _pieces(value: Any, path: str, issues: _Issues) -> dict[str, Any] | None:
+def _pieces(value: Any, path: str, issues: Issues) -> dict[str, Any] | None:
     """``PieceSelection``: mode defaults to include_all, exceptions to []."""
     if not _object(value, path, issues):
         return None
@@ -112,7 +112,7 @@ def _pieces(value: Any, path: str, issues: _Issues) -> dict[str, Any] | None:
     return {"mode": mode, "exceptions": exceptions} if len(issues.items) == before else None
 
 
-def _selections(value: Any, path: str, issues: _Issues) -> dict[str, Any] | None:
+def _selections(value: Any, path: str, issues: Issues) -> dict[str, Any] | None:
     """``record<string, {mode: 'all'} | {mode: 'selected', selected: string[]}>``."""
     if not _record(value, path, issues):
         return None
@@ -133,7 +133,7 @@ def _selections(value: Any, path: str, issues: _Issues) -> dict[str, Any] | None
     return out if len(issues.items) == before else None
 
 
-def _required_actions(value: Any, path: str, issues: _Issues) -> dict[str, Any] | None:
+def _required_actions(value: Any, path: str, issues: Issues) -> dict[str, Any] | None:
     if not _object(value, path, issues):
         return None
     before = len(issues.items)
@@ -220,7 +220,7 @@ class PieceSetRoutes:
 
     def _validate_list(self, pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
         """``cursor`` optional; ``limit`` ``z.coerce.number().int().min(1).max(100)``, default 10."""
-        issues = _Issues("querystring")
+        issues = Issues("querystring")
         out: dict[str, Any] = {"limit": LIST_DEFAULT_LIMIT}
         seen = dict(reversed(pairs))  # first occurrence wins, like the projects query
         if "cursor" in seen:
@@ -245,7 +245,7 @@ class PieceSetRoutes:
         return out
 
     def _validate_body(self, route: str, body: Any) -> dict[str, Any]:
-        issues = _Issues("body")
+        issues = Issues("body")
         out: dict[str, Any] = {}
         key_field = "key" if self.store.schema == "key" else "externalId"
         if not _object(body, "", issues):
@@ -277,11 +277,11 @@ class PieceSetRoutes:
     @staticmethod
     def _validate_assign(body: Any) -> dict[str, Any]:
         """``{projectIds: ApId[] (min 1)}``."""
-        issues = _Issues("body")
+        issues = Issues("body")
         if _object(body, "", issues):
             ids = body.get("projectIds", MISSING)
             if not isinstance(ids, list):
-                issues.add("/projectIds", _expected("array", ids))
+                issues.add("/projectIds", invalid_type("array", ids))
             elif not ids:
                 issues.add("/projectIds", REQUIRED_MESSAGE)
             else:

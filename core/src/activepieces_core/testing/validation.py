@@ -36,12 +36,12 @@ EMAIL = re.compile(
 MAX_SAFE_INTEGER = 9007199254740991
 
 MISSING: Any = object()  # a JSON value that is absent (JS `undefined`)
-_MISSING = MISSING
 Check = Callable[[Any], "str | None"]
 
 
-def _type_name(value: Any) -> str:
-    if value is _MISSING:
+def type_name(value: Any) -> str:
+    """The JavaScript type zod names in its messages (``undefined`` for `MISSING`)."""
+    if value is MISSING:
         return "undefined"
     if value is None:
         return "null"
@@ -56,8 +56,9 @@ def _type_name(value: Any) -> str:
     return "object"
 
 
-def _expected(kind: str, value: Any) -> str:
-    return f"Invalid input: expected {kind}, received {_type_name(value)}"
+def invalid_type(kind: str, value: Any) -> str:
+    """zod's ``invalid_type`` message: ``Invalid input: expected <kind>, received <type>``."""
+    return f"Invalid input: expected {kind}, received {type_name(value)}"
 
 
 def _is_number(value: Any) -> bool:
@@ -65,22 +66,22 @@ def _is_number(value: Any) -> bool:
 
 
 def string(value: Any) -> str | None:
-    return None if isinstance(value, str) else _expected("string", value)
+    return None if isinstance(value, str) else invalid_type("string", value)
 
 
 def safe_string(value: Any) -> str | None:
     if not isinstance(value, str):
-        return _expected("string", value)
+        return invalid_type("string", value)
     return None if SAFE_STRING.match(value) else "Invalid string: must match pattern /^[^./]+$/"
 
 
 def number(value: Any) -> str | None:
-    return None if _is_number(value) else _expected("number", value)
+    return None if _is_number(value) else invalid_type("number", value)
 
 
 def positive_int(value: Any) -> str | None:
     if not _is_number(value):
-        return _expected("number", value)
+        return invalid_type("number", value)
     if float(value) != int(value):
         return "Invalid input: expected int, received number"
     if value <= 0:
@@ -91,16 +92,16 @@ def positive_int(value: Any) -> str | None:
 
 
 def boolean(value: Any) -> str | None:
-    return None if isinstance(value, bool) else _expected("boolean", value)
+    return None if isinstance(value, bool) else invalid_type("boolean", value)
 
 
 def record(value: Any) -> str | None:
-    return None if isinstance(value, dict) else _expected("record", value)
+    return None if isinstance(value, dict) else invalid_type("record", value)
 
 
 def email(value: Any) -> str | None:
     if not isinstance(value, str):
-        return _expected("string", value)
+        return invalid_type("string", value)
     return None if EMAIL.match(value) else "Invalid email address"
 
 
@@ -115,7 +116,7 @@ def enum(options: Sequence[str]) -> Check:
 
 def string_array(value: Any) -> str | None:
     if not isinstance(value, list):
-        return _expected("array", value)
+        return invalid_type("array", value)
     return None
 
 
@@ -129,7 +130,7 @@ def nullable(check: Check) -> Check:
 Schema = Mapping[str, tuple[Check, bool]]  # field -> (check, required)
 
 
-class _Issues:
+class Issues:
     """Collects zod-style issues for one request context (``body``, ``querystring``)."""
 
     def __init__(self, context: str) -> None:
@@ -144,16 +145,16 @@ class _Issues:
             raise FastifyError(400, "FST_ERR_VALIDATION", ", ".join(self.items))
 
 
-def _object(value: Any, schema: Schema, issues: _Issues, prefix: str) -> dict[str, Any]:
+def _object(value: Any, schema: Schema, issues: Issues, prefix: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        issues.add(prefix, _expected("object", value))
+        issues.add(prefix, invalid_type("object", value))
         return {}
     out: dict[str, Any] = {}
     for key, (check, required) in schema.items():
-        item = value.get(key, _MISSING)
-        if item is _MISSING:
+        item = value.get(key, MISSING)
+        if item is MISSING:
             if required:
-                issues.add(f"{prefix}/{key}", _expected("string", _MISSING))
+                issues.add(f"{prefix}/{key}", invalid_type("string", MISSING))
             continue
         problem = check(item)
         if problem is None and isinstance(item, list):
@@ -165,7 +166,7 @@ def _object(value: Any, schema: Schema, issues: _Issues, prefix: str) -> dict[st
     return out
 
 
-def _array_items(items: list[Any], path: str, issues: _Issues) -> str | None:
+def _array_items(items: list[Any], path: str, issues: Issues) -> str | None:
     # Every array in these DTOs is string[].
     for index, item in enumerate(items):
         problem = string(item)
@@ -207,7 +208,7 @@ PLAN_SCHEMA: Schema = {
 
 def validate_create(body: Any) -> dict[str, Any]:
     """``CreatePlatformProjectRequest``."""
-    issues = _Issues("body")
+    issues = Issues("body")
     out = _object(body, CREATE_SCHEMA, issues, "")
     issues.raise_if_any()
     return out
@@ -215,7 +216,7 @@ def validate_create(body: Any) -> dict[str, Any]:
 
 def validate_update(body: Any) -> dict[str, Any]:
     """``UpdateProjectPlatformRequest``; nested ``icon`` and ``plan`` objects are stripped too."""
-    issues = _Issues("body")
+    issues = Issues("body")
     out = _object(body, UPDATE_SCHEMA, issues, "")
     if isinstance(body, dict):
         for key, schema in (("icon", ICON_SCHEMA), ("plan", PLAN_SCHEMA)):
@@ -230,7 +231,7 @@ def validate_update(body: Any) -> dict[str, Any]:
 
 def validate_list_query(params: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """``ListProjectRequestForPlatformQueryParams``: ``limit`` coerced, ``types`` single or array."""
-    issues = _Issues("querystring")
+    issues = Issues("querystring")
     out: dict[str, Any] = {}
     types: list[str] = []
     for key, value in params:
@@ -239,7 +240,7 @@ def validate_list_query(params: Sequence[tuple[str, str]]) -> dict[str, Any]:
         elif key in ("limit", "cursor", "externalId", "displayName", "externalUserId"):
             out.setdefault(key, value)
     if "limit" in out:
-        out["limit"] = _coerce_number(out["limit"], issues)
+        out["limit"] = coerce_number(out["limit"], issues)
     check = enum(PROJECT_TYPES)
     for index, value in enumerate(types):
         problem = check(value)
@@ -251,7 +252,7 @@ def validate_list_query(params: Sequence[tuple[str, str]]) -> dict[str, Any]:
     return out
 
 
-def _coerce_number(raw: str, issues: _Issues) -> int | None:
+def coerce_number(raw: str, issues: Issues) -> int | None:
     """``z.coerce.number()``: ``Number("")`` is 0, non-numeric is NaN (rejected)."""
     text = raw.strip()
     if not text:
