@@ -18,6 +18,7 @@ from prefect.runtime import task_run
 from activepieces_core import UNSET, IfExists, Project, Unset
 from activepieces_core.errors import NotFoundError
 from activepieces_core.parsing import exactly_one
+from activepieces_core.project_fields import PROJECT_FIELDS, UPDATE_FIELDS, field_values
 from prefect_activepieces._retry import api_task, retry_if_rejected
 from prefect_activepieces.credentials import ActivepiecesCredentials
 
@@ -43,6 +44,11 @@ __all__ = [
 ]
 
 Json = dict[str, Any]
+
+# The ensure and update tasks name their parameters after core's project fields and pass
+# those on by core's description (`field_values` of the task's ``locals()``), so a new field
+# needs only its parameter here. ``display_name`` of ensure defaults to the external id.
+_ENSURE_ARGS = tuple(f for f in PROJECT_FIELDS if f.ensure and f.name != "display_name")
 
 
 def _dump(project: Project) -> Json:
@@ -153,19 +159,8 @@ def ensure_project(
         result = client.projects.ensure(
             external_id,
             display_name or external_id,
-            pieces=pieces,
             if_exists=if_exists,
-            metadata=metadata,
-            max_concurrent_jobs=max_concurrent_jobs,
-            releases_enabled=releases_enabled,
-            icon_color=icon_color,
-            global_connection_external_ids=global_connection_external_ids,
-            alert_receiver_email=alert_receiver_email,
-            notify_flow_owner_on_failure=notify_flow_owner_on_failure,
-            active_flows_limit=active_flows_limit,
-            worker_group_id=worker_group_id,
-            execution_data_retention_days=execution_data_retention_days,
-            sensitive=sensitive,
+            **field_values(_ENSURE_ARGS, locals()),
         )
     return {"project": _dump(result.project), "action": result.action}
 
@@ -194,19 +189,8 @@ async def aensure_project(
         result = await client.projects.ensure(
             external_id,
             display_name or external_id,
-            pieces=pieces,
             if_exists=if_exists,
-            metadata=metadata,
-            max_concurrent_jobs=max_concurrent_jobs,
-            releases_enabled=releases_enabled,
-            icon_color=icon_color,
-            global_connection_external_ids=global_connection_external_ids,
-            alert_receiver_email=alert_receiver_email,
-            notify_flow_owner_on_failure=notify_flow_owner_on_failure,
-            active_flows_limit=active_flows_limit,
-            worker_group_id=worker_group_id,
-            execution_data_retention_days=execution_data_retention_days,
-            sensitive=sensitive,
+            **field_values(_ENSURE_ARGS, locals()),
         )
     return {"project": _dump(result.project), "action": result.action}
 
@@ -325,20 +309,9 @@ def update_project(
     with credentials.get_client() as client:
         project = client.projects.update(
             project_id,
-            display_name=display_name,
             external_id=external_id,
-            metadata=metadata,
-            icon_color=icon_color,
-            releases_enabled=releases_enabled,
-            pieces=pieces,
             pieces_filter_type=pieces_filter_type,
-            max_concurrent_jobs=max_concurrent_jobs,
-            global_connection_external_ids=global_connection_external_ids,
-            notify_flow_owner_on_failure=notify_flow_owner_on_failure,
-            active_flows_limit=active_flows_limit,
-            worker_group_id=worker_group_id,
-            execution_data_retention_days=execution_data_retention_days,
-            sensitive=sensitive,
+            **field_values(UPDATE_FIELDS, locals()),
         )
     return _dump(project)
 
@@ -366,20 +339,9 @@ async def aupdate_project(
     async with credentials.get_async_client() as client:
         project = await client.projects.update(
             project_id,
-            display_name=display_name,
             external_id=external_id,
-            metadata=metadata,
-            icon_color=icon_color,
-            releases_enabled=releases_enabled,
-            pieces=pieces,
             pieces_filter_type=pieces_filter_type,
-            max_concurrent_jobs=max_concurrent_jobs,
-            global_connection_external_ids=global_connection_external_ids,
-            notify_flow_owner_on_failure=notify_flow_owner_on_failure,
-            active_flows_limit=active_flows_limit,
-            worker_group_id=worker_group_id,
-            execution_data_retention_days=execution_data_retention_days,
-            sensitive=sensitive,
+            **field_values(UPDATE_FIELDS, locals()),
         )
     return _dump(project)
 

@@ -6,15 +6,12 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from activepieces_core.errors import InvalidRequestError
-from activepieces_core.parsing import is_blank, parse_bool
+from activepieces_core.project_fields import ENSURE_FIELDS, field_values
 from activepieces_provider.exceptions import ProjectNotFoundError
 from activepieces_provider.links.projects import ActivepiecesProjectLink
 from activepieces_provider.operators._base import (
     ActivepiecesBaseOperator,
     ActivepiecesProjectOperator,
-    json_value,
-    optional_int,
     piece_list,
     text_list,
 )
@@ -22,46 +19,13 @@ from activepieces_provider.operators._base import (
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-#: The project fields that create and update write; ``None`` leaves a field unchanged.
-PROJECT_FIELDS = (
-    "display_name",
-    "pieces",
-    "metadata",
-    "max_concurrent_jobs",
-    "releases_enabled",
-    "icon_color",
-    "global_connection_external_ids",
-    "notify_flow_owner_on_failure",
-    "active_flows_limit",
-    "worker_group_id",
-    "execution_data_retention_days",
-    "sensitive",
-)
+#: The project fields that create and update write (core's description: the fields
+#: ``projects.ensure`` and ``projects.update`` both take); ``None`` leaves a field unchanged.
+PROJECT_FIELDS = tuple(field.name for field in ENSURE_FIELDS)
 
-_INT_FIELDS = ("max_concurrent_jobs", "active_flows_limit", "execution_data_retention_days")
-_BOOL_FIELDS = ("releases_enabled", "notify_flow_owner_on_failure", "sensitive")
-
-
-def _int_value(name: str, value: Any) -> Any:
-    """Text rendered by a template as an int (blank / ``"None"``: unset); other values go to
-    core as given, whose rule refuses a bool, a fraction or a non-positive limit."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return optional_int(value)
-    except ValueError:
-        raise InvalidRequestError(f"{name} must be an integer, got {value!r}") from None
-
-
-def _bool_value(name: str, value: Any) -> bool | None:
-    """``parse_bool`` of a rendered value; the error (an `InvalidRequestError`, so a
-    ``ValueError`` too) names the field."""
-    if value is None:
-        return None
-    try:
-        return parse_bool(value)
-    except ValueError as exc:
-        raise InvalidRequestError(f"{name}: {exc}") from None
+#: Decoded from rendered text by core (`ProjectField.from_text`); the name and the pieces
+#: have their own handling in ``execute``.
+_DECODED_FIELDS = tuple(f for f in ENSURE_FIELDS if f.name not in ("display_name", "pieces"))
 
 
 def _field_values(
@@ -69,20 +33,11 @@ def _field_values(
 ) -> dict[str, Any]:
     """Rendered values of the managed fields other than ``display_name``/``pieces``.
 
-    Values are only decoded from their rendered text here; core validates them (bad values
-    raise `InvalidRequestError` before any request).
+    Values are only decoded from their rendered text here (a bad text names its field);
+    core validates them (bad values raise `InvalidRequestError` before any request).
     """
-    fields: dict[str, Any] = {
-        "metadata": json_value(op.metadata),
-        "icon_color": op.icon_color or None,
-        "global_connection_external_ids": json_value(op.global_connection_external_ids),
-        "worker_group_id": None
-        if is_blank(op.worker_group_id) or op.worker_group_id == "None"
-        else op.worker_group_id,
-    }
-    fields.update({name: _int_value(name, getattr(op, name)) for name in _INT_FIELDS})
-    fields.update({name: _bool_value(name, getattr(op, name)) for name in _BOOL_FIELDS})
-    return {key: value for key, value in fields.items() if value is not None}
+    rendered = {field.name: getattr(op, field.name) for field in _DECODED_FIELDS}
+    return field_values(_DECODED_FIELDS, rendered, decode=True)
 
 
 class ActivepiecesCreateProjectOperator(ActivepiecesBaseOperator):
