@@ -196,6 +196,60 @@ def test_no_private_name_crosses_the_emulators_modules() -> None:
     assert _private_imports("from .validation import _Issues, MISSING") == ["validation._Issues"]
 
 
+def _imports_of(module: str, source: str, *, is_package: bool = False) -> set[str]:
+    """Absolute names of what ``source`` imports (relative imports resolved; ``from a import
+    b`` counts as ``a`` and ``a.b``), also through ``importlib.import_module("...")``."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parent = ".".join(parts[: len(parts) - node.level + 1])
+                base = f"{parent}.{base}" if base else parent
+            found.add(base)
+            found.update(f"{base}.{a.name}" for a in node.names)
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and ast.unparse(node.func) in ("importlib.import_module", "import_module", "__import__")
+        ):
+            found.add(node.args[0].value)
+    return found
+
+
+def _uses_the_emulator(names: Iterable[str]) -> bool:
+    return any(n == PKG or n.startswith(PKG + ".") for n in names)
+
+
+def test_the_rest_of_the_core_never_imports_the_emulator() -> None:
+    """The emulator is a room of its own: the client, engine and CLI work without it."""
+    core = Path(package.__file__).parent.parent
+    root = core.parent
+    offenders = []
+    for path in sorted(core.rglob("*.py")):
+        if path.is_relative_to(core / "testing"):
+            continue
+        module = ".".join(path.relative_to(root).with_suffix("").parts)
+        is_package = path.name == "__init__.py"
+        if is_package:
+            module = module.removesuffix(".__init__")
+        imported = _imports_of(module, path.read_text(encoding="utf-8"), is_package=is_package)
+        if _uses_the_emulator(imported):
+            offenders.append(module)
+    assert offenders == []
+    cli = "activepieces_core.cli.tenants"
+    assert _uses_the_emulator(_imports_of(cli, "from ..testing import Emulator"))
+    assert _uses_the_emulator(_imports_of(cli, "from .. import testing"))
+    assert _uses_the_emulator(_imports_of(cli, "import_module('activepieces_core.testing')"))
+    assert not _uses_the_emulator(_imports_of(cli, "from ..tenants import testing_kinds"))
+
+
 def test_cycle_finder_finds_cycles() -> None:
     assert _cycle([("a", "b"), ("b", "c"), ("c", "a")]) == ["a", "b", "c", "a"]
     assert _cycle([("a", "b"), ("a", "c"), ("b", "c")]) is None
