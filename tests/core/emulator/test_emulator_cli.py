@@ -70,14 +70,15 @@ def test_cli_serves_the_default_platform(running: Running) -> None:
     assert running.client.post("/projects", json={"displayName": "B"}).status_code == 402
 
 
-def test_cli_seed_is_a_hidden_alias_of_fixtures() -> None:
+def test_cli_fixtures_have_one_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--seed FILE`` was a pre-release name of ``--fixtures`` (``--random-seed`` is the seed)."""
     from activepieces_core.testing.cli import _parser
 
-    assert _parser().parse_args(["--seed", "f.yaml"]).fixtures == "f.yaml"
     assert _parser().parse_args(["--fixtures", "g.json"]).fixtures == "g.json"
-    usage = _parser().format_help()
-    assert "--fixtures FILE" in usage
-    assert "--seed" not in usage.replace("--random-seed", "")
+    assert "--fixtures FILE" in _parser().format_help()
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["--seed", "f.yaml"])
+    assert "unrecognized arguments: --seed" in capsys.readouterr().err
 
 
 def test_cli_generates_a_key_and_loads_a_fixture_file(tmp_path: Path) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -303,17 +301,10 @@ def test_fixtures_mapping() -> None:
         assert len(emu.state.projects()) == 2
 
 
-def test_seed_data_is_the_deprecated_name_of_fixtures(tmp_path: Path) -> None:
-    fixtures = {"platforms": [{"users": 0, "projects": [{"displayName": "Only"}]}]}
-    with pytest.warns(DeprecationWarning, match=r"Emulator\(seed_data=\.\.\.\) is deprec") as got:
-        emu = Emulator(seed=9, seed_data=fixtures)
-    assert [w.filename for w in got] == [__file__]  # one warning, at the caller's line
-    assert [p["displayName"] for p in emu.state.projects()] == ["Olivia's Project", "Only"]
-    path = tmp_path / "fixtures.json"
-    path.write_text(json.dumps(fixtures))
-    with pytest.warns(DeprecationWarning, match=r"EmulatorState\(seed_data=") as got:
-        state = EmulatorState(9, seed_data=path)
-    assert [w.filename for w in got] == [__file__]
-    assert [p["id"] for p in state.projects()] == [p["id"] for p in emu.state.projects()]
-    with pytest.raises(TypeError, match="both fixtures= and its old name seed_data="):
-        Emulator(fixtures=fixtures, seed_data=fixtures)
+def test_fixtures_have_one_name() -> None:
+    """``seed_data=`` was a pre-release name of ``fixtures=``: gone, not a silent no-op."""
+    fixtures = {"platforms": [{"users": 0}]}
+    with pytest.raises(TypeError, match="seed_data"):
+        Emulator(seed=9, seed_data=fixtures)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="seed_data"):
+        EmulatorState(9, seed_data=fixtures)  # type: ignore[call-arg]

@@ -24,8 +24,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fixtures", metavar="FILE", help="JSON/YAML fixture file (platforms, projects)"
     )
-    # The old name of --fixtures, still accepted (--random-seed is the seed).
-    parser.add_argument("--seed", dest="fixtures", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--team-projects-limit", choices=TEAM_PROJECTS_LIMITS, default="UNLIMITED")
     parser.add_argument(
         "--piece-sets",

@@ -22,7 +22,6 @@ them on every reset. (The random seed, ``Emulator(seed=0)``, is unrelated.)
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,20 +145,3 @@ def _project(spec: Mapping[str, Any]) -> ProjectFixture:
 def read_fixtures(source: FixtureSource) -> Mapping[str, Any]:
     """The mapping of ``source`` (a file is read)."""
     return load_fixtures(source) if isinstance(source, (str, Path)) else source
-
-
-def renamed_keyword(
-    fixtures: FixtureSource | None, seed_data: FixtureSource | None, owner: str
-) -> FixtureSource | None:
-    """``fixtures``, or the deprecated ``seed_data`` given instead (with a DeprecationWarning
-    pointing at the caller of ``owner``)."""
-    if seed_data is None:
-        return fixtures
-    if fixtures is not None:
-        raise TypeError(f"{owner}() got both fixtures= and its old name seed_data=")
-    warnings.warn(
-        f"{owner}(seed_data=...) is deprecated, use fixtures=... (seed= stays the random seed)",
-        DeprecationWarning,
-        stacklevel=3,
-    )
-    return seed_data

@@ -12,7 +12,7 @@ from typing_extensions import Self
 
 from .app import EmulatorApp
 from .faults import FaultPlan
-from .fixtures import FixtureSource, renamed_keyword
+from .fixtures import FixtureSource
 from .requestlog import RequestLog
 from .state import EmulatorState
 
@@ -48,8 +48,7 @@ class Emulator:
     """The Activepieces Projects API on ``127.0.0.1:<free port>``, for tests.
 
     ``seed`` makes ids, icon colours and random faults reproducible. ``fixtures`` (a mapping
-    or a JSON/YAML path, see :mod:`.fixtures`) replace the default platform; ``seed_data`` is
-    their deprecated name.
+    or a JSON/YAML path, see :mod:`.fixtures`) replace the default platform.
     """
 
     def __init__(
@@ -61,13 +60,11 @@ class Emulator:
         api_key: str | None = None,
         users: int = 2,
         fixtures: FixtureSource | None = None,
-        seed_data: FixtureSource | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         if duplicate_external_id_status not in (500, 409):
             raise ValueError("duplicate_external_id_status must be 500 or 409")
-        given = renamed_keyword(fixtures, seed_data, "Emulator")
         self._seed = seed
         self.state = EmulatorState(
             seed,
@@ -75,7 +72,7 @@ class Emulator:
             duplicate_external_id_status=duplicate_external_id_status,
             api_key=api_key,
             users=users,
-            fixtures=given,
+            fixtures=fixtures,
         )
         self.faults = FaultPlan(seed)
         self.requests = RequestLog()

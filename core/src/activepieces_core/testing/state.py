@@ -19,7 +19,6 @@ from .fixtures import (
     ProjectFixture,
     parse_fixtures,
     read_fixtures,
-    renamed_keyword,
 )
 from .pagination import Key
 from .people import PeopleState
@@ -61,18 +60,16 @@ class EmulatorState:
         api_key: str | None = None,
         users: int = 2,
         fixtures: FixtureSource | None = None,
-        seed_data: FixtureSource | None = None,
     ) -> None:
         """``seed`` makes ids reproducible; ``fixtures`` (a mapping or a JSON/YAML path, see
-        :mod:`.fixtures`) replace the default platform; ``seed_data`` is their deprecated name."""
-        data = renamed_keyword(fixtures, seed_data, "EmulatorState")
+        :mod:`.fixtures`) replace the default platform."""
         self.lock = threading.RLock()
         self._seed = seed
         self._team_projects_limit = team_projects_limit
         self._duplicate_status = duplicate_external_id_status
         self._api_key = api_key
         self._users = users
-        self._fixtures = parse_fixtures(read_fixtures(data)) if data is not None else None
+        self._fixtures = parse_fixtures(read_fixtures(fixtures)) if fixtures is not None else None
         self.reset()
 
     # ---- lifecycle -------------------------------------------------------------------------
