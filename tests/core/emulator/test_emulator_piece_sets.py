@@ -610,10 +610,13 @@ def test_faults_apply_to_piece_set_routes(api: httpx.Client, on: Emulator) -> No
 
 
 def test_route_names_can_be_faulted_by_name() -> None:
-    from activepieces_core.testing.faults import ROUTES
-    from activepieces_core.testing.piece_sets_http import PIECE_SET_ROUTES
+    from activepieces_core.testing.faults import ROUTES as FAULTABLE
+    from activepieces_core.testing.piece_sets_http import PieceSetRoutes
+    from activepieces_core.testing.routes import PIECE_SET_ROUTES
 
-    assert set(PIECE_SET_ROUTES) <= set(ROUTES)
+    matched = {PieceSetRoutes.match(m, "/api/v1" + path)[0] for m, path, _ in ROUTES}
+    assert matched == set(PIECE_SET_ROUTES)
+    assert set(PIECE_SET_ROUTES) <= set(FAULTABLE)
 
 
 # ---- the externalId era -----------------------------------------------------------------------------

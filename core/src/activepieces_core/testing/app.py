@@ -16,12 +16,12 @@ from starlette.types import Receive, Scope, Send
 
 from ._ids import request_id
 from .faults import Decision, FaultPlan
-from .people_http import ROUTES as PEOPLE_ROUTES
 from .people_http import PeopleRoutes, match_people_route
 from .piece_sets_http import VISIBILITY_ROUTE, PieceSetRoutes
 from .records import Platform, dumps
 from .requestlog import RequestLog, RequestRecord
 from .responses import REASONS, ApplicationError, FastifyError, route_not_found
+from .routes import PEOPLE_ROUTES, without_trailing_slash
 from .service import ProjectRecordsPage, ProjectsService
 from .state import EmulatorState
 from .validation import MISSING, validate_create, validate_list_query, validate_update
@@ -38,8 +38,7 @@ _HTML_PAGE = (
 
 def match_route(method: str, path: str) -> tuple[str | None, str | None]:
     """(route name, project id); route None = unknown (``ignoreTrailingSlash`` applies)."""
-    if len(path) > 1 and path.endswith("/"):
-        path = path[:-1]
+    path = without_trailing_slash(path)
     if path == PREFIX:
         return {"GET": "list", "POST": "create"}.get(method), None
     if not path.startswith(PREFIX + "/"):

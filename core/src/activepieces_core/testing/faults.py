@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from .routes import ROUTES
+
 FAULT_KINDS: tuple[str, ...] = (
     "429",
     "500",
@@ -18,34 +20,6 @@ FAULT_KINDS: tuple[str, ...] = (
     "drop_before",
     "drop_after",
     "slow",
-)
-ROUTES: tuple[str, ...] = (
-    "list",
-    "get",
-    "create",
-    "update",
-    "delete",
-    # /piece-sets (testing/piece_sets.py)
-    "piece_sets.list",
-    "piece_sets.create",
-    "piece_sets.get",
-    "piece_sets.update",
-    "piece_sets.delete",
-    "piece_sets.duplicate",
-    "piece_sets.assign",
-    "piece_sets.unassign",
-    "piece_sets.for_project",
-    # people (testing/people_http.py)
-    "invitations.create",
-    "invitations.list",
-    "invitations.delete",
-    "members.list",
-    "members.update",
-    "members.delete",
-    "users.list",
-    "users.update",
-    "users.delete",
-    "roles.list",
 )
 
 

@@ -28,22 +28,11 @@ from .people import (
 )
 from .records import Platform
 from .responses import ApplicationError, FastifyError, not_found
+from .routes import without_trailing_slash
 from .state import EmulatorState
 from .validation import MISSING, Check, Issues, coerce_number, enum, string, type_name
 
 PREFIX = "/api/v1/"
-ROUTES: tuple[str, ...] = (
-    "invitations.create",
-    "invitations.list",
-    "invitations.delete",
-    "members.list",
-    "members.update",
-    "members.delete",
-    "users.list",
-    "users.update",
-    "users.delete",
-    "roles.list",
-)
 # resource -> {(has id, method): route}
 _TABLE: dict[str, dict[tuple[bool, str], str]] = {
     "user-invitations": {
@@ -70,8 +59,7 @@ T = TypeVar("T")
 
 def match_people_route(method: str, path: str) -> tuple[str | None, str | None]:
     """(route, id) for the people routes; (None, None) otherwise."""
-    if len(path) > 1 and path.endswith("/"):
-        path = path[:-1]
+    path = without_trailing_slash(path)
     if not path.startswith(PREFIX):
         return None, None
     resource, _, rest = path[len(PREFIX) :].partition("/")

@@ -29,6 +29,7 @@ from .pagination import decode_cursor, encode_cursor
 from .piece_sets import MODES, REQUIRED_MODES, PieceSetStore, SortKey, action_visible, apply_update
 from .records import Platform
 from .responses import ApplicationError, FastifyError
+from .routes import without_trailing_slash
 from .state import EmulatorState
 from .validation import MISSING, Issues, enum, invalid_type, nullable, string
 
@@ -37,17 +38,6 @@ PREFIX = "/api/v1/piece-sets"
 VISIBILITY_PATH = re.compile(r"^/__emulator/projects/([^/]+)/visible-pieces/?$")
 VISIBILITY_ROUTE = "__visible_pieces"
 
-PIECE_SET_ROUTES: tuple[str, ...] = (
-    "piece_sets.list",
-    "piece_sets.create",
-    "piece_sets.get",
-    "piece_sets.update",
-    "piece_sets.delete",
-    "piece_sets.duplicate",
-    "piece_sets.assign",
-    "piece_sets.unassign",
-    "piece_sets.for_project",
-)
 APID = re.compile(r"^[0-9a-zA-Z]{21}$")
 REQUIRED_MESSAGE = "Required"  # formErrors.required (text not read; the status is what counts)
 LIST_DEFAULT_LIMIT = 10
@@ -165,8 +155,7 @@ class PieceSetRoutes:
         oracle = VISIBILITY_PATH.match(path)
         if oracle is not None and method == "GET":
             return VISIBILITY_ROUTE, (unquote(oracle.group(1)),)
-        if len(path) > 1 and path.endswith("/"):
-            path = path[:-1]
+        path = without_trailing_slash(path)
         if path == PREFIX:
             return {"GET": "piece_sets.list", "POST": "piece_sets.create"}.get(method), ()
         if not path.startswith(PREFIX + "/"):
