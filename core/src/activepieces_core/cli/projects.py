@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
-from collections.abc import Iterable
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -13,6 +15,7 @@ from rich.table import Table
 from activepieces_core.cli._common import ExitCode, fail, handle_errors, state
 from activepieces_core.models import Project
 from activepieces_core.parsing import exactly_one
+from activepieces_core.project_fields import UPDATE_FIELDS, ProjectField
 
 __all__ = ["app"]
 
@@ -70,6 +73,64 @@ def _json_object(text: str | None, option: str) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         fail(f"{option} must be a JSON object", ExitCode.USAGE)
     return value
+
+
+#: Fields whose options the commands spell out themselves (their own option names, repeatable
+#: lists, "all" pieces, JSON, upper-cased colours). Every other field update takes (the 2026
+#: fields, and any field core's description gains) gets an option built from the description.
+_SPELLED_OUT = {
+    "display_name",
+    "pieces",
+    "metadata",
+    "max_concurrent_jobs",
+    "releases_enabled",
+    "icon_color",
+    "global_connection_external_ids",
+}
+_DESCRIBED = tuple(f for f in UPDATE_FIELDS if f.name not in _SPELLED_OUT)
+_PANEL = "Project fields"
+_Command = TypeVar("_Command", bound=Callable[..., None])
+
+
+def _option(field: ProjectField) -> Any:
+    """A field's typer parameter: ``--name VALUE`` (a flag pair for a bool), unset = None."""
+    if field.kind == "bool":
+        flag = field.option
+        option = typer.Option(f"{flag}/--no-{flag[2:]}", help=field.help, rich_help_panel=_PANEL)
+        return Annotated[bool | None, option]
+    kinds: dict[str, Any] = {"int": int, "text": str, "color": str, "json": str, "list": list[str]}
+    if field.kind not in kinds:  # pieces: spelled out by the commands
+        raise TypeError(f"no CLI option for {field.kind} field {field.name!r}")
+    text = f"{field.help} (JSON)" if field.kind == "json" else field.help
+    option = typer.Option(field.option, help=text, rich_help_panel=_PANEL)
+    return Annotated[kinds[field.kind] | None, option]
+
+
+def _field_options(command: _Command) -> _Command:
+    """Give ``command`` an option per described field; it receives their values as ``fields``
+    (``{name: value}`` of the options given, JSON decoded)."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "fields"]
+    added = [
+        inspect.Parameter(
+            f.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_option(f)
+        )
+        for f in _DESCRIBED
+    ]
+
+    @functools.wraps(command)
+    def run(**kwargs: Any) -> None:
+        fields = {f.name: kwargs.pop(f.name) for f in _DESCRIBED}
+        for f in _DESCRIBED:
+            if f.kind == "json":
+                fields[f.name] = _json_object(fields[f.name], f.option)
+        command(**kwargs, fields={k: v for k, v in fields.items() if v is not None})
+
+    # typer reads the options from the signature and the type hints.
+    run.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+    hints = {k: v for k, v in command.__annotations__.items() if k != "fields"}
+    run.__annotations__ = {**hints, **{p.name: p.annotation for p in added}}
+    return run  # type: ignore[return-value]
 
 
 ExternalIdOpt = Annotated[
@@ -132,6 +193,7 @@ def get_project(
 
 
 @app.command("create")
+@_field_options
 def create_project(
     display_name: Annotated[str, typer.Argument(help="Display name (no '.' or '/').")],
     external_id: Annotated[str | None, typer.Option(help="Your tenant id.")] = None,
@@ -145,9 +207,23 @@ def create_project(
         bool,
         typer.Option(help="Idempotent: return/converge the project with this external id."),
     ] = False,
+    fields: dict[str, Any] | None = None,
 ) -> None:
-    """Create a TEAM project (with --ensure: create only if the external id is absent)."""
+    """Create a TEAM project (with --ensure: create only if the external id is absent).
+
+    The project fields create cannot send (the 2026 fields) need --ensure: it sets them with
+    one update after the create, and converges them on an existing project.
+    """
     meta = _json_object(metadata, "--metadata")
+    fields = fields or {}
+    if not ensure:
+        by_update = [f.option for f in _DESCRIBED if f.name in fields and not f.create]
+        if by_update:
+            fail(
+                f"{', '.join(by_update)}: create cannot set them; add --ensure (with "
+                "--external-id) or set them with 'projects update'",
+                ExitCode.USAGE,
+            )
     with handle_errors(), state.client() as client:
         if ensure:
             if not external_id:
@@ -159,6 +235,7 @@ def create_project(
                 max_concurrent_jobs=max_concurrent_jobs,
                 global_connection_external_ids=global_connection,
                 alert_receiver_email=alert_receiver_email,
+                **fields,
             )
             project = result.project
         else:
@@ -169,11 +246,13 @@ def create_project(
                 max_concurrent_jobs=max_concurrent_jobs,
                 global_connection_external_ids=global_connection,
                 alert_receiver_email=alert_receiver_email,
+                **fields,
             )
         _show_one(project)
 
 
 @app.command("update")
+@_field_options
 def update_project(
     project_id: Annotated[str | None, typer.Argument(help="Project id.")] = None,
     by_external_id: ExternalIdOpt = None,
@@ -191,6 +270,7 @@ def update_project(
         typer.Option(help="Allowed piece (repeatable); 'all' lifts the filter."),
     ] = None,
     max_concurrent_jobs: Annotated[int | None, typer.Option(help="Concurrency cap.")] = None,
+    fields: dict[str, Any] | None = None,
 ) -> None:
     """Update fields of one project; unspecified fields are left unchanged."""
     meta = _json_object(metadata, "--metadata")
@@ -201,6 +281,7 @@ def update_project(
         "icon_color": icon_color.upper() if icon_color else None,
         "releases_enabled": releases,
         "max_concurrent_jobs": max_concurrent_jobs,
+        **(fields or {}),
     }
     with handle_errors(), state.client() as client:
         project = _resolve(client, project_id, by_external_id)
