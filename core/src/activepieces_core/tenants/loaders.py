@@ -84,7 +84,7 @@ def _check_set_references(doc: TenantDocument) -> None:
     errors: list[dict[str, Any]] = []
     keys = Counter(s.key for s in doc.piece_sets)
     for key in sorted(k for k, n in keys.items() if n > 1):
-        errors.append({"row": -1, "external_id": None, "errors": [f"piece set {key!r} twice"]})
+        errors.append({"row": None, "external_id": None, "errors": [f"piece set {key!r} twice"]})
     known = set(keys) | {"default"}
     for index, spec in enumerate(doc.tenants):
         if spec.piece_set is not None and spec.piece_set not in known:
@@ -107,7 +107,11 @@ def _piece_sets(raw: Any) -> list[PieceSetSpec]:
         except ValidationError as exc:
             key = row.get("key") if isinstance(row, Mapping) else None
             errors.append(
-                {"row": f"piece_sets[{index}]", "external_id": key, "errors": row_errors(exc)}
+                {
+                    "row": f"piece_sets[{index}]",
+                    "external_id": key,
+                    "errors": row_errors(exc, PieceSetSpec),
+                }
             )
     if errors:
         raise TenantSpecError(errors)
@@ -130,7 +134,8 @@ def _load_path(path: Path) -> TenantDocument:
 
 
 def _file_error(message: str) -> TenantSpecError:
-    return TenantSpecError([{"row": -1, "external_id": None, "errors": [message]}])
+    """An error of the document itself, not of a row (``row`` None)."""
+    return TenantSpecError([{"row": None, "external_id": None, "errors": [message]}])
 
 
 def _parse_yaml(text: str, path: Path) -> Any:
@@ -142,6 +147,11 @@ def _parse_yaml(text: str, path: Path) -> Any:
         ) from exc
     try:
         return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:  # a syntax error: where, and what (not PyYAML's dump)
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}, line {mark.line + 1}" if mark else str(path)
+        problem = exc.problem or exc.context or "syntax error"
+        raise _file_error(f"{where}: invalid YAML: {problem}") from exc
     except yaml.YAMLError as exc:
         raise _file_error(f"{path}: invalid YAML: {exc}") from exc
 
@@ -150,7 +160,7 @@ def _parse_json(text: str, origin: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _file_error(f"{origin}: invalid JSON: {exc}") from exc
+        raise _file_error(f"{origin}, line {exc.lineno}: invalid JSON: {exc.msg}") from exc
 
 
 def _from_document(doc: Any) -> TenantDocument:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import (
     BaseModel,
@@ -34,15 +35,20 @@ __all__ = [
 
 
 class TenantSpecError(InvalidRequestError):
-    """One or more tenant rows are invalid; nothing was sent (also a ``ValueError``).
+    """A tenant document or some of its rows are invalid; nothing was sent (also a ``ValueError``).
 
-    ``errors`` holds one entry per bad row: ``{"row": index, "external_id": ..., "errors": [...]}``.
+    ``errors`` holds one entry per bad row: ``{"row": index, "external_id": ..., "errors": [...]}``;
+    an error of the document itself (a YAML syntax error, an unreadable file) has ``"row": None``
+    and is reported as is, e.g. ``tenants.yaml, line 2: invalid YAML: ...``.
     """
 
     def __init__(self, errors: Sequence[Mapping[str, Any]]) -> None:
         self.errors = [dict(e) for e in errors]
-        lines = [f"{len(self.errors)} invalid tenant row(s):"]
-        for err in self.errors:
+        lines = ["; ".join(e["errors"]) for e in self.errors if e.get("row") is None]
+        rows = [e for e in self.errors if e.get("row") is not None]
+        if rows:
+            lines.append(f"{len(rows)} invalid tenant row(s):")
+        for err in rows:
             ident = err.get("external_id") or "?"
             lines.append(f"  row {err['row']} ({ident}): " + "; ".join(err["errors"]))
         super().__init__("\n".join(lines))
@@ -258,13 +264,68 @@ class TenantSpec(BaseModel):
         return data
 
 
-def row_errors(exc: ValidationError) -> list[str]:
+def row_errors(exc: ValidationError, model: type[BaseModel] = TenantSpec) -> list[str]:
+    """One line per error of a row of ``model``: ``field: message``; an unknown key is named
+    with the closest field (``unknown field 'colour' (did you mean 'icon_color'?)``)."""
     out = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden" and err["loc"]:
+            out.append(_unknown_field(model, err["loc"]))
+            continue
         msg = str(err["msg"]).removeprefix("Value error, ")
         out.append(f"{loc}: {msg}" if loc else msg)
     return out
+
+
+def _unknown_field(model: type[BaseModel], loc: Sequence[int | str]) -> str:
+    *parents, name = loc
+    dotted = ".".join(str(p) for p in loc)
+    owner = _model_at(model, parents)
+    closest = None if owner is None else _closest(str(name), owner)
+    return f"unknown field {dotted!r}" + (f" (did you mean {closest!r}?)" if closest else "")
+
+
+def _model_at(model: type[BaseModel], path: Sequence[int | str]) -> type[BaseModel] | None:
+    """The model whose fields are at ``path`` below ``model`` (list indexes skipped)."""
+    current: type[BaseModel] | None = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = None if current is None else current.model_fields.get(part)
+        current = None if field is None else _model_in(field.annotation)
+    return current
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model in a field's type: ``MemberSpec`` of ``tuple[MemberSpec, ...] | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _fold(name: str) -> str:
+    # iconColor, IconColor, icon-color and icon_color all fold to "iconcolor".
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def _closest(name: str, model: type[BaseModel]) -> str | None:
+    """The field of ``model`` that ``name`` most likely meant (its spelling in another case
+    or an alias first, then the most similar), or None."""
+    fields: dict[str, str] = {}
+    for field_name, info in model.model_fields.items():
+        for spelling in (field_name, info.alias):
+            if isinstance(spelling, str):
+                fields.setdefault(_fold(spelling), field_name)
+    folded = _fold(name)
+    if folded in fields:
+        return fields[folded]
+    match = difflib.get_close_matches(folded, fields, n=1, cutoff=0.6)
+    return fields[match[0]] if match else None
 
 
 def validate_specs(rows: Iterable[TenantSpec | Mapping[str, Any]]) -> list[TenantSpec]:
