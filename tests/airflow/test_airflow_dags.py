@@ -491,7 +491,7 @@ def test_review_dag_applies_the_approved_plan(
     assert request["options"] == ["Approve", "Reject"]
     body = request["body"]
     for text in (
-        "**Projects:** 2 to create",
+        "Plan: 2 to create",
         "piece_set gold",
         "piece_set_assignment",
         "member ops@acme.example",
@@ -553,7 +553,7 @@ def test_review_dag_rejected_writes_nothing(
     assert _run_dag_script().main(argv, api=airflow_api) == 0
     printed = capfd.readouterr().out
     assert "--- approve asks: Apply the Activepieces tenant plan?" in printed
-    assert "**Projects:** 2 to create" in printed
+    assert "Plan: 2 to create" in printed
     assert "--- answered Reject: HTTP 200" in printed
     xcoms = json.loads(out.read_text())
     run_id = _latest_review_run()

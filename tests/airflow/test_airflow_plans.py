@@ -199,8 +199,8 @@ def test_plan_then_apply_exactly_that_plan(
     summary = context["ti"].pushed[PLAN_SUMMARY_XCOM_KEY]
     for text in (
         "### Activepieces tenant plan",
-        "**Projects:** 3 to create, 0 to update, 0 to delete, 0 unchanged.",
-        "**member:** 2 create.",
+        "Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged",
+        "| member | 2 | 0 | 0 | 0 |",
         "| create | acme | member ops@acme.example |",
         "| create | (platform) | piece_set gold |",
         saved["digest"],
@@ -264,7 +264,7 @@ def test_plan_skips_when_nothing_changes_and_caps_its_summary(
     tenants = [{"external_id": f"t{i:02d}"} for i in range(12)]
     ActivepiecesPlanTenantsOperator(task_id="p", tenants=tenants, max_rows=5).execute(context)
     summary = context["ti"].pushed[PLAN_SUMMARY_XCOM_KEY]
-    assert summary.count("| create |") == 5
+    assert summary.count("\n| create |") == 5
     assert "... and 7 more change(s) not shown." in summary
 
     ActivepiecesSyncTenantsOperator(task_id="s", tenants=tenants).execute(context)

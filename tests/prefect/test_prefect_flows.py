@@ -65,15 +65,14 @@ def test_sync_tenants_from_file_then_noop(
         ("acme", "create"),
         ("globex", "create"),
     ]
-    acme = {r["field"]: r for r in plan_rows if r["external_id"] == "acme"}
-    assert acme["display_name"]["from"] == "(new)"  # not "all"
-    assert acme["display_name"]["to"] == "Acme Corp"
+    acme = next(r for r in plan_rows if r["external_id"] == "acme")
+    assert (acme["what"], acme["changes"]) == ("project", "Acme Corp")  # a create names it
     report_rows = prefect_api.table(found["activepieces-tenants-report"])
     assert {r["status"] for r in report_rows} == {"succeeded"}
     summary = found["activepieces-tenants-summary"]
     assert summary.type == "markdown"
     assert "# Activepieces tenant sync" in summary.data
-    assert "Failed tenants" not in summary.data
+    assert "| project | 6 | 0 | 0 | 0 |" in summary.data  # planned creates and their outcome
 
     again = sync_tenants(str(TENANTS_YAML), credentials)
     assert again["summary"]["noop"] == 6
@@ -144,7 +143,7 @@ def test_failed_tenant_fails_the_run_after_the_rest(emulator: Any, prefect_api: 
     rows = {r["external_id"]: r for r in prefect_api.table(found["activepieces-tenants-report"])}
     assert rows["acme"]["status"] == "failed"
     assert "503" in rows["acme"]["error"]
-    assert "## Failed tenants" in found["activepieces-tenants-summary"].data
+    assert "| update | acme | project |" in found["activepieces-tenants-summary"].data
 
 
 def test_no_others_means_no_tenant_succeeded(emulator: Any) -> None:

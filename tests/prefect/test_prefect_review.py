@@ -132,8 +132,12 @@ def test_approved_plan_is_applied_as_reviewed(
     run_id = state.state_details.flow_run_id
     found = prefect_api.artifacts(run_id)
     plan_rows = prefect_api.table(found["activepieces-tenants-plan"])
-    planned = list(dict.fromkeys((r["external_id"], r["kind"], r["key"]) for r in plan_rows))
-    applied = [(r["external_id"], r["kind"], r["key"] or "") for r in report["results"]]
+    planned = [(r["external_id"], r["what"]) for r in plan_rows]
+    applied = [
+        (r["external_id"] or "(platform)", r["label"])
+        for r in report["results"]
+        if r["action"] != "noop"
+    ]
     assert sorted(applied) == sorted(planned)  # exactly the reviewed changes, nothing re-planned
     assert report["review"]["plan_digest"].startswith("sha256:")
     assert "**Approved** by the reviewer: looks right" in found["activepieces-tenants-summary"].data

@@ -22,8 +22,8 @@ from activepieces_core.tenants import (
     DeletionLimitExceeded,
     Plan,
     StalePlanError,
+    TeardownReport,
     check_deletions,
-    teardown_rows,
 )
 from prefect_activepieces import artifacts, review
 from prefect_activepieces.credentials import ActivepiecesCredentials, resolve_credentials
@@ -105,7 +105,7 @@ def sync_tenants(
     """
     artifacts.check_key(artifact_key)
     creds = resolve_credentials(credentials)
-    the_plan = plan_tenants(
+    tenant_plan = plan_tenants(
         creds,
         tenants,
         prune=prune,
@@ -114,15 +114,15 @@ def sync_tenants(
         prune_members=prune_members,
         offboard_users=offboard_users,
     )
-    artifacts.publish_plan(the_plan, artifact_key)
+    artifacts.publish_plan(tenant_plan, artifact_key)
     reviewed: dict[str, Any] | None = None
-    saved = Plan.from_dict(the_plan) if require_approval and not dry_run else None
+    saved = Plan.from_dict(tenant_plan) if require_approval and not dry_run else None
     if saved is not None and saved.has_changes:
         try:
             # A plan that would be refused anyway is not worth a reviewer's time.
             check_deletions(saved, max_deletions)
             answer = review.wait_for_review(
-                the_plan,
+                tenant_plan,
                 artifact_key,
                 timeout=approval_timeout,
                 poll_interval=approval_poll_interval,
@@ -133,13 +133,13 @@ def sync_tenants(
                 if isinstance(exc, DeletionLimitExceeded)
                 else (f"no review within {approval_timeout} s")
             )
-            artifacts.publish_report(the_plan, None, artifact_key, error=why)
+            artifacts.publish_report(tenant_plan, None, artifact_key, error=why)
             raise
-        reviewed = {**answer.to_dict(), "plan_digest": the_plan.get("digest")}
+        reviewed = {**answer.to_dict(), "plan_digest": tenant_plan.get("digest")}
         if not answer.approved:
-            rejected = PlanRejectedError(answer.comment, the_plan)
+            rejected = PlanRejectedError(answer.comment, tenant_plan)
             artifacts.publish_report(
-                the_plan, None, artifact_key, error="rejected by the reviewer", review=reviewed
+                tenant_plan, None, artifact_key, error="rejected by the reviewer", review=reviewed
             )
             get_run_logger().info("%s", rejected)
             # A state returned by the flow becomes its final state: Cancelled, carrying the
@@ -153,7 +153,7 @@ def sync_tenants(
     try:
         report = apply_tenant_plan(
             creds,
-            the_plan,
+            tenant_plan,
             concurrency=concurrency,
             dry_run=dry_run,
             max_deletions=max_deletions,
@@ -161,9 +161,9 @@ def sync_tenants(
             check_stale=reviewed is not None,
         )
     except (DeletionLimitExceeded, StalePlanError) as exc:
-        artifacts.publish_report(the_plan, None, artifact_key, error=str(exc), review=reviewed)
+        artifacts.publish_report(tenant_plan, None, artifact_key, error=str(exc), review=reviewed)
         raise
-    artifacts.publish_report(the_plan, report, artifact_key, review=reviewed)
+    artifacts.publish_report(tenant_plan, report, artifact_key, review=reviewed)
     applied = ApplyReport.from_dict(report)
     if not applied.ok:
         raise TenantSyncError.from_report(applied)
@@ -277,15 +277,12 @@ def teardown_tenants(
     )
     # The plan is moments old: no staleness re-read (it would double the reads).
     applied = apply_tenant_plan(creds, found["plan"], concurrency=concurrency, check_stale=False)
-    rows = teardown_rows(external_ids, found["missing"], applied, missing_ok=missing_ok)
-    summary = {s: sum(r["status"] == s for r in rows) for s in ("deleted", "missing", "failed")}
-    report = {
-        "results": rows,
-        "summary": {"total": len(rows), **summary},
-        "warnings": list(found.get("warnings", [])),
-    }
+    teardown = TeardownReport.build(
+        found["external_ids"], found["plan"], applied, missing_ok=missing_ok
+    )
+    report = teardown.to_dict()
     artifacts.publish_teardown(report, artifact_key)
-    failed = [r["external_id"] for r in rows if r["status"] == "failed"]
-    if failed:
-        raise TenantTeardownError(failed, len(rows), report)
+    error = teardown.error(TenantTeardownError)
+    if error is not None:
+        raise error
     return report

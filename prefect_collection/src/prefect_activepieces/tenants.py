@@ -2,8 +2,8 @@
 
 A teardown is a plan too: `plan_teardown` is core's teardown plan (each tenant's project, the
 piece set it owns, optionally its people's accounts), which `apply_tenant_plan` applies like
-any other plan. Core's `teardown_rows` turns both into the per-tenant deleted / missing / failed
-rows the teardown flow reports.
+any other plan. Core's `TeardownReport` turns both into the per-tenant deleted / missing /
+failed rows the teardown flow reports.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any
 from prefect.logging import get_run_logger
 
 from activepieces_core.constants import DEFAULT_CONCURRENCY
-from activepieces_core.parsing import is_blank
-from activepieces_core.tenants import TenantResult, TenantSpec, load_document
+from activepieces_core.tenants import TenantResult, TenantSpec, load_document, teardown_ids
 from activepieces_core.tenants import apply as apply_plan
 from activepieces_core.tenants import plan as make_plan
 from activepieces_core.tenants import plan_teardown as core_plan_teardown
+from activepieces_core.tenants.views import PLATFORM, plan_view
 from prefect_activepieces._retry import api_task
 from prefect_activepieces.credentials import ActivepiecesCredentials
 
@@ -59,7 +59,7 @@ def plan_tenants(
     with `apply_tenant_plan`, even after a pause for review.
     """
     document = load_document(tenants)
-    the_plan = make_plan(
+    tenant_plan = make_plan(
         credentials.get_config(),
         document,
         prune=prune,
@@ -68,17 +68,9 @@ def plan_tenants(
         prune_members=prune_members,
         offboard_users=offboard_users,
     )
-    counts = the_plan.summary
-    others = the_plan.kind_summary
-    get_run_logger().info(
-        "Planned %d create, %d update, %d delete, %d unchanged%s",
-        counts["create"],
-        counts["update"],
-        counts["delete"],
-        counts["noop"],
-        "".join(f"; {kind}: {per}" for kind, per in sorted(others.items())),
-    )
-    return the_plan.to_dict()
+    view = plan_view(tenant_plan, max_rows=0)
+    get_run_logger().info("%s", "\n  ".join([view.headline, *view.kind_lines]))
+    return tenant_plan.to_dict()
 
 
 @api_task("Apply Activepieces tenant plan")
@@ -101,11 +93,8 @@ def apply_tenant_plan(
     logger = get_run_logger()
 
     def log(result: TenantResult) -> None:
-        if result.kind == "project":
-            what, target = result.external_id, result.project_id
-        else:
-            what = f"{result.external_id or '(document)'} {result.kind} {result.key}"
-            target = result.target_id
+        what = f"{result.external_id or PLATFORM} {result.label}"
+        target = result.project_id if result.kind == "project" else result.target_id
         if result.status == "failed":
             logger.warning("%s (%s) failed: %s", what, result.action, result.error)
         elif result.status == "succeeded":
@@ -138,29 +127,25 @@ def plan_teardown(
     A few tenants are looked up one by one, more are found with one paged listing; an external
     id on several TEAM projects follows core's rule (the lowest project id is managed, with a
     warning; see ``warnings``). Returns ``{"plan": Plan.to_dict(), "missing": [external ids
-    with no TEAM project], "failed": [], "warnings": [...]}``.
+    with no TEAM project], "external_ids": [the tenants, once each], "failed": [],
+    "warnings": [...]}``; a blank external id fails the task before any request.
     """
-    ids = list(dict.fromkeys(external_ids))  # one delete per tenant even if listed twice
-    if any(is_blank(e) for e in ids):
-        raise ValueError("external_ids must not contain blank values")
+    ids = teardown_ids(external_ids)  # one delete per tenant even if listed twice
     config = credentials.get_config()
-    the_plan = core_plan_teardown(
+    tenant_plan = core_plan_teardown(
         config, ids, offboard_users=offboard_users, concurrency=concurrency
     )
     logger = get_run_logger()
-    others = the_plan.kind_summary
-    logger.info(
-        "Teardown of %d tenant(s): %d to delete, %d missing%s",
-        len(ids),
-        len(the_plan.by_action("delete")),
-        len(the_plan.missing),
-        "".join(f"; {kind}: {per}" for kind, per in sorted(others.items())),
-    )
-    for warning in the_plan.warnings:
+    view = plan_view(tenant_plan, max_rows=0)
+    logger.info("Teardown of %d tenant(s): %s", len(ids), view.headline)
+    for line in view.kind_lines:
+        logger.info("  %s", line)
+    for warning in tenant_plan.warnings:
         logger.warning("%s", warning)
     return {
-        "plan": the_plan.to_dict(),
-        "missing": list(the_plan.missing),
+        "plan": tenant_plan.to_dict(),
+        "external_ids": ids,
+        "missing": list(tenant_plan.missing),
         "failed": [],
-        "warnings": list(the_plan.warnings),
+        "warnings": list(tenant_plan.warnings),
     }

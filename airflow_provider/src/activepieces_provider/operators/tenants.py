@@ -65,129 +65,28 @@ def document_to_dict(document: TenantDocument) -> dict[str, Any]:
     }
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, list | tuple) and len(value) > 4:
-        return f"[{', '.join(map(repr, value[:4]))}, ... {len(value)} items]"
-    return repr(value)
-
-
-def _diff_text(diff: dict[str, dict[str, Any]]) -> str:
-    return ", ".join(
-        f"{field}: {_value(v.get('from'))} -> {_value(v.get('to'))}" for field, v in diff.items()
-    )
-
-
-def _what(kind: str, key: str | None) -> str:
-    return kind if key is None else f"{kind} {key}"
-
-
-def _row(item: Any, status: bool) -> list[str]:
-    """Cells of one change or result: action, tenant, what (kind and key), ids, changes."""
-    show_diff = item.action == "update" or item.kind != "project"
-    changes = _diff_text(item.diff) if show_diff else ""
-    if not changes and item.kind == "project":
-        changes = getattr(item, "display_name", None) or ""
-    cells = [
-        item.action,
-        item.external_id or "(platform)",
-        _what(item.kind, item.key),
-        item.project_id or "",
-    ]
-    if status:
-        cells.append(item.status + (f": {item.error}" if item.error else ""))
-    return [*cells, changes]
-
-
-def _text_table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    lines = [header, *rows]
-    # The last column (changes) is left unpadded: it may be long.
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(line[:-1], widths, strict=False)) + "  " + line[-1]
-        for line in lines
-    )
-
-
-def _kind_counts(kind_summary: dict[str, dict[str, int]]) -> list[tuple[str, str]]:
-    """``(kind, "2 create, 1 delete")`` for each kind other than projects."""
-    return [
-        (kind, ", ".join(f"{n} {action}" for action, n in sorted(counts.items())))
-        for kind, counts in kind_summary.items()
-    ]
-
-
-def _more(hidden: int, where: str) -> list[str]:
-    return [f"... and {hidden} more not shown ({where} has all of them)"] if hidden > 0 else []
-
-
 def report_text(report: ApplyReport, max_rows: int = DEFAULT_MAX_ROWS) -> str:
-    """The report as log text: summaries per kind, then the changes (failures first), capped."""
-    s = report.summary
-    lines = [
-        f"{'Dry run' if report.dry_run else 'Applied'} {s['total']} tenant(s): "
-        f"{s['create']} create, {s['update']} update, {s['delete']} delete, {s['noop']} unchanged"
-        f" -> {s['succeeded']} succeeded, {s['failed']} failed, {s['planned']} planned "
-        f"in {report.duration_seconds:.2f}s",
-        *(f"  {kind}: {counts}" for kind, counts in _kind_counts(report.kind_summary)),
-    ]
-    changed = [r for r in report.results if r.action != "noop"]
-    changed.sort(key=lambda r: r.status != "failed")  # stable: failures first, then plan order
-    shown = changed[:max_rows]
-    if shown:
-        header = ["action", "tenant", "what", "project id", "status", "changes"]
-        lines.append(_text_table(header, [_row(r, status=True) for r in shown]))
-        lines.extend(_more(len(changed) - len(shown), f"the XCom {REPORT_XCOM_KEY!r}"))
-    return "\n".join(lines)
+    """The report as log text (core's `report_view`): counts per kind, failures, then changes."""
+    from activepieces_core.tenants import report_view
 
-
-def _plan_headline(plan: Plan) -> str:
-    s = plan.summary
-    return (
-        f"{s['create']} to create, {s['update']} to update, {s['delete']} to delete, "
-        f"{s['noop']} unchanged"
-    )
+    return report_view(report, max_rows).text(f"the XCom {REPORT_XCOM_KEY!r}")
 
 
 def plan_text(plan: Plan, max_rows: int = DEFAULT_MAX_ROWS) -> str:
-    """The plan as log text: project summary, other kinds, the changes (capped)."""
-    lines = [f"Plan: projects {_plan_headline(plan)}"]
-    lines.extend(f"  {kind}: {counts}" for kind, counts in _kind_counts(plan.kind_summary))
-    changed = [c for c in plan.changes if c.action != "noop"]
-    shown = changed[:max_rows]
-    if shown:
-        header = ["action", "tenant", "what", "project id", "changes"]
-        lines.append(_text_table(header, [_row(c, status=False) for c in shown]))
-        lines.extend(_more(len(changed) - len(shown), "the saved plan"))
-    if plan.protected:
-        lines.append(f"protected, not deleted: {', '.join(plan.protected[:max_rows])}")
-    lines.extend(f"warning: {w}" for w in plan.warnings)
-    return "\n".join(lines)
+    """The plan as log text (core's `plan_view`): counts per kind, the changes (capped)."""
+    from activepieces_core.tenants import plan_view
 
-
-def _md(cell: str) -> str:
-    """A Markdown table cell: pipes escaped, one line."""
-    return cell.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return plan_view(plan, max_rows).text("the saved plan")
 
 
 def plan_markdown(plan: Plan, digest: str, max_rows: int = DEFAULT_MAX_ROWS) -> str:
-    """The plan for a reviewer (Markdown): counts per kind, the changes (capped), the digests."""
-    lines = ["### Activepieces tenant plan", "", f"**Projects:** {_plan_headline(plan)}."]
-    lines.extend(f"**{kind}:** {counts}." for kind, counts in _kind_counts(plan.kind_summary))
-    changed = [c for c in plan.changes if c.action != "noop"]
-    shown = changed[:max_rows]
-    if shown:
-        lines += ["", "| action | tenant | what | changes |", "|---|---|---|---|"]
-        for change in shown:
-            action, tenant, what, _project, changes = _row(change, status=False)
-            lines.append(f"| {action} | {_md(tenant)} | {_md(what)} | {_md(changes)} |")
-        if len(changed) > len(shown):
-            lines += ["", f"... and {len(changed) - len(shown)} more change(s) not shown."]
-    else:
+    """The plan for a reviewer (core's `plan_view` as Markdown) with its digests."""
+    from activepieces_core.tenants import plan_view
+
+    view = plan_view(plan, max_rows)
+    lines = [view.markdown("the saved plan").rstrip("\n")]
+    if not view.rows:
         lines += ["", "Nothing to change."]
-    if plan.protected:
-        lines += ["", f"Protected, not deleted: {_md(', '.join(plan.protected[:max_rows]))}"]
-    for warning in plan.warnings:
-        lines += ["", f"Warning: {_md(warning)}"]
     lines += [
         "",
         f"Plan `{digest}`"
@@ -245,17 +144,12 @@ class _ReportingOperator(ActivepiecesBaseOperator):
         from activepieces_core.tenants import TenantSyncError
 
         result = report.to_dict()
-        # Counts of the other kinds (piece sets, assignments, members) next to ``summary``.
-        result["kind_summary"] = report.kind_summary
         context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=result)
-        self.log.info("Tenant sync summary: %s", report.summary)
         self.log.info("%s", report_text(report))
         if not report.dry_run:
             self._emit_asset_events(context, report)
         if report.failed:
-            error = TenantSyncError.from_report(report)
-            error.report = result  # the report as pushed, with ``kind_summary``
-            raise error
+            raise TenantSyncError.from_report(report)
         return result
 
     def _emit_asset_events(self, context: Context, report: ApplyReport) -> None:
@@ -442,13 +336,16 @@ class ActivepiecesPlanTenantsOperator(_DocumentArgs, ActivepiecesBaseOperator):
 
         document = self.document()
         with self.client() as client:
-            the_plan = plan(client, document, concurrency=self.concurrency, **self.plan_options())
-        saved = the_plan.to_dict()
+            tenant_plan = plan(
+                client, document, concurrency=self.concurrency, **self.plan_options()
+            )
+        saved = tenant_plan.to_dict()
         context["ti"].xcom_push(
-            key=PLAN_SUMMARY_XCOM_KEY, value=plan_markdown(the_plan, saved["digest"], self.max_rows)
+            key=PLAN_SUMMARY_XCOM_KEY,
+            value=plan_markdown(tenant_plan, saved["digest"], self.max_rows),
         )
-        self.log.info("%s\nPlan digest: %s", plan_text(the_plan, self.max_rows), saved["digest"])
-        if self.skip_if_no_changes and not the_plan.has_changes:
+        self.log.info("%s\nPlan digest: %s", plan_text(tenant_plan, self.max_rows), saved["digest"])
+        if self.skip_if_no_changes and not tenant_plan.has_changes:
             raise AirflowSkipException("the plan changes nothing: nothing to review or apply")
         return saved
 
@@ -527,7 +424,7 @@ class ActivepiecesApplyTenantPlanOperator(_ReportingOperator):
 
         saved = self._saved_plan()
         try:
-            the_plan = Plan.from_dict(saved)
+            tenant_plan = Plan.from_dict(saved)
         except InvalidPlanError as exc:
             raise AirflowFailException(str(exc)) from exc
         digest = str(saved.get("digest"))
@@ -536,12 +433,12 @@ class ActivepiecesApplyTenantPlanOperator(_ReportingOperator):
                 f"refusing to apply: the plan's digest {digest} is not the approved "
                 f"{str(self.approved_digest).strip()}; nothing was applied"
             )
-        self.log.info("Applying plan %s\n%s", digest, plan_text(the_plan))
+        self.log.info("Applying plan %s\n%s", digest, plan_text(tenant_plan))
         with self.client() as client:
             try:
                 report = apply(
                     client,
-                    the_plan,
+                    tenant_plan,
                     concurrency=self.concurrency,
                     max_deletions=optional_int(self.max_deletions),
                     check_stale=parse_bool(self.check_stale),
@@ -620,45 +517,36 @@ class ActivepiecesTeardownTenantsOperator(_ReportingOperator):
         from airflow.sdk.exceptions import AirflowFailException
 
         from activepieces_core.tenants import (
-            TEARDOWN_STATUSES,
             DeletionLimitExceeded,
-            TenantSyncError,
+            TeardownReport,
             apply,
-            teardown_rows,
+            teardown_ids,
+            teardown_view,
         )
 
-        ids = list(dict.fromkeys(text_list(self.external_ids) or []))
-        if any(is_blank(e) for e in ids):
-            raise ValueError("external_ids must not contain blank values")
+        ids = teardown_ids(text_list(self.external_ids) or [])
         with self.client() as client:
-            the_plan = self._plan(client, ids)
-            self.log.info("Teardown of %d tenant(s)\n%s", len(ids), plan_text(the_plan))
-            if the_plan.missing:
-                self.log.info("No TEAM project: %s", ", ".join(the_plan.missing))
+            tenant_plan = self._plan(client, ids)
+            self.log.info("Teardown of %d tenant(s)\n%s", len(ids), plan_text(tenant_plan))
+            if tenant_plan.missing:
+                self.log.info("No TEAM project: %s", ", ".join(tenant_plan.missing))
             try:
                 report = apply(
                     client,
-                    the_plan,
+                    tenant_plan,
                     concurrency=self.concurrency,
                     max_deletions=optional_int(self.max_deletions),
                     check_stale=False,
                 )
             except DeletionLimitExceeded as exc:
                 raise AirflowFailException(str(exc)) from exc
-        applied = report.to_dict()
-        applied["kind_summary"] = report.kind_summary
-        context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=applied)
+        context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=report.to_dict())
         self.log.info("%s", report_text(report))
         self._emit_asset_events(context, report)
-        rows = teardown_rows(ids, the_plan.missing, report, missing_ok=parse_bool(self.missing_ok))
-        counts = {s: sum(r["status"] == s for r in rows) for s in TEARDOWN_STATUSES}
-        result = {
-            "results": rows,
-            "summary": {"total": len(rows), **counts},
-            "warnings": list(the_plan.warnings),
-        }
-        self.log.info("Teardown summary: %s", result["summary"])
-        failed = [r["external_id"] for r in rows if r["status"] == "failed"]
-        if failed:
-            raise TenantSyncError(failed, len(rows), result, what="tenant teardown")
-        return result
+        missing_ok = parse_bool(self.missing_ok)
+        teardown = TeardownReport.build(ids, tenant_plan, report, missing_ok=missing_ok)
+        self.log.info("%s", teardown_view(teardown).text())
+        error = teardown.error()
+        if error is not None:
+            raise error
+        return teardown.to_dict()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -48,14 +48,18 @@ from activepieces_core.constants import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
 from activepieces_core.tenants import (
     ApplyReport,
     Plan,
-    TenantChange,
+    TeardownReport,
     TenantDocument,
     TenantResult,
+    View,
     apply,
     check_deletions,
     document_digest,
     load_document,
     plan,
+    plan_view,
+    report_view,
+    teardown_view,
 )
 from activepieces_core.tenants.adopt import Adoption, plan_adoption
 from activepieces_core.tenants.export import Export, export_tenants
@@ -116,7 +120,11 @@ ReportOpt = Annotated[
 ]
 ConcurrencyOpt = Annotated[int, typer.Option(min=1, help="Requests in flight.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-_STYLE = {"create": "green", "update": "yellow", "delete": "red", "noop": "dim"}
+_STYLE = {
+    **{"create": "green", "update": "yellow", "delete": "red", "noop": "dim"},
+    **{"succeeded": "green", "failed": "red", "planned": "cyan", "skipped": "dim"},
+    **{"deleted": "green", "missing": "dim"},
+}
 
 
 # --------------------------------------------------------------------------- output helpers
@@ -154,17 +162,9 @@ def _write(path: Path, text: str) -> None:
         fail(f"cannot write {path}: {exc.strerror or exc}", ExitCode.USAGE)
 
 
-def _save_plan(the_plan: Plan, path: Path, data: dict[str, Any] | None = None) -> None:
-    data = data if data is not None else the_plan.to_dict()
-    _write(path, _dump_json(data, compact=len(the_plan.changes) > INDENT_MAX_CHANGES))
-
-
-def _diff_text(diff: dict[str, dict[str, object]]) -> str:
-    return ", ".join(f"{k}: {v.get('from')!r} → {v.get('to')!r}" for k, v in diff.items())
-
-
-def _what(kind: str, key: str | None) -> str:
-    return kind if key is None else f"{kind} {key}"
+def _save_plan(tenant_plan: Plan, path: Path, data: dict[str, Any] | None = None) -> None:
+    data = data if data is not None else tenant_plan.to_dict()
+    _write(path, _dump_json(data, compact=len(tenant_plan.changes) > INDENT_MAX_CHANGES))
 
 
 def _more_line(hidden: int, noun: str) -> None:
@@ -175,95 +175,59 @@ def _more_line(hidden: int, noun: str) -> None:
         )
 
 
-def _print_changes(changes: Sequence[TenantChange], full: bool) -> None:
-    shown = changes if full else changes[:SAMPLE]
-    if not shown:
+def _styled(column: str, cell: str) -> str:
+    style = _STYLE.get(cell) if column in ("action", "status") else None
+    return f"[{style}]{escape(cell)}[/]" if style else escape(cell)
+
+
+def _print_rows(view: View, title: str | None = None) -> None:
+    """The view's rows: a table, or plain lines when there are too many for one."""
+    if not view.rows:
         return
-    kinds = any(c.kind != "project" for c in shown)
-    table = Table("action", "external id", *(["what"] if kinds else []), "project id", "changes")
-    for c in shown:
-        style = _STYLE[c.action]
-        text = _diff_text(c.diff) if c.action == "update" or c.kind != "project" else ""
-        text = text or (c.display_name or "")
-        cells = [f"[{style}]{c.action}[/]", escape(c.external_id)]
-        if kinds:
-            cells.append(escape(_what(c.kind, c.key)))
-        table.add_row(*cells, c.project_id or "", escape(text))
-    console.print(table)
-    _more_line(len(changes) - len(shown), "change(s)")
-
-
-def _plan_summary(the_plan: Plan) -> None:
-    s = the_plan.summary
-    console.print(
-        f"Plan: [green]{s['create']} to create[/], [yellow]{s['update']} to update[/], "
-        f"[red]{s['delete']} to delete[/], {s['noop']} unchanged "
-        f"({the_plan.read_requests} read request(s)).",
-        highlight=False,
-    )
-    for kind, counts in the_plan.kind_summary.items():
-        parts = ", ".join(f"{n} {action}" for action, n in sorted(counts.items()))
-        console.print(f"  {kind}: {parts}", highlight=False)
-    protected = the_plan.protected
-    if protected:
-        names = ", ".join(protected[:SAMPLE]) + (" ..." if len(protected) > SAMPLE else "")
-        console.print(f"protected, not deleted ({len(protected)}): {names}", highlight=False)
-    for warning in the_plan.warnings:
-        err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
-
-
-def _print_plan(the_plan: Plan, *, full: bool) -> None:
-    _print_changes([c for c in the_plan.changes if c.action != "noop"], full)
-    _plan_summary(the_plan)
-
-
-def _print_failures(failed: Sequence[TenantResult]) -> None:
-    if not failed:
-        return
-    if len(failed) > FAILURE_TABLE_MAX:
+    if len(view.rows) > FAILURE_TABLE_MAX:
         out = sys.stdout
-        out.write(f"{len(failed)} failed:\n")
-        for r in failed:
-            out.write(f"  {r.external_id}\t{r.action} {_what(r.kind, r.key)}\t{r.error or ''}\n")
+        out.write("\t".join(view.columns) + "\n")
+        out.writelines("\t".join(row) + "\n" for row in view.rows)
         out.flush()
         return
-    table = Table("action", "external id", "what", "project id", "error", title="failed")
-    for r in failed:
-        table.add_row(
-            r.action,
-            escape(r.external_id),
-            escape(_what(r.kind, r.key)),
-            r.project_id or "",
-            f"[red]{escape(r.error or r.error_type or 'failed')}[/]",
-        )
+    # Columns that are empty on every row shown (no kinds but projects, no errors) are left out.
+    used = [i for i, _ in enumerate(view.columns) if any(row[i] for row in view.rows)]
+    keep = [i for i in range(len(view.columns)) if i in used or view.columns[i] == "external_id"]
+    table = Table(*(view.columns[i].replace("_", " ") for i in keep), title=title)
+    for row in view.rows:
+        table.add_row(*(_styled(view.columns[i], row[i]) for i in keep))
     console.print(table)
+
+
+def _print_view(view: View, noun: str, *, rows: bool = True) -> None:
+    """Rows, the "more" line, the headline and the per-kind lines; warnings on stderr."""
+    if rows:
+        _print_rows(view)
+        _more_line(view.hidden, noun)
+    console.print(view.headline, highlight=False)
+    for line in view.kind_lines:
+        console.print(f"  {line}", highlight=False)
+    for note in view.notes:
+        if note.startswith("Warning: "):
+            err_console.print(
+                f"[yellow]warning:[/] {escape(note.removeprefix('Warning: '))}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        else:
+            console.print(note, highlight=False)
+
+
+def _plan_summary(tenant_plan: Plan) -> None:
+    _print_view(plan_view(tenant_plan, max_rows=0), "change(s)", rows=False)
+
+
+def _print_plan(tenant_plan: Plan, *, full: bool) -> None:
+    _print_view(plan_view(tenant_plan, max_rows=None if full else SAMPLE), "change(s)")
 
 
 def _print_report(report: ApplyReport, *, full: bool) -> None:
-    _print_failures(report.failed)
-    done = [r for r in report.results if r.status in ("succeeded", "planned")]
-    shown = done if full else done[:SAMPLE]
-    if shown:
-        table = Table("action", "external id", "project id", "status", "changes")
-        for r in shown:
-            colour = "green" if r.status == "succeeded" else "cyan"
-            what = _diff_text(r.diff) if r.action == "update" else ""
-            table.add_row(
-                r.action,
-                escape(r.external_id),
-                r.project_id or "",
-                f"[{colour}]{r.status}[/]",
-                escape(what),
-            )
-        console.print(table)
-        _more_line(len(done) - len(shown), "result(s)")
-    s = report.summary
-    console.print(
-        f"{'Dry run' if report.dry_run else 'Applied'}: {s['succeeded']} succeeded, "
-        f"{s['failed']} failed, {s['planned']} planned, {s['skipped']} unchanged "
-        f"in {report.duration_seconds:.2f}s.",
-        highlight=False,
-    )
+    _print_view(report_view(report, max_rows=None if full else SAMPLE), "result(s)")
 
 
 # --------------------------------------------------------------------------- validate / plan
@@ -302,11 +266,11 @@ def _plan_document(
         )
 
 
-def _stamped(the_plan: Plan, document: TenantDocument) -> Plan:
-    """``the_plan`` naming its document (only computed when the plan is written out)."""
-    if the_plan.document_digest is not None:
-        return the_plan
-    return the_plan.naming(document)
+def _stamped(tenant_plan: Plan, document: TenantDocument) -> Plan:
+    """``tenant_plan`` naming its document (only computed when the plan is written out)."""
+    if tenant_plan.document_digest is not None:
+        return tenant_plan
+    return tenant_plan.naming(document)
 
 
 @app.command("plan")
@@ -338,7 +302,7 @@ def plan_cmd(
             with planning_gc():
                 document = load_document(file)  # validated before the first request
             client = state.config()
-            the_plan = _plan_document(
+            tenant_plan = _plan_document(
                 client,
                 document,
                 prune,
@@ -347,21 +311,21 @@ def plan_cmd(
                 prune_members=prune_members,
                 offboard_users=offboard_users,
             )
-        data = _stamped(the_plan, document).to_dict() if out or report or state.json else None
+        data = _stamped(tenant_plan, document).to_dict() if out or report or state.json else None
         for path in (out, report):
             if path is not None:
-                _save_plan(the_plan, path, data)
+                _save_plan(tenant_plan, path, data)
         if state.json:
             state.emit_json(data)
         else:
-            _print_plan(the_plan, full=full)
+            _print_plan(tenant_plan, full=full)
             if out is not None:
                 console.print(f"Saved the plan to {out}.", highlight=False)
     except typer.Exit as exc:
         if detailed_exitcode and exc.exit_code != 0:
             raise typer.Exit(1) from None
         raise
-    if detailed_exitcode and the_plan.has_changes:
+    if detailed_exitcode and tenant_plan.has_changes:
         state.changes_pending = True
         raise typer.Exit(2)
 
@@ -383,10 +347,10 @@ def _read_plan_or_document(path: Path) -> Plan | TenantDocument:
     return load_document(path)
 
 
-def _confirm_deletions(the_plan: Plan, yes: bool, dry_run: bool) -> None:
-    deletes = the_plan.by_action("delete")
+def _confirm_deletions(tenant_plan: Plan, yes: bool, dry_run: bool) -> None:
+    deletes = tenant_plan.by_action("delete")
     # Removing people (--prune-members) is confirmed like deleting projects.
-    removals = the_plan.by_action("delete", "member")
+    removals = tenant_plan.by_action("delete", "member")
     if not (deletes or removals) or yes or dry_run:
         return
     what = " and ".join(
@@ -409,14 +373,14 @@ def _confirm_deletions(the_plan: Plan, yes: bool, dry_run: bool) -> None:
         fail("not confirmed; nothing was changed", ExitCode.REFUSED)
 
 
-def _check_document(the_plan: Plan, document: Path) -> None:
+def _check_document(tenant_plan: Plan, document: Path) -> None:
     digest = document_digest(load_document(document))
-    if the_plan.document_digest is None:
+    if tenant_plan.document_digest is None:
         fail("the saved plan records no tenant document digest", ExitCode.USAGE)
-    if the_plan.document_digest != digest:
+    if tenant_plan.document_digest != digest:
         fail(
             f"the saved plan was made from another tenant document than {document} "
-            f"(plan {the_plan.document_digest}, file {digest}); nothing was applied. Plan again.",
+            f"(plan {tenant_plan.document_digest}, file {digest}); nothing was applied. Plan again.",
             ExitCode.STALE,
         )
 
@@ -465,11 +429,11 @@ def apply_cmd(
             fail("--document checks a saved plan; FILE is a tenant document", ExitCode.USAGE)
         client = state.config()
         if isinstance(source, Plan):
-            the_plan = source
+            tenant_plan = source
             if document is not None:
-                _check_document(the_plan, document)
+                _check_document(tenant_plan, document)
         else:
-            the_plan = _plan_document(
+            tenant_plan = _plan_document(
                 client,
                 source,
                 prune,
@@ -478,13 +442,13 @@ def apply_cmd(
                 prune_members=prune_members,
                 offboard_users=offboard_users,
             )
-        check_deletions(the_plan, max_deletions)
+        check_deletions(tenant_plan, max_deletions)
         if not state.json:
-            _plan_summary(the_plan)
-        _confirm_deletions(the_plan, yes, dry_run)
+            _plan_summary(tenant_plan)
+        _confirm_deletions(tenant_plan, yes, dry_run)
         # A saved plan may be hours old: re-read what it touches. One just made is not.
         result = _apply_with_progress(
-            client, the_plan, concurrency, dry_run, max_deletions, check_stale=saved
+            client, tenant_plan, concurrency, dry_run, max_deletions, check_stale=saved
         )
     if report is not None:
         _write(report, _dump_json(result.to_dict()))
@@ -498,14 +462,14 @@ def apply_cmd(
 
 def _apply_with_progress(
     client: ClientConfig,
-    the_plan: Plan,
+    tenant_plan: Plan,
     concurrency: int,
     dry_run: bool,
     max_deletions: int | None,
     *,
     check_stale: bool,
 ) -> ApplyReport:
-    todo = sum(1 for c in the_plan.changes if c.action != "noop")
+    todo = sum(1 for c in tenant_plan.changes if c.action != "noop")
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -523,7 +487,7 @@ def _apply_with_progress(
 
         return apply(
             client,
-            the_plan,
+            tenant_plan,
             concurrency=concurrency,
             dry_run=dry_run,
             max_deletions=max_deletions,
@@ -555,47 +519,26 @@ def teardown_cmd(
 
     Prints deleted / missing / failed per tenant; a tenant with no TEAM project is missing.
     """
-    from activepieces_core.tenants import TEARDOWN_STATUSES, plan_teardown, teardown_rows
+    from activepieces_core.tenants import plan_teardown, teardown_ids
 
     with handle_errors():
+        external_ids = teardown_ids(external_ids)
         client = state.config()
         with _spinner(f"planning the teardown of {len(external_ids)} tenant(s)"):
-            the_plan = plan_teardown(client, external_ids, offboard_users=offboard_users)
-        check_deletions(the_plan, max_deletions)
+            tenant_plan = plan_teardown(client, external_ids, offboard_users=offboard_users)
+        check_deletions(tenant_plan, max_deletions)
         if not state.json:
-            _plan_summary(the_plan)
-        _confirm_deletions(the_plan, yes, False)
+            _plan_summary(tenant_plan)
+        _confirm_deletions(tenant_plan, yes, False)
         report = _apply_with_progress(
-            client, the_plan, concurrency, False, max_deletions, check_stale=False
+            client, tenant_plan, concurrency, False, max_deletions, check_stale=False
         )
-    rows = teardown_rows(external_ids, the_plan.missing, report)
-    counts = {s: sum(r["status"] == s for r in rows) for s in TEARDOWN_STATUSES}
+    teardown = TeardownReport.build(external_ids, tenant_plan, report)
     if state.json:
-        state.emit_json(
-            {
-                "results": rows,
-                "summary": {"total": len(rows), **counts},
-                "warnings": list(the_plan.warnings),
-                "report": report.to_dict(),
-            }
-        )
+        state.emit_json({**teardown.to_dict(), "report": report.to_dict()})
     else:
-        table = Table("external id", "project id", "status", "error")
-        colour = {"deleted": "green", "missing": "dim", "failed": "red"}
-        for row in rows:
-            table.add_row(
-                escape(row["external_id"]),
-                row["project_id"],
-                f"[{colour[row['status']]}]{row['status']}[/]",
-                escape(row["error"]),
-            )
-        console.print(table)
-        console.print(
-            f"Teardown: {counts['deleted']} deleted, {counts['missing']} missing, "
-            f"{counts['failed']} failed.",
-            highlight=False,
-        )
-    if counts["failed"]:
+        _print_view(teardown_view(teardown), "tenant(s)")
+    if teardown.failed_external_ids:
         raise typer.Exit(int(ExitCode.TENANT_FAILED))
 
 
@@ -741,18 +684,18 @@ def adopt_cmd(
         client = state.config()
         with _spinner("reading TEAM projects"):
             adoption = plan_adoption(client, document, match=match.value, page_size=page_size)
-        the_plan = adoption.plan
+        tenant_plan = adoption.plan
         if not state.json:
             _print_adoption(adoption, full=full)
         result: ApplyReport | None = None
         if out is not None:
-            _save_plan(the_plan, out)
+            _save_plan(tenant_plan, out)
             if not state.json:
                 console.print(f"Saved the plan to {out}.", highlight=False)
-        elif the_plan.has_changes:
-            _confirm(f"Label {len(the_plan.changes)} project(s) with their external id?", yes)
+        elif tenant_plan.has_changes:
+            _confirm(f"Label {len(tenant_plan.changes)} project(s) with their external id?", yes)
             result = _apply_with_progress(
-                client, the_plan, concurrency, False, None, check_stale=True
+                client, tenant_plan, concurrency, False, None, check_stale=True
             )
     if state.json:
         data = adoption.to_dict()

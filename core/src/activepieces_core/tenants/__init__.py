@@ -42,7 +42,13 @@ from activepieces_core.tenants.results import (
 from activepieces_core.tenants.saved import PLAN_FORMAT_VERSION, InvalidPlanError, document_digest
 from activepieces_core.tenants.spec import MemberSpec, PieceSetSpec, TenantSpec, TenantSpecError
 from activepieces_core.tenants.staleness import StalePlanError, StaleTenant, afind_stale, find_stale
-from activepieces_core.tenants.teardown import TEARDOWN_STATUSES, teardown_rows
+from activepieces_core.tenants.teardown import (
+    TEARDOWN_STATUSES,
+    TeardownReport,
+    TeardownRow,
+    teardown_ids,
+)
+from activepieces_core.tenants.views import View, plan_view, report_view, teardown_view
 
 __all__ = [
     "PLAN_FORMAT_VERSION",
@@ -55,12 +61,15 @@ __all__ = [
     "Plan",
     "StalePlanError",
     "StaleTenant",
+    "TeardownReport",
+    "TeardownRow",
     "TenantChange",
     "TenantDocument",
     "TenantResult",
     "TenantSpec",
     "TenantSpecError",
     "TenantSyncError",
+    "View",
     "aapply",
     "afind_stale",
     "aplan",
@@ -75,8 +84,11 @@ __all__ = [
     "load_tenants",
     "plan",
     "plan_teardown",
+    "plan_view",
     "reconcile",
-    "teardown_rows",
+    "report_view",
+    "teardown_ids",
+    "teardown_view",
 ]
 
 

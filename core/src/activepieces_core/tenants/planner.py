@@ -15,7 +15,7 @@ from activepieces_core.tenants._runner import AnyClient, async_client
 from activepieces_core.tenants.kinds import KINDS, PlanRequest, Reading, is_protected
 from activepieces_core.tenants.loaders import TenantDocument, TenantSource, load_document
 from activepieces_core.tenants.results import Plan, TenantChange
-from activepieces_core.tenants.spec import TenantSpecError
+from activepieces_core.tenants.teardown import teardown_ids
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -81,14 +81,12 @@ async def aplan_teardown(
     """Plan tearing down exactly the tenants ``external_ids``: their projects (memberships go
     with them), the piece sets they own, and with ``offboard_users`` the users left with no
     project. Ids with no project are listed in ``Plan.missing``; ``protect`` keeps matches.
+    A blank id raises `InvalidRequestError` before any request (`teardown_ids`).
     A few tenants are looked up one by one, more are found with one paged listing.
     """
-    ids = [str(e).strip() for e in external_ids]
-    if any(not e for e in ids):
-        raise TenantSpecError([{"row": -1, "external_id": None, "errors": ["empty external id"]}])
     request = PlanRequest(
         tenants=(),
-        teardown=tuple(dict.fromkeys(ids)),
+        teardown=tuple(teardown_ids(external_ids)),
         protect=tuple(protect),
         page_size=page_size,
         lookup_threshold=lookup_threshold,

@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidatorFunctionWrapHandler,
+    computed_field,
     model_validator,
 )
 from typing_extensions import Self
@@ -29,18 +30,25 @@ if TYPE_CHECKING:
     from activepieces_core.tenants.loaders import TenantDocument
 
 __all__ = [
+    "ACTIONS",
+    "STATUSES",
     "Action",
     "ApplyReport",
     "DeletionLimitExceeded",
+    "Outcome",
     "Plan",
     "Status",
     "TenantChange",
     "TenantResult",
     "TenantSyncError",
+    "label",
 ]
 
 Action = Literal["create", "update", "delete", "noop"]
 Status = Literal["succeeded", "failed", "skipped", "planned"]
+#: Every action and every status, in the order summaries list them.
+ACTIONS: tuple[Action, ...] = ("create", "update", "delete", "noop")
+STATUSES: tuple[Status, ...] = ("succeeded", "failed", "skipped", "planned")
 
 
 class DeletionLimitExceeded(ActivepiecesError):
@@ -72,7 +80,10 @@ class _Count:
         return f"[... {self.count} items]"
 
 
-class _Model(BaseModel):
+class Outcome(BaseModel):
+    """Base of plans, reports and their rows: frozen, tolerant of unknown keys, JSON round-trip
+    through `to_dict` / `from_dict` (XCom, Prefect results, saved plans)."""
+
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
@@ -81,17 +92,18 @@ class _Model(BaseModel):
             yield name, _Count(len(value)) if long else value
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dict, with ``summary`` where the type has one (``from_dict`` reads it back)."""
-        data = self.model_dump(mode="json")
-        summary = getattr(self, "summary", None)
-        if summary is not None:
-            data["summary"] = summary
-        return data
+        """JSON-safe dict, summaries included (``from_dict`` reads it back and recounts them)."""
+        return self.model_dump(mode="json")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
         """Rebuild from `to_dict` output."""
         return cls.model_validate(data)
+
+
+def label(kind: str, key: str | None) -> str:
+    """What a change is about, as every view shows it: ``project``, ``member ada@example.com``."""
+    return kind if key is None else f"{kind} {key}"
 
 
 def _per_kind(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
@@ -104,14 +116,8 @@ def _per_kind(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
     return out
 
 
-class TenantChange(_Model):
-    """One planned change. ``diff`` is ``{field: {"from": ..., "to": ...}}`` (creates: from None).
-
-    ``kind`` says what changes: ``project`` (the tenant's project; ``spec`` is None for deletes
-    and ``display_name`` is the project's current name for deletes) or a resource hanging off
-    the tenant, named by ``key`` within its kind (a piece set's key, a person's e-mail) with
-    ``target_id`` its id when it exists and ``data`` what its write needs.
-    """
+class _Labelled(Outcome):
+    """A change or a result: says which tenant and which of its resources it is about."""
 
     external_id: str
     action: Action
@@ -119,8 +125,25 @@ class TenantChange(_Model):
     key: str | None = None
     project_id: str | None = None
     target_id: str | None = None
-    display_name: str | None = None
     diff: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def label(self) -> str:
+        """``kind`` and ``key``: ``project``, ``piece_set gold``, ``member ada@example.com``."""
+        return label(self.kind, self.key)
+
+
+class TenantChange(_Labelled):
+    """One planned change. ``diff`` is ``{field: {"from": ..., "to": ...}}`` (creates: from None).
+
+    ``kind`` says what changes: ``project`` (the tenant's project; ``spec`` is None for deletes
+    and ``display_name`` is the project's current name for deletes) or a resource hanging off
+    the tenant, named by ``key`` within its kind (a piece set's key, a person's e-mail) with
+    ``target_id`` its id when it exists and ``data`` what its write needs; ``label`` names both.
+    """
+
+    display_name: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
     spec: TenantSpec | None = None
     #: The server state this change was planned against (None: the resource was absent), so
@@ -128,7 +151,7 @@ class TenantChange(_Model):
     observed: dict[str, Any] | None = None
 
 
-class Plan(_Model):
+class Plan(Outcome):
     """Per-tenant changes, in spec order then deletes sorted by external id.
 
     ``protected`` lists TEAM projects that prune would have deleted but ``protect`` kept;
@@ -202,34 +225,30 @@ class Plan(_Model):
         """True when applying would send at least one write (of any kind)."""
         return any(c.action != "noop" for c in self.changes)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def summary(self) -> dict[str, int]:
         """Count of project changes per action (all four keys always present)."""
         counts = Counter(c.action for c in self.changes if c.kind == "project")
-        return {a: counts.get(a, 0) for a in ("create", "update", "delete", "noop")}
+        return {a: counts.get(a, 0) for a in ACTIONS}
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def kind_summary(self) -> dict[str, dict[str, int]]:
         """Count per kind and action, for kinds other than ``project`` that have changes."""
         return _per_kind((c.kind, c.action) for c in self.changes)
 
 
-class TenantResult(_Model):
-    """Outcome for one tenant: ``status`` is succeeded / failed / skipped (noop) / planned (dry run)."""
+class TenantResult(_Labelled):
+    """Outcome of one change: ``status`` is succeeded / failed / skipped (noop) / planned
+    (dry run); ``label`` names the resource as the change does."""
 
-    external_id: str
-    action: Action
-    kind: str = "project"
-    key: str | None = None
-    project_id: str | None = None
-    target_id: str | None = None
     status: Status
     error: str | None = None
     error_type: str | None = None
-    diff: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
-class ApplyReport(_Model):
+class ApplyReport(Outcome):
     """Per-tenant results of an apply, JSON-serialisable via `to_dict`."""
 
     results: list[TenantResult] = Field(default_factory=list)
@@ -252,6 +271,7 @@ class ApplyReport(_Model):
         """True when no change failed."""
         return not self.failed
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def summary(self) -> dict[str, int]:
         """Project results per action and per status, plus ``total`` (the tenants)."""
@@ -259,10 +279,11 @@ class ApplyReport(_Model):
         actions = Counter(r.action for r in projects)
         statuses = Counter(r.status for r in projects)
         out = {"total": len(projects)}
-        out.update({a: actions.get(a, 0) for a in ("create", "update", "delete", "noop")})
-        out.update({s: statuses.get(s, 0) for s in ("succeeded", "failed", "skipped", "planned")})
+        out.update({a: actions.get(a, 0) for a in ACTIONS})
+        out.update({s: statuses.get(s, 0) for s in STATUSES})
         return out
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def kind_summary(self) -> dict[str, dict[str, int]]:
         """Results of the other kinds, per kind and status."""
