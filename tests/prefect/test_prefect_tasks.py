@@ -20,7 +20,6 @@ from prefect_activepieces import (
     create_project,
     delete_project,
     get_project,
-    projects,
     set_project_pieces,
 )
 from prefect_activepieces.projects import async_tasks, sync_tasks
@@ -187,17 +186,6 @@ def test_task_runs_are_named_after_their_target(
         f"set-pieces-{project['id']}",
         f"delete-project-{project['id']}",
     }
-
-
-def test_old_pieces_task_names_still_work_with_a_warning() -> None:
-    with pytest.warns(DeprecationWarning, match="use set_project_pieces"):
-        from prefect_activepieces import sync_project_pieces
-    with pytest.warns(DeprecationWarning, match="use aset_project_pieces"):
-        from prefect_activepieces import async_project_pieces
-    assert sync_project_pieces is set_project_pieces
-    assert async_project_pieces is projects.aset_project_pieces
-    with pytest.raises(AttributeError):
-        projects.no_such_task  # noqa: B018
 
 
 def test_writes_are_never_cached(credentials: ActivepiecesCredentials, emulator: Any) -> None:

@@ -96,14 +96,10 @@ _LAZY = {
             "list_projects",
             "set_project_pieces",
             "update_project",
-            # Deprecated names (warn on each use, so never cached below).
-            "sync_project_pieces",
-            "async_project_pieces",
         ),
         "projects",
     ),
 }
-_DEPRECATED = frozenset({"sync_project_pieces", "async_project_pieces"})
 
 __all__ = [
     "UNSET",
@@ -152,6 +148,5 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    if name not in _DEPRECATED:
-        globals()[name] = value  # later lookups skip this function
+    globals()[name] = value  # later lookups skip this function
     return value

@@ -9,7 +9,6 @@ use the sync names there, or ``acreate_project.submit(...).result()``.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -468,19 +467,3 @@ async_tasks = (
     adelete_project,
 )
 """Every async project task, in the same order as `sync_tasks`."""
-
-_RENAMED = {
-    "sync_project_pieces": "set_project_pieces",
-    "async_project_pieces": "aset_project_pieces",
-}
-
-
-def __getattr__(name: str) -> Any:
-    # Old names of the pieces tasks: "sync" read as the sync twin of an async task.
-    new = _RENAMED.get(name)
-    if new is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    warnings.warn(
-        f"{name} is deprecated; use {new} (same task, new name)", DeprecationWarning, stacklevel=2
-    )
-    return globals()[new]
