@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -61,8 +62,14 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+#: A route family's entry: (route, path params, query string, body(), authenticate()).
+Handler = Callable[
+    [str, tuple[str, ...], bytes, Callable[[], Any], Callable[[], Platform]], tuple[int, Any]
+]
+
+
 class EmulatorApp:
-    """ASGI callable serving ``/api/v1/projects`` from an :class:`EmulatorState`."""
+    """ASGI callable serving the projects, piece-set and people routes from an `EmulatorState`."""
 
     def __init__(self, state: EmulatorState, faults: FaultPlan, log: RequestLog) -> None:
         self.state = state
@@ -78,20 +85,13 @@ class EmulatorApp:
         rid = request_id()
         method: str = scope["method"]
         path: str = scope["path"]
-        route, project_id = match_route(method, path)
-        piece_set_params: tuple[str, ...] = ()
-        if route is None:
-            route, piece_set_params = self.piece_sets.match(method, path)
-        if route is None:
-            route, project_id = match_people_route(method, path)  # project_id: the item's id
+        route, params = self.match(method, path)
         if route is None:
             self._record("not_found", method, path, 404, None, rid)
             await _send(send, rid, 404, _dumps(route_not_found()))
             return
         if route == VISIBILITY_ROUTE:  # emulator-only oracle: never faulted, never logged
-            status, payload = self.handle_piece_sets(
-                route, piece_set_params, _header_map(scope), b"", b""
-            )
+            status, payload = self.respond(route, params, _header_map(scope), b"", b"")
             await _send(send, rid, status, _dumps(payload))
             return
         decision = self.faults.decide(route)
@@ -107,15 +107,9 @@ class EmulatorApp:
             await _drop(receive, send)
             return
         raw = await _read_body(receive) if method == "POST" else b""
-        headers = _header_map(scope)
-        if route.startswith("piece_sets."):
-            status, payload = self.handle_piece_sets(
-                route, piece_set_params, headers, scope["query_string"], raw
-            )
-        elif route in PEOPLE_ROUTES:
-            status, payload = self.handle_people(route, project_id, headers, scope, raw)
-        else:
-            status, payload = self.handle(route, project_id, headers, scope["query_string"], raw)
+        status, payload = self.respond(
+            route, params, _header_map(scope), scope["query_string"], raw
+        )
         if decision.kind == "drop_after":
             self._record(route, method, path, None, decision.kind, rid)
             await _drop(receive, send)
@@ -126,31 +120,17 @@ class EmulatorApp:
         await _send(send, rid, status, None if status == 204 else _dumps(payload))
 
     # ---- request handling (synchronous: state work is quick and lock-protected) --------------
-    def handle(
-        self,
-        route: str,
-        project_id: str | None,
-        headers: dict[str, str],
-        query_string: bytes,
-        raw: bytes,
-    ) -> tuple[int, Any]:
-        """Run validation -> authn -> authz -> business; returns (status, JSON payload)."""
-        try:
-            query: dict[str, Any] = {}
-            body: dict[str, Any] = {}
-            if route == "list":
-                pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-                query = validate_list_query(pairs)
-            elif route == "create":
-                body = validate_create(_parse_body(raw, headers))
-            elif route == "update":
-                body = validate_update(_parse_body(raw, headers))
-            platform = self._authenticate(headers)
-            return self._dispatch(route, project_id, platform, query, body)
-        except (ApplicationError, FastifyError) as error:
-            return error.status, error.body()
+    def match(self, method: str, path: str) -> tuple[str | None, tuple[str, ...]]:
+        """(route, path params) of a request; route None = unknown."""
+        route, project_id = match_route(method, path)
+        if route is None:
+            route, params = self.piece_sets.match(method, path)
+            if route is not None:
+                return route, params
+            route, project_id = match_people_route(method, path)  # the item's id
+        return route, (project_id,) if project_id is not None else ()
 
-    def handle_piece_sets(
+    def respond(
         self,
         route: str,
         params: tuple[str, ...],
@@ -158,9 +138,16 @@ class EmulatorApp:
         query_string: bytes,
         raw: bytes,
     ) -> tuple[int, Any]:
-        """``/piece-sets`` routes (see `.piece_sets`): same lifecycle, then the feature gate."""
+        """(status, JSON payload) of a matched route: each family validates, authenticates
+        (``authenticate()``) and applies its rules; an error becomes its response."""
+        if route.startswith("piece_sets.") or route == VISIBILITY_ROUTE:
+            handle: Handler = self.piece_sets.handle
+        elif route in PEOPLE_ROUTES:
+            handle = self.people.handle
+        else:
+            handle = self.handle_projects
         try:
-            return self.piece_sets.handle(
+            return handle(
                 route,
                 params,
                 query_string,
@@ -170,20 +157,26 @@ class EmulatorApp:
         except (ApplicationError, FastifyError) as error:
             return error.status, error.body()
 
-    def handle_people(
-        self, route: str, item_id: str | None, headers: dict[str, str], scope: Scope, raw: bytes
+    def handle_projects(
+        self,
+        route: str,
+        params: tuple[str, ...],
+        query_string: bytes,
+        body: Callable[[], Any],
+        authenticate: Callable[[], Platform],
     ) -> tuple[int, Any]:
-        """Users, roles, invitations and members (see `.people_http`): same lifecycle."""
-        try:
-            return self.people.handle(
-                route,
-                item_id,
-                scope["query_string"],
-                lambda: _parse_body(raw, headers),
-                lambda: self._authenticate(headers),
-            )
-        except (ApplicationError, FastifyError) as error:
-            return error.status, error.body()
+        """``/projects``: validation 400 -> authentication -> the service's rules."""
+        query: dict[str, Any] = {}
+        payload: dict[str, Any] = {}
+        if route == "list":
+            pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+            query = validate_list_query(pairs)
+        elif route == "create":
+            payload = validate_create(body())
+        elif route == "update":
+            payload = validate_update(body())
+        platform = authenticate()
+        return self._dispatch(route, params[0] if params else None, platform, query, payload)
 
     def _authenticate(self, headers: dict[str, str]) -> Platform:
         auth = headers.get("authorization", "")

@@ -42,14 +42,13 @@ from urllib.parse import quote
 
 from ._ids import ALPHABET, now_iso
 from .records import Platform, StateView, User
-from .responses import ApplicationError
+from .responses import ApplicationError, feature_disabled, not_found, team_project_required
 
 DEFAULT_PROJECT_ROLES: tuple[str, ...] = ("Admin", "Editor", "Operator", "Viewer")
 PLATFORM_ROLES = ("ADMIN", "MEMBER", "OPERATOR")
 USER_STATUSES = ("ACTIVE", "INACTIVE")
 INVITATION_TYPES = ("PLATFORM", "PROJECT")
 INVITATION_STATUSES = ("PENDING", "ACCEPTED")
-FEATURE_DISABLED = {"message": "Feature is disabled"}
 LINK_BASE = "https://cloud.activepieces.com"
 
 _READ = ["READ_APP_CONNECTION", "READ_FLOW", "READ_PROJECT_MEMBER", "READ_INVITATION"]
@@ -435,17 +434,15 @@ class PeopleState:
             project_id = body["projectId"]
             record = self._state.record(project_id)
             if record is None or record.deleted is not None:
-                raise ApplicationError(
-                    "ENTITY_NOT_FOUND", {"entityId": project_id, "entityType": "project"}
-                )
+                raise not_found(project_id)
             if record.public["platformId"] != platform.id:
                 raise ApplicationError(
                     "AUTHORIZATION", {"message": "user does not have access to the project"}
                 )
             if record.public["type"] != "TEAM":
-                raise ApplicationError("VALIDATION", {"message": "Project must be a team project"})
+                raise team_project_required()
             if not platform.project_roles_enabled:
-                raise ApplicationError("FEATURE_DISABLED", dict(FEATURE_DISABLED))
+                raise feature_disabled()
             role = self._role_or_404(platform, body["projectRole"])
         self._check_seat(platform, email)
         status = "ACCEPTED" if platform.invitations_auto_accept else "PENDING"

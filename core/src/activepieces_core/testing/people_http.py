@@ -17,7 +17,6 @@ from urllib.parse import parse_qsl
 
 from .pagination import decode_cursor, encode_cursor
 from .people import (
-    FEATURE_DISABLED,
     INVITATION_STATUSES,
     INVITATION_TYPES,
     PLATFORM_ROLES,
@@ -27,8 +26,9 @@ from .people import (
     UserRecord,
 )
 from .records import Platform
-from .responses import ApplicationError, FastifyError, not_found
+from .responses import FastifyError, feature_disabled, team_project_required
 from .routes import without_trailing_slash
+from .service import project_for
 from .state import EmulatorState
 from .validation import MISSING, Check, Issues, coerce_number, enum, string, type_name
 
@@ -204,12 +204,13 @@ class PeopleRoutes:
     def handle(
         self,
         route: str,
-        item_id: str | None,
+        params: tuple[str, ...],
         query_string: bytes,
         body: Callable[[], Any],
         authenticate: Callable[[], Platform],
     ) -> tuple[int, Any]:
         """Validate, authenticate, then apply the route's rules (under the state lock)."""
+        item_id = params[0] if params else None
         query: dict[str, Any] = {}
         payload: dict[str, Any] = {}
         if route == "invitations.list":
@@ -299,27 +300,16 @@ class PeopleRoutes:
         return 204, None
 
     def _project(self, platform: Platform, project_id: str, *, team: bool = False) -> None:
-        """Project-scoped access for a SERVICE principal: 404 unknown, 403 other platform."""
-        record = self.state.record(project_id)
-        if record is None or record.deleted is not None:
-            raise not_found(project_id)
-        if record.public["platformId"] != platform.id:
-            raise ApplicationError(
-                "AUTHORIZATION",
-                {
-                    "message": "Service is not allowed to access this project",
-                    "projectId": project_id,
-                    "platformId": platform.id,
-                },
-            )
+        """`service.project_for`, and a TEAM project where ``team``."""
+        record = project_for(self.state, platform, project_id)
         if team and record.public["type"] != "TEAM":
-            raise ApplicationError("VALIDATION", {"message": "Project must be a team project"})
+            raise team_project_required()
 
     @staticmethod
     def _feature(platform: Platform) -> None:
         """The project-members module's ``projectRolesEnabled`` gate."""
         if not platform.project_roles_enabled:
-            raise ApplicationError("FEATURE_DISABLED", dict(FEATURE_DISABLED))
+            raise feature_disabled()
 
 
 def _user_key(record: UserRecord) -> tuple[str, int]:

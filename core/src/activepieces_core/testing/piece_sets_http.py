@@ -28,8 +28,15 @@ from urllib.parse import parse_qsl, quote, unquote
 from .pagination import decode_cursor, encode_cursor
 from .piece_sets import MODES, REQUIRED_MODES, PieceSetStore, SortKey, action_visible, apply_update
 from .records import Platform
-from .responses import ApplicationError, FastifyError
+from .responses import (
+    ApplicationError,
+    FastifyError,
+    feature_disabled,
+    not_found,
+    service_forbidden,
+)
 from .routes import without_trailing_slash
+from .service import project_for
 from .state import EmulatorState
 from .validation import MISSING, Issues, enum, invalid_type, nullable, string
 
@@ -203,7 +210,7 @@ class PieceSetRoutes:
             payload = self._validate_assign(body())
         platform = authenticate()
         if not platform.manage_pieces_enabled:
-            raise ApplicationError("FEATURE_DISABLED", {"message": "Feature is disabled"})
+            raise feature_disabled()
         with self.state.lock:
             return self._dispatch(route, params, platform, query, payload)
 
@@ -370,34 +377,14 @@ class PieceSetRoutes:
             if project is None or project.deleted is not None:
                 continue  # the server's UPDATE ... WHERE id IN (...) skips unknown ids
             if project.public["platformId"] != platform.id:
-                raise ApplicationError(
-                    "AUTHORIZATION",
-                    {
-                        "message": "Service is not allowed to access this project",
-                        "projectId": project_id,
-                        "platformId": platform.id,
-                    },
-                )
+                raise service_forbidden(project_id, platform.id)
             live.append(project_id)
         for project_id in live:
             self.state.replace(project_id, {"pieceSetId": record["id"]})
 
     def _for_project(self, platform: Platform, project_id: str) -> dict[str, Any]:
         """``getForProject``: the assigned set, or Default (created lazily) when none."""
-        project = self.state.record(project_id)
-        if project is None or project.deleted is not None:
-            raise ApplicationError(
-                "ENTITY_NOT_FOUND", {"entityId": project_id, "entityType": "project"}
-            )
-        if project.public["platformId"] != platform.id:
-            raise ApplicationError(
-                "AUTHORIZATION",
-                {
-                    "message": "Service is not allowed to access this project",
-                    "projectId": project_id,
-                    "platformId": platform.id,
-                },
-            )
+        project = project_for(self.state, platform, project_id)
         assigned = self.store.record(project.public["pieceSetId"] or "", platform.id)
         return assigned if assigned is not None else self.store.default_set(platform)
 
@@ -452,9 +439,7 @@ class PieceSetRoutes:
     def _visibility(self, project_id: str, platform: Platform) -> tuple[int, Any]:
         project = self.state.record(project_id)
         if project is None or project.public["platformId"] != platform.id:
-            raise ApplicationError(
-                "ENTITY_NOT_FOUND", {"entityId": project_id, "entityType": "project"}
-            )
+            raise not_found(project_id)
         return 200, self.store.visibility(project_id)
 
 

@@ -68,7 +68,30 @@ class FastifyError(Exception):
 
 
 def not_found(project_id: str) -> ApplicationError:
+    """An unknown (or deleted) project."""
     return ApplicationError("ENTITY_NOT_FOUND", {"entityId": project_id, "entityType": "project"})
+
+
+def service_forbidden(project_id: str, platform_id: str) -> ApplicationError:
+    """An API key (SERVICE principal) asking for a project of another platform."""
+    return ApplicationError(
+        "AUTHORIZATION",
+        {
+            "message": "Service is not allowed to access this project",
+            "projectId": project_id,
+            "platformId": platform_id,
+        },
+    )
+
+
+def feature_disabled() -> ApplicationError:
+    """A module the platform's plan does not enable (a ``preHandler`` after authentication)."""
+    return ApplicationError("FEATURE_DISABLED", {"message": "Feature is disabled"})
+
+
+def team_project_required() -> ApplicationError:
+    """A project-scoped people route on a PERSONAL project."""
+    return ApplicationError("VALIDATION", {"message": "Project must be a team project"})
 
 
 def route_not_found() -> dict[str, Any]:

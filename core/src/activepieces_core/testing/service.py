@@ -14,7 +14,7 @@ from typing import Any
 from ._ids import now_iso
 from .pagination import Key, paginate
 from .records import Platform, ProjectRecord, dumps
-from .responses import ApplicationError, FastifyError, not_found
+from .responses import ApplicationError, FastifyError, not_found, service_forbidden
 from .state import EmulatorState
 
 _NO_TEAM_PROJECTS = "Team projects are not available on your current plan"
@@ -42,31 +42,25 @@ class _NoMatch(Exception):
     """The filters can match nothing (e.g. an unknown ``externalUserId``)."""
 
 
+def project_for(state: EmulatorState, platform: Platform, project_id: str) -> ProjectRecord:
+    """Project-scoped access for a SERVICE principal (every route that names a project):
+    unknown or deleted -> 404, another platform's -> 403."""
+    record = state.record(project_id)
+    if record is None or record.deleted is not None:
+        raise not_found(project_id)
+    if record.public["platformId"] != platform.id:
+        raise service_forbidden(project_id, platform.id)
+    return record
+
+
 class ProjectsService:
     def __init__(self, state: EmulatorState) -> None:
         self.state = state
 
-    # ---- authorization -----------------------------------------------------------------------
-    def _project_for(self, platform: Platform, project_id: str) -> ProjectRecord:
-        """GET/UPDATE rbac: unknown or deleted -> 404, other platform -> 403."""
-        record = self.state.record(project_id)
-        if record is None or record.deleted is not None:
-            raise not_found(project_id)
-        if record.public["platformId"] != platform.id:
-            raise ApplicationError(
-                "AUTHORIZATION",
-                {
-                    "message": "Service is not allowed to access this project",
-                    "projectId": project_id,
-                    "platformId": platform.id,
-                },
-            )
-        return record
-
     # ---- routes ------------------------------------------------------------------------------
     def get(self, platform: Platform, project_id: str) -> dict[str, Any]:
         with self.state.lock:
-            return self._project_for(platform, project_id).as_get()
+            return project_for(self.state, platform, project_id).as_get()
 
     def list_page(self, platform: Platform, query: dict[str, Any]) -> ProjectRecordsPage:
         with self.state.lock:
@@ -157,7 +151,7 @@ class ProjectsService:
 
     def update(self, platform: Platform, project_id: str, body: dict[str, Any]) -> dict[str, Any]:
         with self.state.lock:
-            record = self._project_for(platform, project_id)
+            record = project_for(self.state, platform, project_id)
             current = record.public
             now = now_iso()
             changes: dict[str, Any] = {"updated": now}
