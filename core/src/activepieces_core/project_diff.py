@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from activepieces_core.models import PiecesFilterType, Project, enum_value
 from activepieces_core.pieces import normalize_pieces
+from activepieces_core.project_fields import PROJECT_FIELDS
 
 __all__ = [
     "MANAGED_FIELDS",
@@ -60,26 +62,23 @@ class _Field:
     none_is_unmanaged: bool = True
 
 
-#: Every field a wish may manage, in the order diffs list them.
-MANAGED_FIELDS: dict[str, _Field] = {
-    "display_name": _Field(lambda p: p.display_name, team_only=True),
+#: The fields read or compared otherwise than as the project's attribute of the same name.
+_SPECIAL: dict[str, _Field] = {
+    "display_name": _Field(attrgetter("display_name"), team_only=True),
     "pieces": _Field(lambda p: p.allowed_pieces, wish_pieces, none_is_unmanaged=False),
-    "metadata": _Field(lambda p: p.metadata, lambda v: dict(v), _same_metadata),
-    "max_concurrent_jobs": _Field(lambda p: p.max_concurrent_jobs),
-    "releases_enabled": _Field(lambda p: p.releases_enabled),
+    "metadata": _Field(attrgetter("metadata"), lambda v: dict(v), _same_metadata),
     "icon_color": _Field(lambda p: enum_value(p.icon_color), team_only=True),
-    # Fields the server grew in 2026 (project.ts / project-requests.ts upstream, read 2026-12).
-    # getattr: a server too old to return them reads as None, so a wish always differs and
-    # the update carries it.
-    "notify_flow_owner_on_failure": _Field(
-        lambda p: getattr(p, "notify_flow_owner_on_failure", None)
-    ),
     "active_flows_limit": _Field(lambda p: p.plan.active_flows_limit if p.plan else None),
-    "worker_group_id": _Field(lambda p: getattr(p, "worker_group_id", None)),
-    "execution_data_retention_days": _Field(
-        lambda p: getattr(p, "execution_data_retention_days", None)
-    ),
-    "sensitive": _Field(lambda p: getattr(p, "sensitive", None)),
+}
+
+#: Every field a wish may manage (the ``managed`` ones of core's field description), in the
+#: order diffs list them. The 2026 fields (project.ts / project-requests.ts upstream, read
+#: 2026-12) read as their `Project` defaults from a server too old to return them, so a wish
+#: differs and the update carries it.
+MANAGED_FIELDS: dict[str, _Field] = {
+    field.name: _SPECIAL.get(field.name) or _Field(attrgetter(field.name))
+    for field in PROJECT_FIELDS
+    if field.managed
 }
 
 

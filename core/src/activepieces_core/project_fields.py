@@ -36,7 +36,9 @@ class ProjectField:
     """One project field: its keyword name, kind, help and the writes that take it.
 
     ``create``: ``projects.create`` sends it; ``update``: ``projects.update`` does;
-    ``ensure``: ``projects.ensure`` takes it (compared and converged, or sent at creation).
+    ``ensure``: ``projects.ensure`` takes it; ``managed``: a wish may manage it (compared with
+    the project and converged: `project_diff.MANAGED_FIELDS`), False for what ensure can only
+    send at creation because the API does not return it.
     """
 
     name: str
@@ -45,6 +47,7 @@ class ProjectField:
     create: bool = False
     update: bool = True
     ensure: bool = True
+    managed: bool = True
 
     @property
     def option(self) -> str:
@@ -80,8 +83,8 @@ class ProjectField:
 
 
 #: Every settable project field (the external id, the project's key, aside), in the order the
-#: integrations list them. A new field is one line here; where a write cannot take it yet,
-#: its flags say so.
+#: integrations list them and diffs show them. A new field is one line here (and its reading
+#: in `Project`, its rule in the request models); where a write cannot take it, its flags say so.
 PROJECT_FIELDS: tuple[ProjectField, ...] = (
     ProjectField(
         "display_name", "text", "Name shown in Activepieces (no '.' or '/').", create=True
@@ -96,8 +99,11 @@ PROJECT_FIELDS: tuple[ProjectField, ...] = (
         "list",
         "External ids of the global connections to share with the project.",
         create=True,
+        managed=False,
     ),
-    ProjectField("alert_receiver_email", "text", "Alert e-mail.", create=True, update=False),
+    ProjectField(
+        "alert_receiver_email", "text", "Alert e-mail.", create=True, update=False, managed=False
+    ),
     # The fields the server grew in 2026 (create cannot set them; ensure updates after).
     ProjectField("notify_flow_owner_on_failure", "bool", "Mail a flow's owner when it fails."),
     ProjectField("active_flows_limit", "int", "Most flows enabled at once (a positive integer)."),
