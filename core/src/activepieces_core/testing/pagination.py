@@ -98,10 +98,11 @@ def project_cursor_key(cursor: Cursor) -> Key | None:
     return (str(values[0]), str(values[1]), str(values[2]))
 
 
-def effective_limit(limit: int | None) -> int | None:
-    """``None`` = unlimited (``-1``)."""
+def effective_limit(limit: int | None, default: int = DEFAULT_LIMIT) -> int | None:
+    """The page size of a ``limit`` query value (``default`` when absent); ``None`` =
+    unlimited (``-1``)."""
     if limit is None:
-        return DEFAULT_LIMIT
+        return default
     if limit == 0:
         return ZERO_LIMIT
     if limit < 0:

@@ -237,13 +237,7 @@ class PeopleState:
         user = User(self._new_id(), f"{first} {last}".strip() or email)
         platform.users.append(user)
         record = self._register(platform, user, email, first, last, platform_role)
-        self._state.add_project(
-            f"{first or local}'s Project",
-            type="PERSONAL",
-            platform_id=platform.id,
-            ownerId=user.id,
-            analytics={"totalUsers": 1, "activeUsers": 1},
-        )
+        self._state.add_personal_project(platform.id, user.id, first or local)
         return record
 
     def user_by_email(self, email: str, platform_id: str | None = None) -> dict[str, Any] | None:

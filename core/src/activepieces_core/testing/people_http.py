@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
-from .pagination import decode_cursor, encode_cursor
+from .pagination import decode_cursor, effective_limit, encode_cursor
 from .people import (
     INVITATION_STATUSES,
     INVITATION_TYPES,
@@ -90,7 +90,7 @@ def page(
     rows: Sequence[T], key: Callable[[T], tuple[str, int]], limit: int | None, cursor: str | None
 ) -> tuple[list[T], str | None, str | None]:
     """One page of ``rows`` (sorted by ``key``) with ``next``/``previous`` cursors."""
-    size = DEFAULT_LIMIT if limit is None else 100 if limit == 0 else None if limit < 0 else limit
+    size = effective_limit(limit, DEFAULT_LIMIT)
     keys = [key(r) for r in rows]
     parsed = _decode(cursor)
     after = parsed is None or parsed[0]

@@ -105,12 +105,4 @@ class StateView(Protocol):
 
     def replace(self, project_id: str, changes: Mapping[str, Any]) -> dict[str, Any]: ...
 
-    def add_project(
-        self,
-        display_name: str,
-        *,
-        external_id: str | None = None,
-        type: str = "TEAM",
-        platform_id: str | None = None,
-        **fields: Any,
-    ) -> dict[str, Any]: ...
+    def add_personal_project(self, platform_id: str, owner_id: str, first_name: str) -> None: ...

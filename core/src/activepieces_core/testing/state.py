@@ -206,19 +206,7 @@ class EmulatorState:
             self._order[platform.id] = []
             self._connections[platform.id] = []
             for user in platform.users:
-                first = user.name.split()[0]
-                self.add_project(
-                    f"{first}'s Project",
-                    type="PERSONAL",
-                    platform_id=platform.id,
-                    ownerId=user.id,
-                    analytics={
-                        "totalUsers": 1,
-                        "activeUsers": 1,
-                        "totalFlows": 0,
-                        "activeFlows": 0,
-                    },
-                )
+                self.add_personal_project(platform.id, user.id, user.name.split()[0])
             return platform
 
     def configure_platform(self, platform_id: str | None = None, **settings: Any) -> Platform:
@@ -399,6 +387,16 @@ class EmulatorState:
                 project["plan"] = {**project["plan"], **plan_changes}
             self.insert(project)
             return copy.deepcopy(self._projects[project["id"]].as_get())
+
+    def add_personal_project(self, platform_id: str, owner_id: str, first_name: str) -> None:
+        """The PERSONAL project every user has (sign-up makes it): ``"<first name>'s Project"``."""
+        self.add_project(
+            f"{first_name}'s Project",
+            type="PERSONAL",
+            platform_id=platform_id,
+            ownerId=owner_id,
+            analytics={"totalUsers": 1, "activeUsers": 1},
+        )
 
     def set_analytics(
         self,
