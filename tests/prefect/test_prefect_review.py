@@ -143,7 +143,7 @@ def test_approved_plan_is_applied_as_reviewed(
     assert "**Approved** by the reviewer: looks right" in found["activepieces-tenants-summary"].data
     assert review.description is not None
     assert "# Review the Activepieces tenant plan" in review.description
-    assert "| acme | member | ops@acme.example | create |" in review.description
+    assert "| create | acme | member ops@acme.example |" in review.description
     assert "| 2 | 0 | 0 | 0 |" in review.description  # two projects to create
     logs = [log.message for log in prefect_api.logs(run_id)]
     assert any("Pausing flow" in m for m in logs)
