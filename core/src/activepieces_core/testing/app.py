@@ -11,7 +11,6 @@ import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.types import Receive, Scope, Send
 
@@ -22,7 +21,7 @@ from .piece_sets_http import VISIBILITY_ROUTE, PieceSetRoutes
 from .records import Platform, dumps
 from .requestlog import RequestLog, RequestRecord
 from .responses import REASONS, ApplicationError, FastifyError, route_not_found
-from .routes import PEOPLE_ROUTES, without_trailing_slash
+from .routes import PEOPLE_ROUTES, Request, without_trailing_slash
 from .service import ProjectRecordsPage, ProjectsService
 from .state import EmulatorState
 from .validation import MISSING, validate_create, validate_list_query, validate_update
@@ -62,10 +61,8 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-#: A route family's entry: (route, path params, query string, body(), authenticate()).
-Handler = Callable[
-    [str, tuple[str, ...], bytes, Callable[[], Any], Callable[[], Platform]], tuple[int, Any]
-]
+#: A route family's entry.
+Handler = Callable[[Request], tuple[int, Any]]
 
 
 class EmulatorApp:
@@ -148,35 +145,30 @@ class EmulatorApp:
             handle = self.handle_projects
         try:
             return handle(
-                route,
-                params,
-                query_string,
-                lambda: _parse_body(raw, headers),
-                lambda: self._authenticate(headers),
+                Request(
+                    route,
+                    params,
+                    query_string,
+                    lambda: _parse_body(raw, headers),
+                    lambda: self._authenticate(headers),
+                )
             )
         except (ApplicationError, FastifyError) as error:
             return error.status, error.body()
 
-    def handle_projects(
-        self,
-        route: str,
-        params: tuple[str, ...],
-        query_string: bytes,
-        body: Callable[[], Any],
-        authenticate: Callable[[], Platform],
-    ) -> tuple[int, Any]:
+    def handle_projects(self, request: Request) -> tuple[int, Any]:
         """``/projects``: validation 400 -> authentication -> the service's rules."""
+        route = request.route
         query: dict[str, Any] = {}
         payload: dict[str, Any] = {}
         if route == "list":
-            pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-            query = validate_list_query(pairs)
+            query = validate_list_query(request.query_pairs())
         elif route == "create":
-            payload = validate_create(body())
+            payload = validate_create(request.body())
         elif route == "update":
-            payload = validate_update(body())
-        platform = authenticate()
-        return self._dispatch(route, params[0] if params else None, platform, query, payload)
+            payload = validate_update(request.body())
+        platform = request.authenticate()
+        return self._dispatch(route, request.item_id, platform, query, payload)
 
     def _authenticate(self, headers: dict[str, str]) -> Platform:
         auth = headers.get("authorization", "")

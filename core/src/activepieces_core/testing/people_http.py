@@ -9,11 +9,9 @@ Rows are paged by ``(created, id)`` ascending (the server's ``buildPaginator``),
 from __future__ import annotations
 
 import json
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl
 
 from .pagination import decode_cursor, effective_limit, encode_cursor
 from .people import (
@@ -27,10 +25,10 @@ from .people import (
 )
 from .records import Platform
 from .responses import FastifyError, feature_disabled, team_project_required
-from .routes import without_trailing_slash
+from .routes import Request, without_trailing_slash
 from .service import project_for
 from .state import EmulatorState
-from .validation import MISSING, Check, Issues, coerce_number, enum, string, type_name
+from .validation import MISSING, Check, Issues, ap_id, coerce_number, enum, string
 
 PREFIX = "/api/v1/"
 # resource -> {(has id, method): route}
@@ -53,7 +51,6 @@ _TABLE: dict[str, dict[tuple[bool, str], str]] = {
     "project-roles": {(False, "GET"): "roles.list"},
 }
 DEFAULT_LIMIT = 10  # the controllers' `limit ?? 10`
-_AP_ID = re.compile(r"^[0-9a-zA-Z]{21}$")
 T = TypeVar("T")
 
 
@@ -118,10 +115,12 @@ def _seek(rows: list[Row], query: dict[str, Any], render: Callable[[Row], Any]) 
 
 
 # ---- request schemas ------------------------------------------------------------------------
-def _query(raw: bytes, fields: Mapping[str, Check], required: Sequence[str] = ()) -> dict[str, Any]:
+def _query(
+    pairs: Sequence[tuple[str, str]], fields: Mapping[str, Check], required: Sequence[str] = ()
+) -> dict[str, Any]:
     issues = Issues("querystring")
     out: dict[str, Any] = {}
-    for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+    for name, value in pairs:
         if name in fields or name == "limit":
             out.setdefault(name, value)
     for name in required:
@@ -129,9 +128,7 @@ def _query(raw: bytes, fields: Mapping[str, Check], required: Sequence[str] = ()
             issues.add(f"/{name}", fields[name](MISSING) or "Invalid input")
     for name, check in fields.items():
         if name in out:
-            problem = check(out[name])
-            if problem is not None:
-                issues.add(f"/{name}", problem)
+            issues.check(f"/{name}", out[name], check)
     if "limit" in out:
         out["limit"] = coerce_number(out["limit"], issues)
     issues.raise_if_any()
@@ -143,8 +140,7 @@ def _body(
 ) -> dict[str, Any]:
     """A zod object: checks ``fields`` (check, required), strips the rest."""
     issues = Issues("body")
-    if not isinstance(value, dict):
-        issues.add("", f"Invalid input: expected object, received {type_name(value)}")
+    if not issues.expect_object("", value):
         issues.raise_if_any()
     out: dict[str, Any] = {}
     for name, (check, required) in fields.items():
@@ -152,11 +148,8 @@ def _body(
             if required:
                 issues.add(f"/{name}", check(MISSING) or "Invalid input")
             continue
-        problem = check(value[name])
-        if problem is None:
+        if issues.check(f"/{name}", value[name], check):
             out[name] = value[name]
-        else:
-            issues.add(f"/{name}", problem)
     issues.raise_if_any()
     return out
 
@@ -181,7 +174,7 @@ def _send_body(value: Any) -> dict[str, Any]:
 
 
 def _ap_id(value: str | None) -> str:
-    if value is None or not _AP_ID.match(value):
+    if value is None or ap_id(value) is not None:
         raise FastifyError(
             400,
             "FST_ERR_VALIDATION",
@@ -201,21 +194,15 @@ class PeopleRoutes:
     def people(self) -> PeopleState:
         return self.state.people
 
-    def handle(
-        self,
-        route: str,
-        params: tuple[str, ...],
-        query_string: bytes,
-        body: Callable[[], Any],
-        authenticate: Callable[[], Platform],
-    ) -> tuple[int, Any]:
+    def handle(self, request: Request) -> tuple[int, Any]:
         """Validate, authenticate, then apply the route's rules (under the state lock)."""
-        item_id = params[0] if params else None
+        route, item_id, body = request.route, request.item_id, request.body
+        pairs = request.query_pairs()
         query: dict[str, Any] = {}
         payload: dict[str, Any] = {}
         if route == "invitations.list":
             query = _query(
-                query_string,
+                pairs,
                 {
                     "type": enum(INVITATION_TYPES),
                     "projectId": string,
@@ -226,9 +213,9 @@ class PeopleRoutes:
             )
         elif route == "members.list":
             fields = {"projectId": string, "projectRoleId": string, "cursor": string}
-            query = _query(query_string, fields, required=("projectId",))
+            query = _query(pairs, fields, required=("projectId",))
         elif route == "users.list":
-            query = _query(query_string, {"externalId": string, "cursor": string})
+            query = _query(pairs, {"externalId": string, "cursor": string})
         elif route == "invitations.create":
             payload = _send_body(body())
         elif route == "members.update":
@@ -245,7 +232,7 @@ class PeopleRoutes:
             )
         elif route == "users.delete":
             _ap_id(item_id)
-        platform = authenticate()
+        platform = request.authenticate()
         with self.state.lock:
             return self._dispatch(route, item_id, platform, query, payload)
 

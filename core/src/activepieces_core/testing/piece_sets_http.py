@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import quote, unquote
 
 from .pagination import decode_cursor, encode_cursor
 from .piece_sets import MODES, REQUIRED_MODES, PieceSetStore, SortKey, action_visible, apply_update
@@ -35,17 +35,16 @@ from .responses import (
     not_found,
     service_forbidden,
 )
-from .routes import without_trailing_slash
+from .routes import Request, without_trailing_slash
 from .service import project_for
 from .state import EmulatorState
-from .validation import MISSING, Issues, enum, invalid_type, nullable, string
+from .validation import MISSING, Issues, ap_id, enum, invalid_type, nullable, string
 
 PREFIX = "/api/v1/piece-sets"
 #: Emulator-only (not part of the API): which pieces a project sees. Never faulted or logged.
 VISIBILITY_PATH = re.compile(r"^/__emulator/projects/([^/]+)/visible-pieces/?$")
 VISIBILITY_ROUTE = "__visible_pieces"
 
-APID = re.compile(r"^[0-9a-zA-Z]{21}$")
 REQUIRED_MESSAGE = "Required"  # formErrors.required (text not read; the status is what counts)
 LIST_DEFAULT_LIMIT = 10
 LIST_MAX_LIMIT = 100
@@ -63,15 +62,8 @@ def _iso(ms: int) -> str:
 # ---- request validation (zod DTOs) -------------------------------------------------------------
 
 
-def _check(value: Any, check: Callable[[Any], str | None], path: str, issues: Issues) -> bool:
-    problem = check(value)
-    if problem is not None:
-        issues.add(path, problem)
-    return problem is None
-
-
 def _name(value: Any, path: str, issues: Issues) -> None:
-    if _check(value, string, path, issues) and not value:
+    if issues.check(path, value, string) and not value:
         issues.add(path, REQUIRED_MESSAGE)
 
 
@@ -80,7 +72,7 @@ def _string_list(value: Any, path: str, issues: Issues) -> None:
         issues.add(path, invalid_type("array", value))
         return
     for index, item in enumerate(value):
-        _check(item, string, f"{path}/{index}", issues)
+        issues.check(f"{path}/{index}", item, string)
 
 
 def _record(value: Any, path: str, issues: Issues) -> bool:
@@ -90,20 +82,13 @@ def _record(value: Any, path: str, issues: Issues) -> bool:
     return True
 
 
-def _object(value: Any, path: str, issues: Issues) -> bool:
-    if not isinstance(value, dict):
-        issues.add(path, invalid_type("object", value))
-        return False
-    return True
-
-
 def _pieces(value: Any, path: str, issues: Issues) -> dict[str, Any] | None:
     """``PieceSelection``: mode defaults to include_all, exceptions to []."""
-    if not _object(value, path, issues):
+    if not issues.expect_object(path, value):
         return None
     before = len(issues.items)
     mode = value.get("mode", "include_all")
-    _check(mode, enum(MODES), f"{path}/mode", issues)
+    issues.check(f"{path}/mode", mode, enum(MODES))
     exceptions = value.get("exceptions", [])
     _string_list(exceptions, f"{path}/exceptions", issues)
     return {"mode": mode, "exceptions": exceptions} if len(issues.items) == before else None
@@ -117,7 +102,7 @@ def _selections(value: Any, path: str, issues: Issues) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     for piece, selection in value.items():
         where = f"{path}/{piece}"
-        if not _object(selection, where, issues):
+        if not issues.expect_object(where, selection):
             continue
         mode = selection.get("mode", MISSING)
         if mode == "all":
@@ -131,12 +116,12 @@ def _selections(value: Any, path: str, issues: Issues) -> dict[str, Any] | None:
 
 
 def _required_actions(value: Any, path: str, issues: Issues) -> dict[str, Any] | None:
-    if not _object(value, path, issues):
+    if not issues.expect_object(path, value):
         return None
     before = len(issues.items)
     out: dict[str, Any] = {}
     if "mode" in value:
-        _check(value["mode"], enum(REQUIRED_MODES), f"{path}/mode", issues)
+        issues.check(f"{path}/mode", value["mode"], enum(REQUIRED_MODES))
         out["mode"] = value["mode"]
     if "actions" in value and _record(value["actions"], f"{path}/actions", issues):
         for piece, names in value["actions"].items():
@@ -188,27 +173,20 @@ class PieceSetRoutes:
         return route, (parts[0],) if route else ()
 
     # ---- lifecycle: validation 400 -> authentication -> feature gate 402 -> rules -----------
-    def handle(
-        self,
-        route: str,
-        params: tuple[str, ...],
-        query_string: bytes,
-        body: Callable[[], Any],
-        authenticate: Callable[[], Platform],
-    ) -> tuple[int, Any]:
-        """``body()`` parses the request body (Fastify's parsers, in ``app``)."""
+    def handle(self, request: Request) -> tuple[int, Any]:
+        """Validate, authenticate, check the feature gate, then apply the route's rules."""
+        route, params = request.route, request.params
         if route == VISIBILITY_ROUTE:
-            return self._visibility(params[0], authenticate())
+            return self._visibility(params[0], request.authenticate())
         query: dict[str, Any] = {}
         payload: dict[str, Any] = {}
         if route == "piece_sets.list":
-            pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-            query = self._validate_list(pairs)
+            query = self._validate_list(request.query_pairs())
         elif route in ("piece_sets.create", "piece_sets.update", "piece_sets.duplicate"):
-            payload = self._validate_body(route, body())
+            payload = self._validate_body(route, request.body())
         elif route == "piece_sets.assign":
-            payload = self._validate_assign(body())
-        platform = authenticate()
+            payload = self._validate_assign(request.body())
+        platform = request.authenticate()
         if not platform.manage_pieces_enabled:
             raise feature_disabled()
         with self.state.lock:
@@ -244,18 +222,18 @@ class PieceSetRoutes:
         issues = Issues("body")
         out: dict[str, Any] = {}
         key_field = "key" if self.store.schema == "key" else "externalId"
-        if not _object(body, "", issues):
+        if not issues.expect_object("", body):
             issues.raise_if_any()
         if route in ("piece_sets.create", "piece_sets.duplicate") or "name" in body:
             _name(body.get("name", MISSING), "/name", issues)
             out["name"] = body.get("name")
         # create: ``z.string().optional()`` (null refused); update: nullable.
         creating = route == "piece_sets.create" and key_field in body
-        if creating and _check(body[key_field], string, f"/{key_field}", issues):
+        if creating and issues.check(f"/{key_field}", body[key_field], string):
             out["key"] = body[key_field]
         if route == "piece_sets.update":
-            if key_field in body and _check(
-                body[key_field], nullable(string), f"/{key_field}", issues
+            if key_field in body and issues.check(
+                f"/{key_field}", body[key_field], nullable(string)
             ):
                 out["key"] = body[key_field]
             if "pieces" in body:
@@ -274,7 +252,7 @@ class PieceSetRoutes:
     def _validate_assign(body: Any) -> dict[str, Any]:
         """``{projectIds: ApId[] (min 1)}``."""
         issues = Issues("body")
-        if _object(body, "", issues):
+        if issues.expect_object("", body):
             ids = body.get("projectIds", MISSING)
             if not isinstance(ids, list):
                 issues.add("/projectIds", invalid_type("array", ids))
@@ -282,13 +260,7 @@ class PieceSetRoutes:
                 issues.add("/projectIds", REQUIRED_MESSAGE)
             else:
                 for index, item in enumerate(ids):
-                    if _check(item, string, f"/projectIds/{index}", issues) and not APID.match(
-                        item
-                    ):
-                        issues.add(
-                            f"/projectIds/{index}",
-                            "Invalid string: must match pattern /^[0-9a-zA-Z]{21}$/",
-                        )
+                    issues.check(f"/projectIds/{index}", item, ap_id)
         issues.raise_if_any()
         return {"projectIds": body["projectIds"]}
 

@@ -29,6 +29,7 @@ COLORS = (
 PROJECT_TYPES = ("PERSONAL", "TEAM")
 PIECES_FILTER_TYPES = ("NONE", "ALLOWED")
 SAFE_STRING = re.compile(r"^[^./]+$")
+AP_ID = re.compile(r"^[0-9a-zA-Z]{21}$")  # apId(): the server's ids
 # zod's email regex (v4 default).
 EMAIL = re.compile(
     r"^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$"
@@ -69,10 +70,21 @@ def string(value: Any) -> str | None:
     return None if isinstance(value, str) else invalid_type("string", value)
 
 
-def safe_string(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return invalid_type("string", value)
-    return None if SAFE_STRING.match(value) else "Invalid string: must match pattern /^[^./]+$/"
+def matching(pattern: re.Pattern[str], message: str | None = None) -> Check:
+    """A string that ``pattern`` matches (zod's ``.regex``; ``message`` for ``.email``)."""
+    mismatch = message or f"Invalid string: must match pattern /{pattern.pattern}/"
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str):
+            return invalid_type("string", value)
+        return None if pattern.match(value) else mismatch
+
+    return check
+
+
+safe_string = matching(SAFE_STRING)
+email = matching(EMAIL, "Invalid email address")
+ap_id = matching(AP_ID)
 
 
 def number(value: Any) -> str | None:
@@ -97,12 +109,6 @@ def boolean(value: Any) -> str | None:
 
 def record(value: Any) -> str | None:
     return None if isinstance(value, dict) else invalid_type("record", value)
-
-
-def email(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return invalid_type("string", value)
-    return None if EMAIL.match(value) else "Invalid email address"
 
 
 def enum(options: Sequence[str]) -> Check:
@@ -140,14 +146,27 @@ class Issues:
     def add(self, path: str, message: str) -> None:
         self.items.append(f"{self.context}{path} {message}")
 
+    def check(self, path: str, value: Any, check: Check) -> bool:
+        """Whether ``value`` passes ``check``; its problem is added at ``path`` when not."""
+        problem = check(value)
+        if problem is not None:
+            self.add(path, problem)
+        return problem is None
+
+    def expect_object(self, path: str, value: Any) -> bool:
+        """Whether ``value`` is a JSON object; an issue at ``path`` when not."""
+        if not isinstance(value, dict):
+            self.add(path, invalid_type("object", value))
+            return False
+        return True
+
     def raise_if_any(self) -> None:
         if self.items:
             raise FastifyError(400, "FST_ERR_VALIDATION", ", ".join(self.items))
 
 
 def _object(value: Any, schema: Schema, issues: Issues, prefix: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        issues.add(prefix, invalid_type("object", value))
+    if not issues.expect_object(prefix, value):
         return {}
     out: dict[str, Any] = {}
     for key, (check, required) in schema.items():
@@ -169,9 +188,7 @@ def _object(value: Any, schema: Schema, issues: Issues, prefix: str) -> dict[str
 def _array_items(items: list[Any], path: str, issues: Issues) -> str | None:
     # Every array in these DTOs is string[].
     for index, item in enumerate(items):
-        problem = string(item)
-        if problem is not None:
-            issues.add(f"{path}/{index}", problem)
+        issues.check(f"{path}/{index}", item, string)
     return None
 
 
@@ -243,9 +260,7 @@ def validate_list_query(params: Sequence[tuple[str, str]]) -> dict[str, Any]:
         out["limit"] = coerce_number(out["limit"], issues)
     check = enum(PROJECT_TYPES)
     for index, value in enumerate(types):
-        problem = check(value)
-        if problem is not None:
-            issues.add("/types" if len(types) == 1 else f"/types/{index}", problem)
+        issues.check("/types" if len(types) == 1 else f"/types/{index}", value, check)
     if types:
         out["types"] = types
     issues.raise_if_any()
