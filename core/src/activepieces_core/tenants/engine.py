@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from activepieces_core.client import AsyncActivepiecesClient
@@ -21,6 +21,7 @@ from activepieces_core.tenants.results import (
     ApplyReport,
     DeletionLimitExceeded,
     Plan,
+    Status,
     TenantChange,
     TenantResult,
 )
@@ -42,7 +43,7 @@ def check_deletions(plan: Plan, max_deletions: int | None) -> None:
             raise DeletionLimitExceeded(deletions, max_deletions, kind)
 
 
-def _result(change: TenantChange, status: str, **extra: Any) -> TenantResult:
+def _result(change: TenantChange, status: Status, **extra: Any) -> TenantResult:
     fields: dict[str, Any] = {
         "external_id": change.external_id,
         "action": change.action,
@@ -55,6 +56,120 @@ def _result(change: TenantChange, status: str, **extra: Any) -> TenantResult:
     }
     fields.update(extra)
     return TenantResult.model_validate(fields)
+
+
+#: A unit of work: the indexes (in ``Plan.changes``) of one change, or of a batch of them.
+Unit = list[int]
+
+
+class _Apply:
+    """One apply of a plan: its changes, what earlier phases made (`Applied`) and the results.
+
+    Phases run one after the other; within a phase, workers share one iterator of units, so
+    each unit is taken once and at most ``workers`` requests are in flight.
+    """
+
+    def __init__(self, plan: Plan, *, dry_run: bool, on_result: ResultCallback | None) -> None:
+        self.changes = plan.changes
+        self.dry_run = dry_run
+        self.on_result = on_result
+        self.results: list[TenantResult | None] = [None] * len(self.changes)
+        self.applied = Applied(
+            project_ids={
+                c.external_id: c.project_id for c in self.changes if c.project_id is not None
+            }
+        )
+
+    def phases(self) -> list[list[int]]:
+        """The changes' indexes grouped by `Kind.phase`, lowest phase first."""
+        phases: dict[int, list[int]] = {}
+        for index, change in enumerate(self.changes):
+            phases.setdefault(kind_of(change.kind).phase(change), []).append(index)
+        return [phases[phase] for phase in sorted(phases)]
+
+    def units(self, indexes: Sequence[int]) -> list[Unit]:
+        """A phase's changes as units of work: alone, or batched by their kind's `batch_key`
+        (asked now, so it can use ids made in earlier phases)."""
+        units: list[Unit] = []
+        groups: dict[tuple[str, str], Unit] = {}
+        for index in indexes:
+            change = self.changes[index]
+            kind = kind_of(change.kind)
+            key = None if self._unsent(change) else kind.batch_key(change, self.applied)
+            if key is None:
+                units.append([index])
+                continue
+            group = groups.setdefault((change.kind, key), [])
+            group.append(index)
+            if len(group) >= kind.batch_size:
+                units.append(groups.pop((change.kind, key)))
+        return units + list(groups.values())
+
+    async def worker(self, client: AsyncActivepiecesClient, todo: Iterator[Unit]) -> None:
+        """Take units from ``todo`` until none is left, recording each result as it lands."""
+        for unit in todo:
+            if len(unit) == 1:
+                done = [await self.one(client, self.changes[unit[0]])]
+            else:
+                done = await self.batch(client, [self.changes[i] for i in unit])
+            for index, result in zip(unit, done, strict=True):
+                self.results[index] = result
+                if self.on_result is not None:
+                    self.on_result(result)
+
+    async def one(self, client: AsyncActivepiecesClient, change: TenantChange) -> TenantResult:
+        """Write one change (or say why it sends nothing)."""
+        unsent = self._unsent(change)
+        if unsent is not None:
+            status, error = unsent
+            return _result(change, status, error=error)
+        try:
+            target = await kind_of(change.kind).write(client, change, self.applied)
+        except Exception as exc:  # one tenant's failure never stops the others
+            return self._failed(change, exc)
+        return self._succeeded(change, target)
+
+    async def batch(
+        self, client: AsyncActivepiecesClient, changes: Sequence[TenantChange]
+    ) -> list[TenantResult]:
+        """Write changes of one kind and `batch_key` in one request."""
+        try:
+            target = await kind_of(changes[0].kind).write_batch(client, changes, self.applied)
+        except Exception as exc:  # the request carried them all: each one failed
+            return [self._failed(change, exc) for change in changes]
+        return [self._succeeded(change, target) for change in changes]
+
+    def report(self, started: float) -> ApplyReport:
+        """The results so far, in plan order."""
+        return ApplyReport(
+            results=[r for r in self.results if r is not None],
+            dry_run=self.dry_run,
+            duration_seconds=round(time.perf_counter() - started, 3),
+        )
+
+    def _unsent(self, change: TenantChange) -> tuple[Status, str | None] | None:
+        """Status and reason of a change that sends nothing (a noop, a dry run, a change whose
+        tenant's project failed); None for one to write."""
+        if change.action == "noop":
+            return "skipped", None
+        if self.dry_run:
+            return "planned", None
+        kind = kind_of(change.kind)
+        if kind.depends_on_project(change) and change.external_id in self.applied.failed_tenants:
+            return "skipped", "the tenant's project change failed"
+        return None
+
+    def _succeeded(self, change: TenantChange, target: str | None) -> TenantResult:
+        ids = {"project_id": self.applied.project_ids.get(change.external_id, change.project_id)}
+        if change.kind == "project":
+            ids["project_id"] = target
+        else:
+            ids["target_id"] = target
+        return _result(change, "succeeded", **ids)
+
+    def _failed(self, change: TenantChange, exc: Exception) -> TenantResult:
+        self.applied.failed_tenants.add(change.external_id)
+        return _result(change, "failed", error=str(exc), error_type=type(exc).__name__)
 
 
 async def aapply(
@@ -82,97 +197,15 @@ async def aapply(
         raise ValueError("concurrency must be at least 1")
     check_deletions(plan, max_deletions)
     started = time.perf_counter()
-    changes = plan.changes
-    results: list[TenantResult | None] = [None] * len(changes)
-    applied = Applied(
-        project_ids={c.external_id: c.project_id for c in changes if c.project_id is not None}
-    )
-    phases: dict[int, list[int]] = {}
-    for index, change in enumerate(changes):
-        phases.setdefault(kind_of(change.kind).phase(change), []).append(index)
-
-    def succeeded(change: TenantChange, target: str | None) -> TenantResult:
-        ids = {"project_id": applied.project_ids.get(change.external_id, change.project_id)}
-        if change.kind == "project":
-            ids["project_id"] = target
-        else:
-            ids["target_id"] = target
-        return _result(change, "succeeded", **ids)
-
-    def failed(change: TenantChange, exc: Exception) -> TenantResult:
-        applied.failed_tenants.add(change.external_id)
-        return _result(change, "failed", error=str(exc), error_type=type(exc).__name__)
-
-    def skipped_for_project(change: TenantChange) -> bool:
-        return (
-            kind_of(change.kind).depends_on_project(change)
-            and change.external_id in applied.failed_tenants
-        )
-
-    async def one(ac: AsyncActivepiecesClient, change: TenantChange) -> TenantResult:
-        if change.action == "noop":
-            return _result(change, "skipped")
-        if dry_run:
-            return _result(change, "planned")
-        if skipped_for_project(change):
-            return _result(change, "skipped", error="the tenant's project change failed")
-        try:
-            target = await kind_of(change.kind).write(ac, change, applied)
-        except Exception as exc:  # one tenant's failure never stops the others
-            return failed(change, exc)
-        return succeeded(change, target)
-
-    async def batch(ac: AsyncActivepiecesClient, batch: list[TenantChange]) -> list[TenantResult]:
-        try:
-            target = await kind_of(batch[0].kind).write_batch(ac, batch, applied)
-        except Exception as exc:  # the request carried them all: each one failed
-            return [failed(change, exc) for change in batch]
-        return [succeeded(change, target) for change in batch]
-
-    def work(indexes: list[int]) -> list[list[int]]:
-        """A phase's changes as units of work: alone, or batched by their kind's `batch_key`
-        (asked now, so it can use ids made in earlier phases)."""
-        units: list[list[int]] = []
-        groups: dict[tuple[str, str], list[int]] = {}
-        for index in indexes:
-            change = changes[index]
-            kind = kind_of(change.kind)
-            key = None
-            if not (dry_run or change.action == "noop" or skipped_for_project(change)):
-                key = kind.batch_key(change, applied)
-            if key is None:
-                units.append([index])
-                continue
-            group = groups.setdefault((change.kind, key), [])
-            group.append(index)
-            if len(group) >= kind.batch_size:
-                units.append(groups.pop((change.kind, key)))
-        return units + list(groups.values())
-
-    writes = sum(1 for c in changes if c.action != "noop")
+    run = _Apply(plan, dry_run=dry_run, on_result=on_result)
+    writes = sum(1 for c in plan.changes if c.action != "noop")
     workers = max(1, min(concurrency, writes)) if not dry_run else 1
     async with async_pools(client, workers) as pools:
         if check_stale:
             stale = await afind_stale(pools[0], plan, concurrency=concurrency)
             if stale:
                 raise StalePlanError(stale)
-        for phase in sorted(phases):
-            todo = iter(work(phases[phase]))  # shared by the workers: each unit is taken once
-
-            async def worker(ac: AsyncActivepiecesClient, todo: Iterator[list[int]] = todo) -> None:
-                for unit in todo:
-                    if len(unit) == 1:
-                        done = [await one(ac, changes[unit[0]])]
-                    else:
-                        done = await batch(ac, [changes[i] for i in unit])
-                    for index, result in zip(unit, done, strict=True):
-                        results[index] = result
-                        if on_result is not None:
-                            on_result(result)
-
-            await asyncio.gather(*(worker(pools[i % len(pools)]) for i in range(workers)))
-    return ApplyReport(
-        results=[r for r in results if r is not None],
-        dry_run=dry_run,
-        duration_seconds=round(time.perf_counter() - started, 3),
-    )
+        for indexes in run.phases():
+            todo = iter(run.units(indexes))  # shared by the workers: each unit is taken once
+            await asyncio.gather(*(run.worker(pools[i % len(pools)], todo) for i in range(workers)))
+    return run.report(started)
