@@ -9,6 +9,7 @@ import pytest
 
 from activepieces_core import CreateFields, EnsureOptions, UpdateFields
 from activepieces_core.errors import InvalidRequestError
+from activepieces_core.parsing import pieces_argument
 from activepieces_core.project_diff import MANAGED_FIELDS
 from activepieces_core.project_fields import (
     ENSURE_FIELDS,
@@ -117,3 +118,27 @@ def test_field_values() -> None:
         "sensitive": "no",
     }
     assert field_values(ENSURE_FIELDS, given, decode=True) == {"sensitive": False}
+
+
+@pytest.mark.parametrize(
+    ("given", "wanted"),
+    [
+        (None, None),
+        ("all", None),
+        (" ALL ", None),
+        (["all"], None),
+        ('["all"]', None),
+        ("slack, gmail", ["slack", "gmail"]),
+        ('["slack", "gmail"]', ["slack", "gmail"]),
+        (["slack", ""], ["slack"]),
+        ("", []),
+    ],
+)
+def test_all_pieces_has_one_spelling(given: Any, wanted: list[str] | None) -> None:
+    assert pieces_argument(given) == wanted
+
+
+@pytest.mark.parametrize("given", ["*", ["*"], "slack,*"])
+def test_a_star_is_refused_not_sent_as_a_piece(given: Any) -> None:
+    with pytest.raises(ValueError, match="'all' allows every piece"):
+        pieces_argument(given)

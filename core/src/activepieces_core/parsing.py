@@ -6,16 +6,24 @@ collection. Import-free apart from the standard library.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 __all__ = [
+    "ALL_PIECES",
     "DISPLAY_NAME_PATTERN",
     "check_display_name",
     "exactly_one",
     "is_blank",
     "parse_bool",
+    "pieces_argument",
 ]
+
+#: The one spelling of "every piece, no filter" where a list of pieces is asked for as text
+#: (the CLI's ``--piece all``, an Airflow argument ``pieces="all"``); Python callers pass
+#: ``None``, and plans and reports show it as "all pieces".
+ALL_PIECES = "all"
 
 _TRUE = frozenset({"true", "t", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "off", "none", ""})
@@ -70,3 +78,26 @@ def check_display_name(name: str) -> str:
     if not DISPLAY_NAME_PATTERN.match(name):
         raise ValueError(f"display name {name!r} must be non-empty and contain no '.' or '/'")
     return name
+
+
+def pieces_argument(value: Any) -> list[str] | None:
+    """A pieces argument as core takes it: ``None`` (every piece) or the allow-list.
+
+    ``None``, ``"all"`` (any case, also as the only item of a list) mean every piece; a list,
+    JSON array text or comma-separated text is the allow-list (blank items dropped). ``"*"``
+    is refused (``ValueError``) rather than sent as a piece name.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        value = json.loads(text) if text.startswith("[") else text.split(",")
+        if isinstance(value, str):  # JSON text of a single string
+            value = [value]
+    items = [str(item).strip() for item in value]
+    items = [item for item in items if item]
+    if [item.lower() for item in items] == [ALL_PIECES]:
+        return None
+    if "*" in items:  # another tool's spelling of "all": refused, not sent as a piece name
+        raise ValueError(f"pieces: '*' is not a piece name; {ALL_PIECES!r} allows every piece")
+    return items

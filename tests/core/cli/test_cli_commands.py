@@ -60,6 +60,15 @@ def test_projects_crud_json(activepieces_emulator: Any) -> None:
     assert updated["icon"]["color"] == "RED"
     assert updated["plan"]["pieces"] == ["@activepieces/piece-slack"]
 
+    res = run(emu, "projects", "update", created["id"], "--pieces", "ALL")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["plan"]["piecesFilterType"] == "NONE"
+    sent = len(emu.requests)
+    res = run(emu, "projects", "update", created["id"], "--pieces", "*")
+    assert res.exit_code == 2  # usage, before any request
+    assert "'all' allows every piece" in res.output
+    assert len(emu.requests) == sent
+
     res = run(emu, "projects", "delete", created["id"], stdin="n\n")
     assert res.exit_code == ExitCode.REFUSED
     res = run(emu, "projects", "delete", created["id"], "--yes")

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from activepieces_core.cli._common import ExitCode, fail, handle_errors, state
 from activepieces_core.models import Project
-from activepieces_core.parsing import exactly_one
+from activepieces_core.parsing import ALL_PIECES, exactly_one, pieces_argument
 from activepieces_core.project_fields import UPDATE_FIELDS, ProjectField
 
 __all__ = ["app"]
@@ -25,7 +25,7 @@ console = Console()
 
 def _project_row(p: Project) -> list[str]:
     plan = p.plan
-    pieces = "all"
+    pieces = ALL_PIECES
     if plan is not None and str(getattr(plan.pieces_filter_type, "value", "")) == "ALLOWED":
         pieces = f"{len(plan.pieces or [])} allowed"
     return [
@@ -267,7 +267,7 @@ def update_project(
     ] = None,
     pieces: Annotated[
         list[str] | None,
-        typer.Option(help="Allowed piece (repeatable); 'all' lifts the filter."),
+        typer.Option(help=f"Allowed piece (repeatable); '{ALL_PIECES}' lifts the filter."),
     ] = None,
     max_concurrent_jobs: Annotated[int | None, typer.Option(help="Concurrency cap.")] = None,
     fields: dict[str, Any] | None = None,
@@ -283,13 +283,16 @@ def update_project(
         "max_concurrent_jobs": max_concurrent_jobs,
         **(fields or {}),
     }
+    if pieces:  # checked before any request
+        try:
+            allowed = pieces_argument(pieces)
+        except ValueError as exc:
+            fail(str(exc), ExitCode.USAGE)
+        kwargs.update(
+            pieces=allowed or [], pieces_filter_type="NONE" if allowed is None else "ALLOWED"
+        )
     with handle_errors(), state.client() as client:
         project = _resolve(client, project_id, by_external_id)
-        if pieces:
-            if [p.lower() for p in pieces] == ["all"]:
-                kwargs.update(pieces=[], pieces_filter_type="NONE")
-            else:
-                kwargs.update(pieces=pieces, pieces_filter_type="ALLOWED")
         _show_one(client.projects.update(project.id, **kwargs))
 
 
