@@ -14,7 +14,6 @@ pool belongs to the loop that created it).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from activepieces_core.tenants._runner import AnyClient, blocking
 from activepieces_core.tenants.diff import diff_project
@@ -28,6 +27,8 @@ from activepieces_core.tenants.loaders import (
 from activepieces_core.tenants.planner import (
     DEFAULT_CONCURRENCY,
     DEFAULT_PAGE_SIZE,
+    LOOKUP_THRESHOLD,
+    ReadStrategy,
     aplan,
     aplan_teardown,
 )
@@ -103,18 +104,24 @@ async def areconcile(
     max_deletions: int | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     on_result: ResultCallback | None = None,
-    **options: Any,
+    read: ReadStrategy = "auto",
+    lookup_threshold: int = LOOKUP_THRESHOLD,
+    prune_members: bool = False,
+    offboard_users: bool = False,
 ) -> ApplyReport:
-    """`aplan` then `aapply` (no staleness re-read: the plan is moments old). ``options`` go
-    to `aplan` (e.g. ``prune_members=True``)."""
+    """`aplan` then `aapply` (no staleness re-read: the plan is moments old); the planning
+    options are `aplan`'s."""
     the_plan = await aplan(
         client,
         specs,
         prune=prune,
         protect=protect,
         page_size=page_size,
+        read=read,
+        lookup_threshold=lookup_threshold,
         concurrency=concurrency,
-        **options,
+        prune_members=prune_members,
+        offboard_users=offboard_users,
     )
     return await aapply(
         client,

@@ -8,11 +8,18 @@ module only validates the document, runs the kinds in order and assembles the pl
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 from activepieces_core.constants import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
 from activepieces_core.tenants._runner import AnyClient, async_client
-from activepieces_core.tenants.kinds import KINDS, PlanRequest, Reading, is_protected
+from activepieces_core.tenants.kinds import (
+    KINDS,
+    Kind,
+    PlanRequest,
+    Reading,
+    ReadStrategy,
+    is_protected,
+)
 from activepieces_core.tenants.loaders import TenantDocument, TenantSource, load_document
 from activepieces_core.tenants.results import Plan, TenantChange
 from activepieces_core.tenants.teardown import teardown_ids
@@ -28,7 +35,6 @@ __all__ = [
 ]
 
 LOOKUP_THRESHOLD = 4
-ReadStrategy = Literal["auto", "list", "lookup"]
 
 
 async def aplan(
@@ -41,15 +47,17 @@ async def aplan(
     read: ReadStrategy = "auto",
     lookup_threshold: int = LOOKUP_THRESHOLD,
     concurrency: int = DEFAULT_CONCURRENCY,
-    **options: Any,
+    prune_members: bool = False,
+    offboard_users: bool = False,
 ) -> Plan:
     """Plan the changes that bring the platform's tenants to ``specs``.
 
     ``client`` is async, sync or a `ClientConfig` (see `async_client`). ``specs`` is anything
     `load_document` accepts (a document may declare ``piece_sets``); invalid specs raise
     `TenantSpecError` before any request.
-    ``read="lookup"`` with ``prune`` is upgraded to a listing (prune needs it). ``options``
-    are the kinds' own (see each kind).
+    ``read="lookup"`` with ``prune`` is upgraded to a listing (prune needs it).
+    ``prune_members`` also removes the people a tenant's ``members`` does not list;
+    ``offboard_users`` (with ``prune``) deactivates the users whose every project is pruned.
     """
     document = load_document(specs)  # also rejects duplicate external ids
     request = PlanRequest(
@@ -61,7 +69,8 @@ async def aplan(
         read=read,
         lookup_threshold=lookup_threshold,
         concurrency=concurrency,
-        options=dict(options),
+        prune_members=prune_members,
+        offboard_users=offboard_users,
     )
     the_plan = await _plan(client, request)
     # Saved plans name the document they came from, so apply can refuse another version.
@@ -91,21 +100,21 @@ async def aplan_teardown(
         page_size=page_size,
         lookup_threshold=lookup_threshold,
         concurrency=concurrency,
-        options={"offboard_users": offboard_users},
+        offboard_users=offboard_users,
     )
     return await _plan(client, request)
 
 
 async def _plan(client: AnyClient, request: PlanRequest) -> Plan:
     """Every kind that the request involves reads, then every one diffs, in `KINDS` order."""
-    kinds = [kind for kind in KINDS if kind.wanted(request)]
+    kinds: list[Kind[Any]] = [kind for kind in KINDS if kind.wanted(request)]
     reading = Reading()
     async with async_client(client) as ac:
-        for kind in kinds:
-            await kind.read(ac, request, reading)
+        # Every kind reads before any diffs: a diff may use what a later kind read.
+        states = [await kind.read(ac, request, reading) for kind in kinds]
     changes: list[TenantChange] = []
-    for kind in kinds:
-        changes.extend(kind.diff(request, reading))
+    for kind, state in zip(kinds, states, strict=True):
+        changes.extend(kind.diff(request, reading, state))
     return Plan(
         changes=changes,
         prune=request.prune,

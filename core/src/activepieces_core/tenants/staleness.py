@@ -67,7 +67,7 @@ async def afind_stale(
     """
     if not isinstance(plan, Plan):
         plan = Plan.from_dict(dict(plan))
-    by_kind: dict[Kind, list[TenantChange]] = {}
+    by_kind: dict[Kind[Any], list[TenantChange]] = {}
     for change in plan.changes:
         if change.action != "noop":
             by_kind.setdefault(kind_of(change.kind), []).append(change)

@@ -5,11 +5,14 @@ Reading order matters: later kinds read what hangs off the projects the first on
 
 from __future__ import annotations
 
+from typing import Any
+
 from activepieces_core.tenants.kinds.base import (
     Applied,
     Kind,
     PlanRequest,
     Reading,
+    ReadStrategy,
     StaleTenant,
     compare_observed,
     is_protected,
@@ -28,6 +31,7 @@ __all__ = [
     "PieceSetKind",
     "PlanRequest",
     "ProjectKind",
+    "ReadStrategy",
     "Reading",
     "StaleTenant",
     "UserKind",
@@ -38,14 +42,14 @@ __all__ = [
 ]
 
 #: Every kind, in the order they read (the project kind first: the others hang off it).
-KINDS: tuple[Kind, ...] = (ProjectKind(), PieceSetKind(), MemberKind(), UserKind())
+KINDS: tuple[Kind[Any], ...] = (ProjectKind(), PieceSetKind(), MemberKind(), UserKind())
 
 
 #: Change kinds that belong to another kind's writes.
 _ALIASES = {"piece_set_assignment": "piece_set"}
 
 
-def kind_of(name: str) -> Kind:
+def kind_of(name: str) -> Kind[Any]:
     """The kind whose changes are called ``name``."""
     wanted = _ALIASES.get(name, name)
     for kind in KINDS:

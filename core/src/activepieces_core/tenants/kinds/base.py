@@ -12,10 +12,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.models import Project
+from activepieces_core.models.piece_set import PiecesMechanism
 from activepieces_core.tenants.results import TenantChange
 from activepieces_core.tenants.spec import PieceSetSpec, TenantSpec
 
@@ -23,6 +24,7 @@ __all__ = [
     "Applied",
     "Kind",
     "PlanRequest",
+    "ReadStrategy",
     "Reading",
     "StaleTenant",
     "compare_observed",
@@ -31,6 +33,11 @@ __all__ = [
 ]
 
 Reason = Literal["changed", "appeared", "vanished"]
+#: How the project kind reads: ``auto`` (lookups for a few tenants, else one listing),
+#: ``list`` or ``lookup``.
+ReadStrategy = Literal["auto", "list", "lookup"]
+#: What a kind's `Kind.read` returns and its `Kind.diff` is given: its own typed state.
+StateT = TypeVar("StateT")
 
 
 @dataclass(frozen=True)
@@ -117,19 +124,25 @@ class PlanRequest:
     teardown: tuple[str, ...] = ()
     prune: bool = False
     protect: tuple[str, ...] = ()
+    #: Remove the people a tenant's ``members`` does not list (the member kind).
+    prune_members: bool = False
+    #: Deactivate the users whose every project is torn down (the user kind).
+    offboard_users: bool = False
     page_size: int = 1000
-    read: str = "auto"
+    read: ReadStrategy = "auto"
     lookup_threshold: int = 4
     concurrency: int = 16
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class Reading:
-    """The current state read so far; each kind adds its own under ``state[kind.name]``."""
+    """What every kind may read: the tenants' projects (the project kind reads them first) and
+    the platform's pieces mechanism (the piece-set kind's probe; it decides whether pieces are a
+    project field); what reading cost; what the plan reports. A kind's own state is what its
+    `Kind.read` returns."""
 
     projects: dict[str, Project] = field(default_factory=dict)  # TEAM projects by external id
-    state: dict[str, Any] = field(default_factory=dict)
+    pieces_mechanism: PiecesMechanism | None = None
     requests: int = 0
     warnings: list[str] = field(default_factory=list)
     protected: list[str] = field(default_factory=list)
@@ -145,8 +158,11 @@ class Applied:
     failed_tenants: set[str] = field(default_factory=set)
 
 
-class Kind(ABC):
-    """One kind of tenant resource: its read, its diff and its writes, written once."""
+class Kind(ABC, Generic[StateT]):
+    """One kind of tenant resource: its read, its diff and its writes, written once.
+
+    ``StateT`` is what the kind reads for itself (`read` returns it, `diff` is given it).
+    """
 
     #: The ``kind`` of the changes it plans (``TenantChange.kind``).
     name: ClassVar[str]
@@ -158,11 +174,12 @@ class Kind(ABC):
     @abstractmethod
     async def read(
         self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
-    ) -> None:
-        """Read the current state this kind diffs against into ``reading``."""
+    ) -> StateT:
+        """Read the current state this kind diffs against (what others may use into
+        ``reading``) and return its own."""
 
     @abstractmethod
-    def diff(self, request: PlanRequest, reading: Reading) -> list[TenantChange]:
+    def diff(self, request: PlanRequest, reading: Reading, state: StateT) -> list[TenantChange]:
         """The changes (noops included, for reporting) that bring the state to the request."""
 
     @abstractmethod

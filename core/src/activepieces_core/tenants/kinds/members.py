@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any
 
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.errors import NotFoundError
-from activepieces_core.models.people import Invitation, normalize_email
+from activepieces_core.models import Project
+from activepieces_core.models.people import Invitation, ProjectMember, normalize_email
 from activepieces_core.tenants.kinds.base import (
     Applied,
     Kind,
@@ -49,7 +50,17 @@ def _protected(email: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatchcase(email, normalize_email(p)) for p in patterns if "@" in p)
 
 
-class MemberKind(Kind):
+@dataclass(frozen=True)
+class People:
+    """What the member kind read: each managed tenant's people, the platform's role names."""
+
+    #: External id -> the people of the tenant's project (tenants that list ``members``).
+    by_tenant: dict[str, ProjectPeople] = field(default_factory=dict)
+    #: Lower-cased role name -> the platform's spelling.
+    roles: dict[str, str] = field(default_factory=dict)
+
+
+class MemberKind(Kind[People]):
     """The people of tenants that list ``members``."""
 
     name = "member"
@@ -59,7 +70,7 @@ class MemberKind(Kind):
 
     async def read(
         self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
-    ) -> None:
+    ) -> People:
         roles = await client.project_roles.names()
         reading.requests += 1
         known = {r.lower(): r for r in roles}
@@ -97,32 +108,27 @@ class MemberKind(Kind):
 
         found = await asyncio.gather(*(one(pid) for _, pid in managed))
         reading.requests += (1 if waiting is not None else 2) * len(managed)
-        reading.state[self.name] = {
-            "people": {ext: people for (ext, _), people in zip(managed, found, strict=True)},
-            "roles": known,
-        }
+        by_tenant = {ext: people for (ext, _), people in zip(managed, found, strict=True)}
+        return People(by_tenant, known)
 
-    def diff(self, request: PlanRequest, reading: Reading) -> list[TenantChange]:
-        state: dict[str, Any] = reading.state.get(self.name, {"people": {}, "roles": {}})
-        canonical: dict[str, str] = state["roles"]
-        prune = bool(request.options.get("prune_members"))
+    def diff(self, request: PlanRequest, reading: Reading, state: People) -> list[TenantChange]:
         changes: list[TenantChange] = []
         for spec in request.tenants:
             if spec.members is None:
                 continue
             project = reading.projects.get(spec.external_id)
-            people: ProjectPeople = state["people"].get(
+            people = state.by_tenant.get(
                 spec.external_id, ProjectPeople(project.id if project else "")
             )
             for email, wanted in spec.member_roles.items():
-                role = canonical.get(wanted.lower(), wanted)
+                role = state.roles.get(wanted.lower(), wanted)
                 have = people.role_of(email)
                 member = people.members.get(email)
                 action = "create" if have is None else "noop" if have == role else "update"
                 changes.append(
                     self._change(spec.external_id, project, email, action, have, role, member)
                 )
-            if prune:
+            if request.prune_members:
                 for email in sorted(people.emails - set(spec.member_roles)):
                     if _protected(email, request.protect):
                         reading.protected.append(f"{spec.external_id}:{email}")
@@ -137,12 +143,12 @@ class MemberKind(Kind):
     @staticmethod
     def _change(
         external_id: str,
-        project: Any,
+        project: Project | None,
         email: str,
         action: str,
         have: str | None,
         role: str | None,
-        member: Any,
+        member: ProjectMember | None,
     ) -> TenantChange:
         return TenantChange.model_validate(
             {

@@ -45,14 +45,12 @@ from activepieces_core.tenants.kinds.base import (
 from activepieces_core.tenants.results import TenantChange
 from activepieces_core.tenants.spec import OWNED_SET_PREFIX, TenantSpec, TenantSpecError
 
-__all__ = ["MECHANISM", "PHASE_ASSIGN", "PHASE_SETS", "PHASE_SET_DELETE", "PieceSetKind"]
+__all__ = ["PHASE_ASSIGN", "PHASE_SETS", "PHASE_SET_DELETE", "PieceSetKind"]
 
 PHASE_SETS = 10
 PHASE_ASSIGN = 30
 PHASE_SET_DELETE = 60
 DEFAULT_KEY = "default"
-#: Where the planner leaves the platform's mechanism for the other kinds.
-MECHANISM = "pieces_mechanism"
 
 
 def owned_key(external_id: str) -> str:
@@ -62,7 +60,7 @@ def owned_key(external_id: str) -> str:
 
 def uses_piece_sets(reading: Reading) -> bool:
     """True when the plan found piece sets governing the platform."""
-    return bool(reading.state.get(MECHANISM) == PiecesMechanism.PIECE_SETS)
+    return reading.pieces_mechanism == PiecesMechanism.PIECE_SETS
 
 
 def _key_of(piece_set: PieceSet | None) -> str:
@@ -109,20 +107,20 @@ def _set_change(
     )
 
 
-class PieceSetKind(Kind):
+class PieceSetKind(Kind[list[PieceSet]]):
     """Piece sets: the document's named sets, tenant-owned sets and each project's set."""
 
     name = "piece_set"
 
     async def read(
         self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
-    ) -> None:
+    ) -> list[PieceSet]:
         mechanism = await client.piece_sets.mechanism()
         reading.requests += 1
-        reading.state[MECHANISM] = mechanism
+        reading.pieces_mechanism = mechanism
         if mechanism != PiecesMechanism.PIECE_SETS:
             _refuse_on_legacy(request)
-            return
+            return []
         sets: list[PieceSet] = []
         cursor = Cursor()
         while True:
@@ -131,12 +129,13 @@ class PieceSetKind(Kind):
             sets.extend(page.data)
             if not cursor.advance(page):
                 break
-        reading.state[self.name] = sets
+        return sets
 
-    def diff(self, request: PlanRequest, reading: Reading) -> list[TenantChange]:
+    def diff(
+        self, request: PlanRequest, reading: Reading, sets: list[PieceSet]
+    ) -> list[TenantChange]:
         if not uses_piece_sets(reading):
             return []
-        sets: list[PieceSet] = reading.state.get(self.name, [])
         by_key = {s.key: s for s in sets if s.key}
         by_id = {s.id: s for s in sets}
         default = next((s for s in sets if s.is_default), None)

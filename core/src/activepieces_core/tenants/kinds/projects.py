@@ -147,7 +147,7 @@ async def _read_one(client: AsyncActivepiecesClient, change: TenantChange) -> Pr
     return found if found is not None and found.is_team else None
 
 
-class ProjectKind(Kind):
+class ProjectKind(Kind[None]):
     """The tenant's TEAM project, keyed by external id."""
 
     name = "project"
@@ -159,7 +159,7 @@ class ProjectKind(Kind):
         use_list = (
             request.read == "list"
             or request.prune
-            or bool(request.teardown and request.options.get("offboard_users"))
+            or bool(request.teardown and request.offboard_users)
             or (request.read == "auto" and len(names) > request.lookup_threshold)
         )
         if use_list:
@@ -186,7 +186,7 @@ class ProjectKind(Kind):
                 for other in others
             )
 
-    def diff(self, request: PlanRequest, reading: Reading) -> list[TenantChange]:
+    def diff(self, request: PlanRequest, reading: Reading, state: None) -> list[TenantChange]:
         # Where piece sets govern, a tenant's pieces are a set (the piece-set kind's), and
         # the project plan's list decides nothing: it is neither compared nor written.
         pieces = not uses_piece_sets(reading)

@@ -11,6 +11,7 @@ Deactivation (``status: INACTIVE``) keeps the user, so it can be undone.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from activepieces_core.client import AsyncActivepiecesClient
@@ -23,22 +24,32 @@ __all__ = ["PHASE_OFFBOARD", "UserKind"]
 PHASE_OFFBOARD = 55
 
 
-class UserKind(Kind):
+@dataclass(frozen=True)
+class Offboarding:
+    """What the user kind read: who was in the torn-down tenants, who is elsewhere too."""
+
+    #: User id -> the torn-down tenants (external ids) the user was a member of.
+    torn: dict[str, set[str]] = field(default_factory=dict)
+    #: Users with a membership in a tenant that stays.
+    elsewhere: set[str] = field(default_factory=set)
+    users: dict[str, User] = field(default_factory=dict)
+
+
+class UserKind(Kind[Offboarding]):
     """Users deactivated because every project they were in was torn down."""
 
     name = "user"
 
     def wanted(self, request: PlanRequest) -> bool:
         wanted = request.prune or bool(request.teardown)
-        return wanted and bool(request.options.get("offboard_users"))
+        return wanted and request.offboard_users
 
     async def read(
         self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
-    ) -> None:
+    ) -> Offboarding:
         pruned = set(torn_down(request, reading))
         if not pruned:
-            reading.state[self.name] = {}
-            return
+            return Offboarding()
         gate = asyncio.Semaphore(request.concurrency)
 
         async def members(project_id: str) -> list[ProjectMember]:
@@ -60,25 +71,21 @@ class UserKind(Kind):
                     torn.setdefault(member.user_id, set()).add(ext)
                 else:
                     elsewhere.add(member.user_id)
-        reading.state[self.name] = {
-            "torn": torn,
-            "elsewhere": elsewhere,
-            "users": {u.id: u for u in users},
-        }
+        return Offboarding(torn, elsewhere, {u.id: u for u in users})
 
-    def diff(self, request: PlanRequest, reading: Reading) -> list[TenantChange]:
-        state = reading.state.get(self.name) or {}
-        users: dict[str, User] = state.get("users", {})
+    def diff(
+        self, request: PlanRequest, reading: Reading, state: Offboarding
+    ) -> list[TenantChange]:
         changes: list[TenantChange] = []
-        for user_id, tenants in sorted(state.get("torn", {}).items()):
-            user = users.get(user_id)
+        for user_id, tenants in sorted(state.torn.items()):
+            user = state.users.get(user_id)
             email = (user.email if user is not None else None) or user_id
             if user is None or not user.is_active:
                 continue
             reason = None
             if user.is_admin:
                 reason = "platform admin"
-            elif user_id in state["elsewhere"]:
+            elif user_id in state.elsewhere:
                 reason = "still in another project"
             elif any(fnmatchcase(email.lower(), p.lower()) for p in request.protect):
                 reason = "protected"
