@@ -153,18 +153,18 @@ def _phases(emu: ChildEmulator, csv_path: Path, page_size: int) -> list[tuple[st
     out.append(("load + validate the CSV", time.perf_counter() - t0))
     with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url, timeout=120) as client:
         t0 = time.perf_counter()
-        the_plan = plan(client, document, page_size=page_size)
+        tenant_plan = plan(client, document, page_size=page_size)
         out.append(("plan() (reads + diff, async client)", time.perf_counter() - t0))
     saved = cli_tenants.console
     cli_tenants.console = Console(file=io.StringIO(), width=100)
     try:
         t0 = time.perf_counter()
-        cli_tenants._print_plan(the_plan, full=False)
+        cli_tenants._print_plan(tenant_plan, full=False)
         out.append(("print the summary and sample", time.perf_counter() - t0))
     finally:
         cli_tenants.console = saved
     t0 = time.perf_counter()
-    data = the_plan.to_dict()
+    data = tenant_plan.to_dict()
     out.append(("to_dict + digest (only with --out / -o json)", time.perf_counter() - t0))
     t0 = time.perf_counter()
     cli_tenants._dump_json(data, compact=True)
@@ -258,12 +258,12 @@ def main(argv: list[str] | None = None) -> int:
         for k in range(args.rounds):  # interleaved rounds, best of each: the machine is shared
             renamed = load_document(_csv(work / f"engine-{k}.csv", n, f"Engine {k}"))
             with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url, timeout=120) as client:
-                the_plan = plan(client, renamed, page_size=size)
-                assert the_plan.summary["update"] == n
+                tenant_plan = plan(client, renamed, page_size=size)
+                assert tenant_plan.summary["update"] == n
                 with _cli_gc():
                     seconds, report = _timed(
                         "(e) engine apply",
-                        lambda: apply(client, the_plan, concurrency=conc, check_stale=False),  # noqa: B023
+                        lambda: apply(client, tenant_plan, concurrency=conc, check_stale=False),  # noqa: B023
                     )
                 assert report.summary["succeeded"] == n, report.summary
                 engines.append(seconds)

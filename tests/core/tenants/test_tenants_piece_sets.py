@@ -284,9 +284,9 @@ def test_moves_onto_a_set_are_batched_by_set(
     monkeypatch.setattr(PieceSetKind, "batch_size", 4)
     doc = _onto_sets(gold=10, no_ai=3)
     with _client(emu) as client:
-        the_plan = plan(client, doc)
+        tenant_plan = plan(client, doc)
         emu.requests.clear()
-        report = apply(client, the_plan)
+        report = apply(client, tenant_plan)
         assert report.ok, report.failed
         # gold: 10 moves in units of at most 4 -> 3 requests; no-ai: 3 -> 1; the own set: 1
         assert emu.requests.count(route="piece_sets.assign") == 3 + 1 + 1
@@ -309,10 +309,10 @@ def test_a_failed_batch_fails_each_of_its_tenants_and_the_next_sync_converges(
     monkeypatch.setattr(PieceSetKind, "batch_size", 100)
     doc = _onto_sets(gold=5, no_ai=2)
     with _client(emu, max_retries=1) as client:
-        the_plan = plan(client, doc)
+        tenant_plan = plan(client, doc)
         emu.faults.set("piece_sets.assign", rate=1.0, kinds=["500"])
         try:
-            report = apply(client, the_plan)
+            report = apply(client, tenant_plan)
         finally:
             emu.faults.clear()
         failed = sorted(r.external_id for r in report.failed)

@@ -15,8 +15,8 @@ from activepieces_core.tenants import (
     PLAN_FORMAT_VERSION,
     InvalidPlanError,
     Plan,
+    StaleChange,
     StalePlanError,
-    StaleTenant,
     aapply,
     aplan,
     apply,
@@ -212,7 +212,7 @@ def test_a_large_plan_is_rechecked_with_one_listing(
     client.projects.update(victim.project_id, metadata={"k": "v"})
     emu.requests.clear()
     stale = find_stale(client, p, page_size=10)
-    assert stale == [StaleTenant("t005", "project", "changed", None, ("metadata", "updated"))]
+    assert stale == [StaleChange("t005", "project", "changed", None, ("metadata", "updated"))]
     assert emu.requests.count(route="list") == len(emu.requests) == -(-n // 10)
     emu.requests.clear()
     with pytest.raises(StalePlanError, match="t005: project changed"):

@@ -42,7 +42,7 @@ from activepieces_core.tenants.results import (
 )
 from activepieces_core.tenants.saved import PLAN_FORMAT_VERSION, InvalidPlanError, document_digest
 from activepieces_core.tenants.spec import MemberSpec, PieceSetSpec, TenantSpec, TenantSpecError
-from activepieces_core.tenants.staleness import StalePlanError, StaleTenant, afind_stale, find_stale
+from activepieces_core.tenants.staleness import StaleChange, StalePlanError, afind_stale, find_stale
 from activepieces_core.tenants.teardown import (
     TEARDOWN_STATUSES,
     TeardownReport,
@@ -60,8 +60,8 @@ __all__ = [
     "MemberSpec",
     "PieceSetSpec",
     "Plan",
+    "StaleChange",
     "StalePlanError",
-    "StaleTenant",
     "TeardownReport",
     "TeardownRow",
     "TenantChange",
@@ -111,7 +111,7 @@ async def areconcile(
 ) -> ApplyReport:
     """`aplan` then `aapply` (no staleness re-read: the plan is moments old); the planning
     options are `aplan`'s."""
-    the_plan = await aplan(
+    tenant_plan = await aplan(
         client,
         specs,
         prune=prune,
@@ -125,7 +125,7 @@ async def areconcile(
     )
     return await aapply(
         client,
-        the_plan,
+        tenant_plan,
         concurrency=concurrency,
         dry_run=dry_run,
         max_deletions=max_deletions,

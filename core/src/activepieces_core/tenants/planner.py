@@ -15,7 +15,7 @@ from activepieces_core.tenants._runner import AnyClient, async_client
 from activepieces_core.tenants.kinds import (
     KINDS,
     Kind,
-    PlanRequest,
+    PlanInput,
     Reading,
     ReadStrategy,
     is_protected,
@@ -60,7 +60,7 @@ async def aplan(
     ``offboard_users`` (with ``prune``) deactivates the users whose every project is pruned.
     """
     document = load_document(specs)  # also rejects duplicate external ids
-    request = PlanRequest(
+    request = PlanInput(
         tenants=document.tenants,
         piece_sets=document.piece_sets,
         prune=prune,
@@ -72,9 +72,9 @@ async def aplan(
         prune_members=prune_members,
         offboard_users=offboard_users,
     )
-    the_plan = await _plan(client, request)
+    tenant_plan = await _plan(client, request)
     # Saved plans name the document they came from, so apply can refuse another version.
-    return the_plan.naming(document)
+    return tenant_plan.naming(document)
 
 
 async def aplan_teardown(
@@ -93,7 +93,7 @@ async def aplan_teardown(
     A blank id raises `InvalidRequestError` before any request (`teardown_ids`).
     A few tenants are looked up one by one, more are found with one paged listing.
     """
-    request = PlanRequest(
+    request = PlanInput(
         tenants=(),
         teardown=tuple(teardown_ids(external_ids)),
         protect=tuple(protect),
@@ -105,7 +105,7 @@ async def aplan_teardown(
     return await _plan(client, request)
 
 
-async def _plan(client: AnyClient, request: PlanRequest) -> Plan:
+async def _plan(client: AnyClient, request: PlanInput) -> Plan:
     """Every kind that the request involves reads, then every one diffs, in `KINDS` order."""
     kinds: list[Kind[Any]] = [kind for kind in KINDS if kind.wanted(request)]
     reading = Reading()

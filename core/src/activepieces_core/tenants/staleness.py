@@ -19,12 +19,12 @@ from typing import Any
 from activepieces_core.constants import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
 from activepieces_core.errors import ActivepiecesError
 from activepieces_core.tenants._runner import AnyClient, async_client, blocking
-from activepieces_core.tenants.kinds import Kind, PlanRequest, StaleTenant, kind_of
+from activepieces_core.tenants.kinds import Kind, PlanInput, StaleChange, kind_of
 from activepieces_core.tenants.results import Plan, TenantChange
 
 __all__ = [
+    "StaleChange",
     "StalePlanError",
-    "StaleTenant",
     "afind_stale",
     "find_stale",
 ]
@@ -33,12 +33,12 @@ __all__ = [
 class StalePlanError(ActivepiecesError):
     """The server changed since the plan was made; nothing was applied. Plan again.
 
-    ``stale`` lists every `StaleTenant`; ``external_ids`` the tenants concerned, in plan order.
+    ``stale`` lists every `StaleChange`; ``external_ids`` the tenants concerned, in plan order.
     """
 
     SHOWN = 50
 
-    def __init__(self, stale: Sequence[StaleTenant]) -> None:
+    def __init__(self, stale: Sequence[StaleChange]) -> None:
         self.stale = list(stale)
         self.external_ids = list(dict.fromkeys(s.external_id for s in self.stale))
         lines = "; ".join(s.describe() for s in self.stale[: self.SHOWN])
@@ -59,7 +59,7 @@ async def afind_stale(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     page_size: int = DEFAULT_PAGE_SIZE,
-) -> list[StaleTenant]:
+) -> list[StaleChange]:
     """Every change of ``plan`` whose resource changed, appeared or vanished since it was planned.
 
     Reads only; a plan without writes reads nothing. Kinds are checked one after the other,
@@ -73,8 +73,8 @@ async def afind_stale(
             by_kind.setdefault(kind_of(change.kind), []).append(change)
     if not by_kind:
         return []
-    request = PlanRequest(tenants=(), concurrency=concurrency, page_size=page_size)
-    stale: list[StaleTenant] = []
+    request = PlanInput(tenants=(), concurrency=concurrency, page_size=page_size)
+    stale: list[StaleChange] = []
     async with async_client(client) as ac:
         for kind, changes in by_kind.items():
             stale.extend(await kind.find_stale(ac, changes, request))

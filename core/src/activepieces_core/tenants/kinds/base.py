@@ -23,10 +23,10 @@ from activepieces_core.tenants.spec import PieceSetSpec, TenantSpec
 __all__ = [
     "Applied",
     "Kind",
-    "PlanRequest",
+    "PlanInput",
     "ReadStrategy",
     "Reading",
-    "StaleTenant",
+    "StaleChange",
     "compare_observed",
     "is_protected",
     "torn_down",
@@ -41,7 +41,7 @@ StateT = TypeVar("StateT")
 
 
 @dataclass(frozen=True)
-class StaleTenant:
+class StaleChange:
     """One planned change whose resource moved on since it was planned.
 
     ``reason``: ``changed`` (``fields`` lists what differs), ``appeared`` or ``vanished``.
@@ -74,7 +74,7 @@ class StaleTenant:
         }
 
 
-def compare_observed(change: TenantChange, current: dict[str, Any] | None) -> StaleTenant | None:
+def compare_observed(change: TenantChange, current: dict[str, Any] | None) -> StaleChange | None:
     """``change``'s verdict, given the state its resource has now (None: absent).
 
     Planned absent (``observed`` None) and present now: appeared; planned present and gone:
@@ -84,14 +84,14 @@ def compare_observed(change: TenantChange, current: dict[str, Any] | None) -> St
     if observed is None:
         if current is None:
             return None
-        return StaleTenant(change.external_id, change.kind, "appeared", change.key)
+        return StaleChange(change.external_id, change.kind, "appeared", change.key)
     if current is None:
-        return StaleTenant(change.external_id, change.kind, "vanished", change.key)
+        return StaleChange(change.external_id, change.kind, "vanished", change.key)
     missing = object()
     fields = tuple(sorted(k for k, v in observed.items() if current.get(k, missing) != v))
     if not fields:
         return None
-    return StaleTenant(change.external_id, change.kind, "changed", change.key, fields)
+    return StaleChange(change.external_id, change.kind, "changed", change.key, fields)
 
 
 def is_protected(project: Project, patterns: Sequence[str]) -> bool:
@@ -100,7 +100,7 @@ def is_protected(project: Project, patterns: Sequence[str]) -> bool:
     return any(fnmatchcase(k, pat) for pat in patterns for k in keys)
 
 
-def torn_down(request: PlanRequest, reading: Reading) -> list[str]:
+def torn_down(request: PlanInput, reading: Reading) -> list[str]:
     """External ids of the tenants whose projects this plan deletes: the ones named for a
     teardown that exist, or (with ``prune``) the ones the document no longer lists; never a
     project matching ``protect``. Every kind asks this, so they agree on what goes."""
@@ -115,8 +115,10 @@ def torn_down(request: PlanRequest, reading: Reading) -> list[str]:
 
 
 @dataclass(frozen=True)
-class PlanRequest:
-    """The document and options of one plan, as every kind sees them."""
+class PlanInput:
+    """What one plan is asked for, as every kind sees it: the tenant document (or the tenants
+    to tear down) and the planning options. Not the project-plan body of the API
+    (`activepieces_core.models.PlanRequest`)."""
 
     tenants: Sequence[TenantSpec]
     piece_sets: Sequence[PieceSetSpec] = ()
@@ -167,19 +169,19 @@ class Kind(ABC, Generic[StateT]):
     #: The ``kind`` of the changes it plans (``TenantChange.kind``).
     name: ClassVar[str]
 
-    def wanted(self, request: PlanRequest) -> bool:
+    def wanted(self, request: PlanInput) -> bool:
         """Whether this plan involves the kind at all (nothing is read otherwise)."""
         return True
 
     @abstractmethod
     async def read(
-        self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
+        self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
     ) -> StateT:
         """Read the current state this kind diffs against (what others may use into
         ``reading``) and return its own."""
 
     @abstractmethod
-    def diff(self, request: PlanRequest, reading: Reading, state: StateT) -> list[TenantChange]:
+    def diff(self, request: PlanInput, reading: Reading, state: StateT) -> list[TenantChange]:
         """The changes (noops included, for reporting) that bring the state to the request."""
 
     @abstractmethod
@@ -212,8 +214,8 @@ class Kind(ABC, Generic[StateT]):
         self,
         client: AsyncActivepiecesClient,
         changes: Sequence[TenantChange],
-        request: PlanRequest,
-    ) -> list[StaleTenant]:
+        request: PlanInput,
+    ) -> list[StaleChange]:
         """Those of ``changes`` (this kind's, none a noop) whose resource moved on since they
         were planned: re-read and compared with each change's ``observed``. A kind that
         records nothing to compare checks nothing."""

@@ -30,9 +30,9 @@ from activepieces_core.models.people import Invitation, ProjectMember, normalize
 from activepieces_core.tenants.kinds.base import (
     Applied,
     Kind,
-    PlanRequest,
+    PlanInput,
     Reading,
-    StaleTenant,
+    StaleChange,
     compare_observed,
 )
 from activepieces_core.tenants.results import TenantChange
@@ -65,11 +65,11 @@ class MemberKind(Kind[People]):
 
     name = "member"
 
-    def wanted(self, request: PlanRequest) -> bool:
+    def wanted(self, request: PlanInput) -> bool:
         return any(spec.members is not None for spec in request.tenants)
 
     async def read(
-        self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
+        self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
     ) -> People:
         roles = await client.project_roles.names()
         reading.requests += 1
@@ -111,7 +111,7 @@ class MemberKind(Kind[People]):
         by_tenant = {ext: people for (ext, _), people in zip(managed, found, strict=True)}
         return People(by_tenant, known)
 
-    def diff(self, request: PlanRequest, reading: Reading, state: People) -> list[TenantChange]:
+    def diff(self, request: PlanInput, reading: Reading, state: People) -> list[TenantChange]:
         changes: list[TenantChange] = []
         for spec in request.tenants:
             if spec.members is None:
@@ -171,8 +171,8 @@ class MemberKind(Kind[People]):
         self,
         client: AsyncActivepiecesClient,
         changes: Sequence[TenantChange],
-        request: PlanRequest,
-    ) -> list[StaleTenant]:
+        request: PlanInput,
+    ) -> list[StaleChange]:
         """Each person's role now (one people read per project) against the planned role;
         people of projects the plan creates are checked by the project's own check."""
         by_project: dict[str, list[TenantChange]] = {}
@@ -191,7 +191,7 @@ class MemberKind(Kind[People]):
                     return None  # the project vanished: the project check says so
 
         found = await asyncio.gather(*(one(pid) for pid in by_project))
-        stale: list[StaleTenant] = []
+        stale: list[StaleChange] = []
         for people, group in zip(found, by_project.values(), strict=True):
             for change in group:
                 role = people.role_of(str(change.key)) if people is not None else None

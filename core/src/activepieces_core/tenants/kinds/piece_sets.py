@@ -36,9 +36,9 @@ from activepieces_core.retries import is_ambiguous_write
 from activepieces_core.tenants.kinds.base import (
     Applied,
     Kind,
-    PlanRequest,
+    PlanInput,
     Reading,
-    StaleTenant,
+    StaleChange,
     compare_observed,
     torn_down,
 )
@@ -113,7 +113,7 @@ class PieceSetKind(Kind[list[PieceSet]]):
     name = "piece_set"
 
     async def read(
-        self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
+        self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
     ) -> list[PieceSet]:
         mechanism = await client.piece_sets.mechanism()
         reading.requests += 1
@@ -132,7 +132,7 @@ class PieceSetKind(Kind[list[PieceSet]]):
         return sets
 
     def diff(
-        self, request: PlanRequest, reading: Reading, sets: list[PieceSet]
+        self, request: PlanInput, reading: Reading, sets: list[PieceSet]
     ) -> list[TenantChange]:
         if not uses_piece_sets(reading):
             return []
@@ -209,14 +209,14 @@ class PieceSetKind(Kind[list[PieceSet]]):
         self,
         client: AsyncActivepiecesClient,
         changes: Sequence[TenantChange],
-        request: PlanRequest,
-    ) -> list[StaleTenant]:
+        request: PlanInput,
+    ) -> list[StaleChange]:
         """Sets by key (the set pages, once) against their planned ``id``/``updated``;
         assignments by the set each project is on now (one read per existing project)."""
         sets = [s async for s in client.piece_sets.iter(limit=MAX_PAGE_SIZE)]
         by_key = {s.key: s for s in sets if s.key}
         by_id = {s.id: s for s in sets}
-        stale: list[StaleTenant] = []
+        stale: list[StaleChange] = []
         moves = [c for c in changes if c.kind == "piece_set_assignment" and c.project_id]
         for change in changes:
             if change.kind == "piece_set":
@@ -292,7 +292,7 @@ class PieceSetKind(Kind[list[PieceSet]]):
 
 
 def _owned_sets_to_drop(
-    request: PlanRequest, reading: Reading, by_key: dict[str, PieceSet]
+    request: PlanInput, reading: Reading, by_key: dict[str, PieceSet]
 ) -> list[TenantChange]:
     """Deletes of the sets owned by tenants this plan tears down, and of owned sets whose
     tenant is gone already (left by an earlier, interrupted teardown): with ``prune`` any
@@ -362,7 +362,7 @@ async def _assign(
     return set_id
 
 
-def _refuse_on_legacy(request: PlanRequest) -> None:
+def _refuse_on_legacy(request: PlanInput) -> None:
     errors: list[dict[str, Any]] = []
     if request.piece_sets:
         message = "piece_sets need a platform governed by piece sets (this one uses project plans)"

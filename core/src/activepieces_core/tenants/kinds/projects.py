@@ -35,9 +35,9 @@ from activepieces_core.tenants.diff import creation_diff_of, diff_project, updat
 from activepieces_core.tenants.kinds.base import (
     Applied,
     Kind,
-    PlanRequest,
+    PlanInput,
     Reading,
-    StaleTenant,
+    StaleChange,
     compare_observed,
     is_protected,
     torn_down,
@@ -153,7 +153,7 @@ class ProjectKind(Kind[None]):
     name = "project"
 
     async def read(
-        self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
+        self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
     ) -> None:
         names = list(request.teardown) or [s.external_id for s in request.tenants]
         use_list = (
@@ -186,7 +186,7 @@ class ProjectKind(Kind[None]):
                 for other in others
             )
 
-    def diff(self, request: PlanRequest, reading: Reading, state: None) -> list[TenantChange]:
+    def diff(self, request: PlanInput, reading: Reading, state: None) -> list[TenantChange]:
         # Where piece sets govern, a tenant's pieces are a set (the piece-set kind's), and
         # the project plan's list decides nothing: it is neither compared nor written.
         pieces = not uses_piece_sets(reading)
@@ -252,8 +252,8 @@ class ProjectKind(Kind[None]):
         self,
         client: AsyncActivepiecesClient,
         changes: Sequence[TenantChange],
-        request: PlanRequest,
-    ) -> list[StaleTenant]:
+        request: PlanInput,
+    ) -> list[StaleChange]:
         """A change with an observed ``id`` is compared with the project of that id, a create
         with whatever TEAM project now has its external id; a few changes are re-read one
         lookup each, more with one paged TEAM listing (what planning cost to read)."""

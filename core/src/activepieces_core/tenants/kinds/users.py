@@ -16,7 +16,7 @@ from fnmatch import fnmatchcase
 
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.models.people import ProjectMember, User
-from activepieces_core.tenants.kinds.base import Applied, Kind, PlanRequest, Reading, torn_down
+from activepieces_core.tenants.kinds.base import Applied, Kind, PlanInput, Reading, torn_down
 from activepieces_core.tenants.results import TenantChange
 
 __all__ = ["PHASE_OFFBOARD", "UserKind"]
@@ -40,12 +40,12 @@ class UserKind(Kind[Offboarding]):
 
     name = "user"
 
-    def wanted(self, request: PlanRequest) -> bool:
+    def wanted(self, request: PlanInput) -> bool:
         wanted = request.prune or bool(request.teardown)
         return wanted and request.offboard_users
 
     async def read(
-        self, client: AsyncActivepiecesClient, request: PlanRequest, reading: Reading
+        self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
     ) -> Offboarding:
         pruned = set(torn_down(request, reading))
         if not pruned:
@@ -73,9 +73,7 @@ class UserKind(Kind[Offboarding]):
                     elsewhere.add(member.user_id)
         return Offboarding(torn, elsewhere, {u.id: u for u in users})
 
-    def diff(
-        self, request: PlanRequest, reading: Reading, state: Offboarding
-    ) -> list[TenantChange]:
+    def diff(self, request: PlanInput, reading: Reading, state: Offboarding) -> list[TenantChange]:
         changes: list[TenantChange] = []
         for user_id, tenants in sorted(state.torn.items()):
             user = state.users.get(user_id)
