@@ -18,12 +18,25 @@ from activepieces_core.tenants import plan
 
 
 class _RepeatingCursor(BaseHTTPRequestHandler):
-    """Every page of ``GET /api/v1/projects`` says ``next: "same"``: a server bug."""
+    """Every page of every listing says ``next: "same"``: a server bug."""
 
     def do_GET(self) -> None:
         body = json.dumps(
             {
-                "data": [{"id": "p1", "displayName": "Acme", "externalId": "acme"}],
+                # one row every listing reads (a project, a piece set, a user, a member)
+                "data": [
+                    {
+                        "id": "p1",
+                        "displayName": "Acme",
+                        "externalId": "acme",
+                        "name": "Acme",
+                        "key": "acme",
+                        "email": "someone@example.com",
+                        "role": "Editor",
+                        "projectId": "p1",
+                        "type": "PROJECT",
+                    }
+                ],
                 "next": "same",
                 "previous": None,
             }
@@ -56,6 +69,33 @@ def test_iter_refuses_a_repeated_cursor(repeating_server: str) -> None:
         rows = client.projects.iter()
         with pytest.raises(UnexpectedResponseError, match="repeated the page cursor"):
             list(rows)
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda c: list(c.projects.pages()),
+        lambda c: list(c.piece_sets.pages()),
+        lambda c: c.piece_sets.get_by_key("missing"),
+        lambda c: c.users.get_by_email("nobody@example.com"),
+        lambda c: c.project_members.people("p1"),
+        lambda c: c.project_roles.list(),
+    ],
+    ids=["pages", "piece_set_pages", "get_by_key", "get_by_email", "people", "roles"],
+)
+def test_every_paged_read_refuses_a_repeated_cursor(repeating_server: str, read: Any) -> None:
+    """One paging loop (`scan_pages`) with the guard, whichever reads the pages."""
+    with (
+        ActivepiecesClient(api_key="sk-test", base_url=repeating_server) as client,
+        pytest.raises(UnexpectedResponseError, match="repeated the page cursor"),
+    ):
+        read(client)
+
+
+async def test_async_pages_refuse_a_repeated_cursor(repeating_server: str) -> None:
+    async with AsyncActivepiecesClient(api_key="sk-test", base_url=repeating_server) as client:
+        with pytest.raises(UnexpectedResponseError, match="repeated the page cursor"):
+            _ = [p async for p in client.piece_sets.pages()]
 
 
 async def test_async_iter_refuses_a_repeated_cursor(repeating_server: str) -> None:

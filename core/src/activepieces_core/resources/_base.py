@@ -10,13 +10,15 @@ operations to ``_run`` and page listings to ``_pages`` / ``_page_list``.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from typing import Any, TypeVar
 
+import anyio.lowlevel
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
-from activepieces_core._http import AsyncTransport, Call, Sleep, SyncTransport
+from activepieces_core._http import AsyncTransport, Call, Sleep, SyncTransport, _trio_running
 from activepieces_core.errors import APIError, InvalidRequestError, UnexpectedResponseError
 from activepieces_core.models import Page
 from activepieces_core.retries import RetryPolicy, is_ambiguous_write
@@ -26,15 +28,20 @@ __all__ = [
     "Cursor",
     "Op",
     "SyncResource",
+    "all_rows",
     "create_once",
+    "find_row",
+    "next_cursor",
     "parse",
-    "raw_next",
     "require_id",
+    "scan_pages",
+    "write_once",
 ]
 
 R = TypeVar("R")
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+P = TypeVar("P")
 #: An operation: yields instructions, receives parsed bodies, returns the result.
 Op = Generator[Call | Sleep, Any, R]
 
@@ -85,14 +92,83 @@ class Cursor:
         return True
 
 
-def raw_next(body: Any) -> tuple[str | None, bool]:
-    """A page body's ``next`` cursor and whether it has rows, read before the page is parsed
-    (so the next request can be on its way meanwhile); a body of any other shape reads as
-    the last page and is left to `parse` to report."""
-    if not isinstance(body, dict):
+def next_cursor(page: Any) -> tuple[str | None, bool]:
+    """A page's ``next`` cursor and whether it has rows: of a parsed `Page`, or of a page body
+    read before it is parsed (so the next request can be on its way meanwhile); a body of any
+    other shape reads as the last page and is left to `parse` to report."""
+    if isinstance(page, Page):
+        return page.next, bool(page.data)
+    if not isinstance(page, dict):
         return None, False
-    cursor, rows = body.get("next"), body.get("data")
+    cursor, rows = page.get("next"), page.get("data")
     return (cursor if isinstance(cursor, str) else None), bool(isinstance(rows, list) and rows)
+
+
+def scan_pages(
+    page_op: Callable[[str | None], Op[P]], visit: Callable[[P], R | None]
+) -> Op[R | None]:
+    """The one paging loop: every page of a listing in order, ``page_op(cursor)`` reading one
+    (a `Page` or its body), each handed to ``visit`` until it returns something (the result)
+    or the pages end (None). A cursor the server repeats is an error (see `Cursor`).
+
+    The resources' lazy iterators run it too (their ``visit`` hands each page to the caller).
+    """
+    cursor = Cursor()
+    while True:
+        page = yield from page_op(cursor.value)
+        found = visit(page)
+        if found is not None or not cursor.advance_to(*next_cursor(page)):
+            return found
+
+
+def all_rows(page_op: Callable[[str | None], Op[Page[T]]]) -> Op[list[T]]:
+    """Every row of a paged listing (see `scan_pages`)."""
+    rows: list[T] = []
+    yield from scan_pages(page_op, lambda page: rows.extend(page.data))
+    return rows
+
+
+def find_row(
+    page_op: Callable[[str | None], Op[Page[T]]], match: Callable[[T], bool]
+) -> Op[T | None]:
+    """The first row ``match`` accepts, reading pages only until it is found; None if none."""
+
+    def first(page: Page[T]) -> T | None:
+        return next(filter(match, page.data), None)
+
+    found: T | None = yield from scan_pages(page_op, first)
+    return found
+
+
+def write_once(
+    write: Callable[[], Op[T]],
+    read_back: Callable[[APIError], Op[T | None]],
+    policy: RetryPolicy,
+    *,
+    look_after: Callable[[APIError], bool] = is_ambiguous_write,
+) -> Op[T]:
+    """Write; after a failure that may have written (``look_after``), read back before
+    writing again: never a duplicate, never a lost write.
+
+    ``read_back(error)`` returns the result when the read shows the write done (by this call or
+    by someone else), or None to write again after a wait, at most ``policy.max_retries`` more
+    times. ``write`` may depend on what ``read_back`` read. Every ``ensure``, ``invite`` and
+    ``remove`` runs on it.
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return (yield from write())
+        except APIError as exc:
+            if not look_after(exc):
+                raise
+            done = yield from read_back(exc)
+            if done is not None:
+                return done
+            if attempt > policy.max_retries:
+                raise
+            yield Sleep(policy.wait_for(attempt, exc))
 
 
 def _never(exc: APIError) -> bool:
@@ -106,40 +182,34 @@ def create_once(
     *,
     taken: Callable[[APIError], bool] = _never,
 ) -> Op[tuple[T, T | None]]:
-    """Create, looking again after every failure that may have written; never a duplicate.
+    """Create, looking again after every failure that may have written (`write_once`).
 
     Returns ``(resource, created)``: ``created`` is the resource when this call made it (or an
     ambiguous attempt evidently did), None when ``taken(error)`` said someone else owns the
-    identity (a conflict). Creates again, after a wait, only when the look-up finds nothing,
-    at most ``policy.max_retries`` more times. Shared by every ``ensure``.
+    identity (a conflict). Shared by every ``ensure``.
     """
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            made = yield from create()
-            return made, made
-        except APIError as exc:
-            conflict = taken(exc)
-            if not (conflict or is_ambiguous_write(exc)):
-                raise
-            found = yield from find()
-            if found is not None:
-                return found, (None if conflict else found)
-            if attempt > policy.max_retries:
-                raise
-            yield Sleep(policy.wait_for(attempt, exc))
+
+    def made() -> Op[tuple[T, T | None]]:
+        resource = yield from create()
+        return resource, resource
+
+    def look(exc: APIError) -> Op[tuple[T, T | None] | None]:
+        found = yield from find()
+        if found is None:
+            return None
+        return found, (None if taken(exc) else found)
+
+    return (
+        yield from write_once(
+            made, look, policy, look_after=lambda exc: taken(exc) or is_ambiguous_write(exc)
+        )
+    )
 
 
-PageOp = Callable[[str | None], Op[Page[T]]]
 #: Event-loop turns given to the next page's request before the caller gets this page, so it
 #: is on the wire and the server prepares it while the caller works (aiohttp's pool writes it
 #: in one turn, httpx's own in three; twice that for margin: tests/core/client/test_client_pages).
 _HANDOVER_TURNS = 8
-
-
-def _as_page(page: Page[T]) -> Page[T]:
-    return page
 
 
 def _step(op: Op[R], result: Any, error: APIError | None) -> Call | Sleep:
@@ -154,6 +224,15 @@ class SyncResource:
         self._transport = transport
 
     def _run(self, op: Op[R]) -> R:
+        steps = self._steps(op)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+
+    def _steps(self, op: Op[R]) -> Generator[None, None, R]:
+        """Run ``op``, pausing after each instruction (so pages reach a caller as they come)."""
         try:
             step = next(op)
             while True:
@@ -167,29 +246,38 @@ class SyncResource:
                     except APIError as exc:
                         error = exc
                 step = _step(op, result, error)
+                yield
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         finally:
-            # An interrupted caller (KeyboardInterrupt, a timeout) must not leave the
-            # operation suspended mid-way: close it, as httpx closes its auth flows.
+            # An interrupted caller (KeyboardInterrupt, a timeout, a loop left early) must not
+            # leave the operation suspended mid-way: close it, as httpx closes its auth flows.
             op.close()
 
-    def _pages(self, page_op: PageOp[T]) -> Iterator[T]:
-        """Every row of a paged listing; ``page_op(cursor)`` reads one page."""
+    def _pages(self, page_op: Callable[[str | None], Op[Page[T]]]) -> Iterator[T]:
+        """Every row of a paged listing, fetched lazily; ``page_op(cursor)`` reads one page."""
         for page in self._page_list(page_op, _as_page):
             yield from page.data
 
     def _page_list(
         self, body_op: Callable[[str | None], Op[Any]], parse: Callable[[Any], Page[T]]
     ) -> Iterator[Page[T]]:
-        """Every page of a listing, in order (``body_op(cursor)`` reads one page's body)."""
-        cursor = Cursor()
-        while True:
-            body = self._run(body_op(cursor.value))
-            page = parse(body)
-            yield page
-            if not cursor.advance(page):
-                return
+        """Every page of a listing, in order, each requested when the caller asks for it
+        (``body_op(cursor)`` reads one page's body; `scan_pages` follows the cursors)."""
+        ready: deque[Any] = deque()
+        steps = self._steps(scan_pages(body_op, ready.append))
+        try:
+            for _ in steps:
+                while ready:
+                    yield parse(ready.popleft())
+        finally:
+            steps.close()
+        while ready:
+            yield parse(ready.popleft())
+
+
+def _as_page(page: Page[T]) -> Page[T]:
+    return page
 
 
 class AsyncResource:
@@ -198,55 +286,66 @@ class AsyncResource:
     def __init__(self, transport: AsyncTransport) -> None:
         self._transport = transport
 
+    async def _execute(self, step: Call | Sleep) -> tuple[Any, APIError | None]:
+        """One instruction: the parsed body, or the error to throw into the operation."""
+        if isinstance(step, Sleep):
+            await self._transport.sleep(step.seconds)
+            return None, None
+        try:
+            return await self._transport.execute(step), None
+        except APIError as exc:
+            return None, exc
+
     async def _run(self, op: Op[R]) -> R:
         try:
             step = next(op)
             while True:
-                result: Any = None
-                error: APIError | None = None
-                if isinstance(step, Sleep):
-                    await self._transport.sleep(step.seconds)
-                else:
-                    try:
-                        result = await self._transport.execute(step)
-                    except APIError as exc:
-                        error = exc
-                step = _step(op, result, error)
+                step = _step(op, *(await self._execute(step)))
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         finally:
-            op.close()  # see SyncResource._run (cancellation lands here too)
+            op.close()  # see SyncResource._steps (cancellation lands here too)
 
-    async def _pages(self, page_op: PageOp[T]) -> AsyncIterator[T]:
-        """Every row of a paged listing, fetched lazily (see `SyncResource._pages`)."""
-        cursor = Cursor()
-        while True:
-            page = await self._run(page_op(cursor.value))
+    async def _pages(self, page_op: Callable[[str | None], Op[Page[T]]]) -> AsyncIterator[T]:
+        """Every row of a paged listing (see `_page_list`)."""
+        async for page in self._page_list(page_op, _as_page):
             for row in page.data:
                 yield row
-            if not cursor.advance(page):
-                return
 
     async def _page_list(
         self, body_op: Callable[[str | None], Op[Any]], parse: Callable[[Any], Page[T]]
     ) -> AsyncIterator[Page[T]]:
-        """Every page of a listing, in order, the next one requested before this one is
-        parsed and handed over: the server prepares page k+1 while the caller works on page k
-        (which at platform scale is most of a plan's client time)."""
-        cursor = Cursor()
-        fetch: asyncio.Future[Any] | None = asyncio.ensure_future(self._run(body_op(None)))
+        """Every page of a listing, in order (`scan_pages` follows the cursors).
+
+        Under asyncio the next page is requested before this one is parsed and handed over: the
+        server prepares page k+1 while the caller works on page k (which at platform scale is
+        most of a plan's client time). Under trio (no task outlives a nursery, and a generator
+        must not hold one across ``yield``) each page is requested when the caller asks for it.
+        """
+        ready: deque[Any] = deque()
+        op = scan_pages(body_op, ready.append)
+        ahead = not _trio_running()
+        fetch: asyncio.Future[tuple[Any, APIError | None]] | None = None
         try:
-            while fetch is not None:
-                body = await fetch
-                fetch = None
-                if cursor.advance_to(*raw_next(body)):
-                    fetch = asyncio.ensure_future(self._run(body_op(cursor.value)))
+            step = next(op)
+            while True:
+                if ahead and ready:
+                    fetch = asyncio.ensure_future(self._execute(step))
                     for _ in range(_HANDOVER_TURNS):
-                        await asyncio.sleep(0)
-                yield parse(body)
+                        await anyio.lowlevel.checkpoint()
+                while ready:
+                    yield parse(ready.popleft())
+                outcome = await fetch if fetch is not None else await self._execute(step)
+                fetch = None
+                step = _step(op, *outcome)
+        except StopIteration:
+            pass
         finally:
+            op.close()
             # The caller stopped early (or failed): no stray request, and no "exception was
             # never retrieved" for one that already failed. Not awaited: awaiting here could
             # swallow the caller's own cancellation.
             if fetch is not None and not fetch.cancel() and not fetch.cancelled():
                 fetch.exception()
+        while ready:
+            yield parse(ready.popleft())

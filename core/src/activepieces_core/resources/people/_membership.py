@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from activepieces_core._http import Sleep
 from activepieces_core.errors import (
     APIError,
     InvalidRequestError,
@@ -20,14 +19,15 @@ from activepieces_core.errors import (
 )
 from activepieces_core.models import Project
 from activepieces_core.models.people import ProjectRole
-from activepieces_core.resources._base import Op
+from activepieces_core.resources._base import Op, all_rows, write_once
 from activepieces_core.resources.people import _ops as ops
-from activepieces_core.retries import RetryPolicy, is_ambiguous_write
+from activepieces_core.retries import RetryPolicy
 from activepieces_core.types.people import (
     InvitationFilters,
     InviteAction,
     InviteResult,
     ProjectPeople,
+    RemoveAction,
     RemoveResult,
 )
 
@@ -37,11 +37,11 @@ __all__ = ["invite", "read_people", "remove"]
 def read_people(project: Project | str, page_size: int) -> Op[ProjectPeople]:
     """All members and PROJECT invitations of the project (every page of both)."""
     pid = ops.project_id_of(project)
-    members = yield from ops.all_rows(
+    members = yield from all_rows(
         lambda cursor: ops.members_page(ops.member_params(pid, {"limit": page_size}, cursor))
     )
     filters: InvitationFilters = {"project_id": pid, "limit": page_size}
-    invitations = yield from ops.all_rows(
+    invitations = yield from all_rows(
         lambda cursor: ops.invitations_page(ops.invitation_params(filters, cursor))
     )
     return ProjectPeople.from_rows(pid, members, invitations)
@@ -64,42 +64,43 @@ def invite(
     if people is not None and people.project_id != pid:
         raise InvalidRequestError(f"people were read for project {people.project_id}, not {pid}")
     current = people if people is not None else (yield from read_people(pid, page_size))
-    attempt = 0
-    while True:
-        attempt += 1
-        result = _settled(current, pid, email, role)
-        if result is not None:
-            return result
+    settled = _settled(current, pid, email, role)
+    if settled is not None:
+        return settled
+
+    def write() -> Op[InviteResult]:
         member = current.members.get(email)
-        try:
-            if member is not None:
-                updated = yield from ops.update_member_role(member, role)
-                return InviteResult(pid, email, role, "role_updated", member=updated)
-            waiting = email in current.invitations
-            sent = yield from ops.send_project_invitation(pid, email, role)
-            action: InviteAction = "invitation_updated" if waiting else "invited"
-            return InviteResult(pid, email, role, action, invitation=sent)
-        except APIError as exc:
-            if not is_ambiguous_write(exc) or attempt > policy.max_retries:
-                raise
-            # It may have been written: look before writing again.
-            before = current
-            current = yield from read_people(pid, page_size)
-            if _settled(current, pid, email, role) is not None:
-                was_member = email in before.members
-                waiting = email in before.invitations
-                done: InviteAction = (
-                    "role_updated" if was_member else "invitation_updated" if waiting else "invited"
-                )
-                return InviteResult(
-                    pid,
-                    email,
-                    role,
-                    done,
-                    member=current.members.get(email),
-                    invitation=current.invitations.get(email),
-                )
-            yield Sleep(policy.wait_for(attempt, exc))
+        if member is not None:
+            updated = yield from ops.update_member_role(member, role)
+            return InviteResult(pid, email, role, "role_updated", member=updated)
+        waiting = email in current.invitations
+        sent = yield from ops.send_project_invitation(pid, email, role)
+        action: InviteAction = "invitation_updated" if waiting else "invited"
+        return InviteResult(pid, email, role, action, invitation=sent)
+
+    def read_back(exc: APIError) -> Op[InviteResult | None]:
+        nonlocal current
+        before = current
+        current = yield from read_people(pid, page_size)
+        if _settled(current, pid, email, role) is None:
+            return None  # not written: write again (what differs now) after a wait
+        done: InviteAction = (
+            "role_updated"
+            if email in before.members
+            else "invitation_updated"
+            if email in before.invitations
+            else "invited"
+        )
+        return InviteResult(
+            pid,
+            email,
+            role,
+            done,
+            member=current.members.get(email),
+            invitation=current.invitations.get(email),
+        )
+
+    return (yield from write_once(write, read_back, policy))
 
 
 def _settled(people: ProjectPeople, pid: str, email: str, role: str) -> InviteResult | None:
@@ -129,38 +130,36 @@ def remove(
     current = people if people is not None else (yield from read_people(pid, page_size))
     removed_member = False
     removed_invitations = 0
-    attempt = 0
-    while True:
-        attempt += 1
+
+    def outcome() -> RemoveResult | None:
+        """The result once ``email`` is gone from what was last read; None while it is there."""
+        if email in current.emails:
+            return None
+        changed = removed_member or removed_invitations > 0
+        action: RemoveAction = "removed" if changed else "absent"
+        return RemoveResult(pid, email, action, removed_member, removed_invitations)
+
+    def write() -> Op[RemoveResult]:
+        nonlocal removed_member, removed_invitations
         member = current.members.get(email)
         invitation = current.invitations.get(email)
-        if member is None and invitation is None:
-            changed = removed_member or removed_invitations > 0
-            return RemoveResult(
-                pid,
-                email,
-                "removed" if changed else "absent",
-                removed_member,
-                removed_invitations,
-            )
-        try:
-            if member is not None:
-                yield from _gone_ok(ops.delete_member(member))
-                removed_member = True
-            if invitation is not None:
-                yield from _gone_ok(ops.delete_invitation(invitation))
-                removed_invitations += 1
-            current = ProjectPeople(
-                pid,
-                {e: m for e, m in current.members.items() if e != email},
-                {e: i for e, i in current.invitations.items() if e != email},
-            )
-        except APIError as exc:
-            if not is_ambiguous_write(exc) or attempt > policy.max_retries:
-                raise
-            current = yield from read_people(pid, page_size)
-            if email in current.emails:  # still there: wait before deleting again
-                yield Sleep(policy.wait_for(attempt, exc))
+        if member is not None:
+            yield from _gone_ok(ops.delete_member(member))
+            removed_member = True
+        if invitation is not None:
+            yield from _gone_ok(ops.delete_invitation(invitation))
+            removed_invitations += 1
+        return RemoveResult(pid, email, "removed", removed_member, removed_invitations)
+
+    def read_back(exc: APIError) -> Op[RemoveResult | None]:
+        nonlocal current
+        current = yield from read_people(pid, page_size)
+        return outcome()  # still there: delete again after a wait
+
+    done = outcome()
+    if done is not None:
+        return done
+    return (yield from write_once(write, read_back, policy))
 
 
 def _gone_ok(op: Op[None]) -> Op[None]:

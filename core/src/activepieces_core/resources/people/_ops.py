@@ -8,7 +8,7 @@ sending an invitation is too, because the server upserts it (see `send_project_i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, TypeVar
 
 from activepieces_core._http import Call, path_of
@@ -26,7 +26,7 @@ from activepieces_core.models.people import (
     normalize_email,
 )
 from activepieces_core.models.requests import check_email
-from activepieces_core.resources._base import Cursor, Op, parse, require_id
+from activepieces_core.resources._base import Op, all_rows, find_row, parse, require_id
 from activepieces_core.types.people import InvitationFilters, MemberFilters, UserFilters
 
 __all__ = ["check_email", "check_role", "project_id_of", "send_project_invitation"]
@@ -107,20 +107,6 @@ def _id_of(item: Any, what: str) -> str:
     return str(item.id) if hasattr(item, "id") else require_id(item, what)
 
 
-# --- paging -----------------------------------------------------------------------------------
-
-
-def all_rows(page_op: Callable[[str | None], Op[Page[T]]]) -> Op[list[T]]:
-    """Every row of a paged listing (a repeated cursor is an error, see `Cursor`)."""
-    rows: list[T] = []
-    cursor = Cursor()
-    while True:
-        page = yield from page_op(cursor.value)
-        rows.extend(page.data)
-        if not cursor.advance(page):
-            return rows
-
-
 # --- project roles ----------------------------------------------------------------------------
 
 
@@ -168,14 +154,12 @@ def user_by_external_id(external_id: str) -> Op[User | None]:
 def user_by_email(email: str, page_size: int) -> Op[User | None]:
     """The user with this e-mail (the API has no e-mail filter: pages are read until found)."""
     wanted = check_email(email)
-    cursor = Cursor()
-    while True:
-        page = yield from users_page(user_params({"limit": page_size}, cursor.value))
-        for user in page.data:
-            if user.email and normalize_email(user.email) == wanted:
-                return user
-        if not cursor.advance(page):
-            return None
+    return (
+        yield from find_row(
+            lambda cursor: users_page(user_params({"limit": page_size}, cursor)),
+            lambda user: bool(user.email) and normalize_email(user.email or "") == wanted,
+        )
+    )
 
 
 def update_user(

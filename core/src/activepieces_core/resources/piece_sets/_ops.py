@@ -34,11 +34,20 @@ from activepieces_core.models.piece_set import (
     UpdatePieceSetRequest,
 )
 from activepieces_core.models.requests import build_request
-from activepieces_core.resources._base import Cursor, Op, create_once, parse, require_id
+from activepieces_core.resources._base import Op, create_once, find_row, parse, require_id
 from activepieces_core.retries import RetryPolicy
 from activepieces_core.types.piece_sets import PieceSetEnsureResult, PiecesWish
 
-__all__ = ["MAX_PAGE_SIZE", "changes", "check_limit", "ensure", "list_page", "list_params"]
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "changes",
+    "check_limit",
+    "ensure",
+    "list_body",
+    "list_page",
+    "list_params",
+    "parse_page",
+]
 
 #: The server's bound on ``limit`` (1..100; its default is 10).
 MAX_PAGE_SIZE = 100
@@ -122,10 +131,20 @@ def _piece_set(body: Any) -> PieceSet:
 # --- operations -------------------------------------------------------------------------------
 
 
+def list_body(params: list[tuple[str, str]]) -> Op[Any]:
+    """One page of ``GET /piece-sets`` as the server sent it (see `parse_page`)."""
+    body = yield Call("GET", "/piece-sets", params=params)
+    return body
+
+
+def parse_page(body: Any) -> Page[PieceSet]:
+    """A ``GET /piece-sets`` body as a page of sets."""
+    return parse(PieceSetPage, body)
+
+
 def list_page(params: list[tuple[str, str]]) -> Op[Page[PieceSet]]:
     """One page of ``GET /piece-sets`` (order: created, then id)."""
-    body = yield Call("GET", "/piece-sets", params=params)
-    return parse(PieceSetPage, body)
+    return parse_page((yield from list_body(params)))
 
 
 def get(piece_set_id: str) -> Op[PieceSet]:
@@ -138,14 +157,11 @@ def get_by_key(key: str, page_size: int = MAX_PAGE_SIZE) -> Op[PieceSet | None]:
     """The set with this key, or None: reads pages until found (the list has no filter)."""
     require_id(key, "key")
     check_limit(page_size)
-    cursor = Cursor()
-    while True:
-        page = yield from list_page(list_params(page_size, cursor.value))
-        for row in page.data:
-            if row.key == key:
-                return row
-        if not cursor.advance(page):
-            return None
+    return (
+        yield from find_row(
+            lambda cursor: list_page(list_params(page_size, cursor)), lambda row: row.key == key
+        )
+    )
 
 
 def for_project(project: Project | str) -> Op[PieceSet]:

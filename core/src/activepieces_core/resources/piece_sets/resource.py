@@ -66,6 +66,13 @@ class PieceSetsResource(SyncResource, _Mechanism):
         ops.check_limit(limit)
         return self._pages(lambda cursor: ops.list_page(ops.list_params(limit, cursor)))
 
+    def pages(self, *, limit: int = MAX_PAGE_SIZE) -> Iterator[Page[PieceSet]]:
+        """Every page of the platform's sets (``limit`` rows each), in order, fetched lazily."""
+        ops.check_limit(limit)
+        return self._page_list(
+            lambda cursor: ops.list_body(ops.list_params(limit, cursor)), ops.parse_page
+        )
+
     def get(self, piece_set_id: str) -> PieceSet:
         """The set with this id (`NotFoundError` if absent)."""
         return self._run(ops.get(piece_set_id))
@@ -149,6 +156,14 @@ class AsyncPieceSetsResource(AsyncResource, _Mechanism):
         """Every set of the platform, fetching pages of ``limit`` lazily."""
         ops.check_limit(limit)
         return self._pages(lambda cursor: ops.list_page(ops.list_params(limit, cursor)))
+
+    def pages(self, *, limit: int = MAX_PAGE_SIZE) -> AsyncIterator[Page[PieceSet]]:
+        """Every page of the platform's sets, in order; the next page is requested before this
+        one is handed over (see `AsyncProjectsResource.pages`)."""
+        ops.check_limit(limit)
+        return self._page_list(
+            lambda cursor: ops.list_body(ops.list_params(limit, cursor)), ops.parse_page
+        )
 
     async def get(self, piece_set_id: str) -> PieceSet:
         """The set with this id (`NotFoundError` if absent)."""

@@ -29,7 +29,6 @@ from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.errors import NotFoundError
 from activepieces_core.models import Project, enum_value
 from activepieces_core.models.piece_set import PieceSelection, PieceSet, PiecesMechanism
-from activepieces_core.resources._base import Cursor
 from activepieces_core.resources.piece_sets._ops import MAX_PAGE_SIZE
 from activepieces_core.resources.piece_sets._ops import changes as set_changes
 from activepieces_core.retries import is_ambiguous_write
@@ -51,6 +50,8 @@ PHASE_SETS = 10
 PHASE_ASSIGN = 30
 PHASE_SET_DELETE = 60
 DEFAULT_KEY = "default"
+#: The kind of the change that moves a tenant's project onto a set.
+ASSIGNMENT = "piece_set_assignment"
 
 
 def owned_key(external_id: str) -> str:
@@ -112,6 +113,10 @@ class PieceSetKind(Kind[list[PieceSet]]):
 
     name = "piece_set"
 
+    @property
+    def change_kinds(self) -> tuple[str, ...]:
+        return (self.name, ASSIGNMENT)
+
     async def read(
         self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
     ) -> list[PieceSet]:
@@ -122,13 +127,9 @@ class PieceSetKind(Kind[list[PieceSet]]):
             _refuse_on_legacy(request)
             return []
         sets: list[PieceSet] = []
-        cursor = Cursor()
-        while True:
-            page = await client.piece_sets.list(limit=MAX_PAGE_SIZE, cursor=cursor.value)
+        async for page in client.piece_sets.pages(limit=MAX_PAGE_SIZE):
             reading.requests += 1
             sets.extend(page.data)
-            if not cursor.advance(page):
-                break
         return sets
 
     def diff(
@@ -177,7 +178,7 @@ class PieceSetKind(Kind[list[PieceSet]]):
                 TenantChange.model_validate(
                     {
                         "external_id": ext,
-                        "kind": "piece_set_assignment",
+                        "kind": ASSIGNMENT,
                         "key": target,
                         "action": "update",
                         "project_id": project.id if project is not None else None,
@@ -195,7 +196,7 @@ class PieceSetKind(Kind[list[PieceSet]]):
         return out
 
     def phase(self, change: TenantChange) -> int:
-        if change.kind == "piece_set_assignment":
+        if change.kind == ASSIGNMENT:
             return PHASE_ASSIGN
         return PHASE_SET_DELETE if change.action == "delete" else PHASE_SETS
 
@@ -203,7 +204,7 @@ class PieceSetKind(Kind[list[PieceSet]]):
         # An owned set goes only once its tenant's project change went through: deleting it
         # under a project still on it would move that project to Default.
         owned_delete = change.action == "delete" and bool(change.external_id)
-        return change.kind == "piece_set_assignment" or owned_delete
+        return change.kind == ASSIGNMENT or owned_delete
 
     async def find_stale(
         self,
@@ -217,7 +218,7 @@ class PieceSetKind(Kind[list[PieceSet]]):
         by_key = {s.key: s for s in sets if s.key}
         by_id = {s.id: s for s in sets}
         stale: list[StaleChange] = []
-        moves = [c for c in changes if c.kind == "piece_set_assignment" and c.project_id]
+        moves = [c for c in changes if c.kind == ASSIGNMENT and c.project_id]
         for change in changes:
             if change.kind == "piece_set":
                 found = by_key.get(str(change.key))
@@ -247,7 +248,7 @@ class PieceSetKind(Kind[list[PieceSet]]):
         ``UPDATE ... WHERE id IN``), so a set's tenants cost one request per `batch_size`.
         Going back to Default (one unassign per project) and anything that cannot be written
         (no project, no set) go one by one, which reports them."""
-        if change.kind != "piece_set_assignment" or change.key == DEFAULT_KEY:
+        if change.kind != ASSIGNMENT or change.key == DEFAULT_KEY:
             return None
         if _project_of(change, applied) is None:
             return None
@@ -266,7 +267,7 @@ class PieceSetKind(Kind[list[PieceSet]]):
     ) -> str | None:
         key = str(change.key)
         ids = applied.ids.setdefault(self.name, {})
-        if change.kind == "piece_set_assignment":
+        if change.kind == ASSIGNMENT:
             return await _assign(client, change, applied, ids.get(key))
         if change.action == "delete":
             assert change.target_id is not None
