@@ -95,3 +95,29 @@ async def test_async_pages_validate_filters_before_any_request(
         with pytest.raises(InvalidRequestError):
             client.projects.pages(limit=0)
     assert _list_requests(emu) == 0
+
+
+def test_async_listings_run_under_trio(activepieces_emulator: Any) -> None:
+    """The async client claims trio (httpx's own transport under "auto"): its listings must
+    run there too, pages in order, without asyncio's futures."""
+    import trio
+
+    emu = activepieces_emulator
+    ids = _seed(emu, 7)
+
+    async def main() -> tuple[list[list[str]], list[str], str]:
+        async with AsyncActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client:
+            pages = [
+                [p.id for p in page.data]
+                async for page in client.projects.pages(types=["TEAM"], limit=3)
+            ]
+            rows = [p.id async for p in client.projects.iter(types=["TEAM"], limit=3)]
+            return pages, rows, client.http_backend
+
+    emu.requests.clear()
+    pages, rows, backend = trio.run(main)
+    assert backend == "httpx"
+    assert [len(page) for page in pages] == [3, 3, 1]
+    assert [i for page in pages for i in page] == rows
+    assert sorted(rows) == sorted(ids)
+    assert _list_requests(emu) == 6  # no request past the last page, none twice

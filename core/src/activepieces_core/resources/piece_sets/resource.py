@@ -158,8 +158,8 @@ class AsyncPieceSetsResource(AsyncResource, _Mechanism):
         return self._pages(lambda cursor: ops.list_page(ops.list_params(limit, cursor)))
 
     def pages(self, *, limit: int = MAX_PAGE_SIZE) -> AsyncIterator[Page[PieceSet]]:
-        """Every page of the platform's sets, in order; the next page is requested before this
-        one is handed over (see `AsyncProjectsResource.pages`)."""
+        """Every page of the platform's sets, in order; under asyncio the next page is requested
+        before this one is handed over (see `AsyncProjectsResource.pages`)."""
         ops.check_limit(limit)
         return self._page_list(
             lambda cursor: ops.list_body(ops.list_params(limit, cursor)), ops.parse_page

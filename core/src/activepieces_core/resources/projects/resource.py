@@ -129,8 +129,9 @@ class AsyncProjectsResource(AsyncResource):
     def pages(self, **filters: Unpack[ListFilters]) -> AsyncIterator[Page[Project]]:
         """Every page of matching projects, in order; ``limit`` is the page size.
 
-        The next page is requested before this one is handed over, so the server prepares
-        it while the caller works on this one.
+        Under asyncio the next page is requested before this one is handed over, so the
+        server prepares it while the caller works on this one; under trio pages are read one
+        by one, each when the caller asks for it.
         """
         params = partial(ops.list_params, filters)
         params(None)
