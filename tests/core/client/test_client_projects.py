@@ -163,6 +163,38 @@ async def test_delete_by_external_id(api: Any, emu: Any) -> None:
         await api.delete_by_external_id("acme")
 
 
+async def test_find_by_id_or_external_id(api: Any, emu: Any) -> None:
+    made = emu.state.add_project("Acme", external_id="acme")
+    personal = emu.state.add_project("Mine", external_id="me", type="PERSONAL")
+    assert (await api.find(made["id"])).external_id == "acme"
+    assert (await api.find(external_id="acme")).id == made["id"]
+    assert (await api.find(personal["id"])).type is ProjectType.PERSONAL
+    assert (await api.find(external_id="me")).id == personal["id"]
+    assert await api.find("no-such-id") is None
+    assert await api.find(external_id="nobody") is None
+    emu.requests.clear()
+    for both_or_none in ({}, {"project_id": made["id"], "external_id": "acme"}):
+        with pytest.raises(InvalidRequestError, match="exactly one"):
+            await api.find(**both_or_none)
+    assert len(emu.requests) == 0
+
+
+async def test_discard_by_id_or_external_id(api: Any, emu: Any) -> None:
+    by_id = emu.state.add_project("Acme", external_id="acme")
+    by_external_id = emu.state.add_project("Beta", external_id="beta")
+    personal = emu.state.add_project("Mine", external_id="me", type="PERSONAL")
+    assert await api.discard(by_id["id"]) == by_id["id"]
+    assert await api.discard(external_id="beta") == by_external_id["id"]
+    assert emu.state.projects(types=["TEAM"]) == []
+    assert await api.discard(by_id["id"]) is None
+    assert await api.discard(external_id="beta") is None
+    with pytest.raises(InvalidRequestError, match="PERSONAL"):
+        await api.discard(external_id="me")
+    assert emu.state.get_project(personal["id"])["type"] == "PERSONAL"
+    with pytest.raises(InvalidRequestError, match="exactly one"):
+        await api.discard()
+
+
 async def test_personal_projects_are_refused_client_side(api: Any, emu: Any) -> None:
     personal = emu.state.add_project("Mine", external_id="me", type="PERSONAL")
     emu.requests.clear()

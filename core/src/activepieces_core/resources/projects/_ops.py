@@ -43,7 +43,7 @@ from activepieces_core.types.projects import (
     UpdateFields,
 )
 
-__all__ = ["ProjectPage", "ensure", "list_body", "list_page", "parse_page"]
+__all__ = ["ProjectPage", "discard", "ensure", "find", "list_body", "list_page", "parse_page"]
 
 #: The ``ensure`` options that only the follow-up update can set (create takes none of them).
 _SET_BY_UPDATE = (
@@ -243,6 +243,40 @@ def delete_by_external_id(external_id: str, *, missing_ok: bool) -> Op[Project |
         )
     yield from delete(found)
     return found
+
+
+def _target(project_id: str | None, external_id: str | None) -> tuple[bool, str]:
+    """``(by_external_id, value)`` for exactly one non-blank id or externalId."""
+    given = [v for v in (project_id, external_id) if v is not None and v != ""]
+    if len(given) != 1:
+        raise InvalidRequestError("give exactly one of project_id and external_id")
+    if external_id:
+        return True, require_id(external_id, "external_id")
+    return False, require_id(str(project_id), "project_id")
+
+
+def find(project_id: str | None, external_id: str | None) -> Op[Project | None]:
+    """The project with this id or this externalId (one of them); None when there is none."""
+    by_external_id, value = _target(project_id, external_id)
+    if by_external_id:
+        return (yield from get_by_external_id(value))
+    try:
+        return (yield from get(value))
+    except NotFoundError:
+        return None
+
+
+def discard(project_id: str | None, external_id: str | None) -> Op[str | None]:
+    """Delete the project with this id or externalId if there is one: its id, else None."""
+    by_external_id, value = _target(project_id, external_id)
+    if by_external_id:
+        gone = yield from delete_by_external_id(value, missing_ok=True)
+        return None if gone is None else gone.id
+    try:
+        yield from delete(value)
+    except NotFoundError:
+        return None
+    return value
 
 
 # --- convergence (one comparison: `project_diff`, shared with the tenant planner) -----------

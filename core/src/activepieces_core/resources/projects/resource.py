@@ -58,6 +58,16 @@ class ProjectsResource(SyncResource):
         """
         return self._run(ops.get_by_external_id(external_id))
 
+    def find(
+        self, project_id: str | None = None, *, external_id: str | None = None
+    ) -> Project | None:
+        """The project (TEAM or PERSONAL) with this id or, given ``external_id``, this
+        externalId; None when there is none. Give exactly one (else `InvalidRequestError`).
+
+        Raises `AmbiguousExternalIdError` if the server shows several with the externalId.
+        """
+        return self._run(ops.find(project_id, external_id))
+
     def create(self, display_name: str, **fields: Unpack[CreateFields]) -> Project:
         """Create a TEAM project (fields: `CreateFields`).
 
@@ -82,6 +92,17 @@ class ProjectsResource(SyncResource):
         Absent: None with ``missing_ok``, else `NotFoundError`. PERSONAL: `InvalidRequestError`.
         """
         return self._run(ops.delete_by_external_id(external_id, missing_ok=missing_ok))
+
+    def discard(
+        self, project_id: str | None = None, *, external_id: str | None = None
+    ) -> str | None:
+        """Delete the project with this id or, given ``external_id``, this externalId (exactly
+        one) if there is one: the deleted project's id, None when there was nothing to delete.
+
+        By externalId a PERSONAL project is refused (`InvalidRequestError`), as in
+        `delete_by_external_id`; retried like `delete`.
+        """
+        return self._run(ops.discard(project_id, external_id))
 
     def ensure(
         self, external_id: str, display_name: str, **options: Unpack[EnsureOptions]
@@ -145,6 +166,12 @@ class AsyncProjectsResource(AsyncResource):
         """The live project with this externalId, or None (`AmbiguousExternalIdError` if many)."""
         return await self._run(ops.get_by_external_id(external_id))
 
+    async def find(
+        self, project_id: str | None = None, *, external_id: str | None = None
+    ) -> Project | None:
+        """The project with this id or this externalId, or None (see `ProjectsResource.find`)."""
+        return await self._run(ops.find(project_id, external_id))
+
     async def create(self, display_name: str, **fields: Unpack[CreateFields]) -> Project:
         """Create a TEAM project (see `ProjectsResource.create`)."""
         return await self._run(ops.create(display_name, **fields))
@@ -162,6 +189,13 @@ class AsyncProjectsResource(AsyncResource):
     ) -> Project | None:
         """Delete the project with this externalId and return it as it was (see sync)."""
         return await self._run(ops.delete_by_external_id(external_id, missing_ok=missing_ok))
+
+    async def discard(
+        self, project_id: str | None = None, *, external_id: str | None = None
+    ) -> str | None:
+        """Delete the project with this id or externalId if there is one: its id, else None
+        (see `ProjectsResource.discard`)."""
+        return await self._run(ops.discard(project_id, external_id))
 
     async def ensure(
         self, external_id: str, display_name: str, **options: Unpack[EnsureOptions]
