@@ -62,6 +62,7 @@ from activepieces_core.tenants import (
     teardown_view,
 )
 from activepieces_core.tenants.adopt import Adoption, plan_adoption
+from activepieces_core.tenants.engine import guarded_deletions
 from activepieces_core.tenants.export import Export, export_tenants
 from activepieces_core.tenants.saved import is_saved_plan
 
@@ -348,28 +349,23 @@ def _read_plan_or_document(path: Path) -> Plan | TenantDocument:
 
 
 def _confirm_deletions(tenant_plan: Plan, yes: bool, dry_run: bool) -> None:
-    deletes = tenant_plan.by_action("delete")
-    # Removing people (--prune-members) is confirmed like deleting projects.
-    removals = tenant_plan.by_action("delete", "member")
-    if not (deletes or removals) or yes or dry_run:
+    # Each kind whose deletes are guarded (projects; people with --prune-members) is asked
+    # about in its own words: "Delete 2 project(s): ...? Remove 1 member(s): ...?".
+    guarded = guarded_deletions(tenant_plan)
+    if not guarded or yes or dry_run:
         return
-    what = " and ".join(
-        text
-        for n, text in (
-            (len(deletes), f"deletes {len(deletes)} project(s)"),
-            (len(removals), f"removes {len(removals)} member(s)"),
-        )
-        if n
-    )
+    what = " and ".join(f"{k.delete_verb}s {len(going)} {k.noun}(s)" for k, going in guarded)
     if not sys.stdin.isatty():
         fail(f"the plan {what}; pass --yes to confirm", ExitCode.REFUSED)
-    names = ", ".join(c.external_id for c in deletes[:10]) + (" ..." if len(deletes) > 10 else "")
-    question = f"Delete {len(deletes)} project(s): {names}?" if deletes else ""
-    if removals:
-        people = ", ".join(f"{c.key} ({c.external_id})" for c in removals[:10])
-        more = " ..." if len(removals) > 10 else ""
-        question = f"{question} Remove {len(removals)} member(s): {people}{more}?".strip()
-    if not typer.confirm(question, default=False):
+    questions = []
+    for kind, going in guarded:
+        names = ", ".join(
+            c.external_id if c.key is None else f"{c.key} ({c.external_id})" for c in going[:10]
+        )
+        more = " ..." if len(going) > 10 else ""
+        verb = kind.delete_verb.capitalize()
+        questions.append(f"{verb} {len(going)} {kind.noun}(s): {names}{more}?")
+    if not typer.confirm(" ".join(questions), default=False):
         fail("not confirmed; nothing was changed", ExitCode.REFUSED)
 
 

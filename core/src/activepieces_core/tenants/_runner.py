@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -79,7 +80,8 @@ def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
         # Outside the except block: a failure must not print a chained "no running event loop".
         return asyncio.run(main())
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ap-tenants") as pool:
-        return pool.submit(asyncio.run, main()).result()
+        # The helper thread runs in a copy of this context (the active kinds, for one).
+        return pool.submit(contextvars.copy_context().run, asyncio.run, main()).result()
 
 
 def blocking(afn: Callable[P, Awaitable[T]], doc: str) -> Callable[P, T]:

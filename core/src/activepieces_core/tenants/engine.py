@@ -16,7 +16,7 @@ from typing import Any
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.constants import DEFAULT_CONCURRENCY
 from activepieces_core.tenants._runner import AnyClient, async_pools
-from activepieces_core.tenants.kinds import Applied, kind_of
+from activepieces_core.tenants.kinds import Applied, Kind, active_kinds, kind_of
 from activepieces_core.tenants.results import (
     ApplyReport,
     DeletionLimitExceeded,
@@ -27,9 +27,27 @@ from activepieces_core.tenants.results import (
 )
 from activepieces_core.tenants.staleness import StalePlanError, afind_stale
 
-__all__ = ["DEFAULT_CONCURRENCY", "ResultCallback", "aapply", "check_deletions"]
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "ResultCallback",
+    "aapply",
+    "check_deletions",
+    "guarded_deletions",
+]
 
 ResultCallback = Callable[[TenantResult], None]
+
+
+def guarded_deletions(plan: Plan) -> list[tuple[Kind[Any], list[TenantChange]]]:
+    """The deletes of each kind that `Kind.counts_toward_max_deletions` (projects, removed
+    members), in kind order, kinds with none left out: what ``max_deletions`` limits and what
+    the CLI asks about before applying."""
+    guarded = [
+        (kind, plan.by_action("delete", kind.name))
+        for kind in active_kinds()
+        if kind.counts_toward_max_deletions
+    ]
+    return [(kind, deletes) for kind, deletes in guarded if deletes]
 
 
 def check_deletions(plan: Plan, max_deletions: int | None) -> None:
@@ -37,10 +55,9 @@ def check_deletions(plan: Plan, max_deletions: int | None) -> None:
     members, than ``max_deletions`` (each kind is held to the limit on its own)."""
     if max_deletions is None:
         return
-    for kind in ("project", "member"):
-        deletions = len(plan.by_action("delete", kind))
-        if deletions > max_deletions:
-            raise DeletionLimitExceeded(deletions, max_deletions, kind)
+    for kind, deletes in guarded_deletions(plan):
+        if len(deletes) > max_deletions:
+            raise DeletionLimitExceeded(len(deletes), max_deletions, kind.name)
 
 
 def _result(change: TenantChange, status: Status, **extra: Any) -> TenantResult:
@@ -160,11 +177,7 @@ class _Apply:
         return None
 
     def _succeeded(self, change: TenantChange, target: str | None) -> TenantResult:
-        ids = {"project_id": self.applied.project_ids.get(change.external_id, change.project_id)}
-        if change.kind == "project":
-            ids["project_id"] = target
-        else:
-            ids["target_id"] = target
+        ids = kind_of(change.kind).result_ids(change, target, self.applied)
         return _result(change, "succeeded", **ids)
 
     def _failed(self, change: TenantChange, exc: Exception) -> TenantResult:

@@ -13,11 +13,11 @@ from typing import Any
 from activepieces_core.constants import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
 from activepieces_core.tenants._runner import AnyClient, async_client
 from activepieces_core.tenants.kinds import (
-    KINDS,
     Kind,
     PlanInput,
     Reading,
     ReadStrategy,
+    active_kinds,
     is_protected,
 )
 from activepieces_core.tenants.loaders import TenantDocument, TenantSource, load_document
@@ -106,8 +106,8 @@ async def aplan_teardown(
 
 
 async def _plan(client: AnyClient, request: PlanInput) -> Plan:
-    """Every kind that the request involves reads, then every one diffs, in `KINDS` order."""
-    kinds: list[Kind[Any]] = [kind for kind in KINDS if kind.wanted(request)]
+    """Every kind that the request involves reads, then every one diffs, in `active_kinds` order."""
+    kinds: list[Kind[Any]] = [kind for kind in active_kinds() if kind.wanted(request)]
     reading = Reading()
     async with async_client(client) as ac:
         # Every kind reads before any diffs: a diff may use what a later kind read.

@@ -164,10 +164,27 @@ class Kind(ABC, Generic[StateT]):
     """One kind of tenant resource: its read, its diff and its writes, written once.
 
     ``StateT`` is what the kind reads for itself (`read` returns it, `diff` is given it).
+    A new kind is a subclass and one line in `activepieces_core.tenants.kinds.KINDS`; the
+    outcomes, views and integrations show its changes by ``kind`` and ``label`` as they are.
     """
 
     #: The ``kind`` of the changes it plans (``TenantChange.kind``).
     name: ClassVar[str]
+    #: Its deletes count toward ``max_deletions`` (each kind on its own) and the CLI asks
+    #: before applying them.
+    counts_toward_max_deletions: ClassVar[bool] = False
+    #: The verb a confirmation uses for its deletes ("Remove 2 member(s): ...").
+    delete_verb: ClassVar[str] = "delete"
+
+    @property
+    def change_kinds(self) -> tuple[str, ...]:
+        """Every ``TenantChange.kind`` this kind plans and writes (its ``name`` by default)."""
+        return (self.name,)
+
+    @property
+    def noun(self) -> str:
+        """What one of its resources is called in a sentence: ``piece set``, ``member``."""
+        return self.name.replace("_", " ")
 
     def wanted(self, request: PlanInput) -> bool:
         """Whether this plan involves the kind at all (nothing is read otherwise)."""
@@ -224,3 +241,11 @@ class Kind(ABC, Generic[StateT]):
     def depends_on_project(self, change: TenantChange) -> bool:
         """True when ``change`` needs its tenant's project to exist (skipped if that failed)."""
         return True
+
+    def result_ids(
+        self, change: TenantChange, target: str | None, applied: Applied
+    ) -> dict[str, str | None]:
+        """The ids the result of ``change`` names once written: its tenant's project (as made
+        by an earlier phase, if so) and ``target``, the id its write returned."""
+        project_id = applied.project_ids.get(change.external_id, change.project_id)
+        return {"project_id": project_id, "target_id": target}

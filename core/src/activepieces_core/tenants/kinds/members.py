@@ -64,6 +64,9 @@ class MemberKind(Kind[People]):
     """The people of tenants that list ``members``."""
 
     name = "member"
+    #: Removals (``prune_members``) are guarded like project deletes.
+    counts_toward_max_deletions = True
+    delete_verb = "remove"
 
     def wanted(self, request: PlanInput) -> bool:
         return any(spec.members is not None for spec in request.tenants)
@@ -153,7 +156,7 @@ class MemberKind(Kind[People]):
         return TenantChange.model_validate(
             {
                 "external_id": external_id,
-                "kind": "member",
+                "kind": MemberKind.name,
                 "key": email,
                 "action": action,
                 "project_id": project.id if project is not None else None,

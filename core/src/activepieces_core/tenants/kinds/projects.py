@@ -151,6 +151,7 @@ class ProjectKind(Kind[None]):
     """The tenant's TEAM project, keyed by external id."""
 
     name = "project"
+    counts_toward_max_deletions = True
 
     async def read(
         self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
@@ -288,6 +289,11 @@ class ProjectKind(Kind[None]):
 
     def depends_on_project(self, change: TenantChange) -> bool:
         return False
+
+    def result_ids(
+        self, change: TenantChange, target: str | None, applied: Applied
+    ) -> dict[str, str | None]:
+        return {"project_id": target}  # the project is the target
 
     async def write(
         self, client: AsyncActivepiecesClient, change: TenantChange, applied: Applied
