@@ -164,16 +164,19 @@ def test_delete_by_id_and_external_id(emulator: Any, context: dict[str, Any]) ->
 
 
 def test_delete_missing(emulator: Any, context: dict[str, Any]) -> None:
-    from activepieces_core.errors import NotFoundError
-
     gone = ActivepiecesDeleteProjectOperator(task_id="d", external_id="ghost", missing_ok=True)
-    assert gone.execute(context)["deleted"] is False
+    assert gone.execute(context) == {"deleted": False, "project_id": None, "external_id": "ghost"}
     by_id = ActivepiecesDeleteProjectOperator(task_id="d", project_id="missing-id", missing_ok=True)
-    assert by_id.execute(context)["deleted"] is False
-    with pytest.raises(NotFoundError):
+    assert by_id.execute(context) == {
+        "deleted": False,
+        "project_id": "missing-id",
+        "external_id": None,
+    }
+    with pytest.raises(ProjectNotFoundError, match="missing-id"):
         ActivepiecesDeleteProjectOperator(task_id="d", project_id="missing-id").execute(context)
-    with pytest.raises(NotFoundError):
+    with pytest.raises(ProjectNotFoundError, match="ghost"):
         ActivepiecesDeleteProjectOperator(task_id="d", external_id="ghost").execute(context)
+    assert emulator.requests.count(route="delete") == 2  # the by-id ones; by external id: a look-up
 
 
 def test_get_project(emulator: Any, context: dict[str, Any]) -> None:

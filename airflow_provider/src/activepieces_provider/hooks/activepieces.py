@@ -1,7 +1,7 @@
 """``ActivepiecesHook``: turns an Airflow connection into the core Activepieces clients.
 
 Also the provider's small pure helpers around it: the API base URL from the connection fields,
-the project's web-app URL (extra link), its asset URI, and "find a project by id or external id".
+the project's web-app URL (extra link) and its asset URI.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from activepieces_core.parsing import is_blank, parse_bool
 from activepieces_provider.get_provider_info import UI_FIELD_BEHAVIOUR
 
 if TYPE_CHECKING:
-    from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient, Project
+    from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
 
 
 def build_base_url(
@@ -62,34 +62,6 @@ def project_asset_uri(base_url: str, external_id: str) -> str:
     """Asset URI ``activepieces://<host>/projects/<external_id>`` of a tenant project."""
     host = urlsplit(base_url).netloc
     return f"activepieces://{host}/projects/{quote(external_id, safe='')}"
-
-
-def find_project(
-    client: ActivepiecesClient, project_id: str | None, external_id: str | None
-) -> Project | None:
-    """Project by external id, else by id (404 -> ``None``)."""
-    from activepieces_core.errors import NotFoundError
-
-    if external_id:
-        return client.projects.get_by_external_id(external_id)
-    try:
-        return client.projects.get(str(project_id))
-    except NotFoundError:
-        return None
-
-
-async def afind_project(
-    client: AsyncActivepiecesClient, project_id: str | None, external_id: str | None
-) -> Project | None:
-    """Async twin of :func:`find_project` (the trigger's lookup)."""
-    from activepieces_core.errors import NotFoundError
-
-    if external_id:
-        return await client.projects.get_by_external_id(external_id)
-    try:
-        return await client.projects.get(str(project_id))
-    except NotFoundError:
-        return None
 
 
 def _extra_dict(raw: str | None) -> dict[str, Any]:

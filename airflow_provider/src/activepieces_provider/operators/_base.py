@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from activepieces_core.parsing import exactly_one, is_blank
-from activepieces_provider.hooks.activepieces import ActivepiecesHook, find_project
+from activepieces_provider.hooks.activepieces import ActivepiecesHook
 from activepieces_provider.links.projects import PROJECT_URL_ATTR, PROJECT_URL_XCOM_KEY
 
 if TYPE_CHECKING:
@@ -62,6 +62,14 @@ def optional_int(value: Any) -> int | None:
     if is_blank(value) or (isinstance(value, str) and value.strip() == "None"):
         return None
     return int(value)
+
+
+def project_target(project_id: Any, external_id: Any) -> dict[str, str | None]:
+    """Core's ``projects.find``/``discard`` arguments; a blank rendered id is not given."""
+    return {
+        "project_id": None if is_blank(project_id) else str(project_id),
+        "external_id": None if is_blank(external_id) else str(external_id),
+    }
 
 
 class ActivepiecesHookMixin:
@@ -147,7 +155,7 @@ class ActivepiecesProjectOperator(ActivepiecesBaseOperator):
 
     def find_target(self, client: ActivepiecesClient) -> Project | None:
         """The target project, ``None`` when it does not exist."""
-        return find_project(client, self.project_id or None, self.external_id or None)
+        return client.projects.find(**project_target(self.project_id, self.external_id))
 
     def require_target(self, client: ActivepiecesClient) -> Project:
         """The target project; :class:`ProjectNotFoundError` when it does not exist."""

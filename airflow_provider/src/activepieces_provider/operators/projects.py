@@ -13,6 +13,7 @@ from activepieces_provider.operators._base import (
     ActivepiecesBaseOperator,
     ActivepiecesProjectOperator,
     piece_list,
+    project_target,
     text_list,
 )
 
@@ -235,9 +236,10 @@ class ActivepiecesSyncPiecesOperator(ActivepiecesProjectOperator):
 
 
 class ActivepiecesDeleteProjectOperator(ActivepiecesProjectOperator):
-    """Delete a project by id or external id.
+    """Delete a project by id or external id (core's ``projects.discard``).
 
-    :param missing_ok: succeed (``deleted: false``) when there is nothing to delete.
+    :param missing_ok: succeed (``deleted: false``) when there is nothing to delete; otherwise
+        a missing project is a :class:`ProjectNotFoundError`.
     :return: ``{"deleted": bool, "project_id": ..., "external_id": ...}``.
     """
 
@@ -246,29 +248,20 @@ class ActivepiecesDeleteProjectOperator(ActivepiecesProjectOperator):
         self.missing_ok = missing_ok
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from activepieces_core.errors import NotFoundError
-
         self.check_target()
-        project_id = self.project_id
         with self.client() as client:
-            if self.external_id:
-                gone = client.projects.delete_by_external_id(
-                    self.external_id, missing_ok=self.missing_ok
-                )
-                deleted = gone is not None
-                project_id = gone.id if gone is not None else None
-            else:
-                try:
-                    client.projects.delete(str(project_id))
-                    deleted = True
-                except NotFoundError:
-                    if not self.missing_ok:
-                        raise
-                    deleted = False
+            gone = client.projects.discard(**project_target(self.project_id, self.external_id))
+        if gone is None and not self.missing_ok:
+            raise ProjectNotFoundError(project_id=self.project_id, external_id=self.external_id)
+        project_id = gone or self.project_id or None
         self.log.info(
-            "Project %s: %s", project_id or self.external_id, "deleted" if deleted else "absent"
+            "Project %s: %s", project_id or self.external_id, "deleted" if gone else "absent"
         )
-        return {"deleted": deleted, "project_id": project_id, "external_id": self.external_id}
+        return {
+            "deleted": gone is not None,
+            "project_id": project_id,
+            "external_id": self.external_id,
+        }
 
 
 class ActivepiecesGetProjectOperator(ActivepiecesProjectOperator):

@@ -15,9 +15,9 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from activepieces_core.parsing import exactly_one
 from activepieces_provider.conditions import THRESHOLD_FIELDS, ProjectCondition
 from activepieces_provider.exceptions import ProjectSensorError
-from activepieces_provider.hooks.activepieces import ActivepiecesHook, find_project
+from activepieces_provider.hooks.activepieces import ActivepiecesHook
 from activepieces_provider.links.projects import ActivepiecesProjectLink
-from activepieces_provider.operators._base import ActivepiecesHookMixin
+from activepieces_provider.operators._base import ActivepiecesHookMixin, project_target
 from activepieces_provider.triggers.projects import ActivepiecesProjectTrigger
 
 if TYPE_CHECKING:
@@ -86,9 +86,8 @@ class ActivepiecesProjectSensor(ActivepiecesHookMixin, BaseSensorOperator):
 
     def poke(self, context: Context) -> PokeReturnValue:
         condition = self._condition()
-        project = find_project(
-            self.hook.get_conn(), self.project_id or None, self.external_id or None
-        )
+        target = project_target(self.project_id, self.external_id)
+        project = self.hook.get_conn().projects.find(**target)
         done, reason = condition.check(project)
         self.log.info("%s: %s", self.project_id or self.external_id, reason)
         if done and project is not None:

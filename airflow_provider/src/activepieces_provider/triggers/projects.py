@@ -16,7 +16,8 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from activepieces_provider.conditions import ProjectCondition
-from activepieces_provider.hooks.activepieces import ActivepiecesHook, afind_project
+from activepieces_provider.hooks.activepieces import ActivepiecesHook
+from activepieces_provider.operators._base import project_target
 
 
 def _event(payload: dict[str, Any]) -> TriggerEvent:
@@ -91,7 +92,8 @@ class ActivepiecesProjectTrigger(BaseTrigger):
         async with client:
             while True:
                 try:
-                    project = await afind_project(client, self.project_id, self.external_id)
+                    target = project_target(self.project_id, self.external_id)
+                    project = await client.projects.find(**target)
                 except APIError as exc:
                     if not exc.is_transient:
                         yield _event({"status": "error", "message": str(exc)})
