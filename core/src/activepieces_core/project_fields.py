@@ -19,7 +19,6 @@ from activepieces_core.parsing import is_blank, parse_bool
 __all__ = [
     "ENSURE_FIELDS",
     "PROJECT_FIELDS",
-    "SET_BY_UPDATE",
     "UPDATE_FIELDS",
     "FieldKind",
     "ProjectField",
@@ -121,8 +120,6 @@ PROJECT_FIELDS: tuple[ProjectField, ...] = (
 ENSURE_FIELDS = tuple(f for f in PROJECT_FIELDS if f.ensure and f.update)
 #: Every field ``projects.update`` takes.
 UPDATE_FIELDS = tuple(f for f in PROJECT_FIELDS if f.update)
-#: Fields ``ensure`` sets with the update after a create, because create cannot.
-SET_BY_UPDATE = tuple(f for f in PROJECT_FIELDS if f.ensure and f.update and not f.create)
 
 
 def field_values(
