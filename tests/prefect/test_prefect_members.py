@@ -73,11 +73,13 @@ def test_sync_tenants_onboards_people_then_prunes_within_limits(
 
     found = prefect_api.artifacts(state.state_details.flow_run_id)
     rows = [
-        r for r in prefect_api.table(found["activepieces-tenants-plan"]) if r["kind"] == "member"
+        r
+        for r in prefect_api.table(found["activepieces-tenants-plan"])
+        if r["what"].startswith("member ")
     ]
-    assert {(r["key"], r["action"], r["field"], r["from"], r["to"]) for r in rows} == {
-        ("ops@acme.example", "create", "role", "(new)", "Admin"),
-        ("analyst@acme.example", "create", "role", "(new)", "Viewer"),
+    assert {(r["what"], r["action"], r["changes"]) for r in rows} == {
+        ("member ops@acme.example", "create", "role: Admin"),
+        ("member analyst@acme.example", "create", "role: Viewer"),
     }
     assert "member: 2 create" in found["activepieces-tenants-plan"].description
     assert "| member | 2 | 0 | 0 | 0 |" in found["activepieces-tenants-summary"].data
@@ -117,8 +119,8 @@ def test_sync_tenants_onboards_people_then_prunes_within_limits(
     rows = prefect_api.table(
         prefect_api.artifacts(pruned.state_details.flow_run_id)["activepieces-tenants-plan"]
     )
-    removal = next(r for r in rows if r["key"] == "stray@acme.example")
-    assert (removal["action"], removal["from"], removal["to"]) == ("delete", "Editor", "(removed)")
+    removal = next(r for r in rows if r["what"] == "member stray@acme.example")
+    assert (removal["action"], removal["changes"]) == ("delete", "role: Editor → (removed)")
 
 
 def test_unknown_role_refused_before_any_write(
@@ -237,8 +239,10 @@ def test_teardown_with_offboard_users(
     rows = prefect_api.table(
         prefect_api.artifacts(state.state_details.flow_run_id)["activepieces-tenants-plan"]
     )
-    user_rows = [(r["kind"], r["key"], r["from"], r["to"]) for r in rows if r["kind"] == "user"]
-    assert user_rows == [("user", "only@gone.example", "ACTIVE", "INACTIVE")]
+    user_rows = [(r["what"], r["changes"]) for r in rows if r["what"].startswith("user ")]
+    assert len(user_rows) == 1
+    assert user_rows[0][0] == "user only@gone.example"
+    assert "ACTIVE → INACTIVE" in user_rows[0][1]
 
 
 def test_teardown_tenants_offboards_only_when_asked(
