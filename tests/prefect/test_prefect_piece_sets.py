@@ -91,18 +91,19 @@ def test_sync_tenants_makes_each_tenant_see_its_pieces(
 
     found = prefect_api.artifacts(state.state_details.flow_run_id)
     plan = prefect_api.table(found["activepieces-tenants-plan"])
-    gold = [r for r in plan if r["kind"] == "piece_set" and r["key"] == "gold"]
+    gold = next(r for r in plan if r["what"] == "piece_set gold")
     # Official pieces by short name, so a list fits in the cell.
-    assert {r["field"]: r["to"] for r in gold}["exceptions"] == "gmail, hubspot, slack"
-    moves = {r["external_id"]: r for r in plan if r["kind"] == "piece_set_assignment"}
-    assert (moves["acme"]["key"], moves["acme"]["to"]) == ("gold", "gold")
+    assert "exceptions: [gmail, hubspot, slack]" in gold["changes"]
+    moves = {r["external_id"]: r for r in plan if r["what"].startswith("piece_set_assignment ")}
+    assert moves["acme"]["what"] == "piece_set_assignment gold"
+    assert moves["acme"]["changes"].endswith("→ gold")
     assert "hooli" not in moves  # a new project starts on Default
     assert "piece_set:" in found["activepieces-tenants-plan"].description
     rows = prefect_api.table(found["activepieces-tenants-report"])
-    assert {(r["kind"], r["key"]) for r in rows if r["external_id"] == "globex"} >= {
-        ("project", ""),
-        ("piece_set", "tenant:globex"),
-        ("piece_set_assignment", "tenant:globex"),
+    assert {r["what"] for r in rows if r["external_id"] == "globex"} >= {
+        "project",
+        "piece_set tenant:globex",
+        "piece_set_assignment tenant:globex",
     }
     summary = found["activepieces-tenants-summary"].data
     assert "| piece_set_assignment | 3 | 0 | 0 | 0 |" in summary
