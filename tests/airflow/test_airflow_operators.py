@@ -91,7 +91,7 @@ def test_create_defaults_display_name_and_all_pieces(
     emulator: Any, context: dict[str, Any]
 ) -> None:
     result = ActivepiecesCreateProjectOperator(
-        task_id="c", external_id="initech", pieces="*"
+        task_id="c", external_id="initech", pieces="all"
     ).execute(context)
     assert result["project"]["displayName"] == "initech"
     assert _team(emulator)["initech"]["plan"]["piecesFilterType"] == "NONE"

@@ -47,7 +47,7 @@ def activepieces_test_mapped_operators() -> None:
     pieces = ActivepiecesSyncPiecesOperator.partial(task_id="sync_pieces").expand_kwargs(
         [
             {"external_id": "mapped-1", "pieces": ["slack"]},
-            {"external_id": "mapped-2", "pieces": "*"},
+            {"external_id": "mapped-2", "pieces": "all"},
         ]
     )
 

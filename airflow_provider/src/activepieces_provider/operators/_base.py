@@ -27,9 +27,6 @@ if TYPE_CHECKING:
 
     from activepieces_core import ActivepiecesClient, Project
 
-#: ``pieces="*"`` allows every piece (filter type NONE); a list is an allow-list.
-ALL_PIECES = "*"
-
 
 def json_value(value: Any) -> Any:
     """Decode a JSON object/array given as text; anything else is returned unchanged."""
@@ -46,15 +43,6 @@ def text_list(value: Any) -> list[str] | None:
     if isinstance(decoded, str):
         return [part.strip() for part in decoded.split(",") if part.strip()]
     return [str(item) for item in decoded]
-
-
-def piece_list(value: Sequence[str] | str | None) -> list[str] | None:
-    """Pieces argument -> core's form: ``None`` (or ``"*"``) for all pieces, else an allow-list."""
-    if isinstance(value, str) and value.strip() == ALL_PIECES:
-        return None
-    if value is None:
-        return None
-    return text_list(value) or []
 
 
 def optional_int(value: Any) -> int | None:

@@ -6,13 +6,13 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from activepieces_core.parsing import pieces_argument
 from activepieces_core.project_fields import ENSURE_FIELDS, field_values
 from activepieces_provider.exceptions import ProjectNotFoundError
 from activepieces_provider.links.projects import ActivepiecesProjectLink
 from activepieces_provider.operators._base import (
     ActivepiecesBaseOperator,
     ActivepiecesProjectOperator,
-    piece_list,
     project_target,
     text_list,
 )
@@ -49,7 +49,7 @@ class ActivepiecesCreateProjectOperator(ActivepiecesBaseOperator):
     :param if_exists: ``"update"`` (converge the given fields), ``"return"`` (leave it as is) or
         ``"fail"``.
     :param alert_receiver_email: alert e-mail set at creation.
-    :param pieces: ``None`` leaves the piece filter alone, ``"*"`` allows all pieces, a list (or
+    :param pieces: ``None`` leaves the piece filter alone, ``"all"`` allows all pieces, a list (or
         JSON / comma-separated text) is an allow-list; short names like ``"slack"`` are expanded.
     :param metadata: JSON object (replaces the whole metadata).
     :param max_concurrent_jobs, releases_enabled, icon_color, global_connection_external_ids:
@@ -115,7 +115,7 @@ class ActivepiecesCreateProjectOperator(ActivepiecesBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         fields = _field_values(self)
         if self.pieces is not None:
-            fields["pieces"] = piece_list(self.pieces)
+            fields["pieces"] = pieces_argument(self.pieces)
         with self.client() as client:
             result = client.projects.ensure(
                 str(self.external_id),
@@ -199,7 +199,7 @@ class ActivepiecesUpdateProjectOperator(ActivepiecesProjectOperator):
             if fields:
                 project = client.projects.update(project.id, **fields)
             if self.pieces is not None:
-                project = client.projects.sync_pieces(project, piece_list(self.pieces)).project
+                project = client.projects.sync_pieces(project, pieces_argument(self.pieces)).project
         self.log.info("Updated project %s (%s)", project.id, ", ".join(fields) or "no fields")
         self.push_project_link(context, project.id)
         return project.to_dict()
@@ -209,7 +209,7 @@ class ActivepiecesSyncPiecesOperator(ActivepiecesProjectOperator):
     """Make a project's piece filter match ``pieces``; no write when already in sync.
 
     :param pieces: allow-list of piece names (short names like ``"slack"`` are normalised);
-        ``None`` or ``"*"`` allows every piece.
+        ``None`` or ``"all"`` allows every piece.
     :return: ``{"changed": bool, "project": {...}}``.
     """
 
@@ -225,7 +225,7 @@ class ActivepiecesSyncPiecesOperator(ActivepiecesProjectOperator):
         self.check_target()
         with self.client() as client:
             project = self.require_target(client)
-            result = client.projects.sync_pieces(project, piece_list(self.pieces))
+            result = client.projects.sync_pieces(project, pieces_argument(self.pieces))
         self.log.info(
             "Pieces of project %s %s",
             result.project.id,
