@@ -18,7 +18,6 @@ from activepieces_provider.exceptions import ProjectSensorError
 from activepieces_provider.hooks.activepieces import ActivepiecesHook
 from activepieces_provider.links.projects import ActivepiecesProjectLink
 from activepieces_provider.operators._base import ActivepiecesHookMixin, project_target
-from activepieces_provider.triggers.projects import ActivepiecesProjectTrigger
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -105,6 +104,11 @@ class ActivepiecesProjectSensor(ActivepiecesHookMixin, BaseSensorOperator):
                 return first.xcom_value
         finally:
             self.close_hook()
+        # Imported on deferral only: DAG parsing should not pay for the trigger and the async
+        # client it loads (bench/import_cost.py: ~15 ms). No circle: the trigger never imports
+        # the sensor.
+        from activepieces_provider.triggers.projects import ActivepiecesProjectTrigger
+
         self.defer(
             trigger=ActivepiecesProjectTrigger(
                 activepieces_conn_id=self.activepieces_conn_id,
