@@ -223,7 +223,7 @@ def report_view(report: ApplyReport | Mapping[str, Any], max_rows: int | None = 
                 r.label,
                 r.project_id or "",
                 r.status,
-                r.error or (r.error_type or "" if r.status == "failed" else ""),
+                r.error or ((r.error_type or "") if r.status == "failed" else ""),
                 _project_text(r),
             )
             for r in (*failed, *shown)
