@@ -7,12 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
+import jsonschema
 from typer.testing import CliRunner
 
 from activepieces_core.cli import app
 
-jsonschema = pytest.importorskip("jsonschema")
 runner = CliRunner()
 DOC = Path(__file__).resolve().parents[3] / "docs" / "saved-plans.md"
 
