@@ -332,14 +332,19 @@ class PieceSetRoutes:
             record["config"], {k: v for k, v in body.items() if k != "requiredActions"}
         )
         hidden = {
-            piece: [a for a in names if not action_visible(config, piece, a)]
+            piece: [a for a in dict.fromkeys(names) if not action_visible(config, piece, a)]
             for piece, names in requested.items()
         }
-        hidden = {piece: names for piece, names in hidden.items() if names}
-        if hidden:
+        listed = [f"{piece} · {a}" for piece, names in hidden.items() for a in names]
+        if listed:
+            # `buildExcludedRequiredActionsErrorMessage` (`required-actions-util.ts` @ 06355c72):
+            # "<piece> · <action>" per action, pieces in request order, joined with ", ".
             raise ApplicationError(
                 "VALIDATION",
-                {"message": f"Required actions must be visible in the piece set: {hidden}"},
+                {
+                    "message": "Required actions must be included in the piece set: "
+                    + ", ".join(listed)
+                },
             )
 
     def _assign(self, platform: Platform, record: dict[str, Any], project_ids: list[str]) -> None:
