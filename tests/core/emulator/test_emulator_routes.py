@@ -118,7 +118,8 @@ def test_served_under_api_v1_only(api: httpx.Client, emu: Emulator) -> None:
     assert api.get("/projects").url.path == "/api/v1/projects"
 
 
-def test_worker_groups_is_a_static_route(api: httpx.Client) -> None:
+def test_worker_groups_is_a_static_route(api: httpx.Client, emu: Emulator) -> None:
+    emu.state.configure_platform(worker_groups_enabled=True)  # else 402 (upstream_updates)
     r = api.get("/projects/worker-groups")
     assert r.status_code == 200
     assert r.json() == {"groups": [], "sharedSlots": 0}

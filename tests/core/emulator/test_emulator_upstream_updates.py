@@ -41,3 +41,23 @@ def test_required_actions_hidden_by_the_set_are_refused_with_upstreams_text(
             f"{SLACK} · post, {GMAIL} · send"
         },
     }
+
+
+# ---- GET /v1/projects/worker-groups ---------------------------------------------------------
+
+
+def test_worker_groups_needs_the_plan_flag(api: httpx.Client, emu: Emulator) -> None:
+    refused = api.get("/projects/worker-groups")
+    assert refused.status_code == 402
+    assert refused.json() == {
+        "code": "FEATURE_DISABLED",
+        "params": {"message": "Isolated workers are not enabled for this platform"},
+    }
+    emu.state.configure_platform(worker_groups_enabled=True)
+    served = api.get("/projects/worker-groups")
+    assert served.status_code == 200
+    assert served.json() == {"groups": [], "sharedSlots": 0}
+
+
+def test_worker_groups_authenticates_before_the_plan_check(anon: httpx.Client) -> None:
+    assert anon.get("/projects/worker-groups").status_code == 403

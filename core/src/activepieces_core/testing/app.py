@@ -200,6 +200,13 @@ class EmulatorApp:
         if route == "create":
             return 201, service.create(platform, body)
         if route == "worker_groups":
+            # platform-project-controller.ts @ 03c3239e: platform admins only (an API key is
+            # one), 402 without `workerGroupsEnabled`; the emulator runs no dedicated workers.
+            if not platform.worker_groups_enabled:
+                raise ApplicationError(
+                    "FEATURE_DISABLED",
+                    {"message": "Isolated workers are not enabled for this platform"},
+                )
             return 200, {"groups": [], "sharedSlots": 0}
         assert project_id is not None
         if route == "get":
