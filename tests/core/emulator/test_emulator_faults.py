@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import time
+import asyncio
+import threading
 
 import httpx
 import pytest
 
 from activepieces_core.testing import FAULT_KINDS, Emulator
+from activepieces_core.testing.faults import ALL_FAULT_KINDS, ECHO_KIND
 
 
 def _team(emu: Emulator) -> list[str]:
@@ -18,6 +20,24 @@ def test_fault_kinds_are_the_contract() -> None:
     assert FAULT_KINDS == (
         "429", "500", "502", "503", "502_html", "503_html", "drop_before", "drop_after", "slow",
     )  # fmt: skip
+
+
+def test_echo_is_a_gateway_quoting_the_request_and_only_when_named(
+    api: httpx.Client, emu: Emulator
+) -> None:
+    """What a real proxy may do: the refused request, Authorization header and query string
+    included, in the error's message. The secret-scrubbing tests stand on this fault."""
+    assert ECHO_KIND == "502_echo"
+    assert (*FAULT_KINDS, ECHO_KIND) == ALL_FAULT_KINDS
+    emu.faults.script("list", 1, ECHO_KIND)
+    r = api.get("/projects", params={"externalId": emu.api_key})
+    assert r.status_code == 502
+    assert r.headers["content-type"].startswith("application/json")
+    message = r.json()["message"]
+    assert f"authorization: Bearer {emu.api_key})" in message
+    assert f"GET /api/v1/projects?externalId={emu.api_key} " in message
+    assert message.count(emu.api_key) == 2
+    assert ECHO_KIND not in FAULT_KINDS  # a rate's default mix never picks it
 
 
 def test_429_carries_retry_after_and_writes_nothing(api: httpx.Client, emu: Emulator) -> None:
@@ -77,20 +97,50 @@ def test_drop_after_commits_then_drops(api: httpx.Client, emu: Emulator) -> None
     assert api.delete(f"/projects/{pid}").status_code == 404  # a retry sees it gone
 
 
-def test_slow_commits_then_times_the_client_out(emu: Emulator) -> None:
-    emu.faults.set("update", rate=1.0, kinds=["slow"], slow_seconds=1.0)
+class Waits(list[float]):
+    """The emulator's sleeps, recorded and skipped: latency is asserted, never timed."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def test_slow_commits_then_answers_after_slow_seconds(api: httpx.Client, emu: Emulator) -> None:
+    waits = Waits()
+    emu.faults.sleep = waits
+    emu.faults.set("update", rate=1.0, kinds=["slow"], slow_seconds=1.5)
+    pid = emu.state.add_project("A")["id"]
+    r = api.post(f"/projects/{pid}", json={"displayName": "B"})
+    assert r.status_code == 200
+    assert r.json()["displayName"] == "B"
+    assert waits == [1.5]  # committed, then held for slow_seconds before the answer
+    assert list(emu.requests)[-1].fault == "slow"
+
+
+def test_slow_holds_the_answer_until_the_client_gives_up(emu: Emulator) -> None:
+    """A ``slow`` fault far longer than the client's timeout: the client times out, the write
+    is committed, and the server stops waiting once the client hangs up."""
+    ended = threading.Event()
+
+    async def hold(seconds: float) -> None:
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            ended.set()
+
+    emu.faults.sleep = hold
+    emu.faults.script("update", 1, "slow")
+    emu.faults.set("update", slow_seconds=600)
     pid = emu.state.add_project("A")["id"]
     headers = {"Authorization": f"Bearer {emu.api_key}"}
     with (
-        httpx.Client(base_url=emu.url, headers=headers, timeout=0.2) as client,
+        httpx.Client(base_url=emu.url, headers=headers, timeout=1.0) as client,
         pytest.raises(httpx.ReadTimeout),
     ):
         client.post(f"/projects/{pid}", json={"displayName": "B"})
     assert emu.state.get_project(pid)["displayName"] == "B"
-    with httpx.Client(base_url=emu.url, headers=headers, timeout=3) as client:
-        started = time.monotonic()
-        assert client.post(f"/projects/{pid}", json={}).status_code == 200
-        assert time.monotonic() - started >= 0.9
+    assert ended.wait(30)  # the 600 s wait was cancelled when the client hung up
+    with httpx.Client(base_url=emu.url, headers=headers, timeout=5.0) as client:
+        assert client.post(f"/projects/{pid}", json={}).status_code == 200  # only the scripted one
 
 
 def test_scripted_nth_request_counts_from_now(api: httpx.Client, emu: Emulator) -> None:
@@ -102,10 +152,22 @@ def test_scripted_nth_request_counts_from_now(api: httpx.Client, emu: Emulator) 
 
 
 def test_latency_and_jitter_delay_requests(api: httpx.Client, emu: Emulator) -> None:
+    waits = Waits()
+    emu.faults.sleep = waits
     emu.faults.set("*", latency=0.1, jitter=0.05)
-    started = time.monotonic()
     assert api.get("/projects").status_code == 200
-    assert 0.1 <= time.monotonic() - started < 1.0
+    assert api.get("/projects").status_code == 200
+    assert len(waits) == 2
+    assert all(0.1 <= wait <= 0.15 for wait in waits)
+    assert waits[0] != waits[1]  # jitter: seeded, per request
+    emu.faults.seed(0)
+    first = list(waits)
+    waits.clear()
+    api.get("/projects")
+    api.get("/projects")
+    assert waits == first  # the same seed, the same delays
+    emu.reset()
+    assert emu.faults.sleep is asyncio.sleep
 
 
 def test_route_setting_overrides_the_wildcard(api: httpx.Client, emu: Emulator) -> None:

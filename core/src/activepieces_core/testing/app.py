@@ -15,7 +15,7 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 
 from ._ids import request_id
-from .faults import Decision, FaultPlan
+from .faults import ECHO_KIND, Decision, FaultPlan
 from .people_http import PeopleRoutes, match_people_route
 from .piece_sets_http import VISIBILITY_ROUTE, PieceSetRoutes
 from .records import Platform, dumps
@@ -93,9 +93,9 @@ class EmulatorApp:
             return
         decision = self.faults.decide(route)
         if decision.delay > 0:
-            await asyncio.sleep(decision.delay)
+            await self.faults.sleep(decision.delay)
         if decision.kind is not None and decision.kind[0].isdigit():
-            status, headers, body, media = self._fault_response(decision)
+            status, headers, body, media = self._fault_response(decision, scope)
             self._record(route, method, path, status, decision.kind, rid)
             await _send(send, rid, status, body, media, headers)
             return
@@ -112,8 +112,8 @@ class EmulatorApp:
             await _drop(receive, send)
             return
         self._record(route, method, path, status, decision.kind, rid)
-        if decision.kind == "slow":
-            await asyncio.sleep(decision.slow_seconds)
+        if decision.kind == "slow" and await self._hung_up_within(decision.slow_seconds, receive):
+            return  # the client gave up waiting (its timeout): nobody to answer
         await _send(send, rid, status, None if status == 204 else _dumps(payload))
 
     # ---- request handling (synchronous: state work is quick and lock-protected) --------------
@@ -222,11 +222,36 @@ class EmulatorApp:
     ) -> None:
         self.log.append(RequestRecord(route, method, path, status, fault, rid))
 
+    async def _hung_up_within(self, seconds: float, receive: Receive) -> bool:
+        """Wait ``seconds`` (the fault plan's sleep); True as soon as the client disconnects.
+
+        A ``slow`` answer then lasts exactly as long as the client waits: a test's client
+        timeout, not a guess at how slow is slow enough, decides when it ends.
+        """
+
+        async def hang_up() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+        waited = asyncio.ensure_future(self.faults.sleep(seconds))
+        watched = asyncio.ensure_future(hang_up())
+        await asyncio.wait((waited, watched), return_when=asyncio.FIRST_COMPLETED)
+        for task in (waited, watched):
+            task.cancel()
+        return watched.done() and not watched.cancelled()
+
     @staticmethod
-    def _fault_response(decision: Decision) -> tuple[int, dict[str, str], bytes, str]:
+    def _fault_response(decision: Decision, scope: Scope) -> tuple[int, dict[str, str], bytes, str]:
         kind = decision.kind or ""
         status = int(kind[:3])
         reason = REASONS[status]
+        if kind == ECHO_KIND:  # a gateway that quotes the request it refused, headers and all
+            query = scope["query_string"].decode("latin-1")
+            line = scope["method"] + " " + scope["path"] + (f"?{query}" if query else "")
+            auth = _header_map(scope).get("authorization", "")
+            message = f"{reason}: upstream refused {line} (authorization: {auth})"
+            body = {"statusCode": status, "error": reason, "message": message}
+            return status, {}, _dumps(body), JSON_TYPE
         if kind.endswith("_html"):
             page = _HTML_PAGE.format(status=status, reason=reason)
             return status, {}, page.encode(), "text/html"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from .routes import ROUTES
@@ -21,6 +22,15 @@ FAULT_KINDS: tuple[str, ...] = (
     "drop_after",
     "slow",
 )
+#: A gateway's 502 whose JSON message echoes the request it refused: the request line with its
+#: query string and the ``Authorization`` header (real proxies do). Only when named: a rate's
+#: default mix stays `FAULT_KINDS`, so seeded fault campaigns keep their sequences.
+ECHO_KIND = "502_echo"
+#: Every kind `FaultPlan.set` and `FaultPlan.script` accept.
+ALL_FAULT_KINDS: tuple[str, ...] = (*FAULT_KINDS, ECHO_KIND)
+
+#: How the emulator waits out latency and ``slow`` (``asyncio.sleep`` unless a test injects one).
+Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -54,8 +64,11 @@ class FaultPlan:
         self.clear()
 
     def clear(self) -> None:
-        """No faults, no scripts, counters and RNG back to the seed."""
+        """No faults, no scripts, counters and RNG back to the seed, the real sleep again."""
         with self._lock:
+            #: Awaited (on the server's loop) for a request's latency and a ``slow`` fault; a
+            #: test may record the waits instead of timing them.
+            self.sleep: Sleep = asyncio.sleep
             self._routes: dict[str, RouteFaults] = {}
             self._scripts: dict[str, dict[int, str]] = {}
             self._seen: Counter[str] = Counter()
@@ -132,5 +145,5 @@ def _check_route(route: str) -> None:
 
 
 def _check_kind(kind: str) -> None:
-    if kind not in FAULT_KINDS:
-        raise ValueError(f"fault kind must be one of {FAULT_KINDS}")
+    if kind not in ALL_FAULT_KINDS:
+        raise ValueError(f"fault kind must be one of {ALL_FAULT_KINDS}")
