@@ -335,3 +335,58 @@ def assert_contract(oracle: ZodOracle, exchanges: Iterable[Exchange]) -> list[Ju
 def covered(judged: Iterable[Judged]) -> set[tuple[str, str]]:
     """(route, part) pairs judged: proof that a test exercised what it claims."""
     return {(j.part.route, j.part.what) for j in judged}
+
+
+# ---- fields the pinned package does not declare ----------------------------------------------
+#: Fields that upstream's newest schemas declare and 0.96.2's do not (so 0.96.2 drops them), per
+#: schema: ``packages/core/shared/src/lib/management/project/project.ts`` and
+#: ``project-requests.ts`` @ ``098b2e9d``. Any other dropped field is sent or answered by
+#: nobody's contract.
+NEWER_FIELDS: Mapping[str, frozenset[str]] = {
+    "ProjectWithLimits": frozenset(
+        {
+            "/notifyFlowOwnerOnFailure",
+            "/pieceSetId",
+            "/workerGroupId",
+            "/executionDataRetentionDays",
+            "/sensitive",
+            "/plan/activeFlowsLimit",
+        }
+    ),
+    "UpdateProjectPlatformRequest": frozenset(
+        {
+            "/notifyFlowOwnerOnFailure",
+            "/workerGroupId",
+            "/executionDataRetentionDays",
+            "/sensitive",
+            "/plan/activeFlowsLimit",
+        }
+    ),
+}
+#: Per route and part: fields upstream sends without a response schema to strip them (GET
+#: ``/v1/projects/:id`` declares none and answers the entity with its ``deleted`` column).
+UNDECLARED_BY_ROUTE: Mapping[tuple[str, str], frozenset[str]] = {
+    ("projects.get", "200"): frozenset({"/deleted"}),
+}
+
+
+def _allowed(schema: str) -> frozenset[str]:
+    wrapped = re.fullmatch(r"(SeekPage|Array)<(\w+)>", schema)
+    if wrapped is None:
+        return NEWER_FIELDS.get(schema, frozenset())
+    prefix = "/data/*" if wrapped[1] == "SeekPage" else "/*"
+    return frozenset(prefix + path for path in NEWER_FIELDS.get(wrapped[2], ()))
+
+
+def unexplained_fields(judged: Iterable[Judged]) -> list[str]:
+    """Fields the pinned schemas drop that neither newer upstream nor the route explains:
+    a field the client sends for nothing, or one the emulator invents."""
+    out = []
+    for j in judged:
+        allowed = _allowed(j.part.schema) | UNDECLARED_BY_ROUTE.get(
+            (j.part.route, j.part.what), frozenset()
+        )
+        for path in j.verdict.dropped:
+            if re.sub(r"/\d+(?=/|$)", "/*", path) not in allowed:
+                out.append(f"{j.part.exchange} [{j.part.what}] {path}")
+    return out
