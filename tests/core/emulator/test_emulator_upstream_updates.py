@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from activepieces_core.testing import Emulator
 
@@ -61,3 +62,135 @@ def test_worker_groups_needs_the_plan_flag(api: httpx.Client, emu: Emulator) -> 
 
 def test_worker_groups_authenticates_before_the_plan_check(anon: httpx.Client) -> None:
     assert anon.get("/projects/worker-groups").status_code == 403
+
+
+# ---- /v1/project-roles: create, update, delete, get, members --------------------------------
+
+AUDITOR = {"name": "Auditor", "permissions": ["READ_FLOW"], "type": "CUSTOM"}
+
+
+@pytest.fixture
+def custom(emu: Emulator) -> Emulator:
+    """The default platform with ``customRolesEnabled`` (reset after the test)."""
+    emu.state.configure_platform(custom_roles_enabled=True)
+    return emu
+
+
+def _role_names(api: httpx.Client) -> list[str]:
+    return [r["name"] for r in api.get("/project-roles").json()["data"]]
+
+
+def test_role_writes_need_custom_roles_enabled(api: httpx.Client, emu: Emulator) -> None:
+    disabled = {"code": "FEATURE_DISABLED", "params": {"message": "Feature is disabled"}}
+    created = api.post("/project-roles", json=AUDITOR)
+    assert (created.status_code, created.json()) == (402, disabled)
+    role = emu.state.people.add_role("Auditor", ["READ_FLOW"])
+    renamed = api.post(f"/project-roles/{role['id']}", json={"name": "Reviewer"})
+    assert (renamed.status_code, renamed.json()) == (402, disabled)
+    deleted = api.delete("/project-roles/Auditor")
+    assert (deleted.status_code, deleted.json()) == (402, disabled)
+    assert "Auditor" in _role_names(api)
+
+
+def test_role_create_update_delete(api: httpx.Client, custom: Emulator) -> None:
+    created = api.post("/project-roles", json={**AUDITOR, "extra": 1})
+    assert created.status_code == 201
+    role = created.json()
+    assert {k: role[k] for k in ("name", "permissions", "type")} == AUDITOR
+    assert role["platformId"] == custom.state.platform().id
+    assert "extra" not in role
+    assert "userCount" not in role
+    assert api.get(f"/project-roles/{role['id']}").json() == role
+    updated = api.post(f"/project-roles/{role['id']}", json={"permissions": ["READ_RUN"]})
+    assert updated.status_code == 200
+    assert updated.json()["name"] == "Auditor"
+    assert updated.json()["permissions"] == ["READ_RUN"]
+    renamed = api.post(f"/project-roles/{role['id']}", json={"name": "Reviewer"}).json()
+    assert renamed["permissions"] == ["READ_RUN"]
+    assert "Reviewer" in _role_names(api)
+    assert api.delete("/project-roles/Reviewer").status_code == 204
+    assert "Reviewer" not in _role_names(api)
+
+
+def test_role_name_taken_is_upstreams_404(api: httpx.Client, custom: Emulator) -> None:
+    assert api.post("/project-roles", json=AUDITOR).status_code == 201
+    for name in ("auditor", "editor"):  # case-insensitive, DEFAULT roles included
+        r = api.post("/project-roles", json={**AUDITOR, "name": name})
+        assert r.status_code == 404
+        assert r.json() == {
+            "code": "ENTITY_NOT_FOUND",
+            "params": {
+                "entityType": "project_role",
+                "entityId": name,
+                "message": "Project Role name already exists",
+            },
+        }
+
+
+def test_default_roles_cannot_be_changed(api: httpx.Client, custom: Emulator) -> None:
+    editor = next(r for r in api.get("/project-roles").json()["data"] if r["name"] == "Editor")
+    r = api.post(f"/project-roles/{editor['id']}", json={"name": "Writer"})
+    assert r.status_code == 404
+    assert api.delete("/project-roles/Editor").status_code == 204  # matches no own row
+    assert "Editor" in _role_names(api)
+
+
+def test_role_delete_by_unknown_name_is_404(api: httpx.Client, custom: Emulator) -> None:
+    r = api.delete("/project-roles/Nobody")
+    assert r.status_code == 404
+    assert r.json()["params"] == {
+        "entityType": "project_role",
+        "entityId": "Nobody",
+        "message": "Project Role by name and platformId not found",
+    }
+
+
+def test_role_get_unknown_id_is_404(api: httpx.Client) -> None:
+    r = api.get("/project-roles/" + "x" * 21)
+    assert r.status_code == 404
+    assert r.json()["params"]["message"] == "Project Role by id not found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "fragment"),
+    [
+        ("post", "/project-roles", {"permissions": [], "type": "CUSTOM"}, "body/name"),
+        ("post", "/project-roles", {**AUDITOR, "name": "a.b"}, "body/name"),
+        ("post", "/project-roles", {**AUDITOR, "type": "OTHER"}, "body/type"),
+        ("post", "/project-roles", {**AUDITOR, "permissions": [1]}, "body/permissions"),
+        ("post", "/project-roles/short", {"name": "x"}, "params/id"),
+        ("get", "/project-roles/short", None, "params/id"),
+        ("get", "/project-roles/short/project-members", None, "params/id"),
+    ],
+)
+def test_role_requests_are_validated_before_authentication(
+    anon: httpx.Client, method: str, path: str, body: Any, fragment: str
+) -> None:
+    r = anon.request(method.upper(), path, json=body)
+    assert r.status_code == 400
+    assert fragment in r.json()["message"]
+
+
+def test_role_members_lists_the_platforms_holders(api: httpx.Client, custom: Emulator) -> None:
+    role = api.post("/project-roles", json=AUDITOR).json()
+    people = custom.state.people
+    first = custom.state.add_project("Acme")["id"]
+    second = custom.state.add_project("Beta")["id"]
+    people.add_member(first, "a@acme.example", "Auditor")
+    people.add_member(second, "b@beta.example", "Auditor")
+    people.add_member(second, "c@beta.example", "Editor")
+    page = api.get(f"/project-roles/{role['id']}/project-members", params={"limit": 1}).json()
+    assert [m["user"]["email"] for m in page["data"]] == ["a@acme.example"]
+    assert page["data"][0]["projectRole"]["name"] == "Auditor"
+    rest = api.get(
+        f"/project-roles/{role['id']}/project-members", params={"cursor": page["next"]}
+    ).json()
+    assert [m["user"]["email"] for m in rest["data"]] == ["b@beta.example"]
+    assert api.delete("/project-roles/Auditor").status_code == 204  # members go with it
+    assert [m["user"]["email"] for m in people.members(second)] == ["c@beta.example"]
+
+
+def test_role_routes_are_fault_targets(api: httpx.Client, custom: Emulator) -> None:
+    custom.faults.script("roles.create", 1, "503")
+    assert api.post("/project-roles", json=AUDITOR).status_code == 503
+    assert [r.route for r in custom.requests][-1:] == ["roles.create"]

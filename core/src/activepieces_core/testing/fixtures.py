@@ -7,6 +7,7 @@ platforms:                       # the first one is the default platform
     api_key: sk-...              # optional (the CLI's --api-key wins for the first platform)
     users: [Alice Adams, Bob Brown]  # or a number; each user (and the owner) gets a PERSONAL project
     global_connections: [slack-main]
+    custom_roles_enabled: true   # project roles can be created, renamed and deleted over HTTP
     manage_pieces_enabled: true  # piece sets govern visibility (the Default set is made lazily)
     piece_sets:                  # needs manage_pieces_enabled
       - {name: Gold tier, key: gold, mode: exclude_all, exceptions: ["@activepieces/piece-slack"]}
@@ -36,6 +37,7 @@ _PLATFORM_SETTINGS = (
     "project_roles_enabled",
     "worker_groups_enabled",
     "manage_pieces_enabled",
+    "custom_roles_enabled",
 )
 # users (names or mappings with an e-mail), users_limit, project_roles and project members:
 # see `.people_fixtures`.

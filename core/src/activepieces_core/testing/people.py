@@ -25,7 +25,8 @@ commit of each, are in ``docs/people.md``; "index id" = read by stored id, core-
 * Members come only from invitations (``project-member.service.ts`` 250db42412c8); the project
   members module is gated by ``projectRolesEnabled`` (module 015cb8d7da29); a role update
   answers the bare row (inferred: the route's response schema does not fit it). Users:
-  ``platform-user-controller.ts`` index id 55644233724. Roles: controller 4a507d5fefd2.
+  ``platform-user-controller.ts`` index id 55644233724. Roles: controller 4a507d5fefd2
+  and 05bca51baae0 (create/update/delete, gated by ``customRolesEnabled``).
 * Deleting a project removes its invitations and memberships (FK cascade).
 
 Everything here runs under the emulator state's lock.
@@ -403,18 +404,58 @@ class PeopleState:
     def _role_or_404(self, platform: Platform, name: str) -> dict[str, Any]:
         role = self.role_by_name(platform, name)
         if role is None:
-            raise ApplicationError(
-                "ENTITY_NOT_FOUND",
-                {
-                    "entityType": "project_role",
-                    "entityId": name,
-                    "message": "Project Role by name and platformId not found",
-                },
-            )
+            raise _role_not_found(name, "Project Role by name and platformId not found")
         return role
 
     def _role_by_id(self, role_id: str) -> dict[str, Any] | None:
         return next((r for r in self._roles if r["id"] == role_id), None)
+
+    # Custom roles over HTTP: `project-role.controller.ts` @ 05bca51b (routes, gates) and
+    # `project-role.service.ts` @ 140c11eb (rules); see docs/upstream-emulator-updates.md.
+    def role_by_id(self, role_id: str) -> dict[str, Any]:
+        """``getOneOrThrowById``: any role by id (upstream does not filter by platform)."""
+        role = self._role_by_id(role_id)
+        if role is None:
+            raise _role_not_found(role_id, "Project Role by id not found")
+        return copy.deepcopy(role)
+
+    def create_role(self, platform: Platform, body: dict[str, Any]) -> dict[str, Any]:
+        """A taken name (case-insensitive, DEFAULT roles included) is upstream's 404."""
+        if self.role_by_name(platform, body["name"]) is not None:
+            raise _role_not_found(body["name"], "Project Role name already exists")
+        role = self._add_role(body["name"], body["permissions"], platform.id, body["type"])
+        return copy.deepcopy(role)
+
+    def update_role(self, platform: Platform, role_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``UPDATE ... WHERE id AND platformId``: a DEFAULT role (platformId null) or another
+        platform's role is not found; a new name is not checked for clashes (as upstream)."""
+        role = self._role_by_id(role_id)
+        if role is None or role["platformId"] != platform.id:
+            raise _role_not_found(role_id, "Project Role by id not found")
+        role.update({k: list(v) if k == "permissions" else v for k, v in body.items()})
+        role["updated"] = now_iso()
+        return copy.deepcopy(role)
+
+    def delete_role(self, platform: Platform, name: str) -> None:
+        """Looked up case-insensitively (404), then ``DELETE WHERE name AND platformId``
+        (exact name, own roles only): deleting a DEFAULT role is a silent no-op. Members
+        holding the role go with it (FK ``onDelete: CASCADE``)."""
+        self._role_or_404(platform, name)
+        doomed = {
+            r["id"] for r in self._roles if (r["platformId"], r["name"]) == (platform.id, name)
+        }
+        self._roles = [r for r in self._roles if r["id"] not in doomed]
+        for row in [r for r in self._members.values() if r.data["projectRoleId"] in doomed]:
+            self._drop_member(row)
+
+    def role_member_rows(self, platform: Platform, role_id: str) -> list[Row]:
+        """The platform's memberships holding the role, oldest first."""
+        rows = [
+            r
+            for r in self._members.values()
+            if r.data["platformId"] == platform.id and r.data["projectRoleId"] == role_id
+        ]
+        return sorted(rows, key=lambda r: (r.data["created"], r.seq))
 
     # ---- invitations -----------------------------------------------------------------------
     def send_invitation(self, platform: Platform, body: dict[str, Any]) -> dict[str, Any]:
@@ -693,3 +734,10 @@ class PeopleState:
             key = (record.public["platformId"], project_id)
             for row in list(self._invitations_by_project.get(key, {}).values()):
                 self._drop_invitation(row)
+
+
+def _role_not_found(entity_id: str, message: str) -> ApplicationError:
+    return ApplicationError(
+        "ENTITY_NOT_FOUND",
+        {"entityType": "project_role", "entityId": entity_id, "message": message},
+    )

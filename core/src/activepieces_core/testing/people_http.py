@@ -2,7 +2,8 @@
 
 ``/v1/user-invitations`` (POST, GET, DELETE ``/:id``), ``/v1/project-members`` (GET,
 POST ``/:id``, DELETE ``/:id``), ``/v1/users`` (GET, POST ``/:id``, DELETE ``/:id``) and
-``/v1/project-roles`` (GET), each in the Fastify order: 400 schema -> 401/403 auth -> rules.
+``/v1/project-roles`` (GET, POST, GET/POST ``/:id``, DELETE ``/:name``, GET
+``/:id/project-members``), each in the Fastify order: 400 schema -> 401/403 auth -> rules.
 Rows are paged by ``(created, id)`` ascending (the server's ``buildPaginator``), default 10.
 """
 
@@ -28,7 +29,17 @@ from .responses import FastifyError, feature_disabled, team_project_required
 from .routes import Request, without_trailing_slash
 from .service import project_for
 from .state import EmulatorState
-from .validation import MISSING, Check, Issues, ap_id, coerce_number, enum, string
+from .validation import (
+    MISSING,
+    Check,
+    Issues,
+    ap_id,
+    coerce_number,
+    enum,
+    invalid_type,
+    safe_string,
+    string,
+)
 
 PREFIX = "/api/v1/"
 # resource -> {(has id, method): route}
@@ -48,8 +59,16 @@ _TABLE: dict[str, dict[tuple[bool, str], str]] = {
         (True, "POST"): "users.update",
         (True, "DELETE"): "users.delete",
     },
-    "project-roles": {(False, "GET"): "roles.list"},
+    "project-roles": {
+        (False, "GET"): "roles.list",
+        (False, "POST"): "roles.create",
+        (True, "GET"): "roles.get",
+        (True, "POST"): "roles.update",
+        (True, "DELETE"): "roles.delete",  # by name, not id (upstream's `/:name`)
+    },
 }
+ROLE_TYPES = ("DEFAULT", "CUSTOM")  # RoleType
+_ROLE_MEMBERS = "/project-members"  # GET /v1/project-roles/:id/project-members
 DEFAULT_LIMIT = 10  # the controllers' `limit ?? 10`
 T = TypeVar("T")
 
@@ -60,6 +79,9 @@ def match_people_route(method: str, path: str) -> tuple[str | None, str | None]:
     if not path.startswith(PREFIX):
         return None, None
     resource, _, rest = path[len(PREFIX) :].partition("/")
+    if resource == "project-roles" and method == "GET" and rest.endswith(_ROLE_MEMBERS):
+        role_id = rest[: -len(_ROLE_MEMBERS)]
+        return ("roles.members", role_id) if role_id and "/" not in role_id else (None, None)
     table = _TABLE.get(resource)
     if table is None or "/" in rest:
         return None, None
@@ -173,6 +195,17 @@ def _send_body(value: Any) -> dict[str, Any]:
     return _body(value, fields)
 
 
+def _strings(value: Any) -> str | None:
+    """``z.array(z.string())`` (the first wrong item's message)."""
+    if not isinstance(value, list):
+        return invalid_type("array", value)
+    wrong = next((v for v in value if not isinstance(v, str)), None)
+    return None if wrong is None else invalid_type("string", wrong)
+
+
+_STRINGS = (_strings, False)
+
+
 def _ap_id(value: str | None) -> str:
     if value is None or ap_id(value) is not None:
         raise FastifyError(
@@ -232,6 +265,19 @@ class PeopleRoutes:
             )
         elif route == "users.delete":
             _ap_id(item_id)
+        elif route in ("roles.get", "roles.members", "roles.update"):
+            _ap_id(item_id)
+            if route == "roles.members":
+                query = _query(pairs, {"cursor": string})
+            elif route == "roles.update":
+                payload = _body(body(), {"name": (safe_string, False), "permissions": _STRINGS})
+        elif route == "roles.create":
+            role_fields: dict[str, tuple[Check, bool]] = {
+                "name": (safe_string, True),
+                "permissions": (_strings, True),
+                "type": (enum(ROLE_TYPES), True),
+            }
+            payload = _body(body(), role_fields)
         platform = request.authenticate()
         with self.state.lock:
             return self._dispatch(route, item_id, platform, query, payload)
@@ -257,6 +303,8 @@ class PeopleRoutes:
             return 200, _seek(rows, query, people.invitation_json)
         if route == "roles.list":
             return 200, {"data": people.roles(platform), "next": None, "previous": None}
+        if route.startswith("roles."):
+            return self._roles(route, item_id or "", platform, query, payload)
         if route == "users.list":
             records = people.user_records(platform)
             ext = query.get("externalId")
@@ -284,6 +332,31 @@ class PeopleRoutes:
             return 200, people.update_user(platform, item, payload)
         else:
             people.delete_user(platform, item)
+        return 204, None
+
+    def _roles(
+        self,
+        route: str,
+        item: str,
+        platform: Platform,
+        query: dict[str, Any],
+        payload: dict[str, Any],
+    ) -> tuple[int, Any]:
+        """``/v1/project-roles`` beyond the list. An API key is a platform admin, so it may
+        call every route; writes need ``customRolesEnabled`` (checked in the handler, after
+        schema and authentication: 400 -> 401/403 -> 402)."""
+        people = self.people
+        if route == "roles.get":
+            return 200, people.role_by_id(item)
+        if route == "roles.members":
+            return 200, _seek(people.role_member_rows(platform, item), query, people.member_json)
+        if not platform.custom_roles_enabled:
+            raise feature_disabled()
+        if route == "roles.create":
+            return 201, people.create_role(platform, payload)
+        if route == "roles.update":
+            return 200, people.update_role(platform, item, payload)
+        people.delete_role(platform, item)
         return 204, None
 
     def _project(self, platform: Platform, project_id: str, *, team: bool = False) -> None:

@@ -37,6 +37,11 @@ PEOPLE_ROUTES: tuple[str, ...] = (
     "users.update",
     "users.delete",
     "roles.list",
+    "roles.get",
+    "roles.members",
+    "roles.create",
+    "roles.update",
+    "roles.delete",
 )
 #: Every route a fault can target by name (``worker_groups`` only through ``"*"``).
 ROUTES: tuple[str, ...] = PROJECT_ROUTES + PIECE_SET_ROUTES + PEOPLE_ROUTES

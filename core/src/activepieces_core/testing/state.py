@@ -174,6 +174,7 @@ class EmulatorState:
         project_roles_enabled: bool = True,
         worker_groups_enabled: bool = False,
         manage_pieces_enabled: bool = False,
+        custom_roles_enabled: bool = False,
         api_key: str | None = None,
         platform_id: str | None = None,
         users: int | Iterable[str] = 2,
@@ -195,6 +196,7 @@ class EmulatorState:
                 project_roles_enabled=project_roles_enabled,
                 worker_groups_enabled=worker_groups_enabled,
                 manage_pieces_enabled=manage_pieces_enabled,
+                custom_roles_enabled=custom_roles_enabled,
                 default_piece_set_id=self.ids.new_id(),
             )
             if platform.api_key in self._by_key:
