@@ -278,6 +278,17 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, parsed.timestamp() - current)
 
 
+def _scrubbed(value: Any, secret: str) -> Any:
+    """``value`` (parsed JSON) with ``secret`` replaced by ``***`` in every string, keys too."""
+    if isinstance(value, str):
+        return value.replace(secret, "***")
+    if isinstance(value, Mapping):
+        return {_scrubbed(k, secret): _scrubbed(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(item, secret) for item in value]
+    return value
+
+
 def error_from_response(
     status: int,
     body: Any,
@@ -291,8 +302,11 @@ def error_from_response(
 ) -> APIStatusError:
     """Build the error for an error response. ``body`` is the parsed JSON or None.
 
-    ``secret`` is scrubbed from the message, in case a proxy echoes request headers.
+    ``secret`` is scrubbed from the message, the body and its params (``***``), in case a
+    proxy echoes request headers: the error is logged, pickled and stored by orchestrators.
     """
+    if secret:
+        body, text = _scrubbed(body, secret), text.replace(secret, "***")
     code = body.get("code") if isinstance(body, Mapping) else None
     code = code if isinstance(code, str) else None
     params = body.get("params") if isinstance(body, Mapping) else None
