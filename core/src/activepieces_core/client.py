@@ -21,17 +21,25 @@ from activepieces_core.constants import (
 )
 from activepieces_core.errors import InvalidRequestError
 from activepieces_core.resources import (
+    AppConnectionsResource,
+    AsyncAppConnectionsResource,
+    AsyncFlowsResource,
+    AsyncFoldersResource,
     AsyncInvitationsResource,
     AsyncPieceSetsResource,
     AsyncProjectMembersResource,
     AsyncProjectRolesResource,
     AsyncProjectsResource,
+    AsyncTablesResource,
     AsyncUsersResource,
+    FlowsResource,
+    FoldersResource,
     InvitationsResource,
     PieceSetsResource,
     ProjectMembersResource,
     ProjectRolesResource,
     ProjectsResource,
+    TablesResource,
     UsersResource,
 )
 from activepieces_core.retries import RetryPolicy
@@ -122,6 +130,10 @@ class ActivepiecesClient(_BaseClient[Callable[[float], None], httpx.BaseTranspor
     project_members: ProjectMembersResource
     users: UsersResource
     project_roles: ProjectRolesResource
+    flows: FlowsResource
+    folders: FoldersResource
+    tables: TablesResource
+    app_connections: AppConnectionsResource
 
     def _setup(
         self,
@@ -138,6 +150,10 @@ class ActivepiecesClient(_BaseClient[Callable[[float], None], httpx.BaseTranspor
         self.project_members = ProjectMembersResource(self._transport)
         self.users = UsersResource(self._transport)
         self.project_roles = ProjectRolesResource(self._transport)
+        self.flows = FlowsResource(self._transport)
+        self.folders = FoldersResource(self._transport)
+        self.tables = TablesResource(self._transport)
+        self.app_connections = AppConnectionsResource(self._transport)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -172,6 +188,10 @@ class AsyncActivepiecesClient(
     project_members: AsyncProjectMembersResource
     users: AsyncUsersResource
     project_roles: AsyncProjectRolesResource
+    flows: AsyncFlowsResource
+    folders: AsyncFoldersResource
+    tables: AsyncTablesResource
+    app_connections: AsyncAppConnectionsResource
 
     def _setup(
         self,
@@ -188,6 +208,10 @@ class AsyncActivepiecesClient(
         self.project_members = AsyncProjectMembersResource(self._transport)
         self.users = AsyncUsersResource(self._transport)
         self.project_roles = AsyncProjectRolesResource(self._transport)
+        self.flows = AsyncFlowsResource(self._transport)
+        self.folders = AsyncFoldersResource(self._transport)
+        self.tables = AsyncTablesResource(self._transport)
+        self.app_connections = AsyncAppConnectionsResource(self._transport)
 
     @property
     def http_backend(self) -> Literal["aiohttp", "httpx"]:

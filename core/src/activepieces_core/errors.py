@@ -28,9 +28,13 @@ __all__ = [
     "ExternalIdConflictError",
     "FeatureDisabledError",
     "InvalidRequestError",
+    "InvalidStateError",
     "NotFoundError",
+    "PieceInstallError",
     "QuotaExceededError",
     "RateLimitedError",
+    "ReplaceInProgressError",
+    "ReplacePreflightError",
     "RequestValidationError",
     "ServerError",
     "UnexpectedResponseError",
@@ -51,6 +55,10 @@ class InvalidRequestError(ActivepiecesError, ValueError):
 
 class UnknownRoleError(InvalidRequestError):
     """The role name is not one of the platform's project roles (nothing was sent)."""
+
+
+class InvalidStateError(InvalidRequestError):
+    """A project state (a replace body, e.g. read from a file) is not valid; nothing was sent."""
 
 
 class APIError(ActivepiecesError):
@@ -194,6 +202,73 @@ class ServerError(APIStatusError):
         super().__init__(message, **kw)
 
 
+class ReplaceInProgressError(APIStatusError):
+    """409 ``REPLACE_IN_PROGRESS``: another replace of the project is running (raised once the
+    client's waits of ``retry_after`` seconds ran out)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kw)
+
+
+class ReplacePreflightError(APIStatusError):
+    """422 on replace: a preflight check failed and nothing was written. ``errors`` are the
+    server's items (``kind``: AP_VERSION_MISMATCH, PIECE_VERSION_MISMATCH,
+    CONNECTION_PIECE_MISMATCH, with their fields); the message says what to fix."""
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """The server's preflight errors, as sent."""
+        return _items(self.body, "errors")
+
+
+class PieceInstallError(APIStatusError):
+    """502 on replace: a required piece could not be installed; nothing else was touched.
+    ``failures`` are ``{pieceName, version, pieceType, message}`` items."""
+
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        """The server's piece install failures, as sent."""
+        return _items(self.body, "failures")
+
+    @property
+    def is_transient(self) -> bool:
+        """False: the same pieces would fail to install again (not a gateway hiccup)."""
+        return False
+
+
+def _items(body: Any, key: str) -> list[dict[str, Any]]:
+    items = body.get(key) if isinstance(body, Mapping) else None
+    return [dict(i) for i in items if isinstance(i, Mapping)] if isinstance(items, list) else []
+
+
+def _describe(item: Mapping[str, Any]) -> str:
+    """One preflight error or install failure in words (its kind or piece, then the rest)."""
+    head = item.get("kind") or item.get("pieceName") or "error"
+    text = item.get("message")
+    rest = ", ".join(
+        f"{k}={v}" for k, v in item.items() if k not in ("kind", "message") and v is not None
+    )
+    return f"{head}: {text} ({rest})" if text and rest else f"{head}: {text or rest}"
+
+
+def _replace_error(status: int, body: Any) -> tuple[type[APIStatusError], str] | None:
+    """The replace route's own answers (upstream project-replace.controller.ts: bodies with no
+    ``code``): 409 ``{error: REPLACE_IN_PROGRESS, retryAfter}``, 422 ``{errors}``, 502
+    ``{failures}``; None for any other answer."""
+    if not isinstance(body, Mapping):
+        return None
+    if status == 409 and body.get("error") == "REPLACE_IN_PROGRESS":
+        return ReplaceInProgressError, "another replace of this project is in progress"
+    if status == 422 and isinstance(body.get("errors"), list):
+        found = "; ".join(_describe(i) for i in _items(body, "errors")) or "no details"
+        return ReplacePreflightError, f"replace preflight failed, nothing written: {found}"
+    if status == 502 and isinstance(body.get("failures"), list):
+        found = "; ".join(_describe(i) for i in _items(body, "failures")) or "no details"
+        return PieceInstallError, f"a required piece could not be installed: {found}"
+    return None
+
+
 _BY_CODE: dict[str, type[APIStatusError]] = {
     "ENTITY_NOT_FOUND": NotFoundError,
     "VALIDATION": ValidationError,
@@ -312,9 +387,12 @@ def error_from_response(
     params = body.get("params") if isinstance(body, Mapping) else None
     params = params if isinstance(params, Mapping) else {}
     message = _message(status, body, text)
+    cls = _error_class(status, code)
+    replace_error = _replace_error(status, body)
+    if replace_error is not None:
+        cls, message = replace_error
     if secret:
         message = message.replace(secret, "***")
-    cls = _error_class(status, code)
     kw: dict[str, Any] = {
         "status_code": status,
         "code": code,
@@ -326,4 +404,10 @@ def error_from_response(
     }
     if cls in (RateLimitedError, ServerError):
         kw["retry_after"] = parse_retry_after(retry_after)
+    if cls is ReplaceInProgressError:
+        hint = body.get("retryAfter") if isinstance(body, Mapping) else None
+        if isinstance(hint, (int, float)) and not isinstance(hint, bool):
+            kw["retry_after"] = max(0.0, float(hint))
+        else:
+            kw["retry_after"] = parse_retry_after(retry_after)
     return cls(message, **kw)

@@ -14,7 +14,12 @@ from functools import partial
 from typing_extensions import Unpack
 
 from activepieces_core.models import Page, Project
+from activepieces_core.models.contents import ProjectState, ReplaceResult
 from activepieces_core.resources._base import AsyncResource, SyncResource
+from activepieces_core.resources.contents import _ops as contents_ops
+from activepieces_core.resources.contents import replace as replace_ops
+from activepieces_core.resources.contents.export import export_async
+from activepieces_core.resources.contents.replace import StateLike
 from activepieces_core.resources.projects import _ops as ops
 from activepieces_core.types.projects import (
     CreateFields,
@@ -131,6 +136,25 @@ class ProjectsResource(SyncResource):
         """
         return self._run(ops.sync_pieces(project_or_id, pieces))
 
+    def export_state(self, project: Project | str) -> ProjectState:
+        """The project's contents as a replace body (flows verbatim, tables with their fields,
+        folders with an external id, connection references, the pieces the flows use and the
+        server's version): ``replace(p, export_state(p))`` answers all unchanged."""
+        return self._run(contents_ops.export_state(project))
+
+    def replace(self, project: Project | str, state: StateLike) -> ReplaceResult:
+        """Make the project's flows, tables and folders exactly ``state``'s (those with an
+        external id not in it are deleted) and add its connection references (never deleted).
+
+        200 and 207 return (``failed`` lists what 207 could not apply); a replace already
+        running is waited for (``retryAfter``, at most ``max_retries`` times, then
+        `ReplaceInProgressError`); `ReplacePreflightError` (422), `PieceInstallError` (502),
+        `FeatureDisabledError` (402, no ``environmentsEnabled``). A bad ``state`` is an
+        `InvalidStateError` before any request; resent after an ambiguous failure (replace is
+        idempotent, see docs/tenant-contents.md).
+        """
+        return self._run(replace_ops.replace(project, state, self._transport.policy))
+
 
 class AsyncProjectsResource(AsyncResource):
     """Asynchronous ``client.projects``: the same surface as `ProjectsResource`, awaited."""
@@ -209,3 +233,12 @@ class AsyncProjectsResource(AsyncResource):
     ) -> SyncPiecesResult:
         """Allow only ``pieces`` (ALLOWED) or all pieces (None); no request when in sync."""
         return await self._run(ops.sync_pieces(project_or_id, pieces))
+
+    async def export_state(self, project: Project | str) -> ProjectState:
+        """The project's contents as a replace body (see `ProjectsResource.export_state`); the
+        independent listings are read concurrently."""
+        return await export_async(self, project)
+
+    async def replace(self, project: Project | str, state: StateLike) -> ReplaceResult:
+        """Replace the project's contents with ``state`` (see `ProjectsResource.replace`)."""
+        return await self._run(replace_ops.replace(project, state, self._transport.policy))
