@@ -13,17 +13,14 @@ The replace body's shape is upstream's zod ``ProjectReplaceRequest``
 ``packages/server/api/src/app/ee/projects/project-replace/project-replace.controller.ts`` @
 098b2e9d7a558433647768b705d684a01a371106). Flows travel verbatim (a ``PopulatedFlow`` as the
 server lists it): the client never rewrites a flow it did not build. A state is validated when
-it is built or read, so a bad file is an `InvalidStateError` before anything is sent.
+it is built or read, so a bad file is an `InvalidStateError` before anything is sent (files:
+`activepieces_core.models.state_file`).
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import os
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import (
@@ -64,8 +61,6 @@ __all__ = [
     "flow_display_name",
     "flow_external_id",
     "flow_steps",
-    "read_state_file",
-    "write_state_file",
 ]
 
 #: ``PROJECT_REPLACE_SCHEMA_VERSION`` upstream: the only body version the route accepts.
@@ -433,62 +428,3 @@ class ReplaceResult(APIModel):
     def ok(self) -> bool:
         """True when every item was applied (no ``failed``)."""
         return not self.failed
-
-
-# --- a state in a file --------------------------------------------------------------------
-# ``projects export --out FILE`` writes one; a tenant's ``template: FILE`` and ``projects
-# replace ... FILE`` read one. JSON (any suffix but .yaml/.yml) or YAML (the ``yaml`` extra).
-
-_YAML = (".yaml", ".yml")
-
-
-def _yaml() -> Any:
-    try:
-        import yaml  # the "yaml" extra: JSON state files need no PyYAML
-    except ModuleNotFoundError:
-        raise InvalidStateError(
-            'reading or writing YAML needs PyYAML: pip install "activepieces-core[yaml]"'
-        ) from None
-    return yaml
-
-
-def read_state_file(path: str | os.PathLike[str]) -> ProjectState:
-    """The replace body in ``path`` (JSON, or YAML by suffix), validated."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidStateError(f"{file}: cannot read: {exc}") from None
-    if file.suffix.lower() in _YAML:
-        yaml = _yaml()
-        try:
-            body = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise InvalidStateError(f"{file}: not valid YAML: {exc}") from None
-    else:
-        try:
-            body = json.loads(text)
-        except ValueError as exc:
-            raise InvalidStateError(f"{file}: not valid JSON: {exc}") from None
-    return ProjectState.from_body(body, source=str(file))
-
-
-def write_state_file(path: str | os.PathLike[str], state: ProjectState) -> Path:
-    """Write ``state`` as its replace body (JSON, or YAML by suffix), atomically: a reader
-    never sees half a file. Returns the path."""
-    file = Path(path)
-    body = state.to_body()
-    if file.suffix.lower() in _YAML:
-        text = _yaml().safe_dump(body, sort_keys=False, allow_unicode=True)
-    else:
-        text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
-    file.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", dir=file.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return file
