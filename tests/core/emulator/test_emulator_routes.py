@@ -103,7 +103,7 @@ def test_delete_returns_204_with_an_empty_body(api: httpx.Client, emu: Emulator)
 def test_unknown_route_is_the_fastify_404(api: httpx.Client, anon: httpx.Client) -> None:
     expected = {"statusCode": 404, "error": "Not Found", "message": "Route not found"}
     for client in (api, anon):
-        assert client.get("/flows").json() == expected
+        assert client.get("/agents").json() == expected  # /flows is served (contents)
         assert client.get("/projects/a/b").status_code == 404
         assert client.put("/projects/x", json={}).json() == expected
 

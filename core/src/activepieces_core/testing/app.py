@@ -15,13 +15,14 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 
 from ._ids import request_id
+from .contents_http import ContentsRoutes, HeldReplace, match_contents_route
 from .faults import ECHO_KIND, Decision, FaultPlan
 from .people_http import PeopleRoutes, match_people_route
 from .piece_sets_http import VISIBILITY_ROUTE, PieceSetRoutes
 from .records import Platform, dumps
 from .requestlog import RequestLog, RequestRecord
 from .responses import REASONS, ApplicationError, FastifyError, route_not_found
-from .routes import PEOPLE_ROUTES, Request, without_trailing_slash
+from .routes import CONTENT_ROUTES, PEOPLE_ROUTES, Request, without_trailing_slash
 from .service import ProjectRecordsPage, ProjectsService
 from .state import EmulatorState
 from .validation import MISSING, validate_create, validate_list_query, validate_update
@@ -75,6 +76,7 @@ class EmulatorApp:
         self.service = ProjectsService(state)
         self.piece_sets = PieceSetRoutes(state)
         self.people = PeopleRoutes(state)
+        self.contents = ContentsRoutes(state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,7 +94,9 @@ class EmulatorApp:
             await _send(send, rid, status, _dumps(payload))
             return
         decision = self.faults.decide(route)
-        if decision.delay > 0:
+        # A replace that reaches its handler spends its latency holding the project's lock.
+        held = route == "projects.replace" and decision.kind in (None, "slow", "drop_after")
+        if decision.delay > 0 and not held:
             await self.faults.sleep(decision.delay)
         if decision.kind is not None and decision.kind[0].isdigit():
             status, headers, body, media = self._fault_response(decision, scope)
@@ -107,6 +111,8 @@ class EmulatorApp:
         status, payload = self.respond(
             route, params, _header_map(scope), scope["query_string"], raw
         )
+        if isinstance(payload, HeldReplace):
+            status, payload = await payload.run(decision.delay, self.faults.sleep)
         if decision.kind == "drop_after":
             self._record(route, method, path, None, decision.kind, rid)
             await _drop(receive, send)
@@ -122,6 +128,9 @@ class EmulatorApp:
         route, project_id = match_route(method, path)
         if route is None:
             route, params = self.piece_sets.match(method, path)
+            if route is not None:
+                return route, params
+            route, params = match_contents_route(method, path)
             if route is not None:
                 return route, params
             route, project_id = match_people_route(method, path)  # the item's id
@@ -141,6 +150,8 @@ class EmulatorApp:
             handle: Handler = self.piece_sets.handle
         elif route in PEOPLE_ROUTES:
             handle = self.people.handle
+        elif route in CONTENT_ROUTES:
+            handle = self.contents.handle
         else:
             handle = self.handle_projects
         try:

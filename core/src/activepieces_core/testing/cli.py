@@ -31,6 +31,16 @@ def _parser() -> argparse.ArgumentParser:
         help="turn on managePiecesEnabled for the default platform (piece sets govern pieces)",
     )
     parser.add_argument(
+        "--environments",
+        action="store_true",
+        help="turn on environmentsEnabled for the default platform (POST /projects/:id/replace)",
+    )
+    parser.add_argument(
+        "--global-connections",
+        action="store_true",
+        help="turn on globalConnectionsEnabled for the default platform",
+    )
+    parser.add_argument(
         "--users-limit",
         type=int,
         metavar="N",
@@ -66,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.api_key is not None and not args.api_key.startswith("sk-"):
         print("error: --api-key must start with 'sk-'", file=sys.stderr)
         return 2
+    from .contents import with_content_options
     from .fixtures import load_fixtures
     from .people_fixtures import with_options
     from .server import Emulator, bind_socket, make_server
@@ -78,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         users_limit=args.users_limit,
         project_roles_enabled=not args.no_project_roles,
         users=args.user,
+    )
+    fixtures = with_content_options(
+        fixtures, environments=args.environments, global_connections=args.global_connections
     )
     emulator = Emulator(
         args.random_seed,

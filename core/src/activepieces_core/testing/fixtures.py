@@ -37,6 +37,7 @@ _PLATFORM_SETTINGS = (
     "project_roles_enabled",
     "worker_groups_enabled",
     "manage_pieces_enabled",
+    "environments_enabled",
     "custom_roles_enabled",
 )
 # users (names or mappings with an e-mail), users_limit, project_roles and project members:

@@ -38,6 +38,7 @@ class Platform:
     project_roles_enabled: bool = True
     worker_groups_enabled: bool = False
     manage_pieces_enabled: bool = False
+    environments_enabled: bool = False  # plan flag gating POST /v1/projects/:id/replace
     custom_roles_enabled: bool = False  # project-role create/update/delete (402 without)
     ignore_plan_pieces: bool = False  # newest servers may drop plan.pieces (piece sets)
     default_piece_set_id: str = ""

@@ -43,8 +43,18 @@ PEOPLE_ROUTES: tuple[str, ...] = (
     "roles.update",
     "roles.delete",
 )
+#: A project's contents (`.contents_http`): reads the export is built from, and replace.
+CONTENT_ROUTES: tuple[str, ...] = (
+    "flows.list",
+    "folders.list",
+    "tables.list",
+    "fields.list",
+    "app_connections.list",
+    "flags.get",
+    "projects.replace",
+)
 #: Every route a fault can target by name (``worker_groups`` only through ``"*"``).
-ROUTES: tuple[str, ...] = PROJECT_ROUTES + PIECE_SET_ROUTES + PEOPLE_ROUTES
+ROUTES: tuple[str, ...] = PROJECT_ROUTES + PIECE_SET_ROUTES + PEOPLE_ROUTES + CONTENT_ROUTES
 
 
 def without_trailing_slash(path: str) -> str:

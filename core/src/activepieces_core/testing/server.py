@@ -44,11 +44,28 @@ def make_server(app: EmulatorApp) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
+def _with_content_options(
+    fixtures: FixtureSource | None, environments: bool, global_connections: bool
+) -> FixtureSource | None:
+    """``environments``/``global_connections`` turn the plan flags on for the first platform."""
+    if not environments and not global_connections:
+        return fixtures
+    from .contents import with_content_options
+    from .fixtures import read_fixtures
+
+    data = read_fixtures(fixtures) if fixtures is not None else None
+    return with_content_options(
+        data, environments=environments, global_connections=global_connections
+    )
+
+
 class Emulator:
     """The Activepieces Projects API on ``127.0.0.1:<free port>``, for tests.
 
     ``seed`` makes ids, icon colours and random faults reproducible. ``fixtures`` (a mapping
-    or a JSON/YAML path, see :mod:`.fixtures`) replace the default platform.
+    or a JSON/YAML path, see :mod:`.fixtures`) replace the default platform. ``environments``
+    and ``global_connections`` turn ``environmentsEnabled`` (replace) and
+    ``globalConnectionsEnabled`` on for the first platform.
     """
 
     def __init__(
@@ -60,6 +77,8 @@ class Emulator:
         api_key: str | None = None,
         users: int = 2,
         fixtures: FixtureSource | None = None,
+        environments: bool = False,
+        global_connections: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -72,7 +91,7 @@ class Emulator:
             duplicate_external_id_status=duplicate_external_id_status,
             api_key=api_key,
             users=users,
-            fixtures=fixtures,
+            fixtures=_with_content_options(fixtures, environments, global_connections),
         )
         self.faults = FaultPlan(seed)
         self.requests = RequestLog()

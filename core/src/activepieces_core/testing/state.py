@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._ids import IdGenerator, now_iso
+from .contents import ContentsStore
 from .fixtures import (
     FixtureSource,
     PlatformFixture,
@@ -88,6 +89,7 @@ class EmulatorState:
             self.alert_receivers: dict[str, str] = {}
             self.people = PeopleState(self)
             self.piece_sets = PieceSetStore(self)
+            self.contents = ContentsStore(self)
             if self._fixtures is not None:
                 self._apply_fixtures(self._fixtures)
             if not self._platforms:
@@ -175,6 +177,7 @@ class EmulatorState:
         worker_groups_enabled: bool = False,
         manage_pieces_enabled: bool = False,
         custom_roles_enabled: bool = False,
+        environments_enabled: bool = False,
         api_key: str | None = None,
         platform_id: str | None = None,
         users: int | Iterable[str] = 2,
@@ -197,6 +200,7 @@ class EmulatorState:
                 worker_groups_enabled=worker_groups_enabled,
                 manage_pieces_enabled=manage_pieces_enabled,
                 custom_roles_enabled=custom_roles_enabled,
+                environments_enabled=environments_enabled,
                 default_piece_set_id=self.ids.new_id(),
             )
             if platform.api_key in self._by_key:
@@ -340,6 +344,7 @@ class EmulatorState:
         self._index_external(record, add=False)
         record.deleted = now_iso()
         self.people.forget_project(project_id)
+        self.contents.forget_project(project_id)
 
     def _index_external(self, record: ProjectRecord, *, add: bool) -> None:
         ext = record.public["externalId"]
@@ -467,6 +472,36 @@ class EmulatorState:
         """Emulator-only: the catalog pieces this project can see, through its piece set on a
         ``manage_pieces_enabled`` platform, else through its plan (see `.piece_sets`)."""
         return self.piece_sets.visible_pieces(project_id)
+
+    # ---- contents (see `.contents`) ---------------------------------------------------------
+    def put_flow(self, project_id: str, flow: Mapping[str, Any]) -> dict[str, Any]:
+        """Save a flow as someone in the UI would: the flow with the same ``id`` or
+        ``externalId`` is replaced by ``flow`` (merged over it), else a new one is added."""
+        with self.lock:
+            return copy.deepcopy(self.contents.put_flow(project_id, copy.deepcopy(flow)))
+
+    def flows_of(self, project_id: str) -> list[dict[str, Any]]:
+        """The project's flows as ``GET /v1/flows`` returns them (creation order)."""
+        with self.lock:
+            return copy.deepcopy(self.contents.flows(project_id))
+
+    def folders_of(self, project_id: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return copy.deepcopy(self.contents.folders(project_id))
+
+    def tables_of(self, project_id: str) -> list[dict[str, Any]]:
+        """The project's tables, each with its ``fields``."""
+        with self.lock:
+            store = self.contents
+            return copy.deepcopy(
+                [{**t, "fields": store.fields(t["id"])} for t in store.tables(project_id)]
+            )
+
+    def connections_for(self, project_id: str) -> list[dict[str, Any]]:
+        """Every connection row (either scope) whose ``projectIds`` holds the project."""
+        with self.lock:
+            platform_id = self._projects[project_id].public["platformId"]
+            return copy.deepcopy(self.contents.connections_of(platform_id, project_id))
 
 
 def _discard(index: dict[Any, set[str]], key: Any, project_id: str) -> None:
