@@ -266,6 +266,7 @@ class ContentsStore:
                     "displayName": "Select Trigger",
                     "type": "EMPTY",
                     "settings": {},
+                    "lastUpdatedDate": created,
                 },
                 "updatedBy": None,
                 "valid": False,

@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from .contents import ContentsStore, rendered_connection
 from .contents_replace import RETRY_AFTER, ProjectReplace, validate_replace
 from .pagination import decode_cursor, effective_limit, encode_cursor
+from .platform_view import platform_view
 from .records import Platform
 from .responses import ApplicationError, FastifyError, feature_disabled
 from .routes import CONTENT_ROUTES, Request, without_trailing_slash
@@ -50,6 +51,8 @@ def match_contents_route(method: str, path: str) -> tuple[str | None, tuple[str,
     parts = [unquote(p) for p in path[len(PREFIX) :].split("/")]
     if len(parts) == 1 and method == "GET" and parts[0] in _LISTS:
         return _LISTS[parts[0]], ()
+    if len(parts) == 2 and parts[0] == "platforms" and parts[1] and method == "GET":
+        return "platforms.get", (parts[1],)
     if len(parts) == 3 and parts[0] == "projects" and parts[2] == "replace" and parts[1]:
         return ("projects.replace", (parts[1],)) if method == "POST" else (None, ())
     return None, ()
@@ -96,6 +99,8 @@ class ContentsRoutes:
             return 200, self._flags()
         if route == "projects.replace":
             return self._replace(request)
+        if route == "platforms.get":
+            return 200, platform_view(request.authenticate(), request.params[0])
         query = _validate_query(route, request.query_pairs())
         platform = request.authenticate()
         with self.state.lock:

@@ -52,6 +52,7 @@ CONTENT_ROUTES: tuple[str, ...] = (
     "app_connections.list",
     "flags.get",
     "projects.replace",
+    "platforms.get",
 )
 #: Every route a fault can target by name (``worker_groups`` only through ``"*"``).
 ROUTES: tuple[str, ...] = PROJECT_ROUTES + PIECE_SET_ROUTES + PEOPLE_ROUTES + CONTENT_ROUTES
