@@ -127,3 +127,22 @@ def test_cli_rejects_a_bad_key() -> None:
     )
     assert result.returncode == 2
     assert "sk-" in result.stderr
+
+
+def test_cli_team_projects_limit_takes_a_number() -> None:
+    server = Running("--team-projects-limit", "2")
+    try:
+        codes = [
+            server.client.post("/projects", json={"displayName": n}).status_code for n in "ABC"
+        ]
+        assert codes == [201, 201, 402]
+    finally:
+        assert server.stop() == 0
+
+
+def test_cli_refuses_a_wrong_team_projects_limit() -> None:
+    done = subprocess.run(
+        [*_command(), "--team-projects-limit", "MANY"], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 2
+    assert "team_projects_limit must be a number" in done.stderr

@@ -194,3 +194,78 @@ def test_role_routes_are_fault_targets(api: httpx.Client, custom: Emulator) -> N
     custom.faults.script("roles.create", 1, "503")
     assert api.post("/project-roles", json=AUDITOR).status_code == 503
     assert [r.route for r in custom.requests][-1:] == ["roles.create"]
+
+
+# ---- the plan's team-project limit is a number (billedTeamProjectsLimit) --------------------
+
+
+def _create(api: httpx.Client, name: str) -> httpx.Response:
+    return api.post("/projects", json={"displayName": name})
+
+
+def test_a_numeric_team_project_limit_refuses_the_next_one(
+    api: httpx.Client, emu: Emulator
+) -> None:
+    emu.state.configure_platform(team_projects_limit=2)
+    first = _create(api, "A")
+    assert [first.status_code, _create(api, "B").status_code] == [201, 201]
+    refused = _create(api, "C")
+    assert refused.status_code == 402
+    assert refused.json() == {
+        "code": "FEATURE_DISABLED",
+        "params": {
+            "message": "Maximum limit of 2 team projects reached for this plan. "
+            "Upgrade your plan to add more team projects."
+        },
+    }
+    assert api.delete(f"/projects/{first.json()['id']}").status_code == 204
+    assert _create(api, "C").status_code == 201  # soft-deleted projects do not count
+
+
+def test_personal_projects_do_not_count_against_the_limit(api: httpx.Client, emu: Emulator) -> None:
+    emu.state.configure_platform(team_projects_limit=1)  # three PERSONAL projects exist
+    assert _create(api, "A").status_code == 201
+    assert (
+        _create(api, "B")
+        .json()["params"]["message"]
+        .startswith("Maximum limit of 1 team project reached")
+    )
+
+
+def test_a_zero_limit_refuses_every_team_project_and_ignores_plan_updates(
+    api: httpx.Client, emu: Emulator
+) -> None:
+    pid = emu.state.add_project("Existing")["id"]
+    emu.state.configure_platform(team_projects_limit=0)
+    refused = _create(api, "A")
+    assert refused.status_code == 409
+    assert refused.json()["params"] == {
+        "message": "Team projects are not available on your current plan"
+    }
+    updated = api.post(f"/projects/{pid}", json={"plan": {"activeFlowsLimit": 5}})
+    assert updated.json()["plan"]["activeFlowsLimit"] is None
+    emu.state.configure_platform(team_projects_limit=3)
+    updated = api.post(f"/projects/{pid}", json={"plan": {"activeFlowsLimit": 5}})
+    assert updated.json()["plan"]["activeFlowsLimit"] == 5
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("NONE", 0), ("ONE", 1), ("UNLIMITED", None), ("one", 1), (7, 7), ("7", 7), (None, None)],
+)
+def test_old_names_are_aliases_of_numbers(emu: Emulator, given: Any, stored: Any) -> None:
+    assert emu.state.configure_platform(team_projects_limit=given).team_projects_limit == stored
+
+
+@pytest.mark.parametrize("given", ["MANY", -1, "-1", True, 1.5])
+def test_a_wrong_limit_is_refused(emu: Emulator, given: Any) -> None:
+    with pytest.raises(ValueError, match="team_projects_limit"):
+        emu.state.configure_platform(team_projects_limit=given)
+
+
+def test_the_emulator_takes_a_numeric_limit() -> None:
+    with (
+        Emulator(seed=4, team_projects_limit=1) as emu,
+        httpx.Client(base_url=emu.url, headers={"Authorization": f"Bearer {emu.api_key}"}) as api,
+    ):
+        assert [_create(api, n).status_code for n in "AB"] == [201, 402]

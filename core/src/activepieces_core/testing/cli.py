@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from types import FrameType
 from typing import Any
 
-from .state import TEAM_PROJECTS_LIMITS
+from .plan_limits import TEAM_PROJECTS_LIMITS, team_projects_limit
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,7 +24,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fixtures", metavar="FILE", help="JSON/YAML fixture file (platforms, projects)"
     )
-    parser.add_argument("--team-projects-limit", choices=TEAM_PROJECTS_LIMITS, default="UNLIMITED")
+    parser.add_argument(
+        "--team-projects-limit",
+        type=_team_projects_limit,
+        default=None,
+        metavar="N",
+        help="team projects the default platform's plan allows (billedTeamProjectsLimit): "
+        f"a number, or {'/'.join(TEAM_PROJECTS_LIMITS)} (0/1/no limit); default: no limit",
+    )
     parser.add_argument(
         "--piece-sets",
         action="store_true",
@@ -126,6 +133,13 @@ def _with_piece_sets(fixtures: str | Mapping[str, Any] | None) -> dict[str, Any]
     platforms = [dict(p) for p in data.get("platforms") or [{}]]
     platforms[0]["manage_pieces_enabled"] = True
     return {**data, "platforms": platforms}
+
+
+def _team_projects_limit(value: str) -> int | None:
+    try:
+        return team_projects_limit(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:

@@ -2,7 +2,7 @@
 
 ```yaml
 platforms:                       # the first one is the default platform
-  - team_projects_limit: UNLIMITED   # NONE | ONE | UNLIMITED
+  - team_projects_limit: 5         # billedTeamProjectsLimit; also NONE | ONE | UNLIMITED (0/1/null)
     global_connections_enabled: true
     api_key: sk-...              # optional (the CLI's --api-key wins for the first platform)
     users: [Alice Adams, Bob Brown]  # or a number; each user (and the owner) gets a PERSONAL project

@@ -33,7 +33,7 @@ class Platform:
     id: str
     api_key: str
     owner_id: str
-    team_projects_limit: str = "UNLIMITED"
+    team_projects_limit: int | None = None  # billedTeamProjectsLimit (None: no limit)
     global_connections_enabled: bool = False
     project_roles_enabled: bool = True
     worker_groups_enabled: bool = False

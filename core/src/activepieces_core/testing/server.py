@@ -13,6 +13,7 @@ from typing_extensions import Self
 from .app import EmulatorApp
 from .faults import FaultPlan
 from .fixtures import FixtureSource
+from .plan_limits import TeamProjectsLimit
 from .requestlog import RequestLog
 from .state import EmulatorState
 
@@ -72,7 +73,7 @@ class Emulator:
         self,
         seed: int | None = 0,
         *,
-        team_projects_limit: str = "UNLIMITED",
+        team_projects_limit: TeamProjectsLimit = None,
         duplicate_external_id_status: int = 500,
         api_key: str | None = None,
         users: int = 2,

@@ -13,15 +13,10 @@ from typing import Any
 
 from ._ids import now_iso
 from .pagination import Key, paginate
+from .plan_limits import check_team_project_create
 from .records import Platform, ProjectRecord, dumps
 from .responses import ApplicationError, FastifyError, not_found, service_forbidden
 from .state import EmulatorState
-
-_NO_TEAM_PROJECTS = "Team projects are not available on your current plan"
-_ONE_TEAM_PROJECT = (
-    "Maximum limit of 1 team project reached for this plan. "
-    "Upgrade your plan to add more team projects."
-)
 
 
 @dataclass(frozen=True)
@@ -114,11 +109,9 @@ class ProjectsService:
 
     def create(self, platform: Platform, body: dict[str, Any]) -> dict[str, Any]:
         with self.state.lock:
-            limit = platform.team_projects_limit
-            if limit == "NONE":
-                raise ApplicationError("VALIDATION", {"message": _NO_TEAM_PROJECTS})
-            if limit == "ONE" and self.state.count_live(platform.id, "TEAM") >= 1:
-                raise ApplicationError("FEATURE_DISABLED", {"message": _ONE_TEAM_PROJECT})
+            check_team_project_create(
+                platform.team_projects_limit, self.state.count_live(platform.id, "TEAM")
+            )
             ext = body.get("externalId")
             if ext is not None and self.state.live_ids_by_external(ext, platform.id):
                 raise self._duplicate(ext)
@@ -180,7 +173,7 @@ class ProjectsService:
             if "globalConnectionExternalIds" in body and platform.global_connections_enabled:
                 self._sync_connections(platform, project_id, body["globalConnectionExternalIds"])
             plan = body.get("plan")
-            if plan is not None and platform.team_projects_limit != "NONE":
+            if plan is not None and platform.team_projects_limit != 0:  # billed limit 0 = NONE
                 changes["plan"] = self._merge_plan(platform, current["plan"], plan, now)
             return self.state.replace(project_id, changes)
 

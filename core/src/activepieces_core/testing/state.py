@@ -25,10 +25,10 @@ from .pagination import Key
 from .people import PeopleState
 from .people_fixtures import DEFAULT_USER_NAMES
 from .piece_sets import PieceSetStore
+from .plan_limits import TeamProjectsLimit
+from .plan_limits import team_projects_limit as parse_team_projects_limit
 from .records import Platform, ProjectRecord, User
 from .validation import COLORS
-
-TEAM_PROJECTS_LIMITS = ("NONE", "ONE", "UNLIMITED")
 
 # add_project(**fields): snake_case convenience names -> API field names.
 _FIELD_ALIASES = {
@@ -56,7 +56,7 @@ class EmulatorState:
         self,
         seed: int | None = 0,
         *,
-        team_projects_limit: str = "UNLIMITED",
+        team_projects_limit: TeamProjectsLimit = None,
         duplicate_external_id_status: int = 500,
         api_key: str | None = None,
         users: int = 2,
@@ -171,7 +171,7 @@ class EmulatorState:
     def add_platform(
         self,
         *,
-        team_projects_limit: str = "UNLIMITED",
+        team_projects_limit: TeamProjectsLimit = None,
         global_connections_enabled: bool = False,
         project_roles_enabled: bool = True,
         worker_groups_enabled: bool = False,
@@ -182,8 +182,9 @@ class EmulatorState:
         platform_id: str | None = None,
         users: int | Iterable[str] = 2,
     ) -> Platform:
-        """A new platform with an owner and ``users`` more users, each with a PERSONAL project."""
-        _check_limit(team_projects_limit)
+        """A new platform with an owner and ``users`` more users, each with a PERSONAL project.
+        ``team_projects_limit``: a number (0 = none), None (no limit) or NONE/ONE/UNLIMITED."""
+        limit = parse_team_projects_limit(team_projects_limit)
         with self.lock:
             names = (
                 list(users)
@@ -194,7 +195,7 @@ class EmulatorState:
                 id=platform_id or self.ids.new_id(),
                 api_key=api_key or self.ids.api_key(),
                 owner_id=self.ids.new_id(),
-                team_projects_limit=team_projects_limit,
+                team_projects_limit=limit,
                 global_connections_enabled=global_connections_enabled,
                 project_roles_enabled=project_roles_enabled,
                 worker_groups_enabled=worker_groups_enabled,
@@ -223,7 +224,7 @@ class EmulatorState:
                 if name in ("id", "api_key", "owner_id", "users") or not hasattr(platform, name):
                     raise TypeError(f"unknown platform setting {name!r}")
                 if name == "team_projects_limit":
-                    _check_limit(value)
+                    value = parse_team_projects_limit(value)
                 setattr(platform, name, value)
             return platform
 
@@ -510,11 +511,6 @@ def _discard(index: dict[Any, set[str]], key: Any, project_id: str) -> None:
         ids.discard(project_id)
         if not ids:
             del index[key]
-
-
-def _check_limit(value: str) -> None:
-    if value not in TEAM_PROJECTS_LIMITS:
-        raise ValueError(f"team_projects_limit must be one of {TEAM_PROJECTS_LIMITS}")
 
 
 def _project_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
