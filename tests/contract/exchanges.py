@@ -20,7 +20,10 @@ them (``@activepieces/shared`` 0.96.2 names):
   project-replace.controller.ts`` @ ``098b2e9d`` (200/207 ``ProjectReplaceResponse``, 422
   ``{errors: ProjectReplacePreflightError[]}``, 502 ``{failures: PieceInstallFailure[]}``; the
   409 body is an inline literal, checked in the tests) and the flows/folders/tables/fields/
-  app-connections controllers (their list query and page schemas).
+  app-connections controllers (their list query and page schemas; the folders list declares
+  no answer schema, its service answers ``Folder`` rows with ``numberOfFlows``).
+- platforms: ``GET /v1/platforms/:id`` (``PlatformWithoutSensitiveData``, what the tenants read
+  the plan flags from).
 
 Piece sets have no schema in the published package (0.96.2 is the newest on npm and holds no
 piece-set module), so the oracle cannot judge those routes.
@@ -151,6 +154,7 @@ ROUTES: tuple[RouteSchemas, ...] = (
         answers={200: "UserWithMetaInformation"},
     ),
     _route("roles.list", "GET", "/project-roles", answers={200: "SeekPage<ProjectRole>"}),
+    _route("platforms.get", "GET", "/platforms/:id", answers={200: "PlatformWithoutSensitiveData"}),
     _route(
         "flows.list",
         "GET",
