@@ -344,9 +344,20 @@ def covered(judged: Iterable[Judged]) -> set[tuple[str, str]]:
 # ---- fields the pinned package does not declare ----------------------------------------------
 #: Fields that upstream's newest schemas declare and 0.96.2's do not (so 0.96.2 drops them), per
 #: schema: ``packages/core/shared/src/lib/management/project/project.ts`` and
-#: ``project-requests.ts`` @ ``098b2e9d``. Any other dropped field is sent or answered by
-#: nobody's contract.
+#: ``project-requests.ts`` @ ``098b2e9d``, ``.../management/platform/platform.model.ts``
+#: @ ``072be290`` (``PlatformPlan``). Any other dropped field is sent or answered by nobody's
+#: contract.
 NEWER_FIELDS: Mapping[str, frozenset[str]] = {
+    "PlatformWithoutSensitiveData": frozenset(
+        {
+            "/plan/plan",
+            "/plan/includedCredits",
+            "/plan/workerGroupsEnabled",
+            "/plan/billedTeamProjectsLimit",
+            "/plan/usersLimit",
+            "/plan/scheduledUsersLimit",
+        }
+    ),
     "ProjectWithLimits": frozenset(
         {
             "/notifyFlowOwnerOnFailure",

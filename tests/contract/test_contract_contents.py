@@ -115,3 +115,15 @@ def test_a_flow_made_in_the_ui_keeps_the_listing_contract(
     client.flows.list(project)
 
     assert_contract(contract_oracle, recorder.exchanges)
+
+
+def test_the_platform_read_keeps_the_contract(
+    emu: Emulator, client: ActivepiecesClient, recorder: Recorder, contract_oracle: ZodOracle
+) -> None:
+    """The plan flags a template needs are read from ``GET /v1/platforms/:id``."""
+    platform = client.platforms.get(emu.platform_id)
+    assert platform.plan.environments_enabled is True
+
+    judged = assert_contract(contract_oracle, recorder.exchanges)
+    assert ("platforms.get", "200") in covered(judged)
+    assert unexplained_fields(judged) == []
