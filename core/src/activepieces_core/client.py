@@ -42,6 +42,7 @@ from activepieces_core.resources import (
     TablesResource,
     UsersResource,
 )
+from activepieces_core.resources.platforms import AsyncPlatformsResource, PlatformsResource
 from activepieces_core.retries import RetryPolicy
 
 __all__ = ["ActivepiecesClient", "AsyncActivepiecesClient"]
@@ -134,6 +135,7 @@ class ActivepiecesClient(_BaseClient[Callable[[float], None], httpx.BaseTranspor
     folders: FoldersResource
     tables: TablesResource
     app_connections: AppConnectionsResource
+    platforms: PlatformsResource
 
     def _setup(
         self,
@@ -154,6 +156,7 @@ class ActivepiecesClient(_BaseClient[Callable[[float], None], httpx.BaseTranspor
         self.folders = FoldersResource(self._transport)
         self.tables = TablesResource(self._transport)
         self.app_connections = AppConnectionsResource(self._transport)
+        self.platforms = PlatformsResource(self._transport)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -192,6 +195,7 @@ class AsyncActivepiecesClient(
     folders: AsyncFoldersResource
     tables: AsyncTablesResource
     app_connections: AsyncAppConnectionsResource
+    platforms: AsyncPlatformsResource
 
     def _setup(
         self,
@@ -212,6 +216,7 @@ class AsyncActivepiecesClient(
         self.folders = AsyncFoldersResource(self._transport)
         self.tables = AsyncTablesResource(self._transport)
         self.app_connections = AsyncAppConnectionsResource(self._transport)
+        self.platforms = AsyncPlatformsResource(self._transport)
 
     @property
     def http_backend(self) -> Literal["aiohttp", "httpx"]:

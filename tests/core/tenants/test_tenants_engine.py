@@ -263,7 +263,7 @@ def test_create_failure_falls_back_to_ensure_without_duplicates(
 
 
 def test_global_connection_ids_ride_along_with_updates_only() -> None:
-    spec = TenantSpec(external_id="a", global_connection_external_ids=["gc-2", "gc-1"])
+    spec = TenantSpec(external_id="a", global_connections=["gc-2", "gc-1"])
     assert update_kwargs({}, spec) == {}
     kwargs = update_kwargs({"display_name": {"from": "x", "to": "a"}}, spec)
     assert kwargs == {"display_name": "a", "global_connection_external_ids": ["gc-1", "gc-2"]}

@@ -360,7 +360,10 @@ def _confirm_deletions(tenant_plan: Plan, yes: bool, dry_run: bool) -> None:
     questions = []
     for kind, going in guarded:
         names = ", ".join(
-            c.external_id if c.key is None else f"{c.key} ({c.external_id})" for c in going[:10]
+            c.external_id
+            if c.key is None
+            else f"{c.key if c.kind == kind.name else c.label} ({c.external_id})"
+            for c in going[:10]
         )
         more = " ..." if len(going) > 10 else ""
         verb = kind.delete_verb.capitalize()

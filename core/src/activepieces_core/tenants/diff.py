@@ -30,10 +30,11 @@ def creation_diff_of(spec: TenantSpec, *, pieces: bool = True) -> Diff:
 def update_kwargs(diff: Diff, spec: TenantSpec | None) -> dict[str, Any]:
     """Keyword arguments for ``projects.update`` that apply ``diff`` in one request.
 
-    Global connection ids cannot be read back, so they ride along with any update that happens
-    (the server's full-sync semantics make resending them harmless).
+    A tenant's global connections ride along with any update that happens (the server makes
+    the project's set exactly the list sent, so resending them is harmless); when they drifted,
+    ``diff`` names them itself.
     """
     kwargs = _update_kwargs(diff)
-    if kwargs and spec is not None and spec.global_connection_external_ids is not None:
-        kwargs["global_connection_external_ids"] = list(spec.global_connection_external_ids)
+    if kwargs and spec is not None and spec.global_connections is not None:
+        kwargs["global_connection_external_ids"] = list(spec.global_connections)
     return kwargs

@@ -16,7 +16,7 @@ from typing import Any
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.constants import DEFAULT_CONCURRENCY
 from activepieces_core.tenants._runner import AnyClient, async_pools
-from activepieces_core.tenants.kinds import Applied, Kind, active_kinds, kind_of
+from activepieces_core.tenants.kinds import Applied, Kind, PartlyWritten, active_kinds, kind_of
 from activepieces_core.tenants.results import (
     ApplyReport,
     DeletionLimitExceeded,
@@ -40,10 +40,11 @@ ResultCallback = Callable[[TenantResult], None]
 
 def guarded_deletions(plan: Plan) -> list[tuple[Kind[Any], list[TenantChange]]]:
     """The deletes of each kind that `Kind.counts_toward_max_deletions` (projects, removed
-    members), in kind order, kinds with none left out: what ``max_deletions`` limits and what
+    members, a template's dropped flows, tables and folders; every change kind of the kind),
+    in kind order, kinds with none left out: what ``max_deletions`` limits and what
     the CLI asks about before applying."""
     guarded = [
-        (kind, plan.by_action("delete", kind.name))
+        (kind, [c for c in plan.changes if c.action == "delete" and c.kind in kind.change_kinds])
         for kind in active_kinds()
         if kind.counts_toward_max_deletions
     ]
@@ -57,7 +58,7 @@ def check_deletions(plan: Plan, max_deletions: int | None) -> None:
         return
     for kind, deletes in guarded_deletions(plan):
         if len(deletes) > max_deletions:
-            raise DeletionLimitExceeded(len(deletes), max_deletions, kind.name)
+            raise DeletionLimitExceeded(len(deletes), max_deletions, kind.noun)
 
 
 def _result(change: TenantChange, status: Status, **extra: Any) -> TenantResult:
@@ -116,10 +117,12 @@ class _Apply:
             if key is None:
                 units.append([index])
                 continue
-            group = groups.setdefault((change.kind, key), [])
+            # Keyed by the kind, not the change kind: one write may carry several (a tenant's
+            # flows, tables and folders go in one replace).
+            group = groups.setdefault((kind.name, key), [])
             group.append(index)
             if len(group) >= kind.batch_size:
-                units.append(groups.pop((change.kind, key)))
+                units.append(groups.pop((kind.name, key)))
         return units + list(groups.values())
 
     async def worker(self, client: AsyncActivepiecesClient, todo: Iterator[Unit]) -> None:
@@ -142,6 +145,8 @@ class _Apply:
             return _result(change, status, error=error)
         try:
             target = await kind_of(change.kind).write(client, change, self.applied)
+        except PartlyWritten as partly:
+            return self._partly([change], partly)[0]
         except Exception as exc:  # one tenant's failure never stops the others
             return self._failed(change, exc)
         return self._succeeded(change, target)
@@ -152,9 +157,20 @@ class _Apply:
         """Write changes of one kind and `batch_key` in one request."""
         try:
             target = await kind_of(changes[0].kind).write_batch(client, changes, self.applied)
+        except PartlyWritten as partly:
+            return self._partly(changes, partly)
         except Exception as exc:  # the request carried them all: each one failed
             return [self._failed(change, exc) for change in changes]
         return [self._succeeded(change, target) for change in changes]
+
+    def _partly(self, changes: Sequence[TenantChange], partly: PartlyWritten) -> list[TenantResult]:
+        """The results of a write that failed for some of its changes only."""
+        return [
+            self._failed(change, partly.failed[i])
+            if i in partly.failed
+            else self._succeeded(change, partly.target)
+            for i, change in enumerate(changes)
+        ]
 
     def report(self, started: float) -> ApplyReport:
         """The results so far, in plan order."""

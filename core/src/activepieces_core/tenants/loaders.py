@@ -4,9 +4,13 @@ File formats (see the README for examples):
 
 * **YAML / JSON**: either a list of tenant mappings, or a mapping ``{"defaults": {...},
   "tenants": [...]}`` where ``defaults`` is merged under every row (a row's own keys win).
+* ``template`` (on a row or in ``defaults``) names a replace body file, relative to the
+  document's folder (the working directory for a document given as data); every template is
+  read and validated here, once, so a missing or invalid one is a `TenantSpecError` before
+  anything is sent (`TenantDocument.templates`).
 * **CSV**: one row per tenant with a header. Columns are the `TenantSpec` field names. An empty
   cell means "not set" (for ``pieces``: all pieces). ``pieces`` and
-  ``global_connection_external_ids`` are ``;``-separated. Metadata is either a ``metadata``
+  ``global_connections`` are ``;``-separated. Metadata is either a ``metadata``
   column holding a JSON object, or ``metadata.<key>`` columns whose (string) values become the
   keys of the metadata object; both may be combined (the columns win). ``releases_enabled``
   accepts true/false, yes/no, 1/0.
@@ -18,10 +22,10 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -30,21 +34,30 @@ from activepieces_core.tenants.spec import (
     PieceSetSpec,
     TenantSpec,
     TenantSpecError,
+    new_field_names,
     row_errors,
     validate_specs,
 )
 
-__all__ = ["TenantDocument", "TenantSource", "load_document", "load_tenants"]
+if TYPE_CHECKING:
+    from activepieces_core.models.contents import ProjectState
+
+__all__ = ["TemplateSource", "TenantDocument", "TenantSource", "load_document", "load_tenants"]
 
 TenantSource = str | Path | Iterable[TenantSpec | Mapping[str, Any]] | Mapping[str, Any]
+#: A template given to `load_document` instead of its file: a `ProjectState`, a replace body
+#: mapping, or the path of a file holding one.
+TemplateSource = Any
 
 
 @dataclass(frozen=True)
 class TenantDocument:
-    """A whole tenant document: the tenants and the named piece sets they may use."""
+    """A whole tenant document: the tenants, the named piece sets they may use, and the
+    templates they name (``template`` as written -> the validated replace body)."""
 
     tenants: list[TenantSpec]
     piece_sets: list[PieceSetSpec] = field(default_factory=list)
+    templates: dict[str, ProjectState] = field(default_factory=dict)
 
 
 def load_tenants(source: TenantSource) -> list[TenantSpec]:
@@ -55,15 +68,26 @@ def load_tenants(source: TenantSource) -> list[TenantSpec]:
     return load_document(source).tenants
 
 
-def load_document(source: TenantSource | TenantDocument) -> TenantDocument:
-    """Like `load_tenants`, keeping the document's ``piece_sets`` too.
+def load_document(
+    source: TenantSource | TenantDocument,
+    *,
+    templates: Mapping[str, TemplateSource] | None = None,
+) -> TenantDocument:
+    """Like `load_tenants`, keeping the document's ``piece_sets`` and ``templates`` too.
 
-    Also checks what needs the whole document: set keys unique, and every tenant's
-    ``piece_set`` either declared here or ``default`` (a set made by hand on the platform is
-    named in ``piece_sets`` with its key, so the file says what it relies on).
+    Also checks what needs the whole document: set keys unique, every tenant's ``piece_set``
+    either declared here or ``default`` (a set made by hand on the platform is named in
+    ``piece_sets`` with its key, so the file says what it relies on), and every ``template``
+    readable and valid. ``templates`` gives some templates by name instead of their files
+    (an integration reading them from object storage or a block).
     """
     if isinstance(source, TenantDocument):
         return source
+    base = Path.cwd()
+    if isinstance(source, str) and not source.strip().startswith(("[", "{")):
+        base = Path(source).parent
+    elif isinstance(source, Path):
+        base = source.parent
     if isinstance(source, Path):
         doc = _load_path(source)
     elif isinstance(source, str):
@@ -77,7 +101,37 @@ def load_document(source: TenantSource | TenantDocument) -> TenantDocument:
     else:
         doc = TenantDocument(validate_specs(source))
     _check_set_references(doc)
+    doc.templates.update(_load_templates(doc.tenants, base, templates or {}))
     return doc
+
+
+def _load_templates(
+    tenants: Sequence[TenantSpec], base: Path, given: Mapping[str, TemplateSource]
+) -> dict[str, ProjectState]:
+    """Every template the tenants name, read and validated once each (a document-level
+    `TenantSpecError` naming every bad one)."""
+    names = sorted({spec.template for spec in tenants if spec.template is not None})
+    if not names:
+        return {}
+    from activepieces_core.models.contents import ProjectState
+    from activepieces_core.models.state_file import read_state_file
+
+    loaded: dict[str, ProjectState] = {}
+    errors: list[str] = []
+    for name in names:
+        source = given.get(name, base / name)
+        try:
+            if isinstance(source, ProjectState):
+                loaded[name] = source
+            elif isinstance(source, Mapping):
+                loaded[name] = ProjectState.from_body(dict(source))
+            else:
+                loaded[name] = read_state_file(Path(source))
+        except (OSError, ValueError) as exc:  # a typed read error is an InvalidRequestError
+            errors.append(f"template {name!r}: {exc}")
+    if errors:
+        raise TenantSpecError([{"row": None, "external_id": None, "errors": errors}])
+    return loaded
 
 
 def _check_set_references(doc: TenantDocument) -> None:
@@ -173,13 +227,24 @@ def _from_document(doc: Any) -> TenantDocument:
         rows = doc.get("tenants") or []
         if not isinstance(defaults, Mapping) or not isinstance(rows, list):
             raise _file_error("'defaults' must be a mapping and 'tenants' a list")
+        # Old field names are read as new ones before merging, so a row's new name overrides
+        # a default's old one (and the other way round).
+        defaults = _renamed(defaults)
         tenants = validate_specs(
-            {**defaults, **row} if isinstance(row, Mapping) else row for row in rows
+            {**defaults, **_renamed(row)} if isinstance(row, Mapping) else row for row in rows
         )
         return TenantDocument(tenants, _piece_sets(doc.get("piece_sets")))
     if isinstance(doc, Mapping):
         return TenantDocument(validate_specs([doc]))
     raise _file_error("expected a list of tenants or a mapping with a 'tenants' list")
+
+
+def _renamed(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    try:
+        renamed: Mapping[str, Any] = new_field_names(row)
+    except ValueError:
+        return row  # both names: validation names the row
+    return renamed
 
 
 def _csv_rows(text: str) -> list[dict[str, Any]]:

@@ -63,6 +63,7 @@ async def aplan(
     request = PlanInput(
         tenants=document.tenants,
         piece_sets=document.piece_sets,
+        templates=document.templates,
         prune=prune,
         protect=tuple(protect),
         page_size=page_size,

@@ -71,22 +71,26 @@ def _sha256(data: Any) -> str:
 def document_digest(document: TenantDocument | Iterable[TenantSpec]) -> str:
     """Digest of a tenant document (a `TenantDocument`, or its tenant rows alone).
 
-    Taken over the validated rows in order (defaults merged, pieces normalised) and the
-    declared piece sets, so YAML, JSON and CSV spellings of the same tenants, comments and
+    Taken over the validated rows in order (defaults merged, pieces normalised), the
+    declared piece sets and the content of the templates the rows name, so YAML, JSON and CSV spellings of the same tenants, comments and
     whitespace all give the same digest.
     """
     tenants: Iterable[TenantSpec]
     piece_sets: Iterable[Any] = ()
+    templates: Mapping[str, Any] = {}
     if isinstance(document, Iterable):
         tenants = document
     else:  # a TenantDocument (not imported at run time: loaders is heavier than this module)
         tenants, piece_sets = document.tenants, document.piece_sets
-    return _sha256(
-        {
-            "tenants": [spec.model_dump(mode="json") for spec in tenants],
-            "piece_sets": [piece_set.model_dump(mode="json") for piece_set in piece_sets],
-        }
-    )
+        templates = document.templates
+    body: dict[str, Any] = {
+        "tenants": [spec.model_dump(mode="json") for spec in tenants],
+        "piece_sets": [piece_set.model_dump(mode="json") for piece_set in piece_sets],
+    }
+    if templates:  # a template's content is part of the document (a document without keeps
+        # the digest it always had)
+        body["templates"] = {name: state.to_body() for name, state in sorted(templates.items())}
+    return _sha256(body)
 
 
 def body_digest(data: Mapping[str, Any]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, get_args
@@ -30,6 +31,7 @@ __all__ = [
     "PieceSetSpec",
     "TenantSpec",
     "TenantSpecError",
+    "new_field_names",
     "validate_specs",
 ]
 
@@ -140,6 +142,8 @@ PROJECT_FIELDS_SINCE_2026 = (
     "execution_data_retention_days",
     "sensitive",
 )
+#: The old name of ``TenantSpec.global_connections`` (still read, deprecated).
+_OLD_GLOBAL_CONNECTIONS = "global_connection_external_ids"
 #: The project fields a tenant manages only when it sets them (display name and, on legacy
 #: platforms, pieces are always managed).
 _OPTIONAL_PROJECT_FIELDS = (
@@ -157,8 +161,11 @@ class TenantSpec(BaseModel):
     ``display_name`` defaults to ``external_id``. ``pieces=None`` means every piece is
     visible (filter NONE); a list is an allow-list (ALLOWED), normalised and sorted. ``None`` on
     every other field means "not managed": whatever is on the server is left alone.
-    ``global_connection_external_ids`` cannot be read back from the API, so it is sent on
-    create and folded into updates that happen anyway, but never causes an update by itself.
+    ``global_connections`` (external ids of the platform's global connections shared with the
+    project) is read back and kept in step; ``global_connection_external_ids`` is its old,
+    deprecated name. ``template`` names a replace body (a file, relative to the tenant document,
+    loaded and checked with the document: `TenantDocument.templates`): the tenant's flows,
+    tables and folders are made those of the template (see the contents kind).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
@@ -170,7 +177,9 @@ class TenantSpec(BaseModel):
     max_concurrent_jobs: int | None = Field(default=None, gt=0)
     releases_enabled: bool | None = None
     icon_color: ColorName | None = None
-    global_connection_external_ids: tuple[str, ...] | None = None
+    global_connections: tuple[str, ...] | None = None
+    #: A replace body (``projects export`` writes one) the tenant's contents follow.
+    template: str | None = Field(default=None, min_length=1)
     #: The key of a piece set to assign (piece-set platforms only); excludes ``pieces``.
     piece_set: str | None = Field(default=None, min_length=1)
     notify_flow_owner_on_failure: bool | None = None
@@ -205,7 +214,12 @@ class TenantSpec(BaseModel):
                 rows.append(item)
         return rows
 
-    @field_validator("global_connection_external_ids", mode="before")
+    @model_validator(mode="before")
+    @classmethod
+    def _old_names(cls, data: Any) -> Any:
+        return new_field_names(data)
+
+    @field_validator("global_connections", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -262,6 +276,26 @@ class TenantSpec(BaseModel):
         if self.pieces is None:
             data["pieces"] = None
         return data
+
+
+def new_field_names(row: Any) -> Any:
+    """``row`` with ``global_connection_external_ids`` (the old, write-only field, deprecated)
+    read as ``global_connections``; a row giving both is a ``ValueError``."""
+    if not isinstance(row, Mapping) or _OLD_GLOBAL_CONNECTIONS not in row:
+        return row
+    if "global_connections" in row:
+        raise ValueError(
+            f"global_connections and {_OLD_GLOBAL_CONNECTIONS} (its old name) are one "
+            "field: give global_connections only"
+        )
+    warnings.warn(
+        f"{_OLD_GLOBAL_CONNECTIONS} is deprecated: use global_connections",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    renamed = dict(row)
+    renamed["global_connections"] = renamed.pop(_OLD_GLOBAL_CONNECTIONS)
+    return renamed
 
 
 def row_errors(exc: ValidationError, model: type[BaseModel] = TenantSpec) -> list[str]:

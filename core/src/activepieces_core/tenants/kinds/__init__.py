@@ -14,6 +14,7 @@ from typing import Any
 from activepieces_core.tenants.kinds.base import (
     Applied,
     Kind,
+    PartlyWritten,
     PlanInput,
     Reading,
     ReadStrategy,
@@ -22,6 +23,7 @@ from activepieces_core.tenants.kinds.base import (
     is_protected,
     torn_down,
 )
+from activepieces_core.tenants.kinds.contents import ContentsKind
 from activepieces_core.tenants.kinds.members import MemberKind
 from activepieces_core.tenants.kinds.piece_sets import PieceSetKind
 from activepieces_core.tenants.kinds.projects import ProjectKind
@@ -30,8 +32,10 @@ from activepieces_core.tenants.kinds.users import UserKind
 __all__ = [
     "KINDS",
     "Applied",
+    "ContentsKind",
     "Kind",
     "MemberKind",
+    "PartlyWritten",
     "PieceSetKind",
     "PlanInput",
     "ProjectKind",
@@ -49,7 +53,13 @@ __all__ = [
 
 #: Every kind, in the order they read (the project kind first: the others hang off it).
 #: A new kind of the package is one module and one line here.
-KINDS: tuple[Kind[Any], ...] = (ProjectKind(), PieceSetKind(), MemberKind(), UserKind())
+KINDS: tuple[Kind[Any], ...] = (
+    ProjectKind(),
+    PieceSetKind(),
+    MemberKind(),
+    UserKind(),
+    ContentsKind(),
+)
 
 _ACTIVE: ContextVar[tuple[Kind[Any], ...]] = ContextVar("activepieces_tenant_kinds", default=KINDS)
 

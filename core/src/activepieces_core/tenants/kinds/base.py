@@ -9,10 +9,10 @@ ask every kind in turn and order the changes by `Kind.phase`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.models import Project
@@ -20,9 +20,13 @@ from activepieces_core.models.piece_set import PiecesMechanism
 from activepieces_core.tenants.results import TenantChange
 from activepieces_core.tenants.spec import PieceSetSpec, TenantSpec
 
+if TYPE_CHECKING:
+    from activepieces_core.models.contents import ProjectState
+
 __all__ = [
     "Applied",
     "Kind",
+    "PartlyWritten",
     "PlanInput",
     "ReadStrategy",
     "Reading",
@@ -114,6 +118,17 @@ def torn_down(request: PlanInput, reading: Reading) -> list[str]:
     return [e for e in candidates if not is_protected(reading.projects[e], request.protect)]
 
 
+class PartlyWritten(Exception):
+    """Raised by `Kind.write` / `Kind.write_batch` when the request went through for some of
+    its changes only: ``failed`` maps the index (in the changes given) of each failed change to
+    its error; the others succeeded, touching ``target``."""
+
+    def __init__(self, failed: Mapping[int, Exception], target: str | None) -> None:
+        self.failed = dict(failed)
+        self.target = target
+        super().__init__(f"{len(self.failed)} change(s) failed")
+
+
 @dataclass(frozen=True)
 class PlanInput:
     """What one plan is asked for, as every kind sees it: the tenant document (or the tenants
@@ -130,6 +145,8 @@ class PlanInput:
     prune_members: bool = False
     #: Deactivate the users whose every project is torn down (the user kind).
     offboard_users: bool = False
+    #: The templates the tenants name (``template`` as written -> its replace body).
+    templates: Mapping[str, ProjectState] = field(default_factory=dict)
     page_size: int = 1000
     read: ReadStrategy = "auto"
     lookup_threshold: int = 4
@@ -145,6 +162,8 @@ class Reading:
 
     projects: dict[str, Project] = field(default_factory=dict)  # TEAM projects by external id
     pieces_mechanism: PiecesMechanism | None = None
+    #: The platform's plan flags, once a kind asked (`platform_flags.platform_flags`).
+    plan_flags: Any = None
     requests: int = 0
     warnings: list[str] = field(default_factory=list)
     protected: list[str] = field(default_factory=list)

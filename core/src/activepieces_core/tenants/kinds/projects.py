@@ -18,6 +18,14 @@ Writes per tenant:
   costs one request per tenant.
 * update: one ``update`` carrying every changed field (pieces and plan folded in).
 * delete: one ``delete`` (the client treats a 404 after a retried attempt as success).
+
+Global connections (``global_connections``): read back for the tenants that manage them and
+exist, one ``GET /v1/app-connections?projectId=&scope=PLATFORM`` each (upstream's list keeps
+the connections whose ``projectIds`` hold the project: app-connection-service.ts @ 011c3e5),
+compared as a set, and written with the project's create or update
+(``globalConnectionExternalIds``: the server makes the project's set exactly that list). On a
+platform whose plan has ``globalConnectionsEnabled`` off the server ignores them: not compared,
+and the plan warns.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from activepieces_core.tenants.kinds.base import (
     torn_down,
 )
 from activepieces_core.tenants.kinds.piece_sets import uses_piece_sets
+from activepieces_core.tenants.kinds.platform_flags import platform_flags
 from activepieces_core.tenants.results import TenantChange
 from activepieces_core.tenants.spec import TenantSpec
 
@@ -86,12 +95,54 @@ async def _lookup(
     return [p for group in found for p in group if p.is_team]
 
 
+#: The project field (`activepieces_core.project_fields`) global connections are written as.
+GLOBAL_CONNECTIONS = "global_connection_external_ids"
+#: What the project kind reads besides the projects: tenant -> its global connections now.
+Shared = dict[str, tuple[str, ...]]
+
+
+async def _read_shared(
+    client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
+) -> Shared:
+    """The global connections of each existing tenant that manages them (one read each)."""
+    managed = [
+        (spec.external_id, reading.projects[spec.external_id].id)
+        for spec in request.tenants
+        if spec.global_connections is not None and spec.external_id in reading.projects
+    ]
+    if not managed:
+        return {}
+    flags = await platform_flags(client, reading)
+    if flags is not None and not flags.global_connections_enabled:
+        reading.warnings.append(
+            "global_connections: this platform's plan has globalConnectionsEnabled off, so the "
+            "server ignores them; they are neither compared nor written"
+        )
+        return {}
+    gate = asyncio.Semaphore(request.concurrency)
+
+    async def one(project_id: str) -> tuple[str, ...]:
+        async with gate:
+            rows = await client.app_connections.list(project_id, scope="PLATFORM")
+        return tuple(sorted({r.external_id for r in rows if project_id in r.project_ids}))
+
+    found = await asyncio.gather(*(one(pid) for _, pid in managed))
+    reading.requests += len(managed)
+    return {ext: ids for (ext, _), ids in zip(managed, found, strict=True)}
+
+
+def _shared_diff(spec: TenantSpec, shared: Shared) -> dict[str, Any]:
+    """The global connections entry of a tenant's diff (empty when they agree or are not
+    read: not managed, a new tenant, or the platform ignores them)."""
+    have = shared.get(spec.external_id)
+    want = spec.global_connections
+    if have is None or want is None or list(have) == list(want):
+        return {}
+    return {GLOBAL_CONNECTIONS: {"from": list(have), "to": list(want)}}
+
+
 async def _create(client: AsyncActivepiecesClient, spec: TenantSpec, pieces: bool) -> Project:
-    gc_ids = (
-        None
-        if spec.global_connection_external_ids is None
-        else list(spec.global_connection_external_ids)
-    )
+    gc_ids = None if spec.global_connections is None else list(spec.global_connections)
     try:
         project = await client.projects.create(
             spec.effective_display_name,
@@ -147,7 +198,7 @@ async def _read_one(client: AsyncActivepiecesClient, change: TenantChange) -> Pr
     return found if found is not None and found.is_team else None
 
 
-class ProjectKind(Kind[None]):
+class ProjectKind(Kind[Shared]):
     """The tenant's TEAM project, keyed by external id."""
 
     name = "project"
@@ -155,7 +206,7 @@ class ProjectKind(Kind[None]):
 
     async def read(
         self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
-    ) -> None:
+    ) -> Shared:
         names = list(request.teardown) or [s.external_id for s in request.tenants]
         use_list = (
             request.read == "list"
@@ -186,8 +237,9 @@ class ProjectKind(Kind[None]):
                 f"({managed.id}, {other.id}); managing {managed.id}"
                 for other in others
             )
+        return await _read_shared(client, request, reading)
 
-    def diff(self, request: PlanInput, reading: Reading, state: None) -> list[TenantChange]:
+    def diff(self, request: PlanInput, reading: Reading, state: Shared) -> list[TenantChange]:
         # Where piece sets govern, a tenant's pieces are a set (the piece-set kind's), and
         # the project plan's list decides nothing: it is neither compared nor written.
         pieces = not uses_piece_sets(reading)
@@ -196,18 +248,24 @@ class ProjectKind(Kind[None]):
         for spec in request.tenants:
             current = reading.projects.get(spec.external_id)
             if current is None:
+                created = creation_diff_of(spec, pieces=pieces)
+                if spec.global_connections:  # create sends them
+                    created[GLOBAL_CONNECTIONS] = {
+                        "from": None,
+                        "to": list(spec.global_connections),
+                    }
                 changes.append(
                     TenantChange(
                         external_id=spec.external_id,
                         action="create",
                         display_name=spec.effective_display_name,
-                        diff=creation_diff_of(spec, pieces=pieces),
+                        diff=created,
                         data=data,
                         spec=spec,
                     )
                 )
                 continue
-            diff = diff_project(spec, current, pieces=pieces)
+            diff = {**diff_project(spec, current, pieces=pieces), **_shared_diff(spec, state)}
             # A noop writes nothing, so it carries no spec (which keeps a saved plan of a large
             # platform small) and no observed state (nothing to re-read for staleness).
             write: dict[str, Any] = (

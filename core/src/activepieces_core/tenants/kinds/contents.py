@@ -1,0 +1,339 @@
+"""The contents kind: a tenant's flows, tables and folders, kept those of its ``template``.
+
+Only tenants with a ``template`` are involved: a tenant without one keeps its contents, and
+nothing of it is read.
+
+Read: the platform's plan once (`platform_flags`): a template needs ``environmentsEnabled``
+(upstream gates ``POST /v1/projects/:id/replace`` on it, project-replace.module.ts @ d81c3f9),
+so without it the plan is refused before anything is sent. Then, for every such tenant whose
+project exists, its current contents (``client.projects.export_state``: its flows once, its
+folders, its tables and their fields, concurrently across tenants). A new tenant's project is
+empty.
+
+Diff: `activepieces_core.contents_diff.diff_state` (the server's own rules for what replace
+creates, updates, deletes or leaves unchanged) between the tenant's contents and its template,
+one change per flow, table and folder (kinds ``flow``, ``table`` and ``folder``; deletes count
+toward ``max_deletions``). The first change that writes carries the template's body (a saved
+plan applies without the document); the others of the tenant name it.
+
+Write: one ``client.projects.replace`` per tenant that has anything to change, after its
+project exists (a new one is made in the project phase: `Applied.project_ids`). A 207 reports
+each failed item as a failed change of that tenant; a refused replace (409 after its waits,
+422, 502) fails all of the tenant's changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from activepieces_core.client import AsyncActivepiecesClient
+from activepieces_core.tenants.kinds.base import (
+    Applied,
+    Kind,
+    PartlyWritten,
+    PlanInput,
+    Reading,
+    StaleChange,
+    compare_observed,
+)
+from activepieces_core.tenants.kinds.platform_flags import platform_flags
+from activepieces_core.tenants.results import Action, TenantChange
+from activepieces_core.tenants.spec import TenantSpec, TenantSpecError
+
+if TYPE_CHECKING:
+    from activepieces_core.contents_diff import ContentChange
+    from activepieces_core.models.contents import FailedItem, ProjectState
+
+__all__ = ["CONTENT_KINDS", "PHASE_CONTENTS", "ContentsKind", "ReplaceItemFailed"]
+
+#: After the project phase (a new tenant's project must exist) and the piece-set moves (the
+#: pieces a template's flows use must be visible), before members and deletes.
+PHASE_CONTENTS = 35
+#: The change kinds of a tenant's contents, in the order a plan lists them.
+CONTENT_KINDS = ("folder", "table", "flow")
+#: Where the template's body rides in a plan (on one change of the tenant).
+STATE_KEY = "state"
+#: The name of the template a change follows (``template`` as written in the document).
+TEMPLATE_KEY = "template"
+#: The observed key holding a digest of the tenant's whole contents (on the carrier change).
+CONTENTS_KEY = "contents"
+
+
+class ReplaceItemFailed(Exception):
+    """One item of a replace the server could not apply (a 207's ``failed`` entry)."""
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What the contents kind read: each managed tenant's contents (absent: no project)."""
+
+    by_tenant: dict[str, ProjectState] = field(default_factory=dict)
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _items(state: ProjectState | None) -> dict[tuple[str, str], dict[str, Any]]:
+    """``(kind, external id) -> item`` (as the body spells it) of a state's managed parts."""
+    if state is None:
+        return {}
+    from activepieces_core.models.contents import flow_external_id
+
+    body = state.to_body()
+    items: dict[tuple[str, str], dict[str, Any]] = {}
+    for flow in body["flows"]:
+        items[("flow", flow_external_id(flow))] = flow
+    for table in body["tables"]:
+        items[("table", str(table["externalId"]))] = table
+    for folder in body["folders"]:
+        items[("folder", str(folder["externalId"]))] = folder
+    return items
+
+
+def _contents_digest(state: ProjectState | None) -> str | None:
+    """A digest of what replace manages (flows, tables, folders); None for no project."""
+    if state is None:
+        return None
+    body = state.to_body()
+    return _digest({k: body[k] for k in ("flows", "tables", "folders")})
+
+
+def _name(kind: str, item: Mapping[str, Any] | None) -> str | None:
+    if item is None:
+        return None
+    if kind == "flow":
+        from activepieces_core.models.contents import flow_display_name
+
+        return flow_display_name(item)
+    return str(item.get("name" if kind == "table" else "displayName", ""))
+
+
+def _field_value(item: Mapping[str, Any] | None, name: str) -> Any:
+    if item is None:
+        return None
+    if name in item:
+        return item[name]
+    version = item.get("version")
+    return version.get(name) if isinstance(version, Mapping) else None
+
+
+def _diff(
+    change: ContentChange, have: Mapping[str, Any] | None, want: Mapping[str, Any] | None
+) -> dict[str, dict[str, Any]]:
+    """What a plan shows of one item: its name for a create or delete, else each field the
+    server compares that differs (a value too large for a cell only as changed)."""
+    if change.action == "create":
+        return {"name": {"from": None, "to": change.display_name}}
+    if change.action == "delete":
+        return {"name": {"from": _name(change.kind, have), "to": None}}
+    diff: dict[str, dict[str, Any]] = {}
+    for name in change.fields:
+        old, new = _field_value(have, name), _field_value(want, name)
+        if old == new or not (_scalar(old) and _scalar(new)):  # a trigger, notes, fields...
+            old, new = _CURRENT, _TEMPLATE
+        diff[name] = {"from": old, "to": new}
+    return diff
+
+
+#: How a diff shows a value too large for a cell (the saved plan has the template).
+_CURRENT, _TEMPLATE = "(as it is)", "(as in the template)"
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _tenant_changes(
+    spec: TenantSpec, project_id: str | None, current: ProjectState | None, wanted: ProjectState
+) -> list[TenantChange]:
+    from activepieces_core.contents_diff import diff_state
+    from activepieces_core.models.contents import ProjectState
+
+    empty = ProjectState(source_activepieces_version=wanted.source_activepieces_version)
+    have_items, want_items = _items(current), _items(wanted)
+    planned = diff_state(current if current is not None else empty, wanted)
+    order = {kind: i for i, kind in enumerate(CONTENT_KINDS)}
+    planned = sorted(planned, key=lambda c: (order.get(c.kind, 9), c.action == "noop"))
+    changes: list[TenantChange] = []
+    carried = False
+    for item in planned:
+        have = have_items.get((item.kind, item.external_id))
+        want = want_items.get((item.kind, item.external_id))
+        data: dict[str, Any] = {"external_id": item.external_id, TEMPLATE_KEY: spec.template}
+        observed: dict[str, Any] | None = None
+        if current is not None and item.action != "noop":
+            observed = {} if have is None else {"item": _digest(have)}
+            if not carried:
+                observed[CONTENTS_KEY] = _contents_digest(current)
+        if item.action != "noop" and not carried:
+            data[STATE_KEY] = wanted.to_body()
+            carried = True
+        action: Action = item.action
+        changes.append(
+            TenantChange.model_validate(
+                {
+                    "external_id": spec.external_id,
+                    "kind": item.kind,
+                    "key": item.display_name or item.external_id,
+                    "action": action,
+                    "project_id": project_id,
+                    "target_id": None if have is None else have.get("id"),
+                    "display_name": item.display_name,
+                    "diff": {} if item.action == "noop" else _diff(item, have, want),
+                    "data": data,
+                    "observed": observed or None,
+                }
+            )
+        )
+    return changes
+
+
+class ContentsKind(Kind[Contents]):
+    """The flows, tables and folders of tenants that name a ``template``."""
+
+    name = "content"
+    counts_toward_max_deletions = True
+    #: One replace carries all of a tenant's changes, however many.
+    batch_size: ClassVar[int] = 1_000_000
+
+    @property
+    def change_kinds(self) -> tuple[str, ...]:
+        return CONTENT_KINDS
+
+    @property
+    def noun(self) -> str:
+        return "content item"
+
+    def wanted(self, request: PlanInput) -> bool:
+        return any(spec.template is not None for spec in request.tenants)
+
+    async def read(
+        self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
+    ) -> Contents:
+        flags = await platform_flags(client, reading)
+        if flags is not None and not flags.environments_enabled:
+            _refuse(request)
+        if flags is None:
+            reading.warnings.append(
+                "could not read the platform's plan: templates assume environmentsEnabled"
+            )
+        managed = [
+            (spec.external_id, reading.projects[spec.external_id].id)
+            for spec in request.tenants
+            if spec.template is not None and spec.external_id in reading.projects
+        ]
+        gate = asyncio.Semaphore(request.concurrency)
+
+        async def one(project_id: str) -> ProjectState:
+            async with gate:
+                return await client.projects.export_state(project_id)
+
+        found = await asyncio.gather(*(one(pid) for _, pid in managed))
+        reading.requests += len(managed)
+        return Contents({ext: state for (ext, _), state in zip(managed, found, strict=True)})
+
+    def diff(self, request: PlanInput, reading: Reading, state: Contents) -> list[TenantChange]:
+        changes: list[TenantChange] = []
+        for spec in request.tenants:
+            if spec.template is None:
+                continue
+            wanted = request.templates[spec.template]
+            project = reading.projects.get(spec.external_id)
+            current = state.by_tenant.get(spec.external_id)
+            project_id = None if project is None else project.id
+            changes.extend(_tenant_changes(spec, project_id, current, wanted))
+        return changes
+
+    def phase(self, change: TenantChange) -> int:
+        return PHASE_CONTENTS
+
+    def batch_key(self, change: TenantChange, applied: Applied) -> str | None:
+        """A tenant's changes go in one replace of its project."""
+        return applied.project_ids.get(change.external_id) or change.project_id
+
+    async def write(
+        self, client: AsyncActivepiecesClient, change: TenantChange, applied: Applied
+    ) -> str | None:
+        return await self.write_batch(client, [change], applied)
+
+    async def write_batch(
+        self, client: AsyncActivepiecesClient, changes: Sequence[TenantChange], applied: Applied
+    ) -> str | None:
+        from activepieces_core.models.contents import ProjectState
+
+        project_id = self.batch_key(changes[0], applied)
+        if project_id is None:
+            raise RuntimeError(f"tenant {changes[0].external_id!r} has no project to fill")
+        body = next((c.data[STATE_KEY] for c in changes if STATE_KEY in c.data), None)
+        if body is None:  # a plan always puts it on a tenant's first write
+            raise RuntimeError("the plan carries no template body for this tenant")
+        wanted = ProjectState.from_body(body, source=f"template {changes[0].data[TEMPLATE_KEY]}")
+        result = await client.projects.replace(project_id, wanted)
+        if result.failed:
+            raise PartlyWritten(_failures(changes, result.failed), project_id)
+        return project_id
+
+    async def find_stale(
+        self,
+        client: AsyncActivepiecesClient,
+        changes: Sequence[TenantChange],
+        request: PlanInput,
+    ) -> list[StaleChange]:
+        """Each planned tenant's contents read again (one export per tenant whose project
+        existed): an item changed, appeared or vanished, or (on the tenant's first change)
+        anything else of its contents moved on."""
+        by_project: dict[str, list[TenantChange]] = {}
+        for change in changes:
+            if change.project_id is not None:  # a new tenant's project: the project kind's
+                by_project.setdefault(change.project_id, []).append(change)
+        gate = asyncio.Semaphore(request.concurrency)
+
+        async def one(project_id: str) -> ProjectState:
+            async with gate:
+                return await client.projects.export_state(project_id)
+
+        states = await asyncio.gather(*(one(pid) for pid in by_project))
+        stale: list[StaleChange] = []
+        for planned, now in zip(by_project.values(), states, strict=True):
+            items = _items(now)
+            for change in planned:
+                item = items.get((change.kind, str(change.data.get("external_id"))))
+                current: dict[str, Any] | None = None if item is None else {"item": _digest(item)}
+                if change.observed is not None and CONTENTS_KEY in change.observed:
+                    current = {**(current or {}), CONTENTS_KEY: _contents_digest(now)}
+                verdict = compare_observed(change, current)
+                if verdict is not None:
+                    stale.append(verdict)
+        return stale
+
+
+def _failures(
+    changes: Sequence[TenantChange], failed: Sequence[FailedItem]
+) -> dict[int, Exception]:
+    """Each failed item as the failure of its change; items no change names (a connection)
+    fail the tenant's first change, so the tenant shows failed and the error names them."""
+    index = {(c.kind, str(c.data.get("external_id"))): i for i, c in enumerate(changes)}
+    errors: dict[int, list[str]] = {}
+    for item in failed:
+        where = index.get((item.kind.lower(), item.external_id), 0)
+        errors.setdefault(where, []).append(
+            f"{item.kind.lower()} {item.external_id} ({item.op}): {item.error}"
+        )
+    return {i: ReplaceItemFailed("; ".join(lines)) for i, lines in errors.items()}
+
+
+def _refuse(request: PlanInput) -> None:
+    count = sum(1 for spec in request.tenants if spec.template is not None)
+    message = (
+        f"{count} tenant(s) name a template, but this platform's plan has environmentsEnabled "
+        "off: replace (POST /v1/projects/:id/replace) answers 402 FEATURE_DISABLED there; "
+        "nothing was sent"
+    )
+    raise TenantSpecError([{"row": None, "external_id": None, "errors": [message]}])
