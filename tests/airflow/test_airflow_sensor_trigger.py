@@ -202,6 +202,30 @@ def test_deferred_sensor_hands_every_threshold_to_its_trigger(
     assert restored == ProjectCondition.build("exists", **thresholds)
 
 
+async def test_the_trigger_a_sensor_defers_to_waits_for_its_thresholds(
+    emulator: Any, context: dict[str, Any]
+) -> None:
+    """Run the trigger as the triggerer would (rebuilt from its serialized kwargs): a project
+    below the sensor's threshold is not "done" there either."""
+    from airflow.sdk.exceptions import TaskDeferred
+
+    project = emulator.state.add_project("Busy", external_id="busy")
+    sensor = ActivepiecesProjectSensor(
+        task_id="s", external_id="busy", deferrable=True, min_active_flows=2
+    )
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor.execute(context)  # deferred: the project exists, with no active flow
+    _, kwargs = deferred.value.trigger.serialize()
+    once = {**kwargs, "first_poll_delay": 0, "deadline": time.time()}  # one poll, then out
+
+    events = await _events(ActivepiecesProjectTrigger(**once))
+    assert [e["status"] for e in events] == ["timeout"]
+    emulator.state.set_analytics(project["id"], active_flows=2)
+    events = await _events(ActivepiecesProjectTrigger(**once))
+    assert [e["status"] for e in events] == ["success"]
+    assert sensor.execute_complete(context, events[0])["id"] == project["id"]
+
+
 def test_deferrable_sensor_skips_the_triggerer_when_already_done(
     emulator: Any, context: dict[str, Any]
 ) -> None:
