@@ -153,6 +153,7 @@ def _edited(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     [
         (lambda f: f["version"].update(displayName="Hello"), 1),
         (lambda f: f["version"]["trigger"]["settings"]["input"].update(channel="sales"), 1),
+        (lambda f: f["version"]["trigger"]["settings"]["input"].update(thread="t1"), 1),
         (lambda f: f["version"].update(notes=[{"id": "n1", "content": "hi"}]), 1),
         (lambda f: f["version"]["trigger"]["settings"].update(pieceVersion="0.6.0"), 1),
         (lambda f: f.update(status="DISABLED"), 0),
@@ -165,6 +166,7 @@ def _edited(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     ids=[
         "display-name",
         "trigger-input",
+        "trigger-input-added",
         "notes",
         "piece-version",
         "status-only",
