@@ -344,7 +344,7 @@ def _read_plan_or_document(path: Path) -> Plan | TenantDocument:
         if is_saved_plan(data):
             return Plan.from_dict(data)
         if isinstance(data, (list, dict)):
-            return load_document(data)
+            return load_document(data, base=path.parent)  # templates are beside the file
     return load_document(path)
 
 

@@ -72,6 +72,7 @@ def load_document(
     source: TenantSource | TenantDocument,
     *,
     templates: Mapping[str, TemplateSource] | None = None,
+    base: str | Path | None = None,
 ) -> TenantDocument:
     """Like `load_tenants`, keeping the document's ``piece_sets`` and ``templates`` too.
 
@@ -79,15 +80,16 @@ def load_document(
     either declared here or ``default`` (a set made by hand on the platform is named in
     ``piece_sets`` with its key, so the file says what it relies on), and every ``template``
     readable and valid. ``templates`` gives some templates by name instead of their files
-    (an integration reading them from object storage or a block).
+    (an integration reading them from object storage or a block); ``base`` is the folder
+    template paths are relative to (default: the document file's, else the working directory).
     """
     if isinstance(source, TenantDocument):
         return source
-    base = Path.cwd()
-    if isinstance(source, str) and not source.strip().startswith(("[", "{")):
-        base = Path(source).parent
-    elif isinstance(source, Path):
-        base = source.parent
+    folder = Path.cwd() if base is None else Path(base)
+    if base is None and isinstance(source, str) and not source.strip().startswith(("[", "{")):
+        folder = Path(source).parent
+    elif base is None and isinstance(source, Path):
+        folder = source.parent
     if isinstance(source, Path):
         doc = _load_path(source)
     elif isinstance(source, str):
@@ -101,7 +103,7 @@ def load_document(
     else:
         doc = TenantDocument(validate_specs(source))
     _check_set_references(doc)
-    doc.templates.update(_load_templates(doc.tenants, base, templates or {}))
+    doc.templates.update(_load_templates(doc.tenants, folder, templates or {}))
     return doc
 
 
