@@ -7,6 +7,7 @@ platforms:                       # the first one is the default platform
     api_key: sk-...              # optional (the CLI's --api-key wins for the first platform)
     users: [Alice Adams, Bob Brown]  # or a number; each user (and the owner) gets a PERSONAL project
     global_connections: [slack-main]
+    environments_enabled: true   # POST /projects/:id/replace works (plan environmentsEnabled)
     custom_roles_enabled: true   # project roles can be created, renamed and deleted over HTTP
     manage_pieces_enabled: true  # piece sets govern visibility (the Default set is made lazily)
     piece_sets:                  # needs manage_pieces_enabled
