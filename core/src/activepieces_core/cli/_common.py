@@ -4,7 +4,8 @@ Exit codes (stable, scripts may rely on them):
 
 ====  ==========================================================================
 0     success (``tenants plan``: the plan was computed, changes or not)
-1     ``tenants apply``: at least one tenant failed (the others were applied)
+1     ``tenants apply``: at least one tenant failed (the others were applied);
+      ``projects replace``: some items failed (207; the others were applied)
 2     usage error or bad input (bad option, invalid tenant file, missing key/URL,
       invalid field value detected before sending, a saved plan edited by hand)
 3     authentication / authorization failed (401 / 403)

@@ -1,4 +1,5 @@
-"""``activepieces projects list|get|create|update|delete``."""
+"""``activepieces projects list|get|create|update|delete`` (and ``export|replace``, in
+`activepieces_core.cli.contents`)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from rich.console import Console
 from rich.table import Table
 
 from activepieces_core.cli._common import ExitCode, fail, handle_errors, state
+from activepieces_core.cli.contents import export_project, replace_project
 from activepieces_core.models import Project
 from activepieces_core.parsing import ALL_PIECES, exactly_one, pieces_argument
 from activepieces_core.project_fields import UPDATE_FIELDS, ProjectField
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Create, read, update and delete projects.", no_args_is_help=True)
+app = typer.Typer(
+    help="Create, read, update and delete projects; export and replace their contents.",
+    no_args_is_help=True,
+)
 console = Console()
 
 
@@ -314,3 +319,7 @@ def delete_project(
             state.emit_json({"deleted": project.id, "external_id": project.external_id})
         else:
             console.print(f"deleted {project.id}", highlight=False)
+
+
+app.command("export")(export_project)
+app.command("replace")(replace_project)
