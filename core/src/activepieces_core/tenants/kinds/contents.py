@@ -80,13 +80,32 @@ def _digest(value: Any) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class _Template:
+    """A template as every tenant following it is diffed against: built once per plan."""
+
+    state: ProjectState
+    body: dict[str, Any]
+    items: dict[tuple[str, str], dict[str, Any]]
+    empty: ProjectState  # a new tenant's contents
+
+    @classmethod
+    def of(cls, state: ProjectState) -> _Template:
+        from activepieces_core.models.contents import ProjectState
+
+        body = state.to_body()
+        empty = ProjectState(source_activepieces_version=state.source_activepieces_version)
+        return cls(state, body, _body_items(body), empty)
+
+
 def _items(state: ProjectState | None) -> dict[tuple[str, str], dict[str, Any]]:
     """``(kind, external id) -> item`` (as the body spells it) of a state's managed parts."""
-    if state is None:
-        return {}
+    return {} if state is None else _body_items(state.to_body())
+
+
+def _body_items(body: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     from activepieces_core.models.contents import flow_external_id
 
-    body = state.to_body()
     items: dict[tuple[str, str], dict[str, Any]] = {}
     for flow in body["flows"]:
         items[("flow", flow_external_id(flow))] = flow
@@ -151,14 +170,12 @@ def _scalar(value: Any) -> bool:
 
 
 def _tenant_changes(
-    spec: TenantSpec, project_id: str | None, current: ProjectState | None, wanted: ProjectState
+    spec: TenantSpec, project_id: str | None, current: ProjectState | None, wanted: _Template
 ) -> list[TenantChange]:
     from activepieces_core.contents_diff import diff_state
-    from activepieces_core.models.contents import ProjectState
 
-    empty = ProjectState(source_activepieces_version=wanted.source_activepieces_version)
-    have_items, want_items = _items(current), _items(wanted)
-    planned = diff_state(current if current is not None else empty, wanted)
+    have_items, want_items = _items(current), wanted.items
+    planned = diff_state(current if current is not None else wanted.empty, wanted.state)
     order = {kind: i for i, kind in enumerate(CONTENT_KINDS)}
     planned = sorted(planned, key=lambda c: (order.get(c.kind, 9), c.action == "noop"))
     changes: list[TenantChange] = []
@@ -173,7 +190,7 @@ def _tenant_changes(
             if not carried:
                 observed[CONTENTS_KEY] = _contents_digest(current)
         if item.action != "noop" and not carried:
-            data[STATE_KEY] = wanted.to_body()
+            data[STATE_KEY] = wanted.body  # one object in memory, whichever tenants carry it
             carried = True
         action: Action = item.action
         changes.append(
@@ -241,10 +258,11 @@ class ContentsKind(Kind[Contents]):
 
     def diff(self, request: PlanInput, reading: Reading, state: Contents) -> list[TenantChange]:
         changes: list[TenantChange] = []
+        templates = {name: _Template.of(body) for name, body in request.templates.items()}
         for spec in request.tenants:
             if spec.template is None:
                 continue
-            wanted = request.templates[spec.template]
+            wanted = templates[spec.template]
             project = reading.projects.get(spec.external_id)
             current = state.by_tenant.get(spec.external_id)
             project_id = None if project is None else project.id
