@@ -1,5 +1,14 @@
 """Pydantic models of the Projects API (responses tolerant, requests strict)."""
 
+from activepieces_core.models.contents import (
+    AppConnection,
+    Flow,
+    Folder,
+    ProjectState,
+    ReplaceCounts,
+    ReplaceResult,
+    Table,
+)
 from activepieces_core.models.enums import ColorName, PiecesFilterType, ProjectType, enum_value
 from activepieces_core.models.page import Page
 from activepieces_core.models.people import (
@@ -39,8 +48,11 @@ from activepieces_core.models.requests import (
 __all__ = [
     "DEFAULT_PROJECT_ROLES",
     "APIModel",
+    "AppConnection",
     "ColorName",
     "CreateProjectRequest",
+    "Flow",
+    "Folder",
     "IconRequest",
     "Invitation",
     "InvitationStatus",
@@ -61,8 +73,12 @@ __all__ = [
     "ProjectPlan",
     "ProjectRef",
     "ProjectRole",
+    "ProjectState",
     "ProjectType",
+    "ReplaceCounts",
+    "ReplaceResult",
     "RequiredActions",
+    "Table",
     "UpdateProjectRequest",
     "User",
     "UserStatus",
