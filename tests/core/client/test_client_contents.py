@@ -25,6 +25,7 @@ from activepieces_core.errors import (
     PieceInstallError,
     ReplaceInProgressError,
     ReplacePreflightError,
+    ServerError,
 )
 from activepieces_core.models.contents import ProjectState, ReplaceResult
 from activepieces_core.models.state_file import read_state_file, write_state_file
@@ -172,6 +173,29 @@ async def test_async_export_reads_the_listings_at_once(emu: Any) -> None:
     # flags, flows, folders, tables and connections were on the wire together.
     assert wire.most == 5
     assert len(state.flows) == 2
+
+
+def test_async_export_runs_under_trio(emu: Any) -> None:
+    """The concurrent export uses anyio, so it runs under trio as under asyncio."""
+    import trio
+
+    async def main() -> ProjectState:
+        async with AsyncActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client:
+            project = (await client.projects.ensure("tenant-a", "Tenant A")).project
+            seed(emu, project)
+            return await client.projects.export_state(project)
+
+    state = trio.run(main)
+    assert (len(state.flows), len(state.tables), len(state.folders)) == (2, 1, 1)
+
+
+async def test_a_failed_listing_is_raised_as_itself(make_api: Any, emu: Any) -> None:
+    """A read that fails during the (concurrent) export is the client's own error type."""
+    api = make_api(max_retries=0)
+    project = (await api.ensure("tenant-a", "Tenant A")).project
+    emu.faults.script("folders.list", 1, "503")
+    with pytest.raises(ServerError):
+        await call(api, "projects.export_state", project)
 
 
 # --- replace ----------------------------------------------------------------------------------
