@@ -165,3 +165,81 @@ def test_regression_all_pieces_against_a_stale_list(activepieces_emulator: Any) 
         assert not plan(client, [TenantSpec(external_id="acme", display_name="Acme")]).has_changes
         assert client.projects.ensure("acme", "Acme", pieces=None).action == "unchanged"
     assert _writes(emu) == 0
+
+
+# ---- the server's own state, against an oracle written here (not `project_diff`) -----------
+#: Every seventh tenant of the corpus: every server state meets several wishes in it.
+SAMPLE = CORPUS[::7]
+
+
+def _expected(ext: str, server: dict[str, Any], wish: dict[str, Any]) -> dict[str, Any]:
+    """What the platform must hold once ``wish`` is applied to ``server``, spelled out from
+    the rules (``docs``/the README): a field the wish leaves out keeps the server's value;
+    metadata null and ``{}`` hold the same; no pieces wish means every piece (filter NONE)."""
+    metadata = server["metadata"] if wish["metadata"] is None else wish["metadata"]
+    if wish["pieces"] is None:
+        pieces: tuple[str, list[str] | None] = ("NONE", None)  # a stale list decides nothing
+    else:
+        pieces = ("ALLOWED", sorted(f"@activepieces/piece-{p}" for p in wish["pieces"]))
+    optional = {**server, **wish}
+    return {
+        "displayName": wish.get("display_name", f"Tenant {ext}"),
+        "metadata": metadata or {},
+        "pieces": pieces,
+        "maxConcurrentJobs": optional.get("max_concurrent_jobs"),
+        "releasesEnabled": bool(optional.get("releases_enabled", False)),
+        "icon": optional.get("icon_color"),
+    }
+
+
+def _held(project: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
+    plan_ = project["plan"]
+    listed = plan_["pieces"] if plan_["piecesFilterType"] == "ALLOWED" else None
+    return {
+        "displayName": project["displayName"],
+        "metadata": project["metadata"] or {},
+        "pieces": (plan_["piecesFilterType"], listed),
+        "maxConcurrentJobs": project["maxConcurrentJobs"],
+        "releasesEnabled": project["releasesEnabled"],
+        # a colour never wished nor seeded is the server's pick: not compared
+        "icon": project["icon"]["color"] if expected["icon"] is not None else None,
+    }
+
+
+def _assert_server_holds_the_wishes(emu: Any) -> None:
+    by_ext = {p["externalId"]: p for p in emu.state.projects(types=["TEAM"])}
+    wrong = []
+    for ext, server, wish in SAMPLE:
+        expected = _expected(ext, server, wish)
+        held = _held(by_ext[ext], expected)
+        if held != expected:
+            wrong.append((ext, server, wish, held, expected))
+    assert not wrong, wrong[:2]
+
+
+def test_the_sample_meets_every_axis() -> None:
+    assert {repr(s["metadata"]) for _, s, _ in SAMPLE} == {"None", "{}", "{'tier': 'gold'}"}
+    assert {(s["pieces_filter_type"], bool(s["pieces"])) for _, s, _ in SAMPLE} == {
+        ("NONE", False), ("NONE", True), ("ALLOWED", True), ("ALLOWED", False),
+    }  # fmt: skip
+    assert {repr(w["pieces"]) for _, _, w in SAMPLE} >= {"None", "[]", "['slack']"}
+    wished = {k for _, _, w in SAMPLE for k in w}
+    assert {"max_concurrent_jobs", "releases_enabled", "icon_color", "display_name"} <= wished
+
+
+def test_apply_leaves_the_server_holding_every_wish(activepieces_emulator: Any) -> None:
+    emu = activepieces_emulator
+    _seed(emu)
+    with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url, max_retries=0) as client:
+        report = apply(client, plan(client, [_spec(ext, wish) for ext, _, wish in SAMPLE]))
+    assert report.ok, report.failed[:3]
+    _assert_server_holds_the_wishes(emu)
+
+
+def test_ensure_leaves_the_server_holding_every_wish(activepieces_emulator: Any) -> None:
+    emu = activepieces_emulator
+    _seed(emu)
+    with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url, max_retries=0) as client:
+        for ext, _, w in SAMPLE:
+            client.projects.ensure(ext, _name(ext, w), **_ensure_options(w))
+    _assert_server_holds_the_wishes(emu)
