@@ -51,6 +51,11 @@ class _RepeatingCursor(BaseHTTPRequestHandler):
         pass
 
 
+#: A read that ignores the repeated cursor loops forever: fail in seconds, not at the suite's
+#: global 300 s timeout.
+LOOPS_FOREVER = pytest.mark.timeout(20)
+
+
 @pytest.fixture
 def repeating_server() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _RepeatingCursor)
@@ -64,6 +69,7 @@ def repeating_server() -> Iterator[str]:
         thread.join(5)
 
 
+@LOOPS_FOREVER
 def test_iter_refuses_a_repeated_cursor(repeating_server: str) -> None:
     with ActivepiecesClient(api_key="sk-test", base_url=repeating_server) as client:
         rows = client.projects.iter()
@@ -71,6 +77,7 @@ def test_iter_refuses_a_repeated_cursor(repeating_server: str) -> None:
             list(rows)
 
 
+@LOOPS_FOREVER
 @pytest.mark.parametrize(
     "read",
     [
@@ -92,18 +99,21 @@ def test_every_paged_read_refuses_a_repeated_cursor(repeating_server: str, read:
         read(client)
 
 
+@LOOPS_FOREVER
 async def test_async_pages_refuse_a_repeated_cursor(repeating_server: str) -> None:
     async with AsyncActivepiecesClient(api_key="sk-test", base_url=repeating_server) as client:
         with pytest.raises(UnexpectedResponseError, match="repeated the page cursor"):
             _ = [p async for p in client.piece_sets.pages()]
 
 
+@LOOPS_FOREVER
 async def test_async_iter_refuses_a_repeated_cursor(repeating_server: str) -> None:
     async with AsyncActivepiecesClient(api_key="sk-test", base_url=repeating_server) as client:
         with pytest.raises(UnexpectedResponseError, match="repeated the page cursor"):
             _ = [p async for p in client.projects.iter()]
 
 
+@LOOPS_FOREVER
 def test_planner_refuses_a_repeated_cursor(repeating_server: str) -> None:
     """The planner's listing used to loop forever on a repeated cursor."""
     with (
