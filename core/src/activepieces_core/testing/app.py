@@ -25,6 +25,7 @@ from .responses import REASONS, ApplicationError, FastifyError, route_not_found
 from .routes import CONTENT_ROUTES, PEOPLE_ROUTES, Request, without_trailing_slash
 from .service import ProjectRecordsPage, ProjectsService
 from .state import EmulatorState
+from .stats import RequestStats, match_stats_route
 from .validation import MISSING, validate_create, validate_list_query, validate_update
 
 PREFIX = "/api/v1/projects"
@@ -77,10 +78,31 @@ class EmulatorApp:
         self.piece_sets = PieceSetRoutes(state)
         self.people = PeopleRoutes(state)
         self.contents = ContentsRoutes(state)
+        self.stats = RequestStats()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        stats_route = match_stats_route(scope["method"], scope["path"])
+        if stats_route is not None:  # emulator-only, not counted: see `.stats`
+            status, payload = self.stats_response(stats_route, _header_map(scope))
+            await _send(send, request_id(), status, _dumps(payload))
+            return
+        with self.stats.counting():
+            await self.serve(scope, receive, send)
+
+    def stats_response(self, route: str, headers: dict[str, str]) -> tuple[int, Any]:
+        """``GET /__emulator/stats`` / ``POST /__emulator/stats/reset``: a platform's key."""
+        try:
+            self._authenticate(headers)
+        except ApplicationError as error:
+            return error.status, error.body()
+        if route == "stats.reset":
+            self.stats.reset()
+        return 200, self.stats.snapshot()
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """One API request (or emulator oracle), from routing to its response."""
         rid = request_id()
         method: str = scope["method"]
         path: str = scope["path"]

@@ -152,6 +152,11 @@ class Emulator:
         self.faults.seed(self._seed)
         self.faults.clear()
         self.requests.clear()
+        self.app.stats.reset()
+
+    def stats(self) -> dict[str, int]:
+        """What ``GET /__emulator/stats`` answers: requests, in flight now, peak in flight."""
+        return self.app.stats.snapshot()
 
     # ---- addresses and identity -------------------------------------------------------------
     @property
