@@ -48,6 +48,49 @@ def _after_first_lookup(emulator: Any, action: Any) -> threading.Event:
     return stop
 
 
+class Clock:
+    """The trigger's and the sensor's clock (their modules' ``time`` and ``asyncio.sleep``):
+    a sleep is recorded with the number of lookups made before it, moves the time on at once,
+    and may run the action scheduled for it. Waits are asserted, never timed."""
+
+    def __init__(self, emulator: Any) -> None:
+        self.emulator = emulator
+        self.now = 1_900_000_000.0
+        self.sleeps: list[tuple[float, int]] = []  # (seconds, lookups made before it)
+        self.actions: dict[int, Any] = {}  # the nth sleep (1-based) runs this first
+
+    def time(self) -> float:
+        return self.now
+
+    def lookups(self) -> int:
+        return sum(self.emulator.requests.count(route=r) for r in ("list", "get"))
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append((seconds, self.lookups()))
+        action = self.actions.pop(len(self.sleeps), None)
+        if action is not None:
+            action()
+        self.now += seconds
+        await _real_sleep(0)  # still a turn of the loop, as a real sleep gives
+
+
+_real_sleep = asyncio.sleep
+
+
+@pytest.fixture
+def clock(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    from types import SimpleNamespace
+
+    import activepieces_provider.sensors.projects as sensor_module
+    import activepieces_provider.triggers.projects as trigger_module
+
+    fake = Clock(emulator)
+    monkeypatch.setattr(trigger_module, "time", SimpleNamespace(time=fake.time))
+    monkeypatch.setattr(trigger_module, "asyncio", SimpleNamespace(sleep=fake.sleep))
+    monkeypatch.setattr(sensor_module, "time", SimpleNamespace(time=fake.time))
+    return fake
+
+
 # ---------------------------------------------------------------- condition
 
 
@@ -157,7 +200,9 @@ def test_gone(emulator: Any, context: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- deferrable
 
 
-def test_deferrable_sensor_defers_then_completes(emulator: Any, context: dict[str, Any]) -> None:
+def test_deferrable_sensor_defers_then_completes(
+    emulator: Any, context: dict[str, Any], clock: Clock
+) -> None:
     from airflow.sdk.exceptions import TaskDeferred
 
     sensor = ActivepiecesProjectSensor(
@@ -170,7 +215,7 @@ def test_deferrable_sensor_defers_then_completes(emulator: Any, context: dict[st
     assert deferred.value.method_name == "execute_complete"
     assert deferred.value.timeout is None  # the trigger owns the deadline
     assert trigger.deadline is not None
-    assert 25 < trigger.deadline - time.time() <= 30
+    assert trigger.deadline == clock.now + 30  # the sensor's timeout, from deferral
 
     emulator.state.add_project("Tenant X", external_id="tenant-x")
     events = asyncio.run(_events(trigger))
@@ -291,52 +336,53 @@ def test_trigger_serialization_round_trip() -> None:
     assert restored.serialize() == (classpath, kwargs)
 
 
-async def test_trigger_waits_one_interval_before_its_first_poll(emulator: Any) -> None:
+async def test_trigger_waits_one_interval_before_its_first_poll(
+    emulator: Any, clock: Clock
+) -> None:
     """The sensor checked just before deferring; an event sent at once can get the resumed try
     marked failed on Airflow 3.3.2 (apache/airflow#72716). So nothing is asked, and nothing
     fires, before one poll interval, even when the condition already holds."""
     emulator.state.add_project("Ready", external_id="ready")
     trigger = ActivepiecesProjectTrigger(
-        external_id="ready", poll_interval=0.4, deadline=time.time() + 30
+        external_id="ready", poll_interval=0.4, deadline=clock.now + 30
     )
-    started = time.monotonic()
-    task = asyncio.ensure_future(_events(trigger))
-    await asyncio.sleep(0.2)
-    assert not task.done()
-    assert emulator.requests.count(route="list") == 0
-    events = await asyncio.wait_for(task, 10)
-    assert time.monotonic() - started >= 0.4
+    events = await _events(trigger)
     assert [e["status"] for e in events] == ["success"]
+    assert clock.sleeps == [(0.4, 0)]  # one interval first, before any lookup
     assert emulator.requests.count(route="list") == 1
 
+    clock.sleeps.clear()
     now = ActivepiecesProjectTrigger(external_id="ready", poll_interval=30, first_poll_delay=0)
-    assert [e["status"] for e in await asyncio.wait_for(_events(now), 10)] == ["success"]
+    assert [e["status"] for e in await _events(now)] == ["success"]
+    assert clock.sleeps == [(0, 1)]  # no wait (the one lookup so far is the first trigger's)
 
 
-async def test_trigger_first_wait_never_oversleeps_the_deadline(emulator: Any) -> None:
+async def test_trigger_first_wait_never_oversleeps_the_deadline(
+    emulator: Any, clock: Clock
+) -> None:
     trigger = ActivepiecesProjectTrigger(
-        external_id="absent", poll_interval=30, deadline=time.time() + 0.2
+        external_id="absent", poll_interval=30, deadline=clock.now + 0.2
     )
-    events = await asyncio.wait_for(_events(trigger), 10)  # not 30 s
+    events = await _events(trigger)
     assert [e["status"] for e in events] == ["timeout"]
+    assert clock.sleeps == [(pytest.approx(0.2), 0)]  # cut to the deadline, not 30 s
     assert emulator.requests.count(route="list") == 1  # one look at the deadline, then out
 
 
-async def test_trigger_waits_for_thresholds(emulator: Any) -> None:
+async def test_trigger_waits_for_thresholds(emulator: Any, clock: Clock) -> None:
     project = emulator.state.add_project("Growing", external_id="growing")
     trigger = ActivepiecesProjectTrigger(
         project_id=project["id"],
         condition={"min_active_flows": 1},
         poll_interval=0.05,
-        deadline=time.time() + 30,
+        deadline=clock.now + 30,
     )
-    task = asyncio.ensure_future(_events(trigger))
-    await asyncio.sleep(0.3)
-    assert not task.done()
-    emulator.state.set_analytics(project["id"], active_flows=1)
-    events = await asyncio.wait_for(task, 10)
+    clock.actions[4] = lambda: emulator.state.set_analytics(project["id"], active_flows=1)
+    events = await _events(trigger)
     assert events[0]["status"] == "success"
     assert events[0]["project"]["id"] == project["id"]
+    assert [lookups for _, lookups in clock.sleeps] == [0, 1, 2, 3]  # polled until it grew
+    assert clock.lookups() == 4
 
 
 async def test_trigger_gone_event(emulator: Any) -> None:
@@ -348,35 +394,31 @@ async def test_trigger_gone_event(emulator: Any) -> None:
     ]
 
 
-async def test_trigger_deadline_yields_timeout(emulator: Any) -> None:
+async def test_trigger_deadline_yields_timeout(emulator: Any, clock: Clock) -> None:
     trigger = ActivepiecesProjectTrigger(
-        external_id="absent", poll_interval=0.05, deadline=time.time() + 0.2
+        external_id="absent", poll_interval=0.05, deadline=clock.now + 0.2
     )
     events = await _events(trigger)
+    assert clock.now == pytest.approx(trigger.deadline)
     assert len(events) == 1
     assert events[0]["status"] == "timeout"
     assert "does not exist yet" in events[0]["message"]
 
 
 async def test_trigger_keeps_polling_through_transient_errors(
-    emulator: Any, set_connection: Any
+    emulator: Any, set_connection: Any, clock: Clock
 ) -> None:
     set_connection(emulator.url, emulator.api_key, max_retries=0)
     project = emulator.state.add_project("Flaky", external_id="flaky")
     emulator.faults.set("get", rate=1.0, kinds={"503": 1})
     trigger = ActivepiecesProjectTrigger(
-        project_id=project["id"], poll_interval=0.05, deadline=time.time() + 30
+        project_id=project["id"], poll_interval=0.05, deadline=clock.now + 30
     )
-    task = asyncio.ensure_future(_events(trigger))
-    for _ in range(500):  # up to ~10 s on a loaded machine
-        if emulator.faults.injected["503"] >= 2:
-            break
-        await asyncio.sleep(0.02)
-    assert emulator.faults.injected["503"] >= 2
-    assert not task.done()
-    emulator.faults.clear()
-    events = await asyncio.wait_for(task, 10)
+    clock.actions[3] = emulator.faults.clear  # two polls failed: the server recovers
+    events = await _events(trigger)
     assert events[0]["status"] == "success"
+    assert [lookups for _, lookups in clock.sleeps] == [0, 1, 2]
+    assert emulator.requests.count(route="get") == 3  # 503, 503, then the project
 
 
 async def test_trigger_reports_permanent_errors(emulator: Any, set_connection: Any) -> None:
