@@ -16,13 +16,25 @@ from prefect_activepieces._version import __version__
 from prefect_activepieces.credentials import ActivepiecesCredentials
 
 if TYPE_CHECKING:
+    from prefect_activepieces.contents import (
+        aexport_project_state,
+        areplace_project_state,
+        export_project_state,
+        replace_project_state,
+    )
     from prefect_activepieces.exceptions import (
         PlanRejectedError,
+        ReplaceItemsFailedError,
         TenantFlowError,
         TenantSyncError,
         TenantTeardownError,
     )
-    from prefect_activepieces.flows import onboard_tenant, sync_tenants, teardown_tenants
+    from prefect_activepieces.flows import (
+        copy_project_contents,
+        onboard_tenant,
+        sync_tenants,
+        teardown_tenants,
+    )
     from prefect_activepieces.members import (
         ainvite_member,
         aremove_member,
@@ -59,10 +71,27 @@ if TYPE_CHECKING:
 
 _LAZY = {
     **dict.fromkeys(
-        ("PlanRejectedError", "TenantFlowError", "TenantSyncError", "TenantTeardownError"),
+        (
+            "PlanRejectedError",
+            "ReplaceItemsFailedError",
+            "TenantFlowError",
+            "TenantSyncError",
+            "TenantTeardownError",
+        ),
         "exceptions",
     ),
-    **dict.fromkeys(("onboard_tenant", "sync_tenants", "teardown_tenants"), "flows"),
+    **dict.fromkeys(
+        (
+            "aexport_project_state",
+            "areplace_project_state",
+            "export_project_state",
+            "replace_project_state",
+        ),
+        "contents",
+    ),
+    **dict.fromkeys(
+        ("copy_project_contents", "onboard_tenant", "sync_tenants", "teardown_tenants"), "flows"
+    ),
     **dict.fromkeys(("apply_tenant_plan", "plan_teardown", "plan_tenants"), "tenants"),
     **dict.fromkeys(
         ("ainvite_member", "aremove_member", "invite_member", "remove_member"), "members"
@@ -105,6 +134,7 @@ __all__ = [
     "UNSET",
     "ActivepiecesCredentials",
     "PlanRejectedError",
+    "ReplaceItemsFailedError",
     "TenantFlowError",
     "TenantPlanReview",
     "TenantSyncError",
@@ -116,19 +146,23 @@ __all__ = [
     "adelete_project",
     "aensure_piece_set",
     "aensure_project",
+    "aexport_project_state",
     "aget_project",
     "ainvite_member",
     "alist_projects",
     "apply_tenant_plan",
     "aremove_member",
+    "areplace_project_state",
     "aset_project_pieces",
     "assign_piece_set",
     "aupdate_project",
+    "copy_project_contents",
     "create_project",
     "delete_piece_set",
     "delete_project",
     "ensure_piece_set",
     "ensure_project",
+    "export_project_state",
     "get_project",
     "invite_member",
     "list_projects",
@@ -136,6 +170,7 @@ __all__ = [
     "plan_teardown",
     "plan_tenants",
     "remove_member",
+    "replace_project_state",
     "set_project_pieces",
     "sync_tenants",
     "teardown_tenants",

@@ -21,7 +21,9 @@ __all__ = [
     "DEFAULT_KEY",
     "REVIEW_SHOWN",
     "check_key",
+    "contents_rows",
     "onboard_markdown",
+    "publish_contents",
     "publish_onboard",
     "publish_plan",
     "publish_report",
@@ -163,4 +165,54 @@ def publish_teardown(report: Mapping[str, Any], key: str = DEFAULT_KEY) -> None:
         markdown=teardown_markdown(report),
         key=f"{key}-teardown-summary",
         description="Activepieces tenant teardown summary.",
+    )
+
+
+_CONTENT_KINDS = ("flows", "tables", "folders")
+
+
+def contents_rows(outcomes: Mapping[str, Mapping[str, Any]]) -> list[dict[str, str]]:
+    """One row per target project of a contents copy: the replace's counts per kind
+    (``created/updated/deleted/unchanged``), its HTTP status, and what failed.
+
+    ``outcomes`` maps each target's external id to `replace_project_state`'s result, or to
+    ``{"error": "..."}`` when the replace raised. Failures first.
+    """
+    rows = []
+    for external_id, outcome in outcomes.items():
+        applied = outcome.get("applied") or {}
+        failed = outcome.get("failed") or []
+        error = outcome.get("error") or "; ".join(
+            f"{i.get('kind')} {i.get('externalId')} ({i.get('op')}): {i.get('error')}"
+            for i in failed
+        )
+        row = {
+            "external_id": external_id,
+            "project_id": str(outcome.get("projectId") or ""),
+            "status": "failed" if error else "replaced",
+        }
+        for kind in _CONTENT_KINDS:
+            row[kind] = (
+                ""
+                if "error" in outcome
+                else "/".join(
+                    str(applied.get(f"{kind}{word}", 0))
+                    for word in ("Created", "Updated", "Deleted", "Unchanged")
+                )
+            )
+        rows.append({**row, "error": error})
+    return sorted(rows, key=lambda r: r["status"] != "failed")
+
+
+def publish_contents(
+    source: str, outcomes: Mapping[str, Mapping[str, Any]], key: str = DEFAULT_KEY
+) -> None:
+    """Table artifact ``<key>-contents``: what each target's replace did (`contents_rows`)."""
+    rows = contents_rows(outcomes)
+    failed = sum(1 for r in rows if r["status"] == "failed")
+    create_table_artifact(
+        table=rows,
+        key=f"{check_key(key)}-contents",
+        description=f"Contents of {source} copied into {len(rows) - failed} of {len(rows)} "
+        "project(s); counts per kind are created/updated/deleted/unchanged.",
     )

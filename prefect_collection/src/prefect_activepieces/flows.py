@@ -1,6 +1,7 @@
-"""Flows: reconcile many tenants from a file (optionally reviewed), onboard one, tear down.
+"""Flows: reconcile many tenants from a file (optionally reviewed), onboard one, tear down,
+copy one project's contents into others.
 
-All three are sync flows, so they run the same when called as scripts, from deployments, or
+All four are sync flows, so they run the same when called as scripts, from deployments, or
 as sub-flows of sync *and* async parent flows (an async sub-flow called from a sync flow
 silently never runs in Prefect 3). ``credentials`` is a saved block's name (preferred for
 deployments: only the name is stored with the run) or an `ActivepiecesCredentials` instance
@@ -26,13 +27,16 @@ from activepieces_core.tenants import (
     check_deletions,
 )
 from prefect_activepieces import artifacts, review
+from prefect_activepieces.contents import export_project_state, replace_project_state
 from prefect_activepieces.credentials import ActivepiecesCredentials, resolve_credentials
 from prefect_activepieces.exceptions import (
     PlanRejectedError,
+    ReplaceItemsFailedError,
     TenantSyncError,
     TenantTeardownError,
 )
 from prefect_activepieces.projects import ensure_project
+from prefect_activepieces.storage import Storage
 from prefect_activepieces.tenants import (
     TenantsInput,
     apply_tenant_plan,
@@ -40,7 +44,7 @@ from prefect_activepieces.tenants import (
     plan_tenants,
 )
 
-__all__ = ["onboard_tenant", "sync_tenants", "teardown_tenants"]
+__all__ = ["copy_project_contents", "onboard_tenant", "sync_tenants", "teardown_tenants"]
 
 Credentials = ActivepiecesCredentials | str
 
@@ -63,8 +67,10 @@ def sync_tenants(
     require_approval: bool = False,
     approval_timeout: int = review.DEFAULT_TIMEOUT,
     approval_poll_interval: int = review.DEFAULT_POLL_INTERVAL,
+    templates: dict[str, Any] | None = None,
+    template_storage: Storage | None = None,
 ) -> dict[str, Any]:
-    """Bring the platform's TEAM projects, piece sets and people to ``tenants``.
+    """Bring the platform's TEAM projects, piece sets, people and contents to ``tenants``.
 
     Plans (read only), publishes the plan as the table artifact ``<artifact_key>-plan``,
     optionally waits for a reviewer's approval, applies it with at most ``concurrency``
@@ -74,7 +80,7 @@ def sync_tenants(
     Args:
         tenants: tenant file path (.yaml/.yml/.json/.csv), JSON string, document or rows.
             A document may declare ``piece_sets``; rows may set ``piece_set``, ``pieces``,
-            ``members`` and the other tenant fields.
+            ``members``, ``template`` and the other tenant fields.
         credentials: saved `ActivepiecesCredentials` block name, or the block itself.
         prune: delete TEAM projects that are not in ``tenants`` (see ``protect``).
         dry_run: plan and report, write nothing.
@@ -91,6 +97,11 @@ def sync_tenants(
             nothing to write, or a dry run, does not pause.
         approval_timeout: seconds to wait for the review; then the run fails, nothing applied.
         approval_poll_interval: seconds between the paused run's checks for the review.
+        templates: template name (as a tenant's ``template`` writes it) -> replace body
+            (a dict) or state file path, instead of the file beside the document.
+        template_storage: a filesystem block (or a saved one's ``"<block-type-slug>/<name>"``,
+            preferred: only the name is stored with the run) the named templates are read
+            from, instead of beside the document.
 
     Returns:
         The report (``ApplyReport.to_dict()``): ``results`` per change (``kind`` and ``key``
@@ -113,6 +124,8 @@ def sync_tenants(
         concurrency=concurrency,
         prune_members=prune_members,
         offboard_users=offboard_users,
+        templates=templates,
+        template_storage=template_storage,
     )
     artifacts.publish_plan(tenant_plan, artifact_key)
     reviewed: dict[str, Any] | None = None
@@ -285,4 +298,56 @@ def teardown_tenants(
     error = teardown.error(TenantTeardownError)
     if error is not None:
         raise error
+    return report
+
+
+@flow(
+    name="copy-activepieces-project-contents",
+    description="Export one project's flows, tables and folders into other projects.",
+)
+def copy_project_contents(
+    source: str,
+    targets: list[str],
+    credentials: Credentials,
+    allow_failed_items: bool = False,
+    path: str | None = None,
+    storage: Storage | None = None,
+    artifact_key: str = artifacts.DEFAULT_KEY,
+) -> dict[str, Any]:
+    """Make the contents of the projects ``targets`` (external ids) those of ``source``.
+
+    Exports ``source`` once (`export_project_state`; also written to ``path``, in ``storage``
+    when given, to keep the template), then replaces every target with it
+    (`replace_project_state`, one task run each, concurrently): their flows, tables and
+    folders not in ``source`` are deleted, connection references added. Every target is
+    attempted; the table artifact ``<artifact_key>-contents`` shows what each replace did.
+
+    Returns:
+        ``{"source", "results": {external id: replace result}}``.
+
+    Raises:
+        TenantSyncError: after every target was attempted, when any replace failed (a 207 too,
+            unless ``allow_failed_items``); ``.report`` holds each target's outcome.
+    """
+    artifacts.check_key(artifact_key)
+    creds = resolve_credentials(credentials)
+    body = export_project_state(creds, external_id=source, path=path, storage=storage)
+    futures = {
+        target: replace_project_state.submit(
+            creds, body, external_id=target, allow_failed_items=allow_failed_items
+        )
+        for target in dict.fromkeys(targets)  # each target once
+    }
+    outcomes: dict[str, dict[str, Any]] = {}
+    for target, future in futures.items():
+        try:
+            outcomes[target] = future.result()
+        except Exception as exc:  # recorded per target; the run fails below
+            found = exc.result if isinstance(exc, ReplaceItemsFailedError) else {}
+            outcomes[target] = {**found, "error": f"{type(exc).__name__}: {exc}"}
+    artifacts.publish_contents(source, outcomes, artifact_key)
+    report = {"source": source, "results": outcomes}
+    failed = [t for t, outcome in outcomes.items() if "error" in outcome]
+    if failed:
+        raise TenantSyncError(failed, len(outcomes), report, what="project contents copy")
     return report

@@ -22,6 +22,7 @@ from activepieces_core.tenants import plan_teardown as core_plan_teardown
 from activepieces_core.tenants.views import PLATFORM, plan_view
 from prefect_activepieces._retry import api_task
 from prefect_activepieces.credentials import ActivepiecesCredentials
+from prefect_activepieces.storage import StateInput, Storage, TemplateReader
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -45,6 +46,8 @@ def plan_tenants(
     concurrency: int = DEFAULT_CONCURRENCY,
     prune_members: bool = False,
     offboard_users: bool = False,
+    templates: Mapping[str, StateInput] | None = None,
+    template_storage: Storage | None = None,
 ) -> dict[str, Any]:
     """Validate ``tenants`` and plan the changes bringing the platform to them; read only.
 
@@ -55,10 +58,20 @@ def plan_tenants(
     are removed (never an e-mail matching a ``protect`` glob); with ``offboard_users`` (and
     ``prune``), users whose every project was pruned are deactivated.
 
+    A tenant's ``template`` (a replace body file; also in ``defaults``) is read beside the
+    document, or, by its name as written: from ``templates`` (name -> body or path) or from
+    ``template_storage`` (a filesystem block or a saved one's ``"<slug>/<name>"``). Its
+    flows, tables and folders are planned per tenant with the server's own comparison.
+
     Returns the saved plan (``Plan.to_dict()``, with the document's digest): apply it as is
     with `apply_tenant_plan`, even after a pause for review.
     """
-    document = load_document(tenants)
+    reader = (
+        None
+        if templates is None and template_storage is None
+        else TemplateReader(templates, template_storage)
+    )
+    document = load_document(tenants, templates=reader)
     tenant_plan = make_plan(
         credentials.get_config(),
         document,
