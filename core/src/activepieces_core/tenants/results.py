@@ -28,6 +28,7 @@ from activepieces_core.tenants.spec import TenantSpec
 
 if TYPE_CHECKING:
     from activepieces_core.tenants.loaders import TenantDocument
+    from activepieces_core.tenants.shards import PlanShards
 
 __all__ = [
     "ACTIONS",
@@ -216,6 +217,12 @@ class Plan(Outcome):
             verify_sealed(data)
         return cls.model_validate(dict(data))
 
+    def shards(self, shards: int, *, max_deletions: int | None = None) -> PlanShards:
+        """This plan split by tenant for ``shards`` workers (`tenants.shards.shard_plan`)."""
+        from activepieces_core.tenants.shards import shard_plan
+
+        return shard_plan(self, shards, max_deletions=max_deletions)
+
     def by_action(self, action: Action, kind: str = "project") -> list[TenantChange]:
         """Changes of ``kind`` (projects by default) with the given action."""
         return [c for c in self.changes if c.action == action and c.kind == kind]
@@ -254,6 +261,19 @@ class ApplyReport(Outcome):
     results: list[TenantResult] = Field(default_factory=list)
     dry_run: bool = False
     duration_seconds: float = 0.0
+
+    @classmethod
+    def merge(cls, reports: Iterable[ApplyReport | Mapping[str, Any]]) -> ApplyReport:
+        """One report of the parts of a sharded apply (reports or their dicts): every result
+        in the order given, so its summaries count what one unsharded apply of the whole plan
+        counts; a dry run if every part was; ``duration_seconds`` the longest part's (the
+        parts run side by side)."""
+        parts = [r if isinstance(r, ApplyReport) else cls.from_dict(dict(r)) for r in reports]
+        return cls(
+            results=[result for part in parts for result in part.results],
+            dry_run=bool(parts) and all(part.dry_run for part in parts),
+            duration_seconds=max((part.duration_seconds for part in parts), default=0.0),
+        )
 
     @property
     def failed(self) -> list[TenantResult]:

@@ -261,6 +261,12 @@ class Kind(ABC, Generic[StateT]):
         """True when ``change`` needs its tenant's project to exist (skipped if that failed)."""
         return True
 
+    def bind(self, change: TenantChange, made: Mapping[str, Mapping[str, str]]) -> TenantChange:
+        """``change`` once an earlier apply made ``made`` (kind -> key -> id): the tenants of a
+        plan shard learn the ids of what the plan's platform part created
+        (`activepieces_core.tenants.shards`). Unchanged by default."""
+        return change
+
     def result_ids(
         self, change: TenantChange, target: str | None, applied: Applied
     ) -> dict[str, str | None]:

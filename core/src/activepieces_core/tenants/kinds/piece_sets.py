@@ -22,7 +22,7 @@ per dropped owned set.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from activepieces_core.client import AsyncActivepiecesClient
@@ -242,6 +242,15 @@ class PieceSetKind(Kind[list[PieceSet]]):
             if verdict is not None:
                 stale.append(verdict)
         return stale
+
+    def bind(self, change: TenantChange, made: Mapping[str, Mapping[str, str]]) -> TenantChange:
+        """A move onto a declared set the plan creates learns the set's id."""
+        if change.kind != ASSIGNMENT or change.data.get("to_set_id"):
+            return change
+        set_id = made.get(self.name, {}).get(str(change.key))
+        if set_id is None:
+            return change
+        return change.model_copy(update={"data": {**change.data, "to_set_id": set_id}})
 
     def batch_key(self, change: TenantChange, applied: Applied) -> str | None:
         """Moves onto one set go together: the server's assign takes many project ids (one
