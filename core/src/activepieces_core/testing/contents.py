@@ -506,12 +506,19 @@ class ContentsStore:
             versions.append(exact_version(version))
 
     # ---- forgetting --------------------------------------------------------------------------
-    def forget_project(self, project_id: str) -> None:
-        """A deleted project's contents go with it."""
+    def forget_project(self, project_id: str, platform_id: str | None = None) -> None:
+        """``HARD_DELETE_PROJECT``: a deleted project's flows, tables (and fields) and folders
+        go with it, and so do the PROJECT-scope connections that name it (global ones stay):
+        platform-project-jobs.ts @ 200a4fc667f9595f8734a3ab3225c742974b8ab1."""
         self._flows.pop(project_id, None)
         self._folders.pop(project_id, None)
         for table_id in self._tables.pop(project_id, {}):
             self._fields.pop(table_id, None)
+        platforms = [platform_id] if platform_id is not None else list(self._connections)
+        for pid in platforms:
+            rows = self._connections.get(pid)
+            if rows:
+                rows[:] = [r for r in rows if project_id not in r.get("projectIds", [])]
 
 
 def _keep_auth(trigger: Any, old_trigger: Any) -> None:

@@ -339,13 +339,17 @@ class EmulatorState:
         return record.public
 
     def soft_delete(self, project_id: str) -> None:
+        """``markForDeletion``: the project is soft-deleted and its ``HARD_DELETE_PROJECT`` job
+        runs now (upstream schedules it for immediately; the 30-day grace period of
+        platform-project-side-effects.ts @ 1bd9b4f2 is gone): its people and its contents,
+        PROJECT-scope connections included, are gone for good. See docs/archives.md."""
         record = self._projects[project_id]
         order = self._order[record.public["platformId"]]
         del order[bisect_left(order, record.key)]
         self._index_external(record, add=False)
         record.deleted = now_iso()
         self.people.forget_project(project_id)
-        self.contents.forget_project(project_id)
+        self.contents.forget_project(project_id, record.public["platformId"])
 
     def _index_external(self, record: ProjectRecord, *, add: bool) -> None:
         ext = record.public["externalId"]
