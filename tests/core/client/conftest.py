@@ -6,7 +6,9 @@ what the tests assert on.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -105,3 +107,39 @@ async def make_api(
 def api(make_api: Callable[..., Either]) -> Either:
     """A sync or async client (parametrised) for the emulator."""
     return make_api()
+
+
+class Gate:
+    """The emulator's sleep for a delayed request (a route given a ``latency``): holds each one
+    until ``together`` of them have arrived, so requests meant to be in flight at once are, on
+    any machine. ``arrived`` is set by the first (the emulator's loop runs in its own thread).
+    """
+
+    def __init__(self, together: int) -> None:
+        self.together = together
+        self.count = 0
+        self.arrived = threading.Event()
+        self._open: asyncio.Event | None = None
+
+    async def __call__(self, seconds: float) -> None:
+        if self._open is None:
+            self._open = asyncio.Event()  # on the emulator's loop
+        self.count += 1
+        self.arrived.set()
+        if self.count >= self.together:
+            self._open.set()
+        await self._open.wait()
+
+
+@pytest.fixture
+def gate(emu: Any) -> Callable[[str, int], Gate]:
+    """``gate(route, together)``: ``route``'s requests wait until ``together`` have arrived
+    (more than ever arrive: held until the test ends)."""
+
+    def install(route: str, together: int) -> Gate:
+        held = Gate(together)
+        emu.faults.sleep = held
+        emu.faults.set(route, latency=1.0)  # the value is never waited: the gate decides
+        return held
+
+    return install

@@ -153,10 +153,10 @@ async def test_refused_connection_reads_the_same_on_every_stack(make_api: Any) -
     assert info.value.may_have_reached_server is False
 
 
-async def test_cancelled_caller_closes_the_operation(activepieces_emulator: Any) -> None:
+async def test_cancelled_caller_closes_the_operation(activepieces_emulator: Any, gate: Any) -> None:
     """A cancelled call must not leave its operation generator suspended."""
     emu = activepieces_emulator
-    emu.faults.set("list", latency=5.0)
+    held = gate("list", 2)  # one request only: held until the test ends
     closed: list[bool] = []
 
     def operation() -> Any:
@@ -167,7 +167,7 @@ async def test_cancelled_caller_closes_the_operation(activepieces_emulator: Any)
 
     async with AsyncActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client:
         task = asyncio.create_task(client.projects._run(operation()))
-        await asyncio.sleep(0.2)
+        assert await asyncio.to_thread(held.arrived.wait, 60)  # the call is waiting on it
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

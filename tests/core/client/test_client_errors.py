@@ -298,8 +298,8 @@ async def test_duplicate_create_500_or_409(api: Any, emu: Any) -> None:
 async def test_fault_kinds_surface_as_errors(
     make_api: Any, emu: Any, kind: str, cls: type[APIError], status: int | None
 ) -> None:
-    api = make_api(max_retries=0, timeout=0.3)
-    emu.faults.set("list", rate=1.0, kinds=[kind], slow_seconds=1.0, retry_after=2)
+    api = make_api(max_retries=0, timeout=1.0)  # a slow answer is held until it hangs up
+    emu.faults.set("list", rate=1.0, kinds=[kind], slow_seconds=600, retry_after=2)
     with pytest.raises(cls) as info:
         await api.list()
     check(info.value, emu, cls, status)

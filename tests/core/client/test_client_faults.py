@@ -63,8 +63,10 @@ def assert_converged(emu: Any, n: int) -> None:
 
 @pytest.mark.parametrize("kind", ["drop_after", "slow", "drop_before", "500", "503_html", "429"])
 async def test_ensure_survives_one_failed_create(make_api: Any, emu: Any, kind: str) -> None:
-    api = make_api(timeout=0.3, max_retries=3, backoff_base=0, backoff_max=0)
-    emu.faults.set("create", slow_seconds=0.8)
+    # A slow answer is held until the client hangs up: its 1 s timeout is all that is waited
+    # (normal answers, in milliseconds, stay far inside it on a loaded machine).
+    api = make_api(timeout=1.0, max_retries=3, backoff_base=0, backoff_max=0)
+    emu.faults.set("create", slow_seconds=600)
     emu.faults.script("create", 1, kind)
     result = await api.ensure("tenant-0001", "Tenant 0001", **ensure_kwargs(1))
     assert result.action == "created"
@@ -85,13 +87,13 @@ async def test_ensure_gives_up_after_bounded_attempts(make_api: Any, emu: Any) -
 
 
 @pytest.mark.parametrize("duplicate_status", [500, 409])
-async def test_concurrent_ensures_race_to_one_project(emu: Any, duplicate_status: int) -> None:
+async def test_concurrent_ensures_race_to_one_project(
+    emu: Any, gate: Any, duplicate_status: int
+) -> None:
     """All see "absent", all create; the losers get the duplicate 500 (or 409, should the
     server add the check) and find the winner."""
     emu.state.duplicate_external_id_status = duplicate_status
-    # All four look-ups in flight at once, even on a busy machine: 0.3 s was not always
-    # enough with other test processes running (one look-up answered after the first create).
-    emu.faults.set("list", latency=1.0)
+    gate("list", 4)  # no look-up is answered before all four are in flight
     async with AsyncActivepiecesClient(
         api_key=emu.api_key, base_url=emu.url, backoff_base=0, backoff_max=0
     ) as client:
@@ -100,7 +102,7 @@ async def test_concurrent_ensures_race_to_one_project(emu: Any, duplicate_status
         )
     assert len({r.project.id for r in results}) == 1
     assert len(emu.state.projects(types=["TEAM"])) == 1
-    assert emu.requests.count(route="create") >= 2  # the race did happen
+    assert emu.requests.count(route="create") == 4  # the race did happen: all four created
 
 
 async def test_500_tenants_with_20_percent_faults_async(emu: Any) -> None:

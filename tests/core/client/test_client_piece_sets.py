@@ -319,8 +319,8 @@ async def test_ensure_on_an_external_id_era_server(api: Any, on: Any) -> None:
 
 @pytest.mark.parametrize("kind", ["drop_after", "slow", "drop_before", "500", "503_html", "429"])
 async def test_ensure_survives_one_failed_create(make_api: Any, on: Any, kind: str) -> None:
-    api = make_api(timeout=0.3, max_retries=3, backoff_base=0, backoff_max=0)
-    on.faults.set("piece_sets.create", slow_seconds=0.8)
+    api = make_api(timeout=1.0, max_retries=3, backoff_base=0, backoff_max=0)
+    on.faults.set("piece_sets.create", slow_seconds=600)  # held until the client hangs up
     on.faults.script("piece_sets.create", 1, kind)
     result = await call(api, "ensure", "gold", "Gold", pieces=PieceSelection.allow(["slack"]))
     assert result.action == "created"
@@ -342,11 +342,11 @@ async def test_ensure_gives_up_after_bounded_attempts(make_api: Any, on: Any) ->
 
 
 @pytest.mark.parametrize("schema", ["key", "externalId"])
-async def test_concurrent_ensures_race_to_one_set(on: Any, schema: str) -> None:
+async def test_concurrent_ensures_race_to_one_set(on: Any, gate: Any, schema: str) -> None:
     """All see "absent", all create; the losers get the taken-key 409 (or the older server's
     500) and find the winner."""
     on.state.piece_sets.schema = schema
-    on.faults.set("piece_sets.list", latency=0.05)
+    gate("piece_sets.list", 4)  # no look-up is answered before all four are in flight
     async with AsyncActivepiecesClient(
         api_key=on.api_key, base_url=on.url, backoff_base=0, backoff_max=0
     ) as client:
@@ -355,7 +355,7 @@ async def test_concurrent_ensures_race_to_one_set(on: Any, schema: str) -> None:
         )
     assert len({r.piece_set.id for r in results}) == 1
     assert len(on.state.piece_sets.all()) == 1
-    assert on.requests.count(route="piece_sets.create") >= 2  # the race did happen
+    assert on.requests.count(route="piece_sets.create") == 4  # the race did happen
     refused = [r for r in on.requests if r.route == "piece_sets.create" and r.status != 201]
     assert {r.status for r in refused} == {409 if schema == "key" else 500}
 

@@ -87,18 +87,23 @@ async def test_retries_are_bounded(make_api: Any, emu: Any, sleeps: Any) -> None
     assert emu.requests.count(route="list") == 4  # 1 + max_retries
 
 
+#: A ``slow`` answer is held until the client hangs up: this client timeout is all a test
+#: waits for it (normal answers, in milliseconds, stay far inside it on a loaded machine).
+HANG_UP_AFTER = 1.0
+
+
 async def test_read_timeout_is_retried(make_api: Any, emu: Any, sleeps: Any) -> None:
-    api = make_api(retry_policy=FULL, timeout=0.2)
+    api = make_api(retry_policy=FULL, timeout=HANG_UP_AFTER)
     made = emu.state.add_project("Acme")
-    emu.faults.set("get", slow_seconds=0.6)
+    emu.faults.set("get", slow_seconds=600)
     emu.faults.script("get", 1, "slow")
     assert (await api.get(made["id"])).id == made["id"]
     assert sleeps == [0.5]
 
 
 async def test_timeouts_surface_after_retries(make_api: Any, emu: Any) -> None:
-    api = make_api(max_retries=1, backoff_base=0, timeout=0.2)
-    emu.faults.set("list", rate=1.0, kinds=["slow"], slow_seconds=0.6)
+    api = make_api(max_retries=1, backoff_base=0, timeout=HANG_UP_AFTER)
+    emu.faults.set("list", rate=1.0, kinds=["slow"], slow_seconds=600)
     with pytest.raises(APITimeoutError):
         await api.list()
     assert emu.requests.count(route="list") == 2
