@@ -23,7 +23,7 @@ from activepieces_core.tenants import (
     plan,
 )
 from activepieces_core.tenants import apply as apply_plan
-from activepieces_core.tenants.shards import PlanShards, shard_of, shard_plan
+from activepieces_core.tenants.shards import PlanShards, replan_shard, shard_of, shard_plan
 
 
 def client_for(emu: Any) -> ActivepiecesClient:
@@ -261,3 +261,35 @@ def _change(
     return TenantChange.model_validate(
         {"external_id": ext, "action": action, "kind": kind, "key": key, "data": data}
     )
+
+
+def test_a_retried_shard_is_planned_again_and_ends_as_planned(emu: Any) -> None:
+    """A worker died mid-shard: part of it is written. The saved shard is now refused as
+    stale; planned again from the document it converges, with no duplicate anywhere."""
+    with client_for(emu) as client:
+        whole = apply(client, plan(client, _document(), prune=True))
+        assert whole.ok, whole.failed
+        expected = _platform_state(emu)
+        emu.reset()
+        _seed(emu)
+        sharded = plan(client, _document(), prune=True).shards(2)
+        first = apply(client, sharded.platform)
+        shards = [sharded.shard(i, after=first) for i in range(2)]
+        assert apply(client, shards[0]).ok
+        dead = shards[1].model_copy(update={"changes": shards[1].changes[::2]})
+        written = apply(client, dead, check_stale=False)  # half of it went out before the kill
+        assert any(r.status == "succeeded" and r.action == "create" for r in written.results)
+        with pytest.raises(StalePlanError):
+            apply(client, shards[1])
+        retry = replan_shard(client, shards[1], _document())
+        assert {c.external_id for c in retry.changes} <= {c.external_id for c in shards[1].changes}
+        assert retry.summary["create"] < shards[1].summary["create"]  # done ones are noops
+        assert apply(client, retry).ok
+        assert not plan(client, _document(), prune=True).has_changes
+    assert _platform_state(emu) == expected
+    externals = Counter(p["externalId"] for p in emu.state.projects(types=["TEAM"]))
+    assert set(externals.values()) == {1}
+    keys = Counter(s.get("key") for s in emu.state.piece_sets.all())
+    assert set(keys.values()) == {1}
+    invited = Counter((i["projectId"], i["email"]) for i in emu.state.people.invitations())
+    assert set(invited.values()) == {1}

@@ -19,21 +19,30 @@
   so a merged report or view shows them once.
 * **Checks.** ``max_deletions`` is held against the whole plan when splitting (a shard cannot
   see the total); each shard's apply re-checks its own changes for staleness.
+* **A retried shard is planned again.** A worker that died mid-shard left some of its changes
+  written: the saved shard is now stale (its own writes show as changes since planning) and
+  would be refused. `areplan_shard` plans the shard's tenants again from the same document
+  (the listed ones, and a teardown of the ones it deletes), so the retry writes only what is
+  still missing and the platform ends as planned: every tenant once, no duplicate.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import Field
 from typing_extensions import Self
 
+from activepieces_core.constants import DEFAULT_CONCURRENCY
+from activepieces_core.tenants._runner import AnyClient, blocking
 from activepieces_core.tenants.kinds import kind_of
+from activepieces_core.tenants.loaders import TenantDocument, TenantSource, load_document
+from activepieces_core.tenants.planner import aplan, aplan_teardown
 from activepieces_core.tenants.results import ApplyReport, Outcome, Plan, TenantChange
 
-__all__ = ["PlanShards", "made_ids", "shard_of", "shard_plan"]
+__all__ = ["PlanShards", "areplan_shard", "made_ids", "replan_shard", "shard_of", "shard_plan"]
 
 
 def shard_of(external_id: str, shards: int) -> int:
@@ -141,3 +150,59 @@ def shard_plan(plan: Plan, shards: int, *, max_deletions: int | None = None) -> 
             for part in parts
         ],
     )
+
+
+async def areplan_shard(
+    client: AnyClient,
+    shard: Plan | Mapping[str, Any],
+    document: TenantSource | TenantDocument,
+    *,
+    protect: Sequence[str] = (),
+    prune_members: bool = False,
+    offboard_users: bool = False,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> Plan:
+    """``shard`` planned again against the server as it is now (reads only), for a retry.
+
+    The tenants the shard lists are planned from ``document`` (the one the whole plan came
+    from; ``protect``/``prune_members``/``offboard_users`` as planned then), those it deletes
+    are planned as a teardown; changes outside the shard's tenants (a declared piece set: the
+    platform part's) are left out. What the dead attempt wrote is a noop now, what it did not
+    is planned again. Limit: a user to offboard whose last membership went with a project the
+    dead attempt deleted is no longer found (the membership is gone).
+    """
+    if not isinstance(shard, Plan):
+        shard = Plan.from_dict(dict(shard))
+    full = load_document(document)
+    mine = {c.external_id for c in shard.changes}
+    going = list(
+        dict.fromkeys(
+            c.external_id for c in shard.changes if c.kind == "project" and c.action == "delete"
+        )
+    )
+    subset = TenantDocument(
+        tenants=[t for t in full.tenants if t.external_id in mine],
+        piece_sets=full.piece_sets,
+        templates=full.templates,
+    )
+    listed = await aplan(
+        client, subset, protect=protect, prune_members=prune_members, concurrency=concurrency
+    )
+    changes = [c for c in listed.changes if c.external_id]
+    missing: list[str] = []
+    if going:
+        torn = await aplan_teardown(
+            client, going, protect=protect, offboard_users=offboard_users, concurrency=concurrency
+        )
+        changes += [c for c in torn.changes if c.external_id]
+        missing = torn.missing
+    return Plan(
+        changes=changes,
+        prune=shard.prune,
+        warnings=listed.warnings,
+        read_requests=listed.read_requests,
+        missing=missing,
+    ).naming(shard.document_digest)
+
+
+replan_shard = blocking(areplan_shard, "Sync `areplan_shard`: a shard planned again for a retry.")
