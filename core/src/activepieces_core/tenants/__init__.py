@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from activepieces_core.archive.archiver import ARCHIVE_REQUIRED, ArchiveTarget
 from activepieces_core.tenants._runner import AnyClient, blocking
 from activepieces_core.tenants.diff import diff_project
 from activepieces_core.tenants.engine import ResultCallback, aapply, check_deletions
@@ -108,9 +109,10 @@ async def areconcile(
     lookup_threshold: int = LOOKUP_THRESHOLD,
     prune_members: bool = False,
     offboard_users: bool = False,
+    archive: ArchiveTarget = ARCHIVE_REQUIRED,
 ) -> ApplyReport:
     """`aplan` then `aapply` (no staleness re-read: the plan is moments old); the planning
-    options are `aplan`'s."""
+    options are `aplan`'s, ``archive`` is `aapply`'s (required when ``prune`` deletes)."""
     tenant_plan = await aplan(
         client,
         specs,
@@ -131,6 +133,7 @@ async def areconcile(
         max_deletions=max_deletions,
         on_result=on_result,
         check_stale=False,
+        archive=archive,
     )
 
 

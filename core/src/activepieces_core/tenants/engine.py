@@ -13,7 +13,14 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from activepieces_core.archive.archiver import (
+    ARCHIVE_REQUIRED,
+    Archiver,
+    ArchiveTarget,
+    resolve_archiver,
+)
 from activepieces_core.client import AsyncActivepiecesClient
+from activepieces_core.config import ClientConfig
 from activepieces_core.constants import DEFAULT_CONCURRENCY
 from activepieces_core.tenants._runner import AnyClient, async_pools
 from activepieces_core.tenants.kinds import Applied, Kind, PartlyWritten, active_kinds, kind_of
@@ -61,6 +68,12 @@ def check_deletions(plan: Plan, max_deletions: int | None) -> None:
             raise DeletionLimitExceeded(len(deletes), max_deletions, kind.noun)
 
 
+def _platform_url(client: AnyClient) -> str:
+    """The platform an archive names (its URL, never the key)."""
+    config = client if isinstance(client, ClientConfig) else client.config
+    return str(config.base_url)
+
+
 def _result(change: TenantChange, status: Status, **extra: Any) -> TenantResult:
     fields: dict[str, Any] = {
         "external_id": change.external_id,
@@ -87,7 +100,14 @@ class _Apply:
     each unit is taken once and at most ``workers`` requests are in flight.
     """
 
-    def __init__(self, plan: Plan, *, dry_run: bool, on_result: ResultCallback | None) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        dry_run: bool,
+        on_result: ResultCallback | None,
+        archiver: Archiver | None = None,
+    ) -> None:
         self.changes = plan.changes
         self.dry_run = dry_run
         self.on_result = on_result
@@ -95,7 +115,8 @@ class _Apply:
         self.applied = Applied(
             project_ids={
                 c.external_id: c.project_id for c in self.changes if c.project_id is not None
-            }
+            },
+            archiver=archiver,
         )
 
     def phases(self) -> list[list[int]]:
@@ -210,6 +231,7 @@ async def aapply(
     max_deletions: int | None = None,
     on_result: ResultCallback | None = None,
     check_stale: bool = True,
+    archive: ArchiveTarget = ARCHIVE_REQUIRED,
 ) -> ApplyReport:
     """Apply ``plan`` (a `Plan` or its ``to_dict``) with at most ``concurrency`` requests in flight.
 
@@ -219,14 +241,20 @@ async def aapply(
     With ``check_stale`` (the default) it first re-reads what the plan writes to and raises
     `StalePlanError`, sending nothing, if any of it changed since planning (`afind_stale`);
     a dict plan must be intact (`Plan.from_dict` raises `InvalidPlanError` otherwise).
+    ``archive`` (a directory, an fsspec URL or an `ArchiveStore`) is where each tenant whose
+    project the plan deletes is archived first (docs/archives.md): a tenant whose archive
+    cannot be written and verified is failed, not deleted. A plan that deletes a tenant
+    project raises `ArchiveRequiredError` (nothing sent) unless ``archive`` is given, or
+    ``None`` to delete without archives.
     """
     if not isinstance(plan, Plan):
         plan = Plan.from_dict(plan)
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     check_deletions(plan, max_deletions)
+    archiver = resolve_archiver(archive, plan, _platform_url(client), dry_run=dry_run)
     started = time.perf_counter()
-    run = _Apply(plan, dry_run=dry_run, on_result=on_result)
+    run = _Apply(plan, dry_run=dry_run, on_result=on_result, archiver=archiver)
     writes = sum(1 for c in plan.changes if c.action != "noop")
     workers = max(1, min(concurrency, writes)) if not dry_run else 1
     async with async_pools(client, workers) as pools:

@@ -49,6 +49,8 @@ class TeardownRow(Outcome):
     project_id: str = ""
     status: TeardownStatus
     error: str = ""
+    #: Where the tenant's archive was written (deleted tenants of an archived teardown).
+    archive: str = ""
 
 
 class TeardownReport(Outcome):
@@ -88,6 +90,7 @@ class TeardownReport(Outcome):
         report: ApplyReport | Mapping[str, Any],
         *,
         missing_ok: bool = True,
+        archive: Any = None,
     ) -> TeardownReport:
         """The rows of a teardown of ``external_ids`` planned as ``plan`` and applied as
         ``report`` (either may be its ``to_dict``).
@@ -96,6 +99,8 @@ class TeardownReport(Outcome):
         or ``failed``. A project gone between the read and the delete (404) counts as
         missing. A tenant whose own piece set or offboarding failed is ``failed`` even if its
         project went (the error names what is left), so that a rerun finishes the job.
+        ``archive`` (the `activepieces_core.archive.ArchiveStore` the apply wrote to) names
+        each deleted tenant's archive.
         """
         if not isinstance(report, ApplyReport):
             report = ApplyReport.model_validate(dict(report))
@@ -123,6 +128,8 @@ class TeardownReport(Outcome):
                 continue
             if result.status == "succeeded":
                 row = {"status": "deleted", "error": ""}
+                if archive is not None:
+                    row["archive"] = archive.location(result.external_id)
             elif not_found:
                 row = dict(absent)
             else:

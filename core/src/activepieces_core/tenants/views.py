@@ -30,6 +30,8 @@ __all__ = [
 ALL_PIECES = "all pieces"
 #: The tenant column of a change that belongs to no tenant (a piece set the document declares).
 PLATFORM = "(platform)"
+#: ``plan_view``'s default: archives not mentioned (a plan shown before one is chosen).
+_NO_ARCHIVE: Any = object()
 #: Longest value shown in a cell (the saved plan / report has the whole value).
 MAX_VALUE = 60
 _OFFICIAL = "@activepieces/piece-"
@@ -164,8 +166,23 @@ def _project_text(item: Any) -> str:
     return getattr(item, "display_name", None) or ""
 
 
-def plan_view(plan: Plan | Mapping[str, Any], max_rows: int | None = None) -> View:
-    """The plan's changes (noops left out), the first ``max_rows`` of them (None: all)."""
+def _archive_text(archive: Any, external_id: str) -> str:
+    """Where a deleted tenant's archive goes, as a delete row shows it."""
+    if archive is None:
+        return "no archive (archive=None)"
+    location = getattr(archive, "location", None)
+    if location is None:  # ARCHIVE_REQUIRED: apply refuses until told where
+        return "archive required: none given"
+    return f"archive → {location(external_id)}"
+
+
+def plan_view(
+    plan: Plan | Mapping[str, Any], max_rows: int | None = None, *, archive: Any = _NO_ARCHIVE
+) -> View:
+    """The plan's changes (noops left out), the first ``max_rows`` of them (None: all).
+
+    ``archive`` (an `activepieces_core.archive.ArchiveStore`, or None for deletes without
+    archives) makes each project delete say where its archive will be written."""
     if not isinstance(plan, Plan):
         plan = Plan.from_dict(plan, verify=False)
     s = plan.summary
@@ -187,7 +204,15 @@ def plan_view(plan: Plan | Mapping[str, Any], max_rows: int | None = None) -> Vi
         counts=_count_rows(s, plan.kind_summary, ACTIONS),
         columns=("action", "external_id", "what", "project_id", "changes"),
         rows=tuple(
-            (c.action, c.external_id or PLATFORM, c.label, c.project_id or "", _project_text(c))
+            (
+                c.action,
+                c.external_id or PLATFORM,
+                c.label,
+                c.project_id or "",
+                _archive_text(archive, c.external_id)
+                if archive is not _NO_ARCHIVE and c.kind == "project" and c.action == "delete"
+                else _project_text(c),
+            )
             for c in shown
         ),
         hidden=len(changed) - len(shown),
@@ -237,12 +262,22 @@ def teardown_view(teardown: TeardownReport | Mapping[str, Any]) -> View:
     if not isinstance(teardown, TeardownReport):
         teardown = TeardownReport.from_dict(dict(teardown))
     s = teardown.summary
+    archived = any(r.archive for r in teardown.results)  # the column only when there are some
     return View(
         title="Activepieces tenant teardown",
         headline=f"Teardown: {s['deleted']} deleted, {s['missing']} missing, {s['failed']} failed.",
         count_columns=TEARDOWN_STATUSES,
         counts=(tuple(s[k] for k in TEARDOWN_STATUSES),),
-        columns=("external_id", "project_id", "status", "error"),
-        rows=tuple((r.external_id, r.project_id, r.status, r.error) for r in teardown.results),
+        columns=(
+            "external_id",
+            "project_id",
+            "status",
+            "error",
+            *(("archive",) if archived else ()),
+        ),
+        rows=tuple(
+            (r.external_id, r.project_id, r.status, r.error, *((r.archive,) if archived else ()))
+            for r in teardown.results
+        ),
         notes=tuple(f"Warning: {w}" for w in teardown.warnings),
     )

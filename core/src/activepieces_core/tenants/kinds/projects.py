@@ -17,7 +17,9 @@ Writes per tenant:
   proved the tenant absent, which is why the first attempt skips ensure's lookup and onboarding
   costs one request per tenant.
 * update: one ``update`` carrying every changed field (pieces and plan folded in).
-* delete: one ``delete`` (the client treats a 404 after a retried attempt as success).
+* delete: the tenant's archive written and verified first, when the apply has an archiver
+  (`activepieces_core.archive`; docs/archives.md), then one ``delete`` (the client treats a
+  404 after a retried attempt as success).
 
 Global connections (``global_connections``): read back for the tenants that manage them and
 exist, one ``GET /v1/app-connections?projectId=&scope=PLATFORM`` each (upstream's list keeps
@@ -366,6 +368,10 @@ class ProjectKind(Kind[Shared]):
             project_id = (await client.projects.update(change.project_id, **kwargs)).id
         else:
             assert change.project_id is not None
+            if applied.archiver is not None:
+                # Archived and verified first: a failure here raises, so the delete is never
+                # sent and the tenant is reported failed with the reason.
+                await applied.archiver.archive(client, change.project_id, change.external_id)
             await client.projects.delete(change.project_id)
             return change.project_id
         applied.project_ids[change.external_id] = project_id

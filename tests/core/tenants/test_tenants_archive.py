@@ -1,0 +1,297 @@
+"""Archive before delete, and restore (issue 20), over real HTTP to the emulator.
+
+What a tenant holds after a restore is asked of the emulator (`EmulatorState.flows_of`,
+people, piece sets), never read back from our own records or the archive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import fsspec
+import pytest
+
+from activepieces_core import ActivepiecesClient
+from activepieces_core.archive import (
+    ArchiveRequiredError,
+    ArchiveStore,
+    InvalidArchiveError,
+    RestoreRefused,
+    TenantArchive,
+    archive_name,
+    read_archive,
+    restore,
+)
+from activepieces_core.tenants import (
+    TeardownReport,
+    apply,
+    plan,
+    plan_teardown,
+    plan_view,
+    reconcile,
+)
+
+
+def _flow(external_id: str, name: str) -> dict[str, Any]:
+    trigger = {"name": "trigger", "valid": False, "type": "EMPTY", "settings": {}}
+    version = {
+        "displayName": name,
+        "trigger": {**trigger, "displayName": "Select Trigger"},
+        "valid": False,
+        "notes": [],
+    }
+    return {"externalId": external_id, "status": "DISABLED", "version": version}
+
+
+#: A template with two flows, a table, a folder and a connection reference.
+CONNECTED: dict[str, Any] = {
+    "schemaVersion": 1,
+    "sourceActivepiecesVersion": "0.70.0",
+    "flows": [_flow("welcome", "Welcome sequence"), _flow("crm-sync", "CRM sync")],
+    "tables": [
+        {
+            "id": "src-leads",
+            "name": "Leads",
+            "externalId": "leads",
+            "fields": [{"name": "Email", "type": "TEXT", "externalId": "email", "data": None}],
+            "status": None,
+            "trigger": None,
+        }
+    ],
+    "folders": [{"externalId": "onboarding", "displayName": "Onboarding", "displayOrder": 0}],
+    "connections": [
+        {"externalId": "crm", "pieceName": "@activepieces/piece-hubspot", "displayName": "CRM"}
+    ],
+    "requiredPieces": [],
+}
+
+
+def project_of(emu: Any, external_id: str) -> str:
+    (found,) = [p["id"] for p in live(emu, external_id)]
+    return str(found)
+
+
+def flows_by_external_id(emu: Any, external_id: str) -> dict[str, str]:
+    flows = emu.state.flows_of(project_of(emu, external_id))
+    ids = [f["externalId"] for f in flows]
+    assert len(ids) == len(set(ids)), f"duplicate flows in {external_id}: {ids}"
+    return {f["externalId"]: f["version"]["displayName"] for f in flows}
+
+
+def document(tmp_path: Path, *tenants: str, **rows: dict[str, Any]) -> Path:
+    (tmp_path / "standard.json").write_text(json.dumps(CONNECTED), encoding="utf-8")
+    doc = {
+        "defaults": {"template": "standard.json"},
+        "tenants": [
+            {
+                "external_id": ext,
+                "display_name": f"{ext.title()} Corp",
+                "pieces": ["slack", "gmail"],
+                "members": [
+                    {"email": f"ada@{ext}.example", "role": "Admin"},
+                    {"email": f"bob@{ext}.example", "role": "Editor"},
+                ],
+                **rows.get(ext, {}),
+            }
+            for ext in tenants
+        ],
+    }
+    path = tmp_path / "tenants.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def emu(activepieces_emulator: Any) -> Any:
+    activepieces_emulator.state.configure_platform(
+        environments_enabled=True, manage_pieces_enabled=True
+    )
+    return activepieces_emulator
+
+
+def teardown(client: ActivepiecesClient, ids: list[str], archive: Any) -> TeardownReport:
+    tenant_plan = plan_teardown(client, ids)
+    report = apply(client, tenant_plan, check_stale=False, archive=archive)
+    return TeardownReport.build(ids, tenant_plan, report)
+
+
+def live(emu: Any, external_id: str) -> list[dict[str, Any]]:
+    return [p for p in emu.state.projects(types=["TEAM"]) if p["externalId"] == external_id]
+
+
+def people(emu: Any, external_id: str) -> dict[str, str]:
+    with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as c:
+        found = c.project_members.people(project_of(emu, external_id))
+        return {e: str(found.role_of(e)) for e in {*found.members, *found.invitations}}
+
+
+def test_round_trip_teardown_archive_restore_plans_as_no_op(
+    emu: Any, client: ActivepiecesClient, tmp_path: Path
+) -> None:
+    doc = document(tmp_path, "acme", "globex")
+    assert reconcile(client, doc).ok
+    before_people = people(emu, "acme")
+    archives = tmp_path / "archives"
+
+    report = teardown(client, ["acme"], archives)
+    assert [r.status for r in report.results] == ["deleted"], report
+    assert live(emu, "acme") == []
+    archive = read_archive(archives / archive_name("acme"))
+    assert archive.platform_url.startswith(emu.url)
+    assert emu.api_key not in (archives / archive_name("acme")).read_text()
+    assert archive.tenant["pieces"] == ["@activepieces/piece-gmail", "@activepieces/piece-slack"]
+    assert {m["email"]: m["role"] for m in archive.tenant["members"]} == before_people
+    assert archive.state["flows"]
+    assert archive.project["displayName"] == "Acme Corp"
+
+    restored = restore(client, archives / archive_name("acme"))
+    assert restored.action == "created"
+    assert restored.ok, restored.report.failed
+    assert restored.connections_awaiting_authorization == ["crm"]
+    # The original document (with the tenant back in it) plans as all no-op: fields, own
+    # pieces, members, and flows as archived.
+    again = plan(client, doc)
+    assert not again.has_changes, [c.label for c in again.changes if c.action != "noop"]
+    assert flows_by_external_id(emu, "acme") == {
+        f["externalId"]: f["version"]["displayName"] for f in archive.state["flows"]
+    }
+    assert people(emu, "acme") == before_people
+
+    # Restoring twice gives the same project, nothing duplicated.
+    emu.requests.clear()
+    twice = restore(client, archives / archive_name("acme"))
+    assert twice.action == "unchanged"
+    assert twice.project_id == restored.project_id
+    assert len(live(emu, "acme")) == 1
+    assert emu.requests.count(route="projects.replace") == 0
+
+
+def test_restore_refuses_a_live_tenant_unless_replace_existing(
+    emu: Any, client: ActivepiecesClient, tmp_path: Path
+) -> None:
+    doc = document(tmp_path, "acme")
+    assert reconcile(client, doc).ok
+    archives = tmp_path / "archives"
+    assert teardown(client, ["acme"], archives).summary["deleted"] == 1
+    # A new tenant takes the external id meanwhile, with its own name.
+    newcomer = document(tmp_path, "acme", acme={"display_name": "New Acme", "members": []})
+    assert reconcile(client, newcomer).ok
+    with pytest.raises(RestoreRefused, match="update project"):
+        restore(client, archives / archive_name("acme"))
+    assert live(emu, "acme")[0]["displayName"] == "New Acme"  # nothing sent
+
+    moved = restore(client, archives / archive_name("acme"), external_id="acme-old")
+    assert moved.action == "created"
+    assert live(emu, "acme-old")[0]["displayName"] == "Acme Corp"
+
+    done = restore(client, archives / archive_name("acme"), replace_existing=True)
+    assert done.action == "replaced"
+    assert done.ok
+    assert live(emu, "acme")[0]["displayName"] == "Acme Corp"
+    assert len(live(emu, "acme")) == 1
+
+
+def test_a_delete_without_an_archive_location_is_refused(
+    emu: Any, client: ActivepiecesClient, tmp_path: Path
+) -> None:
+    assert reconcile(client, document(tmp_path, "acme", "globex")).ok
+    pruning = plan(client, document(tmp_path, "acme"), prune=True)
+    with pytest.raises(ArchiveRequiredError, match="globex"):
+        apply(client, pruning, check_stale=False)
+    assert len(live(emu, "globex")) == 1
+    # Spelled out: no archive.
+    assert apply(client, pruning, check_stale=False, archive=None).ok
+    assert live(emu, "globex") == []
+
+
+def test_prune_and_saved_plans_archive_every_delete_and_the_plan_says_where(
+    emu: Any, client: ActivepiecesClient, tmp_path: Path
+) -> None:
+    assert reconcile(client, document(tmp_path, "acme", "globex", "initech")).ok
+    pruning = plan(client, document(tmp_path, "acme"), prune=True)
+    store = ArchiveStore(f"file://{tmp_path}/saved")
+    view = plan_view(pruning, archive=store)
+    rows = {r[1]: r[4] for r in view.rows if r[0] == "delete" and r[2] == "project"}
+    assert rows == {e: f"archive → {store.location(e)}" for e in ("globex", "initech")}
+    report = apply(client, pruning.to_dict(), archive=store)  # a saved plan
+    assert report.ok, report.failed
+    for ext in ("globex", "initech"):
+        assert read_archive(store.location(ext)).external_id == ext
+
+
+@pytest.mark.parametrize("where", ["unwritable", "failing_store"])
+def test_no_archive_no_delete(
+    emu: Any, client: ActivepiecesClient, tmp_path: Path, where: str
+) -> None:
+    assert reconcile(client, document(tmp_path, "acme", "globex")).ok
+    if where == "unwritable":
+        if os.geteuid() == 0:
+            target: Any = str(tmp_path / "file-not-dir" / "archives")
+            (tmp_path / "file-not-dir").write_text("a file, not a directory")
+        else:
+            (tmp_path / "ro").mkdir(mode=0o500)
+            target = str(tmp_path / "ro")
+    else:
+        target = ArchiveStore("memory://failing-store", skip_instance_cache=True)
+        target.fs.pipe_file = _broken  # the object store refuses every write
+    report = teardown(client, ["acme", "globex"], target)
+    assert report.summary == {"total": 2, "deleted": 0, "missing": 0, "failed": 2}
+    for row in report.results:
+        assert "ArchiveError" in row.error
+        assert "archive not written to" in row.error
+    assert len(live(emu, "acme")) == 1
+    assert len(live(emu, "globex")) == 1
+    assert emu.requests.count(route="delete") == 0
+    # the owned piece sets stay with their projects
+    keys = {s.get("externalId") or s.get("key") for s in emu.state.piece_sets.all()}
+    assert keys >= {"tenant:acme", "tenant:globex"}
+
+
+def _broken(*_: Any, **__: Any) -> None:
+    raise OSError(28, "No space left on device")
+
+
+def test_an_archive_that_does_not_read_back_is_refused(tmp_path: Path) -> None:
+    archive = TenantArchive(
+        tenant={"external_id": "acme"}, project={}, state=CONNECTED, platform_url="http://x"
+    )
+    store = ArchiveStore(tmp_path)
+    written = store.write(archive)
+    path = tmp_path / archive_name("acme")
+    assert read_archive(path).external_id == "acme"
+    assert written.digest.startswith("sha256:")
+    path.write_text(path.read_text()[:-40])  # truncated
+    with pytest.raises(InvalidArchiveError, match="acme"):
+        read_archive(path)
+    # A second archive of the same tenant keeps the first one.
+    store.write(archive)
+    store.write(archive.model_copy(update={"taken_at": "2030-01-01T00:00:00.000000Z"}))
+    assert any("~" in p.name for p in tmp_path.iterdir())
+
+
+def test_memory_store_round_trip(emu: Any, client: ActivepiecesClient, tmp_path: Path) -> None:
+    assert reconcile(client, document(tmp_path, "acme")).ok
+    report = teardown(client, ["acme"], "memory://ap-archives")
+    assert report.summary["deleted"] == 1
+    assert fsspec.filesystem("memory").exists("/ap-archives/acme.json")
+    assert restore(client, "memory://ap-archives/acme.json").action == "created"
+
+
+def test_the_hard_delete_job_takes_contents_and_project_connections(
+    emu: Any, client: ActivepiecesClient, tmp_path: Path
+) -> None:
+    assert reconcile(client, document(tmp_path, "acme")).ok
+    pid = project_of(emu, "acme")
+    assert emu.state.flows_of(pid)
+    assert emu.state.connections_for(pid)
+    teardown(client, ["acme"], None)
+    assert emu.state.flows_of(pid) == []
+    assert emu.state.tables_of(pid) == []
+    assert emu.state.folders_of(pid) == []
+    platform = emu.state.platform()
+    assert [
+        c for c in emu.state.contents.project_connections(platform.id) if pid in c["projectIds"]
+    ] == []
