@@ -1,0 +1,354 @@
+"""Mutation testing (cosmic-ray) over the rules where a silent bug costs the most.
+
+    uv run python bench/mutation.py                 # every target, two at a time
+    uv run python bench/mutation.py --target retry --jobs 1
+    uv run python bench/mutation.py --list          # the targets, their code and their tests
+
+Per target it prints ``mutation score: killed/total`` and every surviving mutant (file, line,
+operator, diff); bench/MUTATION.md keeps the last run's scores and why each survivor left is
+equivalent. Not part of CI's time budget: a full run takes tens of minutes on two cores.
+
+How: each target's module is mutated in a private copy of ``core/src`` (never the working
+tree, which other processes may be testing), and its test subset runs with that copy first on
+``PYTHONPATH``. Only the target's rule functions are mutated (a module's other code has its
+own tests elsewhere), with cosmic-ray's operators less its exotic binary and comparison swaps
+(``a + b`` becoming ``a << b`` mostly makes noise, not information). A run whose tests exceed
+their timeout counts as killed (cosmic-ray's rule: a mutant that hangs is detected).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cosmic_ray.work_db import WorkDB, use_db  # type: ignore[import-untyped]
+from cosmic_ray.work_item import (  # type: ignore[import-untyped]
+    TestOutcome,
+    WorkerOutcome,
+    WorkResult,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "core" / "src" / "activepieces_core"
+CLIENT = "tests/core/client/"
+TENANTS = "tests/core/tenants/"
+#: The sync client only: the async variants drive the same operations (one generator per
+#: operation, `resources._base`), so they add minutes, not coverage of these rules.
+SYNC_ONLY = "not async"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One module's rules and the tests that should notice a change to them."""
+
+    name: str
+    module: str  # relative to activepieces_core/
+    rules: tuple[str, ...]  # top-level functions or classes (qualified: Class.method)
+    tests: tuple[str, ...]  # pytest arguments
+
+
+TARGETS: tuple[Target, ...] = (  # fastest subsets first
+    Target(
+        "retry",
+        "retries.py",
+        (
+            "is_retryable",
+            "_is_read_retryable",
+            "is_safe_to_resend",
+            "is_ambiguous_write",
+            "RetryPolicy",
+        ),
+        (CLIENT + "test_client_retry_rules.py", CLIENT + "test_client_retry.py", "-k", SYNC_ONLY),
+    ),
+    Target(
+        "secret-scrubbing",
+        "errors.py",
+        ("_scrubbed", "error_from_response", "APIError"),
+        (
+            CLIENT + "test_client_secret_echo.py",
+            CLIENT + "test_client_errors.py",
+            "-k",
+            SYNC_ONLY,
+        ),
+    ),
+    Target(
+        "deletion-guards",
+        "tenants/engine.py",
+        ("guarded_deletions", "check_deletions"),
+        (
+            TENANTS + "test_tenants_engine.py",
+            TENANTS + "test_tenants_members.py",
+            TENANTS + "test_tenants_kinds.py",
+            "tests/core/cli/test_cli_commands.py",
+        ),
+    ),
+    Target(
+        "project-diff",
+        "project_diff.py",
+        (
+            "wish_pieces",
+            "_same",
+            "_same_metadata",
+            "_check_known",
+            "_managed",
+            "diff_fields",
+            "creation_diff",
+            "update_kwargs",
+        ),
+        (
+            "tests/core/test_project_fields.py",
+            CLIENT + "test_client_ensure_fields.py",
+            TENANTS + "test_tenants_agreement.py",
+            "-k",
+            SYNC_ONLY,
+        ),
+    ),
+    Target(
+        "staleness",
+        "tenants/kinds/projects.py",
+        ("_stale_view", "ProjectKind.find_stale"),
+        (TENANTS + "test_tenants_saved.py", "tests/core/cli/test_cli_saved_plans.py"),
+    ),
+    Target(
+        "member-reconcile",
+        "tenants/kinds/members.py",
+        ("_protected", "MemberKind.wanted", "MemberKind.diff", "MemberKind._change"),
+        (TENANTS + "test_tenants_members.py",),
+    ),
+    Target(
+        "piece-set-reconcile",
+        "tenants/kinds/piece_sets.py",
+        (
+            "owned_key",
+            "uses_piece_sets",
+            "_key_of",
+            "_set_change",
+            "PieceSetKind.diff",
+            "PieceSetKind._tenant_changes",
+            "_owned_sets_to_drop",
+            "_delete",
+            "_refuse_on_legacy",
+        ),
+        (TENANTS + "test_tenants_piece_sets.py",),
+    ),
+    Target(
+        "ensure",
+        "resources/projects/_ops.py",
+        (
+            "ensure",
+            "_wish",
+            "sync_pieces",
+            "get_by_external_id",
+            "delete",
+            "delete_by_external_id",
+            "_refuse_personal",
+            "find",
+            "discard",
+        ),
+        (
+            CLIENT + "test_client_projects.py",
+            CLIENT + "test_client_ensure_fields.py",
+            CLIENT + "test_client_faults.py",
+            "-k",
+            f"{SYNC_ONLY} and not 500_tenants",
+        ),
+    ),
+    Target(
+        "write-once",
+        "resources/_base.py",
+        ("write_once", "create_once", "Cursor", "next_cursor", "scan_pages"),
+        (
+            CLIENT + "test_client_faults.py",
+            CLIENT + "test_client_people.py",
+            CLIENT + "test_client_defects.py",
+            "-k",
+            f"({SYNC_ONLY}) and (ensure or invite or role or cursor or defect or survive)",
+        ),
+    ),
+)
+
+#: cosmic-ray operators left out (regular expressions on the operator's name).
+EXCLUDED_OPERATORS = (
+    r"core/ReplaceBinaryOperator_\w+_(Pow|RShift|LShift|BitOr|BitAnd|BitXor|FloorDiv|Mod)$",
+    r"core/ReplaceBinaryOperator_(Pow|RShift|LShift|BitOr|BitAnd|BitXor|FloorDiv|Mod)_\w+$",
+    r"core/ReplaceComparisonOperator_\w+_(Is|IsNot)$",  # `==` vs `is` on values: noise
+    r"core/ReplaceComparisonOperator_(Lt|Gt|LtE|GtE)_(Eq|NotEq)$",
+    r"core/ReplaceComparisonOperator_(Eq|NotEq)_(Lt|Gt|LtE|GtE)$",
+    r"core/ReplaceComparisonOperator_(Lt_Gt|Gt_Lt|LtE_GtE|GtE_LtE|Lt_GtE|Gt_LtE|LtE_Gt|GtE_Lt)$",
+    r"core/Variable(Replacer|Inserter)$",  # random variables: not reproducible
+)
+
+
+def rule_lines(source: str, rules: Sequence[str]) -> list[tuple[int, int]]:
+    """The (first, last) line of each named top-level function, class or ``Class.method``."""
+    tree = ast.parse(source)
+    found: dict[str, tuple[int, int]] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found[node.name] = (node.lineno, node.end_lineno or node.lineno)
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        span = (item.lineno, item.end_lineno or item.lineno)
+                        found[f"{node.name}.{item.name}"] = span
+    missing = [r for r in rules if r not in found]
+    if missing:
+        raise SystemExit(f"no such rule in the module: {missing}")
+    return [found[r] for r in rules]
+
+
+@dataclass
+class Outcome:
+    target: Target
+    killed: int = 0
+    incompetent: int = 0  # the mutant could not run at all (not counted either way)
+    survived: list[str] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return self.killed + len(self.survived)
+
+
+def _pytest(target: Target) -> list[str]:
+    return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *target.tests]
+
+
+def _config(target: Target, module: Path, timeout: float) -> str:
+    command = " ".join(_quote(a) for a in _pytest(target))
+    return (
+        "[cosmic-ray]\n"
+        f"module-path = {_toml(str(module))}\n"
+        f"timeout = {timeout:.0f}\n"
+        "excluded-modules = []\n"
+        f"test-command = {_toml(command)}\n\n"
+        '[cosmic-ray.distributor]\nname = "local"\n'
+    )
+
+
+def _quote(arg: str) -> str:
+    return f"'{arg}'" if re.search(r"[\s()]", arg) else arg
+
+
+def _toml(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _skip_outside_rules(db: WorkDB, spans: list[tuple[int, int]]) -> None:
+    """Mark every mutation outside the rules, or by an excluded operator, as skipped."""
+    excluded = re.compile("|".join(f"(?:{e})" for e in EXCLUDED_OPERATORS))
+    for item in list(db.pending_work_items):
+        mutation = item.mutations[0]
+        line = mutation.start_pos[0]
+        inside = any(first <= line <= last for first, last in spans)
+        if not inside or excluded.match(mutation.operator_name):
+            db.set_result(
+                item.job_id, WorkResult(output="outside", worker_outcome=WorkerOutcome.SKIPPED)
+            )
+
+
+def run_target(target: Target, keep: Path | None) -> Outcome:
+    """Mutate ``target`` in a private copy and test every mutant; the score and survivors."""
+    started = time.monotonic()
+    outcome = Outcome(target)
+    work = Path(tempfile.mkdtemp(prefix=f"mutation-{target.name}-"))
+    try:
+        src = work / "src"
+        shutil.copytree(PACKAGE, src / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__"))
+        module = src / PACKAGE.name / target.module
+        env = {**os.environ, "PYTHONPATH": str(src), "PYTHONDONTWRITEBYTECODE": "1"}
+        # The unmutated copy must pass (and shows how long the subset takes).
+        baseline_started = time.monotonic()
+        baseline = subprocess.run(
+            _pytest(target), cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
+        if baseline.returncode != 0:
+            outcome.error = "baseline failed:\n" + baseline.stdout[-3000:]
+            return outcome
+        timeout = max(60.0, 4 * (time.monotonic() - baseline_started))
+        config = work / "cosmic-ray.toml"
+        config.write_text(_config(target, module, timeout), encoding="utf-8")
+        session = work / "session.sqlite"
+        cosmic = [sys.executable, "-m", "cosmic_ray.cli"]
+        subprocess.run([*cosmic, "init", str(config), str(session)], cwd=ROOT, env=env, check=True)
+        spans = rule_lines(module.read_text(encoding="utf-8"), target.rules)
+        with use_db(str(session), WorkDB.Mode.open) as db:
+            _skip_outside_rules(db, spans)
+        subprocess.run(
+            [*cosmic, "exec", str(config), str(session)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        with use_db(str(session), WorkDB.Mode.open) as db:
+            for item, result in db.completed_work_items:
+                if result.worker_outcome == WorkerOutcome.SKIPPED:
+                    continue
+                if result.test_outcome == TestOutcome.SURVIVED:
+                    mutation = item.mutations[0]
+                    where = f"{target.module}:{mutation.start_pos[0]}"
+                    outcome.survived.append(
+                        f"{where} {mutation.operator_name} #{mutation.occurrence}\n"
+                        f"{result.diff or ''}".rstrip()
+                    )
+                elif result.test_outcome == TestOutcome.INCOMPETENT:
+                    outcome.incompetent += 1
+                else:
+                    outcome.killed += 1
+    finally:
+        outcome.seconds = time.monotonic() - started
+        if keep is not None:
+            shutil.copytree(work, keep / target.name, dirs_exist_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+    return outcome
+
+
+def report(outcome: Outcome) -> str:
+    target = outcome.target
+    head = f"== {target.name} ({target.module}; {outcome.seconds:.0f} s)"
+    if outcome.error:
+        return f"{head}\n{outcome.error}"
+    lines = [head, f"mutation score: {outcome.killed}/{outcome.total}"]
+    if outcome.incompetent:
+        lines.append(f"incompetent (could not run): {outcome.incompetent}")
+    for survivor in outcome.survived:
+        lines.append("survived: " + survivor)
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    names = [t.name for t in TARGETS]
+    parser.add_argument("--target", action="append", choices=names, help="(repeatable)")
+    parser.add_argument("--jobs", type=int, default=2, help="targets run at once (default 2)")
+    parser.add_argument("--keep", type=Path, help="copy each session's files here")
+    parser.add_argument("--list", action="store_true", help="show the targets and exit")
+    args = parser.parse_args(argv)
+    chosen = [t for t in TARGETS if not args.target or t.name in args.target]
+    if args.list:
+        for t in chosen:
+            print(f"{t.name}: {t.module} {', '.join(t.rules)}\n  pytest {' '.join(t.tests)}")
+        return 0
+    failed = False
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for outcome in pool.map(lambda t: run_target(t, args.keep), chosen):
+            print(report(outcome), flush=True)
+            failed = failed or outcome.error is not None
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
