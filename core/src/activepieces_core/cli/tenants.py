@@ -1,4 +1,4 @@
-"""``activepieces tenants validate|plan|apply|teardown|export|adopt``: tenants as code.
+"""``activepieces tenants validate|plan|apply|teardown|restore|export|adopt``: tenants as code.
 
 Reviewed changes: ``plan FILE --out PLAN.json`` saves the plan (the format of
 `activepieces_core.tenants.saved`; ``plan -o json`` prints the same), ``apply PLAN.json``
@@ -35,6 +35,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from activepieces_core.archive.archiver import (
+    ARCHIVE_REQUIRED,
+    ArchiveTarget,
+    resolve_archiver,
+    store_of,
+)
 from activepieces_core.cli._common import (
     ExitCode,
     err_console,
@@ -121,6 +127,18 @@ ReportOpt = Annotated[
 ]
 ConcurrencyOpt = Annotated[int, typer.Option(min=1, help="Requests in flight.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+ArchiveOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--archive",
+        metavar="DIR|URL",
+        help="Archive every tenant whose project is deleted here first (a directory or an "
+        "fsspec URL: file://, memory://, s3://...); required for deletes, unless --no-archive.",
+    ),
+]
+NoArchiveOpt = Annotated[
+    bool, typer.Option("--no-archive", help="Delete tenant projects without archiving them.")
+]
 _STYLE = {
     **{"create": "green", "update": "yellow", "delete": "red", "noop": "dim"},
     **{"succeeded": "green", "failed": "red", "planned": "cyan", "skipped": "dim"},
@@ -223,12 +241,31 @@ def _plan_summary(tenant_plan: Plan) -> None:
     _print_view(plan_view(tenant_plan, max_rows=0), "change(s)", rows=False)
 
 
-def _print_plan(tenant_plan: Plan, *, full: bool) -> None:
-    _print_view(plan_view(tenant_plan, max_rows=None if full else SAMPLE), "change(s)")
+def _print_plan(
+    tenant_plan: Plan, *, full: bool, archive: ArchiveTarget = ARCHIVE_REQUIRED
+) -> None:
+    view = plan_view(tenant_plan, max_rows=None if full else SAMPLE, archive=archive)
+    _print_view(view, "change(s)")
 
 
 def _print_report(report: ApplyReport, *, full: bool) -> None:
     _print_view(report_view(report, max_rows=None if full else SAMPLE), "result(s)")
+
+
+def _archive_target(archive: str | None, no_archive: bool) -> ArchiveTarget:
+    """``--archive`` as a store, ``--no-archive`` as None, neither as `ARCHIVE_REQUIRED`."""
+    from activepieces_core.archive import ArchiveStore
+
+    if archive is not None and no_archive:
+        fail("--archive and --no-archive exclude each other", ExitCode.USAGE)
+    if no_archive:
+        return None
+    if archive is None:
+        return ARCHIVE_REQUIRED
+    try:
+        return ArchiveStore(archive)
+    except (ValueError, ImportError) as exc:
+        fail(f"--archive {archive}: {exc}", ExitCode.USAGE)
 
 
 # --------------------------------------------------------------------------- validate / plan
@@ -296,9 +333,14 @@ def plan_cmd(
     ] = False,
     full: FullOpt = False,
     report: ReportOpt = None,
+    archive: ArchiveOpt = None,
+    no_archive: NoArchiveOpt = False,
 ) -> None:
-    """Show what `apply` would change (reads only); --out saves the plan for review."""
+    """Show what `apply` would change (reads only); --out saves the plan for review.
+
+    Each tenant project to delete says where `apply --archive` will archive it."""
     try:
+        target = _archive_target(archive, no_archive)
         with handle_errors():
             with planning_gc():
                 document = load_document(file)  # validated before the first request
@@ -319,7 +361,7 @@ def plan_cmd(
         if state.json:
             state.emit_json(data)
         else:
-            _print_plan(tenant_plan, full=full)
+            _print_plan(tenant_plan, full=full, archive=target)
             if out is not None:
                 console.print(f"Saved the plan to {out}.", highlight=False)
     except typer.Exit as exc:
@@ -408,12 +450,18 @@ def apply_cmd(
     ] = None,
     full: FullOpt = False,
     report: ReportOpt = None,
+    archive: ArchiveOpt = None,
+    no_archive: NoArchiveOpt = False,
 ) -> None:
     """Bring the platform to a tenant file, or apply a saved plan exactly (exit 1: a tenant failed).
+
+    A tenant project is deleted only after its archive is written to --archive and read back
+    (a tenant whose archive fails is reported failed, not deleted); --no-archive skips that.
 
     A saved plan is first checked against the server: if any project it touches changed,
     appeared or vanished since it was planned, nothing is applied (exit 7: plan again).
     """
+    target = _archive_target(archive, no_archive)
     with handle_errors():
         with planning_gc():
             source = _read_plan_or_document(file)
@@ -442,12 +490,19 @@ def apply_cmd(
                 offboard_users=offboard_users,
             )
         check_deletions(tenant_plan, max_deletions)
+        resolve_archiver(target, tenant_plan, client.base_url, dry_run=dry_run)  # before asking
         if not state.json:
             _plan_summary(tenant_plan)
         _confirm_deletions(tenant_plan, yes, dry_run)
         # A saved plan may be hours old: re-read what it touches. One just made is not.
         result = _apply_with_progress(
-            client, tenant_plan, concurrency, dry_run, max_deletions, check_stale=saved
+            client,
+            tenant_plan,
+            concurrency,
+            dry_run,
+            max_deletions,
+            check_stale=saved,
+            archive=target,
         )
     if report is not None:
         _write(report, _dump_json(result.to_dict()))
@@ -467,6 +522,7 @@ def _apply_with_progress(
     max_deletions: int | None,
     *,
     check_stale: bool,
+    archive: ArchiveTarget = ARCHIVE_REQUIRED,
 ) -> ApplyReport:
     todo = sum(1 for c in tenant_plan.changes if c.action != "noop")
     with Progress(
@@ -492,6 +548,7 @@ def _apply_with_progress(
             max_deletions=max_deletions,
             on_result=advance if not progress.disable else None,
             check_stale=check_stale,
+            archive=archive,
         )
 
 
@@ -512,27 +569,39 @@ def teardown_cmd(
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before deleting.")] = False,
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    archive: ArchiveOpt = None,
+    no_archive: NoArchiveOpt = False,
 ) -> None:
     """Tear down exactly the named tenants: project, own piece set, and with --offboard-users
     the users left with no project (exit 1: a tenant failed).
 
-    Prints deleted / missing / failed per tenant; a tenant with no TEAM project is missing.
+    Each tenant is first archived to --archive DIR|URL and read back (`tenants restore`
+    brings it back); a tenant whose archive fails is failed, not deleted. --no-archive skips
+    archives. Prints deleted / missing / failed per tenant (missing: no TEAM project).
     """
     from activepieces_core.tenants import plan_teardown, teardown_ids
 
+    target = _archive_target(archive, no_archive)
     with handle_errors():
         external_ids = teardown_ids(external_ids)
         client = state.config()
         with _spinner(f"planning the teardown of {len(external_ids)} tenant(s)"):
             tenant_plan = plan_teardown(client, external_ids, offboard_users=offboard_users)
         check_deletions(tenant_plan, max_deletions)
+        resolve_archiver(target, tenant_plan, client.base_url)  # refused before asking
         if not state.json:
             _plan_summary(tenant_plan)
         _confirm_deletions(tenant_plan, yes, False)
         report = _apply_with_progress(
-            client, tenant_plan, concurrency, False, max_deletions, check_stale=False
+            client,
+            tenant_plan,
+            concurrency,
+            False,
+            max_deletions,
+            check_stale=False,
+            archive=target,
         )
-    teardown = TeardownReport.build(external_ids, tenant_plan, report)
+    teardown = TeardownReport.build(external_ids, tenant_plan, report, archive=store_of(target))
     if state.json:
         state.emit_json({**teardown.to_dict(), "report": report.to_dict()})
     else:
@@ -703,4 +772,75 @@ def adopt_cmd(
     elif result is not None:
         _print_report(result, full=full)
     if result is not None and result.failed:
+        raise typer.Exit(int(ExitCode.TENANT_FAILED))
+
+
+# --------------------------------------------------------------------------- restore
+
+
+@app.command("restore")
+def restore_cmd(
+    archive: Annotated[
+        str,
+        typer.Argument(
+            metavar="ARCHIVE",
+            help="An archive written by teardown/apply --archive (a path or an fsspec URL).",
+            show_default=False,
+        ),
+    ],
+    external_id: Annotated[
+        str | None, typer.Option("--external-id", help="Restore under this external id.")
+    ] = None,
+    display_name: Annotated[
+        str | None, typer.Option("--display-name", help="Restore under this display name.")
+    ] = None,
+    replace_existing: Annotated[
+        bool,
+        typer.Option(
+            "--replace-existing",
+            help="Overwrite a live tenant with the same external id (refused otherwise, exit 6).",
+        ),
+    ] = False,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+) -> None:
+    """Bring a tenant back from its archive: project fields, piece set or own pieces, members
+    (invited again) and its flows, tables and folders (exit 1: a part failed; 6: refused).
+
+    Running it twice changes nothing the second time. Connections come back as placeholders
+    awaiting authorisation (secrets are never archived); they are listed.
+    """
+    from activepieces_core.archive import ArchiveError, RestoreRefused, restore
+
+    with handle_errors():
+        client = state.config()
+        try:
+            with _spinner("restoring"):
+                result = restore(
+                    client,
+                    archive,
+                    external_id=external_id,
+                    display_name=display_name,
+                    replace_existing=replace_existing,
+                    concurrency=concurrency,
+                )
+        except RestoreRefused as exc:
+            fail(str(exc), ExitCode.REFUSED)
+        except ArchiveError as exc:
+            fail(str(exc), ExitCode.USAGE)
+    if state.json:
+        state.emit_json(result.to_dict())
+    else:
+        _print_report(result.report, full=True)
+        console.print(
+            f"Restored {result.external_id} ({result.action}) as project {result.project_id} "
+            f"from {archive}.",
+            highlight=False,
+        )
+        if result.connections_awaiting_authorization:
+            console.print(
+                "Connections awaiting authorisation again: "
+                + ", ".join(result.connections_awaiting_authorization),
+                highlight=False,
+            )
+    if not result.ok:
         raise typer.Exit(int(ExitCode.TENANT_FAILED))
