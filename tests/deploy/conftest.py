@@ -1,4 +1,5 @@
-"""Deployment tests: an emulator, a temp dir per module, process logs printed when a test fails."""
+"""Deployment tests: an emulator, a temp dir per module, PostgreSQL and Redis per module (from
+Debian's packages, see ``backing_services``), process logs printed when a test fails."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backing_services import Postgres, Redis
 from deploy_support import print_logs
 
 from activepieces_core.testing import Emulator
@@ -39,6 +41,26 @@ def deploy_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     root = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
     (root / "logs").mkdir()
     return root
+
+
+@pytest.fixture(scope="module")
+def postgres(deploy_dir: Path) -> Iterator[Postgres]:
+    """A PostgreSQL cluster for the module (skips, or fails in CI, without the package)."""
+    server = Postgres(deploy_dir / "logs")
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def redis(deploy_dir: Path) -> Iterator[Redis]:
+    """A Redis server for the module; its snapshot (``redis/dump.rdb``) is in the key scan."""
+    server = Redis(deploy_dir / "redis", deploy_dir / "logs")
+    try:
+        yield server.start()
+    finally:
+        server.stop()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -33,8 +33,10 @@ class Stopwatch:
 
 
 def key_needles(api_key: str) -> dict[str, bytes]:
-    """Byte patterns that reveal the key: its body, and base64 of the whole key (3 alignments)."""
-    found = {"raw": api_key.removeprefix("sk-").encode()}
+    """Byte patterns that reveal the key: its body, its body in hex (how ``pg_dump`` writes a
+    ``bytea``, e.g. a Celery result), and base64 of the whole key (3 alignments)."""
+    body = api_key.removeprefix("sk-").encode()
+    found = {"raw": body, "hex": body.hex().encode()}
     for shift in range(3):
         encoded = base64.b64encode(b"\0" * shift + api_key.encode())
         start = (shift * 8 + 5) // 6 if shift else 0
@@ -48,7 +50,7 @@ def files_under(root: Path) -> Iterator[Path]:
 
 
 def key_hits(root: Path, api_key: str) -> dict[str, list[str]]:
-    """Files under ``root`` (logs, task logs, SQLite DBs) that contain the key: path -> needles."""
+    """Files under ``root`` (logs, task logs, database dumps) that contain the key: path -> needles."""
     needles = key_needles(api_key)
     hits: dict[str, list[str]] = {}
     for path in files_under(root):

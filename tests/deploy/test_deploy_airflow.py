@@ -1,9 +1,13 @@
-"""The example DAGs on a real Airflow deployment: api-server, scheduler, dag-processor, triggerer.
+"""The example DAGs on a production-shaped Airflow: CeleryExecutor, Redis, PostgreSQL.
 
-Separate processes (LocalExecutor, SQLite in a temp ``AIRFLOW_HOME``), the connection from an
-``AIRFLOW_CONN_*`` variable, DAG runs triggered and read back through the public REST API with a
-JWT from SimpleAuthManager. This is where operators are serialised and triggers run in another
-process than the task that deferred.
+Separate processes: api-server, scheduler, dag-processor, triggerer and two Celery workers;
+PostgreSQL as the metadata database and Celery's result backend, Redis as the broker (both
+started by the test, see ``backing_services``). The connection comes from an
+``AIRFLOW_CONN_*`` variable; DAG runs are triggered and read back through the public REST API
+with a JWT from SimpleAuthManager. This is where operators are serialised, mapped tasks land on
+different workers, XCom payloads meet a real database and triggers run in another process than
+the task that deferred. Once every process has stopped, the logs, task logs, a ``pg_dump`` of
+the database and a snapshot of the broker are searched for the key.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
+from backing_services import Postgres, Redis, require_modules
 from deploy_support import BIN, REPO, AirflowAPI, Stopwatch, assert_key_absent
 from service_processes import Service, clean_env, free_port, run_command, stop_all, wait_for
 
@@ -28,6 +34,7 @@ DAGS = REPO / "examples" / "airflow" / "dags"
 TENANTS_FILE = REPO / "examples" / "tenants.yaml"
 ONBOARDING = "activepieces_tenant_onboarding"
 TEARDOWN = "activepieces_tenant_teardown"
+REVIEW = "activepieces_tenant_review"
 SENSOR = "wait_until_ready"
 USER = "deploy-admin"
 
@@ -70,6 +77,15 @@ class Airflow:
     def scheduler_log(self) -> Path:
         return next(s.log_path for s in self.services if s.name == "airflow-scheduler")
 
+    def workers_ready(self) -> int:
+        """Celery workers that logged ``<node> ready.`` (connected to the broker, consuming)."""
+        return sum(
+            1
+            for s in self.services
+            if s.name.startswith("airflow-celery-worker")
+            and " ready." in s.log_path.read_text(errors="replace")
+        )
+
 
 def connection(emulator: Emulator) -> str:
     """``AIRFLOW_CONN_ACTIVEPIECES_DEFAULT`` as a user would export it (JSON form)."""
@@ -83,19 +99,21 @@ def connection(emulator: Emulator) -> str:
     )
 
 
-@pytest.fixture(scope="module")
-def airflow(deploy_dir: Path, emulator: Emulator) -> Iterator[Airflow]:
-    home, logs = deploy_dir / "airflow", deploy_dir / "logs"
-    home.mkdir()
-    port = free_port()
-    password = secrets.token_urlsafe(16)
-    passwords = home / "passwords.json"
-    passwords.write_text(json.dumps({USER: password}))
-    base_url = f"http://127.0.0.1:{port}"
-    env = clean_env(
+WORKERS = 2
+WORKER_CONCURRENCY = 4
+
+
+def airflow_env(
+    home: Path, base_url: str, passwords: Path, postgres: Postgres, redis: Redis, emulator: Emulator
+) -> dict[str, str]:
+    """What every process of the deployment shares: PostgreSQL, Redis, auth, the connection."""
+    return clean_env(
         AIRFLOW_HOME=str(home),
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
-        AIRFLOW__CORE__EXECUTOR="LocalExecutor",
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgres.url("airflow", "postgresql+psycopg2"),
+        AIRFLOW__CORE__EXECUTOR="CeleryExecutor",
+        AIRFLOW__CELERY__BROKER_URL=redis.url,
+        AIRFLOW__CELERY__RESULT_BACKEND="db+" + postgres.url("airflow", "postgresql+psycopg2"),
+        AIRFLOW__CELERY__WORKER_CONCURRENCY=str(WORKER_CONCURRENCY),
         AIRFLOW__CORE__DAGS_FOLDER=str(DAGS),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
@@ -108,12 +126,43 @@ def airflow(deploy_dir: Path, emulator: Emulator) -> Iterator[Airflow]:
         AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(32),
         AIRFLOW__API__BASE_URL=base_url,
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{base_url}/execution/",
-        AIRFLOW__CORE__PARALLELISM="8",
-        # Log servers of the worker and the triggerer: free ports, not the fixed defaults.
-        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
+        AIRFLOW__CORE__PARALLELISM=str(WORKERS * WORKER_CONCURRENCY),
+        # A task whose worker died (SIGKILL) stops heartbeating: the scheduler fails that try
+        # after 20 s (default 300) and retries it.
+        AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT="20",
+        AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL="2",
+        AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL="2",
+        # The triggerer's log server: a free port, not the fixed default (each worker gets one).
         AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
         AIRFLOW_CONN_ACTIVEPIECES_DEFAULT=connection(emulator),
     )
+
+
+def celery_worker(index: int, env: dict[str, str], home: Path, logs: Path) -> Service:
+    """``airflow celery worker`` number ``index``: a node name and log server port of its own."""
+    return Service(
+        f"airflow-celery-worker-{index}",
+        [str(BIN / "airflow"), "celery", "worker", "--celery-hostname", f"worker{index}@%h"],
+        env={**env, "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port())},
+        cwd=home,
+        log_dir=logs,
+    )
+
+
+@pytest.fixture(scope="module")
+def airflow(
+    deploy_dir: Path, emulator: Emulator, postgres: Postgres, redis: Redis
+) -> Iterator[Airflow]:
+    require_modules("airflow.providers.celery", "psycopg2")
+    home, logs = deploy_dir / "airflow", deploy_dir / "logs"
+    home.mkdir()
+    port = free_port()
+    password = secrets.token_urlsafe(16)
+    passwords = home / "passwords.json"
+    passwords.write_text(json.dumps({USER: password}))
+    base_url = f"http://127.0.0.1:{port}"
+    postgres.create_database("airflow")
+    env = airflow_env(home, base_url, passwords, postgres, redis, emulator)
     airflow_bin = str(BIN / "airflow")
     clock = Stopwatch()
     run_command(
@@ -122,7 +171,7 @@ def airflow(deploy_dir: Path, emulator: Emulator) -> Iterator[Airflow]:
         env=env,
         cwd=home,
         log_dir=logs,
-        timeout=120,
+        timeout=180,
     )
     services = [
         Service(
@@ -136,9 +185,11 @@ def airflow(deploy_dir: Path, emulator: Emulator) -> Iterator[Airflow]:
             Service(f"airflow-{name}", [airflow_bin, name], env=env, cwd=home, log_dir=logs)
             for name in ("scheduler", "dag-processor", "triggerer")
         ),
+        *(celery_worker(index, env, home, logs) for index in range(1, WORKERS + 1)),
     ]
     clock.mark("db migrated")
     api = AirflowAPI(base_url, USER, password)
+    deployment = Airflow(api, services, home)
     try:
         for service in services:
             service.start()
@@ -156,16 +207,27 @@ def airflow(deploy_dir: Path, emulator: Emulator) -> Iterator[Airflow]:
             errors = api.get("/importErrors")
             assert errors["total_entries"] == 0, errors
             dags = {d["dag_id"]: d for d in api.get("/dags")["dags"]}
-            return all(dag_id in dags for dag_id in (ONBOARDING, TEARDOWN))
+            return all(dag_id in dags for dag_id in (ONBOARDING, TEARDOWN, REVIEW))
 
         wait_for(parsed, timeout=120, what="the example DAGs parsed", services=services)
-        clock.mark("every component healthy, DAGs parsed")
-        yield Airflow(api, services, home)
+        wait_for(
+            lambda: deployment.workers_ready() == WORKERS,
+            timeout=120,
+            what="both Celery workers ready",
+            services=services,
+        )
+        clock.mark("every component healthy, DAGs parsed, workers ready")
+        yield deployment
     finally:
         api.close()
-        stop_all(services)
-    # Stopped: every log is complete now.
-    assert_key_absent(deploy_dir, emulator.api_key, services)
+        stop_all(deployment.services)
+        # Stopped: every log is complete now; the broker's and the databases' contents too.
+        redis.save()
+        postgres.dump("airflow", deploy_dir / "airflow.sql")
+    dump = (deploy_dir / "airflow.sql").read_text(errors="replace")
+    assert f"{ONBOARDING}" in dump, "the dump holds no DAG run: nothing was scanned"
+    assert (deploy_dir / "redis" / "dump.rdb").is_file()
+    assert_key_absent(deploy_dir, emulator.api_key, deployment.services)
 
 
 def test_onboarding_defers_through_the_triggerer_then_teardown(
@@ -289,3 +351,41 @@ def test_onboarding_defers_through_the_triggerer_then_teardown(
     # No process log, task log or database of the deployment holds the key (checked again once
     # every process has stopped).
     assert_key_absent(deploy_dir, emulator.api_key, airflow.services)
+
+
+def test_review_applies_the_plan_only_once_a_person_approves(
+    airflow: Airflow, emulator: Emulator
+) -> None:
+    """Human-in-the-loop on the deployment: the plan waits for an answer given over REST."""
+    api = airflow.api
+    tenants = [spec.external_id for spec in load_tenants(TENANTS_FILE)]
+    run_id = api.trigger(REVIEW, {})
+    hitl = f"/dags/{REVIEW}/dagRuns/{run_id}/taskInstances/approve/-1/hitlDetails"
+
+    def asking() -> dict[str, Any] | None:
+        try:
+            detail: dict[str, Any] = api.get(hitl)
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code == 404:  # not asked yet
+                return None
+            raise
+        return detail
+
+    detail = wait_for(asking, timeout=120, what="the approval asked", services=airflow.services)
+    assert detail["options"] == ["Approve", "Reject"], detail
+    # The reviewer sees every tenant of the plan, and nothing is applied before the answer.
+    summary = api.xcom(REVIEW, run_id, "plan", key="plan_summary")
+    assert all(eid in summary for eid in tenants), summary
+    assert emulator.state.projects(types=["TEAM"]) == []
+
+    api.send("PATCH", hitl, {"chosen_options": ["Approve"], "params_input": {}})
+    airflow.wait_for_run(REVIEW, run_id)
+    assert sorted(p["externalId"] for p in emulator.state.projects(types=["TEAM"])) == sorted(
+        tenants
+    )
+    states = {ti["task_id"]: ti["state"] for ti in api.task_instances(REVIEW, run_id)}
+    assert states == {"plan": "success", "approve": "success", "apply": "success"}
+
+    teardown_id = api.trigger(TEARDOWN, {})
+    airflow.wait_for_run(TEARDOWN, teardown_id)
+    assert emulator.state.projects(types=["TEAM"]) == []

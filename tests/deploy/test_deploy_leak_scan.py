@@ -19,6 +19,8 @@ def test_key_scan_finds_raw_stripped_and_base64_keys(tmp_path: Path) -> None:
         encoded = base64.b64encode(b"x" * shift + f"{KEY}:".encode())
         (tmp_path / f"basic{shift}.log").write_bytes(b"Basic " + encoded)
     (tmp_path / "airflow.db").write_bytes(b"\x00SQLite\x00" + KEY.encode() + b"\x00")
+    # pg_dump writes a bytea column (a pickled Celery result, say) as hex
+    (tmp_path / "airflow.sql").write_text(f"COPY t (v) FROM stdin;\n\\\\x{KEY.encode().hex()}\n")
 
     hits = key_hits(tmp_path, KEY)
 
@@ -29,5 +31,6 @@ def test_key_scan_finds_raw_stripped_and_base64_keys(tmp_path: Path) -> None:
         "basic1.log",
         "basic2.log",
         "airflow.db",
+        "airflow.sql",
     }
     assert key_hits(tmp_path / "logs", "sk-someOtherKey0123456789") == {}

@@ -1,8 +1,11 @@
-"""The flows on a real Prefect deployment: ``prefect server start``, a process work pool, a worker.
+"""The flows on a production-shaped Prefect: the server on PostgreSQL, two workers on one pool.
 
-The credentials block type is registered with the CLI, a block is saved, the three flows are
-deployed from the installed package and run through the server's API; the worker runs each in
-a process of its own, loading the block by name.
+``prefect server start`` with ``PREFECT_API_DATABASE_CONNECTION_URL`` on asyncpg (PostgreSQL
+started by the test, see ``backing_services``), and two process workers polling the same work
+pool. The credentials block type is registered with the CLI, a block is saved, the flows are
+deployed from the installed package and run through the server's API; whichever worker picks a
+run starts it in a process of its own, loading the block by name. Once every process has
+stopped, the logs and a ``pg_dump`` of the server's database are searched for the key.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backing_services import Postgres, require_modules
 from deploy_support import BIN, REPO, PrefectAPI, Stopwatch, assert_key_absent
 from service_processes import Service, clean_env, free_port, run_command, stop_all, wait_for
 
@@ -29,7 +33,8 @@ ARTIFACTS = "activepieces-tenants"  # the flows' default artifact key prefix
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 # No UI, no schedules: only the API, the worker polls and the event services run.
 SERVER_FLAGS = ("--no-ui", "--no-scheduler", "--no-late-runs")
-WORKER_FLAGS = ("--name", "deploy-test-worker", "--limit", "4")
+WORKERS = 2
+WORKER_LIMIT = 4  # flow runs at once per worker
 
 
 class Prefect:
@@ -65,15 +70,31 @@ def table(artifact: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def worker(index: int, env: dict[str, str], home: Path, logs: Path) -> Service:
+    """``prefect worker start`` number ``index`` on the shared pool."""
+    return Service(
+        f"prefect-worker-{index}",
+        [
+            *(str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--type", "process"),
+            *("--name", f"deploy-test-worker-{index}", "--limit", str(WORKER_LIMIT)),
+        ],
+        env=env,
+        cwd=home,
+        log_dir=logs,
+    )
+
+
 @pytest.fixture(scope="module")
-def prefect(deploy_dir: Path, emulator: Emulator) -> Iterator[Prefect]:
+def prefect(deploy_dir: Path, emulator: Emulator, postgres: Postgres) -> Iterator[Prefect]:
+    require_modules("asyncpg")
     home, logs = deploy_dir / "prefect", deploy_dir / "logs"
     home.mkdir()
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
+    postgres.create_database("prefect")
     env = clean_env(
         PREFECT_HOME=str(home),
-        PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        PREFECT_API_DATABASE_CONNECTION_URL=postgres.url("prefect", "postgresql+asyncpg"),
         PREFECT_API_URL=api_url,
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         # Only this collection's block type is needed; registering Prefect's own ~40 at every
@@ -89,14 +110,8 @@ def prefect(deploy_dir: Path, emulator: Emulator) -> Iterator[Prefect]:
         cwd=home,
         log_dir=logs,
     )
-    worker = Service(
-        "prefect-worker",
-        [prefect_bin, "worker", "start", "--pool", POOL, "--type", "process", *WORKER_FLAGS],
-        env=env,
-        cwd=home,
-        log_dir=logs,
-    )
-    services = [server, worker]
+    workers = [worker(index, env, home, logs) for index in range(1, WORKERS + 1)]
+    services = [server, *workers]
     api = PrefectAPI(api_url)
     clock = Stopwatch()
     try:
@@ -108,7 +123,8 @@ def prefect(deploy_dir: Path, emulator: Emulator) -> Iterator[Prefect]:
             services=[server],
         )
         clock.mark("server up")
-        worker.start()  # creates the process work pool on first start
+        for each in workers:  # the first to start creates the process work pool
+            each.start()
         run_command(
             "prefect-block-register",
             [prefect_bin, "block", "register", "-m", "prefect_activepieces"],
@@ -119,12 +135,12 @@ def prefect(deploy_dir: Path, emulator: Emulator) -> Iterator[Prefect]:
         )
         clock.mark("block type registered")
         wait_for(
-            lambda: any(w["status"] == "ONLINE" for w in api.workers(POOL)),
+            lambda: sum(w["status"] == "ONLINE" for w in api.workers(POOL)) == WORKERS,
             timeout=120,
-            what="the worker online",
+            what="both workers online",
             services=services,
         )
-        clock.mark("worker online")
+        clock.mark("workers online")
         setup = [str(BIN / "python"), str(SETUP_SCRIPT), "--base-url", emulator.url]
         output = run_command(
             "prefect-setup",
@@ -140,7 +156,10 @@ def prefect(deploy_dir: Path, emulator: Emulator) -> Iterator[Prefect]:
     finally:
         api.close()
         stop_all(services)
-    # Stopped: every log is complete now.
+        # Stopped: every log is complete now, and the database holds all it will.
+        postgres.dump("prefect", deploy_dir / "prefect.sql")
+    dump = (deploy_dir / "prefect.sql").read_text(errors="replace")
+    assert BLOCK in dump, "the dump holds no block document: nothing was scanned"
     assert_key_absent(deploy_dir, emulator.api_key, services)
 
 
