@@ -3,23 +3,31 @@
     uv run python examples/demo/demo.py
 
 With no ``ACTIVEPIECES_URL`` set it starts the embedded Activepieces emulator as a platform whose
-pieces are governed by **piece sets** (``managePiecesEnabled``) and, against it:
-1. runs the ``activepieces_tenant_onboarding`` DAG with ``dag.test()`` on ``tenants.yaml`` (named
-   piece sets, a tenant with its own list, tenants on the Default set, an admin per tenant →
-   bulk sync → one deferrable sensor per tenant waiting for an active flow: each tenant's admin
-   "signs up" and builds a flow a moment after the project appears),
-2. runs the Prefect onboarding flow on ``tenants-next.yaml`` (a set gains a piece, a rename, a
-   longer own list, a new analyst, a new tenant),
-3. runs the ``activepieces_tenant_teardown`` DAG for two tenants,
-then prints what each step did to each tenant and the final state: which piece set governs each
-tenant, which pieces it **sees** and its **people**, all asked of the emulator (what the platform
-enforces, not what was sent). Exit code 0 only if every step succeeded and the final state is
-the one the last tenant document asks for.
+pieces are governed by **piece sets** (``managePiecesEnabled``) and with environments
+(``environmentsEnabled``: a project's contents can be replaced), builds a template project by
+hand (``template_project.py``: three flows and the Slack connection they use) and, against it:
+1. exports the template project with the CLI (``activepieces projects export``) into
+   ``templates/standard.json`` beside copies of the tenant documents in the workdir (both name it
+   as every tenant's ``template``),
+2. runs the ``activepieces_tenant_onboarding`` DAG with ``dag.test()`` on ``tenants.yaml`` (named
+   piece sets, a tenant with its own list, tenants on the Default set, an admin per tenant, the
+   template's flows → bulk sync → one deferrable sensor per tenant waiting for an active flow:
+   each tenant's admin "signs up" a moment after the project appears),
+3. edits the template project (a flow renamed, one added, one removed) and exports it again,
+4. runs the Prefect onboarding flow on ``tenants-next.yaml`` (a set gains a piece, a rename, a
+   longer own list, a new analyst, a new tenant; next week's template),
+5. runs the ``activepieces_tenant_teardown`` DAG for two tenants,
+then prints what each Airflow/Prefect step did to each tenant and the final state: which piece
+set governs each tenant, which pieces it **sees**, its **people** and its **flows**, all asked of
+the emulator (what the platform holds, not what was sent). Exit code 0 only if every step
+succeeded and the final state is the one the last tenant document and template ask for.
 
 With ``ACTIVEPIECES_URL`` and ``ACTIVEPIECES_API_KEY`` set it targets that platform and only plans
 (a dry run showing what onboarding would change): ``tenants.yaml`` on a platform with piece sets,
 ``examples/tenants.yaml`` (plain allow-lists) on one governed by the project plan. Pass
-``--apply`` to run the three steps for real (piece-set platforms only).
+``--apply`` to run the Airflow and Prefect steps for real (piece-set platforms only). Against a
+real platform tenants' contents are left alone: the template comes from the template project the
+local demo builds (make yours with ``activepieces projects export``).
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import argparse
 import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,11 +48,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import template_project
+import yaml
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from activepieces_core import ActivepiecesClient
+from activepieces_core.models.contents import ProjectState
+from activepieces_core.models.state_file import read_state_file
 from activepieces_core.tenants import (
     TenantDocument,
     TenantResult,
@@ -75,31 +88,61 @@ class Target:
 @dataclass(frozen=True)
 class Step:
     title: str
-    column: str
+    column: str | None  # its column in the summary table; None: a step outside the tenants
     command: list[str]
+    before: Callable[[], None] | None = None  # done in-process just before the command
 
 
-def _steps(workdir: Path) -> list[Step]:
+def _export_step(title: str, documents: Path, before: Callable[[], None] | None) -> Step:
+    """``activepieces projects export`` of the template project, as a user would run it."""
+    out = documents / template_project.FILE
+    command = [sys.executable, "-m", "activepieces_core", "projects", "export"]
+    return Step(title, None, [*command, template_project.EXTERNAL_ID, "--out", str(out)], before)
+
+
+def _steps(workdir: Path, documents: Path, template: Any = None) -> list[Step]:
+    """The steps on the tenant documents copied into ``documents``. With ``template`` (the
+    template project, local demo only) each tenant-document step is preceded by an export of
+    the template project, the second one after next week's edits."""
     python = sys.executable
+    onboarding = Step(
+        "Airflow: onboarding DAG (piece sets, admins, template flows; wait for an active flow)",
+        "Airflow onboarding",
+        [
+            python,
+            str(EXAMPLES / "airflow" / "run_dag.py"),
+            "activepieces_tenant_onboarding",
+            "--conf",
+            json.dumps({"tenants_file": str(documents / TENANTS.name), "min_active_flows": 1}),
+            "--xcom-out",
+            str(workdir / "onboarding-xcom.json"),
+        ],
+    )
+    resync = Step(
+        "Prefect: onboarding flow with next week's tenant document and template",
+        "Prefect re-sync",
+        [python, str(EXAMPLES / "prefect" / "onboard.py"), str(documents / TENANTS_NEXT.name)],
+    )
+    exports: list[Step] = []
+    if template is not None:
+        exports = [
+            _export_step(
+                f"CLI: projects export {template_project.EXTERNAL_ID} → {template_project.FILE}",
+                documents,
+                None,
+            ),
+            _export_step(
+                f"Template project edited by hand ({template_project.NEXT_WEEK}); "
+                "CLI: projects export again",
+                documents,
+                template,
+            ),
+        ]
     return [
-        Step(
-            "Airflow: onboarding DAG (piece sets, admins; wait for an active flow)",
-            "Airflow onboarding",
-            [
-                python,
-                str(EXAMPLES / "airflow" / "run_dag.py"),
-                "activepieces_tenant_onboarding",
-                "--conf",
-                json.dumps({"tenants_file": str(TENANTS), "min_active_flows": 1}),
-                "--xcom-out",
-                str(workdir / "onboarding-xcom.json"),
-            ],
-        ),
-        Step(
-            "Prefect: onboarding flow with next week's tenant document",
-            "Prefect re-sync",
-            [python, str(EXAMPLES / "prefect" / "onboard.py"), str(TENANTS_NEXT)],
-        ),
+        *exports[:1],
+        onboarding,
+        *exports[1:],
+        resync,
         Step(
             f"Airflow: teardown DAG for {', '.join(TEARDOWN)}",
             "Airflow teardown",
@@ -141,12 +184,15 @@ People = dict[str, tuple[str, str]]  # e-mail -> (project role, "member" | "invi
 
 @dataclass(frozen=True)
 class TenantView:
-    """One tenant as the emulator has it: its project, the set governing it, what it sees."""
+    """One tenant as the emulator has it: its project, the set governing it, what it sees,
+    its people and its flows."""
 
     project: dict[str, Any]
     piece_set: str | None = None  # the governing set's key (None once deleted)
     sees: tuple[str, ...] = ()
     people: People = field(default_factory=dict)
+    #: (external id, display name, status) of each flow, in the platform's order.
+    flows: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def deleted(self) -> bool:
@@ -177,15 +223,23 @@ def _invitations(emu: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _flows(emu: Any, project_id: str) -> tuple[tuple[str, str, str], ...]:
+    return tuple(
+        (flow["externalId"], flow["version"]["displayName"], flow["status"])
+        for flow in emu.state.flows_of(project_id)
+    )
+
+
 def _snapshot(emu: Any) -> Snapshot:
-    """TEAM projects by external id, deleted ones included (a live project wins over a deleted
-    one), each with its governing set, visible pieces and people."""
+    """Tenants' TEAM projects by external id (not the template project), deleted ones included
+    (a live project wins over a deleted one), each with its governing set, visible pieces,
+    people and flows."""
     projects = emu.state.projects(include_deleted=True, types=["TEAM"])
     ordered = sorted(projects, key=lambda project: project.get("deleted") is None)
     invitations = _invitations(emu)
     views: Snapshot = {}
     for project in ordered:
-        if not project.get("externalId"):
+        if project.get("externalId") in (None, "", template_project.EXTERNAL_ID):
             continue
         if project.get("deleted"):
             views[project["externalId"]] = TenantView(project)
@@ -197,6 +251,7 @@ def _snapshot(emu: Any) -> Snapshot:
             emu.state.piece_sets.get(set_id).get("key") if set_id else "default",
             tuple(visibility["pieces"]),
             _people(emu, project["id"], invitations),
+            _flows(emu, project["id"]),
         )
     return views
 
@@ -219,12 +274,32 @@ def _people_cell(view: TenantView) -> str:
     return "\n".join(f"{email}: {role}, {state}" for email, (role, state) in view.people.items())
 
 
+def _flows_cell(view: TenantView) -> str:
+    return "\n".join(
+        name if status == "ENABLED" else f"{name} ({status.lower()})"
+        for _, name, status in view.flows
+    )
+
+
+def _flow_changes(before: TenantView, after: TenantView) -> str | None:
+    """ "flows +1 -1 ~1": flows added, removed and renamed (matched by external id)."""
+    old = {external_id: name for external_id, name, _ in before.flows}
+    new = {external_id: name for external_id, name, _ in after.flows}
+    added = len(new.keys() - old.keys())
+    removed = len(old.keys() - new.keys())
+    renamed = sum(1 for key in new.keys() & old.keys() if new[key] != old[key])
+    counts = [f"{sign}{n}" for sign, n in (("+", added), ("-", removed), ("~", renamed)) if n]
+    return "flows " + " ".join(counts) if counts else None
+
+
 def _change(before: TenantView | None, after: TenantView | None) -> str:
     """What one step did to a tenant, as the emulator saw it."""
     if after is None:
         return "-"
     if before is None or before.deleted:
-        return "deleted" if after.deleted else "created"
+        if after.deleted:
+            return "deleted"
+        return f"created\n{_flow_changes(TenantView({}), after) or 'no flows'}"
     if after.deleted:
         return "deleted"
     notes = []
@@ -241,6 +316,9 @@ def _change(before: TenantView | None, after: TenantView | None) -> str:
     if added or removed:
         counts = (("+", added), ("-", removed))
         notes += [f"{sign}{n} {'person' if n == 1 else 'people'}" for sign, n in counts if n]
+    flows = _flow_changes(before, after)
+    if flows:
+        notes.append(flows)
     return "\n".join(notes) or "unchanged"
 
 
@@ -264,18 +342,25 @@ def _summary(snapshots: list[Snapshot], columns: list[str]) -> Table:
 
 
 def _access(final: Snapshot, catalog: list[str]) -> Table:
-    """Table 2: what each live tenant sees and who is in it, asked of the platform (not what
-    was sent)."""
-    table = Table(title="Live tenants: the piece set governing each, what it sees, its people")
+    """Table 2: what each live tenant sees, who is in it and its flows, asked of the platform
+    (not what was sent)."""
+    table = Table(
+        title="Live tenants: the piece set governing each, what it sees, its people, its flows"
+    )
     table.add_column("tenant", no_wrap=True)
     table.add_column("piece set", no_wrap=True)
     table.add_column("sees")
     table.add_column("people", no_wrap=True)
+    table.add_column("flows", no_wrap=True)
     for external_id in sorted(final):
         view = final[external_id]
         if not view.deleted:
             table.add_row(
-                external_id, view.piece_set or "-", _sees(view, catalog), _people_cell(view)
+                external_id,
+                view.piece_set or "-",
+                _sees(view, catalog),
+                _people_cell(view),
+                _flows_cell(view),
             )
     return table
 
@@ -290,6 +375,10 @@ def _summary_json(final: Snapshot, catalog: list[str]) -> dict[str, Any]:
             "sees": sorted(_short(p) for p in view.sees),
             "sees_all": list(view.sees) == catalog,
             "people": {email: {"role": r, "state": s} for email, (r, s) in view.people.items()},
+            "flows": [
+                {"external_id": key, "name": name, "status": status}
+                for key, name, status in view.flows
+            ],
         }
         for external_id, view in sorted(final.items())
     }
@@ -347,11 +436,14 @@ def _tenant_activity(emu: Any, signers: dict[str, set[str]]) -> Iterator[None]:
 def _run_steps(
     steps: list[Step], env: dict[str, str], workdir: Path, after_step: Callable[[], None]
 ) -> list[bool]:
+    """Run each step, calling ``after_step`` after each one with a column in the summary."""
     outcomes: list[bool] = []
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         for number, step in enumerate(steps, start=1):
             task = progress.add_task(step.title, total=1)
+            if step.before is not None:
+                step.before()
             log = workdir / f"step-{number}.log"
             with log.open("w") as out:
                 done = subprocess.run(step.command, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -361,7 +453,8 @@ def _run_steps(
                 progress.console.print(f"[red]step {number} failed; its log: {log}[/red]")
                 progress.console.print(log.read_text()[-4000:])
             outcomes.append(ok)
-            after_step()
+            if step.column is not None:
+                after_step()
     return outcomes
 
 
@@ -385,11 +478,34 @@ def _expected_set(spec: TenantSpec) -> str:
     return spec.piece_set or "default"
 
 
+def _check_flows(emu: Any, view: TenantView, template: ProjectState) -> list[str]:
+    """The tenant's flows on the platform are exactly the template's (by external id, none
+    twice, with its names and statuses), and it holds the template's connections (placeholders
+    awaiting authorisation)."""
+    external_id = view.project["externalId"]
+    has = sorted(view.flows)
+    wanted = sorted(
+        (flow["externalId"], flow["version"]["displayName"], flow.get("status") or "ENABLED")
+        for flow in template.flows
+    )
+    problems = []
+    if has != wanted:
+        problems.append(f"{external_id}: flows {has}, expected the template's {wanted}")
+    connections = {row["externalId"] for row in emu.state.connections_for(view.project["id"])}
+    missing = sorted({c.external_id for c in template.connections} - connections)
+    if missing:
+        problems.append(f"{external_id}: no connection {missing} (the template's)")
+    return problems
+
+
 def _check_final(
-    emu: Any, final: Snapshot, document: TenantDocument, members_now: set[str]
+    emu: Any,
+    final: Snapshot,
+    document: TenantDocument,
+    members_now: set[str],
 ) -> list[str]:
     """Every broken rule is one message: projects, governing set, visible pieces, people,
-    no tenant-owned set left without its tenant."""
+    flows, no tenant-owned set left without its tenant."""
     problems = []
     catalog = list(emu.state.piece_sets.catalog)
     for spec in document.tenants:
@@ -406,6 +522,8 @@ def _check_final(
             people = _people(emu, view.project["id"], _invitations(emu))
             if people:
                 problems.append(f"{external_id}: deleted, but people remain: {sorted(people)}")
+            if emu.state.flows_of(view.project["id"]):
+                problems.append(f"{external_id}: deleted, but its flows remain")
             continue
         if view.project["displayName"] != spec.effective_display_name:
             problems.append(f"{external_id}: display name {view.project['displayName']!r}")
@@ -426,6 +544,8 @@ def _check_final(
             should = "member" if email in members_now else "invited"
             if state != should:
                 problems.append(f"{external_id}: {email} is {state}, expected {should}")
+        if spec.template is not None:
+            problems += _check_flows(emu, view, document.templates[spec.template])
     owned = {s.get("key") or "" for s in emu.state.piece_sets.all()}
     owned = {key for key in owned if key.startswith("tenant:")}
     wanted_owned = {
@@ -438,23 +558,53 @@ def _check_final(
     return problems
 
 
+def _without_template(path: Path) -> dict[str, Any]:
+    """A demo tenant document as data, without its ``template`` (defaults and rows)."""
+    data: dict[str, Any] = yaml.safe_load(path.read_text())
+    for row in [data.get("defaults") or {}, *data.get("tenants", [])]:
+        row.pop("template", None)
+    return data
+
+
+def _documents(workdir: Path, templates: bool) -> Path:
+    """The tenant documents copied into ``<workdir>/tenants`` (where the template file is
+    exported to), or without their ``template`` when there is no template project."""
+    documents = workdir / "tenants"
+    (documents / template_project.FILE).parent.mkdir(parents=True, exist_ok=True)
+    for path in (TENANTS, TENANTS_NEXT):
+        if templates:
+            shutil.copyfile(path, documents / path.name)
+        else:
+            text = yaml.safe_dump(_without_template(path), sort_keys=False)
+            (documents / path.name).write_text(text)
+    return documents
+
+
+def _flows_line(template: ProjectState) -> str:
+    names = ", ".join(flow["version"]["displayName"] for flow in template.flows)
+    return f"{len(template.flows)} flows ({names})"
+
+
 def run_local(api_key: str | None, workdir: Path | None, pending_invitations: bool) -> int:
     from activepieces_core.testing import Emulator
 
-    with _workdir(workdir) as workdir, Emulator(api_key=api_key) as emu:
-        # A platform on piece sets; an API key's invitations are accepted at once, as upstream
-        # (--emulator-pending-invitations leaves them PENDING, each answer carrying its link).
+    with _workdir(workdir) as workdir, Emulator(api_key=api_key, environments=True) as emu:
+        # A platform on piece sets, with environments (replace); an API key's invitations are
+        # accepted at once, as upstream (--emulator-pending-invitations leaves them PENDING,
+        # each answer carrying its link).
         emu.state.configure_platform(
             manage_pieces_enabled=True, invitations_auto_accept=not pending_invitations
         )
         emu.state.people.add_user(EXISTING_USER, first_name="Gavin", last_name="Belson")
+        template = template_project.build(emu)
         console.print(
             f"[bold]Embedded Activepieces emulator[/bold] at {emu.url} "
-            "(pieces governed by piece sets)"
+            "(pieces governed by piece sets, environments on); template project "
+            f"{template_project.EXTERNAL_ID} built by hand"
         )
-        day_one = load_document(TENANTS)
-        signers = _signing_up(day_one)
-        steps = _steps(workdir)
+        signers = _signing_up(load_document(_without_template(TENANTS)))
+        documents = _documents(workdir, templates=True)
+        steps = _steps(workdir, documents, lambda: template_project.next_week(emu, template))
         snapshots = [_snapshot(emu)]
         with _tenant_activity(emu, signers):
             outcomes = _run_steps(
@@ -465,12 +615,13 @@ def run_local(api_key: str | None, workdir: Path | None, pending_invitations: bo
             )
         catalog = list(emu.state.piece_sets.catalog)
         final = snapshots[-1]
-        console.print(_summary(snapshots, [s.column for s in steps]))
+        console.print(_summary(snapshots, [s.column for s in steps if s.column is not None]))
         console.print(_access(final, catalog))
         deleted = sorted(external_id for external_id, view in final.items() if view.deleted)
         if deleted:
             console.print(
-                f"Deleted: {', '.join(deleted)} (their members and invitations went with them)."
+                f"Deleted: {', '.join(deleted)} (their members, invitations and flows went with "
+                "them)."
             )
         (workdir / "summary.json").write_text(json.dumps(_summary_json(final, catalog), indent=2))
         sets = sorted(s.get("key") or "" for s in emu.state.piece_sets.all())
@@ -484,14 +635,26 @@ def run_local(api_key: str | None, workdir: Path | None, pending_invitations: bo
             )
             console.print(f"{waiting} invitation{'s' if waiting > 1 else ''} wait {how}.")
         members_now = set().union(*signers.values()) | {EXISTING_USER}
-        problems = _check_final(emu, final, load_document(TENANTS_NEXT), members_now)
+        try:
+            last = load_document(documents / TENANTS_NEXT.name)
+        except ValueError as exc:  # the export step failed: no template file
+            problems = [f"{TENANTS_NEXT.name}: {exc}"]
+        else:
+            problems = _check_final(emu, final, last, members_now)
+            exported = read_state_file(documents / template_project.FILE)
+            console.print(
+                f"Next week's template ({template_project.FILE}, exported with the CLI): "
+                f"{_flows_line(exported)}."
+            )
         for problem in problems:
             console.print(f"[red]unexpected final state: {problem}[/red]")
         if not problems:
             console.print(
                 "Checked with the emulator: each live tenant sees exactly the pieces of its set, "
                 "its own list or Default; each has exactly its people with their roles (members "
-                "once signed up, invited until then); no tenant-owned set outlived its tenant."
+                "once signed up, invited until then) and exactly the template's flows (by "
+                "external id, none twice) with its connection awaiting authorisation; no "
+                "tenant-owned set outlived its tenant."
             )
         console.print(f"{len(emu.requests)} API requests served by the emulator.")
         if all(outcomes) and not problems:
@@ -543,13 +706,20 @@ def run_remote(target: Target, apply: bool) -> int:
                 f"  activepieces tenants apply {LEGACY_TENANTS}"
             )
             return 2
+        console.print(
+            "Tenants' contents are left alone: the demo's template comes from the template "
+            "project it builds on the embedded emulator (make yours with `activepieces projects "
+            "export`)."
+        )
         if not apply:
             document = TENANTS if piece_sets else LEGACY_TENANTS
-            report = reconcile(client, document, dry_run=True)
+            source = _without_template(document) if piece_sets else document
+            report = reconcile(client, source, dry_run=True)
     if apply:
         with _workdir(None) as workdir:
+            documents = _documents(workdir, templates=False)
             outcomes = _run_steps(
-                _steps(workdir), _environment(target, workdir), workdir, lambda: None
+                _steps(workdir, documents), _environment(target, workdir), workdir, lambda: None
             )
         return 0 if all(outcomes) else 1
     name = document.relative_to(EXAMPLES.parent)

@@ -5,7 +5,8 @@ API key and with invitations left PENDING (``--emulator-pending-invitations``), 
 invitation the sync sends comes back with a sign-up link, a bearer token. Everything the demo
 leaves behind — its output, every step's log, the Airflow metadata DB and the Prefect DB — is
 searched for the key and for any invitation link. Its final state (``summary.json``, the data of
-the printed table, asked of the emulator) is checked against what the tenant documents mean.
+the printed table, asked of the emulator) is checked against what the tenant documents and the
+template (exported from the demo's template project, then edited a week later) mean.
 
 The dry-run path for a real platform is run against the session emulator, as both kinds of
 platform: governed by piece sets, and by the legacy project plan.
@@ -83,6 +84,14 @@ def _person(role: str, state: str) -> dict[str, str]:
     return {"role": role, "state": state}
 
 
+#: Next week's template: "CRM sync" renamed, "Weekly digest" added, "Failed-run alert" removed.
+NEXT_WEEK_FLOWS = [
+    ("crm-sync", "CRM sync (HubSpot → Sheets)", "ENABLED"),
+    ("weekly-digest", "Weekly digest", "ENABLED"),
+    ("welcome-sequence", "Welcome sequence", "ENABLED"),
+]
+
+
 def test_demo_succeeds_shows_what_tenants_see_and_never_writes_the_key_or_a_link(
     tmp_path: Path,
 ) -> None:
@@ -110,13 +119,20 @@ def test_demo_succeeds_shows_what_tenants_see_and_never_writes_the_key_or_a_link
         r"┃ tenant\s+┃ Airflow onboarding\s+┃ Prefect re-sync\s+┃ Airflow teardown\s+┃ final state",
         output,
     ), output[-6000:]
-    assert re.search(r"┃ tenant\s+┃ piece set\s+┃ sees\s+┃ people\s+┃", output), output[-6000:]
+    header = r"┃ tenant\s+┃ piece set\s+┃ sees\s+┃ people\s+┃ flows\s+┃"
+    assert re.search(header, output), output[-6000:]
+    assert "✔ CLI: projects export template-standard → templates/standard.json" in output
+    assert "CLI: projects export again" in output
+    assert "flows +3" in output  # the template installed when a tenant is created
+    assert "flows +1 -1 ~1" in output  # next week's template: one added, one removed, one renamed
     assert re.search(r"│ acme\s+│ gold\s+│ gmail, google-sheets, hubspot, openai, slack", output)
     assert re.search(
         r"│ wayne\s+│ tenant:wayne\s+│ openai, slack\s+│ bruce@wayne.example: Admin, invited",
         output,
     )
-    assert "Deleted: initech, stark (their members and invitations went with them)." in output
+    assert "Deleted: initech, stark (their members, invitations and flows went with them)." in (
+        output
+    )
     for tenant in ("acme", "globex", "hooli", "initech", "stark", "umbrella", "wayne"):
         assert tenant in output
     assert "sees +openai" in output  # the Gold tier gained OpenAI in the Prefect re-sync
@@ -155,6 +171,16 @@ def test_demo_succeeds_shows_what_tenants_see_and_never_writes_the_key_or_a_link
         "umbrella": {"admin@umbrella.example": _person("Admin", "member")},
         "wayne": {"bruce@wayne.example": _person("Admin", "invited")},
     }
+
+    # Each live tenant's flows, read back from the platform: exactly next week's template's,
+    # none twice (a deleted tenant's went with it).
+    assert {
+        k: sorted((f["external_id"], f["name"], f["status"]) for f in v["flows"])
+        for k, v in summary.items()
+    } == {k: NEXT_WEEK_FLOWS if k in live else [] for k in summary}
+    template = json.loads((workdir / "tenants" / "templates" / "standard.json").read_text())
+    assert sorted(f["externalId"] for f in template["flows"]) == [f[0] for f in NEXT_WEEK_FLOWS]
+    assert [c["externalId"] for c in template["connections"]] == ["slack-alerts"]
 
     files = [path for path in workdir.rglob("*") if path.is_file()]
     assert any(path.suffix == ".db" for path in files), "the Airflow/Prefect DBs were not kept"
