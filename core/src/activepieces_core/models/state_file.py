@@ -16,7 +16,7 @@ from typing import Any
 from activepieces_core.errors import InvalidStateError
 from activepieces_core.models.contents import ProjectState
 
-__all__ = ["read_state_file", "write_state_file"]
+__all__ = ["read_state_file", "state_from_text", "state_to_text", "write_state_file"]
 
 _YAML = (".yaml", ".yml")
 
@@ -38,29 +38,39 @@ def read_state_file(path: str | os.PathLike[str]) -> ProjectState:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidStateError(f"{file}: cannot read: {exc}") from None
-    if file.suffix.lower() in _YAML:
+    return state_from_text(text, source=str(file), suffix=file.suffix)
+
+
+def state_from_text(text: str, *, source: str, suffix: str = ".json") -> ProjectState:
+    """The replace body in ``text`` (YAML when ``suffix`` is ``.yaml``/``.yml``, else JSON),
+    validated; ``source`` names where it came from in errors (a file, an object store URL)."""
+    if suffix.lower() in _YAML:
         yaml = _yaml()
         try:
             body = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise InvalidStateError(f"{file}: not valid YAML: {exc}") from None
+            raise InvalidStateError(f"{source}: not valid YAML: {exc}") from None
     else:
         try:
             body = json.loads(text)
         except ValueError as exc:
-            raise InvalidStateError(f"{file}: not valid JSON: {exc}") from None
-    return ProjectState.from_body(body, source=str(file))
+            raise InvalidStateError(f"{source}: not valid JSON: {exc}") from None
+    return ProjectState.from_body(body, source=source)
+
+
+def state_to_text(state: ProjectState, *, suffix: str = ".json") -> str:
+    """``state`` as its replace body's text (YAML by ``suffix``, else indented JSON)."""
+    body = state.to_body()
+    if suffix.lower() in _YAML:
+        return str(_yaml().safe_dump(body, sort_keys=False, allow_unicode=True))
+    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
 
 def write_state_file(path: str | os.PathLike[str], state: ProjectState) -> Path:
     """Write ``state`` as its replace body (JSON, or YAML by suffix), atomically: a reader
     never sees half a file. Returns the path."""
     file = Path(path)
-    body = state.to_body()
-    if file.suffix.lower() in _YAML:
-        text = _yaml().safe_dump(body, sort_keys=False, allow_unicode=True)
-    else:
-        text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    text = state_to_text(state, suffix=file.suffix)
     file.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", dir=file.parent)
     try:
