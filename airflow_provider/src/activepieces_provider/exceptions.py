@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 from activepieces_core.errors import ActivepiecesError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from activepieces_core.models.contents import FailedItem
     from activepieces_core.tenants import TenantSyncError
 
 __all__ = [
@@ -22,6 +25,7 @@ __all__ = [
     "PieceSetsNotEnabledError",
     "ProjectNotFoundError",
     "ProjectSensorError",
+    "ReplaceItemsFailedError",
     "TenantSyncError",
 ]
 
@@ -76,6 +80,22 @@ class PieceSetsNotEnabledError(ActivepiecesProviderError):
 
 class ProjectSensorError(ActivepiecesProviderError):
     """The deferred sensor's trigger reported an error."""
+
+
+class ReplaceItemsFailedError(ActivepiecesProviderError):
+    """A replace answered 207: the server applied the rest but not these items (``failed``,
+    core's `FailedItem`: kind, external id, op, the server's error)."""
+
+    def __init__(self, project_id: str, failed: Sequence[FailedItem]) -> None:
+        items = "; ".join(f"{i.kind} {i.external_id} ({i.op}): {i.error}" for i in failed)
+        super().__init__(
+            f"replace of project {project_id}: {len(failed)} item(s) not applied: {items}"
+        )
+        self.project_id = project_id
+        self.failed = list(failed)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.project_id, self.failed))
 
 
 class HITLUnavailableError(ActivepiecesProviderError, RuntimeError):

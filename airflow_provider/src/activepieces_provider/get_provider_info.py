@@ -75,6 +75,7 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": integration,
                 "python-modules": [
                     f"{_PKG}.operators.projects",
+                    f"{_PKG}.operators.contents",
                     f"{_PKG}.operators.tenants",
                     f"{_PKG}.operators.piece_sets",
                     f"{_PKG}.operators.members",
