@@ -3,6 +3,11 @@
     python examples/prefect/onboard.py                       # examples/tenants.yaml
     python examples/prefect/onboard.py path/to/tenants.csv --dry-run
     python examples/prefect/onboard.py --block activepieces-prod
+    python examples/prefect/onboard.py tenants.yaml --template-storage remote-file-system/templates
+
+A tenant's ``template`` (its flows, tables and folders, a file ``projects export`` wrote) is
+read beside the tenant file, or with ``--template-storage`` from a saved Prefect filesystem
+block (``<block-type-slug>/<name>``).
 
 Credentials, first match wins: ``--block NAME`` (a saved ActivepiecesCredentials block), the
 ``ACTIVEPIECES_URL`` / ``ACTIVEPIECES_API_KEY`` environment variables, else an embedded
@@ -37,14 +42,21 @@ def onboard_tenants(
     credentials: ActivepiecesCredentials | str,
     dry_run: bool = False,
     concurrency: int = 8,
+    template_storage: str | None = None,
 ) -> dict[str, Any]:
     """Create or update the project of every tenant in ``tenant_file``; nothing is pruned.
 
     ``credentials`` is the name of a saved ActivepiecesCredentials block (what a deployment
-    should pass: only the name is stored with the run) or a block instance.
+    should pass: only the name is stored with the run) or a block instance. Templates are
+    read beside the tenant file, or from the saved filesystem block ``template_storage``.
     """
     report: dict[str, Any] = sync_tenants(
-        tenant_file, credentials, prune=False, dry_run=dry_run, concurrency=concurrency
+        tenant_file,
+        credentials,
+        prune=False,
+        dry_run=dry_run,
+        concurrency=concurrency,
+        template_storage=template_storage,
     )
     print(f"Tenants: {report['summary']}")
     return report
@@ -64,7 +76,8 @@ def platform_credentials(block: str | None) -> Iterator[ActivepiecesCredentials 
     # for the local demo.
     from activepieces_core.testing import Emulator
 
-    with Emulator() as emu:
+    # environments: the plan flag a tenant's template needs (replace is gated by it).
+    with Emulator(environments=True) as emu:
         print(f"No ACTIVEPIECES_URL set: using an embedded emulator at {emu.url}")
         yield ActivepiecesCredentials(base_url=emu.url, api_key=emu.api_key)
 
@@ -75,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="plan and report, change nothing")
     parser.add_argument("--block", help="name of a saved ActivepiecesCredentials block")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--template-storage", help="saved filesystem block holding the templates (slug/name)"
+    )
     args = parser.parse_args(argv)
     with platform_credentials(args.block) as credentials:
         state = onboard_tenants(
@@ -82,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             credentials,
             dry_run=args.dry_run,
             concurrency=args.concurrency,
+            template_storage=args.template_storage,
             return_state=True,
         )
     return 0 if state.is_completed() else 1

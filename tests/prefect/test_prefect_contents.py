@@ -8,6 +8,7 @@ from the flows' own results.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -347,3 +348,19 @@ def test_the_api_key_never_reaches_results_artifacts_or_logs(
     assert "alerts" in dumped  # the failures really were read back
     assert key not in dumped
     assert key[3:15] not in dumped
+
+
+def test_the_onboarding_example_installs_a_template(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """examples/prefect/onboard.py with a tenant file naming a template, against its own
+    emulator (which must have environmentsEnabled for the replace)."""
+    monkeypatch.delenv("ACTIVEPIECES_URL", raising=False)
+    monkeypatch.delenv("ACTIVEPIECES_API_KEY", raising=False)
+    example = Path(__file__).resolve().parents[2] / "examples" / "prefect" / "onboard.py"
+    spec = importlib.util.spec_from_file_location("prefect_example_onboard_contents", example)
+    assert spec is not None
+    assert spec.loader is not None
+    onboard = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(onboard)
+    assert onboard.main([str(write_document(tmp_path, STANDARD))]) == 0
