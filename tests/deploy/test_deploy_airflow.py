@@ -12,6 +12,7 @@ the database and a snapshot of the broker are searched for the key.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from collections.abc import Iterator
@@ -20,12 +21,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import psutil
 import pytest
 from backing_services import Postgres, Redis, require_modules
 from deploy_support import BIN, REPO, AirflowAPI, Stopwatch, assert_key_absent
 from service_processes import Service, clean_env, free_port, run_command, stop_all, wait_for
+from sharding_support import duplicates, external_ids, platform_state, write_document
 
-from activepieces_core.tenants import load_tenants
+from activepieces_core import ActivepiecesClient
+from activepieces_core.tenants import load_document, load_tenants, plan
 from activepieces_core.testing import Emulator
 
 pytestmark = [pytest.mark.deploy, pytest.mark.timeout(240)]
@@ -35,6 +39,11 @@ TENANTS_FILE = REPO / "examples" / "tenants.yaml"
 ONBOARDING = "activepieces_tenant_onboarding"
 TEARDOWN = "activepieces_tenant_teardown"
 REVIEW = "activepieces_tenant_review"
+SHARDED = "activepieces_sharded_apply"
+#: The sharded DAG's budget pool (``POOL`` there); its slots are requests in flight.
+API_POOL = "activepieces_api"
+#: Two API tasks of 4 requests at once, across both workers (which have 8 task slots).
+BUDGET = 8
 SENSOR = "wait_until_ready"
 USER = "deploy-admin"
 
@@ -44,8 +53,29 @@ class Airflow:
 
     def __init__(self, api: AirflowAPI, services: list[Service], home: Path) -> None:
         self.api = api
-        self.services = services
+        self.services = services  # running: a test fails early when one of them exits
+        self.killed: list[Service] = []  # killed by a test (their logs are still scanned)
         self.home = home
+
+    def kill_worker_running(self, pid: int) -> Service:
+        """SIGKILL the Celery worker whose descendant ``pid`` is (a task process), with every
+        process under it: the task runs in a process group of its own."""
+        ancestors = {parent.pid for parent in psutil.Process(pid).parents()}
+        worker = next(
+            s
+            for s in self.services
+            if s.name.startswith("airflow-celery-worker") and s.process is not None
+            if s.process.pid in ancestors
+        )
+        assert worker.process is not None
+        root = psutil.Process(worker.process.pid)
+        for process in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        worker.process.wait(timeout=10)
+        self.services.remove(worker)
+        self.killed.append(worker)
+        return worker
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 120) -> dict[str, Any]:
         def finished() -> dict[str, Any] | None:
@@ -207,7 +237,7 @@ def airflow(
             errors = api.get("/importErrors")
             assert errors["total_entries"] == 0, errors
             dags = {d["dag_id"]: d for d in api.get("/dags")["dags"]}
-            return all(dag_id in dags for dag_id in (ONBOARDING, TEARDOWN, REVIEW))
+            return all(dag_id in dags for dag_id in (ONBOARDING, TEARDOWN, REVIEW, SHARDED))
 
         wait_for(parsed, timeout=120, what="the example DAGs parsed", services=services)
         wait_for(
@@ -217,17 +247,20 @@ def airflow(
             services=services,
         )
         clock.mark("every component healthy, DAGs parsed, workers ready")
+        # The API budget, set once for every worker (examples/airflow/dags/
+        # activepieces_sharded_apply.py: `airflow pools set activepieces_api ...`).
+        api.send("POST", "/pools", {"name": API_POOL, "slots": BUDGET, "include_deferred": False})
         yield deployment
     finally:
         api.close()
-        stop_all(deployment.services)
+        stop_all([*deployment.services, *deployment.killed])
         # Stopped: every log is complete now; the broker's and the databases' contents too.
         redis.save()
         postgres.dump("airflow", deploy_dir / "airflow.sql")
     dump = (deploy_dir / "airflow.sql").read_text(errors="replace")
     assert f"{ONBOARDING}" in dump, "the dump holds no DAG run: nothing was scanned"
     assert (deploy_dir / "redis" / "dump.rdb").is_file()
-    assert_key_absent(deploy_dir, emulator.api_key, deployment.services)
+    assert_key_absent(deploy_dir, emulator.api_key, [*deployment.services, *deployment.killed])
 
 
 def test_onboarding_defers_through_the_triggerer_then_teardown(
@@ -389,3 +422,101 @@ def test_review_applies_the_plan_only_once_a_person_approves(
     teardown_id = api.trigger(TEARDOWN, {})
     airflow.wait_for_run(TEARDOWN, teardown_id)
     assert emulator.state.projects(types=["TEAM"]) == []
+
+
+def emulator_stats(emulator: Emulator) -> dict[str, int]:
+    """``GET /__emulator/stats`` with the platform key: requests and the peak in flight."""
+    response = httpx.get(
+        f"{emulator.base_url}/__emulator/stats",
+        headers={"Authorization": f"Bearer {emulator.api_key}"},
+    )
+    response.raise_for_status()
+    stats: dict[str, int] = response.json()
+    return stats
+
+
+def test_sharded_apply_spreads_over_the_workers_within_the_pool_budget(
+    airflow: Airflow, emulator: Emulator, deploy_dir: Path
+) -> None:
+    api = airflow.api
+    document = write_document(deploy_dir / "sharded.json", "shard", 40)
+    emulator.faults.set("*", latency=0.05)  # requests overlap: the budget is what limits them
+    httpx.post(
+        f"{emulator.base_url}/__emulator/stats/reset",
+        headers={"Authorization": f"Bearer {emulator.api_key}"},
+    ).raise_for_status()
+    try:
+        run_id = api.trigger(SHARDED, {"tenants_file": str(document), "shards": 4})
+        airflow.wait_for_run(SHARDED, run_id, timeout=180)
+    finally:
+        emulator.faults.clear()
+
+    stats = emulator_stats(emulator)
+    print(f"emulator stats: {stats}")
+    assert 0 < stats["max_in_flight"] <= BUDGET, stats
+    shards = [ti for ti in api.task_instances(SHARDED, run_id) if ti["task_id"] == "apply_shard"]
+    assert sorted(ti["map_index"] for ti in shards) == [0, 1, 2, 3]
+    assert {ti["state"] for ti in shards} == {"success"}
+    assert {ti["pool"] for ti in shards} == {API_POOL}
+    # Every tenant once; the merged report counts as one apply of the whole plan.
+    present = [p["externalId"] for p in emulator.state.projects(types=["TEAM"])]
+    assert sorted(e for e in present if e.startswith("shard-")) == external_ids(document)
+    assert duplicates(emulator) == {"projects": [], "piece sets": [], "invitations": []}
+    merged = api.xcom(SHARDED, run_id, "merge")
+    assert merged["summary"]["create"] == 40, merged
+
+
+def test_a_worker_killed_mid_shard_is_retried_and_the_platform_ends_as_planned(
+    airflow: Airflow, emulator: Emulator, deploy_dir: Path
+) -> None:
+    """SIGKILL the Celery worker applying a shard: its task stops heartbeating, the scheduler
+    fails that try (20 s threshold), the surviving worker retries the shard (planned again)."""
+    api = airflow.api
+    emulator.state.configure_platform(manage_pieces_enabled=True)
+    document = write_document(deploy_dir / "dead.json", "dead", 24, piece_sets=True)
+    others = platform_state(emulator)["projects"]  # the earlier tests' tenants: not in the plan
+    emulator.faults.set("*", latency=0.4)  # a shard takes seconds: time to kill its worker
+    try:
+        run_id = api.trigger(SHARDED, {"tenants_file": str(document), "shards": 2})
+
+        def applying() -> dict[str, Any] | None:
+            projects = emulator.state.projects(types=["TEAM"])
+            if not any(p["externalId"].startswith("dead-") for p in projects):
+                return None  # no shard has written yet
+            running = [
+                ti
+                for ti in api.task_instances(SHARDED, run_id)
+                if ti["task_id"] == "apply_shard" and ti["state"] == "running" and ti["pid"]
+            ]
+            return running[0] if running else None
+
+        victim = wait_for(
+            applying, timeout=120, interval=0.2, what="a shard writing", services=airflow.services
+        )
+        killed = airflow.kill_worker_running(victim["pid"])
+        written = {
+            p["externalId"]
+            for p in emulator.state.projects(types=["TEAM"])
+            if p["externalId"].startswith("dead-")
+        }
+        airflow.wait_for_run(SHARDED, run_id, timeout=180)
+    finally:
+        emulator.faults.clear()
+
+    assert killed.process is not None
+    assert killed.process.returncode == -9
+    assert 0 < len(written) < 24, "the worker was killed before or after the apply"
+    # The killed shard: its first try ended without success, a later one succeeded.
+    tries = api.tries(SHARDED, run_id, "apply_shard", victim["map_index"])
+    assert len(tries) >= 2, tries
+    assert tries[0]["state"] != "success", tries
+    assert tries[-1]["state"] == "success", tries
+    # Exactly as planned: every tenant once, nothing twice, a fresh plan has nothing to do...
+    after = platform_state(emulator)["projects"]
+    assert sorted(e for e in after if e.startswith("dead-")) == external_ids(document)
+    assert duplicates(emulator) == {"projects": [], "piece sets": [], "invitations": []}
+    with ActivepiecesClient(api_key=emulator.api_key, base_url=emulator.url) as client:
+        again = plan(client, load_document(str(document)))
+    assert not again.has_changes, again.summary
+    # ... and nothing outside the plan touched.
+    assert {e: after[e] for e in others} == others
