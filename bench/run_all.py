@@ -9,7 +9,9 @@ no-op re-sync and client overhead against raw httpx; 10,000 tenants, 1,000 with 
 ``fault_campaign.py --json`` (1,000 tenants through Airflow and Prefect under 20% faults; 200
 with ``--quick``) and ``prefect_teardown.py`` (``teardown_tenants`` against
 ``sync_tenants(prune=True)`` deleting the same 1,000 tenants; one repeat with ``--quick``)
-and ``cli_scale.py`` (the ``activepieces tenants`` CLI on 50,000 tenants; 5,000 with ``--quick``).
+and ``cli_scale.py`` (the ``activepieces tenants`` CLI on 50,000 tenants; 5,000 with ``--quick``)
+and ``contents.py`` (1,000 tenants onboarded with a 5-flow template, its no-op re-sync, and 500
+tenants with the template under 20% faults; 200 with ``--quick``).
 The benches print human-readable tables; the figures are parsed from them,
 and every bench's full output is kept under ``--logs`` for the record. Exit code 1 if a target
 is missed or a bench could not be read.
@@ -242,6 +244,45 @@ def cli_scale_figures(run: Run) -> list[Figure]:
     return figures if any(f.ok is not None for f in figures) else [*figures, _unreadable(run)]
 
 
+_CONTENTS_ROW = re.compile(
+    r"^(?P<name>\([ab]\) .+?)\s+(?P<requests>\d+)\s+(?P<wall>[\d.]+)\s+(?P<floor>[\d.]+)\s+"
+    r"(?P<ratio>[\d.]+)x\s+(?P<target>.+?) (?P<v>OK|MISSED)$"
+)
+_CONTENTS_FAULT = re.compile(r"^\s+(?P<name>\w+)\s+(?P<value>\d+)\s+target 0 (?P<v>OK|MISSED)$")
+_CONTENTS_CPU = re.compile(
+    r"CPU: emulator (?P<emu>[\d.]+)s \((?P<per>[\d.]+) ms/request.*client (?P<client>[\d.]+)s"
+)
+_CONTENTS_CONVERGED = re.compile(r"^\s+converged (?P<ok>True|False) after (?P<runs>\d+) run")
+
+
+def contents_figures(run: Run) -> list[Figure]:
+    """Tenant contents: onboarding with a template vs its latency floor, the no-op re-sync's
+    reads and writes, and the fault campaign's end state."""
+    figures = []
+    for line in run.stdout.splitlines():
+        m = _CONTENTS_ROW.match(line.rstrip())
+        if m:
+            measured = f"{m['wall']}s, {m['requests']} requests, floor {m['floor']}s, {m['ratio']}x"
+            figures.append(Figure("contents", m["name"], measured, m["target"], m["v"] == "OK"))
+        cpu = _CONTENTS_CPU.search(line)
+        if cpu and figures:
+            measured = f"emulator {cpu['emu']}s ({cpu['per']} ms/req), client {cpu['client']}s"
+            figures.append(Figure("contents", f"{figures[-1].metric}: CPU", measured, "-", None))
+        m = _CONTENTS_FAULT.match(line.rstrip())
+        if m:
+            name = f"(c) under faults: {m['name']}"
+            figures.append(Figure("contents", name, m["value"], "0", m["v"] == "OK"))
+        m = _CONTENTS_CONVERGED.match(line)
+        if m:
+            measured = f"{m['ok']} after {m['runs']} run(s)"
+            figures.append(
+                Figure(
+                    "contents", "(c) under faults: converged", measured, "True", m["ok"] == "True"
+                )
+            )
+    return figures if len(figures) >= 3 else [*figures, _unreadable(run)]
+
+
 def _unreadable(run: Run) -> Figure:
     tail = (run.stderr.strip().splitlines() or ["no output"])[-1][:80]
     return Figure(run.name, "output unreadable", f"exit {run.returncode}: {tail}", "-", False)
@@ -303,6 +344,11 @@ def main(argv: list[str] | None = None) -> int:
             "cli_scale",
             ["--tenants", "5000" if args.quick else "50000", "--no-profile"],
             cli_scale_figures,
+        ),
+        (
+            "contents",
+            ["--tenants", "1000", "--fault-tenants", "200" if args.quick else "500"],
+            contents_figures,
         ),
     ]
     skip = set(filter(None, args.skip.split(",")))
