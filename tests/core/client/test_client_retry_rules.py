@@ -119,3 +119,10 @@ def test_each_mode_repeats_what_it_may(mode: Any, error: APIError, attempts: int
         fail_every_time()
     assert made == list(range(1, attempts + 1))
     assert waited == [0.0] * (attempts - 1)
+
+
+def test_a_policy_is_its_numbers_whatever_its_random_source() -> None:
+    """Two policies with the same limits are equal (a client's config compares by value);
+    the injected ``rng`` is a test seam, not part of what the policy is."""
+    assert RetryPolicy(rng=lambda: 0.0) == RetryPolicy(rng=lambda: 1.0)
+    assert RetryPolicy(max_retries=1) != RetryPolicy(max_retries=2)

@@ -16,6 +16,9 @@ def assert_scrubbed(error: APIStatusError, key: str) -> None:
     """The error names what happened, with ``***`` where the gateway quoted the key."""
     assert error.status_code == 502
     assert "authorization: Bearer ***" in error.message
+    assert error.body is not None  # the body is kept (scrubbed), not dropped
+    assert error.body["statusCode"] == 502
+    assert "authorization: Bearer ***" in error.body["message"]
     forms = [error.message, str(error), repr(error), repr(error.args), repr(error.body)]
     forms.append(str(pickle.loads(pickle.dumps(error))))
     forms.append(repr(pickle.dumps(error)))
