@@ -12,14 +12,19 @@ applies exactly that plan, refusing it when the platform changed since it was ma
 The sync, plan and apply operators take a whole tenant document: ``tenants`` (rows),
 ``piece_sets``, ``defaults`` with ``member_role``, the tenants' ``members`` and the 2026 project
 fields travel through as core reads them; plans and reports list every kind of change
-(``project``, ``piece_set``, ``piece_set_assignment``, ``member``, ``user``) with its ``kind``
-and ``key``.
+(``project``, ``piece_set``, ``piece_set_assignment``, ``member``, ``user``, and a tenant's
+contents: ``flow``, ``table``, ``folder``) with its ``kind`` and ``key``.
+
+A tenant's ``template`` (a replace body, e.g. written by ``ActivepiecesExportProjectOperator``)
+is read relative to the document, or to the DAG's folder for a document given as data; the
+``template``/``templates`` arguments give templates from elsewhere (an ``ObjectStoragePath``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +38,7 @@ from activepieces_provider.operators._base import (
     optional_int,
     text_list,
 )
+from activepieces_provider.state_storage import dag_relative, read_state, state_argument
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -51,6 +57,9 @@ STALE_XCOM_KEY = "stale"
 #: Changes listed in task logs and plan summaries (the XComs always hold all of them).
 DEFAULT_MAX_ROWS = 50
 
+#: Key of a document given as data (``document_to_dict``) holding its templates' bodies.
+TEMPLATES_KEY = "templates"
+
 _CHANGING = frozenset({"create", "update", "delete"})
 
 
@@ -58,11 +67,16 @@ _CHANGING = frozenset({"create", "update", "delete"})
 
 
 def document_to_dict(document: TenantDocument) -> dict[str, Any]:
-    """A loaded tenant document as JSON-safe data that ``load_document`` reads back (XCom)."""
-    return {
+    """A loaded tenant document as JSON-safe data that the sync and plan operators read back
+    (XCom): with the bodies of the templates it names under ``templates``, so the task that
+    reads it needs no access to the files."""
+    data: dict[str, Any] = {
         "piece_sets": [s.model_dump(mode="json", exclude_none=True) for s in document.piece_sets],
         "tenants": [spec.to_dict() for spec in document.tenants],
     }
+    if document.templates:
+        data[TEMPLATES_KEY] = {name: t.to_body() for name, t in document.templates.items()}
+    return data
 
 
 def report_text(report: ApplyReport, max_rows: int = DEFAULT_MAX_ROWS) -> str:
@@ -108,20 +122,6 @@ def _alias_outlets(kwargs: dict[str, Any], asset_alias: str | None) -> None:
         if not any(isinstance(o, AssetAlias) and o.name == asset_alias for o in outlets):
             outlets.append(AssetAlias(asset_alias))
         kwargs["outlets"] = outlets
-
-
-def _dag_relative(op: ActivepiecesBaseOperator, source: Any) -> Any:
-    """A relative file path that does not exist here resolves against the DAG's folder."""
-    if isinstance(source, str | Path) and not Path(source).is_absolute():
-        try:
-            fileloc = getattr(op.dag, "fileloc", None)
-        except RuntimeError:  # operator not attached to a DAG
-            fileloc = None
-        if fileloc and not Path(source).exists():
-            candidate = Path(fileloc).parent / source
-            if candidate.exists():
-                return candidate
-    return source
 
 
 class _ReportingOperator(ActivepiecesBaseOperator):
@@ -172,6 +172,25 @@ class _ReportingOperator(ActivepiecesBaseOperator):
             )
 
 
+def _template_names(source: Any) -> set[str]:
+    """The ``template`` names a document given as data (a mapping or rows) spells."""
+    rows = source.get("tenants") if isinstance(source, Mapping) else source
+    rows = rows if isinstance(rows, list) else [source] if isinstance(source, Mapping) else []
+    defaults = source.get("defaults") if isinstance(source, Mapping) else None
+    found = [row.get("template") for row in rows if isinstance(row, Mapping)]
+    if isinstance(defaults, Mapping):
+        found.append(defaults.get("template"))
+    return {name for name in found if isinstance(name, str) and name.strip()}
+
+
+def templates_argument(value: Any) -> Any:
+    """The ``templates`` argument as stored: bodies given as data validated now (never
+    rendered by Jinja); paths, URLs and ``ObjectStoragePath``s kept for run time."""
+    if isinstance(value, Mapping):
+        return {str(name): state_argument(source) for name, source in value.items()}
+    return value
+
+
 class _DocumentArgs:
     """The tenant-document arguments shared by the sync and the plan operators."""
 
@@ -179,13 +198,55 @@ class _DocumentArgs:
     prune: Any
     protect: Any
     prune_members: Any
+    template: Any
+    templates: Any
 
     def document(self) -> TenantDocument:
-        """The validated document (``TenantSpecError`` lists every bad row; nothing is sent)."""
+        """The validated document with its templates (``TenantSpecError`` lists every bad row
+        or template; nothing is sent)."""
         from activepieces_core.tenants import load_document
 
         assert isinstance(self, ActivepiecesBaseOperator)
-        return load_document(_dag_relative(self, json_value(self.tenants)))
+        source = dag_relative(self, json_value(self.tenants))
+        document = load_document(source, templates=self._given_templates(source))
+        return self._with_default_template(document)
+
+    def _given_templates(self, source: Any) -> dict[str, Any]:
+        """Templates not read from beside the document: the bodies a ``document_to_dict``
+        value carries, DAG-folder files for a document given as data, the ``templates``
+        argument (which wins)."""
+        assert isinstance(self, ActivepiecesBaseOperator)
+        given: dict[str, Any] = {}
+        if isinstance(source, Mapping) and isinstance(source.get(TEMPLATES_KEY), Mapping):
+            given.update(source[TEMPLATES_KEY])
+        if isinstance(source, Mapping | list):
+            # Data has no folder of its own: its relative names are the DAG folder's files.
+            for name in _template_names(source) - set(given):
+                found = dag_relative(self, name)
+                if found is not name:
+                    given[name] = found
+        named = json_value(self.templates)
+        if not is_blank(named):
+            if not isinstance(named, Mapping):
+                raise ValueError(
+                    f"templates must map template names to files, got {type(named).__name__}"
+                )
+            given.update({str(k): read_state(self, v)[0] for k, v in named.items()})
+        return given
+
+    def _with_default_template(self, document: TenantDocument) -> TenantDocument:
+        """The ``template`` argument made the template of every tenant that names none."""
+        assert isinstance(self, ActivepiecesBaseOperator)
+        if is_blank(self.template):
+            return document
+        state, where = read_state(self, self.template)
+        name = where if where != "<data>" else "<template argument>"
+        tenants = [
+            spec if spec.template is not None else spec.model_copy(update={"template": name})
+            for spec in document.tenants
+        ]
+        templates = {**document.templates, name: state}
+        return dataclasses.replace(document, tenants=tenants, templates=templates)
 
     def plan_options(self) -> dict[str, Any]:
         """``prune``, ``protect`` and ``prune_members`` as core's planner takes them."""
@@ -196,8 +257,7 @@ class _DocumentArgs:
         }
 
 
-_DOCUMENT_FIELDS = ("tenants", "prune", "protect", "prune_members")
-
+_DOCUMENT_FIELDS = ("tenants", "prune", "protect", "prune_members", "template", "templates")
 
 # ---------------------------------------------------------------------------------- operators
 
@@ -215,7 +275,17 @@ class ActivepiecesSyncTenantsOperator(_DocumentArgs, _ReportingOperator):
     :param tenants: a tenant document: a mapping with ``tenants`` (and optionally
         ``piece_sets`` and ``defaults``), a list of tenant rows (e.g. an XCom), JSON text, or a
         path to a ``.yaml``/``.json``/``.csv`` file (relative paths resolve against the DAG
-        folder). Tenants may name a ``piece_set`` or list ``pieces`` and ``members``.
+        folder). Tenants may name a ``piece_set``, list ``pieces`` and ``members``, and name a
+        ``template`` (a replace body file, relative to the document; for a document given as
+        data, to the DAG's folder).
+    :param template: the template of every tenant that names none (as ``defaults.template``):
+        a file path (relative: the DAG's folder), URL text (``s3://...``), an
+        ``ObjectStoragePath``, or the body as a dict (validated when the DAG is parsed, never
+        rendered by Jinja). A tenant's flows, tables and folders are made its template's
+        (those it lacks are deleted and count toward ``max_deletions``); tenants without a
+        template keep their contents.
+    :param templates: ``{name: location}``: read the template a document names
+        ``template: <name>`` from here instead (same kinds of location as ``template``).
     :param prune: delete managed projects (those with an external id) missing from the document.
     :param protect: patterns never deleted by ``prune`` (external ids, or e-mails for members).
     :param prune_members: remove people (members and waiting invitations) that a tenant's
@@ -244,6 +314,8 @@ class ActivepiecesSyncTenantsOperator(_DocumentArgs, _ReportingOperator):
         prune: bool = False,
         protect: Sequence[str] = (),
         prune_members: bool = False,
+        template: Any = None,
+        templates: Any = None,
         max_deletions: int | None = None,
         dry_run: bool = False,
         concurrency: int = DEFAULT_CONCURRENCY,
@@ -255,6 +327,8 @@ class ActivepiecesSyncTenantsOperator(_DocumentArgs, _ReportingOperator):
         self.prune = prune
         self.protect = protect
         self.prune_members = prune_members
+        self.template = state_argument(template)
+        self.templates = templates_argument(templates)
         self.max_deletions = max_deletions
         # Not ``self.dry_run``: that name is a BaseOperator method.
         self.plan_only = dry_run
@@ -293,7 +367,11 @@ class ActivepiecesPlanTenantsOperator(_DocumentArgs, ActivepiecesBaseOperator):
     :param tenants: a tenant document: a mapping with ``tenants`` (and optionally
         ``piece_sets`` and ``defaults``), a list of tenant rows (e.g. an XCom), JSON text, or a
         path to a ``.yaml``/``.json``/``.csv`` file (relative paths resolve against the DAG
-        folder). Tenants may name a ``piece_set`` or list ``pieces`` and ``members``.
+        folder). Tenants may name a ``piece_set``, list ``pieces`` and ``members``, and name a
+        ``template``.
+    :param template, templates: as for ``ActivepiecesSyncTenantsOperator``; the plan lists
+        each tenant's flows, tables and folders to create, update and delete, and carries the
+        templates' bodies, so applying it needs no file.
     :param prune: delete managed projects (those with an external id) missing from the document.
     :param protect: patterns never deleted by ``prune`` (external ids, or e-mails for members).
     :param prune_members: remove people (members and waiting invitations) that a tenant's
@@ -315,6 +393,8 @@ class ActivepiecesPlanTenantsOperator(_DocumentArgs, ActivepiecesBaseOperator):
         prune: bool = False,
         protect: Sequence[str] = (),
         prune_members: bool = False,
+        template: Any = None,
+        templates: Any = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         max_rows: int = DEFAULT_MAX_ROWS,
         skip_if_no_changes: bool = False,
@@ -325,6 +405,8 @@ class ActivepiecesPlanTenantsOperator(_DocumentArgs, ActivepiecesBaseOperator):
         self.prune = prune
         self.protect = protect
         self.prune_members = prune_members
+        self.template = state_argument(template)
+        self.templates = templates_argument(templates)
         self.concurrency = concurrency
         self.max_rows = max_rows
         self.skip_if_no_changes = skip_if_no_changes
@@ -396,7 +478,7 @@ class ActivepiecesApplyTenantPlanOperator(_ReportingOperator):
         self.check_stale = check_stale
 
     def _saved_plan(self) -> dict[str, Any]:
-        source = _dag_relative(self, json_value(self.plan))
+        source = dag_relative(self, json_value(self.plan))
         if isinstance(source, str | Path):
             path = Path(source)
             try:
