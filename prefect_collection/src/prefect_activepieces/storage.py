@@ -11,19 +11,22 @@ relative to the block's base path. Without one, paths are local files.
 from __future__ import annotations
 
 import inspect
-import json
 import os
 from collections.abc import Iterator, Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
 from prefect.blocks.core import Block
 from prefect.utilities.asyncutils import run_coro_as_sync
 
 from activepieces_core.errors import InvalidStateError
 from activepieces_core.models.contents import ProjectState
-from activepieces_core.models.state_file import read_state_file, write_state_file
+from activepieces_core.models.state_file import (
+    read_state_file,
+    state_from_text,
+    state_to_text,
+    write_state_file,
+)
 
 __all__ = [
     "StateInput",
@@ -43,8 +46,6 @@ Storage = Block | str
 StateInput = str | Path | dict[str, Any] | ProjectState
 """A replace body: the body itself (a dict, e.g. `export_project_state`'s result), a
 `ProjectState`, or the path of a state file (in ``storage`` when one is given)."""
-
-_YAML = (".yaml", ".yml")
 
 
 def resolve_storage(storage: Storage) -> Any:
@@ -79,17 +80,13 @@ def _parse(data: bytes, path: str, where: str) -> ProjectState:
     """A state from a file's bytes: YAML by suffix, else JSON (`InvalidStateError`)."""
     try:
         text = data.decode("utf-8")
-        body = yaml.safe_load(text) if path.lower().endswith(_YAML) else json.loads(text)
-    except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+    except UnicodeDecodeError as exc:
         raise InvalidStateError(f"{where}: not a valid state file: {exc}") from None
-    return ProjectState.from_body(body, source=where)
+    return state_from_text(text, source=where, suffix=PurePosixPath(path).suffix)
 
 
 def _dump(state: ProjectState, path: str) -> bytes:
-    body = state.to_body()
-    if path.lower().endswith(_YAML):
-        return yaml.safe_dump(body, sort_keys=False, allow_unicode=True).encode("utf-8")
-    return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return state_to_text(state, suffix=PurePosixPath(path).suffix).encode("utf-8")
 
 
 def _given(source: StateInput) -> ProjectState | None:
