@@ -31,6 +31,7 @@ from activepieces_provider.operators.tenants import (
 pytestmark = pytest.mark.usefixtures("airflow_db")
 
 TEST_DAGS = Path(__file__).resolve().parent / "dags"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "airflow" / "dags"
 TENANTS = ("acme", "globex", "initech")
 
 
@@ -103,11 +104,14 @@ def document(folder: Path, template: str | None = "templates/standard.json") -> 
     return write_json(folder / "tenants.json", {"defaults": defaults, "tenants": tenants})
 
 
-def run(dag_id: str, capfd: Any, caplog: Any, **conf: Any) -> tuple[Any, str, dict[str, Any]]:
-    """``dag.test()`` of a test DAG: the run, everything it printed or logged, its XComs."""
+def run(
+    dag_id: str, capfd: Any, caplog: Any, *, folder: Path | None = None, **conf: Any
+) -> tuple[Any, str, dict[str, Any]]:
+    """``dag.test()`` of a DAG (the test DAGs unless ``folder``): the run, everything it
+    printed or logged, its XComs."""
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(TEST_DAGS / "activepieces_test_contents.py"))
+    bag = DagBag(dag_folder=str(folder or TEST_DAGS / "activepieces_test_contents.py"))
     assert not bag.import_errors, bag.import_errors
     dr = bag.dags[dag_id].test(run_conf=conf)
     captured = capfd.readouterr()
@@ -480,3 +484,53 @@ def test_export_writes_yaml_to_a_local_path_and_a_file_url(
     assert wanted(json.loads((tmp_path / "url" / "template.json").read_text())) == flows_of(
         emu, "template"
     )
+
+
+# ---------------------------------------------------------------------------------- examples
+
+
+@pytest.mark.slow
+def test_the_example_copies_a_template_project_into_each_target(
+    emu: Any, tmp_path: Path, capfd: Any, caplog: Any
+) -> None:
+    template_project(emu, "template")
+    for ext in ("acme", "globex"):
+        emu.state.add_project(ext.title(), external_id=ext)
+    url = (tmp_path / "templates" / "template.json").as_uri()
+    dag_file = EXAMPLES / "activepieces_project_contents.py"
+    dr, output, values = run(
+        "activepieces_project_contents",
+        capfd,
+        caplog,
+        folder=dag_file,
+        source="template",
+        targets=["acme", "globex"],
+        path=url,
+    )
+    assert dr.state == "success", output[-12000:]
+    assert values["export/return_value"]["path"] == url
+    for ext in ("acme", "globex"):
+        assert flows_of(emu, ext) == flows_of(emu, "template")
+    assert emu.requests.count(route="projects.replace") == 2
+    no_key(emu, output, values)
+
+
+@pytest.mark.slow
+def test_the_onboarding_example_installs_the_templates_its_file_names(
+    emu: Any, this_week: dict[str, Any], tmp_path: Path, capfd: Any, caplog: Any
+) -> None:
+    """The onboarding DAG hands the document to the sync task by XCom: the template named in
+    the file travels with it (the sync task reads no file)."""
+    write_json(tmp_path / "templates" / "standard.json", this_week)
+    dr, output, values = run(
+        "activepieces_tenant_onboarding",
+        capfd,
+        caplog,
+        folder=EXAMPLES / "activepieces_tenant_onboarding.py",
+        tenants_file=str(document(tmp_path)),
+    )
+    assert dr.state == "success", output[-12000:]
+    assert "templates" in values["read_tenants/return_value"]
+    for ext in TENANTS:
+        assert flows_of(emu, ext) == wanted(this_week)
+    no_key(emu, output, values)

@@ -5,7 +5,11 @@ key). Params:
 
 - ``tenants_file``: another tenant document (default: ``examples/tenants.yaml``); it may declare
   ``piece_sets`` and give tenants a ``piece_set``, ``pieces`` and ``members``.
-- ``prune``: also delete managed projects missing from the file (at most 5 deletions).
+- ``template``: a replace body (path or URL, e.g. written by the ``activepieces_project_contents``
+  DAG or ``activepieces projects export``) for every tenant whose file names no ``template``;
+  blank (default): only tenants with a ``template`` in the file get contents.
+- ``prune``: also delete managed projects missing from the file (at most 5 deletions; a
+  template's dropped flows, tables and folders count too).
 - ``prune_members``: also remove people a tenant's ``members`` does not list (counted in the 5).
 - ``min_active_flows``: wait until every tenant has this many active flows. ``0`` (default)
   only waits for the project, which the sync has just created, so the sensors finish on their
@@ -39,6 +43,11 @@ DEFAULT_TENANTS_FILE = str(Path(__file__).resolve().parents[2] / "tenants.yaml")
         "tenants_file": Param(
             DEFAULT_TENANTS_FILE, type="string", description="Tenant file (YAML, JSON or CSV)."
         ),
+        "template": Param(
+            "",
+            type="string",
+            description="Replace body for tenants naming no template (path or URL; blank: none).",
+        ),
         "prune": Param(
             False, type="boolean", description="Delete managed projects missing from the file."
         ),
@@ -60,7 +69,7 @@ def activepieces_tenant_onboarding() -> None:
     @task
     def read_tenants(tenants_file: str) -> dict[str, Any]:
         """Validate the tenant document up front; it travels by XCom whole (tenants with their
-        members and piece sets, and the piece sets it declares)."""
+        members and piece sets, the piece sets it declares, the templates it names)."""
         from activepieces_core.tenants import load_document
         from activepieces_provider.operators.tenants import document_to_dict
 
@@ -75,6 +84,7 @@ def activepieces_tenant_onboarding() -> None:
     sync = ActivepiecesSyncTenantsOperator(
         task_id="sync_tenants",
         tenants=tenants,
+        template="{{ params.template }}",
         prune="{{ params.prune }}",
         prune_members="{{ params.prune_members }}",
         max_deletions=5,
