@@ -7,7 +7,10 @@ server under test; the API key comes from ``ACTIVEPIECES_API_KEY`` (never from t
    ``prefect block register -m prefect_activepieces`` before);
 2. deploy ``sync_tenants``, ``onboard_tenant`` and ``teardown_tenants`` from the installed
    package (module-path entrypoints: a worker imports ``prefect_activepieces.flows``, no code is
-   copied) to a process work pool, with the block's *name* as the default ``credentials``.
+   copied) to a process work pool, with the block's *name* as the default ``credentials``;
+3. deploy the sharded example (``examples/prefect/sharded.py``) from its folder to the same
+   pool: ``apply_shard`` as ``apply-activepieces-shard/shards`` (the name the parent runs) and
+   the parent ``sharded_apply``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from prefect import Flow, deploy
@@ -23,6 +27,8 @@ from prefect.types.entrypoint import EntrypointType
 
 from prefect_activepieces import ActivepiecesCredentials
 from prefect_activepieces.flows import onboard_tenant, sync_tenants, teardown_tenants
+
+SHARDED_DIR = Path(__file__).resolve().parents[2] / "examples" / "prefect"
 
 
 def main() -> None:
@@ -63,7 +69,16 @@ def main() -> None:
         ignore_warnings=True,
     )
     assert isinstance(ids, list)  # sync call: not a coroutine
-    print(json.dumps(dict(zip(flows, map(str, ids), strict=True))))
+    found = dict(zip(flows, map(str, ids), strict=True))
+    for entrypoint, name in (("apply_shard", "shards"), ("sharded_apply", "deploy-test-sharded")):
+        sharded = Flow.from_source(source=str(SHARDED_DIR), entrypoint=f"sharded.py:{entrypoint}")
+        assert isinstance(sharded, Flow)  # sync call: not a coroutine
+        found[entrypoint] = str(
+            sharded.deploy(
+                name=name, work_pool_name=args.pool, print_next_steps=False, ignore_warnings=True
+            )
+        )
+    print(json.dumps(found))
 
 
 if __name__ == "__main__":

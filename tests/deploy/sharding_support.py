@@ -12,6 +12,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from activepieces_core import ActivepiecesClient
+from activepieces_core.tenants import load_document, plan
 from activepieces_core.testing import Emulator
 
 
@@ -36,7 +40,8 @@ def write_document(path: Path, prefix: str, count: int, *, piece_sets: bool = Fa
 
 
 def external_ids(path: Path) -> list[str]:
-    return [row["external_id"] for row in json.loads(path.read_text())["tenants"]]
+    """The document's external ids, sorted."""
+    return sorted(row["external_id"] for row in json.loads(path.read_text())["tenants"])
 
 
 def platform_state(emulator: Emulator) -> dict[str, Any]:
@@ -63,3 +68,29 @@ def duplicates(emulator: Emulator) -> dict[str, list[Any]]:
         ),
     }
     return {kind: [k for k, n in counts.items() if n > 1] for kind, counts in found.items()}
+
+
+def emulator_stats(emulator: Emulator) -> dict[str, int]:
+    """``GET /__emulator/stats`` with the platform key: requests and the peak in flight."""
+    response = httpx.get(
+        f"{emulator.base_url}/__emulator/stats",
+        headers={"Authorization": f"Bearer {emulator.api_key}"},
+    )
+    response.raise_for_status()
+    stats: dict[str, int] = response.json()
+    return stats
+
+
+def assert_ends_as_planned(
+    emulator: Emulator, document: Path, prefix: str, others: dict[str, Any]
+) -> None:
+    """Every tenant of ``document`` (ids ``prefix...``) once, nothing twice, a fresh plan of the
+    document has nothing to do, and ``others`` (projects outside it, as `platform_state`
+    read them before) are untouched."""
+    after = platform_state(emulator)["projects"]
+    assert sorted(e for e in after if e.startswith(prefix)) == external_ids(document)
+    assert duplicates(emulator) == {"projects": [], "piece sets": [], "invitations": []}
+    with ActivepiecesClient(api_key=emulator.api_key, base_url=emulator.url) as client:
+        again = plan(client, load_document(str(document)))
+    assert not again.has_changes, again.summary
+    assert {e: after[e] for e in others} == others

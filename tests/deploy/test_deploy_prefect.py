@@ -10,20 +10,30 @@ stopped, the logs and a ``pg_dump`` of the server's database are searched for th
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from backing_services import Postgres, require_modules
 from deploy_support import BIN, REPO, PrefectAPI, Stopwatch, assert_key_absent
 from service_processes import Service, clean_env, free_port, run_command, stop_all, wait_for
+from sharding_support import (
+    assert_ends_as_planned,
+    duplicates,
+    emulator_stats,
+    external_ids,
+    platform_state,
+    write_document,
+)
 
 from activepieces_core.tenants import load_tenants
 from activepieces_core.testing import Emulator
 
-pytestmark = [pytest.mark.deploy, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.deploy, pytest.mark.timeout(420)]
 
 TENANTS_FILE = REPO / "examples" / "tenants.yaml"
 SETUP_SCRIPT = Path(__file__).resolve().parent / "prefect_setup.py"
@@ -34,6 +44,10 @@ TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 # No UI, no schedules: only the API, the worker polls and the event services run.
 SERVER_FLAGS = ("--no-ui", "--no-scheduler", "--no-late-runs")
 WORKERS = 2
+#: The sharded example's global concurrency limit (``LIMIT`` there): requests in flight.
+API_LIMIT = "activepieces-api"
+#: Two shards of 4 requests at once, across both workers.
+BUDGET = 8
 WORKER_LIMIT = 4  # flow runs at once per worker
 
 
@@ -44,12 +58,15 @@ class Prefect:
         self, api: PrefectAPI, services: list[Service], deployments: dict[str, str]
     ) -> None:
         self.api = api
-        self.services = services
+        self.services = services  # running: a test fails early when one of them exits
         self.deployments = deployments
 
-    def run(self, flow: str, timeout: float = 90, **parameters: Any) -> dict[str, Any]:
-        """Run ``flow``'s deployment (as ``run_deployment`` does) and wait for a final state."""
-        run_id = self.api.run_deployment(self.deployments[flow], parameters)
+    def start(self, flow: str, **parameters: Any) -> str:
+        """Start a run of ``flow``'s deployment; its id."""
+        return self.api.run_deployment(self.deployments[flow], parameters)
+
+    def wait(self, flow: str, run_id: str, timeout: float = 90) -> dict[str, Any]:
+        """Wait for a final state; fail with the run's logs unless it completed."""
 
         def finished() -> dict[str, Any] | None:
             run = self.api.flow_run(run_id)
@@ -62,6 +79,19 @@ class Prefect:
             logs = "\n".join(self.api.logs(run_id))
             raise AssertionError(f"{flow} run ended {run['state']}:\n{logs}")
         return run
+
+    def shard_runs(self) -> list[dict[str, Any]]:
+        """Every flow run of the shard deployment."""
+        found: list[dict[str, Any]] = self.api.call(
+            "POST",
+            "/flow_runs/filter",
+            {"flow_runs": {"deployment_id": {"any_": [self.deployments["apply_shard"]]}}},
+        )
+        return found
+
+    def run(self, flow: str, timeout: float = 90, **parameters: Any) -> dict[str, Any]:
+        """Run ``flow``'s deployment (as ``run_deployment`` does) and wait for a final state."""
+        return self.wait(flow, self.start(flow, **parameters), timeout)
 
 
 def table(artifact: dict[str, Any]) -> list[dict[str, Any]]:
@@ -151,7 +181,9 @@ def prefect(deploy_dir: Path, emulator: Emulator, postgres: Postgres) -> Iterato
             timeout=120,
         )
         deployments: dict[str, str] = json.loads(output.strip().splitlines()[-1])
-        clock.mark("block saved, flows deployed")
+        # The API budget, set once for every worker (examples/prefect/sharded.py).
+        api.call("POST", "/v2/concurrency_limits/", {"name": API_LIMIT, "limit": BUDGET})
+        clock.mark("block saved, flows deployed, budget set")
         yield Prefect(api, services, deployments)
     finally:
         api.close()
@@ -216,3 +248,95 @@ def test_flows_deployed_to_a_process_work_pool(
     # No process log or database of the deployment holds the key (checked again once every
     # process has stopped).
     assert_key_absent(deploy_dir, emulator.api_key, prefect.services)
+
+
+def test_sharded_flow_runs_shards_on_both_workers_within_the_global_limit(
+    prefect: Prefect, emulator: Emulator, deploy_dir: Path
+) -> None:
+    document = write_document(deploy_dir / "sharded.json", "shard", 40)
+    emulator.faults.set("*", latency=0.05)  # requests overlap: the budget is what limits them
+    emulator.app.stats.reset()
+    try:
+        parent = prefect.run(
+            "sharded_apply",
+            timeout=180,
+            tenant_file=str(document),
+            credentials=BLOCK,
+            shards=4,
+            poll_seconds=0.5,
+        )
+    finally:
+        emulator.faults.clear()
+
+    stats = emulator_stats(emulator)
+    print(f"emulator stats: {stats}")
+    assert 0 < stats["max_in_flight"] <= BUDGET, stats
+    shards = prefect.shard_runs()
+    assert len(shards) == 4
+    assert {run["state"]["type"] for run in shards} == {"COMPLETED"}
+    print("shards by worker:", sorted(run.get("work_queue_name") or "" for run in shards))
+    present = [p["externalId"] for p in emulator.state.projects(types=["TEAM"])]
+    assert sorted(e for e in present if e.startswith("shard-")) == external_ids(document)
+    assert duplicates(emulator) == {"projects": [], "piece sets": [], "invitations": []}
+    logs = "\n".join(prefect.api.logs(parent["id"]))
+    assert "'create': 40" in logs, logs
+
+
+def flow_run_process(services: list[Service], flow_run_id: str) -> psutil.Process | None:
+    """The process a worker started for ``flow_run_id`` (its environment names the run)."""
+    for service in services:
+        if not service.name.startswith("prefect-worker") or service.process is None:
+            continue
+        for child in psutil.Process(service.process.pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if child.environ().get("PREFECT__FLOW_RUN_ID") == flow_run_id:
+                    return child
+    return None
+
+
+def test_a_killed_shard_run_is_started_again_and_the_platform_ends_as_planned(
+    prefect: Prefect, emulator: Emulator, deploy_dir: Path
+) -> None:
+    """SIGKILL the process a worker started for a shard's flow run while it applies: the worker
+    reports the run crashed, the parent starts the shard again (planned again)."""
+    emulator.state.configure_platform(manage_pieces_enabled=True)
+    document = write_document(deploy_dir / "dead.json", "dead", 24, piece_sets=True)
+    others = platform_state(emulator)["projects"]  # the earlier tests' tenants: not in the plan
+    emulator.faults.set("*", latency=0.4)  # a shard takes seconds: time to kill it
+    before = {run["id"] for run in prefect.shard_runs()}
+    try:
+        parent_id = prefect.start(
+            "sharded_apply", tenant_file=str(document), credentials=BLOCK, shards=2
+        )
+
+        def applying() -> psutil.Process | None:
+            projects = emulator.state.projects(types=["TEAM"])
+            if not any(p["externalId"].startswith("dead-") for p in projects):
+                return None  # no shard has written yet
+            for run in prefect.shard_runs():
+                if run["id"] not in before and run["state"]["type"] == "RUNNING":
+                    return flow_run_process(prefect.services, run["id"])
+            return None
+
+        victim = wait_for(
+            applying, timeout=120, interval=0.2, what="a shard writing", services=prefect.services
+        )
+        victim_run = victim.environ()["PREFECT__FLOW_RUN_ID"]
+        for process in [victim, *victim.children(recursive=True)]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        written = {
+            p["externalId"]
+            for p in emulator.state.projects(types=["TEAM"])
+            if p["externalId"].startswith("dead-")
+        }
+        parent = prefect.wait("sharded_apply", parent_id, timeout=240)
+    finally:
+        emulator.faults.clear()
+
+    assert 0 < len(written) < 24, "the run was killed before or after the apply"
+    assert prefect.api.flow_run(victim_run)["state"]["type"] == "CRASHED"
+    runs = [run for run in prefect.shard_runs() if run["id"] not in before]
+    assert len(runs) == 3, runs  # two shards, one of them started again
+    assert parent["state"]["type"] == "COMPLETED"
+    assert_ends_as_planned(emulator, document, "dead-", others)

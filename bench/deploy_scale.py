@@ -1,0 +1,140 @@
+"""Sharded apply on the production-shaped deployments vs the single-process CLI apply.
+
+    uv run --frozen python bench/deploy_scale.py [--tenants 10000] [--latency 0.02]
+        [--budget 16] [--shards 8] [--only airflow|prefect|cli]
+
+One emulator (in this process, ``--latency`` s on every request) and one tenant document of
+``--tenants`` new tenants. Side by side on this machine, each from an empty platform:
+
+(c) the CLI: ``activepieces tenants apply tenants.json --yes --concurrency BUDGET`` as a
+    subprocess (plan + apply, as users run it);
+(a) Airflow on the CeleryExecutor (Redis, PostgreSQL, two Celery workers: the deployment of
+    tests/deploy), the example DAG ``activepieces_sharded_apply`` with ``--shards`` shards and
+    the ``activepieces_api`` pool of BUDGET slots; timed from the trigger to the run's success
+    (the deployment's start is not counted);
+(p) Prefect, server on PostgreSQL and two process workers, the example sharded flow with a
+    global concurrency limit of BUDGET (when the example exists).
+
+Targets (issue 21): (a) <= 1.3 x (c) and (p) <= 1.3 x (c); ``max_in_flight`` (the emulator's
+``GET /__emulator/stats``) <= BUDGET for each. Not part of CI: minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+# The deployment harness of tests/deploy (and the process handles it builds on).
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "deploy")]
+
+from airflow_deployment import SHARDED, running_airflow  # noqa: E402
+from backing_services import Postgres, Redis  # noqa: E402
+from sharding_support import duplicates, external_ids, write_document  # noqa: E402
+
+from activepieces_core.testing import Emulator  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def fresh(emulator: Emulator, latency: float) -> None:
+    """An empty platform, the latency on every route, the request counters at zero."""
+    emulator.reset()
+    emulator.faults.set("*", latency=latency)
+
+
+def outcome(emulator: Emulator, document: Path, seconds: float) -> dict[str, Any]:
+    """The run's time and peak in flight; fails unless every tenant exists exactly once."""
+    present = sorted(p["externalId"] for p in emulator.state.projects(types=["TEAM"]))
+    if present != external_ids(document):
+        raise SystemExit(
+            f"{len(present)} tenants on the platform, not {len(external_ids(document))}"
+        )
+    if any(duplicates(emulator).values()):
+        raise SystemExit(f"duplicates: {duplicates(emulator)}")
+    return {"seconds": seconds, **emulator.stats()}
+
+
+def run_cli(emulator: Emulator, document: Path, budget: int, work: Path) -> float:
+    env = {**os.environ, "ACTIVEPIECES_URL": emulator.url, "ACTIVEPIECES_API_KEY": emulator.api_key}
+    argv = [str(BIN / "activepieces"), "tenants", "apply", str(document), "--yes"]
+    started = time.monotonic()
+    with (work / "cli.log").open("wb") as log:
+        subprocess.run(
+            [*argv, "--concurrency", str(budget)], env=env, stdout=log, stderr=log, check=True
+        )
+    return time.monotonic() - started
+
+
+def run_airflow(
+    emulator: Emulator, document: Path, latency: float, budget: int, shards: int, work: Path
+) -> float:
+    root = work / "airflow-deploy"
+    (root / "logs").mkdir(parents=True)
+    postgres = Postgres(root / "logs").start()
+    redis = Redis(root / "redis", root / "logs").start()
+    try:
+        with running_airflow(root, emulator, postgres, redis, workers=2, budget=budget) as airflow:
+            fresh(emulator, latency)  # from here on only the run counts
+            started = time.monotonic()
+            run_id = airflow.api.trigger(SHARDED, {"tenants_file": str(document), "shards": shards})
+            airflow.wait_for_run(SHARDED, run_id, timeout=3600)
+            return time.monotonic() - started
+    finally:
+        redis.stop()
+        postgres.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tenants", type=int, default=10_000)
+    parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--budget", type=int, default=16)
+    parser.add_argument("--shards", type=int, default=8)
+    parser.add_argument("--only", choices=["cli", "airflow", "prefect"], action="append")
+    args = parser.parse_args()
+    chosen = set(args.only or ["cli", "airflow", "prefect"])
+
+    work = Path(tempfile.mkdtemp(prefix="ap-deploy-scale-"))
+    document = write_document(work / "tenants.json", "bench", args.tenants)
+    key = "sk-bench" + secrets.token_urlsafe(24)
+    results: dict[str, dict[str, Any]] = {}
+    runs: dict[str, Callable[[Emulator], float]] = {
+        "cli": lambda emu: run_cli(emu, document, args.budget, work),
+        "airflow": lambda emu: run_airflow(
+            emu, document, args.latency, args.budget, args.shards, work
+        ),
+    }
+    with Emulator(seed=0, api_key=key) as emulator:
+        for name, run in runs.items():
+            if name not in chosen:
+                continue
+            fresh(emulator, args.latency)
+            seconds = run(emulator)
+            results[name] = outcome(emulator, document, seconds)
+            print(f"{name}: {results[name]}", flush=True)
+    if "prefect" in chosen:
+        print("prefect: no sharded example flow to run yet (examples/prefect)")
+
+    print(f"\n{args.tenants} tenants, {args.latency * 1000:.0f} ms latency, budget {args.budget}")
+    base = results.get("cli", {}).get("seconds")
+    for name, result in results.items():
+        ratio = f"{result['seconds'] / base:.2f} x CLI" if base else ""
+        held = "ok" if result["max_in_flight"] <= args.budget else "OVER BUDGET"
+        print(
+            f"  {name:8s} {result['seconds']:8.1f} s  {ratio:12s} requests {result['requests']:6d}"
+            f"  max_in_flight {result['max_in_flight']:3d} ({held})"
+        )
+    print(f"logs: {work}")
+
+
+if __name__ == "__main__":
+    main()
