@@ -38,18 +38,18 @@ def _dag() -> Any:
     return bag.dags["activepieces_sharded_apply"]
 
 
-def _task_instances(dag_id: str, run_id: str) -> list[tuple[str, int, str, int]]:
+def _task_instances(dag_id: str, run_id: str) -> list[tuple[str, int, str, int, int]]:
     from airflow.models.taskinstance import TaskInstance as TI
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
     with create_session() as session:
         rows = session.execute(
-            select(TI.task_id, TI.map_index, TI.state, TI.pool_slots).where(
+            select(TI.task_id, TI.map_index, TI.state, TI.pool_slots, TI.try_number).where(
                 TI.dag_id == dag_id, TI.run_id == run_id
             )
         ).all()
-    return [(t, m, str(s), p) for t, m, s, p in rows]
+    return [(t, m, str(s), p, n) for t, m, s, p, n in rows]
 
 
 def _merged(dag_id: str, run_id: str) -> Any:
@@ -86,8 +86,10 @@ def test_sharded_dag_applies_every_tenant_once(emulator: Any, tmp_path: Path) ->
     assert dr.state == "success"
 
     tis = _task_instances(dag.dag_id, dr.run_id)
-    shards = sorted((m, state, slots) for t, m, state, slots in tis if t == "apply_shard")
-    assert shards == [(0, "success", 4), (1, "success", 4), (2, "success", 4)]
+    shards = sorted(
+        (m, state, slots, tries) for t, m, state, slots, tries in tis if t == "apply_shard"
+    )
+    assert shards == [(i, "success", 4, 1) for i in range(3)]  # in the pool, no retry needed
     merged = _merged(dag.dag_id, dr.run_id)
     assert merged["summary"]["total"] == 12
     assert merged["summary"]["create"] == expected.summary["create"] == 12
