@@ -105,13 +105,13 @@ def document(folder: Path, template: str | None = "templates/standard.json") -> 
 
 
 def run(
-    dag_id: str, capfd: Any, caplog: Any, *, folder: Path | None = None, **conf: Any
+    dag_id: str, capfd: Any, caplog: Any, *, dag_file: Path | None = None, **conf: Any
 ) -> tuple[Any, str, dict[str, Any]]:
-    """``dag.test()`` of a DAG (the test DAGs unless ``folder``): the run, everything it
+    """``dag.test()`` of a DAG (the test DAGs unless ``dag_file``): the run, everything it
     printed or logged, its XComs."""
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(folder or TEST_DAGS / "activepieces_test_contents.py"))
+    bag = DagBag(dag_folder=str(dag_file or TEST_DAGS / "activepieces_test_contents.py"))
     assert not bag.import_errors, bag.import_errors
     dr = bag.dags[dag_id].test(run_conf=conf)
     captured = capfd.readouterr()
@@ -497,12 +497,11 @@ def test_the_example_copies_a_template_project_into_each_target(
     for ext in ("acme", "globex"):
         emu.state.add_project(ext.title(), external_id=ext)
     url = (tmp_path / "templates" / "template.json").as_uri()
-    dag_file = EXAMPLES / "activepieces_project_contents.py"
     dr, output, values = run(
         "activepieces_project_contents",
         capfd,
         caplog,
-        folder=dag_file,
+        dag_file=EXAMPLES / "activepieces_project_contents.py",
         source="template",
         targets=["acme", "globex"],
         path=url,
@@ -526,7 +525,7 @@ def test_the_onboarding_example_installs_the_templates_its_file_names(
         "activepieces_tenant_onboarding",
         capfd,
         caplog,
-        folder=EXAMPLES / "activepieces_tenant_onboarding.py",
+        dag_file=EXAMPLES / "activepieces_tenant_onboarding.py",
         tenants_file=str(document(tmp_path)),
     )
     assert dr.state == "success", output[-12000:]
