@@ -41,8 +41,9 @@ apply)
         echo "No reviewed plan ($plan_file): nothing to apply." >&2
         exit 1
     fi
+    # Every tenant project the plan deletes is archived here first (tenants restore).
     activepieces tenants apply "$plan_file" --document "$tenants_file" \
-        --max-deletions "$max_deletions" --yes
+        --max-deletions "$max_deletions" --archive "${ARCHIVE:-archives}" --yes
     code=$?
     case $code in
     0) echo "Applied the reviewed plan." ;;

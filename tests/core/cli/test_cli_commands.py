@@ -130,16 +130,22 @@ def test_tenants_plan_and_apply(activepieces_emulator: Any, tmp_path: Path) -> N
     assert json.loads(res.stdout)["summary"] == {"create": 2, "update": 0, "delete": 1, "noop": 0}
 
     # deletions need --yes when stdin is not a terminal, and respect --max-deletions
-    assert run(emu, "tenants", "apply", path, "--prune").exit_code == ExitCode.REFUSED
-    res = run(emu, "tenants", "apply", path, "--prune", "--yes", "--max-deletions", "0")
+    assert (
+        run(emu, "tenants", "apply", path, "--prune", "--no-archive").exit_code == ExitCode.REFUSED
+    )
+    res = run(
+        emu, "tenants", "apply", path, "--prune", "--no-archive", "--yes", "--max-deletions", "0"
+    )
     assert res.exit_code == 6  # the documented number (README), not the enum
     assert "max_deletions" in res.output
-    res = run(emu, "tenants", "apply", path, "--prune", "--dry-run")
+    res = run(emu, "tenants", "apply", path, "--prune", "--no-archive", "--dry-run")
     assert res.exit_code == 0
     assert json.loads(res.stdout)["summary"]["planned"] == 3
     assert len(emu.state.projects(types=["TEAM"])) == 1
 
-    res = run(emu, "tenants", "apply", path, "--prune", "--yes", "--concurrency", "2")
+    res = run(
+        emu, "tenants", "apply", path, "--prune", "--no-archive", "--yes", "--concurrency", "2"
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["summary"]["succeeded"] == 3
     assert sorted(p["externalId"] for p in emu.state.projects(types=["TEAM"])) == ["a", "b"]

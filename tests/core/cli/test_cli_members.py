@@ -136,7 +136,7 @@ def test_tenants_teardown(activepieces_emulator: Any) -> None:
     emu.state.people.add_member(acme["id"], "only@acme.example", "Editor")
     emu.state.people.add_member(acme["id"], "both@example.com", "Editor")
     emu.state.people.add_member(globex["id"], "both@example.com", "Editor")
-    teardown = ("tenants", "teardown", "acme", "nobody", "--offboard-users")
+    teardown = ("tenants", "teardown", "acme", "nobody", "--offboard-users", "--no-archive")
 
     res = run(emu, *teardown)
     assert res.exit_code == ExitCode.REFUSED
@@ -152,7 +152,7 @@ def test_tenants_teardown(activepieces_emulator: Any) -> None:
     both = emu.state.people.user_by_email("both@example.com")
     assert (only["status"], both["status"]) == ("INACTIVE", "ACTIVE")
 
-    res = run(emu, "-o", "json", "tenants", "teardown", "acme", "globex", "--yes")
+    res = run(emu, "-o", "json", "tenants", "teardown", "acme", "globex", "--yes", "--no-archive")
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert [(r["external_id"], r["status"]) for r in data["results"]] == [

@@ -118,7 +118,7 @@ def test_teardown_removes_the_tenants_own_set(activepieces_emulator: Any, tmp_pa
     owned = [s for s in emu.state.piece_sets.all() if not s.get("isDefault")]
     assert len(owned) == 1
 
-    res = run(emu, "tenants", "teardown", "acme", "--yes")
+    res = run(emu, "tenants", "teardown", "acme", "--yes", "--no-archive")
     assert res.exit_code == 0, res.output
     assert "1 deleted, 0 missing, 0 failed" in res.stdout
     assert emu.state.projects(types=["TEAM"]) == []

@@ -65,7 +65,7 @@ def test_plan_out_then_apply_exactly_that_plan(
     # The tenant file changes after review: the saved plan still applies what was reviewed.
     doc.write_text("tenants: []\n")
     emu.requests.clear()
-    res = run(emu, "tenants", "apply", str(saved), "--yes")
+    res = run(emu, "tenants", "apply", str(saved), "--yes", "--no-archive")
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
     assert report["summary"]["succeeded"] == 3
@@ -77,7 +77,7 @@ def test_plan_out_then_apply_exactly_that_plan(
 
     # Applying it twice: everything it touched moved on since (by its own hand).
     emu.requests.clear()
-    res = run(emu, "tenants", "apply", str(saved), "--yes")
+    res = run(emu, "tenants", "apply", str(saved), "--yes", "--no-archive")
     assert res.exit_code == 7, res.output  # the documented number (README), not the enum
     assert writes(emu) == 0
 
@@ -96,7 +96,7 @@ def test_a_change_on_the_server_between_plan_and_apply_refuses_the_whole_plan(
     assert moved.exit_code == 0, moved.output
     before = emu.state.projects(types=["TEAM"])
     emu.requests.clear()
-    res = run(emu, "tenants", "apply", str(saved), "--yes", json_out=False)
+    res = run(emu, "tenants", "apply", str(saved), "--yes", "--no-archive", json_out=False)
     assert res.exit_code == ExitCode.STALE, res.output
     assert writes(emu) == 0
     assert emu.state.projects(types=["TEAM"]) == before
@@ -119,7 +119,7 @@ def test_a_hand_edited_plan_is_refused(
     deletion["external_id"] = "keep"  # a reviewer saw "gone"; someone swaps the victim
     saved.write_text(json.dumps(data, indent=2))
     emu.requests.clear()
-    res = run(emu, "tenants", "apply", str(saved), "--yes", json_out=False)
+    res = run(emu, "tenants", "apply", str(saved), "--yes", "--no-archive", json_out=False)
     assert res.exit_code == ExitCode.USAGE, res.output
     assert "digest" in res.stderr
     assert len(emu.requests) == 0

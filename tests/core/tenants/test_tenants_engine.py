@@ -64,7 +64,7 @@ def test_plan_create_update_noop_delete_and_protect(
     assert p.protected == ["legacy-1"]
     assert p.summary == {"create": 1, "update": 1, "delete": 1, "noop": 1}
 
-    report = apply(client, p)
+    report = apply(client, p, archive=None)
     assert report.ok, report.to_dict()
     assert report.summary["succeeded"] == 3
     assert report.summary["skipped"] == 1
@@ -106,7 +106,7 @@ def test_max_deletions_refuses_before_any_write(
     with pytest.raises(DeletionLimitExceeded):
         reconcile(client, SPECS, prune=True, max_deletions=0)
     assert writes() == 0
-    assert apply(client, p, max_deletions=2).ok
+    assert apply(client, p, max_deletions=2, archive=None).ok
 
 
 def test_dry_run_writes_nothing(

@@ -113,7 +113,10 @@ def test_changes_move_tenants_and_drop_owned_sets(piece_set_platform: Any) -> No
         assert not plan(client, moved).has_changes
         # teardown: every project pruned, every owned set with it; named sets stay
         report = reconcile(
-            client, {"piece_sets": DOCUMENT["piece_sets"], "tenants": []}, prune=True
+            client,
+            {"piece_sets": DOCUMENT["piece_sets"], "tenants": []},
+            prune=True,
+            archive=None,
         )
         assert report.ok, report.failed
     assert emu.state.projects(types=["TEAM"]) == []
@@ -229,7 +232,7 @@ def test_teardown_plan_takes_owned_sets_and_names_the_missing(
         ]
         assert gone.missing == ["nobody"]
         assert gone.protected == ["hooli"]
-        assert apply(client, gone).ok
+        assert apply(client, gone, archive=None).ok
     assert sorted(_seen(emu)) == ["hooli", "initech"]
     assert _set_keys(emu) == ["default", "gold", "no-ai"]
 
@@ -242,7 +245,7 @@ def test_owned_set_stays_when_its_project_could_not_be_deleted(piece_set_platfor
         assert reconcile(client, DOCUMENT).ok
         gone = plan_teardown(client, ["globex"])
         emu.faults.set("delete", rate=1.0, kinds=["503"])
-        report = apply(client, gone, check_stale=False)
+        report = apply(client, gone, check_stale=False, archive=None)
         emu.faults.clear()
     assert [(r.kind, r.status) for r in report.results] == [
         ("project", "failed"),

@@ -139,7 +139,7 @@ def test_a_server_change_between_plan_and_apply_refuses_everything(
     before = emu.state.projects(types=["TEAM"])
     emu.requests.clear()
     with pytest.raises(StalePlanError) as caught:
-        apply(client, saved)
+        apply(client, saved, archive=None)
     assert writes() == 0
     assert emu.state.projects(types=["TEAM"]) == before
     error = caught.value
@@ -167,7 +167,7 @@ def test_an_untouched_saved_plan_applies_exactly(
     saved = _through_json(plan(client, SPECS, prune=True).to_dict())
     client.projects.update(ids["keep"], metadata={"touched": True})  # a noop tenant: irrelevant
     emu.requests.clear()
-    report = apply(client, saved)
+    report = apply(client, saved, archive=None)
     assert report.ok, report.to_dict()
     assert {r.external_id: r.status for r in report.results} == {
         "keep": "skipped",

@@ -195,14 +195,27 @@ def test_teardown_report_rows_and_view() -> None:
     teardown = TeardownReport.build(["a", "b", "gone", "a"], plan, report)
     assert teardown.to_dict() == {
         "results": [
-            {"external_id": "a", "project_id": "p1", "status": "deleted", "error": ""},
+            {
+                "external_id": "a",
+                "project_id": "p1",
+                "status": "deleted",
+                "error": "",
+                "archive": "",
+            },
             {
                 "external_id": "b",
                 "project_id": "p2",
                 "status": "failed",
                 "error": "piece_set tenant:b: ServerError: boom",
+                "archive": "",
             },
-            {"external_id": "gone", "project_id": "", "status": "missing", "error": ""},
+            {
+                "external_id": "gone",
+                "project_id": "",
+                "status": "missing",
+                "error": "",
+                "archive": "",
+            },
         ],
         "warnings": ["w"],
         "summary": {"total": 3, "deleted": 1, "missing": 1, "failed": 1},

@@ -56,7 +56,8 @@ class TeardownRow(Outcome):
 class TeardownReport(Outcome):
     """Per-tenant outcome of a teardown, in the order the tenants were named.
 
-    ``to_dict()`` is ``{"results": [{"external_id", "project_id", "status", "error"}],
+    ``to_dict()`` is ``{"results": [{"external_id", "project_id", "status", "error",
+    "archive"}],
     "warnings": [...], "summary": {"total", "deleted", "missing", "failed"}}``.
     """
 
