@@ -11,7 +11,8 @@ with ``--quick``) and ``prefect_teardown.py`` (``teardown_tenants`` against
 ``sync_tenants(prune=True)`` deleting the same 1,000 tenants; one repeat with ``--quick``)
 and ``cli_scale.py`` (the ``activepieces tenants`` CLI on 50,000 tenants; 5,000 with ``--quick``)
 and ``contents.py`` (1,000 tenants onboarded with a 5-flow template, its no-op re-sync, and 500
-tenants with the template under 20% faults; 200 with ``--quick``).
+tenants with the template under 20% faults; 200 with ``--quick``) and ``archive_teardown.py``
+(a teardown of 1,000 tenants with a 5-flow template with archives against the same without).
 The benches print human-readable tables; the figures are parsed from them,
 and every bench's full output is kept under ``--logs`` for the record. Exit code 1 if a target
 is missed or a bench could not be read.
@@ -204,28 +205,36 @@ def fault_figures(run: Run) -> list[Figure]:
     return figures
 
 
-_TEARDOWN = re.compile(
-    r"teardown (?P<teardown>[\d.]+) s, prune (?P<prune>[\d.]+) s, ratio (?P<ratio>[\d.]+)x"
-)
+_TEARDOWN = re.compile(r"teardown (?P<a>[\d.]+) s, prune (?P<b>[\d.]+) s, ratio (?P<ratio>[\d.]+)x")
+
+
+def _ratio_figure(
+    run: Run, pattern: re.Pattern[str], bench: str, metric: str, limit: float
+) -> list[Figure]:
+    """A ``... A s, ... B s, ratio Rx`` line (groups ``a``, ``b``, ``ratio``) against ``limit``."""
+    for line in run.stdout.splitlines():
+        m = pattern.search(line)
+        if m:
+            ratio = float(m["ratio"])
+            measured = f"{ratio:.2f}x ({m['a']} s vs {m['b']} s)"
+            return [Figure(bench, metric, measured, f"<= {limit:g}x", ratio <= limit)]
+    return [_unreadable(run)]
 
 
 def prefect_teardown_figures(run: Run) -> list[Figure]:
     """``teardown_tenants`` time over ``sync_tenants(prune=True)`` deleting the same tenants."""
-    for line in run.stdout.splitlines():
-        m = _TEARDOWN.search(line)
-        if m:
-            ratio = float(m["ratio"])
-            measured = f"{ratio:.2f}x ({m['teardown']} s vs {m['prune']} s)"
-            return [
-                Figure(
-                    "prefect teardown",
-                    "teardown / prune time (N=1000)",
-                    measured,
-                    "<= 2x",
-                    ratio <= 2.0,
-                )
-            ]
-    return [_unreadable(run)]
+    return _ratio_figure(run, _TEARDOWN, "prefect teardown", "teardown / prune time (N=1000)", 2.0)
+
+
+_ARCHIVE = re.compile(
+    r"archive teardown (?P<a>[\d.]+) s, plain (?P<b>[\d.]+) s, ratio (?P<ratio>[\d.]+)x"
+)
+
+
+def archive_figures(run: Run) -> list[Figure]:
+    """A teardown of 1,000 tenants with archives over the same teardown without."""
+    metric = "with / without archives (N=1000, 5-flow template)"
+    return _ratio_figure(run, _ARCHIVE, "archive teardown", metric, 1.3)
 
 
 _CLI_ROW = re.compile(
@@ -350,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             ["--tenants", "1000", "--fault-tenants", "200" if args.quick else "500"],
             contents_figures,
         ),
+        ("archive_teardown", ["--tenants", "1000"], archive_figures),
     ]
     skip = set(filter(None, args.skip.split(",")))
     figures: list[Figure] = []
