@@ -7,6 +7,8 @@ the site) says how a block is treated:
 - ``<!-- docs-test: skip REASON -->``: not run (a real deployment, a long-running server); the
   reason is required and names where the same thing is tested.
 - ``<!-- docs-test: imports-only -->``: only the block's imports run (they must resolve).
+- ``<!-- docs-test: client -->``: a snippet that uses ``client`` runs after
+  ``client = ActivepiecesClient.from_env()`` (:data:`CLIENT_PRELUDE`).
 - ``<!-- docs-test: file NAME -->`` before a ``yaml``/``json``/``csv``/``text`` block: written to
   ``NAME`` in the working directory, for the blocks after it.
 - ``<!-- docs-test: setup NAME ... -->``: the emulator is prepared by :data:`SETUPS` ``[NAME]``
@@ -30,7 +32,11 @@ FILE_LANGS = {"yaml", "json", "csv", "text"}
 
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,})(?P<info>[^`\n]*)$")
 _DIRECTIVE = re.compile(r"^\s*<!--\s*docs-test:\s*(?P<what>[a-z-]+)\s*(?P<arg>.*?)\s*-->\s*$")
-_DIRECTIVES = {"skip", "imports-only", "file", "setup"}
+_DIRECTIVES = {"skip", "imports-only", "file", "setup", "client"}
+#: What a ``client`` block runs first.
+CLIENT_PRELUDE = (
+    "from activepieces_core import ActivepiecesClient\nclient = ActivepiecesClient.from_env()\n"
+)
 
 
 @dataclass(frozen=True)

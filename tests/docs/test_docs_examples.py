@@ -15,7 +15,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from docs_blocks import FILE_LANGS, RUNNABLE, SETUPS, Block, blocks, pages, with_emulator
+from docs_blocks import (
+    CLIENT_PRELUDE,
+    FILE_LANGS,
+    RUNNABLE,
+    SETUPS,
+    Block,
+    blocks,
+    pages,
+    with_emulator,
+)
 
 from activepieces_core.testing import Emulator
 
@@ -71,6 +80,8 @@ def test_page_examples_run(page: Path, tmp_path: Path) -> None:
                     assert name in SETUPS, f"{block.where}: unknown setup {name!r}"
                     SETUPS[name](emu)
             code = with_emulator(block.code, emu.url, emu.api_key)
+            if block.directive == "client":
+                code = CLIENT_PRELUDE + code
             if block.directive == "imports-only":
                 assert block.lang == "python", f"{block.where}: imports-only on {block.lang}"
                 code = _imports_only(code)
