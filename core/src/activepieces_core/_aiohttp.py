@@ -16,6 +16,7 @@ therefore reads the aiohttp exception underneath.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
@@ -56,8 +57,9 @@ class _Transport(AiohttpTransport):
         return session
 
 
-def build_transport(base_url: str, verify: bool) -> httpx.AsyncBaseTransport:
-    """An httpx async transport on an aiohttp session (created lazily, in the running loop)."""
+def build_transport(base_url: str, verify: ssl.SSLContext | bool) -> httpx.AsyncBaseTransport:
+    """An httpx async transport on an aiohttp session (created lazily, in the running loop);
+    ``verify`` is a TLS context (`_http.ssl_context`: made once) or a bool."""
     return _Transport(verify=verify, proxy=env_proxy(base_url))
 
 
