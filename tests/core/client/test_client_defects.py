@@ -221,3 +221,45 @@ def test_package_exports_load_lazily_and_completely() -> None:
         assert getattr(activepieces_core, name) is not None
     with pytest.raises(AttributeError):
         activepieces_core.NotExported  # noqa: B018
+
+
+class _EmptyPageWithCursor(BaseHTTPRequestHandler):
+    """An empty page that still names a next cursor (a server bug): the listing ends there."""
+
+    seen: list[str] = []
+
+    def do_GET(self) -> None:
+        self.seen.append(self.path)
+        body = json.dumps({"data": [], "next": "more", "previous": None}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:  # quiet
+        pass
+
+
+@LOOPS_FOREVER
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+async def test_an_empty_page_ends_the_listing_whatever_its_cursor(flavour: str) -> None:
+    """Both readings of a page stop at one without rows: the parsed page (sync) and the body
+    read before parsing, while the next request is pipelined (async)."""
+    _EmptyPageWithCursor.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EmptyPageWithCursor)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/v1"
+    try:
+        if flavour == "sync":
+            with ActivepiecesClient(api_key="sk-test", base_url=url) as client:
+                assert [len(page.data) for page in client.projects.pages()] == [0]
+                assert list(client.projects.iter()) == []
+        else:
+            async with AsyncActivepiecesClient(api_key="sk-test", base_url=url) as aclient:
+                assert [len(page.data) async for page in aclient.projects.pages()] == [0]
+                assert [p async for p in aclient.projects.iter()] == []
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(_EmptyPageWithCursor.seen) == 2  # one request per listing
