@@ -1,4 +1,4 @@
-"""The exit codes are the numbers the READMEs promise (a pipeline branches on them), and the
+"""The exit codes are the numbers the docs (docs/cli.md, core/README.md) promise (a pipeline branches on them), and the
 CLI never prints the API key, even when a gateway echoes it back."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from activepieces_core.testing.faults import ECHO_KIND
 ROOT = Path(__file__).resolve().parents[3]
 runner = CliRunner()
 
-#: README.md "Exit codes: 0 ok, 1 a tenant failed, ..." as numbers, by what each one means.
+#: docs/cli.md "Exit codes: 0 ok, 1 a tenant failed, ..." as numbers, by what each one means.
 DOCUMENTED = {
     "OK": 0,
     "TENANT_FAILED": 1,
@@ -37,7 +37,7 @@ def test_the_enum_has_the_documented_numbers() -> None:
     ("readme", "words"),
     [
         (
-            "README.md",
+            "docs/cli.md",
             {
                 0: "ok",
                 1: "a tenant failed",
