@@ -191,12 +191,13 @@ def test_onboarding_defers_through_the_triggerer_then_teardown(
 
 
 def test_review_applies_the_plan_only_once_a_person_approves(
-    airflow: Airflow, emulator: Emulator
+    airflow: Airflow, emulator: Emulator, deploy_dir: Path
 ) -> None:
     """Human-in-the-loop on the deployment: the plan waits for an answer given over REST."""
     api = airflow.api
-    tenants = [spec.external_id for spec in load_tenants(TENANTS_FILE)]
-    run_id = api.trigger(REVIEW, {})
+    document = write_document(deploy_dir / "review.json", "review", 3)
+    tenants = external_ids(document)
+    run_id = api.trigger(REVIEW, {"tenants_file": str(document)})
     hitl = f"/dags/{REVIEW}/dagRuns/{run_id}/taskInstances/approve/-1/hitlDetails"
 
     def asking() -> dict[str, Any] | None:
@@ -213,19 +214,18 @@ def test_review_applies_the_plan_only_once_a_person_approves(
     # The reviewer sees every tenant of the plan, and nothing is applied before the answer.
     summary = api.xcom(REVIEW, run_id, "plan", key="plan_summary")
     assert all(eid in summary for eid in tenants), summary
-    assert emulator.state.projects(types=["TEAM"]) == []
+
+    def reviewed() -> list[str]:
+        projects = emulator.state.projects(types=["TEAM"])
+        return sorted(p["externalId"] for p in projects if p["externalId"].startswith("review-"))
+
+    assert reviewed() == []
 
     api.send("PATCH", hitl, {"chosen_options": ["Approve"], "params_input": {}})
     airflow.wait_for_run(REVIEW, run_id)
-    assert sorted(p["externalId"] for p in emulator.state.projects(types=["TEAM"])) == sorted(
-        tenants
-    )
+    assert reviewed() == tenants
     states = {ti["task_id"]: ti["state"] for ti in api.task_instances(REVIEW, run_id)}
     assert states == {"plan": "success", "approve": "success", "apply": "success"}
-
-    teardown_id = api.trigger(TEARDOWN, {})
-    airflow.wait_for_run(TEARDOWN, teardown_id)
-    assert emulator.state.projects(types=["TEAM"]) == []
 
 
 def test_sharded_apply_spreads_over_the_workers_within_the_pool_budget(
