@@ -111,6 +111,7 @@ TARGETS: tuple[Target, ...] = (  # fastest subsets first
         (
             "tests/core/test_project_fields.py",
             CLIENT + "test_client_ensure_fields.py",
+            TENANTS + "test_tenants_shown_diffs.py",
             TENANTS + "test_tenants_agreement.py",
             "-k",
             NOT_HTTPX,
@@ -142,7 +143,7 @@ TARGETS: tuple[Target, ...] = (  # fastest subsets first
             "_delete",
             "_refuse_on_legacy",
         ),
-        (TENANTS + "test_tenants_piece_sets.py",),
+        (TENANTS + "test_tenants_shown_diffs.py", TENANTS + "test_tenants_piece_sets.py"),
     ),
     Target(
         "ensure",
@@ -161,6 +162,7 @@ TARGETS: tuple[Target, ...] = (  # fastest subsets first
         (
             CLIENT + "test_client_projects.py",
             CLIENT + "test_client_ensure_fields.py",
+            CLIENT + "test_client_retry.py",  # a delete resent after a dropped answer
             CLIENT + "test_client_faults.py",
             "-k",
             f"{NOT_HTTPX} and not 500_tenants",
