@@ -171,6 +171,42 @@ def test_template_is_installed_and_a_resync_reads_each_flow_list_once(
     assert report.ok
 
 
+def test_a_resync_reads_three_listings_a_tenant_and_plans_as_a_full_export_would(
+    emu: Any, client: ActivepiecesClient, tmp_path: Path
+) -> None:
+    """The planner reads what replace compares (flows, folders, tables: no ``/v1/flags``, no
+    connections listing) and plans the same changes a diff of each full export gives."""
+    from activepieces_core.contents_diff import diff_state
+    from activepieces_core.models.contents import ProjectState
+
+    document = write_document(tmp_path, THIS_WEEK)
+    apply(client, plan(client, document))
+    emu.state.add_global_connection("slack-main")  # a connection the diff must not care about
+    globex = project_of(emu, "globex")
+    emu.state.put_flow(globex, {"externalId": "welcome", "version": {"displayName": "Hi"}})
+    emu.state.put_flow(globex, {"externalId": "theirs", "version": {"displayName": "Theirs"}})
+    emu.requests.clear()
+    drift = plan(client, document)
+    for route in ("flows.list", "folders.list", "tables.list"):
+        assert emu.requests.count(route=route) == len(TENANTS), route
+    assert emu.requests.count(route="flags.get") == 0
+    assert emu.requests.count(route="app_connections.list") == 0
+
+    wanted = ProjectState.from_body(THIS_WEEK)
+    full: Counter[tuple[str, str, str]] = Counter()
+    for ext in TENANTS:
+        exported = client.projects.export_state(project_of(emu, ext))  # all five listings
+        for item in diff_state(exported, wanted):
+            full[(ext, item.kind, item.action)] += 1
+    planned = Counter(
+        (c.external_id, c.kind, c.action) for c in drift.changes if c.kind != "project"
+    )
+    assert planned == full
+    assert changed(drift) == Counter(
+        {("globex", "flow", "update"): 1, ("globex", "flow", "delete"): 1}
+    )
+
+
 def test_an_edited_flow_shows_that_tenant_and_no_other(
     emu: Any, client: ActivepiecesClient, tmp_path: Path
 ) -> None:

@@ -29,6 +29,7 @@ from pydantic import (
     PrivateAttr,
     StrictInt,
     StrictStr,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
@@ -253,9 +254,15 @@ def flow_steps(step: Any) -> list[dict[str, Any]]:
     return found
 
 
-def _check_flow(index: int, flow: Any) -> dict[str, Any]:
+#: Validation context of a state built from bodies nothing else holds (`assemble`, fresh from
+#: a listing): its flows are checked, not copied.
+OWNED_FLOWS: dict[str, bool] = {"owned_flows": True}
+
+
+def _check_flow(index: int, flow: Any, *, owned: bool = False) -> dict[str, Any]:
     """A flow must be an object with an id or externalId and a ``version`` holding a
-    ``displayName`` and a ``trigger`` (the parts the server compares); kept verbatim."""
+    ``displayName`` and a ``trigger`` (the parts the server compares); kept verbatim (a copy,
+    unless ``owned``: nobody else holds it)."""
     where = f"flows[{index}]"
     if not isinstance(flow, Mapping):
         raise ValueError(f"{where} must be an object")
@@ -268,7 +275,7 @@ def _check_flow(index: int, flow: Any) -> dict[str, Any]:
         raise ValueError(f"{where}.version.displayName must be a string")
     if not isinstance(version.get("trigger"), Mapping):
         raise ValueError(f"{where}.version.trigger must be an object")
-    return copy.deepcopy(dict(flow))
+    return dict(flow) if owned else copy.deepcopy(dict(flow))
 
 
 def _unique(kind: str, ids: list[str]) -> None:
@@ -297,10 +304,11 @@ class ProjectState(_State):
 
     @field_validator("flows", mode="before")
     @classmethod
-    def _flows(cls, value: Any) -> Any:
+    def _flows(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, list):
             return value  # pydantic says "must be a list"
-        return [_check_flow(i, flow) for i, flow in enumerate(value)]
+        owned = bool(info.context and info.context.get("owned_flows"))
+        return [_check_flow(i, flow, owned=owned) for i, flow in enumerate(value)]
 
     @model_validator(mode="after")
     def _unique_ids(self) -> ProjectState:
@@ -323,15 +331,22 @@ class ProjectState(_State):
         except PydanticValidationError as exc:
             raise InvalidStateError(f"{source}: {_problems(exc)}") from None
 
-    def to_body(self) -> dict[str, Any]:
-        """The replace body: camelCase JSON, nulls kept (upstream's schema takes them)."""
-        body = self.model_dump(mode="json", by_alias=True)
-        body["flows"] = copy.deepcopy(self.flows)
-        return body
+    def to_body(self, *, copy_flows: bool = True) -> dict[str, Any]:
+        """The replace body: camelCase JSON, nulls kept (upstream's schema takes them).
+        ``copy_flows=False`` shares the state's flow dicts: for a body that is only read or
+        sent at once (a replace, a digest), never changed."""
+        rest = self.model_dump(mode="json", by_alias=True, exclude={"flows"})
+        flows = copy.deepcopy(self.flows) if copy_flows else list(self.flows)
+        # The flows are not dumped (a deep walk of large trees): put back in their place.
+        return {key: flows if key == "flows" else rest[key] for key in _BODY_KEYS}
 
     def flow(self, external_id: str) -> dict[str, Any] | None:
         """The flow with this external id (or id), or None."""
         return next((f for f in self.flows if flow_external_id(f) == external_id), None)
+
+
+#: A replace body's keys, in the order the model declares them.
+_BODY_KEYS = tuple(f.alias or name for name, f in ProjectState.model_fields.items())
 
 
 def _problems(exc: PydanticValidationError) -> str:

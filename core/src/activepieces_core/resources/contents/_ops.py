@@ -19,6 +19,7 @@ from activepieces_core._http import Call
 from activepieces_core.errors import InvalidRequestError
 from activepieces_core.models import Page, Project
 from activepieces_core.models.contents import (
+    OWNED_FLOWS,
     AppConnection,
     ConnectionState,
     Field,
@@ -191,8 +192,10 @@ def assemble(
     """The replace body of a project from its listings (upstream's CLI ``fetchSourceState``):
     flows verbatim, folders with an external id, tables with their fields, connection
     references, and the pieces the flows need."""
-    bodies = [flow.body for flow in flows]
-    return ProjectState(
+    # The listing's own bodies (`Flow` kept a copy of the page): this state is all that holds
+    # them, so neither here nor in validation are they copied again.
+    bodies = [flow._body for flow in flows]
+    state = dict(
         source_activepieces_version=version,
         flows=bodies,
         tables=[_table_state(table, fields) for table, fields in tables],
@@ -213,6 +216,7 @@ def assemble(
         ],
         required_pieces=required_pieces(bodies),
     )
+    return ProjectState.model_validate(state, context=OWNED_FLOWS)
 
 
 def export_state(project: Project | str) -> Op[ProjectState]:

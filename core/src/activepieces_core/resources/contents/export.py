@@ -14,11 +14,11 @@ from typing import Any
 import anyio
 
 from activepieces_core.models import Project
-from activepieces_core.models.contents import ProjectState
+from activepieces_core.models.contents import Field, Flow, Folder, ProjectState, Table
 from activepieces_core.resources._base import AsyncResource, all_rows
 from activepieces_core.resources.contents import _ops as ops
 
-__all__ = ["export_async", "gather"]
+__all__ = ["export_async", "export_managed", "gather"]
 
 
 async def gather(*calls: Callable[[], Awaitable[Any]]) -> list[Any]:
@@ -45,19 +45,43 @@ async def gather(*calls: Callable[[], Awaitable[Any]]) -> list[Any]:
     return results
 
 
-async def export_async(resource: AsyncResource, project: Project | str) -> ProjectState:
-    """The replace body of ``project``, its listings read concurrently."""
-    pid = ops.project_id(project)
-    version, flows, folders, tables, connections = await gather(
-        lambda: resource._run(ops.flags_version()),
+async def _listings(
+    resource: AsyncResource, pid: str, *extra: Callable[[], Awaitable[Any]]
+) -> tuple[list[Flow], list[Folder], list[tuple[Table, list[Field]]], list[Any]]:
+    """The project's flows, folders and tables with their fields, and the results of
+    ``extra`` calls read beside them: the independent listings at once, then the fields."""
+    flows, folders, tables, *more = await gather(
         lambda: resource._run(all_rows(ops.flows_page(pid))),
         lambda: resource._run(all_rows(ops.folders_page(pid))),
         lambda: resource._run(all_rows(ops.tables_page(pid))),
-        lambda: resource._run(all_rows(ops.connections_page(pid))),
+        *extra,
     )
     fields = await gather(
         *(lambda table=table: resource._run(ops.table_fields(table.id)) for table in tables)
     )
-    return ops.assemble(
-        version, flows, folders, list(zip(tables, fields, strict=True)), connections
+    return flows, folders, list(zip(tables, fields, strict=True)), more
+
+
+async def export_async(resource: AsyncResource, project: Project | str) -> ProjectState:
+    """The replace body of ``project``, its listings read concurrently."""
+    pid = ops.project_id(project)
+    flows, folders, tables, (version, connections) = await _listings(
+        resource,
+        pid,
+        lambda: resource._run(ops.flags_version()),
+        lambda: resource._run(all_rows(ops.connections_page(pid))),
     )
+    return ops.assemble(version, flows, folders, tables, connections)
+
+
+async def export_managed(resource: AsyncResource, project: Project | str) -> ProjectState:
+    """What replace compares of ``project``: its flows, folders and tables (with their fields),
+    read concurrently; for a diff, not for a body to send elsewhere.
+
+    Three listings, not five: replace never deletes a connection and the diff compares none
+    (`activepieces_core.contents_diff`), and the server's version (``GET /v1/flags``, the same
+    for every project of a platform) is no part of it either, so the state has no connections
+    and names the version ``0.0.0``. The tenant planner reads each managed tenant with this.
+    """
+    flows, folders, tables, _ = await _listings(resource, ops.project_id(project))
+    return ops.assemble(ops.UNKNOWN_VERSION, flows, folders, tables, [])

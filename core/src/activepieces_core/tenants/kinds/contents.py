@@ -6,9 +6,11 @@ nothing of it is read.
 Read: the platform's plan once (`platform_flags`): a template needs ``environmentsEnabled``
 (upstream gates ``POST /v1/projects/:id/replace`` on it, project-replace.module.ts @ d81c3f9),
 so without it the plan is refused before anything is sent. Then, for every such tenant whose
-project exists, its current contents (``client.projects.export_state``: its flows once, its
-folders, its tables and their fields, concurrently across tenants). A new tenant's project is
-empty.
+project exists, what replace compares of its contents (`export_managed`: its flows once, its
+folders, its tables and their fields, concurrently across tenants; not its connections, which
+replace never deletes and the diff does not compare, nor ``GET /v1/flags``, the same for the
+whole platform and no part of the diff: three reads a tenant, not five). A new tenant's
+project is empty.
 
 Diff: `activepieces_core.contents_diff.diff_state` (the server's own rules for what replace
 creates, updates, deletes or leaves unchanged) between the tenant's contents and its template,
@@ -27,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -100,7 +103,7 @@ class _Template:
 
 def _items(state: ProjectState | None) -> dict[tuple[str, str], dict[str, Any]]:
     """``(kind, external id) -> item`` (as the body spells it) of a state's managed parts."""
-    return {} if state is None else _body_items(state.to_body())
+    return {} if state is None else _body_items(state.to_body(copy_flows=False))
 
 
 def _body_items(body: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -120,7 +123,7 @@ def _contents_digest(state: ProjectState | None) -> str | None:
     """A digest of what replace manages (flows, tables, folders); None for no project."""
     if state is None:
         return None
-    body = state.to_body()
+    body = state.to_body(copy_flows=False)
     return _digest({k: body[k] for k in ("flows", "tables", "folders")})
 
 
@@ -246,13 +249,7 @@ class ContentsKind(Kind[Contents]):
             for spec in request.tenants
             if spec.template is not None and spec.external_id in reading.projects
         ]
-        gate = asyncio.Semaphore(request.concurrency)
-
-        async def one(project_id: str) -> ProjectState:
-            async with gate:
-                return await client.projects.export_state(project_id)
-
-        found = await asyncio.gather(*(one(pid) for _, pid in managed))
+        found = await _read_contents(client, [pid for _, pid in managed], request.concurrency)
         reading.requests += len(managed)
         return Contents({ext: state for (ext, _), state in zip(managed, found, strict=True)})
 
@@ -284,15 +281,13 @@ class ContentsKind(Kind[Contents]):
     async def write_batch(
         self, client: AsyncActivepiecesClient, changes: Sequence[TenantChange], applied: Applied
     ) -> str | None:
-        from activepieces_core.models.contents import ProjectState
-
         project_id = self.batch_key(changes[0], applied)
         if project_id is None:
             raise RuntimeError(f"tenant {changes[0].external_id!r} has no project to fill")
         body = next((c.data[STATE_KEY] for c in changes if STATE_KEY in c.data), None)
         if body is None:  # a plan always puts it on a tenant's first write
             raise RuntimeError("the plan carries no template body for this tenant")
-        wanted = ProjectState.from_body(body, source=f"template {changes[0].data[TEMPLATE_KEY]}")
+        wanted = _validated(body, f"template {changes[0].data[TEMPLATE_KEY]}")
         result = await client.projects.replace(project_id, wanted)
         if result.failed:
             raise PartlyWritten(_failures(changes, result.failed), project_id)
@@ -311,13 +306,7 @@ class ContentsKind(Kind[Contents]):
         for change in changes:
             if change.project_id is not None:  # a new tenant's project: the project kind's
                 by_project.setdefault(change.project_id, []).append(change)
-        gate = asyncio.Semaphore(request.concurrency)
-
-        async def one(project_id: str) -> ProjectState:
-            async with gate:
-                return await client.projects.export_state(project_id)
-
-        states = await asyncio.gather(*(one(pid) for pid in by_project))
+        states = await _read_contents(client, list(by_project), request.concurrency)
         stale: list[StaleChange] = []
         for planned, now in zip(by_project.values(), states, strict=True):
             items = _items(now)
@@ -330,6 +319,47 @@ class ContentsKind(Kind[Contents]):
                 if verdict is not None:
                     stale.append(verdict)
         return stale
+
+
+async def _read_contents(
+    client: AsyncActivepiecesClient, project_ids: Sequence[str], concurrency: int
+) -> list[ProjectState]:
+    """What replace compares of each project (`export_managed`: its flows, folders and tables;
+    not its connections nor the server's version, which the diff does not use), at most
+    ``concurrency`` projects at a time."""
+    from activepieces_core.resources.contents.export import export_managed
+
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(project_id: str) -> ProjectState:
+        async with gate:
+            return await export_managed(client.projects, project_id)
+
+    return list(await asyncio.gather(*(one(pid) for pid in project_ids)))
+
+
+#: Template bodies already validated, by identity (a plan's tenants share one body object):
+#: ``id(body) -> (body, state)``; holding the body keeps its id from being reused.
+_VALIDATED: dict[int, tuple[Mapping[str, Any], ProjectState]] = {}
+_VALIDATED_MAX = 16
+_VALIDATED_LOCK = threading.Lock()  # sync entry points may apply from several threads
+
+
+def _validated(body: Mapping[str, Any], source: str) -> ProjectState:
+    """``body`` as a `ProjectState`, validated once per body object, not once per tenant (a
+    1,000-tenant onboarding deep-copied the template's flows twice per tenant for this)."""
+    from activepieces_core.models.contents import ProjectState
+
+    with _VALIDATED_LOCK:
+        known = _VALIDATED.get(id(body))
+    if known is not None and known[0] is body:
+        return known[1]
+    state = ProjectState.from_body(body, source=source)
+    with _VALIDATED_LOCK:
+        if len(_VALIDATED) >= _VALIDATED_MAX:
+            _VALIDATED.pop(next(iter(_VALIDATED)))
+        _VALIDATED[id(body)] = (body, state)
+    return state
 
 
 def _failures(
