@@ -12,6 +12,8 @@ Prefect UI (Resume shows the review form), or from a terminal:
 
 Approved, the run applies exactly the plan that was reviewed (and refuses it, writing nothing,
 if the platform changed in the meantime); rejected, it ends Cancelled with the plan kept.
+Every tenant the prune deletes is archived first into ``archive`` (a directory or an fsspec
+URL such as ``s3://bucket/activepieces-archives``); ``restore_tenant`` brings one back.
 """
 
 from __future__ import annotations
@@ -28,10 +30,15 @@ from prefect.flow_runs import resume_flow_run
 from prefect_activepieces import sync_tenants
 
 DEFAULT_TENANT_FILE = Path(__file__).resolve().parents[1] / "tenants.yaml"
+#: Where pruned tenants are archived before their project is deleted (on the worker).
+DEFAULT_ARCHIVE = str(Path.home() / "activepieces-archives")
 
 
-def reviewed_deployment(tenant_file: str = str(DEFAULT_TENANT_FILE)) -> RunnerDeployment:
-    """A deployment of `sync_tenants` that prunes, but only after a reviewer approves."""
+def reviewed_deployment(
+    tenant_file: str = str(DEFAULT_TENANT_FILE), archive: str = DEFAULT_ARCHIVE
+) -> RunnerDeployment:
+    """A deployment of `sync_tenants` that prunes, but only after a reviewer approves, and
+    archives every tenant it deletes into ``archive`` first."""
     deployment: RunnerDeployment = sync_tenants.to_deployment(
         name="reviewed-tenant-sync",
         cron="0 6 * * 1-5",  # weekday mornings, when reviewers are around
@@ -39,6 +46,7 @@ def reviewed_deployment(tenant_file: str = str(DEFAULT_TENANT_FILE)) -> RunnerDe
             "tenants": tenant_file,
             "credentials": "activepieces-prod",  # a block name: the key is never stored
             "prune": True,
+            "archive": archive,  # each pruned tenant archived (and read back) before its delete
             "max_deletions": 5,
             "require_approval": True,
             "approval_timeout": 8 * 3600,  # a working day, then the run fails unapplied

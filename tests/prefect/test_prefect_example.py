@@ -83,6 +83,7 @@ def test_reviewed_deployment_waits_for_a_reviewer(reviewed: ModuleType) -> None:
     assert deployment.parameters["require_approval"] is True
     assert deployment.parameters["credentials"] == "activepieces-prod"
     assert deployment.parameters["tenants"].endswith("tenants.yaml")
+    assert deployment.parameters["archive"] == reviewed.DEFAULT_ARCHIVE  # prune archives first
 
 
 def test_reviewed_sync_rejected_from_the_command_line(

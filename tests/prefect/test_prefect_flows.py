@@ -112,7 +112,9 @@ def test_prune_respects_protect_and_max_deletions(
     assert {r["status"] for r in rows} == {"not applied"}
     assert {r["external_id"] for r in rows if r["action"] == "delete"} == {"old-1", "old-2"}
 
-    report = sync_tenants(TENANTS, credentials, prune=True, protect=["keep-*"], max_deletions=2)
+    report = sync_tenants(
+        TENANTS, credentials, prune=True, protect=["keep-*"], max_deletions=2, archive=None
+    )
     deleted = {r["external_id"] for r in report["results"] if r["action"] == "delete"}
     assert deleted == {"old-1", "old-2"}
     assert set(_team_by_external_id(emulator)) >= {"keep-me", "acme", "globex", "initech"}
@@ -259,7 +261,7 @@ def test_teardown_tenants(
     emulator.state.add_project("Kept", external_id="kept")
     emulator.state.add_project("Personal", external_id="mine", type="PERSONAL")
     asked = [*ids, ids[0], "ghost", "mine"]
-    state = teardown_tenants(asked, credentials, concurrency=2, return_state=True)
+    state = teardown_tenants(asked, credentials, concurrency=2, return_state=True, archive=None)
     report = state.result()
     unique = len(ids) + 2
     assert report["summary"] == {"total": unique, "deleted": count, "missing": 2, "failed": 0}
@@ -287,7 +289,9 @@ def test_teardown_failures_after_every_attempt(emulator: Any) -> None:
     emulator.state.add_project("D", external_id="d")
     emulator.state.add_project("E", external_id="e")
     creds = ActivepiecesCredentials(base_url=emulator.url, api_key=emulator.api_key, max_retries=0)
-    failed = teardown_tenants(["d", "ghost"], creds, missing_ok=False, return_state=True)
+    failed = teardown_tenants(
+        ["d", "ghost"], creds, missing_ok=False, return_state=True, archive=None
+    )
     assert failed.is_failed()
     with pytest.raises(TenantTeardownError) as excinfo:
         failed.result()
@@ -303,7 +307,7 @@ def test_teardown_failures_after_every_attempt(emulator: Any) -> None:
 
     emulator.faults.set(route="delete", rate=1.0, kinds={"503": 1})
     with pytest.raises(TenantTeardownError) as excinfo:
-        teardown_tenants(["e"], creds)
+        teardown_tenants(["e"], creds, archive=None)
     assert str(excinfo.value).endswith("no tenant succeeded")
     assert "503" in excinfo.value.report["results"][0]["error"]
     assert "e" in _team_by_external_id(emulator)
@@ -319,7 +323,7 @@ def test_teardown_follows_cores_duplicate_rule_on_either_read(
     second = emulator.state.add_project("Dup 2")
     emulator.state.replace(second["id"], {"externalId": "dup"})
     managed, other = sorted((first["id"], second["id"]))
-    report = teardown_tenants(["dup", *others], credentials)
+    report = teardown_tenants(["dup", *others], credentials, archive=None)
     row = report["results"][0]
     assert (row["status"], row["project_id"]) == ("deleted", managed)
     (warning,) = report["warnings"]
@@ -337,7 +341,7 @@ def test_flows_compose_under_an_async_parent(
     @flow
     async def parent() -> tuple[dict[str, Any], dict[str, Any]]:
         synced = sync_tenants(TENANTS[:1], credentials)
-        removed = teardown_tenants(["acme"], credentials)
+        removed = teardown_tenants(["acme"], credentials, archive=None)
         return synced, removed
 
     synced, removed = asyncio.run(parent())

@@ -228,7 +228,12 @@ def test_teardown_with_offboard_users(
         return str(user["status"])
 
     state = sync_tenants(
-        [{"external_id": "kept"}], credentials, prune=True, offboard_users=True, return_state=True
+        [{"external_id": "kept"}],
+        credentials,
+        prune=True,
+        offboard_users=True,
+        return_state=True,
+        archive=None,
     )
     report = state.result()
     assert "gone" not in {p.get("externalId") for p in emulator.state.projects(types=["TEAM"])}
@@ -266,17 +271,18 @@ def test_teardown_tenants_offboards_only_when_asked(
         assert user is not None
         return str(user["status"])
 
-    plain = teardown_tenants(["next"], credentials)
+    plain = teardown_tenants(["next"], credentials, archive=None)
     assert plain["summary"]["deleted"] == 1
     assert status("only@next.example") == "ACTIVE"
 
-    report = teardown_tenants(["gone"], credentials, offboard_users=True)
+    report = teardown_tenants(["gone"], credentials, offboard_users=True, archive=None)
     assert report["results"] == [
         {
             "external_id": "gone",
             "project_id": report["results"][0]["project_id"],
             "status": "deleted",
             "error": "",
+            "archive": "",  # archive=None: deleted without one
         }
     ]
     assert status("only@gone.example") == "INACTIVE"

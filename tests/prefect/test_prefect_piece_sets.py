@@ -114,7 +114,9 @@ def test_sync_tenants_makes_each_tenant_see_its_pieces(
     assert emu.requests.count(method="POST") == writes
 
     # Torn down with prune: the tenant's own set goes with it, the named ones stay.
-    sync_tenants({**DOCUMENT, "tenants": DOCUMENT["tenants"][:2]}, credentials, prune=True)
+    sync_tenants(
+        {**DOCUMENT, "tenants": DOCUMENT["tenants"][:2]}, credentials, prune=True, archive=None
+    )
     assert "tenant:globex" not in _keys(emu)
     assert {"gold", "no-ai"} <= set(_keys(emu))
 
@@ -253,7 +255,7 @@ def test_teardown_takes_the_sets_the_tenants_own(
         client.projects.delete(umbrella["id"])  # its set stays: what a bare delete leaves
 
     state = teardown_tenants(
-        ["globex", "umbrella", "ghost", *others], credentials, return_state=True
+        ["globex", "umbrella", "ghost", *others], credentials, return_state=True, archive=None
     )
     report = state.result()
     statuses = {r["external_id"]: r["status"] for r in report["results"]}
@@ -270,7 +272,7 @@ def test_teardown_takes_the_sets_the_tenants_own(
     summary = found["activepieces-tenants-teardown-summary"].data
     assert f"| {1 + len(others)} | 2 | 0 |" in summary
 
-    assert teardown_tenants(["stark"], credentials)["summary"]["deleted"] == 1
+    assert teardown_tenants(["stark"], credentials, archive=None)["summary"]["deleted"] == 1
     assert _owned(emu) == []
 
 
@@ -282,7 +284,7 @@ def test_teardown_fails_a_tenant_whose_set_stays_and_a_rerun_finishes(
     sync_tenants({"tenants": [{"external_id": "globex", "pieces": ["slack"]}]}, creds)
     emu.faults.set("piece_sets.delete", rate=1.0, kinds={"500": 1})
     with pytest.raises(TenantTeardownError) as excinfo:
-        teardown_tenants(["globex"], creds)
+        teardown_tenants(["globex"], creds, archive=None)
     (row,) = excinfo.value.report["results"]
     assert row["status"] == "failed"
     assert "piece_set tenant:globex" in row["error"]
@@ -290,6 +292,6 @@ def test_teardown_fails_a_tenant_whose_set_stays_and_a_rerun_finishes(
     assert _owned(emu) == ["tenant:globex"]
 
     emu.faults.clear()
-    again = teardown_tenants(["globex"], creds)
+    again = teardown_tenants(["globex"], creds, archive=None)
     assert again["results"][0]["status"] == "missing"
     assert _owned(emu) == []

@@ -29,7 +29,7 @@ def test_api_key_never_stored_by_prefect(emulator: Any, prefect_api: Any) -> Non
     states = [
         sync_tenants([{"external_id": "acme"}, {"external_id": "new"}], creds, return_state=True),
         onboard_tenant("other", creds, return_state=True),
-        teardown_tenants(["new", "ghost"], creds, return_state=True),
+        teardown_tenants(["new", "ghost"], creds, return_state=True, archive=None),
         failing_task(return_state=True),
     ]
     assert [s.is_completed() for s in states] == [False, True, True, False]

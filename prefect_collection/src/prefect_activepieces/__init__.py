@@ -16,6 +16,7 @@ from prefect_activepieces._version import __version__
 from prefect_activepieces.credentials import ActivepiecesCredentials
 
 if TYPE_CHECKING:
+    from prefect_activepieces.archives import arestore_archive, restore_archive
     from prefect_activepieces.contents import (
         aexport_project_state,
         areplace_project_state,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from prefect_activepieces.flows import (
         copy_project_contents,
         onboard_tenant,
+        restore_tenant,
         sync_tenants,
         teardown_tenants,
     )
@@ -90,8 +92,16 @@ _LAZY = {
         "contents",
     ),
     **dict.fromkeys(
-        ("copy_project_contents", "onboard_tenant", "sync_tenants", "teardown_tenants"), "flows"
+        (
+            "copy_project_contents",
+            "onboard_tenant",
+            "restore_tenant",
+            "sync_tenants",
+            "teardown_tenants",
+        ),
+        "flows",
     ),
+    **dict.fromkeys(("arestore_archive", "restore_archive"), "archives"),
     **dict.fromkeys(("apply_tenant_plan", "plan_teardown", "plan_tenants"), "tenants"),
     **dict.fromkeys(
         ("ainvite_member", "aremove_member", "invite_member", "remove_member"), "members"
@@ -153,6 +163,7 @@ __all__ = [
     "apply_tenant_plan",
     "aremove_member",
     "areplace_project_state",
+    "arestore_archive",
     "aset_project_pieces",
     "assign_piece_set",
     "aupdate_project",
@@ -171,6 +182,8 @@ __all__ = [
     "plan_tenants",
     "remove_member",
     "replace_project_state",
+    "restore_archive",
+    "restore_tenant",
     "set_project_pieces",
     "sync_tenants",
     "teardown_tenants",

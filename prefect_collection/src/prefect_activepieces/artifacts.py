@@ -15,6 +15,7 @@ from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from activepieces_core.archive import ARCHIVE_REQUIRED
 from activepieces_core.tenants.views import View, plan_view, report_view, teardown_view
 
 __all__ = [
@@ -27,7 +28,9 @@ __all__ = [
     "publish_onboard",
     "publish_plan",
     "publish_report",
+    "publish_restore",
     "publish_teardown",
+    "restore_markdown",
     "review_markdown",
     "summary_markdown",
     "teardown_markdown",
@@ -102,9 +105,12 @@ def teardown_markdown(report: Mapping[str, Any]) -> str:
     return teardown_view(report).markdown(heading="#")
 
 
-def publish_plan(plan: Mapping[str, Any], key: str = DEFAULT_KEY) -> None:
-    """Table artifact ``<key>-plan``: every change (core's `plan_view` rows)."""
-    view = plan_view(plan)
+def publish_plan(
+    plan: Mapping[str, Any], key: str = DEFAULT_KEY, *, archive: Any = ARCHIVE_REQUIRED
+) -> None:
+    """Table artifact ``<key>-plan``: every change (core's `plan_view` rows); each project
+    delete says where its archive goes (``archive``: core's archive target)."""
+    view = plan_view(plan, archive=archive)
     create_table_artifact(
         table=view.records(), key=f"{check_key(key)}-plan", description=_description(view)
     )
@@ -165,6 +171,35 @@ def publish_teardown(report: Mapping[str, Any], key: str = DEFAULT_KEY) -> None:
         markdown=teardown_markdown(report),
         key=f"{key}-teardown-summary",
         description="Activepieces tenant teardown summary.",
+    )
+
+
+def restore_markdown(result: Mapping[str, Any]) -> str:
+    """Markdown record of a restore (`restore_archive`'s result): what came back, from where,
+    the connections awaiting authorisation again, then core's report view."""
+    lines = [
+        f"# Tenant `{result.get('external_id')}` restored",
+        "",
+        f"Project `{result.get('project_id')}`: {result.get('action')}, from "
+        f"`{result.get('source') or 'an archive'}`.",
+        "",
+    ]
+    awaiting = result.get("connections_awaiting_authorization") or []
+    if awaiting:
+        lines += [
+            "Connections awaiting authorisation again: " + ", ".join(f"`{c}`" for c in awaiting),
+            "",
+        ]
+    lines += [report_view(result.get("report") or {}).markdown(heading="##")]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def publish_restore(result: Mapping[str, Any], key: str = DEFAULT_KEY) -> None:
+    """Markdown artifact ``<key>-restore``: one version per restore."""
+    create_markdown_artifact(
+        markdown=restore_markdown(result),
+        key=f"{check_key(key)}-restore",
+        description=f"Restore of tenant {result.get('external_id')}.",
     )
 
 

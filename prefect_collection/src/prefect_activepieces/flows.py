@@ -1,7 +1,7 @@
 """Flows: reconcile many tenants from a file (optionally reviewed), onboard one, tear down,
-copy one project's contents into others.
+restore one from its archive, copy one project's contents into others.
 
-All four are sync flows, so they run the same when called as scripts, from deployments, or
+All five are sync flows, so they run the same when called as scripts, from deployments, or
 as sub-flows of sync *and* async parent flows (an async sub-flow called from a sync flow
 silently never runs in Prefect 3). ``credentials`` is a saved block's name (preferred for
 deployments: only the name is stored with the run) or an `ActivepiecesCredentials` instance
@@ -17,6 +17,8 @@ from prefect.exceptions import FlowPauseTimeout
 from prefect.logging import get_run_logger
 from prefect.states import Cancelled
 
+from activepieces_core.archive import ARCHIVE_REQUIRED, ArchiveRequiredError, store_of
+from activepieces_core.archive.archiver import resolve_archiver
 from activepieces_core.constants import DEFAULT_CONCURRENCY
 from activepieces_core.tenants import (
     ApplyReport,
@@ -27,6 +29,7 @@ from activepieces_core.tenants import (
     check_deletions,
 )
 from prefect_activepieces import artifacts, review
+from prefect_activepieces.archives import ArchiveInput, archive_target, restore_archive
 from prefect_activepieces.contents import export_project_state, replace_project_state
 from prefect_activepieces.credentials import ActivepiecesCredentials, resolve_credentials
 from prefect_activepieces.exceptions import (
@@ -44,7 +47,13 @@ from prefect_activepieces.tenants import (
     plan_tenants,
 )
 
-__all__ = ["copy_project_contents", "onboard_tenant", "sync_tenants", "teardown_tenants"]
+__all__ = [
+    "copy_project_contents",
+    "onboard_tenant",
+    "restore_tenant",
+    "sync_tenants",
+    "teardown_tenants",
+]
 
 Credentials = ActivepiecesCredentials | str
 
@@ -69,6 +78,7 @@ def sync_tenants(
     approval_poll_interval: int = review.DEFAULT_POLL_INTERVAL,
     templates: dict[str, Any] | None = None,
     template_storage: Storage | None = None,
+    archive: ArchiveInput = ARCHIVE_REQUIRED,
 ) -> dict[str, Any]:
     """Bring the platform's TEAM projects, piece sets, people and contents to ``tenants``.
 
@@ -102,6 +112,11 @@ def sync_tenants(
         template_storage: a filesystem block (or a saved one's ``"<block-type-slug>/<name>"``,
             preferred: only the name is stored with the run) the named templates are read
             from, instead of beside the document.
+        archive: where each tenant that ``prune`` deletes is archived first (and read back):
+            a LocalFileSystem / RemoteFileSystem block, a directory or an fsspec URL
+            (`prefect_activepieces.archives`). Required when the plan deletes a tenant
+            project; ``None`` spelled out deletes without archives. The plan artifact says
+            where each delete's archive goes.
 
     Returns:
         The report (``ApplyReport.to_dict()``): ``results`` per change (``kind`` and ``key``
@@ -109,12 +124,16 @@ def sync_tenants(
         ``review`` (``decision``, ``comment``, ``plan_digest``).
 
     Raises:
-        TenantSyncError: after every tenant was attempted, when any failed (``.report``).
+        TenantSyncError: after every tenant was attempted, when any failed (``.report``); a
+            tenant whose archive could not be written is among them, not deleted.
+        ArchiveRequiredError: the plan deletes tenant projects and ``archive`` was not given;
+            nothing changed.
         DeletionLimitExceeded: the plan deletes more than ``max_deletions``; nothing changed.
         StalePlanError: approved, but the platform changed since planning; nothing changed.
         PlanRejectedError: the reviewer rejected the plan (the run is Cancelled).
     """
     artifacts.check_key(artifact_key)
+    target = archive_target(archive)  # a block that cannot hold archives fails here
     creds = resolve_credentials(credentials)
     tenant_plan = plan_tenants(
         creds,
@@ -127,24 +146,25 @@ def sync_tenants(
         templates=templates,
         template_storage=template_storage,
     )
-    artifacts.publish_plan(tenant_plan, artifact_key)
+    artifacts.publish_plan(tenant_plan, artifact_key, archive=target)
     reviewed: dict[str, Any] | None = None
     saved = Plan.from_dict(tenant_plan) if require_approval and not dry_run else None
     if saved is not None and saved.has_changes:
         try:
             # A plan that would be refused anyway is not worth a reviewer's time.
             check_deletions(saved, max_deletions)
+            resolve_archiver(target, saved, creds.base_url)
             answer = review.wait_for_review(
                 tenant_plan,
                 artifact_key,
                 timeout=approval_timeout,
                 poll_interval=approval_poll_interval,
             )
-        except (DeletionLimitExceeded, FlowPauseTimeout) as exc:
+        except (DeletionLimitExceeded, ArchiveRequiredError, FlowPauseTimeout) as exc:
             why = (
-                str(exc)
-                if isinstance(exc, DeletionLimitExceeded)
-                else (f"no review within {approval_timeout} s")
+                f"no review within {approval_timeout} s"
+                if isinstance(exc, FlowPauseTimeout)
+                else str(exc)
             )
             artifacts.publish_report(tenant_plan, None, artifact_key, error=why)
             raise
@@ -172,8 +192,9 @@ def sync_tenants(
             max_deletions=max_deletions,
             # A plan moments old is not re-read (as core's reconcile); a reviewed one is.
             check_stale=reviewed is not None,
+            archive=archive,
         )
-    except (DeletionLimitExceeded, StalePlanError) as exc:
+    except (DeletionLimitExceeded, ArchiveRequiredError, StalePlanError) as exc:
         artifacts.publish_report(tenant_plan, None, artifact_key, error=str(exc), review=reviewed)
         raise
     artifacts.publish_report(tenant_plan, report, artifact_key, review=reviewed)
@@ -262,6 +283,7 @@ def teardown_tenants(
     concurrency: int = DEFAULT_CONCURRENCY,
     artifact_key: str = artifacts.DEFAULT_KEY,
     offboard_users: bool = False,
+    archive: ArchiveInput = ARCHIVE_REQUIRED,
 ) -> dict[str, Any]:
     """Tear down exactly the named tenants, at most ``concurrency`` requests at a time.
 
@@ -274,24 +296,40 @@ def teardown_tenants(
     ``missing_ok`` is False). Publishes ``<artifact_key>-teardown`` (table) and
     ``<artifact_key>-teardown-summary`` (markdown).
 
+    ``archive`` (a LocalFileSystem / RemoteFileSystem block, a directory or an fsspec URL) is
+    where each tenant is archived before its project is deleted: the archive is written,
+    read back and verified first, and a tenant whose archive fails is ``failed`` with the
+    reason, not deleted (`restore_tenant` brings one back). ``archive=None`` spelled out
+    deletes without archives; without either, a teardown that deletes anything raises
+    `ArchiveRequiredError` before any delete.
+
     Returns:
-        ``{"results": [{"external_id", "project_id", "status", "error"}], "summary": {...},
-        "warnings": [...]}`` with status ``deleted`` / ``missing`` / ``failed``.
+        ``{"results": [{"external_id", "project_id", "status", "error", "archive"}],
+        "summary": {...}, "warnings": [...]}`` with status ``deleted`` / ``missing`` /
+        ``failed``; ``archive`` is where a deleted tenant's archive was written.
 
     Raises:
         TenantTeardownError: after all attempts, when any tenant failed (``.report``).
+        ArchiveRequiredError: ``archive`` not given; nothing was deleted.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     artifacts.check_key(artifact_key)
+    target = archive_target(archive)
     creds = resolve_credentials(credentials)
     found = plan_teardown(
         creds, external_ids, concurrency=concurrency, offboard_users=offboard_users
     )
     # The plan is moments old: no staleness re-read (it would double the reads).
-    applied = apply_tenant_plan(creds, found["plan"], concurrency=concurrency, check_stale=False)
+    applied = apply_tenant_plan(
+        creds, found["plan"], concurrency=concurrency, check_stale=False, archive=archive
+    )
     teardown = TeardownReport.build(
-        found["external_ids"], found["plan"], applied, missing_ok=missing_ok
+        found["external_ids"],
+        found["plan"],
+        applied,
+        missing_ok=missing_ok,
+        archive=store_of(target),
     )
     report = teardown.to_dict()
     artifacts.publish_teardown(report, artifact_key)
@@ -299,6 +337,62 @@ def teardown_tenants(
     if error is not None:
         raise error
     return report
+
+
+@flow(
+    name="restore-activepieces-tenant",
+    description="Bring a torn-down tenant back from its archive.",
+)
+def restore_tenant(
+    archive: str,
+    credentials: Credentials,
+    storage: Storage | None = None,
+    external_id: str | None = None,
+    display_name: str | None = None,
+    replace_existing: bool = False,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    artifact_key: str = artifacts.DEFAULT_KEY,
+) -> dict[str, Any]:
+    """Restore one tenant from the archive a teardown wrote (`restore_archive`).
+
+    ``archive`` is the archive's path or fsspec URL (a teardown report's ``archive``), or its
+    path in ``storage`` (any filesystem block, or a saved one's ``"<slug>/<name>"``).
+    The project comes back with its fields, piece set or own pieces, members (invited
+    again) and flows, tables and folders; under ``external_id`` / ``display_name`` when given.
+    A live tenant with the same external id is overwritten only with ``replace_existing``;
+    running it twice changes nothing the second time. Publishes ``<artifact_key>-restore``.
+
+    Returns:
+        ``restore_archive``'s dict: ``project_id``, ``action``, ``report`` and the
+        ``connections_awaiting_authorization`` (secrets are never archived).
+
+    Raises:
+        RestoreRefused: a live tenant would be overwritten; nothing was sent.
+        TenantSyncError: part of the restore failed (``.report``); running it again resumes.
+    """
+    artifacts.check_key(artifact_key)
+    creds = resolve_credentials(credentials)
+    result: dict[str, Any] = restore_archive(
+        creds,
+        archive,
+        storage=storage,
+        external_id=external_id,
+        display_name=display_name,
+        replace_existing=replace_existing,
+        concurrency=concurrency,
+    )
+    artifacts.publish_restore(result, artifact_key)
+    get_run_logger().info(
+        "Tenant %s restored (%s) as project %s from %s",
+        result["external_id"],
+        result["action"],
+        result["project_id"],
+        result["source"],
+    )
+    report = ApplyReport.from_dict(result["report"])
+    if not report.ok:
+        raise TenantSyncError.from_report(report, what="tenant restore")
+    return result
 
 
 @flow(

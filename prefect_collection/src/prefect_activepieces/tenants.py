@@ -14,6 +14,7 @@ from typing import Any
 
 from prefect.logging import get_run_logger
 
+from activepieces_core.archive import ARCHIVE_REQUIRED
 from activepieces_core.constants import DEFAULT_CONCURRENCY
 from activepieces_core.tenants import TenantResult, TenantSpec, load_document, teardown_ids
 from activepieces_core.tenants import apply as apply_plan
@@ -21,6 +22,7 @@ from activepieces_core.tenants import plan as make_plan
 from activepieces_core.tenants import plan_teardown as core_plan_teardown
 from activepieces_core.tenants.views import PLATFORM, plan_view
 from prefect_activepieces._retry import api_task
+from prefect_activepieces.archives import ArchiveInput, archive_target
 from prefect_activepieces.credentials import ActivepiecesCredentials
 from prefect_activepieces.storage import StateInput, Storage, TemplateReader
 
@@ -94,14 +96,20 @@ def apply_tenant_plan(
     dry_run: bool = False,
     max_deletions: int | None = None,
     check_stale: bool = True,
+    archive: ArchiveInput = ARCHIVE_REQUIRED,
 ) -> dict[str, Any]:
     """Apply a saved plan with at most ``concurrency`` requests in flight; returns the report.
 
     One tenant's failure never stops the others: it is recorded in the report (the caller
-    decides whether that fails the run). Raises, before any write: `DeletionLimitExceeded`
-    when the plan deletes more than ``max_deletions`` projects (or removes more members);
-    `InvalidPlanError` when the plan was edited after it was saved; with ``check_stale``,
-    `StalePlanError` when what it writes to changed on the server since it was planned.
+    decides whether that fails the run). Each tenant whose project the plan deletes is first
+    archived to ``archive`` (a LocalFileSystem / RemoteFileSystem block, a directory or an
+    fsspec URL; `prefect_activepieces.archives`) and read back: one whose archive fails is
+    failed, not deleted. Raises, before any write: `ArchiveRequiredError` when the plan
+    deletes tenant projects and ``archive`` was not given (``None`` spelled out deletes
+    without archives); `DeletionLimitExceeded` when the plan deletes more than
+    ``max_deletions`` projects (or removes more members); `InvalidPlanError` when the plan
+    was edited after it was saved; with ``check_stale``, `StalePlanError` when what it writes
+    to changed on the server since it was planned.
     """
     logger = get_run_logger()
 
@@ -121,6 +129,7 @@ def apply_tenant_plan(
         max_deletions=max_deletions,
         on_result=log,
         check_stale=check_stale,
+        archive=archive_target(archive),
     )
     return report.to_dict()
 
