@@ -60,15 +60,36 @@ async def test_an_echoing_gateway_leaves_only_stars_in_the_trigger_event(
     assert emulator.api_key not in repr(events)
 
 
+def _unregistered_key() -> str:
+    from airflow.sdk.log import redact
+
+    key = "sk-" + secrets.token_hex(30)
+    assert key in str(redact(f"key={key}"))  # nobody registered it yet
+    return key
+
+
+def _is_masked(key: str) -> bool:
+    from airflow.sdk.log import redact
+
+    return key not in str(redact(f"key={key}"))
+
+
 def test_a_key_given_by_client_options_is_masked(emulator: Any) -> None:
     """The connection's password is masked by Airflow's lookup; a key that comes from
     ``client_options`` instead is only masked because the hook registers it."""
-    from airflow.sdk.log import redact
-
-    other_key = "sk-" + secrets.token_hex(30)
-    assert other_key in str(redact(f"key={other_key}"))  # nobody registered it yet
+    other_key = _unregistered_key()
     hook = ActivepiecesHook(client_options={"api_key": other_key})
     with hook.get_client() as client:
         assert client.config.api_key.get_secret_value() == other_key
-    assert other_key not in str(redact(f"key={other_key}"))
-    assert emulator.api_key not in str(redact(f"key={emulator.api_key}"))
+    assert _is_masked(other_key)
+    assert _is_masked(emulator.api_key)
+
+
+async def test_a_key_given_by_client_options_is_masked_on_the_async_path(emulator: Any) -> None:
+    """The trigger's path (``get_async_client``) registers a ``client_options`` key too."""
+    other_key = _unregistered_key()
+    hook = ActivepiecesHook(client_options={"api_key": other_key})
+    async with await hook.get_async_client() as client:
+        assert client.config.api_key.get_secret_value() == other_key
+    assert _is_masked(other_key)
+    assert _is_masked(emulator.api_key)

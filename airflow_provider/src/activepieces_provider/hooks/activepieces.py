@@ -6,6 +6,7 @@ the project's web-app URL (extra link) and its asset URI.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from functools import cached_property
@@ -121,7 +122,13 @@ class ActivepiecesHook(BaseHook):
         return {key.replace("-", "_"): value for key, value in UI_FIELD_BEHAVIOUR.items()}
 
     def _client_kwargs(self, conn: Any) -> dict[str, Any]:
-        """Client constructor arguments from a connection; shared by the sync and async paths."""
+        """Client constructor arguments from a connection, its key registered with the masker.
+
+        Shared by the sync and async paths. Synchronous: ``mask_secret`` may block on the
+        supervisor, so the async path runs it in a worker thread.
+        """
+        from airflow.sdk.log import mask_secret
+
         if not conn.password:
             raise ValueError(
                 f"Airflow connection {self.activepieces_conn_id!r} has no API key: "
@@ -142,6 +149,9 @@ class ActivepiecesHook(BaseHook):
             except ValueError as exc:
                 raise ValueError(f"connection extra 'verify': {exc}") from None
         kwargs.update(self.client_options)
+        # The lookup masks the connection's password already; a key given by client_options
+        # is only masked here.
+        mask_secret(kwargs["api_key"])
         self._base_url = kwargs.get("base_url") or CLOUD_URL
         return kwargs
 
@@ -156,16 +166,10 @@ class ActivepiecesHook(BaseHook):
 
     def get_client(self) -> ActivepiecesClient:
         """A new synchronous client that the caller owns (use it as a context manager)."""
-        from airflow.sdk.log import mask_secret
-
         from activepieces_core import ActivepiecesClient
 
         conn = self.get_connection(self.activepieces_conn_id)
-        kwargs = self._client_kwargs(conn)
-        # The password is masked by the lookup already; repeat it so keys passed through
-        # client_options are covered too.
-        mask_secret(kwargs["api_key"])
-        return ActivepiecesClient(**kwargs)
+        return ActivepiecesClient(**self._client_kwargs(conn))
 
     def close(self) -> None:
         """Close the client of :meth:`get_conn` (if one was built); the next call builds anew."""
@@ -179,12 +183,15 @@ class ActivepiecesHook(BaseHook):
         Safe inside a trigger: the synchronous ``get_connection`` (whose secret masking talks to
         the supervisor synchronously) never runs on the event loop. ``common.compat`` awaits
         ``aget_connection`` on Airflow >= 3.3.2 and runs the sync lookup in a worker thread
-        before that.
+        before that. The key is masked in a worker thread: the synchronous ``mask_secret`` on the
+        event loop raises ``DeadlockImminentError`` while another request to the supervisor is
+        in flight (an async task) and needs greenback's portal in a triggerer.
         """
         from activepieces_core import AsyncActivepiecesClient
 
         conn = await _aget_connection(self.activepieces_conn_id)
-        return AsyncActivepiecesClient(**self._client_kwargs(conn))
+        kwargs = await asyncio.to_thread(self._client_kwargs, conn)
+        return AsyncActivepiecesClient(**kwargs)
 
     @property
     def base_url(self) -> str:
