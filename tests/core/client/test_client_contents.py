@@ -403,3 +403,21 @@ def test_a_bad_state_file_is_a_typed_error_naming_it(
     with pytest.raises(InvalidStateError, match=problem) as caught:
         read_state_file(path)
     assert str(path) in str(caught.value)
+
+
+def test_a_callers_dicts_are_copied_and_a_states_body_is_its_own() -> None:
+    """A flow or state built from a caller's dict does not follow later edits of it, and
+    ``to_body()`` is the caller's to change (the no-copy paths are for decoded responses and
+    for bodies sent at once)."""
+    from activepieces_core.models.contents import Flow
+
+    raw = piece_flow("f1", "Flow one")
+    flow = Flow.model_validate({"id": "f1", **raw})
+    state = ProjectState.from_body({"sourceActivepiecesVersion": "0.70.0", "flows": [raw]})
+    raw["version"]["displayName"] = "edited by the caller"
+    assert flow.body["version"]["displayName"] == "Flow one"
+    assert state.flows[0]["version"]["displayName"] == "Flow one"
+    body = state.to_body()
+    body["flows"][0]["version"]["displayName"] = "edited in the body"
+    assert state.flows[0]["version"]["displayName"] == "Flow one"
+    assert state.to_body(copy_flows=False)["flows"][0] is state.flows[0]

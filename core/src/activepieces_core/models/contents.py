@@ -39,7 +39,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
 
 from activepieces_core.errors import InvalidStateError
-from activepieces_core.models.project import APIModel
+from activepieces_core.models.project import APIModel, is_owned
 
 __all__ = [
     "REPLACE_SCHEMA_VERSION",
@@ -88,10 +88,13 @@ class Flow(APIModel):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _keep_body(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Flow:
+    def _keep_body(
+        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Flow:
         flow: Flow = handler(data)
         if isinstance(data, Mapping):
-            flow._body = copy.deepcopy(dict(data))
+            # A response just decoded is kept as it is (`parse`); a caller's dict is copied.
+            flow._body = dict(data) if is_owned(info.context) else copy.deepcopy(dict(data))
         return flow
 
     @property
@@ -254,11 +257,6 @@ def flow_steps(step: Any) -> list[dict[str, Any]]:
     return found
 
 
-#: Validation context of a state built from bodies nothing else holds (`assemble`, fresh from
-#: a listing): its flows are checked, not copied.
-OWNED_FLOWS: dict[str, bool] = {"owned_flows": True}
-
-
 def _check_flow(index: int, flow: Any, *, owned: bool = False) -> dict[str, Any]:
     """A flow must be an object with an id or externalId and a ``version`` holding a
     ``displayName`` and a ``trigger`` (the parts the server compares); kept verbatim (a copy,
@@ -307,7 +305,7 @@ class ProjectState(_State):
     def _flows(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, list):
             return value  # pydantic says "must be a list"
-        owned = bool(info.context and info.context.get("owned_flows"))
+        owned = is_owned(info.context)  # `assemble`'s flows, fresh from a listing
         return [_check_flow(i, flow, owned=owned) for i, flow in enumerate(value)]
 
     @model_validator(mode="after")

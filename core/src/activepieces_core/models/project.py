@@ -25,6 +25,17 @@ _PERSONAL = ProjectType.PERSONAL.value
 _ALLOWED = PiecesFilterType.ALLOWED.value
 
 
+#: Validation context for input nobody else holds (a response body just decoded, a state's
+#: parts built for it): models that keep raw parts (`contents.Flow`, `contents.ProjectState`)
+#: keep them as they are instead of copying them.
+OWNED: dict[str, bool] = {"owned": True}
+
+
+def is_owned(context: Any) -> bool:
+    """Whether a validation ``context`` says the input is `OWNED`."""
+    return isinstance(context, dict) and bool(context.get("owned"))
+
+
 class APIModel(BaseModel):
     """Base of response models: snake_case fields, camelCase on the wire, extras ignored."""
 

@@ -21,6 +21,7 @@ from pydantic import ValidationError as PydanticValidationError
 from activepieces_core._http import AsyncTransport, Call, Sleep, SyncTransport, _trio_running
 from activepieces_core.errors import APIError, InvalidRequestError, UnexpectedResponseError
 from activepieces_core.models import Page
+from activepieces_core.models.project import OWNED
 from activepieces_core.retries import RetryPolicy, is_ambiguous_write
 
 __all__ = [
@@ -56,7 +57,9 @@ def require_id(value: str, what: str) -> str:
 def parse(model: type[M], body: Any) -> M:
     """Validate a response body; a shape we cannot read is an `UnexpectedResponseError`."""
     try:
-        return model.model_validate(body)
+        # The body was just decoded and is held by nothing else: models keep its parts as
+        # they are (a flow's body, uncopied).
+        return model.model_validate(body, context=OWNED)
     except PydanticValidationError as exc:
         fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()})
         raise UnexpectedResponseError(

@@ -19,7 +19,6 @@ from activepieces_core._http import Call
 from activepieces_core.errors import InvalidRequestError
 from activepieces_core.models import Page, Project
 from activepieces_core.models.contents import (
-    OWNED_FLOWS,
     AppConnection,
     ConnectionState,
     Field,
@@ -33,6 +32,7 @@ from activepieces_core.models.contents import (
     TableState,
     flow_steps,
 )
+from activepieces_core.models.project import OWNED
 from activepieces_core.resources._base import Op, all_rows, parse, require_id
 
 __all__ = [
@@ -216,7 +216,7 @@ def assemble(
         ],
         required_pieces=required_pieces(bodies),
     )
-    return ProjectState.model_validate(state, context=OWNED_FLOWS)
+    return ProjectState.model_validate(state, context=OWNED)
 
 
 def export_state(project: Project | str) -> Op[ProjectState]:

@@ -27,6 +27,8 @@ async def gather(*calls: Callable[[], Awaitable[Any]]) -> list[Any]:
     A failure is re-raised as itself (the first by position, once all have finished), not
     wrapped in an exception group: callers catch the client's own error types.
     """
+    if len(calls) < 2:  # no task group for nothing to overlap (a project without tables)
+        return [await call() for call in calls]
     results: list[Any] = [None] * len(calls)
     errors: list[BaseException | None] = [None] * len(calls)
 
