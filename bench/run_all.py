@@ -115,8 +115,8 @@ def throughput_figures(run: Run) -> list[Figure]:
 
 _ROW = re.compile(
     r"^(?P<name>\(\w\).+?)\s+(?P<total>\d+)\s+(?P<list>\d+)\s+(?P<get>\d+)\s+(?P<create>\d+)"
-    r"\s+(?P<update>\d+)\s+(?P<delete>\d+)\s+(?P<wall>[\d.]+)\s+(?P<target>.*?)\s*"
-    r"(?P<verdict>OK|MISSED)?$"
+    r"\s+(?P<update>\d+)\s+(?P<delete>\d+)\s+(?P<wall>[\d.]+)\s+(?P<lat>[\d.]+)\s+(?P<cpu>[\d.]+)"
+    r"\s+(?P<ratio>[\d.]+|inf)x\s+(?P<target>.*?)\s*(?P<verdict>OK|MISSED)?$"
 )
 _OVERHEAD = re.compile(
     r"client (?P<client>[\d.]+) ms, raw httpx (?P<raw>[\d.]+) ms, ratio (?P<ratio>[\d.]+)x"
@@ -124,11 +124,12 @@ _OVERHEAD = re.compile(
 
 
 def reconcile_figures(run: Run, tenants: int, page_size: int) -> list[Figure]:
-    """(a) onboarding time vs 1.5 x ideal, (b) no-op requests/writes, (c) naive, overhead."""
+    """Every scenario's requests, wall, floors and ratio ((a), (d), (e) onboardings and the
+    (e) re-sync against 1.15x their floor), (b)'s requests and writes, and the overhead."""
     figures = []
     for line in run.stdout.splitlines():
         m = _ROW.match(line.strip())
-        if m and m["name"].startswith(("(a)", "(b)", "(c)")):
+        if m:
             figures.append(_reconcile_row(m, tenants, page_size))
         o = _OVERHEAD.search(line)
         if o:
@@ -148,7 +149,10 @@ def reconcile_figures(run: Run, tenants: int, page_size: int) -> list[Figure]:
 def _reconcile_row(m: re.Match[str], tenants: int, page_size: int) -> Figure:
     name = m["name"].strip()
     writes = sum(int(m[k]) for k in ("create", "update", "delete"))
-    measured = f"{m['wall']}s, {m['total']} requests, {writes} writes"
+    measured = (
+        f"{m['wall']}s, {m['total']} requests, {writes} writes; floors {m['lat']}s latency, "
+        f"{m['cpu']}s CPU: {m['ratio']}x"
+    )
     ok: bool | None = None if m["verdict"] is None else m["verdict"] == "OK"
     if name.startswith("(b)"):
         limit = math.ceil(tenants / page_size) + 1
