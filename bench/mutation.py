@@ -56,8 +56,16 @@ class Target:
 
     name: str
     module: str  # relative to activepieces_core/
-    rules: tuple[str, ...]  # top-level functions or classes (qualified: Class.method)
+    #: Top-level functions or classes (qualified: ``Class.method``); ``"function: statement"``
+    #: is the statement of the function whose first line starts with ``statement``.
+    rules: tuple[str, ...]
     tests: tuple[str, ...]  # pytest arguments
+    #: Other modules mutated in the same run, with their rules: (module, rules).
+    also: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def code(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Every (module, rules) the target mutates."""
+        return ((self.module, self.rules), *self.also)
 
 
 TARGETS: tuple[Target, ...] = (  # fastest subsets first
@@ -121,7 +129,11 @@ TARGETS: tuple[Target, ...] = (  # fastest subsets first
         "staleness",
         "tenants/kinds/projects.py",
         ("_stale_view", "ProjectKind.find_stale"),
-        (TENANTS + "test_tenants_saved.py", "tests/core/cli/test_cli_saved_plans.py"),
+        (
+            TENANTS + "test_tenants_saved.py",
+            TENANTS + "test_tenants_stale_lookups.py",
+            "tests/core/cli/test_cli_saved_plans.py",
+        ),
     ),
     Target(
         "member-reconcile",
@@ -180,6 +192,46 @@ TARGETS: tuple[Target, ...] = (  # fastest subsets first
             f"({NOT_HTTPX}) and (ensure or invite or role or cursor or defect or survive)",
         ),
     ),
+    Target(
+        "replace-outcomes",
+        "resources/contents/replace.py",
+        ("as_state", "replace"),  # the 409 wait: retryAfter capped, max_retries, then raise
+        (CLIENT + "test_client_contents.py", CLIENT + "test_client_errors.py", "-k", NOT_HTTPX),
+        also=(
+            (
+                "errors.py",
+                (
+                    "ReplaceInProgressError",
+                    "ReplacePreflightError",
+                    "PieceInstallError",
+                    "_items",
+                    "_describe",
+                    "_replace_error",
+                    "error_from_response: if cls is ReplaceInProgressError",
+                ),
+            ),
+        ),
+    ),
+    Target(
+        "archive-guard",
+        "archive/format.py",  # digest verification on every read
+        ("TenantArchive.to_dict", "TenantArchive.encode", "TenantArchive.decode"),
+        (
+            TENANTS + "test_tenants_archive.py",
+            "tests/core/cli/test_cli_archive.py",
+            "-k",
+            "not faults_never",  # 200 tenants under faults: minutes per mutant, no extra rule
+        ),
+        also=(
+            ("archive/store.py", ("ArchiveStore.write", "read_archive")),
+            (
+                "archive/archiver.py",
+                ("deleted_tenants", "store_of", "Archiver.archive", "resolve_archiver"),
+            ),
+            # no archive, no delete: the one place a tenant project is deleted
+            ("tenants/kinds/projects.py", ("ProjectKind.write: if applied.archiver",)),
+        ),
+    ),
 )
 
 #: cosmic-ray operators left out (regular expressions on the operator's name).
@@ -195,17 +247,29 @@ EXCLUDED_OPERATORS = (
 
 
 def rule_lines(source: str, rules: Sequence[str]) -> list[tuple[int, int]]:
-    """The (first, last) line of each named top-level function, class or ``Class.method``."""
+    """The (first, last) line of each named top-level function, class or ``Class.method``,
+    or of a statement in one (``"function: statement"``)."""
     tree = ast.parse(source)
     found: dict[str, tuple[int, int]] = {}
+    nodes: dict[str, ast.AST] = {}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             found[node.name] = (node.lineno, node.end_lineno or node.lineno)
+            nodes[node.name] = node
             if isinstance(node, ast.ClassDef):
                 for item in node.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         span = (item.lineno, item.end_lineno or item.lineno)
                         found[f"{node.name}.{item.name}"] = span
+                        nodes[f"{node.name}.{item.name}"] = item
+    lines = source.splitlines()
+    for rule in rules:
+        owner, _, start = rule.partition(": ")
+        if start and owner in nodes:
+            for stmt in ast.walk(nodes[owner]):
+                if isinstance(stmt, ast.stmt) and lines[stmt.lineno - 1].strip().startswith(start):
+                    found[rule] = (stmt.lineno, stmt.end_lineno or stmt.lineno)
+                    break
     missing = [r for r in rules if r not in found]
     if missing:
         raise SystemExit(f"no such rule in the module: {missing}")
@@ -230,11 +294,12 @@ def _pytest(target: Target) -> list[str]:
     return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *target.tests]
 
 
-def _config(target: Target, module: Path, timeout: float) -> str:
+def _config(target: Target, modules: Sequence[Path], timeout: float) -> str:
     command = " ".join(_quote(a) for a in _pytest(target))
+    paths = ", ".join(_toml(str(m)) for m in modules)
     return (
         "[cosmic-ray]\n"
-        f"module-path = {_toml(str(module))}\n"
+        f"module-path = [{paths}]\n"
         f"timeout = {timeout:.0f}\n"
         "excluded-modules = []\n"
         f"test-command = {_toml(command)}\n\n"
@@ -250,13 +315,14 @@ def _toml(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _skip_outside_rules(db: WorkDB, spans: list[tuple[int, int]]) -> None:
+def _skip_outside_rules(db: WorkDB, spans: dict[Path, list[tuple[int, int]]]) -> None:
     """Mark every mutation outside the rules, or by an excluded operator, as skipped."""
     excluded = re.compile("|".join(f"(?:{e})" for e in EXCLUDED_OPERATORS))
     for item in list(db.pending_work_items):
         mutation = item.mutations[0]
         line = mutation.start_pos[0]
-        inside = any(first <= line <= last for first, last in spans)
+        module_spans = spans.get(Path(mutation.module_path).resolve(), [])
+        inside = any(first <= line <= last for first, last in module_spans)
         if not inside or excluded.match(mutation.operator_name):
             db.set_result(
                 item.job_id, WorkResult(output="outside", worker_outcome=WorkerOutcome.SKIPPED)
@@ -271,7 +337,7 @@ def run_target(target: Target, keep: Path | None) -> Outcome:
     try:
         src = work / "src"
         shutil.copytree(PACKAGE, src / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__"))
-        module = src / PACKAGE.name / target.module
+        modules = {src / PACKAGE.name / module: rules for module, rules in target.code()}
         env = {**os.environ, "PYTHONPATH": str(src), "PYTHONDONTWRITEBYTECODE": "1"}
         # The unmutated copy must pass (and shows how long the subset takes).
         baseline_started = time.monotonic()
@@ -283,11 +349,14 @@ def run_target(target: Target, keep: Path | None) -> Outcome:
             return outcome
         timeout = max(60.0, 4 * (time.monotonic() - baseline_started))
         config = work / "cosmic-ray.toml"
-        config.write_text(_config(target, module, timeout), encoding="utf-8")
+        config.write_text(_config(target, list(modules), timeout), encoding="utf-8")
         session = work / "session.sqlite"
         cosmic = [sys.executable, "-m", "cosmic_ray.cli"]
         subprocess.run([*cosmic, "init", str(config), str(session)], cwd=ROOT, env=env, check=True)
-        spans = rule_lines(module.read_text(encoding="utf-8"), target.rules)
+        spans = {
+            module.resolve(): rule_lines(module.read_text(encoding="utf-8"), rules)
+            for module, rules in modules.items()
+        }
         with use_db(str(session), WorkDB.Mode.open) as db:
             _skip_outside_rules(db, spans)
         subprocess.run(
@@ -303,7 +372,9 @@ def run_target(target: Target, keep: Path | None) -> Outcome:
                     continue
                 if result.test_outcome == TestOutcome.SURVIVED:
                     mutation = item.mutations[0]
-                    where = f"{target.module}:{mutation.start_pos[0]}"
+                    module = Path(mutation.module_path).resolve()
+                    relative = module.relative_to((src / PACKAGE.name).resolve()).as_posix()
+                    where = f"{relative}:{mutation.start_pos[0]}"
                     outcome.survived.append(
                         f"{where} {mutation.operator_name} #{mutation.occurrence}\n"
                         f"{result.diff or ''}".rstrip()
@@ -322,7 +393,8 @@ def run_target(target: Target, keep: Path | None) -> Outcome:
 
 def report(outcome: Outcome) -> str:
     target = outcome.target
-    head = f"== {target.name} ({target.module}; {outcome.seconds:.0f} s)"
+    modules = ", ".join(module for module, _ in target.code())
+    head = f"== {target.name} ({modules}; {outcome.seconds:.0f} s)"
     if outcome.error:
         return f"{head}\n{outcome.error}"
     lines = [head, f"mutation score: {outcome.killed}/{outcome.total}"]
@@ -344,7 +416,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = [t for t in TARGETS if not args.target or t.name in args.target]
     if args.list:
         for t in chosen:
-            print(f"{t.name}: {t.module} {', '.join(t.rules)}\n  pytest {' '.join(t.tests)}")
+            for module, rules in t.code():
+                print(f"{t.name}: {module} {', '.join(rules)}")
+            print(f"  pytest {' '.join(t.tests)}")
         return 0
     failed = False
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
