@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from prefect.blocks.abstract import CredentialsBlock
 from pydantic import Field, HttpUrl, SecretStr
 
-from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient, ClientConfig
+from activepieces_core.config import ClientConfig
 from activepieces_core.constants import (
     CLOUD_URL,
     DEFAULT_BACKOFF_BASE,
@@ -16,6 +16,11 @@ from activepieces_core.constants import (
     DEFAULT_TIMEOUT,
     RETRY_DOC,
 )
+
+if TYPE_CHECKING:
+    # The clients (and every model and resource they load) come on first use: Prefect imports
+    # each installed collection in every server, worker and block lookup (bench/import_cost.py).
+    from activepieces_core.client import ActivepiecesClient, AsyncActivepiecesClient
 
 __all__ = ["ActivepiecesCredentials", "resolve_credentials"]
 
@@ -123,6 +128,8 @@ class ActivepiecesCredentials(CredentialsBlock):
         ``timeout`` and ``max_retries`` override the block's values for this client; any other
         argument is a ``TypeError``.
         """
+        from activepieces_core.client import ActivepiecesClient
+
         return ActivepiecesClient.from_config(
             self.get_config(timeout=timeout, max_retries=max_retries)
         )
@@ -131,6 +138,8 @@ class ActivepiecesCredentials(CredentialsBlock):
         self, *, timeout: float | None = None, max_retries: int | None = None
     ) -> AsyncActivepiecesClient:
         """An async core client (use it with ``async with``); overrides as in `get_client`."""
+        from activepieces_core.client import AsyncActivepiecesClient
+
         return AsyncActivepiecesClient.from_config(
             self.get_config(timeout=timeout, max_retries=max_retries)
         )
