@@ -196,7 +196,13 @@ TARGETS: tuple[Target, ...] = (  # fastest subsets first
         "replace-outcomes",
         "resources/contents/replace.py",
         ("as_state", "replace"),  # the 409 wait: retryAfter capped, max_retries, then raise
-        (CLIENT + "test_client_contents.py", CLIENT + "test_client_errors.py", "-k", NOT_HTTPX),
+        (
+            CLIENT + "test_client_replace_outcomes.py",
+            CLIENT + "test_client_contents.py",
+            CLIENT + "test_client_errors.py",
+            "-k",
+            NOT_HTTPX,
+        ),
         also=(
             (
                 "errors.py",
@@ -217,8 +223,10 @@ TARGETS: tuple[Target, ...] = (  # fastest subsets first
         "archive/format.py",  # digest verification on every read
         ("TenantArchive.to_dict", "TenantArchive.encode", "TenantArchive.decode"),
         (
+            "tests/core/test_archive_store.py",
             TENANTS + "test_tenants_archive.py",
             "tests/core/cli/test_cli_archive.py",
+            "tests/core/cli/test_cli_archive_first.py",
             "-k",
             "not faults_never",  # 200 tenants under faults: minutes per mutant, no extra rule
         ),

@@ -254,3 +254,37 @@ def test_saved_plan_is_refused_when_a_role_changed_since(activepieces_emulator: 
     writes = [r for r in list(emu.requests)[before:] if r.method != "GET"]
     assert writes == []
     assert _people(emu, "acme") == {"a@acme.example": "Editor"}
+
+
+def test_a_tenant_without_members_leaves_the_next_ones_managed(activepieces_emulator: Any) -> None:
+    """``members`` left out means "not managed" for that tenant only: the tenants after it in
+    the document still get theirs."""
+    doc = _doc({"globex": None, "acme": ["new@acme.example"]}, member_role="Viewer")
+    with _client(activepieces_emulator) as client:
+        p = plan(client, doc)
+    assert [(c.external_id, c.key, c.action) for c in p.changes if c.kind == "member"] == [
+        ("acme", "new@acme.example", "create")
+    ]
+
+
+def test_a_member_change_shows_its_role_from_and_to(activepieces_emulator: Any) -> None:
+    """What a plan shows for people: a role change, an invitation and a removal carry the role
+    from and to; a member already in the wanted role shows no diff."""
+    emu = activepieces_emulator
+    project = emu.state.add_project("Acme", external_id="acme")
+    emu.state.people.add_member(project["id"], "a@acme.example", "Editor")
+    emu.state.people.add_member(project["id"], "same@acme.example", "Viewer")
+    emu.state.people.add_member(project["id"], "stray@acme.example", "Viewer")
+    wanted = [
+        {"email": "a@acme.example", "role": "Admin"},
+        {"email": "same@acme.example", "role": "Viewer"},
+        {"email": "b@acme.example", "role": "Viewer"},
+    ]
+    with _client(emu) as client:
+        p = plan(client, _doc({"acme": wanted}), prune_members=True)
+    assert {c.key: (c.action, c.diff) for c in p.changes if c.kind == "member"} == {
+        "a@acme.example": ("update", {"role": {"from": "Editor", "to": "Admin"}}),
+        "same@acme.example": ("noop", {}),
+        "b@acme.example": ("create", {"role": {"from": None, "to": "Viewer"}}),
+        "stray@acme.example": ("delete", {"role": {"from": "Viewer", "to": None}}),
+    }
