@@ -16,6 +16,7 @@ from activepieces_core.archive import (
 )
 from activepieces_core.archive.store import ArchiveError
 from activepieces_core.models.contents import ProjectState
+from activepieces_core.tenants.saved import body_digest
 
 
 def _archive(external_id: str) -> TenantArchive:
@@ -69,3 +70,17 @@ def test_an_edited_archive_is_refused_by_its_digest(tmp_path: Path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(InvalidArchiveError, match="digest does not match its content"):
         store.read("acme")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("tenant", {"display_name": "no external id"}), ("state", {"flows": "not a list"})],
+)
+def test_a_whole_archive_with_an_invalid_row_or_body_is_refused(field: str, value: object) -> None:
+    """Its digest matches (written that way), but the tenant row or the replace body would not
+    restore: `InvalidArchiveError`, not a validation error from deep inside."""
+    data = _archive("acme").to_dict()
+    data[field] = value
+    data["digest"] = body_digest(data)
+    with pytest.raises(InvalidArchiveError, match=r"a\.json: not a valid archive"):
+        TenantArchive.decode(json.dumps(data).encode("utf-8"), source="a.json")
