@@ -259,6 +259,28 @@ async def test_server_refusals_are_typed(api: Any, emu: Any) -> None:
         await call(api, "project_members", "invite", pid, ALICE, "Admin")
 
 
+async def test_members_of_every_project_in_one_listing(api: Any, emu: Any) -> None:
+    """``iter_platform``: ``GET /v1/platform-project-members/users`` pages through the members
+    of every project, each naming its project; behind ``projectRolesEnabled``."""
+    acme, globex = project(emu, "acme"), project(emu, "globex")
+    for i in range(3):
+        emu.state.people.add_member(acme, f"a{i}@acme.example", "Viewer")
+    emu.state.people.add_member(globex, "g@globex.example", "Admin")
+    members = await _platform_members(api, limit=2)
+    by_project = Counter(m.project_id for m in members)
+    assert by_project == {acme: 3, globex: 1}
+    assert {m.email for m in members if m.project_id == globex} == {"g@globex.example"}
+    assert emu.requests.count(route="members.platform") == 2  # pages of 2
+    emu.state.configure_platform(project_roles_enabled=False)
+    with pytest.raises(FeatureDisabledError):
+        await _platform_members(api)
+
+
+async def _platform_members(api: Any, **filters: Any) -> list[Any]:
+    listed = api.client.project_members.iter_platform(**filters)
+    return [m async for m in listed] if hasattr(listed, "__aiter__") else list(listed)
+
+
 async def test_people_snapshot_saves_the_reads(api: Any, emu: Any) -> None:
     pid = project(emu)
     emu.state.people.add_member(pid, "m@acme.example", "Viewer")

@@ -221,9 +221,10 @@ def test_offboarding_deactivates_only_people_of_torn_down_tenants(
     assert {status[e] for e in ("both@a.example", "boss@a.example", "keep@b.example")} == {"ACTIVE"}
 
 
-def test_many_tenants_read_waiting_invitations_once(activepieces_emulator: Any) -> None:
-    """Past a few tenants, a no-op re-sync costs one member listing per tenant plus one
-    platform-wide listing of the waiting invitations, and writes nothing."""
+def test_many_tenants_read_members_and_waiting_invitations_once(activepieces_emulator: Any) -> None:
+    """Past a few tenants, a no-op re-sync costs one platform-wide listing of the members
+    (``GET /v1/platform-project-members/users``) and one of the waiting invitations, not one
+    read per tenant, and writes nothing."""
     emu = activepieces_emulator
     doc = _doc({f"t{n:02d}": [f"a{n}@t.example", f"b{n}@t.example"] for n in range(12)})
     with _client(emu) as client:
@@ -232,9 +233,47 @@ def test_many_tenants_read_waiting_invitations_once(activepieces_emulator: Any) 
         again = plan(client, doc)
     assert not again.has_changes
     routes = Counter(r.route for r in emu.requests)
-    assert routes["members.list"] == 12
+    assert routes["members.platform"] == 1
+    assert routes["members.list"] == 0
     assert routes["invitations.list"] == 1
-    assert sum(n for r, n in routes.items() if not r.endswith("list")) == 0
+    assert sum(n for r, n in routes.items() if not r.endswith(("list", "platform"))) == 0
+
+
+def test_the_platform_wide_members_read_plans_as_reads_per_project(
+    activepieces_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drift (a role changed by hand, someone added by hand, a tenant's person removed, people
+    of projects outside the document) planned from the platform-wide listing equals the plan
+    from one read per project."""
+    from activepieces_core.tenants.kinds import members as member_kind
+
+    emu = activepieces_emulator
+    doc = _doc({f"t{n:02d}": [f"a{n}@t.example", f"b{n}@t.example"] for n in range(12)})
+    with _client(emu) as client:
+        assert reconcile(client, doc).ok
+        projects = {p["externalId"]: p["id"] for p in emu.state.projects(types=["TEAM"])}
+        other = emu.state.add_project("Outside", external_id="outside")
+        emu.state.people.add_member(other["id"], "x@o.example", "Admin")
+        emu.state.people.add_member(projects["t03"], "extra@t.example", "Viewer")
+        emu.state.people.add_member(projects["t05"], "a5@t.example", "Admin")  # signed up
+
+        def planned() -> Counter[tuple[str, str, str]]:
+            drift = plan(client, doc, prune_members=True)
+            return Counter((c.external_id, c.key or "", c.action) for c in drift.changes)
+
+        emu.requests.clear()
+        wide = planned()
+        assert Counter(r.route for r in emu.requests)["members.platform"] == 1
+        monkeypatch.setattr(member_kind, "PLATFORM_WIDE_INVITATIONS", 100)
+        emu.requests.clear()
+        per_project = planned()
+        assert Counter(r.route for r in emu.requests)["members.platform"] == 0
+    assert wide == per_project
+    changed = {k: n for k, n in wide.items() if k[2] != "noop"}
+    assert changed == {
+        ("t03", "extra@t.example", "delete"): 1,
+        ("t05", "a5@t.example", "update"): 1,
+    }
 
 
 def test_saved_plan_is_refused_when_a_role_changed_since(activepieces_emulator: Any) -> None:

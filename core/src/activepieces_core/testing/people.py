@@ -677,6 +677,19 @@ class PeopleState:
         selected = [r for r in rows if project_role_id in (None, r.data["projectRoleId"])]
         return sorted(selected, key=lambda r: (r.data["created"], r.seq))
 
+    def platform_member_rows(
+        self, platform: Platform, project_role_id: str | None = None
+    ) -> list[Row]:
+        """Every membership of the platform's live projects (``projectMemberService.list`` by
+        ``platformId``: a deleted project's members are gone with it here)."""
+        rows = [
+            r
+            for r in self._members.values()
+            if r.data["platformId"] == platform.id
+            and project_role_id in (None, r.data["projectRoleId"])
+        ]
+        return sorted(rows, key=lambda r: (r.data["created"], r.seq))
+
     def member_json(self, row: Row) -> dict[str, Any]:
         """``ProjectMemberWithUser``."""
         user = self._users[row.data["userId"]]

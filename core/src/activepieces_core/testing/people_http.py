@@ -3,7 +3,7 @@
 ``/v1/user-invitations`` (POST, GET, DELETE ``/:id``), ``/v1/project-members`` (GET,
 POST ``/:id``, DELETE ``/:id``), ``/v1/users`` (GET, POST ``/:id``, DELETE ``/:id``) and
 ``/v1/project-roles`` (GET, POST, GET/POST ``/:id``, DELETE ``/:name``, GET
-``/:id/project-members``), each in the Fastify order: 400 schema -> 401/403 auth -> rules.
+``/:id/project-members``) and ``GET /v1/platform-project-members/users``, each in the Fastify order: 400 schema -> 401/403 auth -> rules.
 Rows are paged by ``(created, id)`` ascending (the server's ``buildPaginator``), default 10.
 """
 
@@ -79,6 +79,8 @@ def match_people_route(method: str, path: str) -> tuple[str | None, str | None]:
     if not path.startswith(PREFIX):
         return None, None
     resource, _, rest = path[len(PREFIX) :].partition("/")
+    if resource == "platform-project-members":  # GET /v1/platform-project-members/users
+        return ("members.platform", None) if (method, rest) == ("GET", "users") else (None, None)
     if resource == "project-roles" and method == "GET" and rest.endswith(_ROLE_MEMBERS):
         role_id = rest[: -len(_ROLE_MEMBERS)]
         return ("roles.members", role_id) if role_id and "/" not in role_id else (None, None)
@@ -247,6 +249,8 @@ class PeopleRoutes:
         elif route == "members.list":
             fields = {"projectId": string, "projectRoleId": string, "cursor": string}
             query = _query(pairs, fields, required=("projectId",))
+        elif route == "members.platform":
+            query = _query(pairs, {"projectRoleId": string, "cursor": string})
         elif route == "users.list":
             query = _query(pairs, {"externalId": string, "cursor": string})
         elif route == "invitations.create":
@@ -316,6 +320,11 @@ class PeopleRoutes:
             self._project(platform, query["projectId"])
             self._feature(platform)
             rows = people.member_rows(query["projectId"], query.get("projectRoleId"))
+            return 200, _seek(rows, query, people.member_json)
+        if route == "members.platform":
+            # platform-project-member.module.ts: platformMustHaveFeatureEnabled(projectRolesEnabled)
+            self._feature(platform)
+            rows = people.platform_member_rows(platform, query.get("projectRoleId"))
             return 200, _seek(rows, query, people.member_json)
         item = item_id or ""
         if route == "members.update":

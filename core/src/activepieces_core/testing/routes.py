@@ -31,6 +31,7 @@ PEOPLE_ROUTES: tuple[str, ...] = (
     "invitations.list",
     "invitations.delete",
     "members.list",
+    "members.platform",
     "members.update",
     "members.delete",
     "users.list",

@@ -206,6 +206,26 @@ def members_page(params: list[tuple[str, str]]) -> Op[Page[ProjectMember]]:
     return parse(MemberPage, body)
 
 
+def platform_member_params(filters: MemberFilters, cursor: str | None) -> list[tuple[str, str]]:
+    """The query of ``GET /platform-project-members/users`` (no project: the platform's)."""
+    _unknown(filters, MemberFilters, "member filters")
+    params: list[tuple[str, str]] = []
+    role_id = filters.get("project_role_id")
+    if role_id is not None:
+        params.append(("projectRoleId", require_id(role_id, "project_role_id")))
+    return _with_cursor([*params, *_limit(filters.get("limit"))], cursor)
+
+
+def platform_members_page(params: list[tuple[str, str]]) -> Op[Page[ProjectMember]]:
+    """One page of ``GET /platform-project-members/users``: the members of every project of
+    the key's platform, as ``/project-members`` lists one project's (upstream's
+    ``platform-project-member.controller.ts``: USER and SERVICE principals, the same
+    ``projectMemberService.list`` without ``projectId``, behind ``projectRolesEnabled``;
+    ``project-member.service.ts`` @ 03c3239ede00278eaee947155e335c0cae1f8564)."""
+    body = yield Call("GET", "/platform-project-members/users", params=params)
+    return parse(MemberPage, body)
+
+
 def update_member_role(member: ProjectMember | str, role: str) -> Op[ProjectMember]:
     """``POST /project-members/:id {role}`` (idempotent)."""
     path = path_of("project-members", _id_of(member, "member_id"))

@@ -43,6 +43,14 @@ class ProjectMembersResource(SyncResource):
         params(None)
         return self._pages(lambda cursor: ops.members_page(params(cursor)))
 
+    def iter_platform(self, **filters: Unpack[MemberFilters]) -> Iterator[ProjectMember]:
+        """Every member of every project of the key's platform (``GET
+        /v1/platform-project-members/users``; each row names its ``project_id``), fetching pages
+        lazily; ``limit`` is the page size. The platform needs ``projectRolesEnabled``."""
+        params = partial(ops.platform_member_params, filters)
+        params(None)
+        return self._pages(lambda cursor: ops.platform_members_page(params(cursor)))
+
     def people(
         self, project: Project | str, *, page_size: int = DEFAULT_PAGE_SIZE
     ) -> ProjectPeople:
@@ -118,6 +126,12 @@ class AsyncProjectMembersResource(AsyncResource):
         params = partial(ops.member_params, project, filters)
         params(None)
         return self._pages(lambda cursor: ops.members_page(params(cursor)))
+
+    def iter_platform(self, **filters: Unpack[MemberFilters]) -> AsyncIterator[ProjectMember]:
+        """Every member of every project of the key's platform (see the sync one)."""
+        params = partial(ops.platform_member_params, filters)
+        params(None)
+        return self._pages(lambda cursor: ops.platform_members_page(params(cursor)))
 
     async def people(
         self, project: Project | str, *, page_size: int = DEFAULT_PAGE_SIZE

@@ -1,9 +1,11 @@
 """The member kind: a tenant's people (its project's members and waiting invitations).
 
 Read: the platform's role names once (to refuse an unknown role before anything is sent), then
-for every tenant that manages ``members`` and whose project exists, its members (one paged
-read each) and its waiting PROJECT invitations (per project for a few tenants, else one
-platform-wide paged listing). A tenant without ``members`` is not read at all.
+for every tenant that manages ``members`` and whose project exists, its members and its waiting
+PROJECT invitations: per project for a few tenants; for more, one platform-wide paged listing
+of each (``GET /v1/platform-project-members/users`` and ``GET /v1/user-invitations``), grouped
+by project, falling back to one members read per project where the server does not serve the
+platform listing. A tenant without ``members`` is not read at all.
 
 Diff, per e-mail: absent -> invite (``create``); another role -> ``update`` (the membership, or
 the waiting invitation, which the server upserts); same role -> ``noop``. With the plan option
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from activepieces_core.client import AsyncActivepiecesClient
-from activepieces_core.errors import NotFoundError
+from activepieces_core.errors import AuthorizationError, FeatureDisabledError, NotFoundError
 from activepieces_core.models import Project
 from activepieces_core.models.people import Invitation, ProjectMember, normalize_email
 from activepieces_core.tenants.kinds.base import (
@@ -42,7 +44,7 @@ from activepieces_core.types.people import ProjectPeople
 __all__ = ["PHASE_MEMBERS", "MemberKind"]
 
 PHASE_MEMBERS = 40
-#: Above this many tenants, waiting invitations are read in one platform-wide listing.
+#: Above this many tenants, members and waiting invitations are read in platform-wide listings.
 PLATFORM_WIDE_INVITATIONS = 8
 
 
@@ -58,6 +60,26 @@ class People:
     by_tenant: dict[str, ProjectPeople] = field(default_factory=dict)
     #: Lower-cased role name -> the platform's spelling.
     roles: dict[str, str] = field(default_factory=dict)
+
+
+async def _platform_members(
+    client: AsyncActivepiecesClient, size: int, reading: Reading
+) -> dict[str | None, list[ProjectMember]] | None:
+    """Every project member of the platform by project, from one paged listing
+    (``GET /v1/platform-project-members/users``: the rows ``/project-members`` gives per
+    project, for all of them); None where the server does not serve it (404, an older
+    server), refuses the key (403) or the feature (402): the caller reads per project then."""
+    found: dict[str | None, list[ProjectMember]] = {}
+    listed = 0
+    try:
+        async for member in client.project_members.iter_platform(limit=size):
+            found.setdefault(member.project_id, []).append(member)
+            listed += 1
+    except (NotFoundError, AuthorizationError, FeatureDisabledError):
+        reading.requests += 1 + listed // size
+        return None
+    reading.requests += 1 + listed // size
+    return found
 
 
 class MemberKind(Kind[People]):
@@ -101,6 +123,14 @@ class MemberKind(Kind[People]):
                 waiting.setdefault(invitation.project_id, []).append(invitation)
             listed = sum(len(rows) for rows in waiting.values())
             reading.requests += 1 + listed // size
+
+        members = None if waiting is None else await _platform_members(client, size, reading)
+        if members is not None and waiting is not None:
+            by_tenant = {
+                ext: ProjectPeople.from_rows(pid, members.get(pid, ()), waiting.get(pid, ()))
+                for ext, pid in managed
+            }
+            return People(by_tenant, known)
 
         async def one(project_id: str) -> ProjectPeople:
             async with gate:
