@@ -30,8 +30,19 @@ TEMPLATE: dict[str, Any] = {
 }
 
 
+#: The template's flows as the emulator lists them: external id -> display name.
+TEMPLATE_FLOWS = {f["externalId"]: f["version"]["displayName"] for f in TEMPLATE["flows"]}
+
+
+def archive_platform(emu: Any) -> Any:
+    """``emu`` with what archived tenants use: environments (contents) and piece sets."""
+    emu.state.configure_platform(environments_enabled=True, manage_pieces_enabled=True)
+    return emu
+
+
 def tenant_document(folder: Path, *tenants: str) -> Path:
     """``folder/tenants.json`` (with ``standard.json`` beside it) listing ``tenants``."""
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "standard.json").write_text(json.dumps(TEMPLATE), encoding="utf-8")
     doc = {
         "defaults": {"template": "standard.json"},

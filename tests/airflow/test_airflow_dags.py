@@ -221,7 +221,10 @@ def test_onboarding_dag(
 
 
 def test_teardown_dag(
-    emulator: Any, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    emulator: Any,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
 ) -> None:
     """Teardown in one task (core's plan) -> mapped reschedule sensors (gone) -> report, on a
     piece-set platform: the torn-down tenants' own sets go with them, nobody else's."""
@@ -241,7 +244,8 @@ def test_teardown_dag(
     with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client:
         assert reconcile(client, document).ok
     dag = _dag(EXAMPLES / "activepieces_tenant_teardown.py", "activepieces_tenant_teardown")
-    dr = dag.test(run_conf={"external_ids": ["acme", "globex", "ghost"]})
+    archives = tmp_path / "archives"
+    dr = dag.test(run_conf={"external_ids": ["acme", "globex", "ghost"], "archive": str(archives)})
     output = _output(capfd, caplog)
     assert dr.state == "success", output[-3000:]
     assert set(_team(emu)) == {"bystander"}
@@ -256,15 +260,17 @@ def test_teardown_dag(
     }
     teardown = xcoms[("teardown", "return_value", -1)]
     assert teardown["summary"] == {"total": 3, "deleted": 2, "missing": 1, "failed": 0}
+    assert sorted(p.name for p in archives.iterdir()) == ["acme.json", "globex.json"]
     assert emu.api_key not in repr(xcoms) + output
 
 
 def test_every_operator_mapped(
     emulator: Any, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    """``.partial().expand()`` of every operator in one real DAG run (piece-set platform)."""
+    """``.partial().expand()`` of every operator in one real DAG run (piece-set platform;
+    environments on: a restore replaces the project's contents with the archived ones)."""
     emu = emulator
-    emu.state.configure_platform(manage_pieces_enabled=True)
+    emu.state.configure_platform(manage_pieces_enabled=True, environments_enabled=True)
     dag = _dag(
         TEST_DAGS / "activepieces_test_mapped_operators.py", "activepieces_test_mapped_operators"
     )
@@ -311,8 +317,9 @@ def test_every_operator_mapped(
         "missing": 0,
         "failed": 0,
     }
+    assert mapped("restore")[0]["action"] == "created"
 
-    assert set(_team(emu)) == {"mapped-4"}
+    assert set(_team(emu)) == {"mapped-4", "mapped-3-restored"}
     assert _people(emu, "mapped-4") == {"c@mapped.example": "Viewer"}
 
     # Regression: a task that failed before pushing its URL made the link lookup log an ERROR
@@ -329,6 +336,7 @@ def test_every_operator_mapped(
     assert sorted(uri for uri, _, _ in _asset_events(dag.dag_id, dr.run_id)) == [
         f"activepieces://{host}/projects/mapped-3",
         f"activepieces://{host}/projects/mapped-3",  # created, then torn down
+        f"activepieces://{host}/projects/mapped-3-restored",  # from its archive
         f"activepieces://{host}/projects/mapped-4",
     ]
 

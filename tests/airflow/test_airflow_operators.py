@@ -260,7 +260,11 @@ def test_sync_tenants_from_file_and_json_text(
     ActivepiecesSyncTenantsOperator(task_id="f", tenants=str(path)).execute(context)
     assert set(_team(emulator)) == {"acme", "globex"}
     ActivepiecesSyncTenantsOperator(
-        task_id="j", tenants=json.dumps([{"external_id": "initech"}]), prune=True, max_deletions=2
+        task_id="j",
+        tenants=json.dumps([{"external_id": "initech"}]),
+        prune=True,
+        max_deletions=2,
+        archive=None,
     ).execute(context)
     assert set(_team(emulator)) == {"initech"}
 
@@ -284,7 +288,7 @@ def test_sync_tenants_dry_run_and_deletion_guard(emulator: Any, context: dict[st
     assert set(_team(emulator)) == {"x", "y", "z"}
 
     kept = ActivepiecesSyncTenantsOperator(
-        task_id="protect", tenants=TENANTS, prune=True, protect="x,y"
+        task_id="protect", tenants=TENANTS, prune=True, protect="x,y", archive=None
     ).execute(context)
     assert kept["summary"]["delete"] == 1
     assert set(_team(emulator)) == {"acme", "globex", "x", "y"}

@@ -15,7 +15,14 @@ from typing import Any
 
 import fsspec
 import pytest
-from archive_support import TEMPLATE, flows_of, live, people, tenant_document
+from archive_support import (
+    TEMPLATE_FLOWS,
+    archive_platform,
+    flows_of,
+    live,
+    people,
+    tenant_document,
+)
 from prefect.blocks.system import Secret
 from prefect.filesystems import LocalFileSystem, RemoteFileSystem
 
@@ -34,13 +41,10 @@ from prefect_activepieces import (
     teardown_tenants,
 )
 
-TEMPLATE_FLOWS = {f["externalId"]: f["version"]["displayName"] for f in TEMPLATE["flows"]}
-
 
 @pytest.fixture
 def emu(emulator: Any) -> Any:
-    emulator.state.configure_platform(environments_enabled=True, manage_pieces_enabled=True)
-    return emulator
+    return archive_platform(emulator)
 
 
 @pytest.fixture

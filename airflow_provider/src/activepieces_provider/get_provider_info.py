@@ -80,6 +80,7 @@ def get_provider_info() -> dict[str, Any]:
                     f"{_PKG}.operators.piece_sets",
                     f"{_PKG}.operators.members",
                     f"{_PKG}.operators.approval",
+                    f"{_PKG}.operators.archives",
                 ],
             }
         ],

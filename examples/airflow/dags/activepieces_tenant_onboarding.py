@@ -9,7 +9,8 @@ key). Params:
   DAG or ``activepieces projects export``) for every tenant whose file names no ``template``;
   blank (default): only tenants with a ``template`` in the file get contents.
 - ``prune``: also delete managed projects missing from the file (at most 5 deletions; a
-  template's dropped flows, tables and folders count too).
+  template's dropped flows, tables and folders count too), each archived first to ``archive``
+  (a directory or a URL).
 - ``prune_members``: also remove people a tenant's ``members`` does not list (counted in the 5).
 - ``min_active_flows``: wait until every tenant has this many active flows. ``0`` (default)
   only waits for the project, which the sync has just created, so the sensors finish on their
@@ -22,6 +23,7 @@ every created/updated tenant emits an asset event ``activepieces://<host>/projec
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,12 @@ from activepieces_provider.sensors.projects import ActivepiecesProjectSensor
 
 # examples/tenants.yaml, next to this repository's examples/airflow/dags folder.
 DEFAULT_TENANTS_FILE = str(Path(__file__).resolve().parents[2] / "tenants.yaml")
+#: Where deleted tenants are archived first (a directory or an fsspec URL, e.g.
+#: ``s3://bucket/activepieces-archives``); the ``archive`` param overrides it per run.
+DEFAULT_ARCHIVE = os.environ.get(
+    "ACTIVEPIECES_ARCHIVE",
+    str(Path(os.environ.get("AIRFLOW_HOME", Path.home() / "airflow")) / "activepieces-archives"),
+)
 
 
 @dag(
@@ -50,6 +58,11 @@ DEFAULT_TENANTS_FILE = str(Path(__file__).resolve().parents[2] / "tenants.yaml")
         ),
         "prune": Param(
             False, type="boolean", description="Delete managed projects missing from the file."
+        ),
+        "archive": Param(
+            DEFAULT_ARCHIVE,
+            type="string",
+            description="Where each deleted tenant is archived first (directory or URL).",
         ),
         "prune_members": Param(
             False,
@@ -88,6 +101,7 @@ def activepieces_tenant_onboarding() -> None:
         prune="{{ params.prune }}",
         prune_members="{{ params.prune_members }}",
         max_deletions=5,
+        archive="{{ params.archive }}",
     )
 
     # One deferrable sensor per tenant (dynamic task mapping): the triggerer polls, no worker

@@ -13,11 +13,13 @@
 
 Connection: ``activepieces_default``. Params: ``tenants_file`` (default
 ``examples/tenants.yaml``; a document may declare ``piece_sets`` and tenants' ``members``),
-``prune``, ``prune_members`` and ``max_deletions``.
+``prune``, ``prune_members``, ``max_deletions`` and ``archive`` (where ``apply`` archives
+each tenant it deletes before the delete: a directory or a URL).
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,6 +32,12 @@ from activepieces_provider.operators.tenants import (
 )
 
 DEFAULT_TENANTS_FILE = str(Path(__file__).resolve().parents[2] / "tenants.yaml")
+#: Where deleted tenants are archived first (a directory or an fsspec URL, e.g.
+#: ``s3://bucket/activepieces-archives``); the ``archive`` param overrides it per run.
+DEFAULT_ARCHIVE = os.environ.get(
+    "ACTIVEPIECES_ARCHIVE",
+    str(Path(os.environ.get("AIRFLOW_HOME", Path.home() / "airflow")) / "activepieces-archives"),
+)
 
 
 @dag(
@@ -43,6 +51,11 @@ DEFAULT_TENANTS_FILE = str(Path(__file__).resolve().parents[2] / "tenants.yaml")
         ),
         "prune": Param(
             False, type="boolean", description="Delete managed projects missing from the file."
+        ),
+        "archive": Param(
+            DEFAULT_ARCHIVE,
+            type="string",
+            description="Where each deleted tenant is archived first (directory or URL).",
         ),
         "prune_members": Param(
             False,
@@ -73,6 +86,7 @@ def activepieces_tenant_review() -> None:
         plan=plan.output,
         approved_digest=approve.reviewed_digest,
         max_deletions="{{ params.max_deletions }}",
+        archive="{{ params.archive }}",
     )
     plan >> approve >> apply
 

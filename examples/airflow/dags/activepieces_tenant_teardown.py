@@ -4,10 +4,16 @@ Trigger with ``{"external_ids": ["acme", "globex"]}``; with no ids, every tenant
 file is removed. Each tenant's project goes, and so does the piece set it owns (a tenant with its
 own ``pieces`` list, on a piece-set platform); with ``offboard_users`` the people left in no
 project are deactivated too. A tenant already absent counts as ``missing``, not a failure.
+
+Each tenant is archived before its project is deleted (param ``archive``: a directory or a URL;
+written, read back and verified first; a tenant whose archive fails keeps its project and fails
+the task). ``activepieces tenants restore <archive>`` or ``ActivepiecesRestoreTenantOperator``
+brings one back.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +23,12 @@ from activepieces_provider.operators.tenants import ActivepiecesTeardownTenantsO
 from activepieces_provider.sensors.projects import ActivepiecesProjectSensor
 
 DEFAULT_TENANTS_FILE = str(Path(__file__).resolve().parents[2] / "tenants.yaml")
+#: Where deleted tenants are archived first (a directory or an fsspec URL, e.g.
+#: ``s3://bucket/activepieces-archives``); the ``archive`` param overrides it per run.
+DEFAULT_ARCHIVE = os.environ.get(
+    "ACTIVEPIECES_ARCHIVE",
+    str(Path(os.environ.get("AIRFLOW_HOME", Path.home() / "airflow")) / "activepieces-archives"),
+)
 
 
 @dag(
@@ -28,6 +40,11 @@ DEFAULT_TENANTS_FILE = str(Path(__file__).resolve().parents[2] / "tenants.yaml")
         "external_ids": Param([], type="array", items={"type": "string"}),
         "tenants_file": Param(DEFAULT_TENANTS_FILE, type="string"),
         "offboard_users": Param(False, type="boolean"),
+        "archive": Param(
+            DEFAULT_ARCHIVE,
+            type="string",
+            description="Where each deleted tenant is archived first (directory or URL).",
+        ),
     },
 )
 def activepieces_tenant_teardown() -> None:
@@ -49,6 +66,7 @@ def activepieces_tenant_teardown() -> None:
         external_ids=ids,
         offboard_users="{{ params.offboard_users }}",
         missing_ok=True,
+        archive="{{ params.archive }}",
     )
 
     gone = ActivepiecesProjectSensor.partial(

@@ -7,6 +7,7 @@ from typing import Any
 
 from airflow.sdk import dag, task
 
+from activepieces_provider.operators.archives import ActivepiecesRestoreTenantOperator
 from activepieces_provider.operators.members import (
     ActivepiecesInviteMemberOperator,
     ActivepiecesRemoveMemberOperator,
@@ -32,6 +33,8 @@ from activepieces_provider.operators.tenants import (
 )
 
 IDS = ["mapped-1", "mapped-2"]
+#: Where the mapped teardown archives (``dag.test()`` runs every task in one process).
+MAPPED_ARCHIVES = "memory://activepieces-tests/mapped-archives"
 
 
 @dag(dag_id="activepieces_test_mapped_operators", schedule=None, catchup=False)
@@ -91,9 +94,12 @@ def activepieces_test_mapped_operators() -> None:
         project_id=ids_of(get.output)
     )
 
-    teardown = ActivepiecesTeardownTenantsOperator.partial(task_id="teardown").expand(
-        external_ids=[["mapped-3"]]
-    )
+    teardown = ActivepiecesTeardownTenantsOperator.partial(
+        task_id="teardown", archive=MAPPED_ARCHIVES
+    ).expand(external_ids=[["mapped-3"]])
+    restore = ActivepiecesRestoreTenantOperator.partial(
+        task_id="restore", external_id="mapped-3-restored"
+    ).expand(archive=[f"{MAPPED_ARCHIVES}/mapped-3.json"])
 
     (
         create
@@ -109,7 +115,7 @@ def activepieces_test_mapped_operators() -> None:
         >> sync_tenants
         >> plan
     )
-    apply >> delete >> teardown
+    apply >> delete >> teardown >> restore
 
     # Fails before it finds a project (so before it pushes the link URL); the run still succeeds
     # through an all_done successor, so the extra link of a failed task can be checked.

@@ -9,6 +9,12 @@ applies exactly that plan, refusing it when the platform changed since it was ma
 ``ActivepiecesTeardownTenantsOperator`` tears named tenants down through core's teardown plan
 (their projects, the piece sets they own, optionally their people's accounts).
 
+Every operator here that can delete a tenant project (sync with ``prune``, apply, teardown)
+takes ``archive``: where each such tenant is archived, and read back, before its delete
+(`activepieces_provider.archive_storage`; ``ActivepiecesRestoreTenantOperator`` brings one
+back). Not given, a plan that deletes a tenant project fails the task before any write;
+``archive=None`` spelled out deletes without archives.
+
 The sync, plan and apply operators take a whole tenant document: ``tenants`` (rows),
 ``piece_sets``, ``defaults`` with ``member_role``, the tenants' ``members`` and the 2026 project
 fields travel through as core reads them; plans and reports list every kind of change
@@ -30,8 +36,10 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, AssetAlias
 
+from activepieces_core.archive import ARCHIVE_REQUIRED
 from activepieces_core.constants import DEFAULT_CONCURRENCY
 from activepieces_core.parsing import is_blank, parse_bool
+from activepieces_provider.archive_storage import archive_target
 from activepieces_provider.operators._base import (
     ActivepiecesBaseOperator,
     json_value,
@@ -61,6 +69,8 @@ DEFAULT_MAX_ROWS = 50
 TEMPLATES_KEY = "templates"
 
 _CHANGING = frozenset({"create", "update", "delete"})
+#: ``plan_text``'s default: archives not mentioned.
+_UNSHOWN: Any = object()
 
 
 # ------------------------------------------------------------------------------ text helpers
@@ -86,11 +96,13 @@ def report_text(report: ApplyReport, max_rows: int = DEFAULT_MAX_ROWS) -> str:
     return report_view(report, max_rows).text(f"the XCom {REPORT_XCOM_KEY!r}")
 
 
-def plan_text(plan: Plan, max_rows: int = DEFAULT_MAX_ROWS) -> str:
-    """The plan as log text (core's `plan_view`): counts per kind, the changes (capped)."""
+def plan_text(plan: Plan, max_rows: int = DEFAULT_MAX_ROWS, *, archive: Any = _UNSHOWN) -> str:
+    """The plan as log text (core's `plan_view`): counts per kind, the changes (capped); with
+    ``archive`` (core's archive target), where each project delete's archive goes."""
     from activepieces_core.tenants import plan_view
 
-    return plan_view(plan, max_rows).text("the saved plan")
+    shown = {} if archive is _UNSHOWN else {"archive": archive}
+    return plan_view(plan, max_rows, **shown).text("the saved plan")
 
 
 def plan_markdown(plan: Plan, digest: str, max_rows: int = DEFAULT_MAX_ROWS) -> str:
@@ -170,6 +182,18 @@ class _ReportingOperator(ActivepiecesBaseOperator):
                     "action": item.action,
                 },
             )
+
+
+class _DeletingOperator(_ReportingOperator):
+    """Applies changes that may delete tenant projects: each archived first to ``archive``."""
+
+    def __init__(self, *, archive: Any = ARCHIVE_REQUIRED, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.archive = archive
+
+    def archive_target(self) -> Any:
+        """Core's archive target for the rendered ``archive``."""
+        return archive_target(self, self.archive)
 
 
 def _template_names(source: Any) -> set[str]:
@@ -262,7 +286,7 @@ _DOCUMENT_FIELDS = ("tenants", "prune", "protect", "prune_members", "template", 
 # ---------------------------------------------------------------------------------- operators
 
 
-class ActivepiecesSyncTenantsOperator(_DocumentArgs, _ReportingOperator):
+class ActivepiecesSyncTenantsOperator(_DocumentArgs, _DeletingOperator):
     """Reconcile Activepieces tenants with a tenant document (plan, then apply, in one task).
 
     Every change is applied even when some fail; the task then fails with core's
@@ -297,6 +321,13 @@ class ActivepiecesSyncTenantsOperator(_DocumentArgs, _ReportingOperator):
         (stored and templated as ``plan_only``).
     :param concurrency: parallel API writes (default 16, core's ``DEFAULT_CONCURRENCY``).
     :param asset_alias: alias name for the asset events; ``None`` disables them.
+    :param archive: where each tenant whose project is deleted (``prune``) is archived
+        first (its row, project and contents; written, read back and verified before the
+        delete): a directory, URL text (``s3://...``, ``file://``; templated) or an
+        ``ObjectStoragePath`` (its connection's credentials). A tenant whose archive cannot be
+        written is failed with the reason and keeps its project. Required when the plan
+        deletes a tenant project (the task fails before any write otherwise); ``None``
+        spelled out deletes without archives.
     """
 
     template_fields: Sequence[str] = (
@@ -304,6 +335,7 @@ class ActivepiecesSyncTenantsOperator(_DocumentArgs, _ReportingOperator):
         *_DOCUMENT_FIELDS,
         "max_deletions",
         "plan_only",
+        "archive",
     )
     template_fields_renderers = {"tenants": "json"}
 
@@ -320,9 +352,12 @@ class ActivepiecesSyncTenantsOperator(_DocumentArgs, _ReportingOperator):
         dry_run: bool = False,
         concurrency: int = DEFAULT_CONCURRENCY,
         asset_alias: str | None = TENANTS_ASSET_ALIAS,
+        archive: Any = ARCHIVE_REQUIRED,
         **kwargs: Any,
     ) -> None:
-        super().__init__(concurrency=concurrency, asset_alias=asset_alias, **kwargs)
+        super().__init__(
+            concurrency=concurrency, asset_alias=asset_alias, archive=archive, **kwargs
+        )
         self.tenants = tenants
         self.prune = prune
         self.protect = protect
@@ -336,9 +371,11 @@ class ActivepiecesSyncTenantsOperator(_DocumentArgs, _ReportingOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 
+        from activepieces_core.archive import ArchiveRequiredError
         from activepieces_core.tenants import DeletionLimitExceeded, reconcile
 
         document = self.document()
+        archive = self.archive_target()
         with self.client() as client:
             try:
                 report = reconcile(
@@ -347,9 +384,10 @@ class ActivepiecesSyncTenantsOperator(_DocumentArgs, _ReportingOperator):
                     concurrency=self.concurrency,
                     dry_run=parse_bool(self.plan_only),
                     max_deletions=optional_int(self.max_deletions),
+                    archive=archive,
                     **self.plan_options(),
                 )
-            except DeletionLimitExceeded as exc:
+            except (DeletionLimitExceeded, ArchiveRequiredError) as exc:
                 # Deterministic guard: a retry would refuse again.
                 raise AirflowFailException(str(exc)) from exc
         return self.finish(context, report)
@@ -432,7 +470,7 @@ class ActivepiecesPlanTenantsOperator(_DocumentArgs, ActivepiecesBaseOperator):
         return saved
 
 
-class ActivepiecesApplyTenantPlanOperator(_ReportingOperator):
+class ActivepiecesApplyTenantPlanOperator(_DeletingOperator):
     """Apply a saved tenant plan exactly, refusing it when stale or edited.
 
     Before writing, core re-reads what the plan touches and refuses the whole plan
@@ -450,6 +488,8 @@ class ActivepiecesApplyTenantPlanOperator(_ReportingOperator):
     :param check_stale: re-read and refuse a stale plan (default). ``False`` applies it as is.
     :param concurrency: parallel API writes (default 16).
     :param asset_alias: as for ``ActivepiecesSyncTenantsOperator``.
+    :param archive: as for ``ActivepiecesSyncTenantsOperator``: required when the plan
+        deletes a tenant project; ``None`` spelled out deletes without archives.
     """
 
     template_fields: Sequence[str] = (
@@ -458,6 +498,7 @@ class ActivepiecesApplyTenantPlanOperator(_ReportingOperator):
         "approved_digest",
         "max_deletions",
         "check_stale",
+        "archive",
     )
 
     def __init__(
@@ -469,9 +510,12 @@ class ActivepiecesApplyTenantPlanOperator(_ReportingOperator):
         check_stale: bool = True,
         concurrency: int = DEFAULT_CONCURRENCY,
         asset_alias: str | None = TENANTS_ASSET_ALIAS,
+        archive: Any = ARCHIVE_REQUIRED,
         **kwargs: Any,
     ) -> None:
-        super().__init__(concurrency=concurrency, asset_alias=asset_alias, **kwargs)
+        super().__init__(
+            concurrency=concurrency, asset_alias=asset_alias, archive=archive, **kwargs
+        )
         self.plan = plan
         self.approved_digest = approved_digest
         self.max_deletions = max_deletions
@@ -496,6 +540,7 @@ class ActivepiecesApplyTenantPlanOperator(_ReportingOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 
+        from activepieces_core.archive import ArchiveRequiredError
         from activepieces_core.tenants import (
             DeletionLimitExceeded,
             InvalidPlanError,
@@ -515,7 +560,8 @@ class ActivepiecesApplyTenantPlanOperator(_ReportingOperator):
                 f"refusing to apply: the plan's digest {digest} is not the approved "
                 f"{str(self.approved_digest).strip()}; nothing was applied"
             )
-        self.log.info("Applying plan %s\n%s", digest, plan_text(tenant_plan))
+        archive = self.archive_target()
+        self.log.info("Applying plan %s\n%s", digest, plan_text(tenant_plan, archive=archive))
         with self.client() as client:
             try:
                 report = apply(
@@ -524,11 +570,12 @@ class ActivepiecesApplyTenantPlanOperator(_ReportingOperator):
                     concurrency=self.concurrency,
                     max_deletions=optional_int(self.max_deletions),
                     check_stale=parse_bool(self.check_stale),
+                    archive=archive,
                 )
             except StalePlanError as exc:
                 context["ti"].xcom_push(key=STALE_XCOM_KEY, value=[s.to_dict() for s in exc.stale])
                 raise AirflowFailException(str(exc)) from exc
-            except DeletionLimitExceeded as exc:
+            except (DeletionLimitExceeded, ArchiveRequiredError) as exc:
                 raise AirflowFailException(str(exc)) from exc
         return self.finish(context, report)
 
@@ -536,7 +583,7 @@ class ActivepiecesApplyTenantPlanOperator(_ReportingOperator):
 # ---------------------------------------------------------------------------------- teardown
 
 
-class ActivepiecesTeardownTenantsOperator(_ReportingOperator):
+class ActivepiecesTeardownTenantsOperator(_DeletingOperator):
     """Tear down exactly the named tenants, through core's teardown plan, in one task.
 
     Core plans (`activepieces_core.tenants.plan_teardown`: a few tenants are looked up one by
@@ -558,10 +605,13 @@ class ActivepiecesTeardownTenantsOperator(_ReportingOperator):
     :param concurrency: parallel API requests (default 16, core's ``DEFAULT_CONCURRENCY``).
     :param asset_alias: as for ``ActivepiecesSyncTenantsOperator`` (one event per deleted
         project); ``None`` disables them.
-    :return: ``{"results": [{"external_id", "project_id", "status", "error"}], "summary":
-        {"total", "deleted", "missing", "failed"}, "warnings": [...]}``, status ``deleted`` /
-        ``missing`` / ``failed``. Core's apply report (every change, with its ``kind``) is
-        pushed under the XCom key ``report``.
+    :param archive: as for ``ActivepiecesSyncTenantsOperator``: required when anything is
+        deleted; ``None`` spelled out deletes without archives.
+    :return: ``{"results": [{"external_id", "project_id", "status", "error", "archive"}],
+        "summary": {"total", "deleted", "missing", "failed"}, "warnings": [...]}``, status
+        ``deleted`` / ``missing`` / ``failed``; ``archive`` is where a deleted tenant's archive
+        was written. Core's apply report (every change, with its ``kind``) is pushed under the
+        XCom key ``report``.
     """
 
     template_fields: Sequence[str] = (
@@ -570,6 +620,7 @@ class ActivepiecesTeardownTenantsOperator(_ReportingOperator):
         "offboard_users",
         "missing_ok",
         "max_deletions",
+        "archive",
     )
 
     def __init__(
@@ -581,9 +632,12 @@ class ActivepiecesTeardownTenantsOperator(_ReportingOperator):
         max_deletions: int | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         asset_alias: str | None = TENANTS_ASSET_ALIAS,
+        archive: Any = ARCHIVE_REQUIRED,
         **kwargs: Any,
     ) -> None:
-        super().__init__(concurrency=concurrency, asset_alias=asset_alias, **kwargs)
+        super().__init__(
+            concurrency=concurrency, asset_alias=asset_alias, archive=archive, **kwargs
+        )
         self.external_ids = external_ids
         self.offboard_users = offboard_users
         self.missing_ok = missing_ok
@@ -598,6 +652,7 @@ class ActivepiecesTeardownTenantsOperator(_ReportingOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 
+        from activepieces_core.archive import ArchiveRequiredError, store_of
         from activepieces_core.tenants import (
             DeletionLimitExceeded,
             TeardownReport,
@@ -607,9 +662,12 @@ class ActivepiecesTeardownTenantsOperator(_ReportingOperator):
         )
 
         ids = teardown_ids(text_list(self.external_ids) or [])
+        archive = self.archive_target()
         with self.client() as client:
             tenant_plan = self._plan(client, ids)
-            self.log.info("Teardown of %d tenant(s)\n%s", len(ids), plan_text(tenant_plan))
+            self.log.info(
+                "Teardown of %d tenant(s)\n%s", len(ids), plan_text(tenant_plan, archive=archive)
+            )
             if tenant_plan.missing:
                 self.log.info("No TEAM project: %s", ", ".join(tenant_plan.missing))
             try:
@@ -619,14 +677,17 @@ class ActivepiecesTeardownTenantsOperator(_ReportingOperator):
                     concurrency=self.concurrency,
                     max_deletions=optional_int(self.max_deletions),
                     check_stale=False,
+                    archive=archive,
                 )
-            except DeletionLimitExceeded as exc:
+            except (DeletionLimitExceeded, ArchiveRequiredError) as exc:
                 raise AirflowFailException(str(exc)) from exc
         context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=report.to_dict())
         self.log.info("%s", report_text(report))
         self._emit_asset_events(context, report)
         missing_ok = parse_bool(self.missing_ok)
-        teardown = TeardownReport.build(ids, tenant_plan, report, missing_ok=missing_ok)
+        teardown = TeardownReport.build(
+            ids, tenant_plan, report, missing_ok=missing_ok, archive=store_of(archive)
+        )
         self.log.info("%s", teardown_view(teardown).text())
         error = teardown.error()
         if error is not None:

@@ -1,0 +1,76 @@
+"""Where the operators write tenant archives before a delete, and read them back to restore.
+
+An ``archive`` argument (docs/archives.md) is a local directory, URL text (``s3://...``,
+``file://``, ``memory://``; it becomes an ``ObjectStoragePath``, so a templated field can
+render one) or an ``ObjectStoragePath``, whose own filesystem is used (with its Airflow
+connection's credentials, ``conn_id``). Core writes each archive atomically, reads it back and
+checks its digest before the delete is sent. ``None`` given explicitly deletes without
+archives; the default, core's `ARCHIVE_REQUIRED`, makes a plan that deletes tenant projects
+fail before anything is sent. A template that renders blank is an error, never "no archive".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from activepieces_core.archive import (
+    ARCHIVE_REQUIRED,
+    ArchiveError,
+    ArchiveStore,
+    ArchiveTarget,
+    TenantArchive,
+    read_archive,
+)
+from activepieces_provider.state_storage import location
+
+if TYPE_CHECKING:
+    from airflow.sdk import BaseOperator, ObjectStoragePath
+
+__all__ = ["ARCHIVE_REQUIRED", "ObjectStorageArchiveStore", "archive_target", "read_tenant_archive"]
+
+
+class ObjectStorageArchiveStore(ArchiveStore):
+    """Core's `ArchiveStore` on an ``ObjectStoragePath``'s filesystem (Airflow builds it from
+    the path's connection), so archives go wherever the path's credentials reach."""
+
+    def __init__(self, path: ObjectStoragePath) -> None:
+        from fsspec.implementations.local import LocalFileSystem
+
+        # The store's state, set as `ArchiveStore.__init__` sets it from a URL. The path's
+        # operations run on the UPath it wraps (Airflow 3.1+), whose filesystem carries the
+        # connection's credentials; ``path.fs`` would look the scheme up in Airflow's own
+        # registry, which lacks fsspec's built-in ones such as ``memory``.
+        inner = getattr(path, "__wrapped__", path)
+        self.url = str(path).rstrip("/")
+        self.fs = inner.fs
+        self.root = str(inner.path).rstrip("/") or "/"
+        self.local = isinstance(self.fs, LocalFileSystem)
+
+
+def archive_target(op: BaseOperator, value: Any) -> ArchiveTarget:
+    """Core's archive target for an operator's rendered ``archive``."""
+    if value is None or value is ARCHIVE_REQUIRED or isinstance(value, ArchiveStore):
+        return value
+    if isinstance(value, str) and not value.strip():
+        raise ValueError(
+            "archive rendered blank: give a directory, a URL or an ObjectStoragePath "
+            "(archive=None, not a blank template, deletes without archives)"
+        )
+    where = location(op, value)
+    if isinstance(where, Path):
+        return ArchiveStore(where)
+    return ObjectStorageArchiveStore(where)
+
+
+def read_tenant_archive(op: BaseOperator, value: Any) -> tuple[TenantArchive, str]:
+    """The verified archive at ``value`` (a path, URL text or ``ObjectStoragePath``) and where
+    it was read (`InvalidArchiveError` when damaged, `ArchiveError` when unreadable)."""
+    where = location(op, value)
+    if isinstance(where, Path):
+        return read_archive(where), str(where)
+    try:
+        raw = where.read_bytes()
+    except OSError as exc:
+        raise ArchiveError(f"cannot read the archive {where}: {exc}") from None
+    return TenantArchive.decode(raw, source=str(where)), str(where)
