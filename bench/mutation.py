@@ -249,10 +249,12 @@ TARGETS: tuple[Target, ...] = (  # fastest subsets first
 EXCLUDED_OPERATORS = (
     r"core/ReplaceBinaryOperator_\w+_(Pow|RShift|LShift|BitOr|BitAnd|BitXor|FloorDiv|Mod)$",
     r"core/ReplaceBinaryOperator_(Pow|RShift|LShift|BitOr|BitAnd|BitXor|FloorDiv|Mod)_\w+$",
-    # `==` vs `is`, either way: the rules compare with None, sentinels, enum members and
-    # classes, whose equality is identity (a first run's survivors of this kind: all equivalent)
-    r"core/ReplaceComparisonOperator_\w+_(Is|IsNot)$",
-    r"core/ReplaceComparisonOperator_(Is|IsNot)_\w+$",
+    # A value comparison made an identity one (`==` -> `is`): noise on values. And back
+    # (`is` -> `==`, `is not` -> `!=`): the rules compare with None, sentinels, enum members and
+    # classes, whose equality is identity (every survivor of this kind so far was equivalent).
+    # `is` <-> `is not` stays: flipping a None check is a real mutation.
+    r"core/ReplaceComparisonOperator_(?!Is_|IsNot_)\w+_(Is|IsNot)$",
+    r"core/ReplaceComparisonOperator_(Is_Eq|IsNot_NotEq)$",
     r"core/ReplaceComparisonOperator_(Lt|Gt|LtE|GtE)_(Eq|NotEq)$",
     r"core/ReplaceComparisonOperator_(Eq|NotEq)_(Lt|Gt|LtE|GtE)$",
     r"core/ReplaceComparisonOperator_(Lt_Gt|Gt_Lt|LtE_GtE|GtE_LtE|Lt_GtE|Gt_LtE|LtE_Gt|GtE_Lt)$",
