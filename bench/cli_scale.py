@@ -47,6 +47,7 @@ from typing import Any
 
 import httpx
 from child_emulator import ChildEmulator
+from floors import CLI_TARGET, ENGINE_TARGET, Floor, raw_request_cpu
 
 from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
 from activepieces_core.cli._common import planning_gc, tune_gc
@@ -305,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         saved_counts = emu.call("counts")
         assert f"{n} succeeded, 0 failed" in done[1].stdout, done[1].stdout[-500:]
 
+        cpu_per_request = raw_request_cpu(emu.url, emu.api_key)
         with _cli_gc(planning=True):
             phases = _phases(emu, saved_csv, size)
         profiles = {}
@@ -355,6 +357,14 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "" if ok is None else (" OK" if ok else " MISSED")
         print(f"{name:46} {seconds:>9.2f}  {target}{verdict}")
     print(f"CLI apply printed {output_lines} lines (summary, failures, sample)")
+    # The issue-22 floor (bench/floors.py): no injected latency here, so the CPU floor rules.
+    apply_floor = Floor(apply_counts["total"], 0.0, conc, cpu_per_request)
+    print(
+        f"floor of (c): {apply_counts['total']} requests x {cpu_per_request * 1e3:.3f} ms "
+        f"(one raw httpx request's CPU, this run) = {apply_floor.seconds:.2f}s; (c) is "
+        f"{apply_floor.ratio(cli_apply):.2f}x of it, (e) {apply_floor.ratio(engine):.2f}x "
+        f"(issue 22 targets: CLI {CLI_TARGET:.2f}x, engine {ENGINE_TARGET:.2f}x; for the record)"
+    )
     print()
     print("where the no-op plan's time goes (in process, the CLI's GC policy):")
     for label, seconds in phases:
