@@ -91,6 +91,7 @@ TARGETS: tuple[Target, ...] = (  # fastest subsets first
         (
             CLIENT + "test_client_secret_echo.py",
             CLIENT + "test_client_errors.py",
+            CLIENT + "test_client_replace_outcomes.py",  # error_from_response's retryAfter
             "-k",
             NOT_HTTPX,
         ),
@@ -191,8 +192,10 @@ TARGETS: tuple[Target, ...] = (  # fastest subsets first
             CLIENT + "test_client_faults.py",
             CLIENT + "test_client_people.py",
             CLIENT + "test_client_defects.py",
+            CLIENT + "test_client_pages.py",  # a listing of several pages
             "-k",
-            f"({NOT_HTTPX}) and (ensure or invite or role or cursor or defect or survive)",
+            f"({NOT_HTTPX}) and (ensure or invite or role or cursor or defect or survive"
+            " or every_page)",
         ),
     ),
     Target(
