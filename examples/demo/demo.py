@@ -16,7 +16,9 @@ hand (``template_project.py``: three flows and the Slack connection they use) an
 3. edits the template project (a flow renamed, one added, one removed) and exports it again,
 4. runs the Prefect onboarding flow on ``tenants-next.yaml`` (a set gains a piece, a rename, a
    longer own list, a new analyst, a new tenant; next week's template),
-5. runs the ``activepieces_tenant_teardown`` DAG for two tenants,
+5. runs the ``activepieces_tenant_teardown`` DAG for two tenants, each archived first into
+   ``<workdir>/archive`` (written, read back and verified before its project is deleted),
+6. restores one of them from its archive with the CLI (``activepieces tenants restore``),
 then prints what each Airflow/Prefect step did to each tenant and the final state: which piece
 set governs each tenant, which pieces it **sees**, its **people** and its **flows**, all asked of
 the emulator (what the platform holds, not what was sent). Exit code 0 only if every step
@@ -25,8 +27,9 @@ succeeded and the final state is the one the last tenant document and template a
 With ``ACTIVEPIECES_URL`` and ``ACTIVEPIECES_API_KEY`` set it targets that platform and only plans
 (a dry run showing what onboarding would change): ``tenants.yaml`` on a platform with piece sets,
 ``examples/tenants.yaml`` (plain allow-lists) on one governed by the project plan. Pass
-``--apply`` to run the Airflow and Prefect steps for real (piece-set platforms only). Against a
-real platform tenants' contents are left alone: the template comes from the template project the
+``--apply`` to run the Airflow and Prefect steps for real (piece-set platforms only; the torn-down
+tenants are archived into ``./activepieces-demo-archive``, none is restored). Against a real
+platform tenants' contents are left alone: the template comes from the template project the
 local demo builds (make yours with ``activepieces projects export``).
 """
 
@@ -55,6 +58,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from activepieces_core import ActivepiecesClient
+from activepieces_core.archive import archive_name
 from activepieces_core.models.contents import ProjectState
 from activepieces_core.models.state_file import read_state_file
 from activepieces_core.tenants import (
@@ -72,6 +76,10 @@ TENANTS_NEXT = HERE / "tenants-next.yaml"
 #: The shared example (plain allow-lists): what a dry run plans on a project-plan platform.
 LEGACY_TENANTS = EXAMPLES / "tenants.yaml"
 TEARDOWN = ["initech", "stark"]
+#: Brought back from its archive after the teardown (local demo).
+RESTORED = "stark"
+#: Where a teardown against a real platform (--apply) archives its tenants (kept after the run).
+REMOTE_ARCHIVE = Path("activepieces-demo-archive")
 #: Already has a user on the platform when the demo starts: a member as soon as invited.
 EXISTING_USER = "admin@hooli.example"
 PIECE_PREFIX = "@activepieces/piece-"
@@ -91,6 +99,8 @@ class Step:
     column: str | None  # its column in the summary table; None: a step outside the tenants
     command: list[str]
     before: Callable[[], None] | None = None  # done in-process just before the command
+    #: A line the summary table adds to a tenant's cell of this step (or None).
+    note: Callable[[str], str | None] | None = None
 
 
 def _export_step(title: str, documents: Path, before: Callable[[], None] | None) -> Step:
@@ -100,11 +110,38 @@ def _export_step(title: str, documents: Path, before: Callable[[], None] | None)
     return Step(title, None, [*command, template_project.EXTERNAL_ID, "--out", str(out)], before)
 
 
-def _steps(workdir: Path, documents: Path, template: Any = None) -> list[Step]:
+def _archived(archive: Path) -> Callable[[str], str | None]:
+    """The teardown's note: where a torn-down tenant's archive is."""
+
+    def note(external_id: str) -> str | None:
+        found = archive / archive_name(external_id)
+        return "archived" if found.is_file() else None
+
+    return note
+
+
+def _restore_step(archive: Path) -> Step:
+    """``activepieces tenants restore`` of one torn-down tenant, as a user would run it."""
+    source = archive / archive_name(RESTORED)
+    command = [sys.executable, "-m", "activepieces_core", "tenants", "restore", str(source)]
+    return Step(
+        f"CLI: tenants restore {archive.name}/{source.name}",
+        "CLI restore",
+        command,
+        note=lambda ext: "restored from archive" if ext == RESTORED else None,
+    )
+
+
+def _steps(
+    workdir: Path, documents: Path, template: Any = None, archive: Path | None = None
+) -> list[Step]:
     """The steps on the tenant documents copied into ``documents``. With ``template`` (the
     template project, local demo only) each tenant-document step is preceded by an export of
-    the template project, the second one after next week's edits."""
+    the template project, the second one after next week's edits, and the teardown is followed
+    by the restore of `RESTORED`. The teardown archives into ``archive`` (default
+    ``<workdir>/archive``)."""
     python = sys.executable
+    archive = archive or workdir / "archive"
     onboarding = Step(
         "Airflow: onboarding DAG (piece sets, admins, template flows; wait for an active flow)",
         "Airflow onboarding",
@@ -138,23 +175,20 @@ def _steps(workdir: Path, documents: Path, template: Any = None) -> list[Step]:
                 template,
             ),
         ]
-    return [
-        *exports[:1],
-        onboarding,
-        *exports[1:],
-        resync,
-        Step(
-            f"Airflow: teardown DAG for {', '.join(TEARDOWN)}",
-            "Airflow teardown",
-            [
-                python,
-                str(EXAMPLES / "airflow" / "run_dag.py"),
-                "activepieces_tenant_teardown",
-                "--conf",
-                json.dumps({"external_ids": TEARDOWN}),
-            ],
-        ),
-    ]
+    teardown = Step(
+        f"Airflow: teardown DAG for {', '.join(TEARDOWN)} (each archived first)",
+        "Airflow teardown",
+        [
+            python,
+            str(EXAMPLES / "airflow" / "run_dag.py"),
+            "activepieces_tenant_teardown",
+            "--conf",
+            json.dumps({"external_ids": TEARDOWN, "archive": str(archive.resolve())}),
+        ],
+        note=_archived(archive),
+    )
+    restores = [_restore_step(archive)] if template is not None else []
+    return [*exports[:1], onboarding, *exports[1:], resync, teardown, *restores]
 
 
 def _environment(target: Target, workdir: Path) -> dict[str, str]:
@@ -322,20 +356,21 @@ def _change(before: TenantView | None, after: TenantView | None) -> str:
     return "\n".join(notes) or "unchanged"
 
 
-def _summary(snapshots: list[Snapshot], columns: list[str]) -> Table:
-    """Table 1: what each step did to each tenant."""
+def _summary(snapshots: list[Snapshot], steps: list[Step]) -> Table:
+    """Table 1: what each step (those with a column) did to each tenant, with its note."""
     table = Table(title="Tenants: what each step did, and the final state")
     table.add_column("tenant", no_wrap=True)
-    for column in columns:
-        table.add_column(column)
+    for step in steps:
+        table.add_column(step.column)
     table.add_column("final state")
     final = snapshots[-1]
     for external_id in sorted(final):
         view = final[external_id]
-        changes = [
-            _change(before.get(external_id), after.get(external_id))
-            for before, after in itertools.pairwise(snapshots)
-        ]
+        changes = []
+        for step, (before, after) in zip(steps, itertools.pairwise(snapshots), strict=True):
+            cell = _change(before.get(external_id), after.get(external_id))
+            note = step.note(external_id) if step.note is not None else None
+            changes.append(f"{cell}\n{note}" if note else cell)
         state = "deleted" if view.deleted else f"live · {view.project['displayName']}"
         table.add_row(external_id, *changes, state)
     return table
@@ -498,20 +533,38 @@ def _check_flows(emu: Any, view: TenantView, template: ProjectState) -> list[str
     return problems
 
 
+def _verified(path: Path) -> bool:
+    """An archive that reads back whole (its digest checked)."""
+    from activepieces_core.archive import InvalidArchiveError, read_archive
+
+    try:
+        read_archive(path)
+    except (InvalidArchiveError, OSError, ValueError):
+        return False
+    return True
+
+
 def _check_final(
     emu: Any,
     final: Snapshot,
     document: TenantDocument,
     members_now: set[str],
+    archive: Path,
+    pending_invitations: bool,
 ) -> list[str]:
-    """Every broken rule is one message: projects, governing set, visible pieces, people,
+    """Every broken rule is one message: an archive per torn-down tenant; projects (the
+    restored tenant live again, as the document asks), governing set, visible pieces, people,
     flows, no tenant-owned set left without its tenant."""
-    problems = []
+    problems = [
+        f"{external_id}: torn down without a verified archive in {archive}"
+        for external_id in TEARDOWN
+        if not _verified(archive / archive_name(external_id))
+    ]
     catalog = list(emu.state.piece_sets.catalog)
     for spec in document.tenants:
         external_id = spec.external_id
         view = final.get(external_id)
-        gone = external_id in TEARDOWN
+        gone = external_id in TEARDOWN and external_id != RESTORED
         if view is None:
             problems.append(f"{external_id}: never created")
             continue
@@ -542,6 +595,8 @@ def _check_final(
             problems.append(f"{external_id}: people {roles}, expected {spec.member_roles}")
         for email, (_, state) in view.people.items():
             should = "member" if email in members_now else "invited"
+            if external_id == RESTORED and pending_invitations:
+                should = "invited"  # invited again by the restore, not yet accepted
             if state != should:
                 problems.append(f"{external_id}: {email} is {state}, expected {should}")
         if spec.template is not None:
@@ -551,7 +606,8 @@ def _check_final(
     wanted_owned = {
         f"tenant:{spec.external_id}"
         for spec in document.tenants
-        if spec.pieces is not None and spec.external_id not in TEARDOWN
+        if spec.pieces is not None
+        and (spec.external_id not in TEARDOWN or spec.external_id == RESTORED)
     }
     if owned != wanted_owned:
         problems.append(f"tenant-owned sets {sorted(owned)}, expected {sorted(wanted_owned)}")
@@ -615,7 +671,7 @@ def run_local(api_key: str | None, workdir: Path | None, pending_invitations: bo
             )
         catalog = list(emu.state.piece_sets.catalog)
         final = snapshots[-1]
-        console.print(_summary(snapshots, [s.column for s in steps if s.column is not None]))
+        console.print(_summary(snapshots, [s for s in steps if s.column is not None]))
         console.print(_access(final, catalog))
         deleted = sorted(external_id for external_id, view in final.items() if view.deleted)
         if deleted:
@@ -623,6 +679,12 @@ def run_local(api_key: str | None, workdir: Path | None, pending_invitations: bo
                 f"Deleted: {', '.join(deleted)} (their members, invitations and flows went with "
                 "them)."
             )
+        archive = workdir / "archive"
+        archived = sorted(ext for ext in TEARDOWN if (archive / archive_name(ext)).is_file())
+        console.print(
+            f"Archived before deletion: {', '.join(archived) or 'none'} (in {archive}); "
+            f"{RESTORED} restored from its archive with `activepieces tenants restore`."
+        )
         (workdir / "summary.json").write_text(json.dumps(_summary_json(final, catalog), indent=2))
         sets = sorted(s.get("key") or "" for s in emu.state.piece_sets.all())
         console.print(f"Piece sets on the platform: {', '.join(sets)}.")
@@ -640,7 +702,7 @@ def run_local(api_key: str | None, workdir: Path | None, pending_invitations: bo
         except ValueError as exc:  # the export step failed: no template file
             problems = [f"{TENANTS_NEXT.name}: {exc}"]
         else:
-            problems = _check_final(emu, final, last, members_now)
+            problems = _check_final(emu, final, last, members_now, archive, pending_invitations)
             exported = read_state_file(documents / template_project.FILE)
             console.print(
                 f"Next week's template ({template_project.FILE}, exported with the CLI): "
@@ -654,7 +716,8 @@ def run_local(api_key: str | None, workdir: Path | None, pending_invitations: bo
                 "its own list or Default; each has exactly its people with their roles (members "
                 "once signed up, invited until then) and exactly the template's flows (by "
                 "external id, none twice) with its connection awaiting authorisation; no "
-                "tenant-owned set outlived its tenant."
+                "tenant-owned set outlived its tenant; every torn-down tenant left a verified "
+                "archive, and the restored one is back as the document asks."
             )
         console.print(f"{len(emu.requests)} API requests served by the emulator.")
         if all(outcomes) and not problems:
@@ -718,9 +781,9 @@ def run_remote(target: Target, apply: bool) -> int:
     if apply:
         with _workdir(None) as workdir:
             documents = _documents(workdir, templates=False)
-            outcomes = _run_steps(
-                _steps(workdir, documents), _environment(target, workdir), workdir, lambda: None
-            )
+            steps = _steps(workdir, documents, archive=REMOTE_ARCHIVE)
+            outcomes = _run_steps(steps, _environment(target, workdir), workdir, lambda: None)
+        console.print(f"Torn-down tenants' archives: {REMOTE_ARCHIVE.resolve()}.")
         return 0 if all(outcomes) else 1
     name = document.relative_to(EXAMPLES.parent)
     table = Table(title=f"Dry run of {name} against {target.url}: what would change")

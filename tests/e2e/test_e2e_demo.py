@@ -6,7 +6,10 @@ invitation the sync sends comes back with a sign-up link, a bearer token. Everyt
 leaves behind — its output, every step's log, the Airflow metadata DB and the Prefect DB — is
 searched for the key and for any invitation link. Its final state (``summary.json``, the data of
 the printed table, asked of the emulator) is checked against what the tenant documents and the
-template (exported from the demo's template project, then edited a week later) mean.
+template (exported from the demo's template project, then edited a week later) mean. The
+teardown archives both tenants it deletes into ``<workdir>/archive`` and the CLI restores one:
+the archives must read back whole and hold no key or link, and the restored tenant must be back
+exactly as the last document and template ask.
 
 The dry-run path for a real platform is run against the session emulator, as both kinds of
 platform: governed by piece sets, and by the legacy project plan.
@@ -26,6 +29,7 @@ from typing import Any
 import pytest
 
 from activepieces_core import ActivepiecesClient
+from activepieces_core.archive import read_archive
 from activepieces_core.testing import PIECE_CATALOG
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,7 +120,8 @@ def test_demo_succeeds_shows_what_tenants_see_and_never_writes_the_key_or_a_link
     assert "Demo succeeded" in output
     assert "pieces governed by piece sets" in output
     assert re.search(
-        r"┃ tenant\s+┃ Airflow onboarding\s+┃ Prefect re-sync\s+┃ Airflow teardown\s+┃ final state",
+        r"┃ tenant\s+┃ Airflow onboarding\s+┃ Prefect re-sync\s+┃ Airflow teardown\s+┃ CLI restore\s+┃"
+        r" final state",
         output,
     ), output[-6000:]
     header = r"┃ tenant\s+┃ piece set\s+┃ sees\s+┃ people\s+┃ flows\s+┃"
@@ -130,14 +135,21 @@ def test_demo_succeeds_shows_what_tenants_see_and_never_writes_the_key_or_a_link
         r"│ wayne\s+│ tenant:wayne\s+│ openai, slack\s+│ bruce@wayne.example: Admin, invited",
         output,
     )
-    assert "Deleted: initech, stark (their members, invitations and flows went with them)." in (
-        output
+    assert "Deleted: initech (their members, invitations and flows went with them)." in output
+    # The teardown archived both, the CLI restored stark; the table says so in their cells.
+    assert "✔ Airflow: teardown DAG for initech, stark (each archived first)" in output
+    assert "✔ CLI: tenants restore archive/stark.json" in output
+    row = r"\s+│[^\n]*(\n│\s+│[^\n]*){0,4}"  # a tenant's row, its cells' lines
+    assert re.search(rf"│ initech{row}│ archived\s+│", output), output[-6000:]
+    assert re.search(rf"│ stark{row}│ restored from archive\s+│", output), output[-6000:]
+    assert re.search(
+        r"Archived before deletion: initech, stark \(in .*archive\);\s+stark\s+restored", output
     )
     for tenant in ("acme", "globex", "hooli", "initech", "stark", "umbrella", "wayne"):
         assert tenant in output
     assert "sees +openai" in output  # the Gold tier gained OpenAI in the Prefect re-sync
     # Links existed (two invitations still wait), so finding none below means something.
-    assert "2 invitations wait PENDING, each with a sign-up link" in output
+    assert "3 invitations wait PENDING, each with a sign-up link" in output  # stark's again
     assert "Piece sets on the platform: default, gold, no-ai, tenant:globex, tenant:wayne." in (
         output
     )
@@ -145,16 +157,14 @@ def test_demo_succeeds_shows_what_tenants_see_and_never_writes_the_key_or_a_link
     summary = json.loads((workdir / "summary.json").read_text())
     everything = sorted(p.removeprefix("@activepieces/piece-") for p in PIECE_CATALOG)
     live = {k: v for k, v in summary.items() if v["state"] == "live"}
-    assert sorted(live) == ["acme", "globex", "hooli", "umbrella", "wayne"]
-    assert {k: v["state"] for k, v in summary.items() if k not in live} == {
-        "initech": "deleted",
-        "stark": "deleted",
-    }
-    assert summary["initech"]["people"] == summary["stark"]["people"] == {}
+    assert sorted(live) == ["acme", "globex", "hooli", "stark", "umbrella", "wayne"]
+    assert {k: v["state"] for k, v in summary.items() if k not in live} == {"initech": "deleted"}
+    assert summary["initech"]["people"] == {}
     assert {k: (v["piece_set"], v["sees"]) for k, v in live.items()} == {
         "acme": ("gold", ["gmail", "google-sheets", "hubspot", "openai", "slack"]),
         "globex": ("tenant:globex", ["gmail", "http", "slack"]),
         "hooli": ("default", everything),
+        "stark": ("gold", ["gmail", "google-sheets", "hubspot", "openai", "slack"]),
         "umbrella": ("no-ai", [p for p in everything if p not in ("anthropic", "openai")]),
         "wayne": ("tenant:wayne", ["openai", "slack"]),
     }
@@ -168,6 +178,8 @@ def test_demo_succeeds_shows_what_tenants_see_and_never_writes_the_key_or_a_link
         "globex": {"it@globex.example": _person("Admin", "member")},
         # An existing user of the platform: a member as soon as invited.
         "hooli": {"admin@hooli.example": _person("Admin", "member")},
+        # Restored from its archive: its admin invited again (PENDING here, not yet accepted).
+        "stark": {"pepper@stark.example": _person("Admin", "invited")},
         "umbrella": {"admin@umbrella.example": _person("Admin", "member")},
         "wayne": {"bruce@wayne.example": _person("Admin", "invited")},
     }
@@ -181,6 +193,13 @@ def test_demo_succeeds_shows_what_tenants_see_and_never_writes_the_key_or_a_link
     template = json.loads((workdir / "tenants" / "templates" / "standard.json").read_text())
     assert sorted(f["externalId"] for f in template["flows"]) == [f[0] for f in NEXT_WEEK_FLOWS]
     assert [c["externalId"] for c in template["connections"]] == ["slack-alerts"]
+    # Each torn-down tenant's archive reads back whole (digest checked), with what it held then.
+    for tenant in ("initech", "stark"):
+        archived = read_archive(workdir / "archive" / f"{tenant}.json")
+        assert archived.tenant["external_id"] == tenant
+        assert sorted(f["externalId"] for f in archived.state["flows"]) == [
+            f[0] for f in NEXT_WEEK_FLOWS
+        ]
 
     files = [path for path in workdir.rglob("*") if path.is_file()]
     assert any(path.suffix == ".db" for path in files), "the Airflow/Prefect DBs were not kept"
