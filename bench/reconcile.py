@@ -39,7 +39,6 @@ from floors import ENGINE_TARGET, Floor, raw_request_cpu
 from activepieces_core import ActivepiecesClient
 from activepieces_core.tenants import TenantSpec, reconcile
 
-
 #: Route-name endings of the reads (``members.platform``: the platform's members listing).
 READS = ("list", "get", "platform")
 
