@@ -6,6 +6,7 @@ people, piece sets), never read back from our own records or the archive.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ from typing import Any
 import fsspec
 import pytest
 
-from activepieces_core import ActivepiecesClient
+from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
 from activepieces_core.archive import (
     ArchiveRequiredError,
     ArchiveStore,
@@ -26,6 +27,7 @@ from activepieces_core.archive import (
     read_archive,
     restore,
 )
+from activepieces_core.archive.capture import acapture
 from activepieces_core.tenants import (
     TeardownReport,
     apply,
@@ -339,3 +341,87 @@ def test_faults_never_delete_a_tenant_without_a_verified_archive(
             "welcome": "Welcome sequence",
             "crm-sync": "CRM sync",
         }
+
+
+# --- an archived teardown reads what every tenant shares once (issue 20's bench target) ---
+
+#: More than the member kind's platform-wide threshold (8).
+TENANTS = [f"t-{i:02d}" for i in range(10)]
+
+
+def _document() -> dict[str, Any]:
+    """Half the tenants on their own pieces, half on the named set ``gold``; two invited."""
+    tenants = [
+        {
+            "external_id": ext,
+            "template": "standard.json",
+            "members": [
+                {"email": f"ada@{ext}.example", "role": "Admin"},
+                {"email": f"bob@{ext}.example", "role": "Editor"},
+            ],
+            **({"pieces": ["slack"]} if i % 2 else {"piece_set": "gold"}),
+        }
+        for i, ext in enumerate(TENANTS)
+    ]
+    return {"piece_sets": [{"key": "gold", "allow": ["gmail"]}], "tenants": tenants}
+
+
+def _content(archive: TenantArchive) -> dict[str, Any]:
+    data = archive.to_dict()
+    return {k: v for k, v in data.items() if k not in ("taken_at", "digest")}
+
+
+def _per_tenant(emu: Any, url: str) -> dict[str, dict[str, Any]]:
+    """Each tenant's archive read for it alone (no shared reads, the project read too)."""
+
+    async def capture() -> list[TenantArchive]:
+        async with AsyncActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as ac:
+            projects = {p.external_id: p.id async for p in ac.projects.iter(types=["TEAM"])}
+            return [await acapture(ac, projects[ext], ext, url) for ext in TENANTS]
+
+    return {a.external_id: _content(a) for a in asyncio.run(capture())}
+
+
+def test_an_archived_teardown_reads_what_tenants_share_once(
+    emu: Any, client: ActivepiecesClient, tmp_path: Path
+) -> None:
+    """The server's version, the platform's members and invitations and a named piece set
+    are read once for all, the project not again (the plan read it); the contents once per
+    tenant; and the archives equal those of each tenant read alone."""
+    (tmp_path / "standard.json").write_text(json.dumps(CONNECTED), encoding="utf-8")
+    assert reconcile(client, load_document(_document(), base=tmp_path)).ok
+    for project in emu.state.projects(types=["TEAM"]):  # a member who signed up, in each
+        emu.state.people.add_member(project["id"], f"carol@{project['externalId']}.example")
+    other = emu.state.add_project("Other", external_id="other")  # not torn down
+    emu.state.people.add_member(other["id"], "dan@other.example", "Admin")
+    url = str(client.config.base_url)
+    expected = _per_tenant(emu, url)
+    assert expected["t-00"]["tenant"]["piece_set"] == "gold"
+    assert expected["t-01"]["tenant"]["pieces"] == ["@activepieces/piece-slack"]
+    assert [m["email"] for m in expected["t-00"]["tenant"]["members"]] == [
+        "ada@t-00.example",
+        "bob@t-00.example",
+        "carol@t-00.example",
+    ]
+    assert expected["t-00"]["state"]["connections"][0]["externalId"] == "crm"
+
+    store = ArchiveStore(tmp_path / "archives")
+    emu.requests.clear()
+    report = apply(client, plan_teardown(client, TENANTS), check_stale=False, archive=store)
+    assert report.ok, report.failed
+
+    count = emu.requests.count
+    assert count(route="delete") == len(TENANTS)
+    # Once per apply: the version, the platform's members and its invitations.
+    assert count(route="flags.get") == 1
+    assert count(route="members.platform") == 1
+    assert count(route="invitations.list") == 1
+    assert count(route="members.list") == 0
+    # The project comes from the plan (its listing), not read again per tenant.
+    assert count(route="get") == 0
+    # Each tenant's own set, and the named one once.
+    assert count(route="piece_sets.get") == len(TENANTS) // 2 + 1
+    # Contents: once per tenant each.
+    for route in ("flows.list", "folders.list", "tables.list", "app_connections.list"):
+        assert count(route=route) == len(TENANTS), route
+    assert {ext: _content(store.read(ext)) for ext in TENANTS} == expected

@@ -21,6 +21,7 @@ from activepieces_core.errors import InvalidRequestError
 if TYPE_CHECKING:
     from activepieces_core.archive.store import ArchiveStore, ArchiveWritten
     from activepieces_core.client import AsyncActivepiecesClient
+    from activepieces_core.models import Project
     from activepieces_core.tenants.results import Plan
 
 __all__ = [
@@ -82,20 +83,32 @@ def store_of(archive: ArchiveTarget) -> ArchiveStore | None:
 
 
 class Archiver:
-    """Writes the archive of each tenant whose project an apply deletes."""
+    """Writes the archive of each tenant whose project an apply deletes; ``tenants`` (how many
+    it deletes) decides how what they share is read (`PlatformReads`)."""
 
-    def __init__(self, store: ArchiveStore, platform_url: str) -> None:
+    def __init__(self, store: ArchiveStore, platform_url: str, tenants: int = 1) -> None:
+        from activepieces_core.archive.shared import PlatformReads
+
         self.store = store
         self.platform_url = platform_url
+        self.shared = PlatformReads(tenants)
         self.written: dict[str, ArchiveWritten] = {}
 
     async def archive(
-        self, client: AsyncActivepiecesClient, project_id: str, external_id: str
+        self,
+        client: AsyncActivepiecesClient,
+        project_id: str,
+        external_id: str,
+        *,
+        project: Project | None = None,
     ) -> ArchiveWritten:
-        """Read the tenant, write its archive, read it back and verify it; raises otherwise."""
+        """Read the tenant (``project``: its project as the plan read it), write its archive,
+        read it back and verify it; raises otherwise."""
         from activepieces_core.archive.capture import acapture
 
-        archive = await acapture(client, project_id, external_id, self.platform_url)
+        archive = await acapture(
+            client, project_id, external_id, self.platform_url, project=project, shared=self.shared
+        )
         # File I/O off the event loop: other tenants' requests go on meanwhile.
         written = await asyncio.to_thread(self.store.write, archive)
         self.written[external_id] = written
@@ -113,4 +126,4 @@ def resolve_archiver(
             raise ArchiveRequiredError(going)
         return None
     store = store_of(archive)
-    return None if store is None else Archiver(store, platform_url)
+    return None if store is None else Archiver(store, platform_url, len(deleted_tenants(plan)))

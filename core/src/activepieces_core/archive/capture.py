@@ -1,9 +1,13 @@
 """Read one tenant into a `TenantArchive`: its row, its project, its contents (reads only).
 
-Reads, concurrently: the project (``GET /v1/projects/:id``), its contents
-(``export_state``: the replace body) and its people (members and waiting invitations); then,
-when the project is on a piece set, that set (``tenant:<id>`` -> the row's own ``pieces``; any
-other but Default -> ``piece_set`` and the set's definition, so a restore can recreate it).
+Reads, concurrently: its contents (flows, folders, tables with their fields, connections: the
+replace body, `export_async`), its people (members and waiting invitations) and, when the
+project is on a piece set, that set (``tenant:<id>`` -> the row's own ``pieces``; any other
+but Default -> ``piece_set`` and the set's definition, so a restore can recreate it). The
+project itself is read too (``GET /v1/projects/:id``) unless the caller has it: a delete's
+archive uses the project its plan read. What is the same for every tenant of an apply (the
+server's version, the platform's member and invitation listings, named piece sets) comes from
+`PlatformReads`, read once; without one, everything is read for this tenant alone.
 Global connections are not archived: they belong to the platform and outlive the project.
 """
 
@@ -13,8 +17,12 @@ import asyncio
 from typing import Any
 
 from activepieces_core.archive.format import TenantArchive
+from activepieces_core.archive.shared import PlatformReads
 from activepieces_core.client import AsyncActivepiecesClient
+from activepieces_core.models import Project
+from activepieces_core.models.contents import ProjectState
 from activepieces_core.models.piece_set import PieceSelectionMode, PieceSet
+from activepieces_core.resources.contents.export import export_async
 from activepieces_core.tenants.export import tenant_row
 from activepieces_core.tenants.spec import OWNED_SET_PREFIX
 
@@ -29,20 +37,36 @@ def piece_set_row(piece_set: PieceSet) -> dict[str, Any]:
 
 
 async def acapture(
-    client: AsyncActivepiecesClient, project_id: str, external_id: str, platform_url: str
+    client: AsyncActivepiecesClient,
+    project_id: str,
+    external_id: str,
+    platform_url: str,
+    *,
+    project: Project | None = None,
+    shared: PlatformReads | None = None,
 ) -> TenantArchive:
-    """The archive of the tenant ``external_id`` whose project is ``project_id``."""
-    project, state, people = await asyncio.gather(
-        client.projects.get(project_id),
-        client.projects.export_state(project_id),
-        client.project_members.people(project_id),
+    """The archive of the tenant ``external_id`` whose project is ``project_id`` (``project``:
+    that project as already read; ``shared``: the reads an apply's archives share)."""
+    reads = shared if shared is not None else PlatformReads(tenants=1)
+
+    async def contents() -> ProjectState:
+        version = await reads.version(client)
+        return await export_async(client.projects, project_id, version=version)
+
+    async def project_and_set() -> tuple[Project, PieceSet | None]:
+        found = project if project is not None else await client.projects.get(project_id)
+        if not found.piece_set_id:
+            return found, None
+        return found, await reads.piece_set(client, found.piece_set_id)
+
+    (found, piece_set), state, people = await asyncio.gather(
+        project_and_set(), contents(), reads.people(client, project_id)
     )
-    row, _dropped, _reason = tenant_row(project)
+    row, _dropped, _reason = tenant_row(found)
     tenant: dict[str, Any] = row if row is not None else {"external_id": external_id}
     tenant["external_id"] = external_id
     extra: dict[str, Any] = {}
-    if project.piece_set_id:
-        piece_set = await client.piece_sets.get(project.piece_set_id)
+    if piece_set is not None:
         tenant.pop("pieces", None)
         if piece_set.key == OWNED_SET_PREFIX + external_id:
             declared = piece_set_row(piece_set)
@@ -54,8 +78,10 @@ async def acapture(
     tenant["members"] = [{"email": e, "role": people.role_of(e)} for e in emails]
     return TenantArchive(
         tenant=tenant,
-        project=project.to_dict(),
-        state=state.to_body(),
+        project=found.to_dict(),
+        # Not copied: this state was just read and is held by nobody else, and the archive
+        # is dumped to fresh JSON when written.
+        state=state.to_body(copy_flows=False),
         platform_url=platform_url,
         **extra,
     )

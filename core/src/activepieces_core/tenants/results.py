@@ -135,6 +135,24 @@ class _Labelled(Outcome):
         return label(self.kind, self.key)
 
 
+class _InMemory:
+    """A value a change carries in this process only: equal to any other, so a plan and the
+    same plan saved and read back (which lost it) are still equal."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any = None) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _InMemory)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "_InMemory(...)"
+
+
 class TenantChange(_Labelled):
     """One planned change. ``diff`` is ``{field: {"from": ..., "to": ...}}`` (creates: from None).
 
@@ -150,6 +168,19 @@ class TenantChange(_Labelled):
     #: The server state this change was planned against (None: the resource was absent), so
     #: a saved plan can refuse to apply once the server has moved on.
     observed: dict[str, Any] | None = None
+    _planned: _InMemory = PrivateAttr(default_factory=lambda: _InMemory())
+
+    @property
+    def planned_project(self) -> Any:
+        """A delete's project (a `Project`) as the planner read it, held in memory only: never
+        saved, no part of equality (None in a plan read back). A delete's archive, taken in
+        the same process, needs no second read of it (`activepieces_core.archive.capture`)."""
+        return self._planned.value
+
+    def planned_with(self, project: Any) -> Self:
+        """This change, holding ``project`` as `planned_project` (the planner's call)."""
+        self._planned = _InMemory(project)
+        return self
 
 
 class Plan(Outcome):

@@ -18,7 +18,7 @@ from activepieces_core.models.contents import Field, Flow, Folder, ProjectState,
 from activepieces_core.resources._base import AsyncResource, all_rows
 from activepieces_core.resources.contents import _ops as ops
 
-__all__ = ["export_async", "export_managed", "gather"]
+__all__ = ["export_async", "export_managed", "gather", "server_version"]
 
 
 async def gather(*calls: Callable[[], Awaitable[Any]]) -> list[Any]:
@@ -64,16 +64,24 @@ async def _listings(
     return flows, folders, list(zip(tables, fields, strict=True)), more
 
 
-async def export_async(resource: AsyncResource, project: Project | str) -> ProjectState:
-    """The replace body of ``project``, its listings read concurrently."""
+async def server_version(resource: AsyncResource) -> str:
+    """The server's version, as a replace body names it (``GET /v1/flags``; see
+    `_ops.flags_version`): pass it to `export_async` to export several projects."""
+    return await resource._run(ops.flags_version())
+
+
+async def export_async(
+    resource: AsyncResource, project: Project | str, *, version: str | None = None
+) -> ProjectState:
+    """The replace body of ``project``, its listings read concurrently. ``version``: the
+    server's, when the caller read it already (``GET /v1/flags`` is the same for every
+    project of a platform: archiving many tenants reads it once, not per tenant)."""
     pid = ops.project_id(project)
-    flows, folders, tables, (version, connections) = await _listings(
-        resource,
-        pid,
-        lambda: resource._run(ops.flags_version()),
-        lambda: resource._run(all_rows(ops.connections_page(pid))),
+    flags = () if version is not None else (lambda: resource._run(ops.flags_version()),)
+    flows, folders, tables, (connections, *read) = await _listings(
+        resource, pid, lambda: resource._run(all_rows(ops.connections_page(pid))), *flags
     )
-    return ops.assemble(version, flows, folders, tables, connections)
+    return ops.assemble(read[0] if read else str(version), flows, folders, tables, connections)
 
 
 async def export_managed(resource: AsyncResource, project: Project | str) -> ProjectState:

@@ -295,15 +295,14 @@ class ProjectKind(Kind[Shared]):
             reading.missing.extend(e for e in dict.fromkeys(named) if e not in reading.projects)
         for ext in deleting:
             project = reading.projects[ext]
-            changes.append(
-                TenantChange(
-                    external_id=ext,
-                    action="delete",
-                    project_id=project.id,
-                    display_name=project.display_name,
-                    observed=observed_state(project),
-                )
+            delete = TenantChange(
+                external_id=ext,
+                action="delete",
+                project_id=project.id,
+                display_name=project.display_name,
+                observed=observed_state(project),
             )
+            changes.append(delete.planned_with(project))  # what its archive records
         return changes
 
     def phase(self, change: TenantChange) -> int:
@@ -371,7 +370,9 @@ class ProjectKind(Kind[Shared]):
             if applied.archiver is not None:
                 # Archived and verified first: a failure here raises, so the delete is never
                 # sent and the tenant is reported failed with the reason.
-                await applied.archiver.archive(client, change.project_id, change.external_id)
+                await applied.archiver.archive(
+                    client, change.project_id, change.external_id, project=change.planned_project
+                )
             await client.projects.delete(change.project_id)
             return change.project_id
         applied.project_ids[change.external_id] = project_id
