@@ -234,10 +234,30 @@ _ARCHIVE = re.compile(
 )
 
 
+_ARCHIVE_FLOOR = re.compile(
+    r"archive teardown floor ratio (?P<ratio>[\d.]+)x \(<= (?P<limit>[\d.]+)x\)"
+)
+
+
 def archive_figures(run: Run) -> list[Figure]:
-    """A teardown of 1,000 tenants with archives over the same teardown without."""
+    """A teardown of 1,000 tenants with archives over the same teardown without, and the
+    archived teardown over its own floor (`floors`)."""
     metric = "with / without archives (N=1000, 5-flow template)"
-    return _ratio_figure(run, _ARCHIVE, "archive teardown", metric, 1.3)
+    figures = _ratio_figure(run, _ARCHIVE, "archive teardown", metric, 1.3)
+    for line in run.stdout.splitlines():
+        m = _ARCHIVE_FLOOR.search(line)
+        if m:
+            ratio, limit = float(m["ratio"]), float(m["limit"])
+            figures.append(
+                Figure(
+                    "archive teardown",
+                    "with archives / its floor (N=1000)",
+                    f"{ratio:.2f}x",
+                    f"<= {limit:g}x",
+                    ratio <= limit,
+                )
+            )
+    return figures
 
 
 _CLI_ROW = re.compile(
