@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from activepieces_core.testing import Emulator
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    """An emulator of its own: the stats count every request the process serves, so a request
+    an earlier test left in flight on the session's emulator would show up in them."""
+    with Emulator(seed=0) as fresh:
+        yield fresh
+
+
+@pytest.fixture
+def api(emu: Emulator) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {emu.api_key}"}
+    with httpx.Client(base_url=emu.url, headers=headers, timeout=5.0) as client:
+        yield client
 
 
 def _stats(emu: Emulator, key: str | None = None) -> httpx.Response:
