@@ -425,3 +425,21 @@ def test_an_archived_teardown_reads_what_tenants_share_once(
     for route in ("flows.list", "folders.list", "tables.list", "app_connections.list"):
         assert count(route=route) == len(TENANTS), route
     assert {ext: _content(store.read(ext)) for ext in TENANTS} == expected
+
+
+def test_a_contents_less_archive_restores_without_environments(
+    activepieces_emulator: Any, client: ActivepiecesClient, tmp_path: Path
+) -> None:
+    # No environmentsEnabled: a template is refused, so a restore of a tenant without flows,
+    # tables or folders must not name its archived state as one.
+    emu = activepieces_emulator
+    path = tmp_path / "plain.json"
+    row = {"external_id": "plain", "display_name": "Plain Corp"}
+    path.write_text(json.dumps({"tenants": [row]}), encoding="utf-8")
+    assert reconcile(client, path).ok
+    archives = tmp_path / "archives"
+    assert teardown(client, ["plain"], archives).summary["deleted"] == 1
+    done = restore(client, archives / archive_name("plain"))
+    assert done.ok
+    assert done.action == "created"
+    assert live(emu, "plain")[0]["displayName"] == "Plain Corp"

@@ -26,6 +26,7 @@ from activepieces_core.errors import ActivepiecesError
 from activepieces_core.tenants._runner import AnyClient, async_client, blocking
 
 if TYPE_CHECKING:
+    from activepieces_core.models.contents import ProjectState
     from activepieces_core.tenants.results import ApplyReport, Plan, TenantChange
 
 __all__ = ["RestoreRefused", "RestoreResult", "arestore", "restore"]
@@ -90,8 +91,14 @@ async def _document(client: Any, archive: TenantArchive, row: dict[str, Any]) ->
     from activepieces_core.tenants.loaders import TenantDocument
     from activepieces_core.tenants.spec import PieceSetSpec, TenantSpec
 
-    template = TEMPLATE_PREFIX + str(row["external_id"])
-    row = {**row, "template": template}
+    state = archive.project_state
+    # Only an archive with contents names a template: a template needs environmentsEnabled, so
+    # a contents-less tenant (flows, tables, folders all empty) restores on any platform.
+    templates: dict[str, ProjectState] = {}
+    if state.flows or state.tables or state.folders:
+        template = TEMPLATE_PREFIX + str(row["external_id"])
+        row = {**row, "template": template}
+        templates[template] = state
     piece_sets = []
     key = row.get("piece_set")
     if key:
@@ -101,7 +108,7 @@ async def _document(client: Any, archive: TenantArchive, row: dict[str, Any]) ->
     return TenantDocument(
         tenants=[TenantSpec.model_validate(row)],
         piece_sets=piece_sets,
-        templates={template: archive.project_state},
+        templates=templates,
     )
 
 
