@@ -26,6 +26,10 @@ can read, e.g. ``PREFECT_DEFAULT_RESULT_STORAGE_BLOCK``, when they run on severa
     prefect worker start --pool activepieces       # on as many machines as you like
     python examples/prefect/sharded.py run tenants.yaml --credentials activepieces-prod
 
+Every tenant a prune deletes is archived first into ``archive`` (a flow parameter: a directory
+or an fsspec URL such as ``s3://bucket/activepieces-archives`` every worker can write;
+docs/archives.md).
+
 (``python examples/prefect/sharded.py serve`` runs the shard deployment in that one process
 instead of on a work pool: what the test does.)
 """
@@ -51,6 +55,8 @@ CONCURRENCY = 4
 LEASE_SECONDS = 60
 SHARD_FLOW = "apply-activepieces-shard"
 SHARD_DEPLOYMENT = f"{SHARD_FLOW}/shards"
+#: Where pruned tenants are archived before their project is deleted (on the worker).
+DEFAULT_ARCHIVE = str(Path.home() / "activepieces-archives")
 
 
 def _credentials(credentials: ActivepiecesCredentials | str) -> ActivepiecesCredentials:
@@ -65,9 +71,14 @@ def _budget() -> Any:
 
 @flow(name=SHARD_FLOW, persist_result=True)
 def apply_shard(
-    shard: dict[str, Any], tenant_file: str, credentials: str, retried: bool = False
+    shard: dict[str, Any],
+    tenant_file: str,
+    credentials: str,
+    retried: bool = False,
+    archive: str = DEFAULT_ARCHIVE,
 ) -> dict[str, Any]:
-    """Apply one shard (a saved plan); when ``retried``, plan its tenants again first.
+    """Apply one shard (a saved plan), archiving each tenant it deletes into ``archive`` first;
+    when ``retried``, plan its tenants again first.
 
     Fails (so the parent starts it again) when a tenant failed.
     """
@@ -77,9 +88,11 @@ def apply_shard(
     with _budget(), _credentials(credentials).get_client() as client:
         if retried:
             fresh = replan_shard(client, shard, tenant_file, concurrency=CONCURRENCY)
-            report = apply(client, fresh, concurrency=CONCURRENCY, check_stale=False)
+            report = apply(
+                client, fresh, concurrency=CONCURRENCY, check_stale=False, archive=archive
+            )
         else:
-            report = apply(client, shard, concurrency=CONCURRENCY)
+            report = apply(client, shard, concurrency=CONCURRENCY, archive=archive)
     if not report.ok:
         raise TenantSyncError.from_report(report, what="shard")
     return report.to_dict()
@@ -107,9 +120,11 @@ def sharded_apply(
     attempts: int = 3,
     deployment: str = SHARD_DEPLOYMENT,
     poll_seconds: float = 1.0,
+    archive: str = DEFAULT_ARCHIVE,
 ) -> dict[str, Any]:
     """Plan ``tenant_file``, apply the platform part, run every shard as its own flow run of
-    ``deployment`` (``attempts`` times at most each), and merge their reports."""
+    ``deployment`` (``attempts`` times at most each), and merge their reports. Each tenant the
+    prune deletes is archived into ``archive`` first."""
     from prefect.deployments import run_deployment
 
     from activepieces_core.tenants import ApplyReport, TenantSyncError, apply, load_document, plan
@@ -118,7 +133,7 @@ def sharded_apply(
     with _budget(), _credentials(credentials).get_client() as client:
         saved = plan(client, load_document(tenant_file), prune=prune, concurrency=CONCURRENCY)
         sharded = saved.shards(shards, max_deletions=max_deletions)
-        first = apply(client, sharded.platform, concurrency=CONCURRENCY)
+        first = apply(client, sharded.platform, concurrency=CONCURRENCY, archive=archive)
     if not first.ok:
         raise TenantSyncError.from_report(first, what="platform part")
 
@@ -128,6 +143,7 @@ def sharded_apply(
             "tenant_file": tenant_file,
             "credentials": credentials,
             "retried": retried,
+            "archive": archive,
         }
         run = run_deployment(deployment, parameters=parameters, timeout=0)
         return run.id

@@ -16,13 +16,15 @@ most ``16`` requests are in flight, however many workers and shards there are. M
 that queue for the pool; fewer leave budget unused.
 
 Connection: ``activepieces_default``. Params: ``tenants_file`` (a document every worker can
-read: it lives with the DAGs), ``shards``, ``prune`` and ``max_deletions`` (held against the
-whole plan before anything is sent). A shard that fails (its worker died) is retried: the retry
+read: it lives with the DAGs), ``shards``, ``prune``, ``max_deletions`` (held against the
+whole plan before anything is sent) and ``archive`` (where each tenant the prune deletes is
+archived first: a directory or a URL every worker can write; docs/archives.md). A shard that fails (its worker died) is retried: the retry
 plans the shard's tenants again (``replan_shard``), so it writes only what is still missing.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,12 @@ POOL = "activepieces_api"
 #: Requests one task keeps in flight; each API task takes this many pool slots.
 CONCURRENCY = 4
 DEFAULT_TENANTS_FILE = str(Path(__file__).resolve().parents[2] / "tenants.yaml")
+#: Where pruned tenants are archived before their project is deleted (a directory or an fsspec
+#: URL, e.g. ``s3://bucket/activepieces-archives``); the ``archive`` param overrides it per run.
+DEFAULT_ARCHIVE = os.environ.get(
+    "ACTIVEPIECES_ARCHIVE",
+    str(Path(os.environ.get("AIRFLOW_HOME", Path.home() / "airflow")) / "activepieces-archives"),
+)
 
 
 def _client() -> Any:
@@ -52,6 +60,11 @@ def _client() -> Any:
         "shards": Param(8, type="integer", minimum=1, description="Shard task instances."),
         "prune": Param(False, type="boolean", description="Delete projects not in the file."),
         "max_deletions": Param(5, type="integer", minimum=0),
+        "archive": Param(
+            DEFAULT_ARCHIVE,
+            type="string",
+            description="Where each deleted tenant is archived first (directory or URL).",
+        ),
     },
 )
 def activepieces_sharded_apply() -> None:
@@ -82,7 +95,12 @@ def activepieces_sharded_apply() -> None:
         from activepieces_core.tenants import TenantSyncError, apply
 
         with _client() as client:
-            first = apply(client, _sharded(saved).platform, concurrency=CONCURRENCY)
+            first = apply(
+                client,
+                _sharded(saved).platform,
+                concurrency=CONCURRENCY,
+                archive=get_current_context()["params"]["archive"],
+            )
         if not first.ok:
             raise TenantSyncError.from_report(first, what="platform part")
         return first.to_dict()
@@ -101,13 +119,16 @@ def activepieces_sharded_apply() -> None:
         from activepieces_core.tenants.shards import replan_shard
 
         context = get_current_context()
+        archive = context["params"]["archive"]  # each pruned tenant archived before its delete
         with _client() as client:
             if context["ti"].try_number > 1:
                 document = context["params"]["tenants_file"]
                 fresh = replan_shard(client, shard, document, concurrency=CONCURRENCY)
-                report = apply(client, fresh, concurrency=CONCURRENCY, check_stale=False)
+                report = apply(
+                    client, fresh, concurrency=CONCURRENCY, check_stale=False, archive=archive
+                )
             else:
-                report = apply(client, shard, concurrency=CONCURRENCY)
+                report = apply(client, shard, concurrency=CONCURRENCY, archive=archive)
         if not report.ok:
             raise TenantSyncError.from_report(report, what="shard")
         return report.to_dict()
