@@ -5,52 +5,87 @@ An ``archive`` argument (docs/archives.md) is a local directory, URL text (``s3:
 render one) or an ``ObjectStoragePath``, whose own filesystem is used (with its Airflow
 connection's credentials, ``conn_id``). Core writes each archive atomically, reads it back and
 checks its digest before the delete is sent. ``None`` given explicitly deletes without
-archives; the default, core's `ARCHIVE_REQUIRED`, makes a plan that deletes tenant projects
-fail before anything is sent. A template that renders blank is an error, never "no archive".
+archives; the default, `ARCHIVE_REQUIRED` (core's, see `archive_target`), makes a plan that
+deletes tenant projects fail before anything is sent. A template that renders blank is an
+error, never "no archive".
+
+Core's archive machinery is imported when an archive is used, never at import: the operators
+import this module, and DAG parsing pays for whatever they import (bench/import_cost.py).
 """
 
 from __future__ import annotations
 
+from enum import Enum
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from activepieces_core.archive import (
-    ARCHIVE_REQUIRED,
-    ArchiveError,
-    ArchiveStore,
-    ArchiveTarget,
-    TenantArchive,
-    read_archive,
-)
 from activepieces_provider.state_storage import location
 
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperator, ObjectStoragePath
 
-__all__ = ["ARCHIVE_REQUIRED", "ObjectStorageArchiveStore", "archive_target", "read_tenant_archive"]
+    from activepieces_core.archive import ArchiveStore, ArchiveTarget, TenantArchive
+
+__all__ = [
+    "ARCHIVE_REQUIRED",
+    "archive_target",
+    "object_storage_archive_store",
+    "read_tenant_archive",
+]
 
 
-class ObjectStorageArchiveStore(ArchiveStore):
-    """Core's `ArchiveStore` on an ``ObjectStoragePath``'s filesystem (Airflow builds it from
-    the path's connection), so archives go wherever the path's credentials reach."""
+class _Required(Enum):
+    """The operators' ``archive`` default; `archive_target` turns it into core's
+    ``ARCHIVE_REQUIRED`` (named here so importing the operators does not import core's archive)."""
 
-    def __init__(self, path: ObjectStoragePath) -> None:
-        from fsspec.implementations.local import LocalFileSystem
+    ARCHIVE_REQUIRED = "ARCHIVE_REQUIRED"
 
-        # The store's state, set as `ArchiveStore.__init__` sets it from a URL. The path's
-        # operations run on the UPath it wraps (Airflow 3.1+), whose filesystem carries the
-        # connection's credentials; ``path.fs`` would look the scheme up in Airflow's own
-        # registry, which lacks fsspec's built-in ones such as ``memory``.
-        inner = getattr(path, "__wrapped__", path)
-        self.url = str(path).rstrip("/")
-        self.fs = inner.fs
-        self.root = str(inner.path).rstrip("/") or "/"
-        self.local = isinstance(self.fs, LocalFileSystem)
+    def __repr__(self) -> str:
+        return "ARCHIVE_REQUIRED"
+
+    __str__ = __repr__
+
+
+ARCHIVE_REQUIRED = _Required.ARCHIVE_REQUIRED
+
+
+def object_storage_archive_store(path: ObjectStoragePath) -> ArchiveStore:
+    """Core's `ArchiveStore` on ``path``'s filesystem (see `_store_class`)."""
+    return _store_class()(path)  # type: ignore[arg-type]  # the subclass takes a path
+
+
+@cache
+def _store_class() -> type[ArchiveStore]:
+    from activepieces_core.archive import ArchiveStore
+
+    class ObjectStorageArchiveStore(ArchiveStore):
+        """Core's `ArchiveStore` on an ``ObjectStoragePath``'s filesystem (Airflow builds it from
+        the path's connection), so archives go wherever the path's credentials reach."""
+
+        def __init__(self, path: ObjectStoragePath) -> None:
+            from fsspec.implementations.local import LocalFileSystem
+
+            # The store's state, set as `ArchiveStore.__init__` sets it from a URL. The path's
+            # operations run on the UPath it wraps (Airflow 3.1+), whose filesystem carries the
+            # connection's credentials; ``path.fs`` would look the scheme up in Airflow's own
+            # registry, which lacks fsspec's built-in ones such as ``memory``.
+            inner = getattr(path, "__wrapped__", path)
+            self.url = str(path).rstrip("/")
+            self.fs = inner.fs
+            self.root = str(inner.path).rstrip("/") or "/"
+            self.local = isinstance(self.fs, LocalFileSystem)
+
+    return ObjectStorageArchiveStore
 
 
 def archive_target(op: BaseOperator, value: Any) -> ArchiveTarget:
     """Core's archive target for an operator's rendered ``archive``."""
-    if value is None or value is ARCHIVE_REQUIRED or isinstance(value, ArchiveStore):
+    from activepieces_core import archive as core
+
+    if value is ARCHIVE_REQUIRED or value is core.ARCHIVE_REQUIRED:
+        return core.ARCHIVE_REQUIRED
+    if value is None or isinstance(value, core.ArchiveStore):
         return value
     if isinstance(value, str) and not value.strip():
         raise ValueError(
@@ -59,13 +94,15 @@ def archive_target(op: BaseOperator, value: Any) -> ArchiveTarget:
         )
     where = location(op, value)
     if isinstance(where, Path):
-        return ArchiveStore(where)
-    return ObjectStorageArchiveStore(where)
+        return core.ArchiveStore(where)
+    return object_storage_archive_store(where)
 
 
 def read_tenant_archive(op: BaseOperator, value: Any) -> tuple[TenantArchive, str]:
     """The verified archive at ``value`` (a path, URL text or ``ObjectStoragePath``) and where
     it was read (`InvalidArchiveError` when damaged, `ArchiveError` when unreadable)."""
+    from activepieces_core.archive import ArchiveError, TenantArchive, read_archive
+
     where = location(op, value)
     if isinstance(where, Path):
         return read_archive(where), str(where)

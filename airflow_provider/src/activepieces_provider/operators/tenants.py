@@ -36,10 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, AssetAlias
 
-from activepieces_core.archive import ARCHIVE_REQUIRED
 from activepieces_core.constants import DEFAULT_CONCURRENCY
 from activepieces_core.parsing import is_blank, parse_bool
-from activepieces_provider.archive_storage import archive_target
+from activepieces_provider.archive_storage import ARCHIVE_REQUIRED, archive_target
 from activepieces_provider.operators._base import (
     ActivepiecesBaseOperator,
     json_value,
