@@ -8,6 +8,9 @@ ephemeral server (started and warmed up first, so start-up is not in the figures
 ``teardown_tenants(ids)`` and ``sync_tenants([], prune=True)``, each deleting the same N
 freshly seeded TEAM projects, at the same concurrency. The order alternates per repeat; the
 figures are medians. Target: the teardown takes at most 2x the prune's time.
+
+Both delete without archives (``archive=None`` spelled out): this measures the teardown
+itself; bench/archive_teardown.py measures it with archives.
 """
 
 from __future__ import annotations
@@ -65,9 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         creds = ActivepiecesCredentials(base_url=emu.url, api_key=emu.api_key)
         sync_tenants([], creds)  # starts and warms the ephemeral server
         runs: dict[str, Callable[[], dict[str, Any]]] = {
-            "teardown_tenants(ids)": lambda: teardown_tenants(ids, creds, concurrency=concurrency),
+            "teardown_tenants(ids)": lambda: teardown_tenants(
+                ids, creds, concurrency=concurrency, archive=None
+            ),
             "sync_tenants([], prune=True)": lambda: sync_tenants(
-                [], creds, prune=True, concurrency=concurrency
+                [], creds, prune=True, concurrency=concurrency, archive=None
             ),
         }
         times: dict[str, list[float]] = {name: [] for name in runs}
@@ -81,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         emu.close()
 
-    print(f"\nDeleting {n} tenants at concurrency {concurrency}, median of {args.repeats}:")
+    print(
+        f"\nDeleting {n} tenants at concurrency {concurrency}, without archives "
+        f"(archive=None), median of {args.repeats}:"
+    )
     medians = {name: statistics.median(values) for name, values in times.items()}
     for name, median in medians.items():
         print(f"{name:<30} {median:7.2f} s   ({requests[name]} requests)")
