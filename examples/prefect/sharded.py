@@ -128,11 +128,12 @@ def sharded_apply(
     from prefect.deployments import run_deployment
 
     from activepieces_core.tenants import ApplyReport, TenantSyncError, apply, load_document, plan
+    from activepieces_core.tenants.shards import shard_plan
 
     logger = get_run_logger()
     with _budget(), _credentials(credentials).get_client() as client:
         saved = plan(client, load_document(tenant_file), prune=prune, concurrency=CONCURRENCY)
-        sharded = saved.shards(shards, max_deletions=max_deletions)
+        sharded = shard_plan(saved, shards, max_deletions=max_deletions)
         first = apply(client, sharded.platform, concurrency=CONCURRENCY, archive=archive)
     if not first.ok:
         raise TenantSyncError.from_report(first, what="platform part")

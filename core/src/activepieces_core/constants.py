@@ -54,3 +54,7 @@ RETRY_DOC = (
     "backoff (honouring Retry-After); a plain 500 is retried only for reads. A create is "
     "resent only when nothing can have been written; otherwise it is looked up first."
 )
+
+#: Above this many tenants, members and waiting invitations are read in platform-wide listings
+#: (the member kind's plan and the archiver's shared reads agree on it).
+PLATFORM_WIDE_INVITATIONS = 8

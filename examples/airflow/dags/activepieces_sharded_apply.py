@@ -84,9 +84,12 @@ def activepieces_sharded_apply() -> None:
 
     def _sharded(saved: dict[str, Any]) -> Any:
         from activepieces_core.tenants import Plan
+        from activepieces_core.tenants.shards import shard_plan
 
         params = get_current_context()["params"]
-        return Plan.from_dict(saved).shards(params["shards"], max_deletions=params["max_deletions"])
+        return shard_plan(
+            Plan.from_dict(saved), params["shards"], max_deletions=params["max_deletions"]
+        )
 
     @task(**api)
     def apply_platform(saved: dict[str, Any]) -> dict[str, Any]:

@@ -127,7 +127,7 @@ def test_sharded_apply_counts_and_ends_as_one_apply(emu: Any) -> None:
     _seed(emu)
     with client_for(emu) as client:
         the_plan = plan(client, _document(), prune=True)
-        merged = _apply_sharded(client, the_plan.shards(SHARDS))
+        merged = _apply_sharded(client, shard_plan(the_plan, SHARDS))
         assert merged.ok, merged.failed
         assert _counts(merged) == _counts(whole)
         assert merged.summary["total"] == 43  # 40 listed, 3 pruned: each once
@@ -163,8 +163,8 @@ def test_assignment_is_stable() -> None:
     assert shard_of("acme", 4) == documented  # sha256, not the process's hash seed
     whole = Plan(changes=[_change(f"t{i}") for i in range(50)])
     some = Plan(changes=[_change(f"t{i}") for i in range(0, 50, 7)])
-    where = {c.external_id: i for i, s in enumerate(whole.shards(3).shards) for c in s.changes}
-    for index, shard in enumerate(some.shards(3).shards):
+    where = {c.external_id: i for i, s in enumerate(shard_plan(whole, 3).shards) for c in s.changes}
+    for index, shard in enumerate(shard_plan(some, 3).shards):
         assert all(where[c.external_id] == index for c in shard.changes)
 
 
@@ -173,7 +173,7 @@ def test_tenants_a_user_is_offboarded_from_share_a_shard() -> None:
     changes.append(
         _change("t03", "update", kind="user", key="ada@x.example", tenants=["t03", "t17", "t29"])
     )
-    for shard in Plan(changes=changes).shards(5).shards:
+    for shard in shard_plan(Plan(changes=changes), 5).shards:
         names = {c.external_id for c in shard.changes}
         assert names >= {"t03", "t17", "t29"} or not names & {"t03", "t17", "t29"}
 
@@ -181,7 +181,7 @@ def test_tenants_a_user_is_offboarded_from_share_a_shard() -> None:
 def test_a_shard_applies_only_its_tenants(emu: Any) -> None:
     with client_for(emu) as client:
         the_plan = plan(client, _document(), prune=True)
-        sharded = the_plan.shards(SHARDS)
+        sharded = shard_plan(the_plan, SHARDS)
         first = apply(client, sharded.platform)
         report = apply(client, sharded.shard(1, after=first))
         assert report.ok, report.failed
@@ -199,7 +199,7 @@ def test_a_shard_applies_only_its_tenants(emu: Any) -> None:
 
 def test_a_shard_without_the_platform_ids_cannot_move_tenants_to_a_new_set(emu: Any) -> None:
     with client_for(emu) as client:
-        sharded = plan(client, _document()).shards(1)
+        sharded = shard_plan(plan(client, _document()), 1)
         apply(client, sharded.platform)
         report = apply(client, sharded.shards[0])  # not bound to what the platform part made
     failed = {r.error for r in report.failed if r.kind == "piece_set_assignment"}
@@ -208,7 +208,7 @@ def test_a_shard_without_the_platform_ids_cannot_move_tenants_to_a_new_set(emu: 
 
 def test_staleness_is_checked_per_shard(emu: Any) -> None:
     with client_for(emu) as client:
-        sharded = plan(client, _document(), prune=True).shards(SHARDS)
+        sharded = shard_plan(plan(client, _document(), prune=True), SHARDS)
         first = apply(client, sharded.platform)
         victim = next(c for c in sharded.shards[2].changes if c.action == "update")
         project = next(
@@ -224,7 +224,7 @@ def test_staleness_is_checked_per_shard(emu: Any) -> None:
 
 def test_shards_round_trip_as_saved_plans(emu: Any) -> None:
     with client_for(emu) as client:
-        sharded = plan(client, _document(), prune=True).shards(SHARDS)
+        sharded = shard_plan(plan(client, _document(), prune=True), SHARDS)
     data = json.loads(json.dumps(sharded.to_dict()))
     again = PlanShards.from_dict(data)
     assert [len(s.changes) for s in again.shards] == [len(s.changes) for s in sharded.shards]
@@ -237,8 +237,8 @@ def test_max_deletions_holds_against_the_whole_plan(emu: Any) -> None:
     with client_for(emu) as client:
         the_plan = plan(client, _document(), prune=True)
     with pytest.raises(DeletionLimitExceeded):
-        the_plan.shards(SHARDS, max_deletions=2)  # 3 deletes: fewer in any one shard
-    assert len(the_plan.shards(SHARDS, max_deletions=3).shards) == SHARDS
+        shard_plan(the_plan, SHARDS, max_deletions=2)  # 3 deletes: fewer in any one shard
+    assert len(shard_plan(the_plan, SHARDS, max_deletions=3).shards) == SHARDS
 
 
 def test_merge_of_nothing_and_of_dicts() -> None:
@@ -272,7 +272,7 @@ def test_a_retried_shard_is_planned_again_and_ends_as_planned(emu: Any) -> None:
         expected = _platform_state(emu)
         emu.reset()
         _seed(emu)
-        sharded = plan(client, _document(), prune=True).shards(2)
+        sharded = shard_plan(plan(client, _document(), prune=True), 2)
         first = apply(client, sharded.platform)
         shards = [sharded.shard(i, after=first) for i in range(2)]
         assert apply(client, shards[0]).ok

@@ -22,11 +22,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 from activepieces_core.client import AsyncActivepiecesClient
-from activepieces_core.constants import DEFAULT_PAGE_SIZE
+from activepieces_core.constants import DEFAULT_PAGE_SIZE, PLATFORM_WIDE_INVITATIONS
 from activepieces_core.errors import AuthorizationError, FeatureDisabledError, NotFoundError
 from activepieces_core.models.piece_set import PieceSet
 from activepieces_core.resources.contents.export import server_version
-from activepieces_core.tenants.kinds.members import PLATFORM_WIDE_INVITATIONS
 from activepieces_core.tenants.spec import OWNED_SET_PREFIX
 from activepieces_core.types.people import ProjectPeople
 

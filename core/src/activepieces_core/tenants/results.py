@@ -28,7 +28,6 @@ from activepieces_core.tenants.spec import TenantSpec
 
 if TYPE_CHECKING:
     from activepieces_core.tenants.loaders import TenantDocument
-    from activepieces_core.tenants.shards import PlanShards
 
 __all__ = [
     "ACTIONS",
@@ -247,12 +246,6 @@ class Plan(Outcome):
         if verify:
             verify_sealed(data)
         return cls.model_validate(dict(data))
-
-    def shards(self, shards: int, *, max_deletions: int | None = None) -> PlanShards:
-        """This plan split by tenant for ``shards`` workers (`tenants.shards.shard_plan`)."""
-        from activepieces_core.tenants.shards import shard_plan
-
-        return shard_plan(self, shards, max_deletions=max_deletions)
 
     def by_action(self, action: Action, kind: str = "project") -> list[TenantChange]:
         """Changes of ``kind`` (projects by default) with the given action."""

@@ -1,6 +1,6 @@
 """Plan once, apply in shards: a saved plan split by tenant, for workers on several machines.
 
->>> sharded = shard_plan(plan, 4, max_deletions=50)   # or plan.shards(4, max_deletions=50)
+>>> sharded = shard_plan(plan, 4, max_deletions=50)
 >>> first = apply(client, sharded.platform)            # what belongs to no tenant, first
 >>> reports = [apply(client, sharded.shard(i, after=first)) for i in range(4)]  # anywhere
 >>> report = ApplyReport.merge([first, *reports])      # the counts of one unsharded apply

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from activepieces_core.client import AsyncActivepiecesClient
+from activepieces_core.constants import PLATFORM_WIDE_INVITATIONS
 from activepieces_core.errors import AuthorizationError, FeatureDisabledError, NotFoundError
 from activepieces_core.models import Project
 from activepieces_core.models.people import Invitation, ProjectMember, normalize_email
@@ -44,8 +45,6 @@ from activepieces_core.types.people import ProjectPeople
 __all__ = ["PHASE_MEMBERS", "MemberKind"]
 
 PHASE_MEMBERS = 40
-#: Above this many tenants, members and waiting invitations are read in platform-wide listings.
-PLATFORM_WIDE_INVITATIONS = 8
 
 
 def _protected(email: str, patterns: tuple[str, ...]) -> bool:
