@@ -234,9 +234,13 @@ def test_flows_deployed_to_a_process_work_pool(
     assert "created" in notes[0]["data"]
 
     everyone = [*tenants, "wayne", "never-onboarded"]
-    teardown = prefect.run("teardown_tenants", external_ids=everyone)
+    archives = deploy_dir / "archives"  # every deleted tenant is archived first (issue 20)
+    teardown = prefect.run("teardown_tenants", external_ids=everyone, archive=str(archives))
     clock.mark("teardown_tenants completed")
     assert emulator.state.projects(types=["TEAM"]) == []
+    assert sorted(p.name for p in archives.glob("*.json")) == sorted(
+        f"{external_id}.json" for external_id in [*tenants, "wayne"]
+    )
     artifacts = api.artifacts(teardown["id"])
     rows = table(artifacts[f"{ARTIFACTS}-teardown"])
     assert {r["external_id"]: r["status"] for r in rows} == {
