@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -282,7 +283,13 @@ def test_sharded_flow_runs_shards_on_both_workers_within_the_global_limit(
     present = [p["externalId"] for p in emulator.state.projects(types=["TEAM"])]
     assert sorted(e for e in present if e.startswith("shard-")) == external_ids(document)
     assert duplicates(emulator) == {"projects": [], "piece sets": [], "invitations": []}
+    # The run's process ships its logs in batches: its last lines may reach the server just
+    # after the run's COMPLETED state does. The wait ends only a failure.
+    deadline = time.monotonic() + 60
     logs = "\n".join(prefect.api.logs(parent["id"]))
+    while "'create': 40" not in logs and time.monotonic() < deadline:
+        time.sleep(0.5)
+        logs = "\n".join(prefect.api.logs(parent["id"]))
     assert "'create': 40" in logs, logs
 
 
