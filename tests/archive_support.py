@@ -40,10 +40,16 @@ def archive_platform(emu: Any) -> Any:
     return emu
 
 
-def tenant_document(folder: Path, *tenants: str) -> Path:
-    """``folder/tenants.json`` (with ``standard.json`` beside it) listing ``tenants``."""
+def tenant_document(
+    folder: Path,
+    *tenants: str,
+    template: dict[str, Any] = TEMPLATE,
+    rows: dict[str, dict[str, Any]] | None = None,
+) -> Path:
+    """``folder/tenants.json`` (with ``template`` beside it as ``standard.json``) listing
+    ``tenants``; ``rows`` adds or overrides fields of a tenant's row by external id."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "standard.json").write_text(json.dumps(TEMPLATE), encoding="utf-8")
+    (folder / "standard.json").write_text(json.dumps(template), encoding="utf-8")
     doc = {
         "defaults": {"template": "standard.json"},
         "tenants": [
@@ -55,6 +61,7 @@ def tenant_document(folder: Path, *tenants: str) -> Path:
                     {"email": f"ada@{ext}.example", "role": "Admin"},
                     {"email": f"bob@{ext}.example", "role": "Editor"},
                 ],
+                **(rows or {}).get(ext, {}),
             }
             for ext in tenants
         ],

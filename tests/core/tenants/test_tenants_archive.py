@@ -15,6 +15,7 @@ from typing import Any
 
 import fsspec
 import pytest
+from archive_support import tenant_document
 
 from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
 from activepieces_core.archive import (
@@ -86,26 +87,7 @@ def flows_by_external_id(emu: Any, external_id: str) -> dict[str, str]:
 
 
 def document(tmp_path: Path, *tenants: str, **rows: dict[str, Any]) -> Path:
-    (tmp_path / "standard.json").write_text(json.dumps(CONNECTED), encoding="utf-8")
-    doc = {
-        "defaults": {"template": "standard.json"},
-        "tenants": [
-            {
-                "external_id": ext,
-                "display_name": f"{ext.title()} Corp",
-                "pieces": ["slack", "gmail"],
-                "members": [
-                    {"email": f"ada@{ext}.example", "role": "Admin"},
-                    {"email": f"bob@{ext}.example", "role": "Editor"},
-                ],
-                **rows.get(ext, {}),
-            }
-            for ext in tenants
-        ],
-    }
-    path = tmp_path / "tenants.json"
-    path.write_text(json.dumps(doc), encoding="utf-8")
-    return path
+    return tenant_document(tmp_path, *tenants, template=CONNECTED, rows=rows)
 
 
 @pytest.fixture
