@@ -28,8 +28,8 @@ from contents import _cpu_of, document, make_template
 from floors import ENGINE_TARGET, Floor, raw_request_cpu, verdict
 
 from activepieces_core import ActivepiecesClient
-from activepieces_core.archive import ArchiveStore
 from activepieces_core.tenants import apply, plan_teardown, reconcile
+from activepieces_core.tenants.archive import ArchiveStore
 
 TARGET = 1.3
 

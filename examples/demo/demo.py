@@ -58,7 +58,6 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from activepieces_core import ActivepiecesClient
-from activepieces_core.archive import archive_name
 from activepieces_core.models.contents import ProjectState
 from activepieces_core.models.state_file import read_state_file
 from activepieces_core.tenants import (
@@ -68,6 +67,7 @@ from activepieces_core.tenants import (
     load_document,
     reconcile,
 )
+from activepieces_core.tenants.archive import archive_name
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE.parent
@@ -535,7 +535,7 @@ def _check_flows(emu: Any, view: TenantView, template: ProjectState) -> list[str
 
 def _verified(path: Path) -> bool:
     """An archive that reads back whole (its digest checked)."""
-    from activepieces_core.archive import InvalidArchiveError, read_archive
+    from activepieces_core.tenants.archive import InvalidArchiveError, read_archive
 
     try:
         read_archive(path)

@@ -25,8 +25,8 @@ from archive_support import (
 from test_airflow_contents import TEST_DAGS, run
 
 from activepieces_core import ActivepiecesClient
-from activepieces_core.archive import archive_name, read_archive
 from activepieces_core.tenants import load_document, plan, reconcile
+from activepieces_core.tenants.archive import archive_name, read_archive
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from activepieces_core.archive import (
+from activepieces_core.models.contents import ProjectState
+from activepieces_core.tenants.archive import (
     ArchiveStore,
     InvalidArchiveError,
     TenantArchive,
     archive_name,
 )
-from activepieces_core.archive.store import ArchiveError
-from activepieces_core.models.contents import ProjectState
+from activepieces_core.tenants.archive.store import ArchiveError
 from activepieces_core.tenants.saved import body_digest
 
 

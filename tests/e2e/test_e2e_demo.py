@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from activepieces_core import ActivepiecesClient
-from activepieces_core.archive import read_archive
+from activepieces_core.tenants.archive import read_archive
 from activepieces_core.testing import PIECE_CATALOG
 
 ROOT = Path(__file__).resolve().parents[2]

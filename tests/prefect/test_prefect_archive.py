@@ -26,13 +26,13 @@ from archive_support import (
 from prefect.blocks.system import Secret
 from prefect.filesystems import LocalFileSystem, RemoteFileSystem
 
-from activepieces_core.archive import (
+from activepieces_core.tenants import load_document, plan
+from activepieces_core.tenants.archive import (
     ArchiveRequiredError,
     RestoreRefused,
     archive_name,
     read_archive,
 )
-from activepieces_core.tenants import load_document, plan
 from prefect_activepieces import (
     ActivepiecesCredentials,
     TenantTeardownError,

@@ -25,7 +25,7 @@ from activepieces_provider.state_storage import location
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperator, ObjectStoragePath
 
-    from activepieces_core.archive import ArchiveStore, ArchiveTarget, TenantArchive
+    from activepieces_core.tenants.archive import ArchiveStore, ArchiveTarget, TenantArchive
 
 __all__ = [
     "ARCHIVE_REQUIRED",
@@ -57,7 +57,7 @@ def object_storage_archive_store(path: ObjectStoragePath) -> ArchiveStore:
 
 @cache
 def _store_class() -> type[ArchiveStore]:
-    from activepieces_core.archive import ArchiveStore
+    from activepieces_core.tenants.archive import ArchiveStore
 
     class ObjectStorageArchiveStore(ArchiveStore):
         """Core's `ArchiveStore` on an ``ObjectStoragePath``'s filesystem (Airflow builds it from
@@ -81,7 +81,7 @@ def _store_class() -> type[ArchiveStore]:
 
 def archive_target(op: BaseOperator, value: Any) -> ArchiveTarget:
     """Core's archive target for an operator's rendered ``archive``."""
-    from activepieces_core import archive as core
+    from activepieces_core.tenants import archive as core
 
     if value is ARCHIVE_REQUIRED or value is core.ARCHIVE_REQUIRED:
         return core.ARCHIVE_REQUIRED
@@ -101,7 +101,7 @@ def archive_target(op: BaseOperator, value: Any) -> ArchiveTarget:
 def read_tenant_archive(op: BaseOperator, value: Any) -> tuple[TenantArchive, str]:
     """The verified archive at ``value`` (a path, URL text or ``ObjectStoragePath``) and where
     it was read (`InvalidArchiveError` when damaged, `ArchiveError` when unreadable)."""
-    from activepieces_core.archive import ArchiveError, TenantArchive, read_archive
+    from activepieces_core.tenants.archive import ArchiveError, TenantArchive, read_archive
 
     where = location(op, value)
     if isinstance(where, Path):

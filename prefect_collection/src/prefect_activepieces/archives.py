@@ -22,7 +22,8 @@ from typing import Any, Literal, TypeAlias
 from prefect.blocks.core import Block
 from prefect.filesystems import LocalFileSystem, RemoteFileSystem
 
-from activepieces_core.archive import (
+from activepieces_core.constants import DEFAULT_CONCURRENCY
+from activepieces_core.tenants.archive import (
     ARCHIVE_REQUIRED,
     ArchiveError,
     ArchiveRequiredError,
@@ -34,8 +35,7 @@ from activepieces_core.archive import (
     read_archive,
     restore,
 )
-from activepieces_core.archive.archiver import _Required
-from activepieces_core.constants import DEFAULT_CONCURRENCY
+from activepieces_core.tenants.archive.archiver import _Required
 from prefect_activepieces._retry import api_task
 from prefect_activepieces.credentials import ActivepiecesCredentials
 from prefect_activepieces.storage import Storage, _now, _where, resolve_storage

@@ -15,7 +15,7 @@ from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from activepieces_core.archive import ARCHIVE_REQUIRED
+from activepieces_core.tenants.archive import ARCHIVE_REQUIRED
 from activepieces_core.tenants.views import View, plan_view, report_view, teardown_view
 
 __all__ = [

@@ -17,8 +17,6 @@ from prefect.exceptions import FlowPauseTimeout
 from prefect.logging import get_run_logger
 from prefect.states import Cancelled
 
-from activepieces_core.archive import ARCHIVE_REQUIRED, ArchiveRequiredError, store_of
-from activepieces_core.archive.archiver import resolve_archiver
 from activepieces_core.constants import DEFAULT_CONCURRENCY
 from activepieces_core.tenants import (
     ApplyReport,
@@ -28,6 +26,8 @@ from activepieces_core.tenants import (
     TeardownReport,
     check_deletions,
 )
+from activepieces_core.tenants.archive import ARCHIVE_REQUIRED, ArchiveRequiredError, store_of
+from activepieces_core.tenants.archive.archiver import resolve_archiver
 from prefect_activepieces import artifacts, review
 from prefect_activepieces.archives import ArchiveInput, archive_target, restore_archive
 from prefect_activepieces.contents import export_project_state, replace_project_state

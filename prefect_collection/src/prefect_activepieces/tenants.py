@@ -14,12 +14,12 @@ from typing import Any
 
 from prefect.logging import get_run_logger
 
-from activepieces_core.archive import ARCHIVE_REQUIRED
 from activepieces_core.constants import DEFAULT_CONCURRENCY
 from activepieces_core.tenants import TenantResult, TenantSpec, load_document, teardown_ids
 from activepieces_core.tenants import apply as apply_plan
 from activepieces_core.tenants import plan as make_plan
 from activepieces_core.tenants import plan_teardown as core_plan_teardown
+from activepieces_core.tenants.archive import ARCHIVE_REQUIRED
 from activepieces_core.tenants.views import PLATFORM, plan_view
 from prefect_activepieces._retry import api_task
 from prefect_activepieces.archives import ArchiveInput, archive_target

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from activepieces_core.archive import archive_name, read_archive
 from activepieces_core.cli import ExitCode, app
+from activepieces_core.tenants.archive import archive_name, read_archive
 
 runner = CliRunner()
 

@@ -18,17 +18,6 @@ import pytest
 from archive_support import tenant_document
 
 from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
-from activepieces_core.archive import (
-    ArchiveRequiredError,
-    ArchiveStore,
-    InvalidArchiveError,
-    RestoreRefused,
-    TenantArchive,
-    archive_name,
-    read_archive,
-    restore,
-)
-from activepieces_core.archive.capture import acapture
 from activepieces_core.tenants import (
     TeardownReport,
     apply,
@@ -38,6 +27,17 @@ from activepieces_core.tenants import (
     plan_view,
     reconcile,
 )
+from activepieces_core.tenants.archive import (
+    ArchiveRequiredError,
+    ArchiveStore,
+    InvalidArchiveError,
+    RestoreRefused,
+    TenantArchive,
+    archive_name,
+    read_archive,
+    restore,
+)
+from activepieces_core.tenants.archive.capture import acapture
 
 
 def _flow(external_id: str, name: str) -> dict[str, Any]:

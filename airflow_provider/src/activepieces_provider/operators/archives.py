@@ -26,7 +26,7 @@ from activepieces_provider.operators.tenants import (
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from activepieces_core.archive import RestoreResult
+    from activepieces_core.tenants.archive import RestoreResult
 
 
 def restore_summary(result: RestoreResult) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def restore_summary(result: RestoreResult) -> dict[str, Any]:
 
 
 class ActivepiecesRestoreTenantOperator(_ReportingOperator):
-    """Restore one tenant from its archive (core's ``activepieces_core.archive.restore``).
+    """Restore one tenant from its archive (core's ``activepieces_core.tenants.archive.restore``).
 
     A live tenant with the same external id is never overwritten unless ``replace_existing``:
     the task then fails without retries (``RestoreRefused``, nothing sent). Restoring twice
@@ -98,8 +98,8 @@ class ActivepiecesRestoreTenantOperator(_ReportingOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from activepieces_core.archive import RestoreRefused, restore
         from activepieces_core.tenants import TenantSyncError
+        from activepieces_core.tenants.archive import RestoreRefused, restore
 
         archive, where = read_tenant_archive(self, self.archive)
         with self.client() as client:

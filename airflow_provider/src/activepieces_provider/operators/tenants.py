@@ -370,8 +370,8 @@ class ActivepiecesSyncTenantsOperator(_DocumentArgs, _DeletingOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from activepieces_core.archive import ArchiveRequiredError
         from activepieces_core.tenants import DeletionLimitExceeded, reconcile
+        from activepieces_core.tenants.archive import ArchiveRequiredError
 
         document = self.document()
         archive = self.archive_target()
@@ -539,7 +539,6 @@ class ActivepiecesApplyTenantPlanOperator(_DeletingOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from activepieces_core.archive import ArchiveRequiredError
         from activepieces_core.tenants import (
             DeletionLimitExceeded,
             InvalidPlanError,
@@ -547,6 +546,7 @@ class ActivepiecesApplyTenantPlanOperator(_DeletingOperator):
             StalePlanError,
             apply,
         )
+        from activepieces_core.tenants.archive import ArchiveRequiredError
 
         saved = self._saved_plan()
         try:
@@ -651,7 +651,6 @@ class ActivepiecesTeardownTenantsOperator(_DeletingOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from activepieces_core.archive import ArchiveRequiredError, store_of
         from activepieces_core.tenants import (
             DeletionLimitExceeded,
             TeardownReport,
@@ -659,6 +658,7 @@ class ActivepiecesTeardownTenantsOperator(_DeletingOperator):
             teardown_ids,
             teardown_view,
         )
+        from activepieces_core.tenants.archive import ArchiveRequiredError, store_of
 
         ids = teardown_ids(text_list(self.external_ids) or [])
         archive = self.archive_target()

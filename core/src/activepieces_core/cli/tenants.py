@@ -35,12 +35,6 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from activepieces_core.archive.archiver import (
-    ARCHIVE_REQUIRED,
-    ArchiveTarget,
-    resolve_archiver,
-    store_of,
-)
 from activepieces_core.cli._common import (
     ExitCode,
     err_console,
@@ -68,6 +62,12 @@ from activepieces_core.tenants import (
     teardown_view,
 )
 from activepieces_core.tenants.adopt import Adoption, plan_adoption
+from activepieces_core.tenants.archive.archiver import (
+    ARCHIVE_REQUIRED,
+    ArchiveTarget,
+    resolve_archiver,
+    store_of,
+)
 from activepieces_core.tenants.engine import guarded_deletions
 from activepieces_core.tenants.export import Export, export_tenants
 from activepieces_core.tenants.saved import is_saved_plan
@@ -254,7 +254,7 @@ def _print_report(report: ApplyReport, *, full: bool) -> None:
 
 def _archive_target(archive: str | None, no_archive: bool) -> ArchiveTarget:
     """``--archive`` as a store, ``--no-archive`` as None, neither as `ARCHIVE_REQUIRED`."""
-    from activepieces_core.archive import ArchiveStore
+    from activepieces_core.tenants.archive import ArchiveStore
 
     if archive is not None and no_archive:
         fail("--archive and --no-archive exclude each other", ExitCode.USAGE)
@@ -809,7 +809,7 @@ def restore_cmd(
     Running it twice changes nothing the second time. Connections come back as placeholders
     awaiting authorisation (secrets are never archived); they are listed.
     """
-    from activepieces_core.archive import ArchiveError, RestoreRefused, restore
+    from activepieces_core.tenants.archive import ArchiveError, RestoreRefused, restore
 
     with handle_errors():
         client = state.config()

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from activepieces_core.archive.archiver import ARCHIVE_REQUIRED, ArchiveTarget
 from activepieces_core.tenants._runner import AnyClient, blocking
+from activepieces_core.tenants.archive.archiver import ARCHIVE_REQUIRED, ArchiveTarget
 from activepieces_core.tenants.diff import diff_project
 from activepieces_core.tenants.engine import ResultCallback, aapply, check_deletions
 from activepieces_core.tenants.loaders import (

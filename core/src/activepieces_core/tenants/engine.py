@@ -13,16 +13,16 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from activepieces_core.archive.archiver import (
+from activepieces_core.client import AsyncActivepiecesClient
+from activepieces_core.config import ClientConfig
+from activepieces_core.constants import DEFAULT_CONCURRENCY
+from activepieces_core.tenants._runner import AnyClient, async_pools
+from activepieces_core.tenants.archive.archiver import (
     ARCHIVE_REQUIRED,
     Archiver,
     ArchiveTarget,
     resolve_archiver,
 )
-from activepieces_core.client import AsyncActivepiecesClient
-from activepieces_core.config import ClientConfig
-from activepieces_core.constants import DEFAULT_CONCURRENCY
-from activepieces_core.tenants._runner import AnyClient, async_pools
 from activepieces_core.tenants.kinds import Applied, Kind, PartlyWritten, active_kinds, kind_of
 from activepieces_core.tenants.results import (
     ApplyReport,

@@ -173,7 +173,7 @@ class TenantChange(_Labelled):
     def planned_project(self) -> Any:
         """A delete's project (a `Project`) as the planner read it, held in memory only: never
         saved, no part of equality (None in a plan read back). A delete's archive, taken in
-        the same process, needs no second read of it (`activepieces_core.archive.capture`)."""
+        the same process, needs no second read of it (`activepieces_core.tenants.archive.capture`)."""
         return self._planned.value
 
     def planned_with(self, project: Any) -> Self:

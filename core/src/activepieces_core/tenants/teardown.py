@@ -100,7 +100,7 @@ class TeardownReport(Outcome):
         or ``failed``. A project gone between the read and the delete (404) counts as
         missing. A tenant whose own piece set or offboarding failed is ``failed`` even if its
         project went (the error names what is left), so that a rerun finishes the job.
-        ``archive`` (the `activepieces_core.archive.ArchiveStore` the apply wrote to) names
+        ``archive`` (the `activepieces_core.tenants.archive.ArchiveStore` the apply wrote to) names
         each deleted tenant's archive.
         """
         if not isinstance(report, ApplyReport):

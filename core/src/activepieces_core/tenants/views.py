@@ -181,7 +181,7 @@ def plan_view(
 ) -> View:
     """The plan's changes (noops left out), the first ``max_rows`` of them (None: all).
 
-    ``archive`` (an `activepieces_core.archive.ArchiveStore`, or None for deletes without
+    ``archive`` (an `activepieces_core.tenants.archive.ArchiveStore`, or None for deletes without
     archives) makes each project delete say where its archive will be written."""
     if not isinstance(plan, Plan):
         plan = Plan.from_dict(plan, verify=False)

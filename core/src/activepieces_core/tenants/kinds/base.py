@@ -21,8 +21,8 @@ from activepieces_core.tenants.results import TenantChange
 from activepieces_core.tenants.spec import PieceSetSpec, TenantSpec
 
 if TYPE_CHECKING:
-    from activepieces_core.archive.archiver import Archiver
     from activepieces_core.models.contents import ProjectState
+    from activepieces_core.tenants.archive.archiver import Archiver
 
 __all__ = [
     "Applied",
@@ -178,7 +178,7 @@ class Applied:
     project_ids: dict[str, str] = field(default_factory=dict)  # external id -> project id
     ids: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> key -> id
     failed_tenants: set[str] = field(default_factory=set)
-    #: Writes each deleted tenant's archive first (`activepieces_core.archive.Archiver`);
+    #: Writes each deleted tenant's archive first (`activepieces_core.tenants.archive.Archiver`);
     #: None: deletes go without one (``archive=None`` spelled out).
     archiver: Archiver | None = None
 

@@ -18,7 +18,7 @@ Writes per tenant:
   costs one request per tenant.
 * update: one ``update`` carrying every changed field (pieces and plan folded in).
 * delete: the tenant's archive written and verified first, when the apply has an archiver
-  (`activepieces_core.archive`; docs/archives.md), then one ``delete`` (the client treats a
+  (`activepieces_core.tenants.archive`; docs/archives.md), then one ``delete`` (the client treats a
   404 after a retried attempt as success).
 
 Global connections (``global_connections``): read back for the tenants that manage them and

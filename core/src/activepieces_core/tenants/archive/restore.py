@@ -19,11 +19,11 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from activepieces_core.archive.format import TenantArchive
-from activepieces_core.archive.store import read_archive
 from activepieces_core.constants import DEFAULT_CONCURRENCY
 from activepieces_core.errors import ActivepiecesError
 from activepieces_core.tenants._runner import AnyClient, async_client, blocking
+from activepieces_core.tenants.archive.format import TenantArchive
+from activepieces_core.tenants.archive.store import read_archive
 
 if TYPE_CHECKING:
     from activepieces_core.models.contents import ProjectState
@@ -87,7 +87,7 @@ def _overwrites(change: TenantChange) -> bool:
 
 
 async def _document(client: Any, archive: TenantArchive, row: dict[str, Any]) -> Any:
-    from activepieces_core.archive.capture import piece_set_row
+    from activepieces_core.tenants.archive.capture import piece_set_row
     from activepieces_core.tenants.loaders import TenantDocument
     from activepieces_core.tenants.spec import PieceSetSpec, TenantSpec
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from activepieces_core.archive.format import TenantArchive
-from activepieces_core.archive.shared import PlatformReads
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.models import Project
 from activepieces_core.models.contents import ProjectState
 from activepieces_core.models.piece_set import PieceSelectionMode, PieceSet
 from activepieces_core.resources.contents.export import export_async
+from activepieces_core.tenants.archive.format import TenantArchive
+from activepieces_core.tenants.archive.shared import PlatformReads
 from activepieces_core.tenants.export import tenant_row
 from activepieces_core.tenants.spec import OWNED_SET_PREFIX
 

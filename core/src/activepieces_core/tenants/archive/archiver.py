@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 from activepieces_core.errors import InvalidRequestError
 
 if TYPE_CHECKING:
-    from activepieces_core.archive.store import ArchiveStore, ArchiveWritten
     from activepieces_core.client import AsyncActivepiecesClient
     from activepieces_core.models import Project
+    from activepieces_core.tenants.archive.store import ArchiveStore, ArchiveWritten
     from activepieces_core.tenants.results import Plan
 
 __all__ = [
@@ -73,7 +73,7 @@ def deleted_tenants(plan: Plan) -> list[str]:
 
 def store_of(archive: ArchiveTarget) -> ArchiveStore | None:
     """The store an ``archive`` argument names (None for None or `ARCHIVE_REQUIRED`)."""
-    from activepieces_core.archive.store import ArchiveStore
+    from activepieces_core.tenants.archive.store import ArchiveStore
 
     if archive is None or archive is ARCHIVE_REQUIRED:
         return None
@@ -87,7 +87,7 @@ class Archiver:
     it deletes) decides how what they share is read (`PlatformReads`)."""
 
     def __init__(self, store: ArchiveStore, platform_url: str, tenants: int = 1) -> None:
-        from activepieces_core.archive.shared import PlatformReads
+        from activepieces_core.tenants.archive.shared import PlatformReads
 
         self.store = store
         self.platform_url = platform_url
@@ -104,7 +104,7 @@ class Archiver:
     ) -> ArchiveWritten:
         """Read the tenant (``project``: its project as the plan read it), write its archive,
         read it back and verify it; raises otherwise."""
-        from activepieces_core.archive.capture import acapture
+        from activepieces_core.tenants.archive.capture import acapture
 
         archive = await acapture(
             client, project_id, external_id, self.platform_url, project=project, shared=self.shared

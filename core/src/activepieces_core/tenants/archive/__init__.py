@@ -9,7 +9,7 @@ tenant back from its archive through the same engine.
 
 from __future__ import annotations
 
-from activepieces_core.archive.archiver import (
+from activepieces_core.tenants.archive.archiver import (
     ARCHIVE_REQUIRED,
     Archiver,
     ArchiveRequiredError,
@@ -17,19 +17,24 @@ from activepieces_core.archive.archiver import (
     resolve_archiver,
     store_of,
 )
-from activepieces_core.archive.format import (
+from activepieces_core.tenants.archive.format import (
     ARCHIVE_FORMAT_VERSION,
     InvalidArchiveError,
     TenantArchive,
 )
-from activepieces_core.archive.names import archive_name, external_id_of
-from activepieces_core.archive.restore import (
+from activepieces_core.tenants.archive.names import archive_name, external_id_of
+from activepieces_core.tenants.archive.restore import (
     RestoreRefused,
     RestoreResult,
     arestore,
     restore,
 )
-from activepieces_core.archive.store import ArchiveError, ArchiveStore, ArchiveWritten, read_archive
+from activepieces_core.tenants.archive.store import (
+    ArchiveError,
+    ArchiveStore,
+    ArchiveWritten,
+    read_archive,
+)
 
 __all__ = [
     "ARCHIVE_FORMAT_VERSION",

@@ -17,9 +17,9 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from activepieces_core.archive.format import TenantArchive
-from activepieces_core.archive.names import archive_name, history_name
 from activepieces_core.errors import ActivepiecesError
+from activepieces_core.tenants.archive.format import TenantArchive
+from activepieces_core.tenants.archive.names import archive_name, history_name
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
