@@ -37,6 +37,19 @@ def test_a_written_archive_reads_back_and_leaves_no_temporary_file(tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == [archive_name("acme")]
 
 
+def test_a_store_on_a_given_file_system_writes_under_its_root_and_shows_its_url() -> None:
+    """`ArchiveStore.on_filesystem`: the file system given (e.g. an orchestrator's, carrying a
+    connection's credentials) is the one written to; locations read as the URL given."""
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    fs = MemoryFileSystem()
+    store = ArchiveStore.on_filesystem(fs, "/tenants-x/archives/", url="conn://bucket/archives/")
+    written = store.write(_archive("acme"))
+    assert written.location == f"conn://bucket/archives/{archive_name('acme')}"
+    assert fs.exists(f"/tenants-x/archives/{archive_name('acme')}")
+    assert store.read("acme").external_id == "acme"
+
+
 def test_a_failed_rename_removes_its_temporary_file(tmp_path: Path) -> None:
     """The rename over the archive's name fails (a non-empty directory holds it): the write
     raises `ArchiveError`, and the temporary file it wrote is gone."""

@@ -16,7 +16,6 @@ import this module, and DAG parsing pays for whatever they import (bench/import_
 from __future__ import annotations
 
 from enum import Enum
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,32 +50,15 @@ ARCHIVE_REQUIRED = _Required.ARCHIVE_REQUIRED
 
 
 def object_storage_archive_store(path: ObjectStoragePath) -> ArchiveStore:
-    """Core's `ArchiveStore` on ``path``'s filesystem (see `_store_class`)."""
-    return _store_class()(path)  # type: ignore[arg-type]  # the subclass takes a path
-
-
-@cache
-def _store_class() -> type[ArchiveStore]:
+    """Core's `ArchiveStore` on ``path``'s filesystem, so archives go wherever the path's
+    connection credentials reach."""
     from activepieces_core.tenants.archive import ArchiveStore
 
-    class ObjectStorageArchiveStore(ArchiveStore):
-        """Core's `ArchiveStore` on an ``ObjectStoragePath``'s filesystem (Airflow builds it from
-        the path's connection), so archives go wherever the path's credentials reach."""
-
-        def __init__(self, path: ObjectStoragePath) -> None:
-            from fsspec.implementations.local import LocalFileSystem
-
-            # The store's state, set as `ArchiveStore.__init__` sets it from a URL. The path's
-            # operations run on the UPath it wraps (Airflow 3.1+), whose filesystem carries the
-            # connection's credentials; ``path.fs`` would look the scheme up in Airflow's own
-            # registry, which lacks fsspec's built-in ones such as ``memory``.
-            inner = getattr(path, "__wrapped__", path)
-            self.url = str(path).rstrip("/")
-            self.fs = inner.fs
-            self.root = str(inner.path).rstrip("/") or "/"
-            self.local = isinstance(self.fs, LocalFileSystem)
-
-    return ObjectStorageArchiveStore
+    # The path's operations run on the UPath it wraps (Airflow 3.1+), whose filesystem carries
+    # the connection's credentials; ``path.fs`` would look the scheme up in Airflow's own
+    # registry, which lacks fsspec's built-in ones such as ``memory``.
+    inner = getattr(path, "__wrapped__", path)
+    return ArchiveStore.on_filesystem(inner.fs, str(inner.path), url=str(path))
 
 
 def archive_target(op: BaseOperator, value: Any) -> ArchiveTarget:

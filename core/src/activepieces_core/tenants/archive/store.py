@@ -59,6 +59,20 @@ class ArchiveStore:
         self.root: str = root.rstrip("/") or "/"
         self.local = isinstance(fs, LocalFileSystem)
 
+    @classmethod
+    def on_filesystem(cls, fs: AbstractFileSystem, root: str, *, url: str) -> ArchiveStore:
+        """A store on a file system already built, e.g. one carrying an orchestrator
+        connection's credentials: ``root`` is the directory in ``fs``'s own terms, ``url`` is
+        how locations are shown (`location`, reports)."""
+        from fsspec.implementations.local import LocalFileSystem
+
+        store = cls.__new__(cls)
+        store.url = url.rstrip("/") or "/"
+        store.fs = fs
+        store.root = root.rstrip("/") or "/"
+        store.local = isinstance(fs, LocalFileSystem)
+        return store
+
     def __repr__(self) -> str:
         return f"ArchiveStore({self.url!r})"
 
