@@ -154,6 +154,20 @@ class PrefectAPI:
                 log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))
             )
 
+    def stored_by(self, states: list[Any]) -> list[Any]:
+        """Everything Prefect keeps of the flow runs behind ``states``: parameters, state and
+        task-run messages, logs, artifacts, and the results (the key-leak scans read it)."""
+        stored: list[Any] = []
+        for state in states:
+            run_id = state.state_details.flow_run_id
+            run = self.flow_run(run_id)
+            stored += [run.parameters, run.state.message if run.state else None]
+            stored += [log.message for log in self.logs(run_id)]
+            stored += [(a.data, a.description) for a in self.artifacts(run_id).values()]
+            stored += [tr.state.message for tr in self.task_runs(run_id) if tr.state]
+            stored.append(str(state.result(raise_on_failure=False)))
+        return stored
+
 
 @pytest.fixture
 def prefect_api() -> PrefectAPI:

@@ -335,15 +335,7 @@ def test_the_api_key_never_reaches_results_artifacts_or_logs(
     states = [sync_tenants(str(write_document(tmp_path, STANDARD)), creds, return_state=True)]
     emu.faults.clear()
     states.append(copy_project_contents("template", ["acme", "ghost"], creds, return_state=True))
-    stored: list[Any] = []
-    for state in states:
-        run_id = state.state_details.flow_run_id
-        run = prefect_api.flow_run(run_id)
-        stored += [run.parameters, run.state.message if run.state else None]
-        stored += [log.message for log in prefect_api.logs(run_id)]
-        stored += [(a.data, a.description) for a in prefect_api.artifacts(run_id).values()]
-        stored += [tr.state.message for tr in prefect_api.task_runs(run_id) if tr.state]
-        stored.append(str(state.result(raise_on_failure=False)))
+    stored = prefect_api.stored_by(states)
     dumped = json.dumps(stored, default=str)
     assert "alerts" in dumped  # the failures really were read back
     assert key not in dumped

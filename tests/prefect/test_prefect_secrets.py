@@ -34,15 +34,7 @@ def test_api_key_never_stored_by_prefect(emulator: Any, prefect_api: Any) -> Non
     ]
     assert [s.is_completed() for s in states] == [False, True, True, False]
 
-    stored: list[Any] = []
-    for state in states:
-        run_id = state.state_details.flow_run_id
-        run = prefect_api.flow_run(run_id)
-        stored += [run.parameters, run.state.message if run.state else None]
-        stored += [log.message for log in prefect_api.logs(run_id)]
-        stored += [(a.data, a.description) for a in prefect_api.artifacts(run_id).values()]
-        stored += [tr.state.message for tr in prefect_api.task_runs(run_id) if tr.state]
-        stored.append(str(state.result(raise_on_failure=False)))
+    stored = prefect_api.stored_by(states)
     dumped = json.dumps(stored, default=str)
     assert len(dumped) > 1000  # the logs, artifacts and messages really were read back
     assert key not in dumped
