@@ -364,12 +364,14 @@ def _per_tenant(emu: Any, url: str) -> dict[str, dict[str, Any]]:
     return {a.external_id: _content(a) for a in asyncio.run(capture())}
 
 
+@pytest.mark.parametrize("members_listing", ["served", "unserved"])
 def test_an_archived_teardown_reads_what_tenants_share_once(
-    emu: Any, client: ActivepiecesClient, tmp_path: Path
+    emu: Any, client: ActivepiecesClient, tmp_path: Path, members_listing: str
 ) -> None:
     """The server's version, the platform's members and invitations and a named piece set
     are read once for all, the project not again (the plan read it); the contents once per
-    tenant; and the archives equal those of each tenant read alone."""
+    tenant; and the archives equal those of each tenant read alone. A server without the
+    platform's members listing (404) has each tenant's members read per project instead."""
     (tmp_path / "standard.json").write_text(json.dumps(CONNECTED), encoding="utf-8")
     assert reconcile(client, load_document(_document(), base=tmp_path)).ok
     for project in emu.state.projects(types=["TEAM"]):  # a member who signed up, in each
@@ -388,6 +390,9 @@ def test_an_archived_teardown_reads_what_tenants_share_once(
     assert expected["t-00"]["state"]["connections"][0]["externalId"] == "crm"
 
     store = ArchiveStore(tmp_path / "archives")
+    unserved = members_listing == "unserved"
+    if unserved:
+        emu.unserve("members.platform")
     emu.requests.clear()
     report = apply(client, plan_teardown(client, TENANTS), check_stale=False, archive=store)
     assert report.ok, report.failed
@@ -396,9 +401,10 @@ def test_an_archived_teardown_reads_what_tenants_share_once(
     assert count(route="delete") == len(TENANTS)
     # Once per apply: the version, the platform's members and its invitations.
     assert count(route="flags.get") == 1
-    assert count(route="members.platform") == 1
+    assert count(route="members.platform") == (0 if unserved else 1)
+    assert count(route="not_found") == (1 if unserved else 0)
     assert count(route="invitations.list") == 1
-    assert count(route="members.list") == 0
+    assert count(route="members.list") == (len(TENANTS) if unserved else 0)
     # The project comes from the plan (its listing), not read again per tenant.
     assert count(route="get") == 0
     # Each tenant's own set, and the named one once.

@@ -79,6 +79,9 @@ class EmulatorApp:
         self.people = PeopleRoutes(state)
         self.contents = ContentsRoutes(state)
         self.stats = RequestStats()
+        #: Routes answered as a server without them answers (404, route not found): an older
+        #: server than the one emulated (`Emulator.unserve`).
+        self.unserved: set[str] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -150,12 +153,13 @@ class EmulatorApp:
         route, project_id = match_route(method, path)
         if route is None:
             route, params = self.piece_sets.match(method, path)
+            if route is None:
+                route, params = match_contents_route(method, path)
             if route is not None:
-                return route, params
-            route, params = match_contents_route(method, path)
-            if route is not None:
-                return route, params
+                return (None, ()) if route in self.unserved else (route, params)
             route, project_id = match_people_route(method, path)  # the item's id
+        if route in self.unserved:
+            return None, ()
         return route, (project_id,) if project_id is not None else ()
 
     def respond(

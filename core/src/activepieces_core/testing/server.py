@@ -153,6 +153,12 @@ class Emulator:
         self.faults.clear()
         self.requests.clear()
         self.app.stats.reset()
+        self.app.unserved.clear()
+
+    def unserve(self, *routes: str) -> None:
+        """Answer ``routes`` (names as in `RequestLog`, e.g. ``"members.platform"``) as a server
+        without them does: 404, route not found, like an older server. `reset` serves them again."""
+        self.app.unserved.update(routes)
 
     def stats(self) -> dict[str, int]:
         """What ``GET /__emulator/stats`` answers: requests, in flight now, peak in flight."""
