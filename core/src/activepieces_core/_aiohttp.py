@@ -1,31 +1,36 @@
-"""The async client's default HTTP backend: aiohttp behind httpx's interface (httpx-aiohttp).
+"""The async client's default HTTP backend: an aiohttp session, driven directly.
 
 httpx's own async transport (anyio + h11 in pure Python) costs about 3 ms of CPU per request;
 aiohttp's C parser about 0.8 ms. At thousands of tenants the reconcile engine is CPU-bound on
 the client, so this is the difference between meeting the latency budget and missing it by 2x
-(``bench/reconcile.py``). Imported only when an async client is built: ``import aiohttp`` is
-too heavy for Airflow DAG parsing. aiohttp and httpx-aiohttp come with the ``aiohttp`` extra;
-without it ``async_backend="auto"`` uses httpx's own transport (`_http._aiohttp_backend`).
+(``bench/reconcile.py``). The client's calls go to the session as they are (`Sender`): going
+through ``httpx.AsyncClient`` and httpx-aiohttp's adapter (an ``httpx.Request`` built, a
+cookie jar fed through ``urllib`` shims, an ``httpx.Response`` wrapped around aiohttp's) cost
+as much CPU again as aiohttp itself (issue 22's profile: a third of the client's time).
+Imported only when an async client is built: ``import aiohttp`` is too heavy for Airflow DAG
+parsing. aiohttp comes with the ``aiohttp`` extra; without it ``async_backend="auto"`` uses
+httpx's own transport (`_http._aiohttp_backend`).
 
-httpx-aiohttp maps aiohttp's errors to httpx's, but coarsely: a connection dropped after the
-request was sent (``ServerDisconnectedError``) comes out as ``httpx.ConnectTimeout``, which
-would say "never sent" and let a create be resent after it may have committed. `classify`
-therefore reads the aiohttp exception underneath.
+aiohttp's errors are told apart by `classify`: only a failure to connect proves nothing was
+sent; a connection dropped after the request went (``ServerDisconnectedError``) may have
+committed a create.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Mapping
+from typing import Any
 from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
+import yarl
 
-__all__ = ["ERRORS", "build_transport", "classify", "env_proxy"]
+__all__ = ["ERRORS", "Reply", "Sender", "classify", "env_proxy"]
 
-#: Failures aiohttp raises that httpx-aiohttp leaves unmapped (caught by the transport too).
+#: What aiohttp raises for a request that failed (`classify` tells them apart).
 ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, asyncio.TimeoutError)
 
 
@@ -44,23 +49,82 @@ def env_proxy(base_url: str) -> httpx.Proxy | None:
     return httpx.Proxy(proxy) if proxy else None
 
 
-class _Transport(AiohttpTransport):
-    """httpx-aiohttp's transport, its session built by the library (TLS context, pool limits,
-    keep-alive) with one change: aiohttp must not resend anything behind our back."""
+class Reply:
+    """What `_http._finish` reads of a response: status, headers, body (and its text)."""
 
-    def get_client(self) -> aiohttp.ClientSession:
-        session = super().get_client()
-        # aiohttp silently resends GET/PUT/DELETE once when a reused connection drops. Our
-        # retry layer must see every failure: a hidden DELETE resend after a committed first
-        # attempt answers 404 on what looks like attempt 1, and the delete would fail.
-        session._retry_connection = False  # aiohttp >= 3.11; test_aiohttp_hidden_resend_is_off
-        return session
+    __slots__ = ("content", "headers", "status_code")
+
+    def __init__(self, status_code: int, headers: Mapping[str, str], content: bytes) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
 
 
-def build_transport(base_url: str, verify: ssl.SSLContext | bool) -> httpx.AsyncBaseTransport:
-    """An httpx async transport on an aiohttp session (created lazily, in the running loop);
-    ``verify`` is a TLS context (`_http.ssl_context`: made once) or a bool."""
-    return _Transport(verify=verify, proxy=env_proxy(base_url))
+#: httpx's default keep-alive expiry and pool size, as the httpx-aiohttp adapter used.
+_KEEPALIVE = 5.0
+_MAX_CONNECTIONS = 100
+
+
+class Sender:
+    """One aiohttp session (made lazily, in the running loop) that sends requests as given.
+
+    Settings as httpx-aiohttp's transport (the adapter used before) made them: ``timeout`` for connecting and for each
+    read, the environment's proxy (`env_proxy`), no redirects followed, no cookies kept (the
+    API authenticates with the key), and aiohttp's hidden resend off (see `_session`).
+    """
+
+    def __init__(self, base_url: str, timeout: float, verify: ssl.SSLContext | bool) -> None:
+        self._ssl = verify
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=timeout, sock_read=timeout, connect=timeout
+        )
+        proxy = env_proxy(base_url)
+        self._proxy: dict[str, Any] = {}
+        if proxy is not None:
+            self._proxy = {
+                "proxy": str(proxy.url),
+                "proxy_auth": aiohttp.BasicAuth(*proxy.auth) if proxy.auth else None,
+                "proxy_headers": dict(proxy.headers) or None,
+            }
+        self._session: aiohttp.ClientSession | None = None
+
+    def _session_now(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=_MAX_CONNECTIONS, keepalive_timeout=_KEEPALIVE, ssl=self._ssl
+            )
+            session = aiohttp.ClientSession(
+                connector=connector, cookie_jar=aiohttp.DummyCookieJar(), timeout=self._timeout
+            )
+            # aiohttp silently resends GET/PUT/DELETE once when a reused connection drops. Our
+            # retry layer must see every failure: a hidden DELETE resend after a committed first
+            # attempt answers 404 on what looks like attempt 1, and the delete would fail.
+            session._retry_connection = False  # aiohttp >= 3.11; test_aiohttp_hidden_resend_is_off
+            self._session = session
+        return self._session
+
+    async def send(
+        self, method: str, url: str, headers: Mapping[str, str], data: bytes | None
+    ) -> Reply:
+        """Send one request (``url`` already percent-encoded) and read the whole response."""
+        async with self._session_now().request(
+            method,
+            yarl.URL(url, encoded=True),
+            headers=headers,
+            data=data,
+            allow_redirects=False,
+            **self._proxy,
+        ) as response:
+            content = await response.read()
+            return Reply(response.status, response.headers, content)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
 
 def classify(exc: BaseException) -> tuple[bool, bool] | None:

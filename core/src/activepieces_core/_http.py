@@ -17,8 +17,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Literal
-from urllib.parse import quote, urlencode
+from typing import Any, Literal, Protocol
+from urllib.parse import quote, unquote, urlencode
 
 import anyio
 import httpx
@@ -97,13 +97,35 @@ class _RequestBuilder:
 
     def __call__(self, call: Call) -> httpx.Request:
         if call.params:
-            query = urlencode(list(call.params), quote_via=quote, safe="")
-            url: httpx.URL | str = self._base + call.path + "?" + query
+            url: httpx.URL | str = _with_query(self._base + call.path, call.params)
         else:
             url = _parsed(self._base + call.path)
         return self._http.build_request(
             call.method, url, json=dict(call.body) if call.body is not None else None
         )
+
+
+def _with_query(url: str, params: Params) -> str:
+    """``url?query``, every name and value percent-encoded (``types`` repeats)."""
+    return url + "?" + urlencode(list(params), quote_via=quote, safe="")
+
+
+def _json_bytes(body: Mapping[str, Any]) -> bytes:
+    # httpx's own encoding of ``json=`` (compact, UTF-8, no NaN), so both stacks send the same.
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+class Response(Protocol):
+    """What `_finish` reads of a response: an ``httpx.Response`` or aiohttp's `Reply`."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def text(self) -> str: ...
 
 
 #: ``(timed_out, unsent)`` of a transport failure, or None to let httpx's types decide.
@@ -133,7 +155,7 @@ def _refusal(exc: BaseException) -> int | None:
 
 
 def _transport_error(
-    call: Call, request: httpx.Request, exc: BaseException, classify: Classifier | None = None
+    call: Call, path: str, exc: BaseException, classify: Classifier | None = None
 ) -> APIError:
     verdict = classify(exc) if classify is not None else None
     timed_out, unsent = verdict if verdict is not None else _httpx_classify(exc)
@@ -150,24 +172,23 @@ def _transport_error(
         message,
         may_have_reached_server=not unsent,
         method=call.method,
-        path=request.url.path,
+        path=path,
     )
 
 
-def _finish(
-    call: Call, request: httpx.Request, response: httpx.Response, attempt: int, secret: str
-) -> Any:
+def _finish(call: Call, path: str, response: Response, attempt: int, secret: str) -> Any:
     """The parsed JSON body (None for 204), or the mapped error raised."""
     status = response.status_code
     request_id = response.headers.get("x-request-id")
-    logger.debug(
-        "%s %s -> %d (attempt %d, request_id=%s)",
-        call.method,
-        request.url.path,
-        status,
-        attempt,
-        request_id,
-    )
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "%s %s -> %d (attempt %d, request_id=%s)",
+            call.method,
+            path,
+            status,
+            attempt,
+            request_id,
+        )
     # JSON from bytes (UTF-8 per RFC 8259): ``response.text`` sniffs the charset through
     # ``email.message`` on every call; the text is decoded only for errors and odd bodies.
     raw = response.content
@@ -183,7 +204,7 @@ def _finish(
                 status_code=status,
                 request_id=request_id,
                 method=call.method,
-                path=request.url.path,
+                path=path,
             )
         return body
     error = error_from_response(
@@ -193,7 +214,7 @@ def _finish(
         request_id=request_id,
         retry_after=response.headers.get("retry-after"),
         method=call.method,
-        path=request.url.path,
+        path=path,
         secret=secret,
     )
     if call.gone_ok and attempt > 1 and isinstance(error, NotFoundError):
@@ -251,6 +272,7 @@ class SyncTransport:
         self._secret = config.api_key.get_secret_value()
         self._http = httpx.Client(transport=http_transport, **_http_kwargs(config))
         self._build = _RequestBuilder(self._http, config)
+        self.headers = self._http.headers  # the default headers (key included), as on async
 
     def execute(self, call: Call) -> Any:
         """Send ``call`` with retries per its mode; return the parsed body."""
@@ -264,8 +286,8 @@ class SyncTransport:
         try:
             response = self._http.send(request)
         except httpx.HTTPError as exc:
-            raise _transport_error(call, request, exc) from exc
-        return _finish(call, request, response, attempt, self._secret)
+            raise _transport_error(call, request.url.path, exc) from exc
+        return _finish(call, request.url.path, response, attempt, self._secret)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -307,11 +329,12 @@ def _aiohttp_backend(backend: Literal["auto", "aiohttp", "httpx"]) -> ModuleType
 
 
 class AsyncTransport:
-    """One `httpx.AsyncClient` (one pool, task-safe) plus the retry loop.
+    """An aiohttp session (`activepieces_core._aiohttp.Sender`) or an `httpx.AsyncClient` (one
+    pool, task-safe), plus the retry loop.
 
-    The pool is aiohttp's (see `activepieces_core._aiohttp`) unless the config asks for
-    httpx's own, trio is running (aiohttp is asyncio-only), the ``aiohttp`` extra is not
-    installed or a transport is injected.
+    aiohttp's unless the config asks for httpx's own transport, trio is running (aiohttp is
+    asyncio-only), the ``aiohttp`` extra is not installed or a transport is injected. The
+    default headers (key included) are `headers` on either.
     """
 
     def __init__(
@@ -326,32 +349,56 @@ class AsyncTransport:
         self.policy = policy or _policy(config)
         self.sleep = sleep or anyio.sleep  # asyncio or trio, whichever runs httpx
         self._secret = config.api_key.get_secret_value()
-        self._classify: Classifier | None = None
-        self._errors: tuple[type[BaseException], ...] = (httpx.HTTPError,)
         aio = None if http_transport is not None else _aiohttp_backend(config.async_backend)
-        if aio is not None:
-            http_transport = aio.build_transport(config.base_url, ssl_context(config.verify))
-            self._classify = aio.classify
-            self._errors = (httpx.HTTPError, *aio.ERRORS)
-        self.backend: Literal["aiohttp", "httpx"] = "httpx" if self._classify is None else "aiohttp"
-        self._http = httpx.AsyncClient(transport=http_transport, **_http_kwargs(config))
-        self._build = _RequestBuilder(self._http, config)
+        self.backend: Literal["aiohttp", "httpx"] = "httpx" if aio is None else "aiohttp"
+        if aio is None:
+            self._http = httpx.AsyncClient(transport=http_transport, **_http_kwargs(config))
+            self._build = _RequestBuilder(self._http, config)
+            self.headers: Any = self._http.headers
+            self._send = self._send_httpx
+            return
+        self._sender = aio.Sender(config.base_url, config.timeout, ssl_context(config.verify))
+        self._classify: Classifier = aio.classify
+        self._errors: tuple[type[BaseException], ...] = aio.ERRORS
+        self._base = config.base_url.rstrip("/")
+        self._base_path = httpx.URL(self._base).path
+        self.headers = dict(config.request_headers())
+        self._send = self._send_aiohttp
 
     async def execute(self, call: Call) -> Any:
         """Send ``call`` with retries per its mode; return the parsed body."""
         async for attempt in self.policy.async_retrying(call.retry_mode, self.sleep):
             with attempt:
-                return await self._once(call, attempt.retry_state.attempt_number)
+                return await self._send(call, attempt.retry_state.attempt_number)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
-    async def _once(self, call: Call, attempt: int) -> Any:
+    async def _send_httpx(self, call: Call, attempt: int) -> Any:
         request = self._build(call)
         try:
             response = await self._http.send(request)
+        except httpx.HTTPError as exc:
+            raise _transport_error(call, request.url.path, exc) from exc
+        return _finish(call, request.url.path, response, attempt, self._secret)
+
+    async def _send_aiohttp(self, call: Call, attempt: int) -> Any:
+        url = self._base + call.path
+        if call.params:
+            url = _with_query(url, call.params)
+        data = None if call.body is None else _json_bytes(call.body)
+        headers = self.headers if data is None else {**self.headers, **_JSON_TYPE}
+        path = unquote(self._base_path + call.path)  # as httpx's ``URL.path`` reads it
+        try:
+            reply = await self._sender.send(call.method, url, headers, data)
         except self._errors as exc:
-            raise _transport_error(call, request, exc, self._classify) from exc
-        return _finish(call, request, response, attempt, self._secret)
+            raise _transport_error(call, path, exc, self._classify) from exc
+        return _finish(call, path, reply, attempt, self._secret)
 
     async def close(self) -> None:
         """Close the connection pool."""
-        await self._http.aclose()
+        if self.backend == "aiohttp":
+            await self._sender.close()
+        else:
+            await self._http.aclose()
+
+
+_JSON_TYPE = {"Content-Type": "application/json"}

@@ -38,7 +38,20 @@ class SentBodies:
 
     def __init__(self, api: Any) -> None:
         self.posts: list[tuple[str, Any]] = []
-        http = api.client._transport._http
+        transport = api.client._transport
+        if getattr(transport, "backend", None) == "aiohttp":
+            # Watch what the aiohttp session is handed; the request still goes for real.
+            sender = transport._sender
+            send = sender.send
+
+            async def record(method: str, url: str, headers: Any, data: bytes | None) -> Any:
+                if method == "POST":
+                    self.posts.append((httpx.URL(url).path, json.loads(data or b"null")))
+                return await send(method, url, headers, data)
+
+            sender.send = record
+            return
+        http = transport._http
         if api.is_async:
 
             async def hook(request: httpx.Request) -> None:

@@ -211,7 +211,7 @@ async def test_unknown_key_401(make_api: Any, emu: Any) -> None:
 async def test_missing_key_403(make_api: Any, emu: Any) -> None:
     api = make_api()
     # The client always sends its key; drop the header to see what the server says.
-    del api.client._transport._http.headers["Authorization"]
+    del api.client._transport.headers["Authorization"]
     with pytest.raises(AuthorizationError) as info:
         await api.list()
     check(info.value, emu, AuthorizationError, 403)
