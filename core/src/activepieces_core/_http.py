@@ -276,10 +276,7 @@ class SyncTransport:
 
     def execute(self, call: Call) -> Any:
         """Send ``call`` with retries per its mode; return the parsed body."""
-        for attempt in self.policy.retrying(call.retry_mode, self.sleep):
-            with attempt:
-                return self._once(call, attempt.retry_state.attempt_number)
-        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
+        return self.policy.call(call.retry_mode, self.sleep, lambda n: self._once(call, n))
 
     def _once(self, call: Call, attempt: int) -> Any:
         request = self._build(call)
@@ -367,10 +364,7 @@ class AsyncTransport:
 
     async def execute(self, call: Call) -> Any:
         """Send ``call`` with retries per its mode; return the parsed body."""
-        async for attempt in self.policy.async_retrying(call.retry_mode, self.sleep):
-            with attempt:
-                return await self._send(call, attempt.retry_state.attempt_number)
-        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
+        return await self.policy.acall(call.retry_mode, self.sleep, lambda n: self._send(call, n))
 
     async def _send_httpx(self, call: Call, attempt: int) -> Any:
         request = self._build(call)

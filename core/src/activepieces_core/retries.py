@@ -18,7 +18,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 from tenacity import (
     AsyncRetrying,
@@ -59,6 +59,7 @@ logger = logging.getLogger("activepieces_core")
 #: "read": GET; "idempotent": update/delete and other repeatable writes; "create": only
 #: failures proven to have written nothing.
 RetryMode = Literal["read", "idempotent", "create"]
+T = TypeVar("T")
 
 
 def is_retryable(exc: BaseException, *, read: bool = False) -> bool:
@@ -120,42 +121,89 @@ class RetryPolicy:
             return min(float(hint), self.backoff_max)
         return self.backoff(attempt)
 
-    def _wait(self, state: RetryCallState) -> float:
+    def _wait(self, after: int, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome is not None else None
-        return self.wait_for(state.attempt_number, error)
+        return self.wait_for(state.attempt_number + after, error)
 
-    def _kwargs(self, mode: RetryMode) -> dict[str, object]:
-        predicates = {
-            "read": _is_read_retryable,
-            "idempotent": is_retryable,
-            "create": is_safe_to_resend,
-        }
-        predicate = predicates[mode]
+    def _kwargs(self, mode: RetryMode, after: int = 0) -> dict[str, object]:
+        """tenacity's settings for a controller that takes over after ``after`` failed attempts
+        (its attempt 1 is attempt ``after + 1``)."""
+
+        def log(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome is not None else None
+            wait = state.next_action.sleep if state.next_action is not None else 0.0
+            _log_retry(state.attempt_number + after, error, wait)
+
         return {
-            "stop": stop_after_attempt(self.max_retries + 1),
-            "wait": self._wait,
-            "retry": retry_if_exception(predicate),
+            "stop": stop_after_attempt(self.max_retries + 1 - after),
+            "wait": lambda state: self._wait(after, state),
+            "retry": retry_if_exception(_PREDICATES[mode]),
             "reraise": True,
-            "before_sleep": _log_retry,
+            "before_sleep": log,
         }
 
-    def retrying(self, mode: RetryMode, sleep: Callable[[float], None]) -> Retrying:
-        """A tenacity controller for one sync call."""
-        return Retrying(sleep=sleep, **self._kwargs(mode))  # type: ignore[arg-type]
+    def retrying(
+        self, mode: RetryMode, sleep: Callable[[float], None], *, after: int = 0
+    ) -> Retrying:
+        """A tenacity controller for one sync call (``after`` attempts of it already failed)."""
+        return Retrying(sleep=sleep, **self._kwargs(mode, after))  # type: ignore[arg-type]
 
     def async_retrying(
-        self, mode: RetryMode, sleep: Callable[[float], Awaitable[None]]
+        self, mode: RetryMode, sleep: Callable[[float], Awaitable[None]], *, after: int = 0
     ) -> AsyncRetrying:
-        """A tenacity controller for one async call."""
-        return AsyncRetrying(sleep=sleep, **self._kwargs(mode))  # type: ignore[arg-type]
+        """A tenacity controller for one async call (``after`` attempts of it already failed)."""
+        return AsyncRetrying(sleep=sleep, **self._kwargs(mode, after))  # type: ignore[arg-type]
+
+    def _retry_first(self, mode: RetryMode, exc: Exception) -> float | None:
+        """The wait before attempt 2 after attempt 1 failed with ``exc``; None: give up."""
+        if self.max_retries < 1 or not _PREDICATES[mode](exc):
+            return None
+        wait = self.wait_for(1, exc)
+        _log_retry(1, exc, wait)
+        return wait
+
+    def call(self, mode: RetryMode, sleep: Callable[[float], None], send: Callable[[int], T]) -> T:
+        """``send(attempt)`` (1-based) until it succeeds or this policy gives up (the last
+        error raised). The first attempt runs without a tenacity controller (building one
+        costs about as much CPU as parsing a small response); a failure hands over to one."""
+        try:
+            return send(1)
+        except Exception as exc:
+            wait = self._retry_first(mode, exc)
+            if wait is None:
+                raise
+        sleep(wait)
+        for attempt in self.retrying(mode, sleep, after=1):
+            with attempt:
+                return send(attempt.retry_state.attempt_number + 1)
+        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
+
+    async def acall(
+        self,
+        mode: RetryMode,
+        sleep: Callable[[float], Awaitable[None]],
+        send: Callable[[int], Awaitable[T]],
+    ) -> T:
+        """`call` for a coroutine ``send``."""
+        try:
+            return await send(1)
+        except Exception as exc:
+            wait = self._retry_first(mode, exc)
+            if wait is None:
+                raise
+        await sleep(wait)
+        async for attempt in self.async_retrying(mode, sleep, after=1):
+            with attempt:
+                return await send(attempt.retry_state.attempt_number + 1)
+        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
 
-def _log_retry(state: RetryCallState) -> None:
-    error = state.outcome.exception() if state.outcome is not None else None
-    wait = state.next_action.sleep if state.next_action is not None else 0.0
-    logger.info(
-        "retrying after attempt %d failed (%s); waiting %.2fs",
-        state.attempt_number,
-        error,
-        wait,
-    )
+_PREDICATES: dict[RetryMode, Callable[[BaseException], bool]] = {
+    "read": _is_read_retryable,
+    "idempotent": is_retryable,
+    "create": is_safe_to_resend,
+}
+
+
+def _log_retry(attempt: int, error: BaseException | None, wait: float) -> None:
+    logger.info("retrying after attempt %d failed (%s); waiting %.2fs", attempt, error, wait)

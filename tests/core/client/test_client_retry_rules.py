@@ -121,6 +121,51 @@ def test_each_mode_repeats_what_it_may(mode: Any, error: APIError, attempts: int
     assert waited == [0.0] * (attempts - 1)
 
 
+@pytest.mark.parametrize(
+    ("mode", "error", "attempts"),
+    [("read", status(500), 3), ("idempotent", status(500), 1), ("create", status(429), 3)],
+)
+async def test_call_and_acall_number_and_space_attempts_as_the_controller_does(
+    mode: Any, error: APIError, attempts: int
+) -> None:
+    """The first attempt runs outside tenacity; the attempts, the waits (each attempt's own
+    backoff) and the error raised are the same as with one controller throughout."""
+    policy = RetryPolicy(max_retries=2, backoff_base=1, backoff_max=10, rng=lambda: 1.0)
+    expected_waits = [policy.backoff(n) for n in range(1, attempts)]
+    made: list[int] = []
+    waited: list[float] = []
+
+    def send(attempt: int) -> None:
+        made.append(attempt)
+        raise error
+
+    async def asend(attempt: int) -> None:
+        send(attempt)
+
+    async def asleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    with pytest.raises(type(error)):
+        policy.call(mode, waited.append, send)
+    assert (made, waited) == (list(range(1, attempts + 1)), expected_waits)
+    made.clear()
+    waited.clear()
+    with pytest.raises(type(error)):
+        await policy.acall(mode, asleep, asend)
+    assert (made, waited) == (list(range(1, attempts + 1)), expected_waits)
+    # A later attempt that succeeds returns its result; nothing more is sent.
+    outcomes: list[Any] = [error, "done"]
+
+    def flaky(attempt: int) -> Any:
+        outcome = outcomes[attempt - 1]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    if attempts > 1:
+        assert policy.call(mode, waited.append, flaky) == "done"
+
+
 def test_a_policy_is_its_numbers_whatever_its_random_source() -> None:
     """Two policies with the same limits are equal (a client's config compares by value);
     the injected ``rng`` is a test seam, not part of what the policy is."""
