@@ -21,6 +21,7 @@ The store keeps plain JSON-shaped dicts; every method runs under the state's loc
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -126,10 +127,13 @@ def flow_changed(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
         and exact_version(new_versions[name]) == exact_version(value)
         for name, value in _piece_versions(old.get("trigger")).items()
     )
+    old_trigger, new_trigger = old.get("trigger"), new.get("trigger")
     return (
         old.get("displayName") != new.get("displayName")
-        or not loose_equal(
-            _normalized_trigger(old.get("trigger")), _normalized_trigger(new.get("trigger"))
+        # Equal as they are means equal normalised (the usual re-replace): no copies made.
+        or not (
+            old_trigger == new_trigger
+            or loose_equal(_normalized_trigger(old_trigger), _normalized_trigger(new_trigger))
         )
         or not versions_match
         or _notes(old) != _notes(new)
@@ -151,7 +155,12 @@ def folder_changed(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> boo
 
 
 def parse_semver(text: str) -> tuple[int, int, int, str] | None:
-    match = _SEMVER.match(text.strip()) if isinstance(text, str) else None
+    return _parse_semver(text) if isinstance(text, str) else None
+
+
+@functools.lru_cache(maxsize=1024)  # a replace parses every required piece's versions twice
+def _parse_semver(text: str) -> tuple[int, int, int, str] | None:
+    match = _SEMVER.match(text.strip())
     if match is None:
         return None
     return int(match[1]), int(match[2]), int(match[3]), match[4] or ""
@@ -282,10 +291,12 @@ class ContentsStore:
     def import_flow(
         self, project_id: str, wanted: Mapping[str, Any], current: dict[str, Any] | None
     ) -> dict[str, Any]:
-        """``createFlowInProject`` / ``updateFlowInProject`` + ``republishFlow``."""
+        """``createFlowInProject`` / ``updateFlowInProject`` + ``republishFlow``. ``wanted`` is
+        the replace body's own (decoded for that request): its trigger and notes are kept, not
+        copied (a kept ``input.auth`` is written into them)."""
         flow = current or self._new_flow(project_id, wanted["externalId"])
         new_version = wanted["version"]
-        trigger = copy.deepcopy(new_version["trigger"])
+        trigger = new_version["trigger"]  # the replace's own body: stored as it is
         if current is not None:
             _keep_auth(trigger, current["version"].get("trigger"))
         valid = bool(new_version.get("valid", True))
@@ -297,7 +308,7 @@ class ContentsStore:
             "displayName": new_version["displayName"],
             "trigger": trigger,
             "schemaVersion": new_version.get("schemaVersion"),
-            "notes": copy.deepcopy(new_version.get("notes") or []),
+            "notes": new_version.get("notes") or [],
             "valid": valid,
             "state": "LOCKED" if valid else "DRAFT",
         }
