@@ -52,7 +52,7 @@ def _task_instances(dag_id: str, run_id: str) -> list[tuple[str, int, str, int, 
     return [(t, m, str(s), p, n) for t, m, s, p, n in rows]
 
 
-def _merged(dag_id: str, run_id: str) -> Any:
+def _xcom(dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
     from sqlalchemy import select
@@ -62,8 +62,8 @@ def _merged(dag_id: str, run_id: str) -> Any:
             select(XComModel.value).where(
                 XComModel.dag_id == dag_id,
                 XComModel.run_id == run_id,
-                XComModel.task_id == "merge",
-                XComModel.key == "return_value",
+                XComModel.task_id == task_id,
+                XComModel.key == key,
             )
         ).one()
     return XComModel.deserialize_value(row)
@@ -90,7 +90,15 @@ def test_sharded_dag_applies_every_tenant_once(emulator: Any, tmp_path: Path) ->
         (m, state, slots, tries) for t, m, state, slots, tries in tis if t == "apply_shard"
     )
     assert shards == [(i, "success", 4, 1) for i in range(3)]  # in the pool, no retry needed
-    merged = _merged(dag.dag_id, dr.run_id)
+    # The mapped list is the shard indexes; each shard is an XCom of its own with only its
+    # tenants' changes (a shard task reads its own, not the whole plan).
+    assert _xcom(dag.dag_id, dr.run_id, "prepare") == [0, 1, 2]
+    shard_tenants = [
+        {c["external_id"] for c in _xcom(dag.dag_id, dr.run_id, "prepare", f"shard-{i}")["changes"]}
+        for i in range(3)
+    ]
+    assert sorted(t for part in shard_tenants for t in part) == [f"t{i:02d}" for i in range(12)]
+    merged = _xcom(dag.dag_id, dr.run_id, "merge")
     assert merged["summary"]["total"] == 12
     assert merged["summary"]["create"] == expected.summary["create"] == 12
     assert merged["summary"]["succeeded"] == 12

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
+import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -118,8 +119,25 @@ def connection(emulator: Emulator) -> str:
 WORKER_CONCURRENCY = 4  # task slots per Celery worker
 
 
+def snapshot_dags(home: Path) -> Path:
+    """A copy of the example DAGs (and the tenant file beside them, their default) in ``home``:
+    what the deployment runs does not change when the checkout does while it runs."""
+    examples = home / "examples"
+    shutil.copytree(
+        DAGS, examples / "airflow" / "dags", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copy2(TENANTS_FILE, examples / TENANTS_FILE.name)
+    return examples / "airflow" / "dags"
+
+
 def airflow_env(
-    home: Path, base_url: str, passwords: Path, postgres: Postgres, redis: Redis, emulator: Emulator
+    home: Path,
+    base_url: str,
+    passwords: Path,
+    postgres: Postgres,
+    redis: Redis,
+    emulator: Emulator,
+    dags: Path,
 ) -> dict[str, str]:
     """What every process of the deployment shares: PostgreSQL, Redis, auth, the connection."""
     return clean_env(
@@ -129,7 +147,7 @@ def airflow_env(
         AIRFLOW__CELERY__BROKER_URL=redis.url,
         AIRFLOW__CELERY__RESULT_BACKEND="db+" + postgres.url("airflow", "postgresql+psycopg2"),
         AIRFLOW__CELERY__WORKER_CONCURRENCY=str(WORKER_CONCURRENCY),
-        AIRFLOW__CORE__DAGS_FOLDER=str(DAGS),
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
         AIRFLOW__CORE__AUTH_MANAGER=(
@@ -142,6 +160,15 @@ def airflow_env(
         AIRFLOW__API__BASE_URL=base_url,
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{base_url}/execution/",
         AIRFLOW__CORE__PARALLELISM="32",
+        # XComs past 64 KiB (a shard of a 10,000-tenant plan is megabytes of JSON) go to object
+        # storage, gzipped, written and read by the task itself: the database and the api-server
+        # carry only their path. Here a directory every process can reach; s3://... in production.
+        AIRFLOW__CORE__XCOM_BACKEND=(
+            "airflow.providers.common.io.xcom.backend.XComObjectStorageBackend"
+        ),
+        AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH=f"file://{home / 'xcom'}",
+        AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_THRESHOLD=str(64 * 1024),
+        AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_COMPRESSION="gzip",
         # A task whose worker died (SIGKILL) stops heartbeating: the scheduler fails that try
         # after 20 s (default 300) and retries it.
         AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT="20",
@@ -186,7 +213,7 @@ def running_airflow(
     passwords.write_text(json.dumps({USER: password}))
     base_url = f"http://127.0.0.1:{port}"
     postgres.create_database("airflow")
-    env = airflow_env(home, base_url, passwords, postgres, redis, emulator)
+    env = airflow_env(home, base_url, passwords, postgres, redis, emulator, snapshot_dags(home))
     env.update(extra_env or {})
     airflow_bin = str(BIN / "airflow")
     clock = Stopwatch()

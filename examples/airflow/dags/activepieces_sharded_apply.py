@@ -1,8 +1,11 @@
 """Onboard tens of thousands of tenants: plan once, apply in shards on any worker, one API budget.
 
-``plan`` -> ``apply_platform`` (what belongs to no tenant, once) -> ``split`` (the shards) ->
-``apply_shard`` (dynamic task mapping: one task instance per shard, which any Celery/Kubernetes
-worker can take) -> ``merge`` (one report, the counts of an unsharded apply). docs/scale-out.md explains the design.
+``prepare`` (plan the whole document, apply what belongs to no tenant once, split the plan)
+-> ``apply_shard`` (dynamic task mapping: one task instance per shard, which any
+Celery/Kubernetes worker can take) -> ``merge`` (one report, the counts of an unsharded apply).
+Three tasks, because every task costs a scheduler pass and a process start on a worker. Each
+shard is an XCom of its own (``shard-<i>``), so a shard task reads only its tenants' changes;
+past a few thousand tenants, configure an object-storage XCom backend (docs/scale-out.md).
 
 **The API budget** is the Airflow pool ``activepieces_api``, created once by whoever runs
 Airflow: its slots are the requests the Activepieces server may have in flight at once, across
@@ -12,14 +15,15 @@ every worker::
 
 Every task that calls the API runs in that pool with ``pool_slots=CONCURRENCY`` and sends at
 most ``CONCURRENCY`` requests at once, so at most ``16 // 4 = 4`` of them run together and at
-most ``16`` requests are in flight, however many workers and shards there are. More shards than
-that queue for the pool; fewer leave budget unused.
+most ``16`` requests are in flight, however many workers and shards there are. The default of
+4 shards runs in one wave; more shards queue for the pool, fewer leave budget unused.
 
 Connection: ``activepieces_default``. Params: ``tenants_file`` (a document every worker can
 read: it lives with the DAGs), ``shards``, ``prune``, ``max_deletions`` (held against the
 whole plan before anything is sent) and ``archive`` (where each tenant the prune deletes is
-archived first: a directory or a URL every worker can write; docs/archives.md). A shard that fails (its worker died) is retried: the retry
-plans the shard's tenants again (``replan_shard``), so it writes only what is still missing.
+archived first: a directory or a URL every worker can write; docs/archives.md). A shard that
+fails (its worker died) is retried: the retry plans the shard's tenants again
+(``replan_shard``), so it writes only what is still missing.
 """
 
 from __future__ import annotations
@@ -44,6 +48,18 @@ DEFAULT_ARCHIVE = os.environ.get(
 )
 
 
+def _counts(report: Any) -> dict[str, Any]:
+    """What a part's report passes on: its counts. The per-tenant results of 10,000 tenants
+    would be megabytes of XCom, written and read back through the API server."""
+    return {"summary": report.summary, "kind_summary": report.kind_summary}
+
+
+def _add(counts: list[dict[str, int]]) -> dict[str, int]:
+    """Counts added up key by key (keys in first-seen order, zeros kept)."""
+    keys = dict.fromkeys(key for part in counts for key in part)
+    return {key: sum(part.get(key, 0) for part in counts) for key in keys}
+
+
 def _client() -> Any:
     from activepieces_provider.hooks.activepieces import ActivepiecesHook
 
@@ -57,7 +73,7 @@ def _client() -> Any:
     tags=["activepieces", "tenants", "scale-out"],
     params={
         "tenants_file": Param(DEFAULT_TENANTS_FILE, type="string"),
-        "shards": Param(8, type="integer", minimum=1, description="Shard task instances."),
+        "shards": Param(4, type="integer", minimum=1, description="Shard task instances."),
         "prune": Param(False, type="boolean", description="Delete projects not in the file."),
         "max_deletions": Param(5, type="integer", minimum=0),
         "archive": Param(
@@ -71,62 +87,47 @@ def activepieces_sharded_apply() -> None:
     api = {"pool": POOL, "pool_slots": CONCURRENCY}
 
     @task(**api)
-    def plan() -> dict[str, Any]:
-        """The saved plan of the whole document (reads only)."""
-        from activepieces_core.tenants import load_document
-        from activepieces_core.tenants import plan as make_plan
+    def prepare() -> list[int]:
+        """Plan the whole document (reads only), hold ``max_deletions`` against the whole plan,
+        apply its platform part (declared piece sets) once, then split it: each shard, with the
+        ids the platform part made bound in, is an XCom of its own (``shard-<i>``), so a shard
+        task pulls only its own tenants' changes. Returns the shard indexes to map over.
 
-        params = get_current_context()["params"]
-        document = load_document(params["tenants_file"])
-        with _client() as client:
-            made = make_plan(client, document, prune=params["prune"], concurrency=CONCURRENCY)
-        return made.to_dict()
-
-    def _sharded(saved: dict[str, Any]) -> Any:
-        from activepieces_core.tenants import Plan
+        One task, not three: each task costs scheduling and a process start on a worker."""
+        from activepieces_core.tenants import TenantSyncError, apply, load_document, plan
         from activepieces_core.tenants.shards import shard_plan
 
-        params = get_current_context()["params"]
-        return shard_plan(
-            Plan.from_dict(saved), params["shards"], max_deletions=params["max_deletions"]
-        )
-
-    @task(**api)
-    def apply_platform(saved: dict[str, Any]) -> dict[str, Any]:
-        """The plan's platform part (declared piece sets), once, before any shard;
-        ``max_deletions`` is held against the whole plan here, before anything is sent."""
-        from activepieces_core.tenants import TenantSyncError, apply
-
+        context = get_current_context()
+        params = context["params"]
+        document = load_document(params["tenants_file"])
         with _client() as client:
+            made = plan(client, document, prune=params["prune"], concurrency=CONCURRENCY)
+            sharded = shard_plan(made, params["shards"], max_deletions=params["max_deletions"])
             first = apply(
-                client,
-                _sharded(saved).platform,
-                concurrency=CONCURRENCY,
-                archive=get_current_context()["params"]["archive"],
+                client, sharded.platform, concurrency=CONCURRENCY, archive=params["archive"]
             )
         if not first.ok:
             raise TenantSyncError.from_report(first, what="platform part")
-        return first.to_dict()
+        ti = context["ti"]
+        ti.xcom_push(key="platform", value=_counts(first))
+        for index in range(len(sharded.shards)):
+            ti.xcom_push(key=f"shard-{index}", value=sharded.shard(index, after=first).to_dict())
+        return list(range(len(sharded.shards)))
 
-    @task
-    def split(saved: dict[str, Any], platform: dict[str, Any]) -> list[dict[str, Any]]:
-        """The shards, each a saved plan with the ids the platform part made bound in."""
-        sharded = _sharded(saved)
-        return [sharded.shard(i, after=platform).to_dict() for i in range(len(sharded.shards))]
-
-    @task(retries=2, retry_delay=timedelta(seconds=5), **api)
-    def apply_shard(shard: dict[str, Any]) -> dict[str, Any]:
-        """One shard. It fails when a tenant failed, so Airflow retries it; a retry (after a
-        failure or a dead worker) plans the shard's tenants again and writes what is missing."""
+    @task(retries=2, retry_delay=timedelta(seconds=5), multiple_outputs=False, **api)
+    def apply_shard(index: int) -> dict[str, Any]:
+        """Shard ``index``. It fails when a tenant failed, so Airflow retries it; a retry (after
+        a failure or a dead worker) plans the shard's tenants again and writes what is missing."""
         from activepieces_core.tenants import TenantSyncError, apply
         from activepieces_core.tenants.shards import replan_shard
 
         context = get_current_context()
-        archive = context["params"]["archive"]  # each pruned tenant archived before its delete
+        params = context["params"]
+        archive = params["archive"]  # each pruned tenant archived before its delete
+        shard = context["ti"].xcom_pull(task_ids="prepare", key=f"shard-{index}", map_indexes=-1)
         with _client() as client:
             if context["ti"].try_number > 1:
-                document = context["params"]["tenants_file"]
-                fresh = replan_shard(client, shard, document, concurrency=CONCURRENCY)
+                fresh = replan_shard(client, shard, params["tenants_file"], concurrency=CONCURRENCY)
                 report = apply(
                     client, fresh, concurrency=CONCURRENCY, check_stale=False, archive=archive
                 )
@@ -134,19 +135,22 @@ def activepieces_sharded_apply() -> None:
                 report = apply(client, shard, concurrency=CONCURRENCY, archive=archive)
         if not report.ok:
             raise TenantSyncError.from_report(report, what="shard")
-        return report.to_dict()
+        return _counts(report)
 
-    @task
-    def merge(platform: dict[str, Any], reports: list[dict[str, Any]]) -> dict[str, Any]:
-        """One report of every shard: the counts of an unsharded apply of the plan."""
-        from activepieces_core.tenants import ApplyReport
+    @task(multiple_outputs=False)
+    def merge(counts: list[dict[str, Any]]) -> dict[str, Any]:
+        """One report of the platform part and every shard: the counts of an unsharded apply
+        (a report's counts add up over its parts, as `ApplyReport.merge` counts them)."""
+        ti = get_current_context()["ti"]
+        platform = ti.xcom_pull(task_ids="prepare", key="platform", map_indexes=-1)
+        parts = [platform, *counts]
+        kinds = dict.fromkeys(kind for part in parts for kind in part["kind_summary"])
+        return {
+            "summary": _add([p["summary"] for p in parts]),
+            "kind_summary": {k: _add([p["kind_summary"].get(k, {}) for p in parts]) for k in kinds},
+        }
 
-        report = ApplyReport.merge([platform, *reports])
-        return {"summary": report.summary, "kind_summary": report.kind_summary}
-
-    saved = plan()
-    platform = apply_platform(saved)
-    merge(platform, apply_shard.expand(shard=split(saved, platform)))
+    merge(apply_shard.expand(index=prepare()))
 
 
 activepieces_sharded_apply()
