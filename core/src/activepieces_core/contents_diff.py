@@ -82,19 +82,44 @@ def _exact(version: str) -> str:
     return version[1:] if version.startswith(("^", "~")) else version
 
 
-def _piece_versions(flow: Mapping[str, Any]) -> dict[str, Any]:
+def _piece_versions(trigger: Any) -> dict[str, Any]:
     return {
         str(step.get("name")): (step.get("settings") or {}).get("pieceVersion")
-        for step in flow_steps(_version(flow).get("trigger"))
+        for step in flow_steps(trigger)
         if step.get("type") in _PIECE_STEPS
     }
 
 
-def _same_piece_versions(have: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
+@dataclass(frozen=True)
+class _Wanted:
+    """What the diff needs of a wanted flow's trigger, worked out once per trigger object: a
+    template's flows are compared with every tenant's, so not once per tenant."""
+
+    trigger: Any  # held, so that its id is not reused while this is cached
+    normalized: Any
+    piece_versions: dict[str, Any]
+
+
+#: `_Wanted` by ``id(trigger)`` (the template's triggers; bounded, cleared when full).
+_WANTED: dict[int, _Wanted] = {}
+_WANTED_MAX = 1024
+
+
+def _wanted(trigger: Any) -> _Wanted:
+    known = _WANTED.get(id(trigger))
+    if known is not None and known.trigger is trigger:
+        return known
+    if len(_WANTED) >= _WANTED_MAX:
+        _WANTED.clear()
+    view = _Wanted(trigger, _normalize(trigger), _piece_versions(trigger))
+    _WANTED[id(trigger)] = view
+    return view
+
+
+def _same_piece_versions(have: dict[str, Any], wanted: dict[str, Any]) -> bool:
     # One way, as upstream: every piece step of the live flow must be in the wanted one with
     # the same exact version (a step only the wanted flow has shows in its trigger instead).
-    wanted = _piece_versions(want)
-    for name, version in _piece_versions(have).items():
+    for name, version in have.items():
         other = wanted.get(name)
         if not isinstance(version, str) or not isinstance(other, str):
             return False
@@ -103,8 +128,7 @@ def _same_piece_versions(have: Mapping[str, Any], want: Mapping[str, Any]) -> bo
     return True
 
 
-def _notes(flow: Mapping[str, Any]) -> dict[Any, Any]:
-    notes = _version(flow).get("notes")
+def _notes(notes: Any) -> dict[Any, Any]:
     if not isinstance(notes, list):
         return {}
     return {n.get("id"): n.get("content") for n in notes if isinstance(n, Mapping)}
@@ -149,14 +173,23 @@ def _version(flow: Mapping[str, Any]) -> Mapping[str, Any]:
 def flow_fields(have: Mapping[str, Any], want: Mapping[str, Any]) -> tuple[str, ...]:
     """What differs between a live flow and the wanted one, by upstream's ``isFlowChanged``
     (empty: replace leaves it unchanged)."""
+    old, new = _version(have), _version(want)
+    old_trigger, new_trigger = old.get("trigger"), new.get("trigger")
+    wanted = _wanted(new_trigger)
     changed = []
     if flow_display_name(have) != flow_display_name(want):
         changed.append("displayName")
-    if _normalize(_version(have).get("trigger")) != _normalize(_version(want).get("trigger")):
+    # Cheap first: triggers equal as they are (a tenant as its last replace left it) are equal
+    # normalised, with the same piece steps at the same versions; only a differing one (another
+    # server, a field it added or renamed) is normalised and walked.
+    same = old_trigger == new_trigger
+    if not same and _normalize(old_trigger) != wanted.normalized:
         changed.append("trigger")
-    if _notes(have) != _notes(want):
+    old_notes, new_notes = old.get("notes"), new.get("notes")
+    if old_notes != new_notes and _notes(old_notes) != _notes(new_notes):
         changed.append("notes")
-    if not _same_piece_versions(have, want):
+    have_versions = wanted.piece_versions if same else _piece_versions(old_trigger)
+    if not _same_piece_versions(have_versions, wanted.piece_versions):
         changed.append("pieceVersions")
     return tuple(changed)
 

@@ -147,3 +147,45 @@ def test_a_piece_step_gone_from_the_template_is_an_update() -> None:
     wanted = ProjectState(source_activepieces_version="0.78.0", flows=[want])
 
     assert changed(diff_state(state, wanted)) == [("flow", "update", ("trigger", "pieceVersions"))]
+
+
+def _state(*flows: dict[str, Any]) -> ProjectState:
+    return ProjectState(source_activepieces_version="0.78.0", flows=list(flows))
+
+
+def test_one_template_against_many_tenants() -> None:
+    """The template's side is worked out once and reused (the planner diffs every tenant
+    with the same template): each tenant still gets its own verdict, whether its flow is
+    the template's as it is, differs only where the server does not compare, or has a field
+    the template lacks (a server that added or renamed one: compared, as upstream does)."""
+    wanted = _state(piece_flow("a", "A"))
+    dated = piece_flow("a", "A")
+    dated["version"]["trigger"]["lastUpdatedDate"] = "2026-12-01T00:00:00Z"
+    extra = piece_flow("a", "A")
+    extra["version"]["trigger"]["settings"]["inputUiInfo"] = {}
+    nested = piece_flow("a", "A", slack="^0.5.1")
+    nested["version"]["trigger"]["nextAction"]["settings"]["items"] = "{{trigger.other}}"
+
+    verdicts = [
+        changed(diff_state(_state(flow), wanted))
+        for flow in (piece_flow("a", "A"), dated, extra, nested, piece_flow("a", "A"))
+    ]
+
+    update = [("flow", "update", ("trigger",))]
+    assert verdicts == [[], [], update, update, []]
+
+
+def test_a_piece_step_without_a_version_is_always_an_update() -> None:
+    # Upstream compares exact versions of the live flow's piece steps: one without a version
+    # string never matches, even against the very same flow (whose trigger is then equal).
+    flow = piece_flow("a", "A")
+    del flow["version"]["trigger"]["settings"]["pieceVersion"]
+
+    assert changed(diff_state(_state(flow), _state(piece_flow("a", "A")))) == [
+        ("flow", "update", ("pieceVersions",))
+    ]
+    twin = piece_flow("a", "A")
+    del twin["version"]["trigger"]["settings"]["pieceVersion"]
+    assert changed(diff_state(_state(flow), _state(twin))) == [
+        ("flow", "update", ("pieceVersions",))
+    ]

@@ -229,18 +229,18 @@ def flow_display_name(flow: Mapping[str, Any]) -> str:
     return name if isinstance(name, str) else ""
 
 
-def flow_steps(step: Any) -> list[dict[str, Any]]:
+def flow_steps(step: Any) -> list[Mapping[str, Any]]:
     """Every step under ``step`` (a flow version's ``trigger``), depth first in upstream's
     order (``flowStructureUtil.getAllSteps``): the step, a loop's ``firstLoopAction``, a
     router's ``children``, a code/piece step's ``continueOnFailureBranches`` (onSuccess,
-    onFailure), then ``nextAction``."""
-    found: list[dict[str, Any]] = []
+    onFailure), then ``nextAction``. The steps themselves, not copies: read, never change them."""
+    found: list[Mapping[str, Any]] = []
     todo: list[Any] = [step]
     while todo:
         current = todo.pop()
-        if not isinstance(current, Mapping):
+        if type(current) is not dict and not isinstance(current, Mapping):  # dict: no ABC check
             continue
-        found.append(dict(current))
+        found.append(current)
         after: list[Any] = []
         kind = current.get("type")
         if kind == "LOOP_ON_ITEMS":

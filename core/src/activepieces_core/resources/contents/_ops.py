@@ -188,10 +188,13 @@ def assemble(
     folders: list[Folder],
     tables: list[tuple[Table, list[Field]]],
     connections: list[AppConnection],
+    *,
+    pieces: bool = True,
 ) -> ProjectState:
     """The replace body of a project from its listings (upstream's CLI ``fetchSourceState``):
     flows verbatim, folders with an external id, tables with their fields, connection
-    references, and the pieces the flows need."""
+    references, and the pieces the flows need (``pieces=False``: none, for a state only
+    diffed, which never compares them: a walk of every flow's steps saved)."""
     # The listing's own bodies (`Flow` kept a copy of the page): this state is all that holds
     # them, so neither here nor in validation are they copied again.
     bodies = [flow._body for flow in flows]
@@ -214,7 +217,7 @@ def assemble(
             )
             for c in connections
         ],
-        required_pieces=required_pieces(bodies),
+        required_pieces=required_pieces(bodies) if pieces else [],
     )
     return ProjectState.model_validate(state, context=OWNED)
 

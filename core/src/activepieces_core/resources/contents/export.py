@@ -90,8 +90,9 @@ async def export_managed(resource: AsyncResource, project: Project | str) -> Pro
 
     Three listings, not five: replace never deletes a connection and the diff compares none
     (`activepieces_core.contents_diff`), and the server's version (``GET /v1/flags``, the same
-    for every project of a platform) is no part of it either, so the state has no connections
-    and names the version ``0.0.0``. The tenant planner reads each managed tenant with this.
+    for every project of a platform) is no part of it either, so the state has no connections,
+    no required pieces (nor are they compared) and names the version ``0.0.0``. The tenant
+    planner reads each managed tenant with this.
     """
     flows, folders, tables, _ = await _listings(resource, ops.project_id(project))
-    return ops.assemble(ops.UNKNOWN_VERSION, flows, folders, tables, [])
+    return ops.assemble(ops.UNKNOWN_VERSION, flows, folders, tables, [], pieces=False)
