@@ -86,7 +86,9 @@ def _result(change: TenantChange, status: Status, **extra: Any) -> TenantResult:
         "diff": change.diff,
     }
     fields.update(extra)
-    return TenantResult.model_validate(fields)
+    # Every value comes from the validated change or from this module: constructing, not
+    # validating, saves copying each diff again (a tenth of the engine's own CPU per result).
+    return TenantResult.model_construct(**fields)
 
 
 #: A unit of work: the indexes (in ``Plan.changes``) of one change, or of a batch of them.
