@@ -8,6 +8,7 @@ the same `_ops.assemble`, so ``replace(export_state(x))`` answers all unchanged 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,6 +30,13 @@ async def gather(*calls: Callable[[], Awaitable[Any]]) -> list[Any]:
     """
     if len(calls) < 2:  # no task group for nothing to overlap (a project without tables)
         return [await call() for call in calls]
+    if _on_asyncio():
+        # asyncio's own gather costs half an anyio task group (a re-sync gathers per tenant).
+        done = await asyncio.gather(*(call() for call in calls), return_exceptions=True)
+        failed = next((r for r in done if isinstance(r, BaseException)), None)
+        if failed is not None:
+            raise failed
+        return done
     results: list[Any] = [None] * len(calls)
     errors: list[BaseException | None] = [None] * len(calls)
 
@@ -45,6 +53,13 @@ async def gather(*calls: Callable[[], Awaitable[Any]]) -> list[Any]:
     if failure is not None:
         raise failure
     return results
+
+
+def _on_asyncio() -> bool:
+    try:
+        return asyncio.current_task() is not None
+    except RuntimeError:  # no asyncio loop running here: trio
+        return False
 
 
 async def _listings(
