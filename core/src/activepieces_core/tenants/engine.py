@@ -86,9 +86,7 @@ def _result(change: TenantChange, status: Status, **extra: Any) -> TenantResult:
         "diff": change.diff,
     }
     fields.update(extra)
-    # Every value comes from the validated change or from this module: constructing, not
-    # validating, saves copying each diff again (a tenth of the engine's own CPU per result).
-    return TenantResult.model_construct(**fields)
+    return TenantResult.model_validate(fields)
 
 
 #: A unit of work: the indexes (in ``Plan.changes``) of one change, or of a batch of them.
