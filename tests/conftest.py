@@ -7,8 +7,12 @@ live at import time of the root conftest (pytest loads it before any test module
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
+
+import pytest
 
 pytest_plugins = ["pytester"]  # the emulator's pytest plugin is tested as users run it
 
@@ -36,3 +40,23 @@ os.environ.pop("ACTIVEPIECES_URL", None)
 os.environ.pop("ACTIVEPIECES_API_KEY", None)
 (_ROOT / "airflow").mkdir(parents=True, exist_ok=True)
 (_ROOT / "prefect").mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def docs_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documentation site built from this checkout with ``mkdocs build --strict``, once per
+    session: tests/docs checks it and tests/browser serves it (a build costs ~20 s of CPU)."""
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path_factory.mktemp("site")
+    build = ["mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"), "-d", str(out)]
+    done = subprocess.run(
+        [sys.executable, "-m", *build],
+        cwd=root,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout}\n{done.stderr}"
+    return out

@@ -5,9 +5,6 @@ piece-sets guide. Screenshots: kept in the test's tmp dir, one more at a failure
 from __future__ import annotations
 
 import functools
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -16,8 +13,6 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # the test's output stays readable
@@ -25,30 +20,10 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def docs_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The site built from this checkout, served on a free loopback port for the module."""
-    site = tmp_path_factory.mktemp("site")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            "-q",
-            "-f",
-            str(ROOT / "mkdocs.yml"),
-            "-d",
-            str(site),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, f"mkdocs build failed:\n{done.stdout}\n{done.stderr}"
-    handler = functools.partial(_QuietHandler, directory=str(site))
+def docs_url(docs_site: Path) -> Iterator[str]:
+    """The site built from this checkout (the session's ``docs_site``), served on a free
+    loopback port for the module."""
+    handler = functools.partial(_QuietHandler, directory=str(docs_site))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="docs-site", daemon=True)
     thread.start()

@@ -3,19 +3,16 @@
 ``mkdocs build --strict`` fails on a broken link or anchor, a page left out of the nav, a
 reference that does not resolve and a docstring griffe cannot parse. The reference must hold
 every public class and function of the three packages: a new public module that no reference
-page renders fails here, naming it.
+page renders fails here, naming it. The build is the session's ``docs_site`` (tests/conftest.py),
+which the browser test serves too.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
 import griffe
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = {
@@ -23,33 +20,6 @@ SOURCES = {
     "activepieces_provider": ROOT / "airflow_provider" / "src",
     "prefect_activepieces": ROOT / "prefect_collection" / "src",
 }
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            "--strict",
-            "-f",
-            str(ROOT / "mkdocs.yml"),
-            "-d",
-            str(out),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout}\n{done.stderr}"
-    return out
 
 
 def _inventory(site: Path) -> set[str]:
@@ -82,14 +52,14 @@ def public_api() -> dict[str, str]:
     return api
 
 
-def test_site_builds_strictly(site: Path) -> None:
+def test_site_builds_strictly(docs_site: Path) -> None:
     for page in ("index.html", "piece-sets-guide/index.html", "reference/tenants/index.html"):
-        assert (site / page).is_file(), page
-    assert (site / "search" / "search_index.json").is_file()
+        assert (docs_site / page).is_file(), page
+    assert (docs_site / "search" / "search_index.json").is_file()
 
 
-def test_reference_holds_every_public_class_and_function(site: Path) -> None:
-    documented = _inventory(site)
+def test_reference_holds_every_public_class_and_function(docs_site: Path) -> None:
+    documented = _inventory(docs_site)
     api = public_api()
     assert len(api) > 200, f"only {len(api)} public names found: is the walk broken?"
     missing = sorted(
@@ -100,8 +70,8 @@ def test_reference_holds_every_public_class_and_function(site: Path) -> None:
     )
 
 
-def test_reference_pages_show_docstrings(site: Path) -> None:
-    html = (site / "reference" / "client" / "index.html").read_text(encoding="utf-8")
+def test_reference_pages_show_docstrings(docs_site: Path) -> None:
+    html = (docs_site / "reference" / "client" / "index.html").read_text(encoding="utf-8")
     assert "activepieces_core.client.ActivepiecesClient" in html
     assert "from_env" in html
     assert "ACTIVEPIECES_API_KEY" in html
