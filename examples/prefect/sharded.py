@@ -65,105 +65,124 @@ def _credentials(credentials: ActivepiecesCredentials | str) -> ActivepiecesCred
     return credentials
 
 
-def _budget() -> Any:
-    return concurrency(LIMIT, occupy=CONCURRENCY, strict=True, lease_duration=LEASE_SECONDS)
+def _budget(requests: int) -> Any:
+    return concurrency(LIMIT, occupy=requests, strict=True, lease_duration=LEASE_SECONDS)
 
 
 @flow(name=SHARD_FLOW, persist_result=True)
 def apply_shard(
-    shard: dict[str, Any],
+    shard: str,
     tenant_file: str,
     credentials: str,
     retried: bool = False,
     archive: str = DEFAULT_ARCHIVE,
+    concurrency: int = CONCURRENCY,
 ) -> dict[str, Any]:
-    """Apply one shard (a saved plan), archiving each tenant it deletes into ``archive`` first;
-    when ``retried``, plan its tenants again first.
+    """Apply one shard (a saved plan the parent wrote to the result storage under the key
+    ``shard``) with ``concurrency`` requests in flight, archiving each tenant it deletes into
+    ``archive`` first; when ``retried``, plan its tenants again first.
 
     Fails (so the parent starts it again) when a tenant failed.
     """
+    from prefect.results import ResultStore
+
     from activepieces_core.tenants import TenantSyncError, apply
     from activepieces_core.tenants.shards import replan_shard
 
-    with _budget(), _credentials(credentials).get_client() as client:
+    logger = get_run_logger()
+    saved: dict[str, Any] = ResultStore().read(shard).result
+    with _budget(concurrency), _credentials(credentials).get_client() as client:
+        logger.info("%d slots of %s held; applying", concurrency, LIMIT)
         if retried:
-            fresh = replan_shard(client, shard, tenant_file, concurrency=CONCURRENCY)
+            fresh = replan_shard(client, saved, tenant_file, concurrency=concurrency)
             report = apply(
-                client, fresh, concurrency=CONCURRENCY, check_stale=False, archive=archive
+                client, fresh, concurrency=concurrency, check_stale=False, archive=archive
             )
         else:
-            report = apply(client, shard, concurrency=CONCURRENCY, archive=archive)
+            report = apply(client, saved, concurrency=concurrency, archive=archive)
     if not report.ok:
         raise TenantSyncError.from_report(report, what="shard")
     return report.to_dict()
 
 
-def _final(flow_run_id: UUID, poll_seconds: float) -> Any:
-    """The flow run once it reached a final state."""
-    from prefect.client.orchestration import get_client
+def _finished(api: Any, run_ids: list[UUID]) -> list[Any]:
+    """Those of the flow runs ``run_ids`` that reached a final state (one API call)."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    with get_client(sync_client=True) as api:
-        while True:
-            run = api.read_flow_run(flow_run_id)
-            if run.state is not None and run.state.is_final():
-                return run
-            time.sleep(poll_seconds)
+    runs = api.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=run_ids)))
+    return [run for run in runs if run.state is not None and run.state.is_final()]
 
 
 @flow(name="sharded-activepieces-apply", log_prints=True)
 def sharded_apply(
     tenant_file: str,
     credentials: str,
-    shards: int = 8,
+    shards: int = 4,
     prune: bool = False,
     max_deletions: int = 5,
     attempts: int = 3,
     deployment: str = SHARD_DEPLOYMENT,
     poll_seconds: float = 1.0,
     archive: str = DEFAULT_ARCHIVE,
+    concurrency: int = CONCURRENCY,
 ) -> dict[str, Any]:
     """Plan ``tenant_file``, apply the platform part, run every shard as its own flow run of
-    ``deployment`` (``attempts`` times at most each), and merge their reports. Each tenant the
-    prune deletes is archived into ``archive`` first."""
+    ``deployment`` (``attempts`` times at most each) with ``concurrency`` requests in flight,
+    and merge their reports. Each tenant the prune deletes is archived into ``archive`` first.
+
+    One wave uses the whole budget: ``shards`` = the limit // ``concurrency``."""
+    from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
+    from prefect.results import ResultStore
+    from prefect.runtime import flow_run
 
     from activepieces_core.tenants import ApplyReport, TenantSyncError, apply, load_document, plan
     from activepieces_core.tenants.shards import shard_plan
 
     logger = get_run_logger()
-    with _budget(), _credentials(credentials).get_client() as client:
-        saved = plan(client, load_document(tenant_file), prune=prune, concurrency=CONCURRENCY)
+    with _budget(concurrency), _credentials(credentials).get_client() as client:
+        saved = plan(client, load_document(tenant_file), prune=prune, concurrency=concurrency)
         sharded = shard_plan(saved, shards, max_deletions=max_deletions)
-        first = apply(client, sharded.platform, concurrency=CONCURRENCY, archive=archive)
+        first = apply(client, sharded.platform, concurrency=concurrency, archive=archive)
     if not first.ok:
         raise TenantSyncError.from_report(first, what="platform part")
 
+    # A shard of thousands of tenants is megabytes: past the server's limit for flow-run
+    # parameters (512 KB). It travels through the result storage; the run gets its key.
+    store, parent_id = ResultStore(), flow_run.get_id()
+    keys = [f"activepieces-shard-{parent_id}-{i}" for i in range(len(sharded.shards))]
+    for index, key in enumerate(keys):
+        store.write(sharded.shard(index, after=first).to_dict(), key=key)
+    logger.info("%s planned; %d shards saved", saved.summary, len(keys))
+
     def start(index: int, retried: bool) -> UUID:
         parameters = {
-            "shard": sharded.shard(index, after=first).to_dict(),
+            "shard": keys[index],
             "tenant_file": tenant_file,
             "credentials": credentials,
             "retried": retried,
             "archive": archive,
+            "concurrency": concurrency,
         }
         run = run_deployment(deployment, parameters=parameters, timeout=0)
         return run.id
 
-    running = {i: start(i, False) for i in range(len(sharded.shards))}
+    running = {start(i, False): i for i in range(len(keys))}
+    tries = dict.fromkeys(range(len(keys)), 1)
     reports: dict[int, dict[str, Any]] = {}
-    for attempt in range(1, attempts + 1):
-        for index, run_id in list(running.items()):
-            run = _final(run_id, poll_seconds)
-            if run.state.is_completed():
-                reports[index] = run.state.result()
-                del running[index]
-            elif attempt < attempts:
-                logger.warning("shard %d ended %s; starting it again", index, run.state.name)
-                running[index] = start(index, True)
-        if not running:
-            break
-    if running:
-        raise RuntimeError(f"shards {sorted(running)} did not complete in {attempts} attempts")
+    with get_client(sync_client=True) as api:
+        while running:
+            time.sleep(poll_seconds)
+            for run in _finished(api, list(running)):
+                index = running.pop(run.id)
+                if run.state.is_completed():
+                    reports[index] = run.state.result()
+                elif tries[index] < attempts:
+                    logger.warning("shard %d ended %s; starting it again", index, run.state.name)
+                    tries[index] += 1
+                    running[start(index, True)] = index
+                else:
+                    raise RuntimeError(f"shard {index} did not complete in {attempts} attempts")
     report = ApplyReport.merge([first, *(reports[i] for i in sorted(reports))])
     print(f"Tenants: {report.summary}")
     return {"summary": report.summary, "kind_summary": report.kind_summary}

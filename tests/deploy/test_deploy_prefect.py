@@ -19,9 +19,10 @@ from typing import Any
 
 import psutil
 import pytest
-from backing_services import Postgres, require_modules
-from deploy_support import BIN, REPO, PrefectAPI, Stopwatch, assert_key_absent
-from service_processes import Service, clean_env, free_port, run_command, stop_all, wait_for
+from backing_services import Postgres
+from deploy_support import REPO, Stopwatch, assert_key_absent
+from prefect_deployment import BLOCK, Prefect, running_prefect
+from service_processes import Service, wait_for
 from sharding_support import (
     assert_ends_as_planned,
     duplicates,
@@ -37,62 +38,10 @@ from activepieces_core.testing import Emulator
 pytestmark = [pytest.mark.deploy, pytest.mark.timeout(420)]
 
 TENANTS_FILE = REPO / "examples" / "tenants.yaml"
-SETUP_SCRIPT = Path(__file__).resolve().parent / "prefect_setup.py"
-POOL = "deploy-test-pool"
-BLOCK = "deploy-test-activepieces"
 ARTIFACTS = "activepieces-tenants"  # the flows' default artifact key prefix
-TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
-# No UI, no schedules: only the API, the worker polls and the event services run.
-SERVER_FLAGS = ("--no-ui", "--no-scheduler", "--no-late-runs")
 WORKERS = 2
-#: The sharded example's global concurrency limit (``LIMIT`` there): requests in flight.
-API_LIMIT = "activepieces-api"
 #: Two shards of 4 requests at once, across both workers.
 BUDGET = 8
-WORKER_LIMIT = 4  # flow runs at once per worker
-
-
-class Prefect:
-    """The running deployment: its REST API, processes and deployment ids by flow."""
-
-    def __init__(
-        self, api: PrefectAPI, services: list[Service], deployments: dict[str, str]
-    ) -> None:
-        self.api = api
-        self.services = services  # running: a test fails early when one of them exits
-        self.deployments = deployments
-
-    def start(self, flow: str, **parameters: Any) -> str:
-        """Start a run of ``flow``'s deployment; its id."""
-        return self.api.run_deployment(self.deployments[flow], parameters)
-
-    def wait(self, flow: str, run_id: str, timeout: float = 90) -> dict[str, Any]:
-        """Wait for a final state; fail with the run's logs unless it completed."""
-
-        def finished() -> dict[str, Any] | None:
-            run = self.api.flow_run(run_id)
-            return run if run["state"]["type"] in TERMINAL else None
-
-        run = wait_for(
-            finished, timeout=timeout, what=f"{flow} run {run_id}", services=self.services
-        )
-        if run["state"]["type"] != "COMPLETED":
-            logs = "\n".join(self.api.logs(run_id))
-            raise AssertionError(f"{flow} run ended {run['state']}:\n{logs}")
-        return run
-
-    def shard_runs(self) -> list[dict[str, Any]]:
-        """Every flow run of the shard deployment."""
-        found: list[dict[str, Any]] = self.api.call(
-            "POST",
-            "/flow_runs/filter",
-            {"flow_runs": {"deployment_id": {"any_": [self.deployments["apply_shard"]]}}},
-        )
-        return found
-
-    def run(self, flow: str, timeout: float = 90, **parameters: Any) -> dict[str, Any]:
-        """Run ``flow``'s deployment (as ``run_deployment`` does) and wait for a final state."""
-        return self.wait(flow, self.start(flow, **parameters), timeout)
 
 
 def table(artifact: dict[str, Any]) -> list[dict[str, Any]]:
@@ -101,96 +50,15 @@ def table(artifact: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def worker(index: int, env: dict[str, str], home: Path, logs: Path) -> Service:
-    """``prefect worker start`` number ``index`` on the shared pool."""
-    return Service(
-        f"prefect-worker-{index}",
-        [
-            *(str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--type", "process"),
-            *("--name", f"deploy-test-worker-{index}", "--limit", str(WORKER_LIMIT)),
-        ],
-        env=env,
-        cwd=home,
-        log_dir=logs,
-    )
-
-
 @pytest.fixture(scope="module")
 def prefect(deploy_dir: Path, emulator: Emulator, postgres: Postgres) -> Iterator[Prefect]:
-    require_modules("asyncpg")
-    home, logs = deploy_dir / "prefect", deploy_dir / "logs"
-    home.mkdir()
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
-    postgres.create_database("prefect")
-    env = clean_env(
-        PREFECT_HOME=str(home),
-        PREFECT_API_DATABASE_CONNECTION_URL=postgres.url("prefect", "postgresql+asyncpg"),
-        PREFECT_API_URL=api_url,
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        # Only this collection's block type is needed; registering Prefect's own ~40 at every
-        # start costs seconds on two cores.
-        PREFECT_SERVER_REGISTER_BLOCKS_ON_START="false",
-        PREFECT_WORKER_QUERY_SECONDS="1",
-    )
-    prefect_bin = str(BIN / "prefect")
-    server = Service(
-        "prefect-server",
-        [prefect_bin, "server", "start", "--host", "127.0.0.1", "--port", str(port), *SERVER_FLAGS],
-        env=env,
-        cwd=home,
-        log_dir=logs,
-    )
-    workers = [worker(index, env, home, logs) for index in range(1, WORKERS + 1)]
-    services = [server, *workers]
-    api = PrefectAPI(api_url)
-    clock = Stopwatch()
-    try:
-        server.start()
-        wait_for(
-            lambda: api.call("GET", "/health"),
-            timeout=120,
-            what="prefect server",
-            services=[server],
-        )
-        clock.mark("server up")
-        for each in workers:  # the first to start creates the process work pool
-            each.start()
-        run_command(
-            "prefect-block-register",
-            [prefect_bin, "block", "register", "-m", "prefect_activepieces"],
-            env=env,
-            cwd=home,
-            log_dir=logs,
-            timeout=120,
-        )
-        clock.mark("block type registered")
-        wait_for(
-            lambda: sum(w["status"] == "ONLINE" for w in api.workers(POOL)) == WORKERS,
-            timeout=120,
-            what="both workers online",
-            services=services,
-        )
-        clock.mark("workers online")
-        setup = [str(BIN / "python"), str(SETUP_SCRIPT), "--base-url", emulator.url]
-        output = run_command(
-            "prefect-setup",
-            [*setup, "--block", BLOCK, "--pool", POOL],
-            env={**env, "ACTIVEPIECES_API_KEY": emulator.api_key},
-            cwd=home,
-            log_dir=logs,
-            timeout=120,
-        )
-        deployments: dict[str, str] = json.loads(output.strip().splitlines()[-1])
-        # The API budget, set once for every worker (examples/prefect/sharded.py).
-        api.call("POST", "/v2/concurrency_limits/", {"name": API_LIMIT, "limit": BUDGET})
-        clock.mark("block saved, flows deployed, budget set")
-        yield Prefect(api, services, deployments)
-    finally:
-        api.close()
-        stop_all(services)
-        # Stopped: every log is complete now, and the database holds all it will.
-        postgres.dump("prefect", deploy_dir / "prefect.sql")
+    with running_prefect(
+        deploy_dir, emulator, postgres, workers=WORKERS, budget=BUDGET
+    ) as deployment:
+        yield deployment
+        services = deployment.services
+    # Stopped: every log is complete now, and the database holds all it will.
+    postgres.dump("prefect", deploy_dir / "prefect.sql")
     dump = (deploy_dir / "prefect.sql").read_text(errors="replace")
     assert BLOCK in dump, "the dump holds no block document: nothing was scanned"
     assert_key_absent(deploy_dir, emulator.api_key, services)
