@@ -487,26 +487,7 @@ class ContentsStore:
     def find_piece(self, platform_id: str, name: str, version: str) -> str | None:
         """``pieceMetadataService.get``: the newest installed version in the range the request
         names (``^`` = same major, ``~`` = same minor, else exactly that version)."""
-        wanted = parse_semver(exact_version(version))
-        candidates = [parse_semver(v) for v in self.installed(platform_id).get(name, [])]
-        if wanted is None:
-            return None
-        major, minor, patch, _ = wanted
-        if version.startswith("^"):
-            upper = (major + 1, 0, 0, "") if major else (0, minor + 1, 0, "")
-        elif version.startswith("~"):
-            upper = (major, minor + 1, 0, "")
-        else:
-            upper = (major, minor, patch + 1, "")
-        inside = [
-            c
-            for c in candidates
-            if c is not None and not version_lt(c, wanted) and version_lt(c, upper)
-        ]
-        if not inside:
-            return None
-        best = max(inside, key=_semver_key)
-        return f"{best[0]}.{best[1]}.{best[2]}" + (f"-{best[3]}" if best[3] else "")
+        return _newest_in_range(version, tuple(self.installed(platform_id).get(name, ())))
 
     def install_piece(self, platform_id: str, name: str, version: str) -> None:
         """Install from the registry; ValueError for a piece a test declared uninstallable."""
@@ -530,6 +511,31 @@ class ContentsStore:
             rows = self._connections.get(pid)
             if rows:
                 rows[:] = [r for r in rows if project_id not in r.get("projectIds", [])]
+
+
+@functools.lru_cache(maxsize=4096)  # every replace asks this for each required piece, twice
+def _newest_in_range(version: str, installed: tuple[str, ...]) -> str | None:
+    """`ContentsStore.find_piece` on the installed versions of one piece."""
+    wanted = parse_semver(exact_version(version))
+    if wanted is None:
+        return None
+    major, minor, patch, _ = wanted
+    if version.startswith("^"):
+        upper = (major + 1, 0, 0, "") if major else (0, minor + 1, 0, "")
+    elif version.startswith("~"):
+        upper = (major, minor + 1, 0, "")
+    else:
+        upper = (major, minor, patch + 1, "")
+    candidates = [parse_semver(v) for v in installed]
+    inside = [
+        c
+        for c in candidates
+        if c is not None and not version_lt(c, wanted) and version_lt(c, upper)
+    ]
+    if not inside:
+        return None
+    best = max(inside, key=_semver_key)
+    return f"{best[0]}.{best[1]}.{best[2]}" + (f"-{best[3]}" if best[3] else "")
 
 
 def _keep_auth(trigger: Any, old_trigger: Any) -> None:
