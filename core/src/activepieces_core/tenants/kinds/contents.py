@@ -27,6 +27,7 @@ each failed item as a failed change of that tenant; a refused replace (409 after
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import threading
@@ -99,6 +100,20 @@ class _Template:
         body = state.to_body()
         empty = ProjectState(source_activepieces_version=state.source_activepieces_version)
         return cls(state, body, _body_items(body), empty)
+
+    @functools.cached_property
+    def for_new_tenant(self) -> list[ContentChange]:
+        """What a new tenant gets (every item created): the same for each, so diffed once."""
+        return self.planned(self.empty)
+
+    def planned(self, current: ProjectState) -> list[ContentChange]:
+        """What replace does to ``current``, in the order a plan lists it (by kind, no-ops
+        last within each)."""
+        from activepieces_core.contents_diff import diff_state
+
+        order = {kind: i for i, kind in enumerate(CONTENT_KINDS)}
+        changes = diff_state(current, self.state)
+        return sorted(changes, key=lambda c: (order.get(c.kind, 9), c.action == "noop"))
 
 
 def _items(state: ProjectState | None) -> dict[tuple[str, str], dict[str, Any]]:
@@ -175,12 +190,8 @@ def _scalar(value: Any) -> bool:
 def _tenant_changes(
     spec: TenantSpec, project_id: str | None, current: ProjectState | None, wanted: _Template
 ) -> list[TenantChange]:
-    from activepieces_core.contents_diff import diff_state
-
     have_items, want_items = _items(current), wanted.items
-    planned = diff_state(current if current is not None else wanted.empty, wanted.state)
-    order = {kind: i for i, kind in enumerate(CONTENT_KINDS)}
-    planned = sorted(planned, key=lambda c: (order.get(c.kind, 9), c.action == "noop"))
+    planned = wanted.for_new_tenant if current is None else wanted.planned(current)
     changes: list[TenantChange] = []
     carried = False
     for item in planned:
