@@ -7,6 +7,7 @@ Every bench uses this one driver; commands are the functions in `COMMANDS`.
 from __future__ import annotations
 
 import multiprocessing as mp
+import time
 from collections import Counter
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -44,6 +45,8 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "team": lambda emu: len(emu.state.projects(types=["TEAM"])),
     "seed": _seed,
     "piece_sets": lambda emu: emu.state.configure_platform(manage_pieces_enabled=True),
+    # The child's CPU seconds so far (its server thread included): is the emulator the limit?
+    "cpu": lambda emu: time.process_time(),
 }
 
 

@@ -54,15 +54,36 @@ class Row:
     at_floor: bool = False
 
 
+#: CPU seconds (client process, emulator child) of each measured scenario, by its name.
+CPU: dict[str, tuple[float, float]] = {}
+
+
 def _measure(
     emu: ChildEmulator, name: str, fn: Callable[[], object]
 ) -> tuple[dict[str, int], float]:
     emu.call("clear")
+    cpu, emu_cpu = time.process_time(), emu.call("cpu")
     started = time.perf_counter()
     fn()
     seconds = time.perf_counter() - started
+    CPU[name] = (time.process_time() - cpu, emu.call("cpu") - emu_cpu)
     print(f"  {name}: {seconds:.2f}s", flush=True)
     return emu.call("counts"), seconds
+
+
+def _print_cpu(rows: list[Row], names: list[str]) -> None:
+    """Each scenario's CPU per request in the client and in the emulator, and how busy the
+    emulator's core was: on a loaded machine wall times move with the load, CPU much less."""
+    print()
+    print(f"{'CPU per request':34} {'client ms':>10} {'emulator ms':>12} {'emulator busy':>14}")
+    for row, name in zip(rows, names, strict=True):
+        client, server = CPU[name]
+        n = max(1, row.requests["total"])
+        busy = server / row.seconds if row.seconds > 0 else 0.0
+        note = "  (the emulator is the limit)" if busy > 0.8 else ""
+        print(
+            f"{row.name:34} {client / n * 1e3:>10.3f} {server / n * 1e3:>12.3f} {busy:>13.0%}{note}"
+        )
 
 
 def _naive(client: ActivepiecesClient, specs: list[TenantSpec], concurrency: int) -> None:
@@ -281,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         other = {k: v for k, v in sorted(c.items()) if k not in (*ROUTES, "total") and v}
         if other:
             print(f"{'':34} other routes: {other}")
+    _print_cpu(rows, list(CPU))
     ratio = c_sec / r_sec
     print()
     print(
