@@ -53,10 +53,13 @@ READS = ("list", "get", "platform")
 
 _LOAD_SNIPPET = """
 import sys, time, pathlib
+from activepieces_core.cli._common import planning_gc, tune_gc
 from activepieces_core.cli.tenants import _read_plan_or_document
 from activepieces_core.tenants import Plan
+tune_gc()  # as the console script, and `apply` reads its FILE under planning_gc
 t0 = time.perf_counter()
-plan = _read_plan_or_document(pathlib.Path(sys.argv[1]))
+with planning_gc():
+    plan = _read_plan_or_document(pathlib.Path(sys.argv[1]))
 seconds = time.perf_counter() - t0
 assert isinstance(plan, Plan), type(plan)
 print(f"{seconds:.3f} {len(plan.changes)}")
@@ -76,9 +79,7 @@ class Run:
 
     @property
     def writes(self) -> int:
-        return sum(
-            v for k, v in self.counts.items() if k != "total" and not k.endswith(READS)
-        )
+        return sum(v for k, v in self.counts.items() if k != "total" and not k.endswith(READS))
 
 
 def _run(emu: ChildEmulator, args: list[str], *, python: bool = False) -> Run:

@@ -27,7 +27,13 @@ from activepieces_core.tenants import (
     reconcile,
 )
 from activepieces_core.tenants.kinds.projects import STALE_LOOKUP_MAX
-from activepieces_core.tenants.saved import body_digest, verify_sealed
+from activepieces_core.tenants.saved import (
+    body_digest,
+    canonical_json,
+    sealed_text,
+    verify_sealed,
+    verify_sealed_text,
+)
 
 SPECS = [
     {"external_id": "keep", "display_name": "Keep"},
@@ -285,3 +291,26 @@ def test_a_noop_carries_no_spec_and_no_observed_state(
     assert by_id["upd"].action == "update"
     assert by_id["upd"].spec is not None
     assert by_id["upd"].observed is not None
+
+
+def test_a_canonical_saved_plan_is_verified_over_its_text(
+    activepieces_emulator: Any, client: ActivepiecesClient
+) -> None:
+    _seed(activepieces_emulator)
+    data = plan(client, SPECS, prune=True).to_dict()
+    text = sealed_text(data)
+    assert text == canonical_json(data).decode() + "\n"
+    verify_sealed_text(text, json.loads(text))  # intact: accepted
+    # An edit of the text is refused, however the digest is found.
+    edited = text.replace('"New name"', '"Other name"', 1)
+    assert edited != text
+    with pytest.raises(InvalidPlanError, match="digest"):
+        verify_sealed_text(edited, json.loads(edited))
+    # Text that is not canonical (indented) is checked in full: intact is accepted...
+    indented = json.dumps(data, indent=2)
+    verify_sealed_text(indented, json.loads(indented))
+    # ... and the format version is checked on the short path too.
+    newer = {**data, "format_version": PLAN_FORMAT_VERSION + 1}
+    newer["digest"] = body_digest(newer)
+    with pytest.raises(InvalidPlanError, match="format_version 2"):
+        verify_sealed_text(sealed_text(newer), newer)

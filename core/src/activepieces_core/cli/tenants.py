@@ -70,7 +70,7 @@ from activepieces_core.tenants.archive.archiver import (
 )
 from activepieces_core.tenants.engine import guarded_deletions
 from activepieces_core.tenants.export import Export, export_tenants
-from activepieces_core.tenants.saved import is_saved_plan
+from activepieces_core.tenants.saved import is_saved_plan, sealed_text, verify_sealed_text
 
 __all__ = ["SAMPLE", "app"]
 
@@ -85,7 +85,8 @@ console = Console()
 SAMPLE = 20
 #: Beyond this many failures they are listed as plain lines (a table of thousands is slow).
 FAILURE_TABLE_MAX = 200
-#: Plans with more changes are saved as compact JSON (indenting 50,000 changes takes seconds).
+#: Plans with more changes are saved as canonical JSON, unindented (indenting 50,000 changes
+#: takes seconds; canonical text is verified over its bytes, `saved.verify_sealed_text`).
 INDENT_MAX_CHANGES = 2000
 
 FileArg = Annotated[
@@ -183,7 +184,10 @@ def _write(path: Path, text: str) -> None:
 
 def _save_plan(tenant_plan: Plan, path: Path, data: dict[str, Any] | None = None) -> None:
     data = data if data is not None else tenant_plan.to_dict()
-    _write(path, _dump_json(data, compact=len(tenant_plan.changes) > INDENT_MAX_CHANGES))
+    if len(tenant_plan.changes) > INDENT_MAX_CHANGES:
+        _write(path, sealed_text(data))  # canonical: `apply` checks its digest over the bytes
+    else:
+        _write(path, _dump_json(data))
 
 
 def _more_line(hidden: int, noun: str) -> None:
@@ -379,12 +383,15 @@ def plan_cmd(
 def _read_plan_or_document(path: Path) -> Plan | TenantDocument:
     """A saved plan (verified) or a tenant document, told apart by content."""
     if path.suffix.lower() == ".json":
+        text = ""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text)
         except (OSError, ValueError):
             data = None  # load_document reports it with the file's name
         if is_saved_plan(data):
-            return Plan.from_dict(data)
+            verify_sealed_text(text, data)
+            return Plan.from_dict(data, verify=False)
         if isinstance(data, (list, dict)):
             return load_document(data, base=path.parent)  # templates are beside the file
     return load_document(path)

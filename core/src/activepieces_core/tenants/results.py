@@ -134,22 +134,8 @@ class _Labelled(Outcome):
         return label(self.kind, self.key)
 
 
-class _InMemory:
-    """A value a change carries in this process only: equal to any other, so a plan and the
-    same plan saved and read back (which lost it) are still equal."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any = None) -> None:
-        self.value = value
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _InMemory)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return "_InMemory(...)"
+#: The key under which a change keeps its planned project in its ``__dict__`` (not a field).
+_PLANNED = "_planned_project"
 
 
 class TenantChange(_Labelled):
@@ -167,18 +153,21 @@ class TenantChange(_Labelled):
     #: The server state this change was planned against (None: the resource was absent), so
     #: a saved plan can refuse to apply once the server has moved on.
     observed: dict[str, Any] | None = None
-    _planned: _InMemory = PrivateAttr(default_factory=lambda: _InMemory())
 
     @property
     def planned_project(self) -> Any:
         """A delete's project (a `Project`) as the planner read it, held in memory only: never
         saved, no part of equality (None in a plan read back). A delete's archive, taken in
         the same process, needs no second read of it (`activepieces_core.tenants.archive.capture`)."""
-        return self._planned.value
+        return self.__dict__.get(_PLANNED)
 
     def planned_with(self, project: Any) -> Self:
         """This change, holding ``project`` as `planned_project` (the planner's call)."""
-        self._planned = _InMemory(project)
+        # Kept beside the fields, not as a private attribute: a model with one builds a private
+        # dict for every instance, a quarter of the time of reading a saved plan back and
+        # ~200 bytes a change, for the few changes (deletes) that carry a project. Pydantic
+        # leaves non-field keys out of dumps and of equality.
+        self.__dict__[_PLANNED] = project
         return self
 
 
