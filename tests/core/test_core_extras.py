@@ -19,7 +19,7 @@ from typing import Any
 from activepieces_core import ActivepiecesClient
 
 #: Installed here, refused in the subprocess: the modules of the cli, yaml and aiohttp extras.
-_EXTRAS = ("typer", "click", "rich", "yaml", "aiohttp", "httpx_aiohttp")
+_EXTRAS = ("typer", "click", "rich", "yaml", "aiohttp")
 
 #: Prepended to every script: refuse ``blocked`` modules as if they were not installed.
 _BLOCKER = textwrap.dedent(
