@@ -23,7 +23,9 @@ Targets (issue 21): (a) <= 1.3 x (c) and (p) <= 1.3 x (c); ``max_in_flight`` (th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import resource
 import secrets
 import subprocess
 import sys
@@ -33,6 +35,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 # The deployment harness of tests/deploy (and the process handles it builds on).
@@ -69,11 +73,16 @@ def run_cli(emulator: Emulator, document: Path, budget: int, work: Path) -> floa
     env = {**os.environ, "ACTIVEPIECES_URL": emulator.url, "ACTIVEPIECES_API_KEY": emulator.api_key}
     argv = [str(BIN / "activepieces"), "tenants", "apply", str(document), "--yes"]
     started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with (work / "cli.log").open("wb") as log:
         subprocess.run(
             [*argv, "--concurrency", str(budget)], env=env, stdout=log, stderr=log, check=True
         )
-    return time.monotonic() - started
+    seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    print(f"CPU s of the CLI process: {cpu:.1f}")
+    return seconds
 
 
 def run_airflow(
@@ -94,10 +103,14 @@ def run_airflow(
             )
             airflow.wait_for_run(SHARDED, warm_up_id, timeout=600)
             fresh(emulator, latency)  # from here on only the run counts
+            cpu_before = cpu_seconds(airflow.services)
             started = time.monotonic()
             run_id = airflow.api.trigger(SHARDED, {"tenants_file": str(document), "shards": shards})
             airflow.wait_for_run(SHARDED, run_id, timeout=3600)
             seconds = time.monotonic() - started
+            cpu_after = cpu_seconds(airflow.services)
+            spent = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
+            print("CPU s during the run:", {name: round(cpu, 1) for name, cpu in spent.items()})
             print_stages(
                 airflow.api.dag_run(SHARDED, run_id), airflow.api.task_instances(SHARDED, run_id)
             )
@@ -105,6 +118,23 @@ def run_airflow(
     finally:
         redis.stop()
         postgres.stop()
+
+
+def cpu_seconds(services: list[Any]) -> dict[str, float]:
+    """CPU seconds (user + system) each service's process tree has used so far, with its
+    children that have exited (a worker's task processes)."""
+    spent: dict[str, float] = {}
+    for service in services:
+        if service.process is None:
+            continue
+        total = 0.0
+        root = psutil.Process(service.process.pid)
+        for process in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                times = process.cpu_times()
+                total += times.user + times.system + times.children_user + times.children_system
+        spent[service.name] = total
+    return spent
 
 
 def print_table(results: dict[str, dict[str, Any]], budget: int) -> None:
@@ -168,7 +198,9 @@ def main() -> None:
             if name not in chosen:
                 continue
             fresh(emulator, args.latency)
+            serving = time.process_time()  # this process: the emulator (and the bench's polls)
             seconds = run(emulator)
+            print(f"CPU s of the emulator's process: {time.process_time() - serving:.1f}")
             results[name] = outcome(emulator, document, seconds)
             print(f"{name}: {results[name]}", flush=True)
     if "prefect" in chosen:
