@@ -199,14 +199,20 @@ def _scale(emu: ChildEmulator, work: Path, n: int, conc: int, latency: float) ->
     plan_file = work / f"plan-{n}.json"
     _fresh(emu, latency, piece_sets=True)
     plan_out = _plan(emu, path, "--out", str(plan_file))
-    print(f"  N={n}: plan --out {plan_out.seconds:.2f}s", flush=True)
+    print(f"  N={n}: plan --out {plan_out.seconds:.2f}s, {_mib(plan_out.rss)}", flush=True)
     load_run = _run(emu, [_LOAD_SNIPPET, str(plan_file)], python=True)
     load_seconds = float(load_run.stdout.split()[0])
-    print(f"  N={n}: saved plan load + verify {load_seconds:.2f}s", flush=True)
+    print(
+        f"  N={n}: saved plan load + verify {load_seconds:.2f}s, {_mib(load_run.rss)}", flush=True
+    )
     first = _apply(emu, path, conc)
-    print(f"  N={n}: first apply {first.seconds:.2f}s, {first.counts['total']} req.", flush=True)
+    print(
+        f"  N={n}: first apply {first.seconds:.2f}s, {first.counts['total']} req., "
+        f"{_mib(first.rss)}",
+        flush=True,
+    )
     noop = _plan(emu, path)
-    print(f"  N={n}: no-op plan {noop.seconds:.2f}s", flush=True)
+    print(f"  N={n}: no-op plan {noop.seconds:.2f}s, {_mib(noop.rss)}", flush=True)
     size = plan_file.stat().st_size
     plan_file.unlink()
     return Scale(n, plan_out, load_seconds, load_run, size, first, noop)
