@@ -12,7 +12,10 @@ with ``--quick``) and ``prefect_teardown.py`` (``teardown_tenants`` against
 and ``cli_scale.py`` (the ``activepieces tenants`` CLI on 50,000 tenants; 5,000 with ``--quick``)
 and ``contents.py`` (1,000 tenants onboarded with a 5-flow template, its no-op re-sync, and 500
 tenants with the template under 20% faults; 200 with ``--quick``) and ``archive_teardown.py``
-(a teardown of 1,000 tenants with a 5-flow template with archives against the same without).
+(a teardown of 1,000 tenants with a 5-flow template with archives against the same without)
+and ``cli_floor.py`` (the CLI's onboardings and no-op re-plans against their floors, 10,000
+tenants, 1,000 with ``--quick``; its scale runs at 1,000 and 10,000 tenants; the 100,000 run is
+``cli_floor.py --skip-jobs --scale 10000,100000``, an hour on its own).
 The benches print human-readable tables; the figures are parsed from them,
 and every bench's full output is kept under ``--logs`` for the record. Exit code 1 if a target
 is missed or a bench could not be read.
@@ -276,6 +279,45 @@ def cli_scale_figures(run: Run) -> list[Figure]:
     return figures if any(f.ok is not None for f in figures) else [*figures, _unreadable(run)]
 
 
+_CLI_JOB = re.compile(
+    r"^(?P<name>\([a-z]\) .+?)\s+(?P<requests>\d+)\s+(?P<writes>\d+)\s+(?P<wall>[\d.]+)\s+"
+    r"(?P<lat>[\d.]+)\s+(?P<cpu>[\d.]+)\s+(?P<ratio>[\d.]+|inf)x\s+(?P<rss>\d+ MiB)\s+"
+    r"(?P<target>.+?) (?P<v>OK|MISSED)$"
+)
+_CLI_SCALE = re.compile(
+    r"^(?P<name>N=\d+ .+?)\s+(?P<requests>\d+)\s+(?P<wall>[\d.]+)\s+(?P<floor>[\d.]+)\s+"
+    r"(?P<ratio>[\d.]+|inf)x\s+(?P<rss>\d+ MiB)\s+(?P<target>.*?)(?: (?P<v>OK|MISSED))?$"
+)
+_CLI_LOAD = re.compile(
+    r"^(?P<name>N=\d+ saved plan load \+ verify) \((?P<mb>\d+) MB\) (?P<s>[\d.]+)s, "
+    r"peak RSS (?P<rss>\d+ MiB)\s+(?P<target>.+?) (?P<v>OK|MISSED)$"
+)
+
+
+def cli_floor_figures(run: Run) -> list[Figure]:
+    """The CLI's jobs against their floors (onboardings <= 1.25x, re-plans 0 writes) and the
+    scale runs (linear from the first size, peak RSS, saved-plan load + verify)."""
+    figures = []
+    for line in run.stdout.splitlines():
+        line = line.rstrip()
+        if m := _CLI_JOB.match(line):
+            measured = (
+                f"{m['wall']}s, {m['requests']} req., {m['writes']} writes; floors {m['lat']}s "
+                f"latency, {m['cpu']}s CPU: {m['ratio']}x; peak RSS {m['rss']}"
+            )
+            figures.append(
+                Figure("cli floor", m["name"].strip(), measured, m["target"], m["v"] == "OK")
+            )
+        elif m := _CLI_SCALE.match(line):
+            measured = f"{m['wall']}s, {m['requests']} req., {m['ratio']}x floor, RSS {m['rss']}"
+            ok = None if m["v"] is None else m["v"] == "OK"
+            figures.append(Figure("cli floor", m["name"].strip(), measured, m["target"], ok))
+        elif m := _CLI_LOAD.match(line):
+            measured = f"{m['s']}s ({m['mb']} MB), peak RSS {m['rss']}"
+            figures.append(Figure("cli floor", m["name"], measured, m["target"], m["v"] == "OK"))
+    return figures if any(f.ok is not None for f in figures) else [*figures, _unreadable(run)]
+
+
 _CONTENTS_ROW = re.compile(
     r"^(?P<name>\([ab]\) .+?)\s+(?P<requests>\d+)\s+(?P<wall>[\d.]+)\s+(?P<floor>[\d.]+)\s+"
     r"(?P<ratio>[\d.]+)x\s+(?P<target>.+?) (?P<v>OK|MISSED)$"
@@ -383,6 +425,11 @@ def main(argv: list[str] | None = None) -> int:
             contents_figures,
         ),
         ("archive_teardown", ["--tenants", "1000"], archive_figures),
+        (
+            "cli_floor",
+            ["--tenants", str(tenants), "--scale", "500,5000" if args.quick else "1000,10000"],
+            cli_floor_figures,
+        ),
     ]
     skip = set(filter(None, args.skip.split(",")))
     figures: list[Figure] = []
