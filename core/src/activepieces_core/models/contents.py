@@ -20,6 +20,7 @@ it is built or read, so a bad file is an `InvalidStateError` before anything is 
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -37,7 +38,9 @@ from pydantic import (
 from pydantic import Field as Default
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
+from typing_extensions import Self
 
+from activepieces_core._encoded import EncodedBody
 from activepieces_core.errors import InvalidStateError
 from activepieces_core.models.project import APIModel, is_owned
 
@@ -337,6 +340,18 @@ class ProjectState(_State):
         flows = copy.deepcopy(self.flows) if copy_flows else list(self.flows)
         # The flows are not dumped (a deep walk of large trees): put back in their place.
         return {key: flows if key == "flows" else rest[key] for key in _BODY_KEYS}
+
+    @functools.cached_property  # kept in __dict__: no part of equality (pydantic >= 2.6)
+    def wire_body(self) -> EncodedBody:
+        """`to_body` without copies, made once per state and kept with its encoding: what
+        ``replace`` sends (a template's state goes to every tenant). Never change it."""
+        return EncodedBody(self.to_body(copy_flows=False))
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (see pydantic's); an updated copy makes its own `wire_body`."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("wire_body", None)
+        return copied
 
     def flow(self, external_id: str) -> dict[str, Any] | None:
         """The flow with this external id (or id), or None."""

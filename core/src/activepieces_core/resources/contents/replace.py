@@ -51,7 +51,7 @@ def replace(project: Project | str, state: StateLike, policy: RetryPolicy) -> Op
     """Make the project's flows, tables, folders and connection references those of
     ``state`` (see the module docstring for the outcomes and the retry rule)."""
     path = path_of("projects", project_id(project), "replace")
-    body = as_state(state).to_body(copy_flows=False)  # encoded at once, never changed
+    body = as_state(state).wire_body  # the same state to many projects: encoded once
     waited = 0
     while True:
         try:
