@@ -2,8 +2,9 @@
 
 CeleryExecutor with Redis as the broker and PostgreSQL as the metadata database and result
 backend (both from ``backing_services``), api-server, scheduler, dag-processor, triggerer and N
-Celery workers as separate processes, the example DAGs from ``examples/airflow/dags``, the
-connection from ``AIRFLOW_CONN_ACTIVEPIECES_DEFAULT`` and the API budget pool created once.
+Celery workers as separate processes, a copy of the example DAGs from ``examples/airflow/dags``,
+XComs past 64 KiB in object storage (a directory of the home), the connection from
+``AIRFLOW_CONN_ACTIVEPIECES_DEFAULT`` and the API budget pool created once.
 """
 
 from __future__ import annotations

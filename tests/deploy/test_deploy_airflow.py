@@ -5,13 +5,14 @@ PostgreSQL as the metadata database and Celery's result backend, Redis as the br
 started by the test, see ``backing_services``). The connection comes from an
 ``AIRFLOW_CONN_*`` variable; DAG runs are triggered and read back through the public REST API
 with a JWT from SimpleAuthManager. This is where operators are serialised, mapped tasks land on
-different workers, XCom payloads meet a real database and triggers run in another process than
-the task that deferred. Once every process has stopped, the logs, task logs, a ``pg_dump`` of
+different workers, XCom payloads meet a real database (or, past 64 KiB, object storage) and
+triggers run in another process than the task that deferred. Once every process has stopped, the logs, task logs, a ``pg_dump`` of
 the database and a snapshot of the broker are searched for the key.
 """
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from airflow_deployment import (
     running_airflow,
 )
 from backing_services import Postgres, Redis, require_modules
-from deploy_support import Stopwatch, assert_key_absent
+from deploy_support import Stopwatch, assert_key_absent, key_needles
 from service_processes import wait_for
 from sharding_support import (
     assert_ends_as_planned,
@@ -56,7 +57,12 @@ def airflow(
     deploy_dir: Path, emulator: Emulator, postgres: Postgres, redis: Redis
 ) -> Iterator[Airflow]:
     require_modules("airflow.providers.celery", "psycopg2")
-    with running_airflow(deploy_dir, emulator, postgres, redis, budget=BUDGET) as deployment:
+    # The documents here are small: at 4 KiB their shards go through object storage too, and
+    # what the tests read back over REST (reports, projects) stays in the database.
+    small = {"AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_THRESHOLD": "4096"}
+    with running_airflow(
+        deploy_dir, emulator, postgres, redis, budget=BUDGET, extra_env=small
+    ) as deployment:
         yield deployment
     # Every process stopped: its logs are complete; the broker and the database are scanned too.
     redis.save()
@@ -65,6 +71,11 @@ def airflow(
     assert f"{ONBOARDING}" in dump, "the dump holds no DAG run: nothing was scanned"
     assert (deploy_dir / "redis" / "dump.rdb").is_file()
     assert_key_absent(deploy_dir, emulator.api_key, [*deployment.services, *deployment.killed])
+    objects = sorted((deployment.home / "xcom").rglob("*.gz"))
+    assert objects, "no XCom went to object storage: nothing was scanned there"
+    needles = key_needles(emulator.api_key).values()
+    leaks = [o for o in objects if any(n in gzip.decompress(o.read_bytes()) for n in needles)]
+    assert leaks == [], f"the API key is in the XCom objects {leaks}"
 
 
 def test_onboarding_defers_through_the_triggerer_then_teardown(
