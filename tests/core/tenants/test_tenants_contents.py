@@ -207,6 +207,24 @@ def test_a_resync_reads_three_listings_a_tenant_and_plans_as_a_full_export_would
     )
 
 
+def test_a_resync_keeps_to_its_requests_in_flight(
+    emu: Any, client: ActivepiecesClient, tmp_path: Path
+) -> None:
+    """``concurrency`` bounds the requests in flight, not the tenants read at once: each
+    tenant's listings go together, and 4 tenants at a time had 4 x 4 reads in flight."""
+    tenants = tuple(f"tenant-{i}" for i in range(12))
+    document = write_document(tmp_path, THIS_WEEK, tenants)
+    apply(client, plan(client, document))
+    emu.faults.set("*", latency=0.02)  # so that reads overlap
+    emu.app.stats.reset()
+
+    again = plan(client, document, concurrency=4)
+
+    assert not again.has_changes
+    assert emu.requests.count(route="fields.list") >= len(tenants)  # the table's fields too
+    assert 0 < emu.stats()["max_in_flight"] <= 4
+
+
 def test_an_edited_flow_shows_that_tenant_and_no_other(
     emu: Any, client: ActivepiecesClient, tmp_path: Path
 ) -> None:

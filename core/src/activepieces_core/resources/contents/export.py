@@ -9,7 +9,9 @@ the same `_ops.assemble`, so ``replace(export_state(x))`` answers all unchanged 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import anyio
@@ -19,7 +21,7 @@ from activepieces_core.models.contents import Field, Flow, Folder, ProjectState,
 from activepieces_core.resources._base import AsyncResource, all_rows
 from activepieces_core.resources.contents import _ops as ops
 
-__all__ = ["export_async", "export_managed", "gather", "server_version"]
+__all__ = ["Gate", "export_async", "export_managed", "gather", "server_version"]
 
 
 async def gather(*calls: Callable[[], Awaitable[Any]]) -> list[Any]:
@@ -62,20 +64,36 @@ def _on_asyncio() -> bool:
         return False
 
 
+#: Held around each listing of an export (e.g. an ``asyncio.Semaphore`` shared by every
+#: export of a job, so that its reads keep to the job's requests-in-flight budget).
+Gate = AbstractAsyncContextManager[Any]
+
+
 async def _listings(
-    resource: AsyncResource, pid: str, *extra: Callable[[], Awaitable[Any]]
+    resource: AsyncResource,
+    pid: str,
+    *extra: Callable[[], Awaitable[Any]],
+    gate: Gate | None = None,
 ) -> tuple[list[Flow], list[Folder], list[tuple[Table, list[Field]]], list[Any]]:
     """The project's flows, folders and tables with their fields, and the results of
     ``extra`` calls read beside them: the independent listings at once, then the fields."""
+
+    def read(op: Callable[[], Any]) -> Callable[[], Awaitable[Any]]:
+        async def run() -> Any:
+            if gate is None:
+                return await resource._run(op())
+            async with gate:
+                return await resource._run(op())
+
+        return run
+
     flows, folders, tables, *more = await gather(
-        lambda: resource._run(all_rows(ops.flows_page(pid))),
-        lambda: resource._run(all_rows(ops.folders_page(pid))),
-        lambda: resource._run(all_rows(ops.tables_page(pid))),
+        read(lambda: all_rows(ops.flows_page(pid))),
+        read(lambda: all_rows(ops.folders_page(pid))),
+        read(lambda: all_rows(ops.tables_page(pid))),
         *extra,
     )
-    fields = await gather(
-        *(lambda table=table: resource._run(ops.table_fields(table.id)) for table in tables)
-    )
+    fields = await gather(*(read(functools.partial(ops.table_fields, t.id)) for t in tables))
     return flows, folders, list(zip(tables, fields, strict=True)), more
 
 
@@ -99,9 +117,12 @@ async def export_async(
     return ops.assemble(read[0] if read else str(version), flows, folders, tables, connections)
 
 
-async def export_managed(resource: AsyncResource, project: Project | str) -> ProjectState:
+async def export_managed(
+    resource: AsyncResource, project: Project | str, *, gate: Gate | None = None
+) -> ProjectState:
     """What replace compares of ``project``: its flows, folders and tables (with their fields),
-    read concurrently; for a diff, not for a body to send elsewhere.
+    read concurrently (each listing inside ``gate``, when given); for a diff, not for a body to
+    send elsewhere.
 
     Three listings, not five: replace never deletes a connection and the diff compares none
     (`activepieces_core.contents_diff`), and the server's version (``GET /v1/flags``, the same
@@ -109,5 +130,5 @@ async def export_managed(resource: AsyncResource, project: Project | str) -> Pro
     no required pieces (nor are they compared) and names the version ``0.0.0``. The tenant
     planner reads each managed tenant with this.
     """
-    flows, folders, tables, _ = await _listings(resource, ops.project_id(project))
+    flows, folders, tables, _ = await _listings(resource, ops.project_id(project), gate=gate)
     return ops.assemble(ops.UNKNOWN_VERSION, flows, folders, tables, [], pieces=False)

@@ -337,14 +337,15 @@ async def _read_contents(
 ) -> list[ProjectState]:
     """What replace compares of each project (`export_managed`: its flows, folders and tables;
     not its connections nor the server's version, which the diff does not use), at most
-    ``concurrency`` projects at a time."""
+    ``concurrency`` requests in flight (a project's listings go at once, so projects are gated
+    too: a re-sync of 16 at a time had 48 reads in flight)."""
     from activepieces_core.resources.contents.export import export_managed
 
-    gate = asyncio.Semaphore(concurrency)
+    projects, requests = asyncio.Semaphore(concurrency), asyncio.Semaphore(concurrency)
 
     async def one(project_id: str) -> ProjectState:
-        async with gate:
-            return await export_managed(client.projects, project_id)
+        async with projects:
+            return await export_managed(client.projects, project_id, gate=requests)
 
     return list(await asyncio.gather(*(one(pid) for pid in project_ids)))
 
