@@ -215,3 +215,26 @@ def test_apply_help_documents_the_stale_exit_code() -> None:
     res = runner.invoke(app, ["tenants", "apply", "--help"], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "nothing is applied (exit 7" in " ".join(res.output.split())
+
+
+def test_a_large_plan_is_saved_canonical_and_verified_over_its_text(
+    seeded: tuple[Any, dict[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from activepieces_core.cli import tenants as cli_tenants
+
+    monkeypatch.setattr(cli_tenants, "INDENT_MAX_CHANGES", 1)  # "large" from 2 changes on
+    emu, ids, doc = seeded
+    saved = tmp_path / "plan.json"
+    assert run(emu, "tenants", "plan", str(doc), "--prune", "--out", str(saved)).exit_code == 0
+    text = saved.read_text()
+    data = json.loads(text)
+    assert text == json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"  # canonical
+    edited = tmp_path / "edited.json"
+    edited.write_text(text.replace('"New name"', '"Other name"', 1))
+    res = run(emu, "tenants", "apply", str(edited), "--yes", "--no-archive", json_out=False)
+    assert res.exit_code == ExitCode.USAGE, res.output
+    assert "digest" in res.stderr
+    assert writes(emu) == 0
+    res = run(emu, "tenants", "apply", str(saved), "--yes", "--no-archive", json_out=False)
+    assert res.exit_code == 0, res.output
+    assert emu.state.get_project(ids["upd"])["displayName"] == "New name"

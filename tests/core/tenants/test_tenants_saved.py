@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import pickle
 from collections.abc import Callable
@@ -297,9 +298,14 @@ def test_a_canonical_saved_plan_is_verified_over_its_text(
     activepieces_emulator: Any, client: ActivepiecesClient
 ) -> None:
     _seed(activepieces_emulator)
-    data = plan(client, SPECS, prune=True).to_dict()
+    made = plan(client, SPECS, prune=True)
+    data = made.to_dict()
     text = sealed_text(data)
     assert text == canonical_json(data).decode() + "\n"
+    for one in (made, Plan()):  # written a change at a time: the same text
+        out = io.StringIO()
+        one.write(out)
+        assert out.getvalue() == sealed_text(one.to_dict())
     verify_sealed_text(text, json.loads(text))  # intact: accepted
     # An edit of the text is refused, however the digest is found.
     edited = text.replace('"New name"', '"Other name"', 1)

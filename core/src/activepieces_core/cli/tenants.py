@@ -70,7 +70,7 @@ from activepieces_core.tenants.archive.archiver import (
 )
 from activepieces_core.tenants.engine import guarded_deletions
 from activepieces_core.tenants.export import Export, export_tenants
-from activepieces_core.tenants.saved import is_saved_plan, sealed_text, verify_sealed_text
+from activepieces_core.tenants.saved import is_saved_plan, verify_sealed_text
 
 __all__ = ["SAMPLE", "app"]
 
@@ -182,12 +182,15 @@ def _write(path: Path, text: str) -> None:
         fail(f"cannot write {path}: {exc.strerror or exc}", ExitCode.USAGE)
 
 
-def _save_plan(tenant_plan: Plan, path: Path, data: dict[str, Any] | None = None) -> None:
-    data = data if data is not None else tenant_plan.to_dict()
-    if len(tenant_plan.changes) > INDENT_MAX_CHANGES:
-        _write(path, sealed_text(data))  # canonical: `apply` checks its digest over the bytes
-    else:
-        _write(path, _dump_json(data))
+def _save_plan(tenant_plan: Plan, path: Path) -> None:
+    if len(tenant_plan.changes) <= INDENT_MAX_CHANGES:
+        _write(path, _dump_json(tenant_plan.to_dict()))
+        return
+    try:  # canonical, a change at a time: `apply` checks its digest over the bytes
+        with path.open("w", encoding="utf-8") as out:
+            tenant_plan.write(out)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}", ExitCode.USAGE)
 
 
 def _more_line(hidden: int, noun: str) -> None:
@@ -358,12 +361,12 @@ def plan_cmd(
                 prune_members=prune_members,
                 offboard_users=offboard_users,
             )
-        data = _stamped(tenant_plan, document).to_dict() if out or report or state.json else None
+        stamped = _stamped(tenant_plan, document) if out or report or state.json else None
         for path in (out, report):
-            if path is not None:
-                _save_plan(tenant_plan, path, data)
-        if state.json:
-            state.emit_json(data)
+            if path is not None and stamped is not None:
+                _save_plan(stamped, path)
+        if state.json and stamped is not None:
+            state.emit_json(stamped.to_dict())
         else:
             _print_plan(tenant_plan, full=full, archive=target)
             if out is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -23,6 +23,7 @@ from activepieces_core.tenants.saved import (
     document_digest,
     seal,
     verify_sealed,
+    write_sealed,
 )
 from activepieces_core.tenants.spec import TenantSpec
 
@@ -228,6 +229,13 @@ class Plan(Outcome):
         data = super().to_dict()
         data["document_digest"] = self.document_digest
         return seal(data)
+
+    def write(self, out: IO[str]) -> None:
+        """Write `to_dict` to ``out`` as canonical JSON (`saved.sealed_text`), a change at a
+        time (`saved.write_sealed`): never the whole plan as one dict or one string."""
+        rest = self.model_dump(mode="json", exclude={"changes"})
+        rest["document_digest"] = self.document_digest
+        write_sealed(out, (c.model_dump(mode="json") for c in self.changes), rest)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, verify: bool = True) -> Self:

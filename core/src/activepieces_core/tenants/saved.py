@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from activepieces_core.errors import InvalidRequestError
 
@@ -43,6 +43,7 @@ __all__ = [
     "sealed_text",
     "verify_sealed",
     "verify_sealed_text",
+    "write_sealed",
 ]
 
 #: Version of the saved-plan format this package writes and the newest it reads.
@@ -146,6 +147,38 @@ def sealed_text(data: Mapping[str, Any]) -> str:
     """A sealed plan dict as the text to save: canonical JSON, so that `verify_sealed_text`
     checks it over its bytes instead of serialising the parsed plan again."""
     return canonical_json(data).decode("utf-8") + "\n"
+
+
+def write_sealed(
+    out: IO[str], changes: Iterable[Mapping[str, Any]], rest: Mapping[str, Any]
+) -> str:
+    """Write a saved plan to ``out`` exactly as `sealed_text` would, one change at a time.
+
+    ``changes`` yields each change's dict (made as it is written), ``rest`` holds every other
+    key but the digest. Returns the digest. Only one change's dict exists at a time: the
+    whole plan as one dict, then as one text, was most of the memory a 100,000-tenant
+    ``plan --out`` took. The digest sorts after ``changes`` and before every other key, so
+    the rest (small) is serialised first and hashed after the changes, before it is written.
+    """
+    if any(key <= DIGEST_KEY for key in rest):  # then the digest could not follow the changes
+        raise ValueError(f"write_sealed: every key of 'rest' must sort after {DIGEST_KEY!r}")
+
+    def text(value: Any) -> str:
+        return canonical_json(value).decode("utf-8")
+
+    sha = hashlib.sha256()
+    head = '{"changes":['
+    out.write(head)
+    sha.update(head.encode("utf-8"))
+    for index, change in enumerate(changes):
+        chunk = ("," if index else "") + text(change)
+        out.write(chunk)
+        sha.update(chunk.encode("utf-8"))
+    tail = "]" + "".join(f",{text(key)}:{text(rest[key])}" for key in sorted(rest)) + "}"
+    sha.update(tail.encode("utf-8"))
+    digest = _PREFIX + sha.hexdigest()
+    out.write(f'],"{DIGEST_KEY}":"{digest}"' + tail[1:] + "\n")
+    return digest
 
 
 def verify_sealed_text(text: str, data: Any) -> None:
