@@ -18,7 +18,7 @@ import anyio
 
 from activepieces_core.models import Project
 from activepieces_core.models.contents import Field, Flow, Folder, ProjectState, Table
-from activepieces_core.resources._base import AsyncResource, all_rows
+from activepieces_core.resources._base import AsyncResource, Op, all_rows
 from activepieces_core.resources.contents import _ops as ops
 
 __all__ = ["Gate", "export_async", "export_managed", "gather", "server_version"]
@@ -72,11 +72,12 @@ Gate = AbstractAsyncContextManager[Any]
 async def _listings(
     resource: AsyncResource,
     pid: str,
-    *extra: Callable[[], Awaitable[Any]],
+    *extra: Callable[[], Op[Any]],
     gate: Gate | None = None,
 ) -> tuple[list[Flow], list[Folder], list[tuple[Table, list[Field]]], list[Any]]:
     """The project's flows, folders and tables with their fields, and the results of
-    ``extra`` calls read beside them: the independent listings at once, then the fields."""
+    ``extra`` operations read beside them: the independent listings at once, then the fields
+    (each inside ``gate``, when given)."""
 
     def read(op: Callable[[], Any]) -> Callable[[], Awaitable[Any]]:
         async def run() -> Any:
@@ -91,7 +92,7 @@ async def _listings(
         read(lambda: all_rows(ops.flows_page(pid))),
         read(lambda: all_rows(ops.folders_page(pid))),
         read(lambda: all_rows(ops.tables_page(pid))),
-        *extra,
+        *(read(op) for op in extra),
     )
     fields = await gather(*(read(functools.partial(ops.table_fields, t.id)) for t in tables))
     return flows, folders, list(zip(tables, fields, strict=True)), more
@@ -104,15 +105,20 @@ async def server_version(resource: AsyncResource) -> str:
 
 
 async def export_async(
-    resource: AsyncResource, project: Project | str, *, version: str | None = None
+    resource: AsyncResource,
+    project: Project | str,
+    *,
+    version: str | None = None,
+    gate: Gate | None = None,
 ) -> ProjectState:
-    """The replace body of ``project``, its listings read concurrently. ``version``: the
-    server's, when the caller read it already (``GET /v1/flags`` is the same for every
-    project of a platform: archiving many tenants reads it once, not per tenant)."""
+    """The replace body of ``project``, its listings read concurrently (each inside ``gate``,
+    when given: a job's requests-in-flight budget). ``version``: the server's, when the caller
+    read it already (``GET /v1/flags`` is the same for every project of a platform: archiving
+    many tenants reads it once, not per tenant)."""
     pid = ops.project_id(project)
-    flags = () if version is not None else (lambda: resource._run(ops.flags_version()),)
+    flags = () if version is not None else (ops.flags_version,)
     flows, folders, tables, (connections, *read) = await _listings(
-        resource, pid, lambda: resource._run(all_rows(ops.connections_page(pid))), *flags
+        resource, pid, lambda: all_rows(ops.connections_page(pid)), *flags, gate=gate
     )
     return ops.assemble(read[0] if read else str(version), flows, folders, tables, connections)
 
