@@ -59,6 +59,8 @@ def budget(sharded: ModuleType) -> None:
 def shard_worker(sharded: ModuleType) -> Iterator[subprocess.Popen[bytes]]:
     """``sharded.py serve``: the shard deployment, run by a process of its own."""
     env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())}
+    # The runner looks for scheduled shard runs every 10 s by default: each wave waited for it.
+    env["PREFECT_RUNNER_POLL_FREQUENCY"] = "1"
     process = subprocess.Popen(
         [sys.executable, str(EXAMPLE), "serve"], env=env, cwd=str(EXAMPLE.parent)
     )
