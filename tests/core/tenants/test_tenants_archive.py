@@ -415,6 +415,26 @@ def test_an_archived_teardown_reads_what_tenants_share_once(
     assert {ext: _content(store.read(ext)) for ext in TENANTS} == expected
 
 
+def test_an_archived_teardown_keeps_to_its_requests_in_flight(
+    emu: Any, client: ActivepiecesClient, tmp_path: Path
+) -> None:
+    """Archiving reads a tenant's contents and people before its delete; with ``concurrency``
+    n the server still never has more than n of the apply's requests at once (the budget the
+    orchestrators' pools count on)."""
+    (tmp_path / "standard.json").write_text(json.dumps(CONNECTED), encoding="utf-8")
+    assert reconcile(client, load_document(_document(), base=tmp_path)).ok
+    teardown = plan_teardown(client, TENANTS)
+    emu.faults.set("*", latency=0.02)  # the requests overlap as they would over a network
+    emu.app.stats.reset()
+    report = apply(
+        client, teardown, check_stale=False, archive=tmp_path / "archives", concurrency=3
+    )
+    assert report.ok, report.failed
+    stats = emu.stats()
+    assert stats["requests"] >= 5 * len(TENANTS)  # contents, people and the delete were sent
+    assert stats["max_in_flight"] == 3
+
+
 def test_a_contents_less_archive_restores_without_environments(
     activepieces_emulator: Any, client: ActivepiecesClient, tmp_path: Path
 ) -> None:

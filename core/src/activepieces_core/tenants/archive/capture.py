@@ -18,7 +18,6 @@ from typing import Any
 
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.models import Project
-from activepieces_core.models.contents import ProjectState
 from activepieces_core.models.piece_set import PieceSelectionMode, PieceSet
 from activepieces_core.resources.contents.export import export_async
 from activepieces_core.tenants.archive.format import TenantArchive
@@ -46,22 +45,20 @@ async def acapture(
     shared: PlatformReads | None = None,
 ) -> TenantArchive:
     """The archive of the tenant ``external_id`` whose project is ``project_id`` (``project``:
-    that project as already read; ``shared``: the reads an apply's archives share)."""
+    that project as already read; ``shared``: the reads an apply's archives share).
+
+    Its reads go one at a time: the engine runs a capture inside one of its ``concurrency``
+    slots, so one request in flight per capture keeps the apply within its budget of requests
+    in flight (the orchestrators' pools and limits count on it, docs/scale-out.md)."""
     reads = shared if shared is not None else PlatformReads(tenants=1)
-
-    async def contents() -> ProjectState:
-        version = await reads.version(client)
-        return await export_async(client.projects, project_id, version=version)
-
-    async def project_and_set() -> tuple[Project, PieceSet | None]:
-        found = project if project is not None else await client.projects.get(project_id)
-        if not found.piece_set_id:
-            return found, None
-        return found, await reads.piece_set(client, found.piece_set_id)
-
-    (found, piece_set), state, people = await asyncio.gather(
-        project_and_set(), contents(), reads.people(client, project_id)
-    )
+    found = project if project is not None else await client.projects.get(project_id)
+    piece_set = None
+    if found.piece_set_id:
+        piece_set = await reads.piece_set(client, found.piece_set_id)
+    version = await reads.version(client)
+    one_at_a_time = asyncio.Semaphore(1)
+    state = await export_async(client.projects, project_id, version=version, gate=one_at_a_time)
+    people = await reads.people(client, project_id)
     row, _dropped, _reason = tenant_row(found)
     tenant: dict[str, Any] = row if row is not None else {"external_id": external_id}
     tenant["external_id"] = external_id

@@ -100,29 +100,24 @@ class PlatformReads:
             return None  # not served to this key or server: per project
 
     async def people(self, client: AsyncActivepiecesClient, project_id: str) -> ProjectPeople:
-        """The members and waiting invitations of ``project_id``."""
+        """The members and waiting invitations of ``project_id`` (one request at a time, see
+        `acapture`)."""
         size = self.page_size
         members: Grouped = None
         waiting: Grouped = None
         if self.tenants > PLATFORM_WIDE_INVITATIONS:
-            members, waiting = await asyncio.gather(
-                self._once("members", lambda: self._members(client)),
-                self._once(
-                    "invitations",
-                    lambda: self._grouped(client.invitations.iter(type="PROJECT", limit=size)),
-                ),
+            members = await self._once("members", lambda: self._members(client))
+            waiting = await self._once(
+                "invitations",
+                lambda: self._grouped(client.invitations.iter(type="PROJECT", limit=size)),
             )
-
-        async def own_members() -> list[Any]:
-            if members is not None:
-                return members.get(project_id, [])
-            return [m async for m in client.project_members.iter(project_id, limit=size)]
-
-        async def own_invitations() -> list[Any]:
-            if waiting is not None:
-                return waiting.get(project_id, [])
+        if members is not None:
+            rows = members.get(project_id, [])
+        else:
+            rows = [m async for m in client.project_members.iter(project_id, limit=size)]
+        if waiting is not None:
+            invitations = waiting.get(project_id, [])
+        else:
             found = client.invitations.iter(project_id=project_id, limit=size)
-            return [i async for i in found]
-
-        rows, invitations = await asyncio.gather(own_members(), own_invitations())
+            invitations = [i async for i in found]
         return ProjectPeople.from_rows(project_id, rows, invitations)
