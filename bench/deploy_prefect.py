@@ -1,7 +1,7 @@
 """Sharded apply on Prefect workers vs the single-process CLI apply.
 
     uv run --frozen python bench/deploy_prefect.py [--tenants 10000] [--latency 0.02]
-        [--budget 16] [--concurrency 4] [--shards BUDGET/CONCURRENCY] [--only prefect|cli]
+        [--budget 16] [--concurrency 8] [--shards N] [--only prefect|cli]
 
 One emulator (in this process, ``--latency`` s on every request) and one tenant document of
 ``--tenants`` new tenants. Side by side on this machine, each from an empty platform:
@@ -10,9 +10,11 @@ One emulator (in this process, ``--latency`` s on every request) and one tenant 
     subprocess (``run_cli`` of bench/deploy_scale.py);
 (p) Prefect: the server on PostgreSQL and two process workers on one work pool (the deployment
     of tests/deploy, ``prefect_deployment``), the example flow ``sharded_apply``
-    (examples/prefect/sharded.py) with ``--shards`` shards of ``--concurrency`` requests each
-    and the global concurrency limit ``activepieces-api`` of BUDGET; timed from the parent
-    run's creation to its completion (the deployment's start is not counted).
+    (examples/prefect/sharded.py) with shards of ``--concurrency`` requests each (8: one
+    shard per worker) and the global concurrency limit ``activepieces-api`` of BUDGET; the
+    flow's default shard count, BUDGET // concurrency (one wave), unless ``--shards``; timed
+    from the parent run's creation to its completion (the deployment's start is not
+    counted).
 
 Targets (issue 21): (p) <= 1.3 x (c); ``max_in_flight`` (the emulator's ``GET
 /__emulator/stats``) <= BUDGET. Then the stages of every flow run from the Prefect API
@@ -60,14 +62,15 @@ def run_prefect(emulator: Emulator, document: Path, args: argparse.Namespace, wo
             fresh(emulator, args.latency)  # from here on only the run counts
             cpu_before = {s.name: tree_cpu(s) for s in services} | {"bench": own_cpu()}
             started = time.monotonic()
+            shards = {"shards": args.shards} if args.shards else {}
             parent = prefect.start(
                 "sharded_apply",
                 tenant_file=str(document),
                 credentials=BLOCK,
-                shards=args.shards,
                 concurrency=args.concurrency,
+                **shards,
             )
-            prefect.wait("sharded_apply", parent, timeout=3600, interval=0.1)
+            prefect.wait("sharded_apply", parent, timeout=3600, interval=0.5)
             seconds = time.monotonic() - started
             cpu_after = {s.name: tree_cpu(s) for s in services} | {"bench": own_cpu()}
             print_stages(prefect, parent)
@@ -140,11 +143,10 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=10_000)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--budget", type=int, default=16)
-    parser.add_argument("--concurrency", type=int, default=4, help="requests per flow")
+    parser.add_argument("--concurrency", type=int, default=8, help="requests per flow")
     parser.add_argument("--shards", type=int, help="default: budget // concurrency (one wave)")
     parser.add_argument("--only", choices=["cli", "prefect"], action="append")
     args = parser.parse_args()
-    args.shards = args.shards or args.budget // args.concurrency
     chosen = args.only or ["cli", "prefect"]
 
     work = Path(tempfile.mkdtemp(prefix="ap-deploy-prefect-"))
@@ -177,7 +179,7 @@ def main() -> None:
 
     print(
         f"\n{args.tenants} tenants, {args.latency * 1000:.0f} ms latency, budget {args.budget},"
-        f" {args.shards} shards of {args.concurrency} requests"
+        f" {args.shards or args.budget // args.concurrency} shards of {args.concurrency} requests"
     )
     base = results.get("cli", {}).get("seconds")
     for name, result in results.items():

@@ -12,18 +12,30 @@ its limit is the requests the Activepieces server may have in flight, across eve
 
     prefect gcl create activepieces-api --limit 16
 
-Every flow that calls the API holds ``CONCURRENCY`` slots of it (``concurrency(...,
-occupy=CONCURRENCY, strict=True)``) while it sends at most ``CONCURRENCY`` requests at once, so
-at most ``16 // 4 = 4`` shards apply together and at most 16 requests are in flight; the
-others wait for slots. A crashed run's slots come back when its lease (``LEASE_SECONDS``)
-runs out.
+Every flow that calls the API holds ``concurrency`` slots of it (``concurrency(...,
+occupy=concurrency, strict=True)``, a flow parameter, default ``CONCURRENCY`` = 4) while it
+sends at most that many requests at once, so at most ``16 // 4 = 4`` shards apply together and
+at most 16 requests are in flight; the others wait for slots. A crashed run's slots come back
+when its lease (``LEASE_SECONDS``) runs out. By default the parent makes ``limit //
+concurrency`` shards: one wave uses the whole budget. Every shard run is a process start on a
+worker (``import prefect``: ~3 s of CPU), so pick ``concurrency = limit // workers``: one shard
+per worker (two workers: ``concurrency=8``, two shards).
 
-Set up (the credentials block as in ``serve.py``; a result storage every worker and the parent
-can read, e.g. ``PREFECT_DEFAULT_RESULT_STORAGE_BLOCK``, when they run on several machines)::
+The shards travel through the **result storage** (a shard of thousands of tenants is megabytes,
+past the server's 512 KB limit on flow-run parameters), and so do the shard reports the parent
+merges: the parent and every worker must read and write the same one. On one machine that is
+``PREFECT_LOCAL_STORAGE_PATH`` (default ``~/.prefect/storage``); on several, a storage block::
+
+    prefect block create s3-bucket   # or gcs-bucket, azure-blob-storage, remote-file-system
+    export PREFECT_DEFAULT_RESULT_STORAGE_BLOCK=s3-bucket/activepieces-results  # parent+workers
+
+Set up (the credentials block as in ``serve.py``)::
 
     prefect work-pool create activepieces --type process
     python examples/prefect/sharded.py deploy      # the shard deployment on that pool
-    prefect worker start --pool activepieces       # on as many machines as you like
+    # on as many machines as you like; poll every second, not every 10 s (the default: up to
+    # 10 s before the parent, and again before its shards, even start)
+    PREFECT_WORKER_QUERY_SECONDS=1 prefect worker start --pool activepieces
     python examples/prefect/sharded.py run tenants.yaml --credentials activepieces-prod
 
 Every tenant a prune deletes is archived first into ``archive`` (a flow parameter: a directory
@@ -105,6 +117,15 @@ def apply_shard(
     return report.to_dict()
 
 
+def _one_wave(concurrency: int) -> int:
+    """The shard count that applies together within the limit: its slots // ``concurrency``."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as api:
+        budget = api.read_global_concurrency_limit_by_name(LIMIT).limit
+    return max(1, budget // concurrency)
+
+
 def _finished(api: Any, run_ids: list[UUID]) -> list[Any]:
     """Those of the flow runs ``run_ids`` that reached a final state (one API call)."""
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
@@ -117,7 +138,7 @@ def _finished(api: Any, run_ids: list[UUID]) -> list[Any]:
 def sharded_apply(
     tenant_file: str,
     credentials: str,
-    shards: int = 4,
+    shards: int | None = None,
     prune: bool = False,
     max_deletions: int = 5,
     attempts: int = 3,
@@ -130,7 +151,7 @@ def sharded_apply(
     ``deployment`` (``attempts`` times at most each) with ``concurrency`` requests in flight,
     and merge their reports. Each tenant the prune deletes is archived into ``archive`` first.
 
-    One wave uses the whole budget: ``shards`` = the limit // ``concurrency``."""
+    ``shards`` defaults to one wave that uses the whole budget: the limit // ``concurrency``."""
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
     from prefect.results import ResultStore
@@ -142,7 +163,7 @@ def sharded_apply(
     logger = get_run_logger()
     with _budget(concurrency), _credentials(credentials).get_client() as client:
         saved = plan(client, load_document(tenant_file), prune=prune, concurrency=concurrency)
-        sharded = shard_plan(saved, shards, max_deletions=max_deletions)
+        sharded = shard_plan(saved, shards or _one_wave(concurrency), max_deletions=max_deletions)
         first = apply(client, sharded.platform, concurrency=concurrency, archive=archive)
     if not first.ok:
         raise TenantSyncError.from_report(first, what="platform part")
