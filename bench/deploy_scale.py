@@ -16,6 +16,10 @@ One emulator (in this process, ``--latency`` s on every request) and one tenant 
 (p) Prefect, server on PostgreSQL and two process workers, the example sharded flow with a
     global concurrency limit of BUDGET (when the example exists).
 
+Each run also prints the CPU seconds it took: the CLI process, every Airflow process (a
+worker's with its task processes) and the emulator. The machine may be shared: compare the
+ratio of runs made side by side, and the CPU seconds, rather than wall times across runs.
+
 Targets (issue 21): (a) <= 1.3 x (c) and (p) <= 1.3 x (c); ``max_in_flight`` (the emulator's
 ``GET /__emulator/stats``) <= BUDGET for each. Not part of CI: minutes on two cores.
 """
