@@ -68,7 +68,8 @@ print(f"{seconds:.3f} {len(plan.changes)}")
 
 @dataclass
 class Run:
-    """One CLI process: wall seconds, exit code, peak RSS (bytes), output, requests."""
+    """One CLI process: wall seconds, exit code, peak RSS (bytes), output, requests, and its
+    CPU seconds (user + system: what a loaded machine does not inflate)."""
 
     seconds: float
     code: int
@@ -76,6 +77,7 @@ class Run:
     stdout: str
     stderr: str
     counts: dict[str, int]
+    cpu: float = 0.0
 
     @property
     def writes(self) -> int:
@@ -96,6 +98,7 @@ def _run(emu: ChildEmulator, args: list[str], *, python: bool = False) -> Run:
         out.seek(0)
         err.seek(0)
         run = Run(seconds, proc.returncode, usage.ru_maxrss * 1024, out.read(), err.read(), {})
+        run.cpu = usage.ru_utime + usage.ru_stime
     run.counts = emu.call("counts")
     if run.code not in (0, 2):
         raise SystemExit(f"{' '.join(command[:4])} ... failed ({run.code}):\n{run.stderr[-2000:]}")
@@ -199,7 +202,11 @@ def _scale(emu: ChildEmulator, work: Path, n: int, conc: int, latency: float) ->
     plan_file = work / f"plan-{n}.json"
     _fresh(emu, latency, piece_sets=True)
     plan_out = _plan(emu, path, "--out", str(plan_file))
-    print(f"  N={n}: plan --out {plan_out.seconds:.2f}s, {_mib(plan_out.rss)}", flush=True)
+    print(
+        f"  N={n}: plan --out {plan_out.seconds:.2f}s (CPU {plan_out.cpu:.2f}s), "
+        f"{_mib(plan_out.rss)}",
+        flush=True,
+    )
     load_run = _run(emu, [_LOAD_SNIPPET, str(plan_file)], python=True)
     load_seconds = float(load_run.stdout.split()[0])
     print(
@@ -207,12 +214,15 @@ def _scale(emu: ChildEmulator, work: Path, n: int, conc: int, latency: float) ->
     )
     first = _apply(emu, path, conc)
     print(
-        f"  N={n}: first apply {first.seconds:.2f}s, {first.counts['total']} req., "
-        f"{_mib(first.rss)}",
+        f"  N={n}: first apply {first.seconds:.2f}s (CPU {first.cpu:.2f}s), "
+        f"{first.counts['total']} req., {_mib(first.rss)}",
         flush=True,
     )
     noop = _plan(emu, path)
-    print(f"  N={n}: no-op plan {noop.seconds:.2f}s, {_mib(noop.rss)}", flush=True)
+    print(
+        f"  N={n}: no-op plan {noop.seconds:.2f}s (CPU {noop.cpu:.2f}s), {_mib(noop.rss)}",
+        flush=True,
+    )
     size = plan_file.stat().st_size
     plan_file.unlink()
     return Scale(n, plan_out, load_seconds, load_run, size, first, noop)
@@ -222,7 +232,7 @@ def _print_jobs(rows: list[tuple[str, Run, bool]], latency: float, conc: int, cp
     ok = True
     print(
         f"{'CLI job':32} {'requests':>9} {'writes':>7} {'wall s':>8} {'lat. fl.':>8} "
-        f"{'CPU fl.':>8} {'ratio':>7} {'peak RSS':>9}  target"
+        f"{'CPU fl.':>8} {'ratio':>7} {'peak RSS':>9} {'CLI CPU':>8}  target"
     )
     for name, run, onboarding in rows:
         floor = Floor(run.counts["total"], latency, conc, cpu)
@@ -237,7 +247,7 @@ def _print_jobs(rows: list[tuple[str, Run, bool]], latency: float, conc: int, cp
         print(
             f"{name:32} {run.counts['total']:>9} {run.writes:>7} {run.seconds:>8.2f} "
             f"{floor.latency_floor:>8.2f} {floor.cpu_floor:>8.2f} {ratio:>6.2f}x "
-            f"{_mib(run.rss):>9}  {target}"
+            f"{_mib(run.rss):>9} {run.cpu:>7.2f}s  {target}"
         )
     return ok
 
@@ -247,7 +257,7 @@ def _print_scale(scales: list[Scale], latency: float, conc: int, cpu: float) -> 
     ref = scales[0]
     print(
         f"{'scale run':36} {'requests':>9} {'wall s':>8} {'floor':>8} {'ratio':>7} "
-        f"{'peak RSS':>9}  target"
+        f"{'peak RSS':>9} {'CLI CPU':>8}  target"
     )
     for s in scales:
         times = s.tenants / ref.tenants
@@ -271,14 +281,15 @@ def _print_scale(scales: list[Scale], latency: float, conc: int, cpu: float) -> 
             target = ", ".join(targets) + (f" {'OK' if good else 'MISSED'}" if targets else "-")
             print(
                 f"N={s.tenants} {what:28} {run.counts['total']:>9} {run.seconds:>8.2f} "
-                f"{floor.seconds:>8.2f} {floor.ratio(run.seconds):>6.2f}x {_mib(run.rss):>9}  "
-                f"{target}"
+                f"{floor.seconds:>8.2f} {floor.ratio(run.seconds):>6.2f}x {_mib(run.rss):>9} "
+                f"{run.cpu:>7.2f}s  {target}"
             )
         good = s.load_seconds < LOAD_LIMIT
         ok = ok and good
         print(
             f"N={s.tenants} saved plan load + verify ({s.plan_bytes / 1e6:.0f} MB) "
-            f"{s.load_seconds:.2f}s, peak RSS {_mib(s.load_run.rss)}  "
+            f"{s.load_seconds:.2f}s, peak RSS {_mib(s.load_run.rss)}, whole process CPU "
+            f"{s.load_run.cpu:.2f}s  "
             f"< {LOAD_LIMIT:.0f}s {'OK' if good else 'MISSED'}"
         )
     return ok

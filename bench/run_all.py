@@ -282,15 +282,17 @@ def cli_scale_figures(run: Run) -> list[Figure]:
 _CLI_JOB = re.compile(
     r"^(?P<name>\([a-z]\) .+?)\s+(?P<requests>\d+)\s+(?P<writes>\d+)\s+(?P<wall>[\d.]+)\s+"
     r"(?P<lat>[\d.]+)\s+(?P<cpu>[\d.]+)\s+(?P<ratio>[\d.]+|inf)x\s+(?P<rss>\d+ MiB)\s+"
-    r"(?P<target>.+?) (?P<v>OK|MISSED)$"
+    r"(?P<own>[\d.]+)s\s+(?P<target>.+?) (?P<v>OK|MISSED)$"
 )
 _CLI_SCALE = re.compile(
     r"^(?P<name>N=\d+ .+?)\s+(?P<requests>\d+)\s+(?P<wall>[\d.]+)\s+(?P<floor>[\d.]+)\s+"
-    r"(?P<ratio>[\d.]+|inf)x\s+(?P<rss>\d+ MiB)\s+(?P<target>.*?)(?: (?P<v>OK|MISSED))?$"
+    r"(?P<ratio>[\d.]+|inf)x\s+(?P<rss>\d+ MiB)\s+(?P<own>[\d.]+)s\s+(?P<target>.*?)"
+    r"(?: (?P<v>OK|MISSED))?$"
 )
 _CLI_LOAD = re.compile(
     r"^(?P<name>N=\d+ saved plan load \+ verify) \((?P<mb>\d+) MB\) (?P<s>[\d.]+)s, "
-    r"peak RSS (?P<rss>\d+ MiB)\s+(?P<target>.+?) (?P<v>OK|MISSED)$"
+    r"peak RSS (?P<rss>\d+ MiB), whole process CPU (?P<own>[\d.]+)s\s+(?P<target>.+?) "
+    r"(?P<v>OK|MISSED)$"
 )
 
 
@@ -303,17 +305,20 @@ def cli_floor_figures(run: Run) -> list[Figure]:
         if m := _CLI_JOB.match(line):
             measured = (
                 f"{m['wall']}s, {m['requests']} req., {m['writes']} writes; floors {m['lat']}s "
-                f"latency, {m['cpu']}s CPU: {m['ratio']}x; peak RSS {m['rss']}"
+                f"latency, {m['cpu']}s CPU: {m['ratio']}x; peak RSS {m['rss']}, CLI CPU {m['own']}s"
             )
             figures.append(
                 Figure("cli floor", m["name"].strip(), measured, m["target"], m["v"] == "OK")
             )
         elif m := _CLI_SCALE.match(line):
-            measured = f"{m['wall']}s, {m['requests']} req., {m['ratio']}x floor, RSS {m['rss']}"
+            measured = (
+                f"{m['wall']}s, {m['requests']} req., {m['ratio']}x floor, RSS {m['rss']}, "
+                f"CLI CPU {m['own']}s"
+            )
             ok = None if m["v"] is None else m["v"] == "OK"
             figures.append(Figure("cli floor", m["name"].strip(), measured, m["target"], ok))
         elif m := _CLI_LOAD.match(line):
-            measured = f"{m['s']}s ({m['mb']} MB), peak RSS {m['rss']}"
+            measured = f"{m['s']}s ({m['mb']} MB), peak RSS {m['rss']}, CPU {m['own']}s"
             figures.append(Figure("cli floor", m["name"], measured, m["target"], m["v"] == "OK"))
     return figures if any(f.ok is not None for f in figures) else [*figures, _unreadable(run)]
 

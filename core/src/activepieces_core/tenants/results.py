@@ -18,6 +18,7 @@ from pydantic import (
 from typing_extensions import Self
 
 from activepieces_core.errors import ActivepiecesError
+from activepieces_core.tenants._fields_sets import share_fields_set
 from activepieces_core.tenants.saved import (
     PLAN_FORMAT_VERSION,
     document_digest,
@@ -127,6 +128,11 @@ class _Labelled(Outcome):
     project_id: str | None = None
     target_id: str | None = None
     diff: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _share_fields_set(self) -> Self:
+        share_fields_set(self)  # a plan or report of 100,000 tenants holds ~500,000 of these
+        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property

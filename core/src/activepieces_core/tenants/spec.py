@@ -23,6 +23,7 @@ from activepieces_core.errors import InvalidRequestError
 from activepieces_core.models import ColorName
 from activepieces_core.parsing import check_display_name
 from activepieces_core.pieces import normalize_pieces
+from activepieces_core.tenants._fields_sets import share_fields_set
 
 __all__ = [
     "DEFAULT_MEMBER_ROLE",
@@ -82,6 +83,11 @@ class MemberSpec(BaseModel):
         if not _EMAIL.match(email):
             raise ValueError(f"{value!r} is not an e-mail address")
         return email
+
+    @model_validator(mode="after")
+    def _share_fields_set(self) -> MemberSpec:
+        share_fields_set(self)
+        return self
 
 
 class PieceSetSpec(BaseModel):
@@ -243,6 +249,7 @@ class TenantSpec(BaseModel):
             emails = Counter(m.email for m in members)
             twice = sorted(e for e, n in emails.items() if n > 1)
             raise ValueError(f"members listed more than once: {', '.join(twice)}")
+        share_fields_set(self)
         return self
 
     @property

@@ -1,0 +1,24 @@
+"""The tenant models built by the hundred thousand share what they can (memory at 100,000 tenants)."""
+
+from __future__ import annotations
+
+from activepieces_core.tenants import Plan, TenantChange
+from activepieces_core.tenants.spec import validate_specs
+
+
+def test_specs_members_and_changes_share_their_fields_sets() -> None:
+    specs = validate_specs(
+        [{"external_id": "a", "members": ["x@y.io"]}, {"external_id": "b", "members": ["z@y.io"]}]
+    )
+    assert specs[0].__pydantic_fields_set__ is specs[1].__pydantic_fields_set__
+    members = [spec.members[0] for spec in specs if spec.members]
+    assert members[0].__pydantic_fields_set__ is members[1].__pydantic_fields_set__
+    one, two = (TenantChange(external_id=e, action="create") for e in ("a", "b"))
+    assert one.__pydantic_fields_set__ is two.__pydantic_fields_set__
+    # Shared, yet each instance still tells what was set: a copy with an update gets its own.
+    copy = one.model_copy(update={"key": "k"})
+    assert copy.model_fields_set == {"external_id", "action", "key"}
+    assert two.model_fields_set == one.model_fields_set == {"external_id", "action"}
+    # ... and a plan read back shares them too.
+    back = Plan.from_dict(Plan(changes=[one, two]).to_dict())
+    assert back.changes[0].__pydantic_fields_set__ is back.changes[1].__pydantic_fields_set__
