@@ -44,7 +44,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "deploy")]
 
 from backing_services import Postgres  # noqa: E402
-from deploy_scale import fresh, outcome, run_cli  # noqa: E402
+from deploy_scale import fresh, outcome, print_table, run_cli  # noqa: E402
 from prefect_deployment import BLOCK, Prefect, running_prefect  # noqa: E402
 from service_processes import Service  # noqa: E402
 from sharding_support import write_document  # noqa: E402
@@ -181,15 +181,7 @@ def main() -> None:
         f"\n{args.tenants} tenants, {args.latency * 1000:.0f} ms latency, budget {args.budget},"
         f" {args.shards or args.budget // args.concurrency} shards of {args.concurrency} requests"
     )
-    base = results.get("cli", {}).get("seconds")
-    for name, result in results.items():
-        ratio = f"{result['seconds'] / base:.2f} x CLI" if base else ""
-        held = "ok" if result["max_in_flight"] <= args.budget else "OVER BUDGET"
-        print(
-            f"  {name:8s} {result['seconds']:8.1f} s  {ratio:12s} requests {result['requests']:6d}"
-            f"  max_in_flight {result['max_in_flight']:3d} ({held})"
-        )
-    print(f"load: {os.getloadavg()}")
+    print_table(results, args.budget)
     print(f"logs: {work}")
 
 

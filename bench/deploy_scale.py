@@ -1,7 +1,7 @@
 """Sharded apply on the production-shaped deployments vs the single-process CLI apply.
 
     uv run --frozen python bench/deploy_scale.py [--tenants 10000] [--latency 0.02]
-        [--budget 16] [--shards 4] [--only airflow|prefect|cli]
+        [--budget 16] [--shards 4] [--only airflow|cli]
 
 One emulator (in this process, ``--latency`` s on every request) and one tenant document of
 ``--tenants`` new tenants. Side by side on this machine, each from an empty platform:
@@ -13,14 +13,14 @@ One emulator (in this process, ``--latency`` s on every request) and one tenant 
     the ``activepieces_api`` pool of BUDGET slots; timed from the trigger to the run's success
     (the deployment's start and one small warm-up run before it are not counted); the run's
     task instances are printed with their queued, start and end times;
-(p) Prefect, server on PostgreSQL and two process workers, the example sharded flow with a
-    global concurrency limit of BUDGET (when the example exists).
+The Prefect half (server on PostgreSQL, two process workers, the example sharded flow with a
+global concurrency limit of BUDGET) is ``bench/deploy_prefect.py``, with the same CLI run.
 
 Each run also prints the CPU seconds it took: the CLI process, every Airflow process (a
 worker's with its task processes) and the emulator. The machine may be shared: compare the
 ratio of runs made side by side, and the CPU seconds, rather than wall times across runs.
 
-Targets (issue 21): (a) <= 1.3 x (c) and (p) <= 1.3 x (c); ``max_in_flight`` (the emulator's
+Targets (issue 21): (a) <= 1.3 x (c) (and Prefect's the same); ``max_in_flight`` (the emulator's
 ``GET /__emulator/stats``) <= BUDGET for each. Not part of CI: minutes on two cores.
 """
 
@@ -188,9 +188,9 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--budget", type=int, default=16)
     parser.add_argument("--shards", type=int, default=4)
-    parser.add_argument("--only", choices=["cli", "airflow", "prefect"], action="append")
+    parser.add_argument("--only", choices=["cli", "airflow"], action="append")
     args = parser.parse_args()
-    chosen = set(args.only or ["cli", "airflow", "prefect"])
+    chosen = set(args.only or ["cli", "airflow"])
 
     work = Path(tempfile.mkdtemp(prefix="ap-deploy-scale-"))
     document = write_document(work / "tenants.json", "bench", args.tenants)
@@ -210,8 +210,6 @@ def main() -> None:
             seconds = run(emulator)
             results[name] = outcome(emulator, document, seconds)
             print(f"{name}: {results[name]}", flush=True)
-    if "prefect" in chosen:
-        print("prefect: no sharded example flow to run yet (examples/prefect)")
 
     print(f"\n{args.tenants} tenants, {args.latency * 1000:.0f} ms latency, budget {args.budget}")
     print_table(results, args.budget)
