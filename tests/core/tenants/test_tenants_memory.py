@@ -33,3 +33,14 @@ def test_a_parsed_saved_plan_is_let_go_while_it_is_read() -> None:
     raw = data["changes"]
     assert Plan.from_parsed(data) == Plan.from_dict(saved)
     assert raw == [None, None]  # each change's dict dropped once its model was built
+
+
+def test_reprs_of_plans_and_reports_do_not_walk_their_changes() -> None:
+    # asyncio reprs a finished task's result on every asyncio.run: a summary in the repr was a
+    # pass over every change of a 100,000-tenant plan each time.
+    from activepieces_core.tenants import ApplyReport
+
+    changes = [TenantChange(external_id=str(i), action="create") for i in range(30)]
+    assert "summary" not in repr(Plan(changes=changes))
+    assert "summary" not in repr(ApplyReport())
+    assert "[... 30 items]" in repr(Plan(changes=changes))

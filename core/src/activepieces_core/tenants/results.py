@@ -70,7 +70,8 @@ class DeletionLimitExceeded(ActivepiecesError):
 
 #: Lists longer than this show as a count in reprs: asyncio (3.11) reprs a finished task's
 #: result on every ``asyncio.run`` (through the SIGINT handler), and a 50,000-change plan took
-#: seconds to repr each time.
+#: seconds to repr each time. For the same reason the summaries (a pass over every change)
+#: are left out of reprs.
 _REPR_ITEMS = 20
 
 
@@ -274,14 +275,14 @@ class Plan(Outcome):
         """True when applying would send at least one write (of any kind)."""
         return any(c.action != "noop" for c in self.changes)
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field(repr=False)  # type: ignore[prop-decorator]
     @property
     def summary(self) -> dict[str, int]:
         """Count of project changes per action (all four keys always present)."""
         counts = Counter(c.action for c in self.changes if c.kind == "project")
         return {a: counts.get(a, 0) for a in ACTIONS}
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field(repr=False)  # type: ignore[prop-decorator]
     @property
     def kind_summary(self) -> dict[str, dict[str, int]]:
         """Count per kind and action, for kinds other than ``project`` that have changes."""
@@ -333,7 +334,7 @@ class ApplyReport(Outcome):
         """True when no change failed."""
         return not self.failed
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field(repr=False)  # type: ignore[prop-decorator]
     @property
     def summary(self) -> dict[str, int]:
         """Project results per action and per status, plus ``total`` (the tenants)."""
@@ -345,7 +346,7 @@ class ApplyReport(Outcome):
         out.update({s: statuses.get(s, 0) for s in STATUSES})
         return out
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field(repr=False)  # type: ignore[prop-decorator]
     @property
     def kind_summary(self) -> dict[str, dict[str, int]]:
         """Results of the other kinds, per kind and status."""
