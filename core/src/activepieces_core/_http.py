@@ -14,7 +14,7 @@ import os
 import ssl
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Literal, Protocol
@@ -272,7 +272,8 @@ class SyncTransport:
         self._secret = config.api_key.get_secret_value()
         self._http = httpx.Client(transport=http_transport, **_http_kwargs(config))
         self._build = _RequestBuilder(self._http, config)
-        self.headers = self._http.headers  # the default headers (key included), as on async
+        #: The default headers (key included), as on the async transport.
+        self.headers: MutableMapping[str, str] = self._http.headers
 
     def execute(self, call: Call) -> Any:
         """Send ``call`` with retries per its mode; return the parsed body."""
@@ -351,7 +352,7 @@ class AsyncTransport:
         if aio is None:
             self._http = httpx.AsyncClient(transport=http_transport, **_http_kwargs(config))
             self._build = _RequestBuilder(self._http, config)
-            self.headers: Any = self._http.headers
+            self.headers: MutableMapping[str, str] = self._http.headers
             self._send = self._send_httpx
             return
         self._sender = aio.Sender(config.base_url, config.timeout, ssl_context(config.verify))

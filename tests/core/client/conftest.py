@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -120,26 +120,39 @@ class Gate:
         self.count = 0
         self.arrived = threading.Event()
         self._open: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, seconds: float) -> None:
         if self._open is None:
             self._open = asyncio.Event()  # on the emulator's loop
+            self._loop = asyncio.get_running_loop()
         self.count += 1
         self.arrived.set()
         if self.count >= self.together:
             self._open.set()
         await self._open.wait()
 
+    def release(self) -> None:
+        """Let every held request go (from any thread). A request held past its test would
+        stay in flight on the shared emulator for the whole session, and every later test
+        that counts the requests in flight (``emu.stats()``) would count it."""
+        if self._loop is not None and self._open is not None:
+            self._loop.call_soon_threadsafe(self._open.set)
+
 
 @pytest.fixture
-def gate(emu: Any) -> Callable[[str, int], Gate]:
+def gate(emu: Any) -> Iterator[Callable[[str, int], Gate]]:
     """``gate(route, together)``: ``route``'s requests wait until ``together`` have arrived
-    (more than ever arrive: held until the test ends)."""
+    (more than ever arrive: held until the test ends, then let go)."""
+    installed: list[Gate] = []
 
     def install(route: str, together: int) -> Gate:
         held = Gate(together)
         emu.faults.sleep = held
         emu.faults.set(route, latency=1.0)  # the value is never waited: the gate decides
+        installed.append(held)
         return held
 
-    return install
+    yield install
+    for held in installed:
+        held.release()
