@@ -29,6 +29,8 @@ _ENV = {
     ),
     # Prefect: a private home, ephemeral server, no telemetry, patient start-up on slow CI.
     "PREFECT_HOME": str(_ROOT / "prefect"),
+    # Results too: Prefect's default stays ~/.prefect/storage whatever PREFECT_HOME says.
+    "PREFECT_LOCAL_STORAGE_PATH": str(_ROOT / "prefect" / "storage"),
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
