@@ -19,8 +19,10 @@ One emulator (in this process, ``--latency`` s on every request) and one tenant 
 Targets (issue 21): (p) <= 1.3 x (c); ``max_in_flight`` (the emulator's ``GET
 /__emulator/stats``) <= BUDGET. Then the stages of every flow run from the Prefect API
 (created -> pending: the worker's poll; pending -> running: process start, ``import prefect``,
-loading the flow; running -> completed: waiting for slots and applying), in seconds after the
-parent's creation. Not part of CI: minutes on two cores.
+loading the flow; running -> completed: waiting for the shard, then for slots, and applying),
+in seconds after the parent's creation, with the log lines that mark the parent's plan and
+each shard run finding its shard (the shard runs start before the parent plans) and taking its
+slots. Not part of CI: minutes on two cores.
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ def print_stages(prefect: Prefect, parent_id: str) -> None:
             "POST", "/logs/filter", {"logs": {"flow_run_id": {"any_": [run["id"]]}}}
         )
         for entry in logs:
-            if any(word in entry["message"] for word in ("slots", "planned", "Tenants:")):
+            if any(word in entry["message"] for word in ("slots", "planned", "found", "Tenants:")):
                 at = (datetime.fromisoformat(entry["timestamp"]) - origin).total_seconds()
                 print(f"           {at:6.1f} {entry['message'][:100]}")
 

@@ -1,11 +1,15 @@
 """Onboard tens of thousands of tenants with Prefect: plan once, one flow run per shard, one
 API budget across every worker. docs/scale-out.md explains the design.
 
-``sharded_apply`` plans the whole document, applies its platform part (the piece sets it
-declares) once, then starts one run of the ``apply-activepieces-shard/shards`` deployment per
-shard: any worker of the deployment's work pool picks each one up. It waits for them all,
-starts a shard again (``retried=True``: it plans its tenants again, so it writes only what is
-still missing) when its run failed or crashed (its worker died), and merges the reports.
+``sharded_apply`` first starts one run of the ``apply-activepieces-shard/shards`` deployment
+per shard (any worker of the deployment's work pool picks each one up), then plans the whole
+document, applies its platform part (the piece sets it declares) once and writes each shard
+where its run waits for it. A shard run's process start (``import prefect``: seconds) thus
+overlaps the parent's planning instead of following it. When the parent fails before writing
+the shards (the plan failed, deletes more than ``max_deletions``, the platform part failed),
+it cancels the shard runs it started. It waits for them all, starts a shard again
+(``retried=True``: it plans its tenants again, so it writes only what is still missing) when
+its run failed or crashed (its worker died), and merges the reports.
 
 **The API budget** is the Prefect global concurrency limit ``activepieces-api``, created once;
 its limit is the requests the Activepieces server may have in flight, across every worker::
@@ -22,7 +26,8 @@ worker (``import prefect``: ~3 s of CPU), so pick ``concurrency = limit // worke
 per worker (two workers: ``concurrency=8``, two shards).
 
 The shards travel through the **result storage** (a shard of thousands of tenants is megabytes,
-past the server's 512 KB limit on flow-run parameters), and so do the shard reports the parent
+past the server's 512 KB limit on flow-run parameters): each shard run waits for its key there
+(``shard_wait_seconds``, holding no slots meanwhile). So do the shard reports the parent
 merges: the parent and every worker must read and write the same one. On one machine that is
 ``PREFECT_LOCAL_STORAGE_PATH`` (default ``~/.prefect/storage``); on several, a storage block::
 
@@ -65,6 +70,8 @@ LIMIT = "activepieces-api"
 CONCURRENCY = 4
 #: How long a run's slots stay taken if its process dies without releasing them.
 LEASE_SECONDS = 60
+#: How often a shard run looks for its shard in the result storage.
+SHARD_POLL_SECONDS = 0.2
 SHARD_FLOW = "apply-activepieces-shard"
 SHARD_DEPLOYMENT = f"{SHARD_FLOW}/shards"
 #: Where pruned tenants are archived before their project is deleted (on the worker).
@@ -81,6 +88,24 @@ def _budget(requests: int) -> Any:
     return concurrency(LIMIT, occupy=requests, strict=True, lease_duration=LEASE_SECONDS)
 
 
+def _wait_for_shard(key: str, timeout: float) -> dict[str, Any]:
+    """The shard the parent writes under ``key`` once it is there (it plans after starting
+    this run); TimeoutError after ``timeout`` s."""
+    from prefect.results import ResultStore
+
+    store, deadline = ResultStore(), time.monotonic() + timeout
+    # exists() is False until the whole record is written and readable (a shard is megabytes).
+    while not store.exists(key):
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"shard {key} not in the result storage after {timeout:g} s: the parent run"
+                " failed before writing it, or it writes to another result storage"
+            )
+        time.sleep(SHARD_POLL_SECONDS)
+    shard: dict[str, Any] = store.read(key).result
+    return shard
+
+
 @flow(name=SHARD_FLOW, persist_result=True)
 def apply_shard(
     shard: str,
@@ -89,20 +114,22 @@ def apply_shard(
     retried: bool = False,
     archive: str = DEFAULT_ARCHIVE,
     concurrency: int = CONCURRENCY,
+    wait_seconds: float = 300.0,
 ) -> dict[str, Any]:
-    """Apply one shard (a saved plan the parent wrote to the result storage under the key
-    ``shard``) with ``concurrency`` requests in flight, archiving each tenant it deletes into
-    ``archive`` first; when ``retried``, plan its tenants again first.
+    """Apply one shard (a saved plan the parent writes to the result storage under the key
+    ``shard``, waited for up to ``wait_seconds``) with ``concurrency`` requests in flight,
+    archiving each tenant it deletes into ``archive`` first; when ``retried``, plan its
+    tenants again first.
 
     Fails (so the parent starts it again) when a tenant failed.
     """
-    from prefect.results import ResultStore
-
     from activepieces_core.tenants import TenantSyncError, apply
     from activepieces_core.tenants.shards import replan_shard
 
     logger = get_run_logger()
-    saved: dict[str, Any] = ResultStore().read(shard).result
+    waiting = time.monotonic()
+    saved = _wait_for_shard(shard, wait_seconds)  # no slots held while the parent plans
+    logger.info("shard found after %.1f s", time.monotonic() - waiting)
     with _budget(concurrency), _credentials(credentials).get_client() as client:
         logger.info("%d slots of %s held; applying", concurrency, LIMIT)
         if retried:
@@ -134,6 +161,22 @@ def _finished(api: Any, run_ids: list[UUID]) -> list[Any]:
     return [run for run in runs if run.state is not None and run.state.is_final()]
 
 
+def _cancel(run_ids: list[UUID]) -> None:
+    """Cancel the flow runs ``run_ids`` (as ``prefect flow-run cancel`` does): a run no worker
+    took yet ends Cancelled at once, a started one once its worker stopped its process."""
+    from prefect.client.orchestration import get_client
+    from prefect.states import Cancelling
+
+    logger = get_run_logger()
+    with get_client(sync_client=True) as api:
+        for run_id in run_ids:
+            # The parent is failing already: its own error is the one to report.
+            try:
+                api.set_flow_run_state(run_id, Cancelling())
+            except Exception as error:
+                logger.warning("could not cancel shard run %s: %s", run_id, error)
+
+
 @flow(name="sharded-activepieces-apply", log_prints=True)
 def sharded_apply(
     tenant_file: str,
@@ -146,10 +189,13 @@ def sharded_apply(
     poll_seconds: float = 1.0,
     archive: str = DEFAULT_ARCHIVE,
     concurrency: int = CONCURRENCY,
+    shard_wait_seconds: float = 300.0,
 ) -> dict[str, Any]:
-    """Plan ``tenant_file``, apply the platform part, run every shard as its own flow run of
-    ``deployment`` (``attempts`` times at most each) with ``concurrency`` requests in flight,
-    and merge their reports. Each tenant the prune deletes is archived into ``archive`` first.
+    """Start every shard as its own flow run of ``deployment``, plan ``tenant_file``, apply
+    the platform part, write the shards (each run waits up to ``shard_wait_seconds`` for its
+    own), run each ``attempts`` times at most with ``concurrency`` requests in flight, and
+    merge their reports. Each tenant the prune deletes is archived into ``archive`` first.
+    The shard runs are cancelled when the parent fails before writing the shards.
 
     ``shards`` defaults to one wave that uses the whole budget: the limit // ``concurrency``."""
     from prefect.client.orchestration import get_client
@@ -161,20 +207,11 @@ def sharded_apply(
     from activepieces_core.tenants.shards import shard_plan
 
     logger = get_run_logger()
-    with _budget(concurrency), _credentials(credentials).get_client() as client:
-        saved = plan(client, load_document(tenant_file), prune=prune, concurrency=concurrency)
-        sharded = shard_plan(saved, shards or _one_wave(concurrency), max_deletions=max_deletions)
-        first = apply(client, sharded.platform, concurrency=concurrency, archive=archive)
-    if not first.ok:
-        raise TenantSyncError.from_report(first, what="platform part")
-
     # A shard of thousands of tenants is megabytes: past the server's limit for flow-run
     # parameters (512 KB). It travels through the result storage; the run gets its key.
     store, parent_id = ResultStore(), flow_run.get_id()
-    keys = [f"activepieces-shard-{parent_id}-{i}" for i in range(len(sharded.shards))]
-    for index, key in enumerate(keys):
-        store.write(sharded.shard(index, after=first).to_dict(), key=key)
-    logger.info("%s planned; %d shards saved", saved.summary, len(keys))
+    count = shards or _one_wave(concurrency)
+    keys = [f"activepieces-shard-{parent_id}-{i}" for i in range(count)]
 
     def start(index: int, retried: bool) -> UUID:
         parameters = {
@@ -184,11 +221,29 @@ def sharded_apply(
             "retried": retried,
             "archive": archive,
             "concurrency": concurrency,
+            "wait_seconds": shard_wait_seconds,
         }
         run = run_deployment(deployment, parameters=parameters, timeout=0)
         return run.id
 
-    running = {start(i, False): i for i in range(len(keys))}
+    # The shard runs start first: their process start overlaps the planning below.
+    started: list[UUID] = []
+    try:
+        started.extend(start(i, False) for i in range(count))
+        with _budget(concurrency), _credentials(credentials).get_client() as client:
+            saved = plan(client, load_document(tenant_file), prune=prune, concurrency=concurrency)
+            sharded = shard_plan(saved, count, max_deletions=max_deletions)
+            first = apply(client, sharded.platform, concurrency=concurrency, archive=archive)
+        if not first.ok:
+            raise TenantSyncError.from_report(first, what="platform part")
+        for index, key in enumerate(keys):
+            store.write(sharded.shard(index, after=first).to_dict(), key=key)
+    except BaseException:
+        _cancel(started)  # nothing for them to apply: none waits out its timeout
+        raise
+    logger.info("%s planned; %d shards saved", saved.summary, count)
+
+    running = dict(zip(started, range(count), strict=True))
     tries = dict.fromkeys(range(len(keys)), 1)
     reports: dict[int, dict[str, Any]] = {}
     with get_client(sync_client=True) as api:

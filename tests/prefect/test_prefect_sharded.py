@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +20,11 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
+from prefect.client.schemas.objects import FlowRun
 from prefect.settings import PREFECT_API_URL
 
 from activepieces_core import ActivepiecesClient
-from activepieces_core.tenants import plan
+from activepieces_core.tenants import DeletionLimitExceeded, apply, plan
 from prefect_activepieces import ActivepiecesCredentials
 
 pytestmark = pytest.mark.slow
@@ -73,13 +76,28 @@ def shard_worker(sharded: ModuleType) -> Iterator[subprocess.Popen[bytes]]:
                 except Exception:
                     if process.poll() is not None:
                         raise RuntimeError("sharded.py serve exited") from None
-                    import time
-
                     time.sleep(0.2)
         yield process
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def shard_runs(sharded: ModuleType) -> list[FlowRun]:
+    """Every flow run of the shard deployment."""
+    with get_client(sync_client=True) as api:
+        deployment = api.read_deployment_by_name(sharded.SHARD_DEPLOYMENT)
+        return api.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                deployment_id=FlowRunFilterDeploymentId(any_=[deployment.id])
+            )
+        )
+
+
+def save_block(emu: Any) -> str:
+    block = f"sharded-{uuid.uuid4().hex[:8]}"
+    ActivepiecesCredentials(base_url=emu.url, api_key=emu.api_key, max_retries=2).save(block)
+    return block
 
 
 def test_every_shard_is_a_flow_run_and_the_report_is_merged(
@@ -89,8 +107,7 @@ def test_every_shard_is_a_flow_run_and_the_report_is_merged(
     emu.state.configure_platform(manage_pieces_enabled=True)
     tenant_file = tmp_path / "tenants.json"
     tenant_file.write_text(json.dumps(DOCUMENT))
-    block = f"sharded-{uuid.uuid4().hex[:8]}"
-    ActivepiecesCredentials(base_url=emu.url, api_key=emu.api_key, max_retries=2).save(block)
+    block = save_block(emu)
     with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client:
         expected = plan(client, DOCUMENT)
 
@@ -105,13 +122,76 @@ def test_every_shard_is_a_flow_run_and_the_report_is_merged(
     assert projects == [f"t{i:02d}" for i in range(10)]  # each once
     with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client:
         assert not plan(client, DOCUMENT).has_changes
-    with get_client(sync_client=True) as api:
-        deployment = api.read_deployment_by_name(sharded.SHARD_DEPLOYMENT)
-        runs = api.read_flow_runs(
-            flow_run_filter=FlowRunFilter(
-                deployment_id=FlowRunFilterDeploymentId(any_=[deployment.id])
-            )
-        )
+    runs = shard_runs(sharded)
     assert len([r for r in runs if r.state is not None and r.state.is_completed()]) >= 2
     assert emu.stats()["max_in_flight"] <= 16
     assert emu.api_key not in repr([r.parameters for r in runs])
+
+
+def test_a_shard_run_waits_for_its_shard_without_holding_slots(
+    sharded: ModuleType, budget: None, emulator: Any
+) -> None:
+    """Started before the parent plans, a shard run waits for its shard in the result storage
+    holding none of the budget, and fails clearly when the shard never comes."""
+    block = save_block(emulator)
+    seen: list[int] = []
+    done = threading.Event()
+
+    def watch_slots() -> None:
+        with get_client(sync_client=True) as api:
+            while not done.is_set():
+                seen.append(api.read_global_concurrency_limit_by_name(sharded.LIMIT).active_slots)
+                time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch_slots)
+    watcher.start()
+    try:
+        with pytest.raises(TimeoutError, match="not in the result storage after 2 s"):
+            sharded.apply_shard(
+                "activepieces-shard-never-written", "unused.yaml", block, wait_seconds=2
+            )
+    finally:
+        done.set()
+        watcher.join()
+    assert len(seen) > 3
+    assert set(seen) == {0}
+
+
+def test_a_refused_plan_cancels_the_shard_runs_it_started(
+    sharded: ModuleType, budget: None, shard_worker: Any, emulator: Any, tmp_path: Path
+) -> None:
+    """The shard runs start before the parent plans; a plan ``max_deletions`` refuses leaves
+    none of them running or waiting for its shard: they end Cancelled, nothing is written."""
+    emu = emulator
+    emu.state.configure_platform(manage_pieces_enabled=True)
+    with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client:
+        gone = {"tenants": [{"external_id": f"gone{i}"} for i in range(3)]}
+        assert apply(client, plan(client, gone)).ok
+    tenant_file = tmp_path / "tenants.json"
+    tenant_file.write_text(json.dumps(DOCUMENT))  # without them: the prune deletes 3
+    block = save_block(emu)
+    before = {run.id for run in shard_runs(sharded)}
+    projects = sorted(p["externalId"] for p in emu.state.projects(types=["TEAM"]))
+    emu.faults.set("*", latency=1.0)  # planning takes seconds: the worker takes the shard runs
+    try:
+        with pytest.raises(DeletionLimitExceeded):
+            sharded.sharded_apply(
+                str(tenant_file), block, shards=2, prune=True, max_deletions=1, poll_seconds=0.2
+            )
+    finally:
+        emu.faults.clear()
+
+    deadline = time.monotonic() + 120
+    runs = [run for run in shard_runs(sharded) if run.id not in before]
+    while any(not run.state or not run.state.is_final() for run in runs):
+        assert time.monotonic() < deadline, [(run.id, run.state) for run in runs]
+        time.sleep(0.5)
+        runs = [run for run in shard_runs(sharded) if run.id not in before]
+    assert len(runs) == 2
+    assert {run.state.type.value for run in runs if run.state} == {"CANCELLED"}
+    with get_client(sync_client=True) as api:
+        history = {state.type.value for run in runs for state in api.read_flow_run_states(run.id)}
+    assert history & {"PENDING", "RUNNING"}, (
+        "no shard run had started: only Scheduled ones cancelled"
+    )
+    assert sorted(p["externalId"] for p in emu.state.projects(types=["TEAM"])) == projects
