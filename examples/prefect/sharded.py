@@ -7,7 +7,7 @@ document, applies its platform part (the piece sets it declares) once and writes
 where its run waits for it. A shard run's process start (``import prefect``: seconds) thus
 overlaps the parent's planning instead of following it. When the parent fails before writing
 the shards (the plan failed, deletes more than ``max_deletions``, the platform part failed),
-it cancels the shard runs it started. It waits for them all, starts a shard again
+it cancels the shard runs it started. Otherwise it waits for them all, starts a shard again
 (``retried=True``: it plans its tenants again, so it writes only what is still missing) when
 its run failed or crashed (its worker died), and merges the reports.
 
@@ -39,7 +39,7 @@ Set up (the credentials block as in ``serve.py``)::
     prefect work-pool create activepieces --type process
     python examples/prefect/sharded.py deploy      # the shard deployment on that pool
     # on as many machines as you like; poll every second, not every 10 s (the default: up to
-    # 10 s before the parent, and again before its shards, even start)
+    # 10 s before the parent even starts, and its shard runs may start after its plan is done)
     PREFECT_WORKER_QUERY_SECONDS=1 prefect worker start --pool activepieces
     python examples/prefect/sharded.py run tenants.yaml --credentials activepieces-prod
 
