@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,11 @@ def _when(predicate: Callable[[], bool], action: Callable[[], None]) -> threadin
 
     def watch() -> None:
         while not stop.wait(0.1):
-            if predicate():
+            try:
+                met = predicate()
+            except Exception:  # the metadata DB busy (SQLite, dag.test writing): ask again
+                continue
+            if met:
                 action()
                 return
 
@@ -438,10 +443,23 @@ def _review(
 
     def respond() -> None:
         path = _hitl_path(seen["run_id"])
-        seen["request"] = api.get(path).json()
-        if before_answer is not None:
-            before_answer()
-        seen["response"] = api.patch(path, json={"chosen_options": [answer], "params_input": {}})
+        try:
+            seen["request"] = api.get(path).json()
+            if before_answer is not None:
+                before_answer()
+            deadline = time.monotonic() + 60
+            while True:  # a busy metadata DB (SQLite, dag.test writing) answers 5xx: again
+                body = {"chosen_options": [answer], "params_input": {}}
+                seen["response"] = api.patch(path, json=body)
+                if seen["response"].status_code < 500 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+        finally:
+            if seen.get("response") is None or seen["response"].status_code != 200:
+                # Unanswered, dag.test would wait for the human forever (Airflow's own timers
+                # reset pytest-timeout's alarm): end the run so the test fails and says why.
+                run = f"/api/v2/dags/{REVIEW_DAG}/dagRuns/{seen['run_id']}"
+                api.patch(run, json={"state": "failed"})
 
     stop = _when(waiting, respond)
     try:
