@@ -68,7 +68,8 @@ def test_values_read_the_same_everywhere() -> None:
 def test_plan_view_labels_counts_and_rows() -> None:
     view = plan_view(PLAN)
     assert view.headline == (
-        "Plan: 1 to create, 1 to update, 1 to delete, 1 unchanged (3 read request(s))."
+        "Plan: 1 to create, 1 to update, 1 to delete, 1 unchanged; "
+        "2 other change(s) (member, piece_set) (3 read request(s))."
     )
     assert view.kind_lines == ("member: 1 delete", "piece_set: 1 create")
     assert view.counts == (
@@ -132,7 +133,10 @@ def test_report_view_shows_every_failure_first() -> None:
     )
     report = ApplyReport.from_dict({"results": results, "duration_seconds": 1.5})
     view = report_view(report, max_rows=2)
-    assert view.headline == "Applied: 5 succeeded, 1 failed, 0 planned, 0 unchanged in 1.50s."
+    assert view.headline == (
+        "Applied: 5 succeeded, 1 failed, 0 planned, 0 unchanged; "
+        "1 other result(s) (member) in 1.50s."
+    )
     assert view.kind_lines == ("member: 1 succeeded",)
     assert view.rows[0][:6] == ("update", "bad", "project", "", "failed", "boom")
     assert len(view.rows) == 3
@@ -229,3 +233,22 @@ def test_teardown_report_rows_and_view() -> None:
     view = teardown_view(teardown.to_dict())
     assert view.headline == "Teardown: 1 deleted, 1 missing, 1 failed."
     assert view.counts == ((1, 1, 1),)
+
+
+def test_headlines_count_the_other_kinds_and_their_failures() -> None:
+    """The headline's counts are the projects'; what the other kinds did (a flow or a member
+    failing while every project succeeded) is said after them, never left out."""
+    from activepieces_core.tenants import ApplyReport
+
+    rows = [
+        {"external_id": "t0", "action": "noop", "status": "skipped", "project_id": "p0"},
+        {"external_id": "t0", "kind": "flow", "key": "a", "action": "create", "status": "failed"},
+        {"external_id": "t0", "kind": "flow", "key": "b", "action": "noop", "status": "skipped"},
+    ]
+    view = report_view(ApplyReport(results=rows, duration_seconds=1.0))
+    assert view.headline == (
+        "Applied: 0 succeeded, 0 failed, 0 planned, 1 unchanged; "
+        "1 other result(s) (flow), 1 failed in 1.00s."
+    )
+    quiet = report_view(ApplyReport(results=[rows[0], rows[2]], duration_seconds=1.0))
+    assert quiet.headline == "Applied: 0 succeeded, 0 failed, 0 planned, 1 unchanged in 1.00s."

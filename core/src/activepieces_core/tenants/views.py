@@ -149,6 +149,27 @@ def _counted(per_kind: Mapping[str, Mapping[str, int]], keys: Sequence[str]) -> 
     ]
 
 
+def _others(
+    per_kind: Mapping[str, Mapping[str, int]],
+    noun: str,
+    quiet: Sequence[str],
+    named: str | None = None,
+) -> str:
+    """The headline's tail for the kinds besides projects (its counts are the projects'):
+    ``; 3 other change(s) (flow, member)``, with how many of them are ``named`` (e.g.
+    failed) when any; empty when no other kind has anything but ``quiet`` values."""
+    counted = {
+        kind: sum(n for value, n in per.items() if value not in quiet)
+        for kind, per in per_kind.items()
+    }
+    kinds = sorted(kind for kind, n in counted.items() if n)
+    if not kinds:
+        return ""
+    tail = f"; {sum(counted.values())} other {noun}(s) ({', '.join(kinds)})"
+    flagged = sum(per.get(named, 0) for per in per_kind.values()) if named else 0
+    return tail + (f", {flagged} {named}" if flagged else "")
+
+
 def _count_rows(
     projects: Mapping[str, int], per_kind: Mapping[str, Mapping[str, int]], keys: Sequence[str]
 ) -> tuple[tuple[Any, ...], ...]:
@@ -197,7 +218,8 @@ def plan_view(
         title="Activepieces tenant plan",
         headline=(
             f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete, "
-            f"{s['noop']} unchanged ({plan.read_requests} read request(s))."
+            f"{s['noop']} unchanged{_others(plan.kind_summary, 'change', ('noop',))} "
+            f"({plan.read_requests} read request(s))."
         ),
         kind_lines=tuple(_counted(plan.kind_summary, ACTIONS)),
         count_columns=("kind", *ACTIONS),
@@ -234,7 +256,8 @@ def report_view(report: ApplyReport | Mapping[str, Any], max_rows: int | None = 
         title="Activepieces tenant sync",
         headline=(
             f"{'Dry run' if report.dry_run else 'Applied'}: {s['succeeded']} succeeded, "
-            f"{s['failed']} failed, {s['planned']} planned, {s['skipped']} unchanged "
+            f"{s['failed']} failed, {s['planned']} planned, {s['skipped']} unchanged"
+            f"{_others(report.kind_summary, 'result', ('skipped',), 'failed')} "
             f"in {report.duration_seconds:.2f}s."
         ),
         kind_lines=tuple(_counted(report.kind_summary, STATUSES)),
