@@ -23,6 +23,7 @@ from urllib.parse import quote, unquote, urlencode
 import anyio
 import httpx
 
+from activepieces_core._encoded import EncodedBody
 from activepieces_core.config import ClientConfig
 from activepieces_core.errors import (
     APIConnectionError,
@@ -100,8 +101,10 @@ class _RequestBuilder:
             url: httpx.URL | str = _with_query(self._base + call.path, call.params)
         else:
             url = _parsed(self._base + call.path)
+        if call.body is None:
+            return self._http.build_request(call.method, url)
         return self._http.build_request(
-            call.method, url, json=dict(call.body) if call.body is not None else None
+            call.method, url, content=_json_bytes(call.body), headers=_JSON_CONTENT
         )
 
 
@@ -110,9 +113,21 @@ def _with_query(url: str, params: Params) -> str:
     return url + "?" + urlencode(list(params), quote_via=quote, safe="")
 
 
-def _json_bytes(body: Mapping[str, Any]) -> bytes:
-    # httpx's own encoding of ``json=`` (compact, UTF-8, no NaN), so both stacks send the same.
+#: What httpx's ``json=`` sets, for a body encoded here.
+_JSON_CONTENT = {"Content-Type": "application/json"}
+
+
+def _encode(body: Mapping[str, Any]) -> bytes:
+    # httpx's own encoding of ``json=`` (compact, UTF-8, no NaN): every stack sends the same.
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _json_bytes(body: Mapping[str, Any]) -> bytes:
+    """A call's body as sent; one sent many times (an `EncodedBody`, e.g. a template's replace
+    body) is encoded once."""
+    if isinstance(body, EncodedBody):
+        return body.encoded(_encode)
+    return _encode(body)
 
 
 class Response(Protocol):

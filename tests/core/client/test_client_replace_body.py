@@ -3,12 +3,15 @@ encoded once per transport encoder, and never stale after a copy with changes.""
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
 from contents_seed import piece_flow
 
+from activepieces_core import _http
 from activepieces_core._encoded import EncodedBody
 from activepieces_core.models.contents import ProjectState
 
@@ -53,3 +56,28 @@ def test_a_body_is_encoded_once_per_encoder() -> None:
     assert body.encoded(second) == b'{"flows": []}'
     assert calls == ["first", "second"]
     assert json.loads(json.dumps(body)) == {"flows": []}  # a plain dict to any other transport
+
+
+@pytest.mark.activepieces_emulator(environments=True)
+async def test_a_state_replaced_into_many_projects_is_encoded_once(
+    api: Any, emu: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every transport (sync, aiohttp, httpx) sends a state's body as encoded the first time,
+    and each project receives the whole of it."""
+    encoded: list[int] = []
+    encode = _http._encode
+
+    def counting(body: Mapping[str, Any]) -> bytes:
+        encoded.append(len(body))
+        return encode(body)
+
+    monkeypatch.setattr(_http, "_encode", counting)
+    state = _state()
+    for n in range(3):
+        made = api.client.projects.ensure(f"t-{n}", f"T {n}")
+        project = (await made if inspect.isawaitable(made) else made).project
+        replaced = api.client.projects.replace(project.id, state)
+        result = await replaced if inspect.isawaitable(replaced) else replaced
+        assert result.applied.flows_created == 1  # the whole body arrived
+    assert emu.requests.count(route="projects.replace") == 3
+    assert encoded.count(len(state.to_body())) == 1  # the creates' bodies have other keys
