@@ -395,7 +395,7 @@ class AsyncTransport:
         if call.params:
             url = _with_query(url, call.params)
         data = None if call.body is None else _json_bytes(call.body)
-        headers = self.headers if data is None else {**self.headers, **_JSON_TYPE}
+        headers = self.headers if data is None else {**self.headers, **_JSON_CONTENT}
         path = unquote(self._base_path + call.path)  # as httpx's ``URL.path`` reads it
         try:
             reply = await self._sender.send(call.method, url, headers, data)
@@ -409,6 +409,3 @@ class AsyncTransport:
             await self._sender.close()
         else:
             await self._http.aclose()
-
-
-_JSON_TYPE = {"Content-Type": "application/json"}

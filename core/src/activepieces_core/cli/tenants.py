@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 import yaml
@@ -169,28 +169,31 @@ def _spinner(description: str) -> Iterator[None]:
         yield
 
 
-def _dump_json(data: Any, *, compact: bool = False) -> str:
-    if compact:
-        return json.dumps(data, separators=(",", ":"), default=str) + "\n"
+def _dump_json(data: Any) -> str:
     return json.dumps(data, indent=2, default=str) + "\n"
 
 
-def _write(path: Path, text: str) -> None:
+@contextmanager
+def _writing(path: Path) -> Iterator[IO[str]]:
+    """``path`` opened for writing; a failure to write it is a usage error naming it."""
     try:
-        path.write_text(text, encoding="utf-8")
+        with path.open("w", encoding="utf-8") as out:
+            yield out
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror or exc}", ExitCode.USAGE)
+
+
+def _write(path: Path, text: str) -> None:
+    with _writing(path) as out:
+        out.write(text)
 
 
 def _save_plan(tenant_plan: Plan, path: Path) -> None:
     if len(tenant_plan.changes) <= INDENT_MAX_CHANGES:
         _write(path, _dump_json(tenant_plan.to_dict()))
         return
-    try:  # canonical, a change at a time: `apply` checks its digest over the bytes
-        with path.open("w", encoding="utf-8") as out:
-            tenant_plan.write(out)
-    except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror or exc}", ExitCode.USAGE)
+    with _writing(path) as out:  # canonical, a change at a time: `apply` checks its digest
+        tenant_plan.write(out)
 
 
 def _more_line(hidden: int, noun: str) -> None:
