@@ -1,6 +1,6 @@
 """A job's floor: the least wall time the server and this machine allow (issue 22).
 
-Two limits, whichever is larger:
+Two limits, whichever is larger (the issue's floor):
 
 * the **latency floor**: ``requests x latency / concurrency`` (every request waits the
   injected latency; at most ``concurrency`` are in flight);
@@ -10,13 +10,24 @@ Two limits, whichever is larger:
 
 A job's ratio is its wall time over the larger floor; the targets are 1.15x for the engine
 and 1.25x through the CLI (start-up and file loading included).
+
+A third figure says how much of a ratio is the server's: the **server floor**,
+``requests x round_trip / concurrency``, where ``round_trip`` is what one request takes this
+server under the same load when a raw client (aiohttp, no library code: one POST per new
+project, ``concurrency`` in flight) sends them (`server_round_trip`). The latency floor assumes
+the server answers in exactly its latency; the emulator also spends its own CPU on each request,
+serially on one loop, so ``round_trip`` is a little more than ``latency``. A job at 1.0x its
+server floor is as fast as any client could be against this server on this machine.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from dataclasses import dataclass
 
+import aiohttp
 import httpx
 
 ENGINE_TARGET = 1.15
@@ -42,6 +53,32 @@ def raw_request_cpu(url: str, api_key: str, requests: int = 400) -> float:
     return sorted(rounds)[len(rounds) // 2]
 
 
+def server_round_trip(url: str, api_key: str, concurrency: int, requests: int = 4000) -> float:
+    """Seconds one request takes the server at ``url`` with ``concurrency`` in flight, sent by a
+    raw aiohttp client: ``requests`` project creates (new external ids), wall x concurrency /
+    requests. Set the latency on the server first; it creates projects, so reset it after."""
+    endpoint = url.rstrip("/") + "/projects"
+    headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+    prefix = f"raw-{time.monotonic_ns()}"
+
+    async def run() -> float:
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        async with aiohttp.ClientSession(headers=headers, connector=connector) as session:
+
+            async def worker(first: int) -> None:
+                for i in range(first, requests, concurrency):
+                    body = json.dumps({"displayName": f"Raw {i}", "externalId": f"{prefix}-{i}"})
+                    async with session.post(endpoint, data=body) as response:
+                        response.raise_for_status()
+                        await response.read()
+
+            started = time.perf_counter()
+            await asyncio.gather(*(worker(k) for k in range(concurrency)))
+            return time.perf_counter() - started
+
+    return asyncio.run(run()) * concurrency / requests
+
+
 @dataclass(frozen=True)
 class Floor:
     """The floors of one job: ``requests`` sent at ``latency`` with ``concurrency``, each
@@ -51,6 +88,8 @@ class Floor:
     latency: float
     concurrency: int
     cpu_per_request: float
+    #: `server_round_trip` in this run, when measured.
+    round_trip: float | None = None
 
     @property
     def latency_floor(self) -> float:
@@ -59,6 +98,17 @@ class Floor:
     @property
     def cpu_floor(self) -> float:
         return self.requests * self.cpu_per_request
+
+    @property
+    def server_floor(self) -> float | None:
+        if self.round_trip is None:
+            return None
+        return self.requests * self.round_trip / self.concurrency
+
+    def server_ratio(self, wall: float) -> float | None:
+        """``wall`` over the server floor: 1.0 is a raw client's speed against this server."""
+        floor = self.server_floor
+        return wall / floor if floor else None
 
     @property
     def seconds(self) -> float:

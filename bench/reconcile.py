@@ -15,6 +15,9 @@ Every row is held to its floor (`floors`: the larger of ``requests x latency / c
 and ``requests x`` the CPU one raw httpx request costs this process, measured in this run):
 the onboardings within 1.15x of it; the no-op re-syncs (a few platform-wide list pages) by
 their requests and writes, their ratio printed for the record.
+Each row also gives its server floor (``requests x`` a raw aiohttp client's round trip against
+this emulator with ``--concurrency`` in flight, measured in this run) and its ratio to it: how
+far the job is from the best any client gets against this server on this machine.
 
 The emulator runs in a child process so that its CPU time does not compete with the client
 for the GIL (as a real server would not).
@@ -34,7 +37,7 @@ from typing import Any
 
 import httpx
 from child_emulator import ROUTES, ChildEmulator
-from floors import ENGINE_TARGET, Floor, raw_request_cpu
+from floors import ENGINE_TARGET, Floor, raw_request_cpu, server_round_trip
 
 from activepieces_core import ActivepiecesClient
 from activepieces_core.tenants import TenantSpec, reconcile
@@ -273,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{rows[-4].requests['total']} / {legacy_onboarding.requests['total']} requests",
                 flush=True,
             )
+        emu.call("reset")
+        emu.call("faults", latency=latency)
+        round_trip = server_round_trip(emu.url, emu.api_key, conc)
+        emu.call("reset")
         per_round = max(1, args.overhead_requests // 10)
         c_sec, r_sec = _overhead(emu, rounds=10, per_round=per_round)
         cpu_per_request = raw_request_cpu(emu.url, emu.api_key)
@@ -283,12 +290,13 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{'scenario':34} {'requests':>9} {'list':>6} {'get':>5} {'create':>7} "
         f"{'update':>7} {'delete':>7} {'wall s':>8} {'lat. fl.':>8} {'CPU fl.':>8} "
-        f"{'ratio':>7}  target"
+        f"{'ratio':>7} {'srv fl.':>8} {'vs srv':>7}  target"
     )
     for row in rows:
         c = row.requests
-        floor = Floor(c["total"], latency, conc, cpu_per_request)
+        floor = Floor(c["total"], latency, conc, cpu_per_request, round_trip)
         ratio = floor.ratio(row.seconds)
+        server = f"{floor.server_floor or 0:>8.2f} {floor.server_ratio(row.seconds) or 0:>6.2f}x"
         if row.at_floor:
             row.ok = row.ok and ratio <= ENGINE_TARGET
             target = f"<= {ENGINE_TARGET:.2f}x floor" + (f", {row.target}" if row.target else "")
@@ -297,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{row.name:34} {c['total']:>9} {c['list']:>6} {c['get']:>5} {c['create']:>7} "
             f"{c['update']:>7} {c['delete']:>7} {row.seconds:>8.2f} {floor.latency_floor:>8.2f} "
-            f"{floor.cpu_floor:>8.2f} {ratio:>6.2f}x  {target} {'OK' if row.ok else 'MISSED'}"
+            f"{floor.cpu_floor:>8.2f} {ratio:>6.2f}x {server}  {target} {'OK' if row.ok else 'MISSED'}"
         )
         other = {k: v for k, v in sorted(c.items()) if k not in (*ROUTES, "total") and v}
         if other:
@@ -307,7 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"floors: latency = requests x {latency * 1000:.0f} ms / {conc}; CPU = requests x "
-        f"{cpu_per_request * 1e3:.3f} ms (one raw httpx request's CPU in this process, this run)"
+        f"{cpu_per_request * 1e3:.3f} ms (one raw httpx request's CPU in this process, this run);"
+        f" server = requests x {round_trip * 1e3:.2f} ms / {conc} (a raw aiohttp client's round"
+        f" trip against this emulator with {conc} in flight: what any client gets here)"
     )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
