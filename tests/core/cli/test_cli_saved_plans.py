@@ -54,10 +54,11 @@ def test_plan_out_then_apply_exactly_that_plan(
     printed = json.loads(res.stdout)
     on_disk = json.loads(saved.read_text())
     assert printed == on_disk  # `plan -o json` prints the saved-plan structure
-    assert on_disk["format_version"] == 1
+    assert on_disk["format_version"] == 2
     assert on_disk["document_digest"].startswith("sha256:")
     assert on_disk["summary"] == {"create": 1, "update": 1, "delete": 1, "noop": 1}
-    touched = {c["external_id"]: c["observed"] for c in on_disk["changes"]}
+    # format 2: a create (planned against nothing) leaves out its null ``observed``
+    touched = {c["external_id"]: c.get("observed") for c in on_disk["changes"]}
     assert touched["new"] is None
     assert touched["upd"]["id"] == ids["upd"]
     assert touched["upd"]["display_name"] == "Old name"

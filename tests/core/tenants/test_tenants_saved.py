@@ -31,6 +31,8 @@ from activepieces_core.tenants.kinds.projects import STALE_LOOKUP_MAX
 from activepieces_core.tenants.saved import (
     body_digest,
     canonical_json,
+    canonical_parts,
+    seal,
     sealed_text,
     verify_sealed,
     verify_sealed_text,
@@ -51,6 +53,13 @@ def _seed(emu: Any) -> dict[str, str]:
     }
 
 
+@pytest.fixture
+def pruning_plan(activepieces_emulator: Any, client: ActivepiecesClient) -> Plan:
+    """A pruning plan of `SPECS` over `_seed`: one change of each action."""
+    _seed(activepieces_emulator)
+    return plan(client, SPECS, prune=True)
+
+
 def _through_json(data: dict[str, Any]) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(json.dumps(data))
     return loaded
@@ -62,7 +71,7 @@ def test_round_trip_keeps_everything_and_the_digest(
     _seed(activepieces_emulator)
     p = plan(client, SPECS, prune=True)
     data = _through_json(p.to_dict())
-    assert data["format_version"] == PLAN_FORMAT_VERSION == 1
+    assert data["format_version"] == PLAN_FORMAT_VERSION == 2
     assert data["digest"].startswith("sha256:")
     assert data["digest"] == body_digest(data)
     assert data["summary"] == {"create": 1, "update": 1, "delete": 1, "noop": 1}
@@ -113,7 +122,7 @@ def test_format_versions() -> None:
     verify_sealed(data)
     newer = {**data, "format_version": PLAN_FORMAT_VERSION + 1}
     newer["digest"] = body_digest(newer)
-    with pytest.raises(InvalidPlanError, match="format_version 2"):
+    with pytest.raises(InvalidPlanError, match="format_version 3"):
         Plan.from_dict(newer)
     with pytest.raises(InvalidPlanError, match="format_version"):
         Plan.from_dict({"changes": []})
@@ -294,11 +303,8 @@ def test_a_noop_carries_no_spec_and_no_observed_state(
     assert by_id["upd"].observed is not None
 
 
-def test_a_canonical_saved_plan_is_verified_over_its_text(
-    activepieces_emulator: Any, client: ActivepiecesClient
-) -> None:
-    _seed(activepieces_emulator)
-    made = plan(client, SPECS, prune=True)
+def test_a_canonical_saved_plan_is_verified_over_its_text(pruning_plan: Plan) -> None:
+    made = pruning_plan
     data = made.to_dict()
     text = sealed_text(data)
     assert text == canonical_json(data).decode() + "\n"
@@ -318,5 +324,76 @@ def test_a_canonical_saved_plan_is_verified_over_its_text(
     # ... and the format version is checked on the short path too.
     newer = {**data, "format_version": PLAN_FORMAT_VERSION + 1}
     newer["digest"] = body_digest(newer)
-    with pytest.raises(InvalidPlanError, match="format_version 2"):
+    with pytest.raises(InvalidPlanError, match="format_version 3"):
         verify_sealed_text(sealed_text(newer), newer)
+
+
+def _format_1(made: Plan) -> dict[str, Any]:
+    """``made`` as format 1 saved it: every field of every change, nulls and label included."""
+    data = made.model_dump(mode="json")
+    data["format_version"] = 1
+    data["document_digest"] = made.document_digest
+    return seal(data)
+
+
+def test_format_2_leaves_out_what_reading_back_restores(pruning_plan: Plan) -> None:
+    made = pruning_plan
+    data = made.to_dict()
+    for change in data["changes"]:
+        assert "label" not in change
+        assert None not in change.values(), change
+        assert change.get("diff", True), change
+        assert change.get("data", True), change
+        assert None not in (change.get("spec") or {}).values(), change
+    create = next(c for c in data["changes"] if c["action"] == "create")
+    assert "observed" not in create  # planned against nothing: read back as None
+    assert len(canonical_json(data)) < 0.75 * len(canonical_json(_format_1(made)))
+    assert Plan.from_dict(data) == made
+
+
+def test_a_format_1_plan_is_still_read_and_saved_again_as_format_2(pruning_plan: Plan) -> None:
+    made = pruning_plan
+    old = _through_json(_format_1(made))
+    assert old["changes"][0]["label"] == "project"
+    assert "spec" in old["changes"][0]
+    for back in (Plan.from_dict(old), Plan.from_text(sealed_text(old))):
+        assert back is not None
+        assert back.format_version == 1
+        assert back.changes == made.changes
+        assert back.to_dict() == made.to_dict()  # saved again: format 2
+    edited = _through_json(old)
+    edited["changes"][0]["display_name"] = "Evil"
+    with pytest.raises(InvalidPlanError, match="digest"):
+        Plan.from_dict(edited)
+
+
+def test_a_canonical_text_is_read_a_change_at_a_time_and_any_edit_is_refused(
+    pruning_plan: Plan,
+) -> None:
+    made = pruning_plan
+    text = sealed_text(made.to_dict())
+    parts = canonical_parts(text)
+    assert parts is not None
+    rest, changes = parts
+    assert "changes" not in rest
+    assert rest["digest"] == made.to_dict()["digest"]
+    assert not isinstance(changes, list)  # parsed when reached, never as one list of dicts
+    assert Plan.from_text(text) == made
+    # Any one byte changed (here: each of a few positions) is no longer the canonical text
+    # of its digest; the full check then refuses it, whatever the byte.
+    for at in range(1, len(text) - 1, max(1, len(text) // 40)):
+        edited = text[:at] + ("0" if text[at] != "0" else "1") + text[at + 1 :]
+        assert canonical_parts(edited) is None
+        assert Plan.from_text(edited) is None
+        try:
+            data = json.loads(edited)
+        except ValueError:
+            continue  # not even JSON: no plan at all
+        with pytest.raises(InvalidPlanError):
+            verify_sealed_text(edited, data)
+    # A newer format is refused on this path too.
+    newer = {**made.to_dict(), "format_version": PLAN_FORMAT_VERSION + 1}
+    with pytest.raises(InvalidPlanError, match="format_version 3"):
+        canonical_parts(sealed_text(seal(newer)))
+    assert canonical_parts("{}") is None
+    assert canonical_parts(sealed_text(Plan().to_dict())) is not None  # no changes at all

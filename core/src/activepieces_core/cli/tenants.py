@@ -22,24 +22,15 @@ from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 
 from activepieces_core.cli._common import (
     ExitCode,
     err_console,
     fail,
     handle_errors,
+    new_table,
     planning_gc,
     state,
 )
@@ -157,6 +148,9 @@ def _progress_enabled() -> bool:
 @contextmanager
 def _spinner(description: str) -> Iterator[None]:
     """A transient spinner on stderr while something without a known length runs."""
+    # rich's progress module loads with the first progress display, not with every command.
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
@@ -222,7 +216,7 @@ def _print_rows(view: View, title: str | None = None) -> None:
     # Columns that are empty on every row shown (no kinds but projects, no errors) are left out.
     used = [i for i, _ in enumerate(view.columns) if any(row[i] for row in view.rows)]
     keep = [i for i in range(len(view.columns)) if i in used or view.columns[i] == "external_id"]
-    table = Table(*(view.columns[i].replace("_", " ") for i in keep), title=title)
+    table = new_table(*(view.columns[i].replace("_", " ") for i in keep), title=title)
     for row in view.rows:
         table.add_row(*(_styled(view.columns[i], row[i]) for i in keep))
     console.print(table)
@@ -389,12 +383,18 @@ def plan_cmd(
 def _read_plan_or_document(path: Path) -> Plan | TenantDocument:
     """A saved plan (verified) or a tenant document, told apart by content."""
     if path.suffix.lower() == ".json":
-        text = ""
         try:
             text = path.read_text(encoding="utf-8")
-            data = json.loads(text)
         except (OSError, ValueError):
-            data = None  # load_document reports it with the file's name
+            text = ""  # load_document reports it with the file's name
+        # A plan saved by `plan --out`: verified over its text, built a change at a time.
+        saved = Plan.from_text(text)
+        if saved is not None:
+            return saved
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
         if is_saved_plan(data):
             verify_sealed_text(text, data)
             del text  # ~200 MB at 100,000 tenants, not needed any more
@@ -538,6 +538,8 @@ def _apply_with_progress(
     check_stale: bool,
     archive: ArchiveTarget = ARCHIVE_REQUIRED,
 ) -> ApplyReport:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     todo = sum(1 for c in tenant_plan.changes if c.action != "noop")
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -643,6 +645,8 @@ def _export_text(export: Export, path: Path | None) -> str:
         + (f", {len(export.left_out)} left out (see stderr)" if export.left_out else "")
         + ".\n"
     )
+    import yaml  # loaded for a YAML export only, not by every run of the command
+
     return header + yaml.safe_dump(
         export.document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
     )
@@ -704,7 +708,7 @@ def _print_adoption(adoption: Adoption, *, full: bool) -> None:
     changes = adoption.plan.changes
     if changes:
         shown = changes if full else changes[:SAMPLE]
-        table = Table("external id", "project id", "display name", title="to adopt")
+        table = new_table("external id", "project id", "display name", title="to adopt")
         for c in shown:
             table.add_row(escape(c.external_id), c.project_id or "", escape(c.display_name or ""))
         console.print(table)

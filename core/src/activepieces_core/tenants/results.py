@@ -21,6 +21,7 @@ from activepieces_core.errors import ActivepiecesError
 from activepieces_core.tenants._fields_sets import share_fields_set
 from activepieces_core.tenants.saved import (
     PLAN_FORMAT_VERSION,
+    canonical_parts,
     document_digest,
     seal,
     verify_sealed,
@@ -142,6 +143,9 @@ class _Labelled(Outcome):
         return label(self.kind, self.key)
 
 
+#: Fields a saved change leaves out when empty (`TenantChange.saved`), and the derived ones.
+_EMPTY_BY_DEFAULT = ("diff", "data")
+_DERIVED = {"label"}
 #: The key under which a change keeps its planned project in its ``__dict__`` (not a field).
 _PLANNED = "_planned_project"
 
@@ -161,6 +165,16 @@ class TenantChange(_Labelled):
     #: The server state this change was planned against (None: the resource was absent), so
     #: a saved plan can refuse to apply once the server has moved on.
     observed: dict[str, Any] | None = None
+
+    def saved(self) -> dict[str, Any]:
+        """This change as a saved plan holds it (format 2): JSON-safe, without the fields
+        reading it back restores (null, empty ``diff``/``data``, the derived ``label``; a
+        spec's unset fields), about half the bytes of every field spelled out."""
+        data = self.model_dump(mode="json", exclude_none=True, exclude=_DERIVED)
+        for name in _EMPTY_BY_DEFAULT:
+            if not data.get(name, True):
+                del data[name]
+        return data
 
     @property
     def planned_project(self) -> Any:
@@ -233,16 +247,22 @@ class Plan(Outcome):
     def to_dict(self) -> dict[str, Any]:
         """The saved plan: JSON-safe, with ``summary``, ``document_digest`` and a ``digest``
         over the rest."""
-        data = super().to_dict()
-        data["document_digest"] = self.document_digest
+        data = self._saved_rest()
+        data["changes"] = [change.saved() for change in self.changes]
         return seal(data)
 
     def write(self, out: IO[str]) -> None:
         """Write `to_dict` to ``out`` as canonical JSON (`saved.sealed_text`), a change at a
         time (`saved.write_sealed`): never the whole plan as one dict or one string."""
+        write_sealed(out, (change.saved() for change in self.changes), self._saved_rest())
+
+    def _saved_rest(self) -> dict[str, Any]:
+        """Every key of the saved plan but ``changes`` and ``digest``, in the format this
+        package writes (a plan read from an older format is saved in the current one)."""
         rest = self.model_dump(mode="json", exclude={"changes"})
         rest["document_digest"] = self.document_digest
-        write_sealed(out, (c.model_dump(mode="json") for c in self.changes), rest)
+        rest["format_version"] = PLAN_FORMAT_VERSION
+        return rest
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, verify: bool = True) -> Self:
@@ -265,6 +285,19 @@ class Plan(Outcome):
                 raw[index] = None
             data["changes"] = models
         return cls.model_validate(data)
+
+    @classmethod
+    def from_text(cls, text: str) -> Self | None:
+        """The saved plan ``text`` (as `write` wrote it), verified, its changes built as they
+        are parsed (`saved.canonical_parts`); None for any other text, which `from_parsed`
+        reads once it is parsed and checked in full (`saved.verify_sealed_text`)."""
+        parts = canonical_parts(text)
+        if parts is None:
+            return None
+        rest, changes = parts
+        validate = TenantChange.model_validate
+        rest["changes"] = [validate(change) for change in changes]
+        return cls.model_validate(rest)
 
     def by_action(self, action: Action, kind: str = "project") -> list[TenantChange]:
         """Changes of ``kind`` (projects by default) with the given action."""

@@ -1,6 +1,8 @@
 """Saved plans: the plan file format, its digests and its integrity check.
 
 A saved plan is `Plan.to_dict()` written as JSON (``docs/saved-plans.md`` has the schema).
+Format 2 leaves out of each change what reading it back restores anyway (null and empty fields,
+the derived ``label``); format 1 files (every field spelled out) are still read.
 Besides the plan itself it carries:
 
 * ``format_version``: `PLAN_FORMAT_VERSION`; a newer one is refused rather than misread;
@@ -22,7 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from activepieces_core.errors import InvalidRequestError
@@ -37,6 +40,7 @@ __all__ = [
     "InvalidPlanError",
     "body_digest",
     "canonical_json",
+    "canonical_parts",
     "document_digest",
     "is_saved_plan",
     "seal",
@@ -46,8 +50,9 @@ __all__ = [
     "write_sealed",
 ]
 
-#: Version of the saved-plan format this package writes and the newest it reads.
-PLAN_FORMAT_VERSION = 1
+#: Version of the saved-plan format this package writes and the newest it reads (2: changes
+#: without null or empty fields; 1, every field of every change, is read as well).
+PLAN_FORMAT_VERSION = 2
 #: The key of the body digest in a saved plan.
 DIGEST_KEY = "digest"
 _PREFIX = "sha256:"
@@ -179,6 +184,74 @@ def write_sealed(
     digest = _PREFIX + sha.hexdigest()
     out.write(f'],"{DIGEST_KEY}":"{digest}"' + tail[1:] + "\n")
     return digest
+
+
+#: How every canonical saved plan starts: ``changes`` sorts first.
+_CANONICAL_HEAD = '{"changes":['
+#: The top-level digest member of canonical text (its last match: it follows the changes, and
+#: a quote inside a JSON string is escaped, so no string value can spell it).
+_DIGEST_MEMBER = re.compile(r',"digest":"(sha256:[0-9a-f]{64})"')
+#: Characters hashed per step when checking text (so no second copy of the whole text exists).
+_HASH_CHUNK = 1 << 24
+
+
+def _canonical_digest(text: str, start: int, end: int) -> str:
+    """The digest of ``text`` without ``text[start:end]`` (the digest member), hashed a chunk
+    at a time."""
+    sha = hashlib.sha256()
+    for lo, hi in ((0, start), (end, len(text))):
+        for at in range(lo, hi, _HASH_CHUNK):
+            sha.update(text[at : min(at + _HASH_CHUNK, hi)].encode("utf-8"))
+    return _PREFIX + sha.hexdigest()
+
+
+def canonical_parts(text: str) -> tuple[dict[str, Any], Iterator[dict[str, Any]]] | None:
+    """A canonical saved plan's text (as `write_sealed` writes it), verified, as its keys but
+    ``changes`` and an iterator that parses its changes one at a time; None for any other
+    text (indented, reordered, edited, not a plan), which the caller checks in full
+    (`verify_sealed_text`).
+
+    Verified first: the text without its digest member must hash to that digest (one pass of
+    SHA-256, the check `verify_sealed_text` makes), and its ``format_version`` must be one this
+    package reads. Then nothing is parsed twice and the plan never exists as one dict: each
+    change is parsed (`json.JSONDecoder.raw_decode`, the standard parser) when the iterator
+    reaches it, so a caller that builds each change's model as it goes holds the text, the
+    models and one change's dict (a 100,000-tenant plan as dicts took a gigabyte).
+    """
+    body = text.rstrip("\n")
+    if not body.startswith(_CANONICAL_HEAD):
+        return None
+    found = _DIGEST_MEMBER.match(body, max(0, body.rfind(',"digest":"sha256:')))
+    if found is None or _canonical_digest(body, found.start(), found.end()) != found.group(1):
+        return None
+    tail = body[found.end() :]
+    try:
+        rest = json.loads("{" + tail[1:] if tail.startswith(",") else "{" + tail)
+    except ValueError:
+        return None
+    if not isinstance(rest, dict):
+        return None
+    rest[DIGEST_KEY] = found.group(1)
+    _check_version(rest)
+    return rest, _changes(body, len(_CANONICAL_HEAD), found.start())
+
+
+def _changes(text: str, start: int, stop: int) -> Iterator[dict[str, Any]]:
+    """The change objects of ``text[start:stop]`` (a JSON array's items and its ``]``)."""
+    decode = json.JSONDecoder().raw_decode
+    at, more = start, text[start] != "]"
+    while more:
+        try:
+            change, at = decode(text, at)
+        except ValueError as exc:
+            raise InvalidPlanError(f"the plan's changes are not JSON objects: {exc}") from exc
+        if not isinstance(change, dict) or text[at] not in ",]":
+            raise InvalidPlanError("the plan's changes are not a list of JSON objects")
+        more = text[at] == ","
+        at += 1
+        yield change
+    if at + (text[start] == "]") != stop:
+        raise InvalidPlanError("the plan's changes do not end where its digest starts")
 
 
 def verify_sealed_text(text: str, data: Any) -> None:
