@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import weakref
+from typing import Any
 
-from activepieces_core.tenants import Plan, TenantChange
+from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
+from activepieces_core.tenants import Plan, TenantChange, TenantResult, apply, plan
+from activepieces_core.tenants.kinds import Applied, Kind, PlanInput, Reading, registered
 from activepieces_core.tenants.spec import validate_specs
 
 
@@ -44,3 +48,67 @@ def test_reprs_of_plans_and_reports_do_not_walk_their_changes() -> None:
     assert "summary" not in repr(Plan(changes=changes))
     assert "summary" not in repr(ApplyReport())
     assert "[... 30 items]" in repr(Plan(changes=changes))
+
+
+class _Read:
+    """What `_ReaderKind` read: a plain object, so a weak reference tells when it is let go."""
+
+
+class _ReaderKind(Kind[_Read]):
+    """Reads a `_Read`, plans nothing."""
+
+    name = "reader"
+    held: list[weakref.ref[_Read]] = []
+
+    async def read(
+        self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
+    ) -> _Read:
+        state = _Read()
+        self.held.append(weakref.ref(state))
+        return state
+
+    def diff(self, request: PlanInput, reading: Reading, state: _Read) -> list[TenantChange]:
+        return []
+
+    def phase(self, change: TenantChange) -> int:
+        return 0
+
+    async def write(
+        self, client: AsyncActivepiecesClient, change: TenantChange, applied: Applied
+    ) -> str | None:
+        return None
+
+
+class _CheckerKind(_ReaderKind):
+    """Diffs after `_ReaderKind`: by then what that kind read is gone."""
+
+    name = "checker"
+    alive_at_diff: list[bool] = []
+
+    def diff(self, request: PlanInput, reading: Reading, state: _Read) -> list[TenantChange]:
+        self.alive_at_diff.append(_ReaderKind.held[0]() is not None)
+        return []
+
+
+def test_what_a_kind_read_is_let_go_once_it_has_diffed(client: ActivepiecesClient) -> None:
+    with registered(_ReaderKind(), _CheckerKind()):
+        plan(client, [{"external_id": "a"}])
+    assert _CheckerKind.alive_at_diff == [False]
+
+
+def test_noops_carry_no_payload_and_results_share_their_changes_diffs(
+    activepieces_emulator: Any, client: ActivepiecesClient
+) -> None:
+    activepieces_emulator.state.configure_platform(manage_pieces_enabled=True)
+    rows = [{"external_id": "a", "pieces": ["slack"], "members": ["ada@a.example"]}]
+    first = plan(client, rows)
+    report = apply(client, first)
+    for change, result in zip(first.changes, report.results, strict=True):
+        assert result.diff is change.diff  # not a copy per result
+        assert result == TenantResult.model_validate(result.model_dump())
+    again = plan(client, rows)
+    noops = {c.kind: c for c in again.changes}
+    assert {c.action for c in again.changes} == {"noop"}
+    for kind in ("member", "piece_set"):
+        assert (noops[kind].data, noops[kind].observed, noops[kind].diff) == ({}, None, {})
+    assert noops["piece_set"].target_id  # still names what it is about

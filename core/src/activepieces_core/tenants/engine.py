@@ -16,6 +16,7 @@ from typing import Any
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.config import ClientConfig
 from activepieces_core.constants import DEFAULT_CONCURRENCY
+from activepieces_core.tenants._fields_sets import share_fields_set
 from activepieces_core.tenants._runner import AnyClient, async_pools
 from activepieces_core.tenants.archive.archiver import (
     ARCHIVE_REQUIRED,
@@ -86,7 +87,13 @@ def _result(change: TenantChange, status: Status, **extra: Any) -> TenantResult:
         "diff": change.diff,
     }
     fields.update(extra)
-    return TenantResult.model_validate(fields)
+    # Built without validation: every value is a validated change's, a status of ours or the
+    # ids and error text of a write, so nothing needs checking, and the result shares its
+    # change's diff instead of copying it (validating copied every diff: half a million
+    # copies in a 100,000-tenant apply).
+    result = TenantResult.model_construct(**fields)
+    share_fields_set(result)
+    return result
 
 
 #: A unit of work: the indexes (in ``Plan.changes``) of one change, or of a batch of them.

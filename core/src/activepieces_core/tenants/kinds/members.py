@@ -24,12 +24,18 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from typing import Any
 
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.constants import PLATFORM_WIDE_INVITATIONS
 from activepieces_core.errors import AuthorizationError, FeatureDisabledError, NotFoundError
 from activepieces_core.models import Project
-from activepieces_core.models.people import Invitation, ProjectMember, normalize_email
+from activepieces_core.models.people import (
+    Invitation,
+    ProjectMember,
+    ProjectRole,
+    normalize_email,
+)
 from activepieces_core.tenants.kinds.base import (
     Applied,
     Kind,
@@ -69,16 +75,36 @@ async def _platform_members(
     project, for all of them); None where the server does not serve it (404, an older
     server), refuses the key (403) or the feature (402): the caller reads per project then."""
     found: dict[str | None, list[ProjectMember]] = {}
+    roles: dict[str, ProjectRole] = {}
     listed = 0
     try:
         async for member in client.project_members.iter_platform(limit=size):
-            found.setdefault(member.project_id, []).append(member)
+            found.setdefault(member.project_id, []).append(_lean(member, roles))
             listed += 1
     except (NotFoundError, AuthorizationError, FeatureDisabledError):
         reading.requests += 1 + listed // size
         return None
     reading.requests += 1 + listed // size
     return found
+
+
+def _payload(have: str | None, role: str | None) -> dict[str, Any]:
+    """What a member change that writes carries: its diff, the role it sends, what it saw."""
+    return {
+        "diff": {"role": {"from": have, "to": role}},
+        "data": {"role": role} if role is not None else {},
+        "observed": None if have is None else {"role": have},
+    }
+
+
+def _lean(member: ProjectMember, roles: dict[str, ProjectRole]) -> ProjectMember:
+    """``member`` as the plan keeps it: its role one object per role (a listing repeats the
+    role, permissions and all, on every row: most of a member's memory at 200,000 of them),
+    without the project it names (the listing is grouped by project already)."""
+    role = member.project_role
+    if role is not None:
+        role = roles.setdefault(role.id, role)
+    return member.model_copy(update={"project_role": role, "project": None})
 
 
 class MemberKind(Kind[People]):
@@ -190,9 +216,9 @@ class MemberKind(Kind[People]):
                 "action": action,
                 "project_id": project.id if project is not None else None,
                 "target_id": member.id if member is not None else None,
-                "diff": {} if action == "noop" else {"role": {"from": have, "to": role}},
-                "data": {"role": role} if role is not None else {},
-                "observed": None if have is None else {"role": have},
+                # A noop writes nothing and is not re-read: it keeps no payload (a no-op
+                # plan of 100,000 tenants holds 200,000 of them).
+                **({} if action == "noop" else _payload(have, role)),
             }
         )
 

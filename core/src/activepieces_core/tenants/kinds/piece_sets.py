@@ -82,17 +82,26 @@ def _set_change(
     data = {"name": name, "mode": str(enum_value(wish.mode)), "exceptions": list(wish.exceptions)}
     if current is None:
         action, diff = "create", {k: {"from": None, "to": v} for k, v in data.items()}
+    elif not set_changes(current, name=name, pieces=wish):
+        # A noop writes nothing and is not re-read: no payload (a no-op plan of 100,000
+        # tenants with their own pieces holds 100,000 of them).
+        return TenantChange.model_validate(
+            {
+                "external_id": external_id,
+                "kind": "piece_set",
+                "key": key,
+                "action": "noop",
+                "target_id": current.id,
+            }
+        )
     else:
-        differ = set_changes(current, name=name, pieces=wish)
-        action = "update" if differ else "noop"
+        action = "update"
         have = {
             "name": current.name,
             "mode": str(enum_value(current.pieces.mode)),
             "exceptions": sorted(current.pieces.exceptions),
         }
         diff = {k: {"from": have[k], "to": v} for k, v in data.items() if have[k] != v}
-        if not differ:
-            diff = {}
     return TenantChange.model_validate(
         {
             "external_id": external_id,
