@@ -29,11 +29,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum, IntEnum
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 from activepieces_core.client import ActivepiecesClient
 from activepieces_core.config import ClientConfig
@@ -53,6 +56,7 @@ __all__ = [
     "err_console",
     "fail",
     "handle_errors",
+    "new_table",
     "planning_gc",
     "state",
     "tune_gc",
@@ -170,6 +174,13 @@ def planning_gc() -> Iterator[None]:
     finally:
         gc.freeze()
         gc.set_threshold(*_GC_THRESHOLDS)
+
+
+def new_table(*headers: str, **options: Any) -> Table:
+    """A `rich.table.Table`; rich's table module loads on the first one, not with every command."""
+    from rich.table import Table
+
+    return Table(*headers, **options)
 
 
 def fail(message: str, code: ExitCode) -> NoReturn:

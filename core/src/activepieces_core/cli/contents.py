@@ -15,9 +15,15 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from activepieces_core.cli._common import ExitCode, err_console, fail, handle_errors, state
+from activepieces_core.cli._common import (
+    ExitCode,
+    err_console,
+    fail,
+    handle_errors,
+    new_table,
+    state,
+)
 from activepieces_core.contents_diff import ContentChange, change_counts, diff_state
 from activepieces_core.models import Project
 from activepieces_core.models.contents import ProjectState, ReplaceResult
@@ -64,7 +70,7 @@ def export_project(
 
 
 def _show_changes(changes: list[ContentChange]) -> None:
-    table = Table("kind", "external id", "name", "action", "what differs")
+    table = new_table("kind", "external id", "name", "action", "what differs")
     for change in changes:
         table.add_row(
             change.kind,

@@ -13,9 +13,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from activepieces_core.cli._common import ExitCode, fail, handle_errors, state
+from activepieces_core.cli._common import ExitCode, fail, handle_errors, new_table, state
 from activepieces_core.cli.projects import _resolve
 from activepieces_core.models import Project
 from activepieces_core.parsing import exactly_one
@@ -64,7 +63,7 @@ def list_members(project_id: ProjectOpt = None, external_id: ExternalIdOpt = Non
     if state.json:  # built field by field: an invitation's link never reaches the output
         state.emit_json({"projectId": project.id, "people": rows})
         return
-    table = Table("email", "role", "status")
+    table = new_table("email", "role", "status")
     for row in rows:
         table.add_row(escape(row["email"]), escape(row["role"] or ""), row["status"])
     console.print(table)

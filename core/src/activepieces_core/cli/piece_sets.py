@@ -16,9 +16,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from activepieces_core.cli._common import ExitCode, fail, handle_errors, state
+from activepieces_core.cli._common import ExitCode, fail, handle_errors, new_table, state
 from activepieces_core.cli.projects import ExternalIdOpt, _resolve
 from activepieces_core.errors import FeatureDisabledError, QuotaExceededError
 from activepieces_core.models.enums import enum_value
@@ -71,7 +70,7 @@ def _show(sets: Iterable[PieceSet]) -> None:
     if state.json:
         state.emit_json([ps.to_dict() for ps in items])
         return
-    table = Table("key", "name", "mode", "exceptions", "default")
+    table = new_table("key", "name", "mode", "exceptions", "default")
     for ps in items:
         table.add_row(*_row(ps))
     console.print(table)
@@ -84,7 +83,7 @@ def _show_one(ps: PieceSet, action: str | None = None) -> None:
         return
     if action is not None:
         console.print(f"{action}: {escape(ps.key or ps.id)}", highlight=False)
-    table = Table("field", "value", show_header=False)
+    table = new_table("field", "value", show_header=False)
     for field, value in ps.to_dict().items():
         table.add_row(field, escape(value if isinstance(value, str) else json.dumps(value)))
     console.print(table)

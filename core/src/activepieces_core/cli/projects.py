@@ -11,9 +11,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from activepieces_core.cli._common import ExitCode, fail, handle_errors, state
+from activepieces_core.cli._common import ExitCode, fail, handle_errors, new_table, state
 from activepieces_core.cli.contents import export_project, replace_project
 from activepieces_core.models import Project
 from activepieces_core.parsing import ALL_PIECES, exactly_one, pieces_argument
@@ -50,7 +49,7 @@ def _show(
         data = [p.to_dict() for p in items]
         state.emit_json({"data": data, "next": next_cursor} if paged else data)
         return
-    table = Table("id", "external id", "display name", "type", "pieces")
+    table = new_table("id", "external id", "display name", "type", "pieces")
     for p in items:
         table.add_row(*_project_row(p))
     console.print(table)
@@ -62,7 +61,7 @@ def _show_one(project: Project) -> None:
     if state.json:
         state.emit_json(project.to_dict())
         return
-    table = Table("field", "value", show_header=False)
+    table = new_table("field", "value", show_header=False)
     for key, value in project.to_dict().items():
         table.add_row(key, value if isinstance(value, str) else json.dumps(value))
     console.print(table)

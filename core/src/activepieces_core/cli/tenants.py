@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -148,7 +148,9 @@ def _progress_enabled() -> bool:
 @contextmanager
 def _spinner(description: str) -> Iterator[None]:
     """A transient spinner on stderr while something without a known length runs."""
-    # rich's progress module loads with the first progress display, not with every command.
+    if not _progress_enabled():  # rich's progress module is loaded only for a display
+        yield
+        return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -157,10 +159,32 @@ def _spinner(description: str) -> Iterator[None]:
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
-        disable=not _progress_enabled(),
     ) as progress:
         progress.add_task(description, total=None)
         yield
+
+
+def _progress_bar(stack: ExitStack, total: int) -> Callable[[TenantResult], None]:
+    """A transient bar on stderr, closed with ``stack``: the callback advancing it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = stack.enter_context(
+        Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        )
+    )
+    task = progress.add_task("applying", total=total)
+
+    def advance(result: TenantResult) -> None:
+        if result.action != "noop":
+            progress.advance(task)
+
+    return advance
 
 
 def _dump_json(data: Any) -> str:
@@ -538,31 +562,16 @@ def _apply_with_progress(
     check_stale: bool,
     archive: ArchiveTarget = ARCHIVE_REQUIRED,
 ) -> ApplyReport:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     todo = sum(1 for c in tenant_plan.changes if c.action != "noop")
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=todo == 0 or dry_run or not _progress_enabled(),
-    ) as progress:
-        task = progress.add_task("applying", total=todo)
-
-        def advance(result: TenantResult) -> None:
-            if result.action != "noop":
-                progress.advance(task)
-
+    with ExitStack() as stack:
+        shown = todo > 0 and not dry_run and _progress_enabled()
         return apply(
             client,
             tenant_plan,
             concurrency=concurrency,
             dry_run=dry_run,
             max_deletions=max_deletions,
-            on_result=advance if not progress.disable else None,
+            on_result=_progress_bar(stack, todo) if shown else None,
             check_stale=check_stale,
             archive=archive,
         )
