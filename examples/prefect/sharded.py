@@ -39,9 +39,15 @@ Set up (the credentials block as in ``serve.py``)::
     prefect work-pool create activepieces --type process
     python examples/prefect/sharded.py deploy      # the shard deployment on that pool
     # on as many machines as you like; poll every second, not every 10 s (the default: up to
-    # 10 s before the parent even starts, and its shard runs may start after its plan is done)
+    # 10 s before a shard run starts, long after the parent's plan is done)
     PREFECT_WORKER_QUERY_SECONDS=1 prefect worker start --pool activepieces
-    python examples/prefect/sharded.py run tenants.yaml --credentials activepieces-prod
+    # the parent flow in this process, its shards on the workers (two: --concurrency 8)
+    python examples/prefect/sharded.py run tenants.yaml --concurrency 8 \\
+        --credentials activepieces-prod
+
+Run the parent where you run the CLI (a terminal, a CI job), not as a deployment of its own: a
+deployment's run would wait for a worker's poll and a process start (seconds) before it even
+starts the shard runs.
 
 Every tenant a prune deletes is archived first into ``archive`` (a flow parameter: a directory
 or an fsspec URL such as ``s3://bucket/activepieces-archives`` every worker can write;
@@ -53,6 +59,8 @@ instead of on a work pool: what the test does.)
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -94,16 +102,19 @@ def _wait_for_shard(key: str, timeout: float) -> dict[str, Any]:
     from prefect.results import ResultStore
 
     store, deadline = ResultStore(), time.monotonic() + timeout
-    # exists() is False until the whole record is written and readable (a shard is megabytes).
-    while not store.exists(key):
-        if time.monotonic() > deadline:
-            raise TimeoutError(
-                f"shard {key} not in the result storage after {timeout:g} s: the parent run"
-                " failed before writing it, or it writes to another result storage"
-            )
+    while True:
+        # One read, not exists() then read(): each reads and decodes the whole record (a
+        # shard is megabytes). Until the record is all written, reading it fails.
+        try:
+            shard: dict[str, Any] = store.read(key).result
+            return shard
+        except Exception as error:
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"shard {key} not in the result storage after {timeout:g} s: the parent"
+                    " run failed before writing it, or it writes to another result storage"
+                ) from error
         time.sleep(SHARD_POLL_SECONDS)
-    shard: dict[str, Any] = store.read(key).result
-    return shard
 
 
 @flow(name=SHARD_FLOW, persist_result=True)
@@ -115,13 +126,15 @@ def apply_shard(
     archive: str = DEFAULT_ARCHIVE,
     concurrency: int = CONCURRENCY,
     wait_seconds: float = 300.0,
-) -> dict[str, Any]:
+) -> str:
     """Apply one shard (a saved plan the parent writes to the result storage under the key
     ``shard``, waited for up to ``wait_seconds``) with ``concurrency`` requests in flight,
     archiving each tenant it deletes into ``archive`` first; when ``retried``, plan its
     tenants again first.
 
-    Fails (so the parent starts it again) when a tenant failed.
+    Returns the report as JSON text: Prefect walks a returned collection looking for futures
+    (half a second for a report of 5,000 tenants), not a string. Fails (so the parent starts
+    it again) when a tenant failed.
     """
     from activepieces_core.tenants import TenantSyncError, apply
     from activepieces_core.tenants.shards import replan_shard
@@ -132,6 +145,7 @@ def apply_shard(
     logger.info("shard found after %.1f s", time.monotonic() - waiting)
     with _budget(concurrency), _credentials(credentials).get_client() as client:
         logger.info("%d slots of %s held; applying", concurrency, LIMIT)
+        applying, cpu = time.monotonic(), time.process_time()
         if retried:
             fresh = replan_shard(client, saved, tenant_file, concurrency=concurrency)
             report = apply(
@@ -139,9 +153,14 @@ def apply_shard(
             )
         else:
             report = apply(client, saved, concurrency=concurrency, archive=archive)
+        logger.info(
+            "applied in %.1f s (%.1f s of CPU)",
+            time.monotonic() - applying,
+            time.process_time() - cpu,
+        )
     if not report.ok:
         raise TenantSyncError.from_report(report, what="shard")
-    return report.to_dict()
+    return json.dumps(report.to_dict())
 
 
 def _one_wave(concurrency: int) -> int:
@@ -186,7 +205,7 @@ def sharded_apply(
     max_deletions: int = 5,
     attempts: int = 3,
     deployment: str = SHARD_DEPLOYMENT,
-    poll_seconds: float = 1.0,
+    poll_seconds: float = 0.25,
     archive: str = DEFAULT_ARCHIVE,
     concurrency: int = CONCURRENCY,
     shard_wait_seconds: float = 300.0,
@@ -245,7 +264,7 @@ def sharded_apply(
 
     running = dict(zip(started, range(count), strict=True))
     tries = dict.fromkeys(range(len(keys)), 1)
-    reports: dict[int, dict[str, Any]] = {}
+    reports: dict[int, str] = {}
     with get_client(sync_client=True) as api:
         while running:
             time.sleep(poll_seconds)
@@ -259,14 +278,15 @@ def sharded_apply(
                     running[start(index, True)] = index
                 else:
                     raise RuntimeError(f"shard {index} did not complete in {attempts} attempts")
-    report = ApplyReport.merge([first, *(reports[i] for i in sorted(reports))])
+    report = ApplyReport.merge([first, *(json.loads(reports[i]) for i in sorted(reports))])
     print(f"Tenants: {report.summary}")
     return {"summary": report.summary, "kind_summary": report.kind_summary}
 
 
 def main(argv: list[str]) -> None:
     """``deploy`` (the shard deployment on work pool ``activepieces``), ``serve`` (the shard
-    deployment run by this process instead: one machine, no work pool) or ``run FILE``."""
+    deployment run by this process instead: one machine, no work pool) or ``run FILE
+    [--credentials BLOCK] [--concurrency C] [--shards N]`` (the parent flow in this process)."""
     if argv[:1] == ["serve"]:
         apply_shard.serve(name="shards")
         return
@@ -275,9 +295,21 @@ def main(argv: list[str]) -> None:
             source=str(Path(__file__).resolve().parent), entrypoint="sharded.py:apply_shard"
         ).deploy(name="shards", work_pool_name="activepieces")
         return
-    if argv[:1] == ["run"] and len(argv) >= 2:
-        block = argv[argv.index("--credentials") + 1] if "--credentials" in argv else "activepieces"
-        print(sharded_apply(argv[1], block))
+    if argv[:1] == ["run"]:
+        parser = argparse.ArgumentParser(prog="sharded.py run")
+        parser.add_argument("tenant_file")
+        parser.add_argument("--credentials", default="activepieces", help="a block's name")
+        parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
+        parser.add_argument("--shards", type=int, help="default: one wave (limit // C)")
+        args = parser.parse_args(argv[1:])
+        print(
+            sharded_apply(
+                args.tenant_file,
+                args.credentials,
+                shards=args.shards,
+                concurrency=args.concurrency,
+            )
+        )
         return
     sys.exit(__doc__)
 

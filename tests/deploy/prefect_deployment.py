@@ -39,11 +39,18 @@ class Prefect:
     """The running deployment: its REST API, processes and deployment ids by flow."""
 
     def __init__(
-        self, api: PrefectAPI, services: list[Service], deployments: dict[str, str]
+        self,
+        api: PrefectAPI,
+        services: list[Service],
+        deployments: dict[str, str],
+        env: dict[str, str],
     ) -> None:
         self.api = api
         self.services = services  # running: a test fails early when one of them exits
         self.deployments = deployments
+        #: The environment of the deployment's processes (the API URL, the result storage):
+        #: a flow run in a process of the caller's own needs it too.
+        self.env = env
 
     def start(self, flow: str, **parameters: Any) -> str:
         """Start a run of ``flow``'s deployment; its id."""
@@ -182,7 +189,7 @@ def running_prefect(
         # The API budget, set once for every worker (examples/prefect/sharded.py).
         api.call("POST", "/v2/concurrency_limits/", {"name": API_LIMIT, "limit": budget})
         clock.mark("block saved, flows deployed, budget set")
-        yield Prefect(api, services, deployments)
+        yield Prefect(api, services, deployments, env)
     finally:
         api.close()
         stop_all(services)
