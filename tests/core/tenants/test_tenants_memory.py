@@ -112,3 +112,36 @@ def test_noops_carry_no_payload_and_results_share_their_changes_diffs(
     for kind in ("member", "piece_set"):
         assert (noops[kind].data, noops[kind].observed, noops[kind].diff) == ({}, None, {})
     assert noops["piece_set"].target_id  # still names what it is about
+
+
+def test_what_a_plan_reads_shares_its_fields_sets(
+    activepieces_emulator: Any, client: ActivepiecesClient
+) -> None:
+    for ext in ("gone-1", "gone-2"):
+        activepieces_emulator.state.add_project(ext, external_id=ext)
+    deletes = plan(client, [], prune=True).changes
+    one, two = (change.planned_project for change in deletes)
+    assert one.__pydantic_fields_set__ is two.__pydantic_fields_set__  # a 2 KB set each else
+    assert one.plan.__pydantic_fields_set__ is two.plan.__pydantic_fields_set__
+
+
+def test_only_frozen_models_share_their_fields_sets() -> None:
+    from pydantic import BaseModel, ConfigDict
+
+    from activepieces_core.tenants._fields_sets import share_fields_sets
+
+    class Loose(BaseModel):
+        a: int = 0
+
+    class Frozen(BaseModel):
+        model_config = ConfigDict(frozen=True)
+        a: int = 0
+        inner: list[Loose] = []
+
+    x, y = (Frozen(a=1, inner=[Loose(a=1)]) for _ in range(2))
+    share_fields_sets(x)
+    share_fields_sets(y)
+    assert x.__pydantic_fields_set__ is y.__pydantic_fields_set__
+    assert x.inner[0].__pydantic_fields_set__ is not y.inner[0].__pydantic_fields_set__
+    x.inner[0].a = 2  # assignable: adds to its own set, never to another model's
+    assert y.inner[0].model_fields_set == {"a"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
 import pickle
@@ -397,3 +398,32 @@ def test_a_canonical_text_is_read_a_change_at_a_time_and_any_edit_is_refused(
         canonical_parts(sealed_text(seal(newer)))
     assert canonical_parts("{}") is None
     assert canonical_parts(sealed_text(Plan().to_dict())) is not None  # no changes at all
+
+
+def test_a_document_digest_is_the_canonical_json_of_its_rows(tmp_path: Any) -> None:
+    # Hashed a row at a time, it must stay the digest of the whole body's canonical JSON (the
+    # digest every saved plan records): the same bytes, streamed.
+    folders = [{"externalId": "ops", "displayName": "Ops", "displayOrder": 0}]
+    state = {"schemaVersion": 1, "sourceActivepiecesVersion": "0.70.0", "folders": folders}
+    (tmp_path / "t.json").write_text(json.dumps(state))
+    source = {
+        "piece_sets": [{"key": "gold", "allow": ["slack"]}],
+        "tenants": [
+            {"external_id": "a", "piece_set": "gold", "members": ["x@a.example"]},
+            {"external_id": "b", "metadata": {"é": [1, None]}, "template": "t.json"},
+        ],
+    }
+    (tmp_path / "doc.json").write_text(json.dumps(source))
+    document = load_document(tmp_path / "doc.json")
+    assert document.templates
+    body = {
+        "tenants": [spec.model_dump(mode="json") for spec in document.tenants],
+        "piece_sets": [s.model_dump(mode="json") for s in document.piece_sets],
+        "templates": {name: state.to_body() for name, state in document.templates.items()},
+    }
+    whole = "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+    assert document_digest(document) == whole
+    assert (
+        document_digest(load_document([]))
+        == "sha256:" + hashlib.sha256(canonical_json({"piece_sets": [], "tenants": []})).hexdigest()
+    )

@@ -1,5 +1,7 @@
 """One shared "fields set" per combination of set fields, for the tenant models built by the
-hundred thousand (specs, members, changes, results).
+hundred thousand (specs, members, changes, results) and the response models a plan reads by the
+hundred thousand (projects, members, piece sets: a project read back answers some 20 fields, a
+2 KB set, more than half of the project's memory).
 
 Pydantic gives every model instance its own ``__pydantic_fields_set__``: a set of up to 11
 field names is 728 bytes, more than a third of a planned change. The models here are frozen,
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-__all__ = ["share_fields_set"]
+__all__ = ["share_fields_set", "share_fields_sets"]
 
 _SHARED: dict[frozenset[str], set[str]] = {}
 
@@ -22,3 +24,17 @@ def share_fields_set(model: BaseModel) -> None:
     shared = _SHARED.setdefault(frozenset(own), own)
     if shared is not own:
         object.__setattr__(model, "__pydantic_fields_set__", shared)
+
+
+def share_fields_sets(model: BaseModel) -> None:
+    """`share_fields_set` for ``model`` and every model it holds (in fields, lists, tuples),
+    frozen ones only: a model that can be assigned to adds to its own set."""
+    if model.model_config.get("frozen"):
+        share_fields_set(model)
+    for value in model.__dict__.values():
+        if isinstance(value, BaseModel):
+            share_fields_sets(value)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, BaseModel):
+                    share_fields_sets(item)

@@ -91,14 +91,21 @@ def document_digest(document: TenantDocument | Iterable[TenantSpec]) -> str:
     else:  # a TenantDocument (not imported at run time: loaders is heavier than this module)
         tenants, piece_sets = document.tenants, document.piece_sets
         templates = document.templates
-    body: dict[str, Any] = {
-        "tenants": [spec.model_dump(mode="json") for spec in tenants],
-        "piece_sets": [piece_set.model_dump(mode="json") for piece_set in piece_sets],
-    }
+    # The canonical JSON of {"piece_sets": [...], "templates": {...}, "tenants": [...]} (keys
+    # in sorted order), hashed a row at a time: the rows as one list of dicts, then as one
+    # string, were ~200 MB at 100,000 tenants, taken when a plan is written out, at its largest.
+    sha = hashlib.sha256()
+    sets = [piece_set.model_dump(mode="json") for piece_set in piece_sets]
+    sha.update(b'{"piece_sets":' + canonical_json(sets) + b",")
     if templates:  # a template's content is part of the document (a document without keeps
         # the digest it always had)
-        body["templates"] = {name: state.to_body() for name, state in sorted(templates.items())}
-    return _sha256(body)
+        body = {name: state.to_body() for name, state in sorted(templates.items())}
+        sha.update(b'"templates":' + canonical_json(body) + b",")
+    sha.update(b'"tenants":[')
+    for index, spec in enumerate(tenants):
+        sha.update((b"," if index else b"") + canonical_json(spec.model_dump(mode="json")))
+    sha.update(b"]}")
+    return _PREFIX + sha.hexdigest()
 
 
 def body_digest(data: Mapping[str, Any]) -> str:

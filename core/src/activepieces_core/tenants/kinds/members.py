@@ -36,6 +36,7 @@ from activepieces_core.models.people import (
     ProjectRole,
     normalize_email,
 )
+from activepieces_core.tenants._fields_sets import share_fields_sets
 from activepieces_core.tenants.kinds.base import (
     Applied,
     Kind,
@@ -100,11 +101,14 @@ def _payload(have: str | None, role: str | None) -> dict[str, Any]:
 def _lean(member: ProjectMember, roles: dict[str, ProjectRole]) -> ProjectMember:
     """``member`` as the plan keeps it: its role one object per role (a listing repeats the
     role, permissions and all, on every row: most of a member's memory at 200,000 of them),
-    without the project it names (the listing is grouped by project already)."""
+    without the project it names (the listing is grouped by project already), its fields
+    sets shared (`share_fields_sets`)."""
     role = member.project_role
     if role is not None:
         role = roles.setdefault(role.id, role)
-    return member.model_copy(update={"project_role": role, "project": None})
+    lean = member.model_copy(update={"project_role": role, "project": None})
+    share_fields_sets(lean)
+    return lean
 
 
 class MemberKind(Kind[People]):

@@ -32,6 +32,7 @@ from activepieces_core.models.piece_set import PieceSelection, PieceSet, PiecesM
 from activepieces_core.resources.piece_sets._ops import MAX_PAGE_SIZE
 from activepieces_core.resources.piece_sets._ops import changes as set_changes
 from activepieces_core.retries import is_ambiguous_write
+from activepieces_core.tenants._fields_sets import share_fields_sets
 from activepieces_core.tenants.kinds.base import (
     Applied,
     Kind,
@@ -138,7 +139,9 @@ class PieceSetKind(Kind[list[PieceSet]]):
         sets: list[PieceSet] = []
         async for page in client.piece_sets.pages(limit=MAX_PAGE_SIZE):
             reading.requests += 1
-            sets.extend(page.data)
+            for piece_set in page.data:
+                share_fields_sets(piece_set)  # a set per tenant with its own pieces
+                sets.append(piece_set)
         return sets
 
     def diff(

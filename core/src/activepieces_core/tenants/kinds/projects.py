@@ -41,6 +41,7 @@ from activepieces_core.errors import AmbiguousExternalIdError, NotFoundError
 from activepieces_core.models import Project, ProjectType
 from activepieces_core.project_diff import observed_state
 from activepieces_core.retries import is_ambiguous_write
+from activepieces_core.tenants._fields_sets import share_fields_sets
 from activepieces_core.tenants.diff import creation_diff_of, diff_project, update_kwargs
 from activepieces_core.tenants.kinds.base import (
     Applied,
@@ -71,7 +72,10 @@ async def _list_team(client: AsyncActivepiecesClient, page_size: int) -> tuple[l
     # Pages come in order, the next one already requested (a repeated cursor is an error).
     async for page in client.projects.pages(types=[ProjectType.TEAM], limit=page_size):
         pages += 1
-        projects.extend(p for p in page.data if p.is_team)
+        for project in page.data:
+            if project.is_team:
+                share_fields_sets(project)  # kept for the whole plan: 100,000 of them
+                projects.append(project)
     return projects, pages
 
 
