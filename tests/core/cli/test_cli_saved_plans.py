@@ -239,3 +239,26 @@ def test_a_large_plan_is_saved_canonical_and_verified_over_its_text(
     res = run(emu, "tenants", "apply", str(saved), "--yes", "--no-archive", json_out=False)
     assert res.exit_code == 0, res.output
     assert emu.state.get_project(ids["upd"])["displayName"] == "New name"
+
+
+def test_a_format_1_plan_file_still_applies(
+    seeded: tuple[Any, dict[str, str], Path], tmp_path: Path
+) -> None:
+    from activepieces_core.tenants import Plan
+    from activepieces_core.tenants.saved import seal, sealed_text
+
+    emu, ids, doc = seeded
+    saved = tmp_path / "plan.json"
+    assert run(emu, "tenants", "plan", str(doc), "--out", str(saved)).exit_code == 0
+    # The same plan as format 1 wrote it: every field of every change, nulls and labels.
+    made = Plan.from_dict(json.loads(saved.read_text()))
+    old = made.model_dump(mode="json")
+    old.update(format_version=1, document_digest=made.document_digest)
+    assert None in old["changes"][0].values()
+    for text in (sealed_text(seal(old)), json.dumps(seal(old), indent=2)):
+        saved.write_text(text)
+        res = run(emu, "tenants", "apply", str(saved), "--yes", "--dry-run", json_out=False)
+        assert res.exit_code == 0, res.output
+    res = run(emu, "tenants", "apply", str(saved), "--yes")
+    assert res.exit_code == 0, res.output
+    assert emu.state.get_project(ids["upd"])["displayName"] == "New name"
