@@ -8,6 +8,11 @@ whenever a server, worker or block lookup starts, so ``import prefect_activepiec
 <= 100 ms over ``import prefect`` too (issue 22: it had grown to 127 ms). The Airflow provider
 must never import Prefect (checked in every Airflow row).
 
+Then the ``activepieces`` command's own start-up, which every run pays (issue 22): the process
+CPU (user + system, which a loaded machine inflates less than wall time) of ``activepieces
+--help``, the median over ``--repeats`` runs. For context, no target here: ``cli_floor.py``
+times a plan of an empty document against the emulator.
+
     uv run --frozen python bench/import_cost.py [--repeats 5]
 """
 
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -111,6 +117,30 @@ def measure(row: Row, repeats: int, env: dict[str, str]) -> dict[str, float | bo
     }
 
 
+#: The console script users run, next to this interpreter.
+CLI = shutil.which("activepieces", path=os.path.dirname(sys.executable)) or "activepieces"
+
+
+def process_cpu(command: list[str], env: dict[str, str]) -> float:
+    """User + system CPU seconds of one run of ``command`` (exit 0 required)."""
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        raise RuntimeError(f"{' '.join(command)} failed:\n{stderr}")
+    return usage.ru_utime + usage.ru_stime
+
+
+def cli_startup(repeats: int, env: dict[str, str]) -> None:
+    """The median process CPU of ``activepieces --help``: the command's imports, no request."""
+    process_cpu([CLI, "--help"], env)  # writes any stale .pyc first
+    cpu = [process_cpu([CLI, "--help"], env) for _ in range(repeats)]
+    print(
+        f"\nCLI start-up: activepieces --help, process CPU {statistics.median(cpu):.2f} s "
+        f"(median of {repeats}, min {min(cpu):.2f})"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -147,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{row.label:<28} {row.baseline:<12} {result['baseline_ms']:>12.0f} "
             f"{result['added_ms']:>18.1f} {result['added_min_ms']:>8.1f}  {note}"
         )
+    cli_startup(args.repeats, env)
     if failures:
         print("\n" + "\n".join(failures), file=sys.stderr)
         return 1
