@@ -30,11 +30,12 @@ def _counts(emu: Any) -> dict[str, int]:
     return result
 
 
-def _seed(emu: Any, n: int) -> None:
-    """N TEAM projects with external ids, straight into the state."""
+def _seed(emu: Any, n: int) -> list[str]:
+    """N TEAM projects with external ids, straight into the state; their ids."""
     emu.requests.clear()
-    for i in range(n):
-        emu.state.add_project(f"Tenant {i}", external_id=f"tenant-{i:05d}")
+    return [
+        emu.state.add_project(f"Tenant {i}", external_id=f"tenant-{i:05d}")["id"] for i in range(n)
+    ]
 
 
 COMMANDS: dict[str, Callable[..., Any]] = {
@@ -77,6 +78,12 @@ class ChildEmulator:
         info = self._conn.recv()
         self.url: str = info["url"]
         self.api_key: str = info["api_key"]
+
+    @property
+    def pid(self) -> int:
+        """The child's process id (its CPU time is the emulator's)."""
+        assert self._proc.pid is not None
+        return self._proc.pid
 
     def call(self, cmd: str, **kwargs: Any) -> Any:
         """Run one of `COMMANDS` in the child and return its answer."""

@@ -8,7 +8,6 @@ as a proxy or overloaded server would: they are decided when the request arrives
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -19,13 +18,13 @@ from .contents_http import ContentsRoutes, HeldReplace, match_contents_route
 from .faults import ECHO_KIND, Decision, FaultPlan
 from .people_http import PeopleRoutes, match_people_route
 from .piece_sets_http import VISIBILITY_ROUTE, PieceSetRoutes
-from .records import Platform, dumps
+from .records import Platform, dumps, loads
 from .requestlog import RequestLog, RequestRecord
 from .responses import REASONS, ApplicationError, FastifyError, route_not_found
 from .routes import CONTENT_ROUTES, PEOPLE_ROUTES, Request, without_trailing_slash
 from .service import ProjectRecordsPage, ProjectsService
 from .state import EmulatorState
-from .stats import RequestStats, match_stats_route
+from .stats import STATS_PATH, RequestStats, match_stats_route
 from .validation import MISSING, validate_create, validate_list_query, validate_update
 
 PREFIX = "/api/v1/projects"
@@ -86,13 +85,18 @@ class EmulatorApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        stats_route = match_stats_route(scope["method"], scope["path"])
-        if stats_route is not None:  # emulator-only, not counted: see `.stats`
-            status, payload = self.stats_response(stats_route, _header_map(scope))
-            await _send(send, request_id(), status, _dumps(payload))
-            return
-        with self.stats.counting():
+        if scope["path"].startswith(STATS_PATH):
+            stats_route = match_stats_route(scope["method"], scope["path"])
+            if stats_route is not None:  # emulator-only, not counted: see `.stats`
+                status, payload = self.stats_response(stats_route, _header_map(scope))
+                await _send(send, request_id(), status, _dumps(payload))
+                return
+        stats = self.stats
+        stats.begin()
+        try:
             await self.serve(scope, receive, send)
+        finally:
+            stats.end()
 
     def stats_response(self, route: str, headers: dict[str, str]) -> tuple[int, Any]:
         """``GET /__emulator/stats`` / ``POST /__emulator/stats/reset``: a platform's key."""
@@ -315,18 +319,32 @@ async def _send(
     """One complete response; every one carries ``x-request-id`` and the CORS header."""
     headers = [
         (b"x-request-id", rid.encode()),
-        (b"access-control-allow-origin", b"*"),
-        (b"content-length", str(len(body or b"")).encode()),
+        _CORS_HEADER,
+        (b"content-length", b"%d" % len(body or b"")),
     ]
     if body is not None:
-        headers.append((b"content-type", media.encode()))
-    headers.extend((k.encode(), v.encode()) for k, v in (extra or {}).items())
+        headers.append(_JSON_HEADER if media is JSON_TYPE else (b"content-type", media.encode()))
+    if extra:
+        headers.extend((k.encode(), v.encode()) for k, v in extra.items())
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body or b""})
 
 
+_CORS_HEADER = (b"access-control-allow-origin", b"*")
+_JSON_HEADER = (b"content-type", JSON_TYPE.encode())
+#: The request headers the routes read (ASGI names are lower-case), by their raw name.
+_READ_HEADERS = {b"authorization": "authorization", b"content-type": "content-type"}
+
+
 def _header_map(scope: Scope) -> dict[str, str]:
-    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+    """The request headers the routes read (authentication, body parsing), decoded; the last
+    of repeated ones wins."""
+    headers: dict[str, str] = {}
+    for raw, value in scope["headers"]:
+        name = _READ_HEADERS.get(raw)
+        if name is not None:
+            headers[name] = value.decode("latin-1")
+    return headers
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -354,7 +372,7 @@ def _parse_body(raw: bytes, headers: dict[str, str]) -> Any:
                 "Body cannot be empty when content-type is set to 'application/json'",
             )
         try:
-            return json.loads(raw)
+            return loads(raw)
         except ValueError:
             raise FastifyError(
                 400,

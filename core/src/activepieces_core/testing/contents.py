@@ -20,7 +20,6 @@ The store keeps plain JSON-shaped dicts; every method runs under the state's loc
 
 from __future__ import annotations
 
-import copy
 import functools
 import re
 from collections.abc import Mapping
@@ -28,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ._ids import now_iso
-from .records import StateView
+from .records import StateView, json_copy
 
 #: The release the emulator reports (``GET /v1/flags`` ``CURRENT_VERSION``) and compares
 #: ``sourceActivepiecesVersion`` with.
@@ -84,7 +83,7 @@ def all_steps(step: Any) -> list[dict[str, Any]]:
 def _normalized_trigger(trigger: Any) -> Any:
     """``flow-diff.service.ts`` ``normalize``: sample data, ``lastUpdatedDate``, a piece
     step's ``pieceVersion`` and (when set) ``input.auth`` do not count."""
-    clone = copy.deepcopy(trigger)
+    clone = json_copy(trigger)
     for step in all_steps(clone):
         settings = step.get("settings")
         if not isinstance(settings, dict):
@@ -406,7 +405,7 @@ class ContentsStore:
             if spec["type"] == "STATIC_DROPDOWN":
                 if not spec.get("data"):
                     raise ValueError("Data is required for static dropdown field")
-                row["data"] = copy.deepcopy(spec["data"])
+                row["data"] = json_copy(spec["data"])
             rows.append(row)
         self._fields[table_id] = rows
 
@@ -583,4 +582,4 @@ def rendered_connection(row: Mapping[str, Any]) -> dict[str, Any]:
         "preSelectForNewProjects": False,
         "usingSecretManager": False,
     }
-    return copy.deepcopy({**defaults, **row})
+    return json_copy({**defaults, **row})

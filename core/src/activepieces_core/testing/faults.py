@@ -8,6 +8,7 @@ import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from .routes import ROUTES
 
@@ -43,6 +44,11 @@ class RouteFaults:
     kinds: tuple[tuple[str, float], ...] = tuple((k, 1.0) for k in FAULT_KINDS)
     retry_after: float = 1
     slow_seconds: float = 5.0
+
+    @cached_property
+    def plain(self) -> Decision:
+        """The decision for a request these settings neither fault nor jitter."""
+        return Decision(None, self.latency, self.retry_after, self.slow_seconds)
 
 
 @dataclass(frozen=True)
@@ -121,12 +127,17 @@ class FaultPlan:
     def decide(self, route: str) -> Decision:
         """Called once per API request, in arrival order."""
         with self._lock:
-            config = self._routes.get(route) or self._routes.get("*") or RouteFaults()
+            config = self._routes.get(route) or self._routes.get("*") or _NO_FAULTS
             kind: str | None = None
-            for name in (route, "*"):
-                self._seen[name] += 1
-                scripted = self._scripts.get(name, {}).pop(self._seen[name], None)
-                kind = kind or scripted
+            seen = self._seen
+            seen[route] += 1
+            seen["*"] += 1
+            if self._scripts:
+                for name in (route, "*"):
+                    scripted = self._scripts.get(name, {}).pop(seen[name], None)
+                    kind = kind or scripted
+            if kind is None and not config.jitter and not config.rate:
+                return config.plain  # the common case: a fixed latency, no fault
             delay = config.latency
             if config.jitter:
                 delay += self._rng.uniform(0.0, config.jitter)
@@ -137,6 +148,9 @@ class FaultPlan:
             if kind is not None:
                 self.injected[kind] += 1
             return Decision(kind, delay, config.retry_after, config.slow_seconds)
+
+
+_NO_FAULTS = RouteFaults()
 
 
 def _check_route(route: str) -> None:

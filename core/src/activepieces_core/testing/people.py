@@ -34,7 +34,6 @@ Everything here runs under the emulator state's lock.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -42,7 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ._ids import ALPHABET, now_iso
-from .records import Platform, StateView, User
+from .records import Platform, StateView, User, json_copy
 from .responses import ApplicationError, feature_disabled, not_found, team_project_required
 
 DEFAULT_PROJECT_ROLES: tuple[str, ...] = ("Admin", "Editor", "Operator", "Viewer")
@@ -155,9 +154,7 @@ class PeopleState:
 
     def _token(self) -> str:
         # Shaped like a JWT: three base64url parts (the emulator never verifies it).
-        letters = tuple(ALPHABET)
-        parts = ("".join(self._state.ids.choice(letters) for _ in range(n)) for n in (36, 48, 43))
-        return ".".join(parts)
+        return ".".join(self._state.ids.text(n) for n in (36, 48, 43))
 
     def _platform(self, platform_id: str | None) -> Platform:
         return self._state.platform(platform_id)
@@ -378,7 +375,7 @@ class PeopleState:
             platform = self._platform(platform_id)
             if self.role_by_name(platform, name) is not None:
                 raise ValueError(f"project role {name!r} already exists")
-            return copy.deepcopy(self._add_role(name, permissions, platform.id, "CUSTOM"))
+            return json_copy(self._add_role(name, permissions, platform.id, "CUSTOM"))
 
     def roles(self, platform: Platform) -> list[dict[str, Any]]:
         """DEFAULT roles and the platform's CUSTOM ones, oldest first, with ``userCount``."""
@@ -417,14 +414,14 @@ class PeopleState:
         role = self._role_by_id(role_id)
         if role is None:
             raise _role_not_found(role_id, "Project Role by id not found")
-        return copy.deepcopy(role)
+        return json_copy(role)
 
     def create_role(self, platform: Platform, body: dict[str, Any]) -> dict[str, Any]:
         """A taken name (case-insensitive, DEFAULT roles included) is upstream's 404."""
         if self.role_by_name(platform, body["name"]) is not None:
             raise _role_not_found(body["name"], "Project Role name already exists")
         role = self._add_role(body["name"], body["permissions"], platform.id, body["type"])
-        return copy.deepcopy(role)
+        return json_copy(role)
 
     def update_role(self, platform: Platform, role_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """``UPDATE ... WHERE id AND platformId``: a DEFAULT role (platformId null) or another
@@ -434,7 +431,7 @@ class PeopleState:
             raise _role_not_found(role_id, "Project Role by id not found")
         role.update({k: list(v) if k == "permissions" else v for k, v in body.items()})
         role["updated"] = now_iso()
-        return copy.deepcopy(role)
+        return json_copy(role)
 
     def delete_role(self, platform: Platform, name: str) -> None:
         """Looked up case-insensitively (404), then ``DELETE WHERE name AND platformId``
@@ -482,7 +479,7 @@ class PeopleState:
         self._check_seat(platform, email)
         status = "ACCEPTED" if platform.invitations_auto_accept else "PENDING"
         row = self._upsert_invitation(platform, email, kind, project_id, role, body, status)
-        response = copy.deepcopy(row.data)
+        response = json_copy(row.data)
         if status == "ACCEPTED":
             self._accept(row)
         elif not platform.smtp_configured:
@@ -590,7 +587,7 @@ class PeopleState:
         """A listed invitation: enriched with its ``projectRole``."""
         rid = row.data["projectRoleId"]
         role = self._role_by_id(rid) if rid else None
-        return {**row.data, "projectRole": copy.deepcopy(role)}
+        return {**row.data, "projectRole": json_copy(role)}
 
     def delete_invitation(self, platform: Platform, invitation_id: str) -> None:
         row = self._invitations.get(invitation_id)
@@ -698,7 +695,7 @@ class PeopleState:
         return {
             **row.data,
             "user": user.to_json(),
-            "projectRole": copy.deepcopy(self._role_by_id(row.data["projectRoleId"])),
+            "projectRole": json_copy(self._role_by_id(row.data["projectRoleId"])),
             "project": {"id": project.public["id"], "displayName": project.public["displayName"]},
         }
 
@@ -717,7 +714,7 @@ class PeopleState:
         row = self.member_row(platform, member_id)
         role = self._role_or_404(platform, name)
         row.data = {**row.data, "projectRoleId": role["id"], "updated": now_iso()}
-        return copy.deepcopy(row.data)
+        return json_copy(row.data)
 
     def delete_member(self, platform: Platform, member_id: str) -> None:
         self._drop_member(self.member_row(platform, member_id))

@@ -17,14 +17,13 @@ else through the legacy project plan (``piecesFilterType``/``pieces``). The rout
 
 from __future__ import annotations
 
-import copy
 import re
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from ._ids import now_iso
-from .records import Platform, StateView
+from .records import Platform, StateView, json_copy
 from .responses import ApplicationError, FastifyError
 
 __all__ = [
@@ -143,7 +142,7 @@ class PieceSetStore:
             return None if set_id is None else self.render(self._sets[set_id])
 
     def render(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        out = copy.deepcopy(dict(record))
+        out = json_copy(dict(record))
         if self.schema == "externalId":
             out = {("externalId" if k == "key" else k): v for k, v in out.items()}
             out["config"].pop("requiredActions", None)
@@ -199,7 +198,7 @@ class PieceSetStore:
             "key": key,
             "isDefault": is_default,
             "generatedForProjectId": None,
-            "config": copy.deepcopy(dict(config)) if config is not None else _empty_config(),
+            "config": json_copy(dict(config)) if config is not None else _empty_config(),
         }
         self._sets[record["id"]] = record
         insort(self._order.setdefault(platform_id, []), (created, record["id"]))
@@ -338,9 +337,9 @@ def apply_update(current: Mapping[str, Any], body: Mapping[str, Any]) -> dict[st
     """``pieceSetConfigUtil.applyUpdate``: pieces replaced whole, component selections merged
     per piece (``{mode: all}`` drops the piece's key), required actions merged and pruned of
     actions the new config hides."""
-    config = copy.deepcopy(dict(current))
+    config = json_copy(dict(current))
     if "pieces" in body:
-        config["pieces"] = copy.deepcopy(body["pieces"])
+        config["pieces"] = json_copy(body["pieces"])
     for field, name in (("actions", "selectedActions"), ("triggers", "selectedTriggers")):
         for piece, selection in (body.get(field) or {}).items():
             selected = dict(config.get(name, {}))

@@ -6,7 +6,6 @@ reader may serialise it outside the lock. All access goes through one re-entrant
 
 from __future__ import annotations
 
-import copy
 import threading
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping
@@ -27,7 +26,7 @@ from .people_fixtures import DEFAULT_USER_NAMES
 from .piece_sets import PieceSetStore
 from .plan_limits import TeamProjectsLimit
 from .plan_limits import team_projects_limit as parse_team_projects_limit
-from .records import Platform, ProjectRecord, User
+from .records import Platform, ProjectRecord, User, json_copy
 from .validation import COLORS
 
 # add_project(**fields): snake_case convenience names -> API field names.
@@ -261,7 +260,7 @@ class EmulatorState:
                 ]
                 records.extend(sorted(deleted, key=lambda r: r.key))
             return [
-                copy.deepcopy(r.as_get())
+                json_copy(r.as_get())
                 for r in records
                 if wanted is None or r.public["type"] in wanted
             ]
@@ -269,7 +268,7 @@ class EmulatorState:
     def get_project(self, project_id: str) -> dict[str, Any]:
         """The project as ``GET /:id`` returns it (also when soft-deleted); KeyError if unknown."""
         with self.lock:
-            return copy.deepcopy(self._projects[project_id].as_get())
+            return json_copy(self._projects[project_id].as_get())
 
     # ---- projects: writes --------------------------------------------------------------------
     def new_project(
@@ -398,7 +397,7 @@ class EmulatorState:
             if plan_changes:
                 project["plan"] = {**project["plan"], **plan_changes}
             self.insert(project)
-            return copy.deepcopy(self._projects[project["id"]].as_get())
+            return json_copy(self._projects[project["id"]].as_get())
 
     def add_personal_project(self, platform_id: str, owner_id: str, first_name: str) -> None:
         """The PERSONAL project every user has (sign-up makes it): ``"<first name>'s Project"``."""
@@ -431,7 +430,7 @@ class EmulatorState:
             analytics = {**record.public["analytics"]}
             analytics.update({k: v for k, v in given.items() if v is not None})
             record.public = {**record.public, "analytics": analytics}
-            return copy.deepcopy(record.as_get())
+            return json_copy(record.as_get())
 
     def add_global_connection(
         self,
@@ -458,11 +457,11 @@ class EmulatorState:
                 "projectIds": list(project_ids),
             }
             self._connections[platform.id].append(connection)
-            return copy.deepcopy(connection)
+            return json_copy(connection)
 
     def global_connections(self, platform_id: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
-            return copy.deepcopy(self._connections[self.platform(platform_id).id])
+            return json_copy(self._connections[self.platform(platform_id).id])
 
     def connections_of(self, platform_id: str) -> list[dict[str, Any]]:
         """The live, mutable connection list (callers hold the lock)."""
@@ -483,22 +482,22 @@ class EmulatorState:
         """Save a flow as someone in the UI would: the flow with the same ``id`` or
         ``externalId`` is replaced by ``flow`` (merged over it), else a new one is added."""
         with self.lock:
-            return copy.deepcopy(self.contents.put_flow(project_id, copy.deepcopy(flow)))
+            return json_copy(self.contents.put_flow(project_id, json_copy(flow)))
 
     def flows_of(self, project_id: str) -> list[dict[str, Any]]:
         """The project's flows as ``GET /v1/flows`` returns them (creation order)."""
         with self.lock:
-            return copy.deepcopy(self.contents.flows(project_id))
+            return json_copy(self.contents.flows(project_id))
 
     def folders_of(self, project_id: str) -> list[dict[str, Any]]:
         with self.lock:
-            return copy.deepcopy(self.contents.folders(project_id))
+            return json_copy(self.contents.folders(project_id))
 
     def tables_of(self, project_id: str) -> list[dict[str, Any]]:
         """The project's tables, each with its ``fields``."""
         with self.lock:
             store = self.contents
-            return copy.deepcopy(
+            return json_copy(
                 [{**t, "fields": store.fields(t["id"])} for t in store.tables(project_id)]
             )
 
@@ -506,7 +505,7 @@ class EmulatorState:
         """Every connection row (either scope) whose ``projectIds`` holds the project."""
         with self.lock:
             platform_id = self._projects[project_id].public["platformId"]
-            return copy.deepcopy(self.contents.connections_of(platform_id, project_id))
+            return json_copy(self.contents.connections_of(platform_id, project_id))
 
 
 def _discard(index: dict[Any, set[str]], key: Any, project_id: str) -> None:

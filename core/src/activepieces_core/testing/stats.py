@@ -13,8 +13,6 @@ the budget allows.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 __all__ = ["RESET_PATH", "STATS_PATH", "RequestStats", "match_stats_route"]
 
@@ -41,18 +39,18 @@ class RequestStats:
         self._in_flight = 0
         self._max_in_flight = 0
 
-    @contextmanager
-    def counting(self) -> Iterator[None]:
-        """Count one request for as long as the block runs."""
+    def begin(self) -> None:
+        """A request arrived: count it, in flight until its `end`."""
         with self._lock:
             self._requests += 1
             self._in_flight += 1
-            self._max_in_flight = max(self._max_in_flight, self._in_flight)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._in_flight -= 1
+            if self._in_flight > self._max_in_flight:
+                self._max_in_flight = self._in_flight
+
+    def end(self) -> None:
+        """A request `begin` counted is answered (or dropped)."""
+        with self._lock:
+            self._in_flight -= 1
 
     def snapshot(self) -> dict[str, int]:
         """``{"requests": n, "in_flight": k, "max_in_flight": m}``."""
