@@ -2,8 +2,9 @@
 
 Every run of the console script pays for its imports, so a plan of an empty document must not
 load what it never uses: rich's progress and table modules (no terminal, no rows), PyYAML (a
-JSON document), httpx's own command line or tenacity's tornado support. The script runs as
-users run it, in a subprocess, against the emulator over real HTTP.
+JSON document), httpx's own command line or tenacity's tornado support; nor build the
+validators of API models it never reads (a plan without templates or members). The script runs
+as users run it, in a subprocess, against the emulator over real HTTP.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from typing import Any
 #: Modules a plan of an empty JSON document leaves unloaded.
 _UNUSED = ("httpx._main", "tornado", "click", "pygments", "yaml", "rich.progress", "rich.table")
 
-#: The console script's `main`, then the modules of ``_UNUSED`` it loaded, as JSON on stderr.
+#: API models such a plan never reads (built on first use: `APIModel`'s ``defer_build``).
+_UNREAD_MODELS = ("ProjectState", "Flow", "ReplaceResult", "ProjectMember", "User", "PieceSet")
+
+#: The console script's `main`, then those of ``_UNUSED`` it loaded and of ``_UNREAD_MODELS``
+#: it built, as JSON on stderr.
 _SCRIPT = textwrap.dedent(
     """
     import json, sys
@@ -29,16 +34,23 @@ _SCRIPT = textwrap.dedent(
     try:
         main()
     finally:
+        import activepieces_core.models as models
+
         loaded = [m for m in {unused!r} if sys.modules.get(m) is not None]
-        sys.stderr.write("\\n" + json.dumps(loaded) + "\\n")
+        built = [m for m in {unread!r} if getattr(models, m).__pydantic_complete__]
+        sys.stderr.write("\\n" + json.dumps(loaded + built) + "\\n")
     """
 )
 
 
 def _loaded(emu: Any, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run the command; what of ``_UNUSED`` it loaded and of ``_UNREAD_MODELS`` it built."""
     env = {**os.environ, "ACTIVEPIECES_URL": emu.url, "ACTIVEPIECES_API_KEY": emu.api_key}
+    script = _SCRIPT.replace("{unused!r}", repr(_UNUSED)).replace(
+        "{unread!r}", repr(_UNREAD_MODELS)
+    )
     done = subprocess.run(
-        [sys.executable, "-c", _SCRIPT.replace("{unused!r}", repr(_UNUSED)), *args],
+        [sys.executable, "-c", script, *args],
         capture_output=True,
         text=True,
         env=env,

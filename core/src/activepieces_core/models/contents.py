@@ -170,7 +170,11 @@ class _State(BaseModel):
     upstream's zod objects strip them)."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        frozen=True,
+        defer_build=True,  # built on first use, as `APIModel`
     )
 
 

@@ -14,7 +14,7 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     """``{"data": [...], "next": cursor | None, "previous": cursor | None}``."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)  # as `APIModel`
 
     data: list[T] = Field(default_factory=list)
     next: str | None = None

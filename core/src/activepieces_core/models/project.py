@@ -40,7 +40,14 @@ class APIModel(BaseModel):
     """Base of response models: snake_case fields, camelCase on the wire, extras ignored."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        frozen=True,
+        # Each model's validator is built on its first use, not on import: a run uses a few of
+        # the API's models (a plan without templates no contents model), and every
+        # ``activepieces`` command paid for building all of them at start-up.
+        defer_build=True,
     )
 
     def to_dict(self) -> dict[str, Any]:

@@ -50,6 +50,7 @@ class _Request(BaseModel):
         extra="forbid",
         frozen=True,
         regex_engine="python-re",  # the upstream email pattern uses look-aheads
+        defer_build=True,  # built on first use, as `APIModel`
     )
 
     def to_body(self) -> dict[str, Any]:
