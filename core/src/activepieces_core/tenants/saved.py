@@ -214,16 +214,16 @@ def _canonical_digest(text: str, start: int, end: int) -> str:
 
 def canonical_parts(text: str) -> tuple[dict[str, Any], Iterator[dict[str, Any]]] | None:
     """A canonical saved plan's text (as `write_sealed` writes it), verified, as its keys but
-    ``changes`` and an iterator that parses its changes one at a time; None for any other
-    text (indented, reordered, edited, not a plan), which the caller checks in full
+    ``changes`` and an iterator over its changes that lets each one go once taken; None for
+    any other text (indented, reordered, edited, not a plan), which the caller checks in full
     (`verify_sealed_text`).
 
-    Verified first: the text without its digest member must hash to that digest (one pass of
-    SHA-256, the check `verify_sealed_text` makes), and its ``format_version`` must be one this
-    package reads. Then nothing is parsed twice and the plan never exists as one dict: each
-    change is parsed (`json.JSONDecoder.raw_decode`, the standard parser) when the iterator
-    reaches it, so a caller that builds each change's model as it goes holds the text, the
-    models and one change's dict (a 100,000-tenant plan as dicts took a gigabyte).
+    Verified before it is parsed: the text without its digest member must hash to that digest
+    (one pass of SHA-256, the check `verify_sealed_text` makes), and its ``format_version``
+    must be one this package reads. Parsed once, by `pydantic_core.from_json` with its string
+    cache: the kinds, actions, keys and ids a plan repeats on every change come out as one
+    string each (a tenth less memory than `json.loads`, and faster). A caller that builds each
+    change's model as it takes it never holds the plan as dicts and as models at once.
     """
     body = text.rstrip("\n")
     if not body.startswith(_CANONICAL_HEAD):
@@ -231,34 +231,26 @@ def canonical_parts(text: str) -> tuple[dict[str, Any], Iterator[dict[str, Any]]
     found = _DIGEST_MEMBER.match(body, max(0, body.rfind(',"digest":"sha256:')))
     if found is None or _canonical_digest(body, found.start(), found.end()) != found.group(1):
         return None
-    tail = body[found.end() :]
+    from pydantic_core import from_json  # what pydantic parses JSON with: no import cost here
+
     try:
-        rest = json.loads("{" + tail[1:] if tail.startswith(",") else "{" + tail)
-    except ValueError:
-        return None
-    if not isinstance(rest, dict):
-        return None
-    rest[DIGEST_KEY] = found.group(1)
-    _check_version(rest)
-    return rest, _changes(body, len(_CANONICAL_HEAD), found.start())
+        data = from_json(body, allow_inf_nan=False, cache_strings="all")
+    except ValueError as exc:
+        raise InvalidPlanError(f"the plan is not JSON data: {exc}") from exc
+    changes = data.pop("changes", None) if isinstance(data, dict) else None
+    if not isinstance(changes, list):
+        raise InvalidPlanError("the plan's changes are not a list")
+    _check_version(data)
+    return data, _taken(changes)
 
 
-def _changes(text: str, start: int, stop: int) -> Iterator[dict[str, Any]]:
-    """The change objects of ``text[start:stop]`` (a JSON array's items and its ``]``)."""
-    decode = json.JSONDecoder().raw_decode
-    at, more = start, text[start] != "]"
-    while more:
-        try:
-            change, at = decode(text, at)
-        except ValueError as exc:
-            raise InvalidPlanError(f"the plan's changes are not JSON objects: {exc}") from exc
-        if not isinstance(change, dict) or text[at] not in ",]":
+def _taken(changes: list[Any]) -> Iterator[dict[str, Any]]:
+    """Each of ``changes`` (JSON objects), dropped from the list as it is taken."""
+    for index, change in enumerate(changes):
+        changes[index] = None
+        if not isinstance(change, dict):
             raise InvalidPlanError("the plan's changes are not a list of JSON objects")
-        more = text[at] == ","
-        at += 1
         yield change
-    if at + (text[start] == "]") != stop:
-        raise InvalidPlanError("the plan's changes do not end where its digest starts")
 
 
 def verify_sealed_text(text: str, data: Any) -> None:
