@@ -17,17 +17,26 @@ from ._ids import request_id
 from .contents_http import ContentsRoutes, HeldReplace, match_contents_route
 from .faults import ECHO_KIND, Decision, FaultPlan
 from .people_http import PeopleRoutes, match_people_route
+from .piece_sets_http import PREFIX as PIECE_SETS_PREFIX
 from .piece_sets_http import VISIBILITY_ROUTE, PieceSetRoutes
 from .records import Platform, dumps, loads
 from .requestlog import RequestLog, RequestRecord
 from .responses import REASONS, ApplicationError, FastifyError, route_not_found
-from .routes import CONTENT_ROUTES, PEOPLE_ROUTES, Request, without_trailing_slash
+from .routes import (
+    CONTENT_ROUTES,
+    PEOPLE_ROUTES,
+    PIECE_SET_ROUTES,
+    Request,
+    without_trailing_slash,
+)
 from .service import ProjectRecordsPage, ProjectsService
 from .state import EmulatorState
 from .stats import STATS_PATH, RequestStats, match_stats_route
 from .validation import MISSING, validate_create, validate_list_query, validate_update
 
 PREFIX = "/api/v1/projects"
+#: Where piece-set routes (and their emulator-only oracle) live.
+_PIECE_SET_PATHS = (PIECE_SETS_PREFIX, "/__emulator/")
 JSON_TYPE = "application/json; charset=utf-8"
 
 _HTML_PAGE = (
@@ -81,6 +90,12 @@ class EmulatorApp:
         #: Routes answered as a server without them answers (404, route not found): an older
         #: server than the one emulated (`Emulator.unserve`).
         self.unserved: set[str] = set()
+        #: The family handling each route that is not a projects route.
+        self._families: dict[str, Handler] = {
+            **dict.fromkeys((*PIECE_SET_ROUTES, VISIBILITY_ROUTE), self.piece_sets.handle),
+            **dict.fromkeys(PEOPLE_ROUTES, self.people.handle),
+            **dict.fromkeys(CONTENT_ROUTES, self.contents.handle),
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -156,7 +171,9 @@ class EmulatorApp:
         """(route, path params) of a request; route None = unknown."""
         route, project_id = match_route(method, path)
         if route is None:
-            route, params = self.piece_sets.match(method, path)
+            params: tuple[str, ...] = ()
+            if path.startswith(_PIECE_SET_PATHS):  # only these can be piece-set routes
+                route, params = self.piece_sets.match(method, path)
             if route is None:
                 route, params = match_contents_route(method, path)
             if route is not None:
@@ -176,14 +193,7 @@ class EmulatorApp:
     ) -> tuple[int, Any]:
         """(status, JSON payload) of a matched route: each family validates, authenticates
         (``authenticate()``) and applies its rules; an error becomes its response."""
-        if route.startswith("piece_sets.") or route == VISIBILITY_ROUTE:
-            handle: Handler = self.piece_sets.handle
-        elif route in PEOPLE_ROUTES:
-            handle = self.people.handle
-        elif route in CONTENT_ROUTES:
-            handle = self.contents.handle
-        else:
-            handle = self.handle_projects
+        handle = self._families.get(route, self.handle_projects)
         try:
             return handle(
                 Request(

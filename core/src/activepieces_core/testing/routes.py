@@ -8,7 +8,6 @@ The route tables that map paths to these names stay with each family: `.app` (pr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -64,16 +63,26 @@ def without_trailing_slash(path: str) -> str:
     return path[:-1] if len(path) > 1 and path.endswith("/") else path
 
 
-@dataclass(frozen=True)
 class Request:
     """A matched request, as a route family sees it: the family validates the query and the
-    body, then calls ``authenticate`` (the Fastify order: 400 before 401/403)."""
+    body, then calls ``authenticate`` (the Fastify order: 400 before 401/403). A plain slotted
+    class: one is built for every request."""
 
-    route: str
-    params: tuple[str, ...]  # path parameters, in path order
-    query_string: bytes
-    body: Callable[[], Any]  # the parsed body (Fastify's parsers: 400/415 when they refuse it)
-    authenticate: Callable[[], Platform]  # the API key's platform (401/403 otherwise)
+    __slots__ = ("authenticate", "body", "params", "query_string", "route")
+
+    def __init__(
+        self,
+        route: str,
+        params: tuple[str, ...],  # path parameters, in path order
+        query_string: bytes,
+        body: Callable[[], Any],  # the parsed body (Fastify's parsers: 400/415 when refused)
+        authenticate: Callable[[], Platform],  # the API key's platform (401/403 otherwise)
+    ) -> None:
+        self.route = route
+        self.params = params
+        self.query_string = query_string
+        self.body = body
+        self.authenticate = authenticate
 
     @property
     def item_id(self) -> str | None:
