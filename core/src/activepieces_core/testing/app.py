@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 from ._ids import request_id
 from .contents_http import ContentsRoutes, HeldReplace, match_contents_route
 from .faults import ECHO_KIND, Decision, FaultPlan
+from .one_write import send_response
 from .people_http import PeopleRoutes, match_people_route
 from .piece_sets_http import PREFIX as PIECE_SETS_PREFIX
 from .piece_sets_http import VISIBILITY_ROUTE, PieceSetRoutes
@@ -336,8 +337,11 @@ async def _send(
         headers.append(_JSON_HEADER if media is JSON_TYPE else (b"content-type", media.encode()))
     if extra:
         headers.extend((k.encode(), v.encode()) for k, v in extra.items())
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body or b""})
+    await send_response(
+        send,
+        {"type": "http.response.start", "status": status, "headers": headers},
+        {"type": "http.response.body", "body": body or b""},
+    )
 
 
 _CORS_HEADER = (b"access-control-allow-origin", b"*")
