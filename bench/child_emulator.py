@@ -53,7 +53,9 @@ COMMANDS: dict[str, Callable[..., Any]] = {
 
 def _serve(conn: Connection, platform: dict[str, Any]) -> None:
     from activepieces_core.testing import Emulator
+    from activepieces_core.testing.server import collect_less_often
 
+    collect_less_often()  # its own process, as the emulator's CLI
     with Emulator(seed=0) as emu:
         if platform:
             emu.state.configure_platform(**platform)

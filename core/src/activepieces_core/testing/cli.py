@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .contents import with_content_options
     from .fixtures import load_fixtures
     from .people_fixtures import with_options
-    from .server import Emulator, bind_socket, make_server
+    from .server import Emulator, bind_socket, collect_less_often, make_server
 
     fixtures: Mapping[str, Any] | None = load_fixtures(args.fixtures) if args.fixtures else None
     if args.piece_sets:
@@ -115,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"API key: {platform.api_key}", flush=True)
     print(f"Platform: {platform.id}", flush=True)
     server = make_server(emulator.app)
+    collect_less_often()
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the
     # previous handlers: make those a clean exit.
     signal.signal(signal.SIGTERM, _exit_cleanly)
