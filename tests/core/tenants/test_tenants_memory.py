@@ -145,3 +145,32 @@ def test_only_frozen_models_share_their_fields_sets() -> None:
     assert x.inner[0].__pydantic_fields_set__ is not y.inner[0].__pydantic_fields_set__
     x.inner[0].a = 2  # assignable: adds to its own set, never to another model's
     assert y.inner[0].model_fields_set == {"a"}
+
+
+async def test_people_read_by_a_plan_share_one_role_object_per_role(
+    activepieces_emulator: Any,
+) -> None:
+    from activepieces_core.constants import PLATFORM_WIDE_INVITATIONS
+    from activepieces_core.tenants.kinds import MemberKind, ProjectKind
+    from activepieces_core.tenants.spec import validate_specs
+
+    rows = [
+        {"external_id": f"t{i}", "members": [f"a{i}@t.example", f"b{i}@t.example:Admin"]}
+        for i in range(PLATFORM_WIDE_INVITATIONS + 1)  # read with the platform-wide listings
+    ]
+    emu = activepieces_emulator
+    with ActivepiecesClient(base_url=emu.url, api_key=emu.api_key) as sync:
+        apply(sync, plan(sync, rows))  # every person invited, waiting
+    request = PlanInput(tenants=validate_specs(rows))
+    reading = Reading()
+    async with AsyncActivepiecesClient(base_url=emu.url, api_key=emu.api_key) as client:
+        await ProjectKind().read(client, request, reading)
+        people = await MemberKind().read(client, request, reading)
+    waiting = [i for p in people.by_tenant.values() for i in p.invitations.values()]
+    assert len(waiting) == 2 * len(rows)
+    by_role: dict[str, set[int]] = {}
+    for invitation in waiting:
+        assert invitation.project_role is not None
+        by_role.setdefault(invitation.project_role.name, set()).add(id(invitation.project_role))
+    assert {name: len(ids) for name, ids in by_role.items()} == {"Editor": 1, "Admin": 1}
+    assert len({id(i.__pydantic_fields_set__) for i in waiting}) == 1

@@ -24,7 +24,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, TypeVar
 
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.constants import PLATFORM_WIDE_INVITATIONS
@@ -52,6 +52,8 @@ from activepieces_core.types.people import ProjectPeople
 __all__ = ["PHASE_MEMBERS", "MemberKind"]
 
 PHASE_MEMBERS = 40
+#: A row of a people listing.
+_Row = TypeVar("_Row", ProjectMember, Invitation)
 
 
 def _protected(email: str, patterns: tuple[str, ...]) -> bool:
@@ -98,15 +100,17 @@ def _payload(have: str | None, role: str | None) -> dict[str, Any]:
     }
 
 
-def _lean(member: ProjectMember, roles: dict[str, ProjectRole]) -> ProjectMember:
-    """``member`` as the plan keeps it: its role one object per role (a listing repeats the
-    role, permissions and all, on every row: most of a member's memory at 200,000 of them),
-    without the project it names (the listing is grouped by project already), its fields
-    sets shared (`share_fields_sets`)."""
-    role = member.project_role
-    if role is not None:
-        role = roles.setdefault(role.id, role)
-    lean = member.model_copy(update={"project_role": role, "project": None})
+def _lean(row: _Row, roles: dict[str, ProjectRole]) -> _Row:
+    """A listed member or invitation as the plan keeps it: its role one object per role (a
+    listing repeats the role, permissions and all, on every row: most of the memory of the
+    200,000 people of 100,000 tenants), a member without the project it names (the listing is
+    grouped by project already), its fields sets shared (`share_fields_sets`)."""
+    update: dict[str, Any] = {}
+    if row.project_role is not None:
+        update["project_role"] = roles.setdefault(row.project_role.id, row.project_role)
+    if isinstance(row, ProjectMember):
+        update["project"] = None
+    lean = row.model_copy(update=update)
     share_fields_sets(lean)
     return lean
 
@@ -148,8 +152,9 @@ class MemberKind(Kind[People]):
             # One platform-wide listing of the waiting invitations beats one per project;
             # grouped once by project, so each tenant sees only its own.
             waiting = {}
+            shared: dict[str, ProjectRole] = {}
             async for invitation in client.invitations.iter(type="PROJECT", limit=size):
-                waiting.setdefault(invitation.project_id, []).append(invitation)
+                waiting.setdefault(invitation.project_id, []).append(_lean(invitation, shared))
             listed = sum(len(rows) for rows in waiting.values())
             reading.requests += 1 + listed // size
 
