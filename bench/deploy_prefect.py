@@ -68,14 +68,13 @@ def run_prefect(emulator: Emulator, document: Path, args: argparse.Namespace, wo
             warm_up(prefect, emulator, args, work)
             fresh(emulator, args.latency)  # from here on only the run counts
             cpu_before = {s.name: tree_cpu(s) for s in services} | {"bench": own_cpu()}
-            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu_before["parent"] = children_cpu()  # the subprocess, once it has exited
             origin = datetime.now(timezone.utc)
             started = time.monotonic()
             run_parent(prefect, document, args, work / "parent.log")
             seconds = time.monotonic() - started
             cpu_after = {s.name: tree_cpu(s) for s in services} | {"bench": own_cpu()}
-            cpu_after["parent"] = children_cpu() - children.ru_utime - children.ru_stime
-            cpu_before["parent"] = 0.0
+            cpu_after["parent"] = children_cpu()
             print_stages(prefect, origin)
             print_cpu({name: cpu_after[name] - cpu_before[name] for name in cpu_before})
             return seconds
@@ -105,6 +104,7 @@ def run_parent(prefect: Prefect, document: Path, args: argparse.Namespace, log: 
 
 
 def children_cpu() -> float:
+    """CPU seconds of this process' children that have exited."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
