@@ -5,7 +5,11 @@ API budget across every worker. docs/scale-out.md explains the design.
 per shard (any worker of the deployment's work pool picks each one up), then plans the whole
 document, applies its platform part (the piece sets it declares) once and writes each shard
 where its run waits for it. A shard run's process start (``import prefect``: seconds) thus
-overlaps the parent's planning instead of following it. When the parent fails before writing
+overlaps the parent's planning instead of following it, and the parent's **head start**: until
+the first shard run runs, the parent applies slices of the shards itself with the whole budget
+(each shard is ``SLICES`` slices of its tenants; each keeps at least its last), so the budget
+does not sit idle while the workers start processes. It writes each shard without the tenants
+it applied (``head_start=False``: it applies none). When the parent fails before writing
 the shards (the plan failed, deletes more than ``max_deletions``, the platform part failed),
 it cancels the shard runs it started. Otherwise it waits for them all, starts a shard again
 (``retried=True``: it plans its tenants again, so it writes only what is still missing) when
@@ -78,6 +82,10 @@ LIMIT = "activepieces-api"
 CONCURRENCY = 4
 #: How long a run's slots stay taken if its process dies without releasing them.
 LEASE_SECONDS = 60
+#: Slices per shard. While the shard runs start (a worker's poll and a process start: seconds),
+#: the parent applies whole slices of their shards itself with the whole budget, round robin,
+#: until one of them runs, and leaves each shard at least its last slice.
+SLICES = 8
 #: How often a shard run looks for its shard in the result storage.
 SHARD_POLL_SECONDS = 0.2
 SHARD_FLOW = "apply-activepieces-shard"
@@ -163,21 +171,68 @@ def apply_shard(
     return json.dumps(report.to_dict())
 
 
-def _one_wave(concurrency: int) -> int:
-    """The shard count that applies together within the limit: its slots // ``concurrency``."""
+def _limit() -> int:
+    """The budget: the limit's slots (requests in flight across every worker)."""
     from prefect.client.orchestration import get_client
 
     with get_client(sync_client=True) as api:
-        budget = api.read_global_concurrency_limit_by_name(LIMIT).limit
-    return max(1, budget // concurrency)
+        return int(api.read_global_concurrency_limit_by_name(LIMIT).limit)
+
+
+def _runs(api: Any, run_ids: list[UUID]) -> list[Any]:
+    """The flow runs ``run_ids`` as they are now (one API call)."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    return list(api.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=run_ids))))
 
 
 def _finished(api: Any, run_ids: list[UUID]) -> list[Any]:
     """Those of the flow runs ``run_ids`` that reached a final state (one API call)."""
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    return [run for run in _runs(api, run_ids) if run.state is not None and run.state.is_final()]
 
-    runs = api.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=run_ids)))
-    return [run for run in runs if run.state is not None and run.state.is_final()]
+
+def _started(run: Any) -> bool:
+    """Whether a shard run is running (or already over): about to read its shard."""
+    return run.state is not None and (run.state.is_running() or run.state.is_final())
+
+
+def _head_start(
+    client: Any,
+    slices: Any,
+    first: Any,
+    count: int,
+    started: list[UUID],
+    options: dict[str, Any],
+) -> tuple[list[Any], set[str]]:
+    """Apply slices of the shards (``slices``: the plan in ``count x SLICES`` parts; part ``j``
+    belongs to shard ``j % count``) until one of the shard runs ``started`` runs, round robin, all but each shard's last; a slice that fails is planned again
+    and applied again (``options["attempts"]`` times in all). The reports and the tenants done."""
+    from prefect.client.orchestration import get_client
+
+    from activepieces_core.tenants import TenantSyncError, apply
+    from activepieces_core.tenants.shards import replan_shard
+
+    reports: list[Any] = []
+    done: set[str] = set()
+    with get_client(sync_client=True) as api:
+        for j in range(count * (SLICES - 1)):
+            part = slices.shard(j, after=first)
+            if not part.changes:
+                continue
+            if any(_started(run) for run in _runs(api, started)):
+                break  # a shard run is up: the rest is the shard runs'
+
+            report = apply(client, part, **options["apply"])
+            for _ in range(options["attempts"] - 1):
+                if report.ok:
+                    break
+                fresh = replan_shard(client, part, options["tenant_file"], **options["replan"])
+                report = apply(client, fresh, check_stale=False, **options["apply"])
+            if not report.ok:
+                raise TenantSyncError.from_report(report, what="slice")
+            reports.append(report)
+            done.update(c.external_id for c in part.changes)
+    return reports, done
 
 
 def _cancel(run_ids: list[UUID]) -> None:
@@ -209,14 +264,18 @@ def sharded_apply(
     archive: str = DEFAULT_ARCHIVE,
     concurrency: int = CONCURRENCY,
     shard_wait_seconds: float = 300.0,
+    head_start: bool = True,
 ) -> dict[str, Any]:
     """Start every shard as its own flow run of ``deployment``, plan ``tenant_file``, apply
-    the platform part, write the shards (each run waits up to ``shard_wait_seconds`` for its
-    own), run each ``attempts`` times at most with ``concurrency`` requests in flight, and
-    merge their reports. Each tenant the prune deletes is archived into ``archive`` first.
-    The shard runs are cancelled when the parent fails before writing the shards.
+    the platform part, apply slices of the shards with the whole budget until a shard run
+    starts (``head_start``), write the rest of each shard (each run waits up to
+    ``shard_wait_seconds`` for its own), run each ``attempts`` times at most with
+    ``concurrency`` requests in flight, and merge their reports. Each tenant the prune deletes
+    is archived into ``archive`` first. The shard runs are cancelled when the parent fails
+    before writing the shards.
 
-    ``shards`` defaults to one wave that uses the whole budget: the limit // ``concurrency``."""
+    ``shards`` defaults to one wave that uses the whole budget: the limit // ``concurrency``.
+    The result's ``parent_tenants`` counts the tenants the parent applied itself."""
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
     from prefect.results import ResultStore
@@ -229,7 +288,8 @@ def sharded_apply(
     # A shard of thousands of tenants is megabytes: past the server's limit for flow-run
     # parameters (512 KB). It travels through the result storage; the run gets its key.
     store, parent_id = ResultStore(), flow_run.get_id()
-    count = shards or _one_wave(concurrency)
+    limit = _limit()
+    count = shards or max(1, limit // concurrency)
     keys = [f"activepieces-shard-{parent_id}-{i}" for i in range(count)]
 
     def start(index: int, retried: bool) -> UUID:
@@ -249,18 +309,41 @@ def sharded_apply(
     started: list[UUID] = []
     try:
         started.extend(start(i, False) for i in range(count))
-        with _budget(concurrency), _credentials(credentials).get_client() as client:
-            saved = plan(client, load_document(tenant_file), prune=prune, concurrency=concurrency)
-            sharded = shard_plan(saved, count, max_deletions=max_deletions)
-            first = apply(client, sharded.platform, concurrency=concurrency, archive=archive)
-        if not first.ok:
-            raise TenantSyncError.from_report(first, what="platform part")
+        head: list[Any] = []
+        done: set[str] = set()
+        with _credentials(credentials).get_client() as client:
+            with _budget(concurrency):
+                document = load_document(tenant_file)
+                saved = plan(client, document, prune=prune, concurrency=concurrency)
+                sharded = shard_plan(saved, count, max_deletions=max_deletions)
+                first = apply(client, sharded.platform, concurrency=concurrency, archive=archive)
+            if not first.ok:
+                raise TenantSyncError.from_report(first, what="platform part")
+            if head_start:
+                # A tenant's slice is in its shard: sha256 % (count x SLICES) % count is
+                # sha256 % count (shard_of).
+                slices = shard_plan(saved, count * SLICES)
+                options = {
+                    "apply": {"concurrency": limit, "archive": archive},
+                    "replan": {"concurrency": limit},
+                    "attempts": attempts,
+                    "tenant_file": tenant_file,
+                }
+                with _budget(limit):  # no shard run applies before its shard is written
+                    head, done = _head_start(client, slices, first, count, started, options)
         for index, key in enumerate(keys):
-            store.write(sharded.shard(index, after=first).to_dict(), key=key)
+            shard = sharded.shard(index, after=first)
+            rest = [c for c in shard.changes if c.external_id not in done]
+            store.write(shard.model_copy(update={"changes": rest}).to_dict(), key=key)
     except BaseException:
         _cancel(started)  # nothing for them to apply: none waits out its timeout
         raise
-    logger.info("%s planned; %d shards saved", saved.summary, count)
+    logger.info(
+        "%s planned; %d tenants applied while the shard runs started; %d shards saved",
+        saved.summary,
+        len(done),
+        count,
+    )
 
     running = dict(zip(started, range(count), strict=True))
     tries = dict.fromkeys(range(len(keys)), 1)
@@ -278,9 +361,14 @@ def sharded_apply(
                     running[start(index, True)] = index
                 else:
                     raise RuntimeError(f"shard {index} did not complete in {attempts} attempts")
-    report = ApplyReport.merge([first, *(json.loads(reports[i]) for i in sorted(reports))])
+    shard_reports = [json.loads(reports[i]) for i in sorted(reports)]
+    report = ApplyReport.merge([first, *head, *shard_reports])
     print(f"Tenants: {report.summary}")
-    return {"summary": report.summary, "kind_summary": report.kind_summary}
+    return {
+        "summary": report.summary,
+        "kind_summary": report.kind_summary,
+        "parent_tenants": len(done),
+    }
 
 
 def main(argv: list[str]) -> None:

@@ -126,6 +126,58 @@ def test_every_shard_is_a_flow_run_and_the_report_is_merged(
     assert len([r for r in runs if r.state is not None and r.state.is_completed()]) >= 2
     assert emu.stats()["max_in_flight"] <= 16
     assert emu.api_key not in repr([r.parameters for r in runs])
+    # No shard run is up within the milliseconds the plan takes: the parent applied every
+    # slice but each shard's last meanwhile.
+    assert result["parent_tenants"] == len(head_tenants(sharded, 2))
+
+
+def head_tenants(sharded: ModuleType, shards: int) -> list[str]:
+    """DOCUMENT's tenants in the slices a parent may apply itself: all but each shard's last."""
+    from activepieces_core.tenants.shards import shard_of
+
+    slices = shards * sharded.SLICES
+    ids = [t["external_id"] for t in DOCUMENT["tenants"]]
+    return [e for e in ids if shard_of(e, slices) < slices - shards]
+
+
+def test_the_parent_stops_applying_slices_once_a_shard_run_runs(
+    sharded: ModuleType, budget: None, shard_worker: Any, emulator: Any, tmp_path: Path
+) -> None:
+    """With seconds a project create (the plan's reads stay quick), the shard runs come up
+    while the parent applies its first slices: it leaves the rest to them, and the platform
+    ends as planned."""
+    emu = emulator
+    emu.state.configure_platform(manage_pieces_enabled=True)
+    tenant_file = tmp_path / "tenants.json"
+    tenant_file.write_text(json.dumps(DOCUMENT))
+    block = save_block(emu)
+    head = head_tenants(sharded, 2)
+    assert len(head) >= 6  # enough slices to outlast a shard run's start
+    emu.faults.set("create", latency=2.0)
+    try:
+        result = sharded.sharded_apply(str(tenant_file), block, shards=2, poll_seconds=0.2)
+    finally:
+        emu.faults.clear()
+
+    assert 0 < result["parent_tenants"] < len(head)
+    assert result["summary"]["succeeded"] == result["summary"]["total"] == 10
+    projects = sorted(p["externalId"] for p in emu.state.projects(types=["TEAM"]))
+    assert projects == [f"t{i:02d}" for i in range(10)]  # each once
+    assert emu.stats()["max_in_flight"] <= 16
+
+
+def test_without_a_head_start_the_shard_runs_apply_everything(
+    sharded: ModuleType, budget: None, shard_worker: Any, emulator: Any, tmp_path: Path
+) -> None:
+    emu = emulator
+    emu.state.configure_platform(manage_pieces_enabled=True)
+    tenant_file = tmp_path / "tenants.json"
+    tenant_file.write_text(json.dumps(DOCUMENT))
+    result = sharded.sharded_apply(
+        str(tenant_file), save_block(emu), shards=2, poll_seconds=0.2, head_start=False
+    )
+    assert result["parent_tenants"] == 0
+    assert result["summary"]["succeeded"] == 10
 
 
 def test_a_shard_run_waits_for_its_shard_without_holding_slots(
