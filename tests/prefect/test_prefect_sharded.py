@@ -100,14 +100,19 @@ def save_block(emu: Any) -> str:
     return block
 
 
+def piece_set_platform(emu: Any, tmp_path: Path) -> tuple[Path, str]:
+    """A piece-set platform, DOCUMENT in a file and a credentials block: (file, block)."""
+    emu.state.configure_platform(manage_pieces_enabled=True)
+    tenant_file = tmp_path / "tenants.json"
+    tenant_file.write_text(json.dumps(DOCUMENT))
+    return tenant_file, save_block(emu)
+
+
 def test_every_shard_is_a_flow_run_and_the_report_is_merged(
     sharded: ModuleType, budget: None, shard_worker: Any, emulator: Any, tmp_path: Path
 ) -> None:
     emu = emulator
-    emu.state.configure_platform(manage_pieces_enabled=True)
-    tenant_file = tmp_path / "tenants.json"
-    tenant_file.write_text(json.dumps(DOCUMENT))
-    block = save_block(emu)
+    tenant_file, block = piece_set_platform(emu, tmp_path)
     with ActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client:
         expected = plan(client, DOCUMENT)
 
@@ -147,10 +152,7 @@ def test_the_parent_stops_applying_slices_once_a_shard_run_runs(
     while the parent applies its first slices: it leaves the rest to them, and the platform
     ends as planned."""
     emu = emulator
-    emu.state.configure_platform(manage_pieces_enabled=True)
-    tenant_file = tmp_path / "tenants.json"
-    tenant_file.write_text(json.dumps(DOCUMENT))
-    block = save_block(emu)
+    tenant_file, block = piece_set_platform(emu, tmp_path)
     head = head_tenants(sharded, 2)
     assert len(head) >= 6  # enough slices to outlast a shard run's start
     emu.faults.set("create", latency=2.0)
@@ -170,11 +172,9 @@ def test_without_a_head_start_the_shard_runs_apply_everything(
     sharded: ModuleType, budget: None, shard_worker: Any, emulator: Any, tmp_path: Path
 ) -> None:
     emu = emulator
-    emu.state.configure_platform(manage_pieces_enabled=True)
-    tenant_file = tmp_path / "tenants.json"
-    tenant_file.write_text(json.dumps(DOCUMENT))
+    tenant_file, block = piece_set_platform(emu, tmp_path)
     result = sharded.sharded_apply(
-        str(tenant_file), save_block(emu), shards=2, poll_seconds=0.2, head_start=False
+        str(tenant_file), block, shards=2, poll_seconds=0.2, head_start=False
     )
     assert result["parent_tenants"] == 0
     assert result["summary"]["succeeded"] == 10
