@@ -71,7 +71,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from prefect import flow, get_run_logger
+from prefect import Flow, flow, get_run_logger
 from prefect.concurrency.sync import concurrency
 
 from prefect_activepieces import ActivepiecesCredentials
@@ -96,7 +96,9 @@ DEFAULT_ARCHIVE = str(Path.home() / "activepieces-archives")
 
 def _credentials(credentials: ActivepiecesCredentials | str) -> ActivepiecesCredentials:
     if isinstance(credentials, str):
-        return ActivepiecesCredentials.load(credentials)  # type: ignore[no-any-return]
+        block = ActivepiecesCredentials.load(credentials)
+        assert isinstance(block, ActivepiecesCredentials)  # loaded in a sync context
+        return block
     return credentials
 
 
@@ -277,6 +279,7 @@ def sharded_apply(
     ``shards`` defaults to one wave that uses the whole budget: the limit // ``concurrency``.
     The result's ``parent_tenants`` counts the tenants the parent applied itself."""
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
     from prefect.results import ResultStore
     from prefect.runtime import flow_run
@@ -303,6 +306,7 @@ def sharded_apply(
             "wait_seconds": shard_wait_seconds,
         }
         run = run_deployment(deployment, parameters=parameters, timeout=0)
+        assert isinstance(run, FlowRun)  # called in a sync context: not a coroutine
         return run.id
 
     # The shard runs start first: their process start overlaps the planning below.
@@ -379,9 +383,11 @@ def main(argv: list[str]) -> None:
         apply_shard.serve(name="shards")
         return
     if argv[:1] == ["deploy"]:
-        apply_shard.from_source(  # type: ignore[attr-defined]
+        shard_flow = apply_shard.from_source(
             source=str(Path(__file__).resolve().parent), entrypoint="sharded.py:apply_shard"
-        ).deploy(name="shards", work_pool_name="activepieces")
+        )
+        assert isinstance(shard_flow, Flow)  # called in a sync context: not a coroutine
+        shard_flow.deploy(name="shards", work_pool_name="activepieces")
         return
     if argv[:1] == ["run"]:
         parser = argparse.ArgumentParser(prog="sharded.py run")

@@ -184,8 +184,11 @@ def test_a_killed_shard_run_is_started_again_and_the_platform_ends_as_planned(
     emulator.faults.set("*", latency=0.4)  # a shard takes seconds: time to kill it
     before = {run["id"] for run in prefect.shard_runs()}
     try:
-        # No shard count: the flow makes one wave, the limit // its concurrency = 8 // 4.
-        parent_id = prefect.start("sharded_apply", tenant_file=str(document), credentials=BLOCK)
+        # No shard count: the flow makes one wave, the limit // its concurrency = 8 // 4. No
+        # head start: the shard runs write every tenant, so the kill lands mid-shard.
+        parent_id = prefect.start(
+            "sharded_apply", tenant_file=str(document), credentials=BLOCK, head_start=False
+        )
 
         def applying() -> psutil.Process | None:
             projects = emulator.state.projects(types=["TEAM"])
