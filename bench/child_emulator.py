@@ -19,6 +19,9 @@ ROUTES = ("list", "get", "create", "update", "delete")
 
 def _faults(emu: Any, **settings: Any) -> None:
     emu.faults.clear()
+    # The injected latency is the server's whole response time: the emulator's own handling
+    # runs inside it, so its CPU does not add to every round trip (FaultPlan.latency_from_arrival).
+    emu.faults.latency_from_arrival = True
     if settings:
         emu.faults.set("*", **settings)
 

@@ -228,3 +228,45 @@ def test_ids_are_deterministic_from_the_seed() -> None:
 
     assert snapshot(5) == snapshot(5)
     assert snapshot(5) != snapshot(6)
+
+
+class WaitsSeeing(list[tuple[float, list[str]]]):
+    """The emulator's sleeps (skipped) and the projects it held when each began."""
+
+    def __init__(self, emu: Emulator) -> None:
+        super().__init__()
+        self.emu = emu
+
+    async def __call__(self, seconds: float) -> None:
+        self.append((seconds, _team(self.emu)))
+
+
+def test_latency_is_waited_before_the_request_is_handled_by_default(
+    api: httpx.Client, emu: Emulator
+) -> None:
+    waits = WaitsSeeing(emu)
+    emu.faults.sleep = waits
+    emu.faults.set("create", latency=0.5)
+    assert api.post("/projects", json={"displayName": "A"}).status_code == 201
+    assert waits == [(0.5, [])]  # waited, then created
+
+
+def test_latency_from_arrival_handles_the_request_inside_its_latency(
+    api: httpx.Client, emu: Emulator
+) -> None:
+    """The benches' mode: the answer leaves ``latency`` after the request arrived, the
+    emulator's handling inside that time (created first, then the rest of the wait)."""
+    waits = WaitsSeeing(emu)
+    emu.faults.sleep = waits
+    emu.faults.set("create", latency=0.5)
+    emu.faults.latency_from_arrival = True
+    assert api.post("/projects", json={"displayName": "A"}).status_code == 201
+    [(seconds, seen)] = waits
+    assert seen == ["A"]
+    assert 0.4 < seconds <= 0.5  # what was left of the 0.5 s once handled
+    emu.faults.script("create", 1, "503")  # a fault answered without handling waits first
+    waits.clear()
+    assert api.post("/projects", json={"displayName": "B"}).status_code == 503
+    assert waits == [(0.5, ["A"])]
+    emu.faults.clear()
+    assert emu.faults.latency_from_arrival is False

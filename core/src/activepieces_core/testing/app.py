@@ -140,9 +140,16 @@ class EmulatorApp:
             return
         decision = self.faults.decide(route)
         # A replace that reaches its handler spends its latency holding the project's lock.
-        held = route == "projects.replace" and decision.kind in (None, "slow", "drop_after")
+        handled = decision.kind in (None, "slow", "drop_after")
+        held = route == "projects.replace" and handled
+        # Latency from arrival (`FaultPlan.latency_from_arrival`): handled first, answered at
+        # the deadline.
+        deadline = None
         if decision.delay > 0 and not held:
-            await self.faults.sleep(decision.delay)
+            if handled and self.faults.latency_from_arrival:
+                deadline = asyncio.get_running_loop().time() + decision.delay
+            else:
+                await self.faults.sleep(decision.delay)
         if decision.kind is not None and decision.kind[0].isdigit():
             status, headers, body, media = self._fault_response(decision, scope)
             self._record(route, method, path, status, decision.kind, rid)
@@ -158,6 +165,10 @@ class EmulatorApp:
         )
         if isinstance(payload, HeldReplace):
             status, payload = await payload.run(decision.delay, self.faults.sleep)
+        if deadline is not None:
+            left = deadline - asyncio.get_running_loop().time()
+            if left > 0:
+                await self.faults.sleep(left)
         if decision.kind == "drop_after":
             self._record(route, method, path, None, decision.kind, rid)
             await _drop(receive, send)

@@ -75,6 +75,13 @@ class FaultPlan:
             #: Awaited (on the server's loop) for a request's latency and a ``slow`` fault; a
             #: test may record the waits instead of timing them.
             self.sleep: Sleep = asyncio.sleep
+            #: False (the default): a request waits out its latency, then the emulator handles
+            #: it. True: the latency counts from the request's arrival and the handling runs
+            #: inside it (the answer leaves ``latency`` after arrival, or when handled if
+            #: later), as a server whose processing is part of its response time. The benches
+            #: set it so that the emulator's own CPU does not add to every round trip; tests
+            #: that hold requests on their latency (a race, a barrier) keep the default.
+            self.latency_from_arrival = False
             self._routes: dict[str, RouteFaults] = {}
             self._scripts: dict[str, dict[int, str]] = {}
             self._seen: Counter[str] = Counter()
