@@ -9,9 +9,9 @@ overlaps the parent's planning instead of following it, and the parent's **head 
 the first shard run runs, the parent applies the shards a round at a time itself with the whole
 budget (each shard is ``SLICES`` slices of its tenants, a round is one slice of each; each shard
 keeps at least its last), so the budget does not sit idle while the workers start processes.
-It writes each shard without the tenants it applied (``head_start=False``: it applies none). When the parent fails before writing
-the shards (the plan failed, deletes more than ``max_deletions``, the platform part failed),
-it cancels the shard runs it started. Otherwise it waits for them all, starts a shard again
+It writes each shard without the tenants it applied (``head_start=False``: it applies none).
+When the parent fails before writing the shards (the plan failed, deletes more than
+``max_deletions``, the platform part failed), it cancels the shard runs it started. Otherwise it waits for them all, starts a shard again
 (``retried=True``: it plans its tenants again, so it writes only what is still missing) when
 its run failed or crashed (its worker died), and merges the reports.
 
@@ -107,6 +107,18 @@ def _budget(requests: int) -> Any:
     return concurrency(LIMIT, occupy=requests, strict=True, lease_duration=LEASE_SECONDS)
 
 
+def _apply_again(
+    client: Any, part: Any, tenant_file: str, *, concurrency: int, archive: str
+) -> Any:
+    """``part`` (a shard, or a round of the head start) planned again from ``tenant_file``
+    and applied: after a failed or crashed attempt, only what is still missing is written."""
+    from activepieces_core.tenants import apply
+    from activepieces_core.tenants.shards import replan_shard
+
+    fresh = replan_shard(client, part, tenant_file, concurrency=concurrency)
+    return apply(client, fresh, concurrency=concurrency, check_stale=False, archive=archive)
+
+
 def _wait_for_shard(key: str, timeout: float) -> dict[str, Any]:
     """The shard the parent writes under ``key`` once it is there (it plans after starting
     this run); TimeoutError after ``timeout`` s."""
@@ -148,7 +160,6 @@ def apply_shard(
     it again) when a tenant failed.
     """
     from activepieces_core.tenants import TenantSyncError, apply
-    from activepieces_core.tenants.shards import replan_shard
 
     logger = get_run_logger()
     waiting = time.monotonic()
@@ -158,9 +169,8 @@ def apply_shard(
         logger.info("%d slots of %s held; applying", concurrency, LIMIT)
         applying, cpu = time.monotonic(), time.process_time()
         if retried:
-            fresh = replan_shard(client, saved, tenant_file, concurrency=concurrency)
-            report = apply(
-                client, fresh, concurrency=concurrency, check_stale=False, archive=archive
+            report = _apply_again(
+                client, saved, tenant_file, concurrency=concurrency, archive=archive
             )
         else:
             report = apply(client, saved, concurrency=concurrency, archive=archive)
@@ -205,17 +215,21 @@ def _head_start(
     first: Any,
     count: int,
     started: list[UUID],
-    options: dict[str, Any],
+    *,
+    tenant_file: str,
+    concurrency: int,
+    archive: str,
+    attempts: int,
 ) -> tuple[list[Any], set[str]]:
     """Apply the shards a round at a time (``slices``: the plan in ``count x SLICES`` parts;
     part ``j`` belongs to shard ``j % count``; round ``r`` is each shard's slice ``r``) until
     one of the shard runs ``started`` runs, all but each shard's last slice. Whole rounds keep
-    what is left of the shards even. A round that fails is planned again and applied again
-    (``options["attempts"]`` times in all). The reports and the tenants done."""
+    what is left of the shards even, each applied with ``concurrency`` requests in flight. A
+    round that fails is planned again and applied again (``attempts`` times in all). The
+    reports and the tenants done."""
     from prefect.client.orchestration import get_client
 
     from activepieces_core.tenants import TenantSyncError, apply
-    from activepieces_core.tenants.shards import replan_shard
 
     reports: list[Any] = []
     done: set[str] = set()
@@ -228,12 +242,13 @@ def _head_start(
             if not changes:
                 continue
             round_ = parts[0].model_copy(update={"changes": changes})
-            report = apply(client, round_, **options["apply"])
-            for _ in range(options["attempts"] - 1):
+            report = apply(client, round_, concurrency=concurrency, archive=archive)
+            for _ in range(attempts - 1):
                 if report.ok:
                     break
-                fresh = replan_shard(client, round_, options["tenant_file"], **options["replan"])
-                report = apply(client, fresh, check_stale=False, **options["apply"])
+                report = _apply_again(
+                    client, round_, tenant_file, concurrency=concurrency, archive=archive
+                )
             if not report.ok:
                 raise TenantSyncError.from_report(report, what="head start")
             reports.append(report)
@@ -321,8 +336,9 @@ def sharded_apply(
         done: set[str] = set()
         with _credentials(credentials).get_client() as client:
             with _budget(concurrency):
-                document = load_document(tenant_file)
-                saved = plan(client, document, prune=prune, concurrency=concurrency)
+                saved = plan(
+                    client, load_document(tenant_file), prune=prune, concurrency=concurrency
+                )
                 sharded = shard_plan(saved, count, max_deletions=max_deletions)
                 first = apply(client, sharded.platform, concurrency=concurrency, archive=archive)
             if not first.ok:
@@ -331,14 +347,18 @@ def sharded_apply(
                 # A tenant's slice is in its shard: sha256 % (count x SLICES) % count is
                 # sha256 % count (shard_of).
                 slices = shard_plan(saved, count * SLICES)
-                options = {
-                    "apply": {"concurrency": limit, "archive": archive},
-                    "replan": {"concurrency": limit},
-                    "attempts": attempts,
-                    "tenant_file": tenant_file,
-                }
                 with _budget(limit):  # no shard run applies before its shard is written
-                    head, done = _head_start(client, slices, first, count, started, options)
+                    head, done = _head_start(
+                        client,
+                        slices,
+                        first,
+                        count,
+                        started,
+                        tenant_file=tenant_file,
+                        concurrency=limit,
+                        archive=archive,
+                        attempts=attempts,
+                    )
         for index, key in enumerate(keys):
             shard = sharded.shard(index, after=first)
             rest = [c for c in shard.changes if c.external_id not in done]
