@@ -31,9 +31,10 @@ from typing import Any
 
 import aiohttp
 from child_emulator import ChildEmulator
+from floors import RawCall, raw_send
 
 #: (method, path under /api/v1, JSON body or None) of the ``i``-th request of a route.
-Request = tuple[str, str, Any]
+Request = RawCall
 
 
 @dataclass
@@ -135,27 +136,10 @@ async def _send_all(
     emu: ChildEmulator, route: Route, context: Context, requests: int, concurrency: int
 ) -> float:
     """Wall seconds of ``requests`` requests of ``route``, ``concurrency`` in flight."""
-    headers = {"Authorization": f"Bearer {emu.api_key}", "Content-Type": "application/json"}
     calls = [route.request(i, context) for i in range(requests)]
-    encoded = [(m, emu.url + p, None if b is None else json.dumps(b).encode()) for m, p, b in calls]
-    kept: list[str] = []
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(headers=headers, connector=connector) as session:
-
-        async def worker(first: int) -> None:
-            for method, url, body in encoded[first::concurrency]:
-                async with session.request(method, url, data=body) as response:
-                    answer = await response.read()
-                    if response.status >= 300:
-                        raise RuntimeError(f"{route.name}: {response.status} {answer[:200]!r}")
-                    if route.keep:
-                        kept.append(json.loads(answer)["id"])
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(k) for k in range(concurrency)))
-        seconds = time.perf_counter() - started
+    seconds, answers = await raw_send(emu.url, emu.api_key, calls, concurrency)
     if route.keep:
-        getattr(context, route.keep).extend(kept)
+        getattr(context, route.keep).extend(json.loads(answer)["id"] for answer in answers)
     return seconds
 
 

@@ -25,7 +25,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import httpx
@@ -53,30 +55,49 @@ def raw_request_cpu(url: str, api_key: str, requests: int = 400) -> float:
     return sorted(rounds)[len(rounds) // 2]
 
 
+#: One request of a raw client: (method, path under the API root, JSON body or None).
+RawCall = tuple[str, str, Any]
+
+
+async def raw_send(
+    url: str, api_key: str, calls: Sequence[RawCall], concurrency: int
+) -> tuple[float, list[bytes]]:
+    """``calls`` sent by a raw aiohttp client (no library code: bodies encoded up front),
+    ``concurrency`` in flight (worker ``k`` sends every ``concurrency``-th call from ``k``): the
+    wall seconds and the answers' bodies (in no particular order). Raises on a status >= 300."""
+    headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+    root = url.rstrip("/")
+    encoded = [(m, root + p, None if b is None else json.dumps(b).encode()) for m, p, b in calls]
+    answers: list[bytes] = []
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(headers=headers, connector=connector) as session:
+
+        async def worker(first: int) -> None:
+            for method, address, body in encoded[first::concurrency]:
+                async with session.request(method, address, data=body) as response:
+                    answer = await response.read()
+                    if response.status >= 300:
+                        raise RuntimeError(
+                            f"{method} {address}: {response.status} {answer[:200]!r}"
+                        )
+                    answers.append(answer)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(k) for k in range(concurrency)))
+        return time.perf_counter() - started, answers
+
+
 def server_round_trip(url: str, api_key: str, concurrency: int, requests: int = 4000) -> float:
     """Seconds one request takes the server at ``url`` with ``concurrency`` in flight, sent by a
-    raw aiohttp client: ``requests`` project creates (new external ids), wall x concurrency /
-    requests. Set the latency on the server first; it creates projects, so reset it after."""
-    endpoint = url.rstrip("/") + "/projects"
-    headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+    raw client (`raw_send`): ``requests`` project creates (new external ids), wall x concurrency
+    / requests. Set the latency on the server first; it creates projects, so reset it after."""
     prefix = f"raw-{time.monotonic_ns()}"
-
-    async def run() -> float:
-        connector = aiohttp.TCPConnector(limit=concurrency)
-        async with aiohttp.ClientSession(headers=headers, connector=connector) as session:
-
-            async def worker(first: int) -> None:
-                for i in range(first, requests, concurrency):
-                    body = json.dumps({"displayName": f"Raw {i}", "externalId": f"{prefix}-{i}"})
-                    async with session.post(endpoint, data=body) as response:
-                        response.raise_for_status()
-                        await response.read()
-
-            started = time.perf_counter()
-            await asyncio.gather(*(worker(k) for k in range(concurrency)))
-            return time.perf_counter() - started
-
-    return asyncio.run(run()) * concurrency / requests
+    calls = [
+        ("POST", "/projects", {"displayName": f"Raw {i}", "externalId": f"{prefix}-{i}"})
+        for i in range(requests)
+    ]
+    seconds, _ = asyncio.run(raw_send(url, api_key, calls, concurrency))
+    return seconds * concurrency / requests
 
 
 @dataclass(frozen=True)
