@@ -212,11 +212,11 @@ class _Apply:
 
     def report(self, started: float) -> ApplyReport:
         """The results so far, in plan order."""
-        return ApplyReport(
-            results=[r for r in self.results if r is not None],
-            dry_run=self.dry_run,
-            duration_seconds=round(time.perf_counter() - started, 3),
-        )
+        rest = {
+            "dry_run": self.dry_run,
+            "duration_seconds": round(time.perf_counter() - started, 3),
+        }
+        return ApplyReport.holding(rest, "results", [r for r in self.results if r is not None])
 
     def _unsent(self, change: TenantChange) -> tuple[Status, str | None] | None:
         """Status and reason of a change that sends nothing (a noop, a dry run, a change whose

@@ -120,11 +120,11 @@ async def _plan(client: AnyClient, request: PlanInput) -> Plan:
         # next kinds' changes reuse its memory (at 100,000 tenants, each kind's read is
         # hundreds of megabytes: a plan's peak was every read and every change at once).
         states[index] = None
-    return Plan(
-        changes=changes,
-        prune=request.prune,
-        protected=reading.protected,
-        warnings=reading.warnings,
-        read_requests=reading.requests,
-        missing=reading.missing,
-    )
+    rest = {
+        "prune": request.prune,
+        "protected": reading.protected,
+        "warnings": reading.warnings,
+        "read_requests": reading.requests,
+        "missing": reading.missing,
+    }
+    return Plan.holding(rest, "changes", changes)

@@ -104,6 +104,14 @@ class Outcome(BaseModel):
         """Rebuild from `to_dict` output."""
         return cls.model_validate(data)
 
+    @classmethod
+    def holding(cls, rest: Mapping[str, Any], field: str, items: list[Any]) -> Self:
+        """``rest`` validated, with ``items`` as its ``field``: ``items`` that are built models already, without
+        passing them through validation again: pydantic runs a model's after-validators on
+        every instance it is given, even one it does not revalidate (a plan or report of
+        100,000 tenants holds ~500,000 changes or results: ~0.7 s a pass)."""
+        return cls.model_validate(dict(rest)).model_copy(update={field: items})
+
 
 def label(kind: str, key: str | None) -> str:
     """What a change is about, as every view shows it: ``project``, ``member ada@example.com``."""
@@ -283,7 +291,8 @@ class Plan(Outcome):
             for index, change in enumerate(raw):
                 models.append(TenantChange.model_validate(change))
                 raw[index] = None
-            data["changes"] = models
+            data.pop("changes")
+            return cls.holding(data, "changes", models)
         return cls.model_validate(data)
 
     @classmethod
@@ -296,8 +305,7 @@ class Plan(Outcome):
             return None
         rest, changes = parts
         validate = TenantChange.model_validate
-        rest["changes"] = [validate(change) for change in changes]
-        return cls.model_validate(rest)
+        return cls.holding(rest, "changes", [validate(change) for change in changes])
 
     def by_action(self, action: Action, kind: str = "project") -> list[TenantChange]:
         """Changes of ``kind`` (projects by default) with the given action."""
@@ -345,11 +353,11 @@ class ApplyReport(Outcome):
         counts; a dry run if every part was; ``duration_seconds`` the longest part's (the
         parts run side by side)."""
         parts = [r if isinstance(r, ApplyReport) else cls.from_dict(dict(r)) for r in reports]
-        return cls(
-            results=[result for part in parts for result in part.results],
-            dry_run=bool(parts) and all(part.dry_run for part in parts),
-            duration_seconds=max((part.duration_seconds for part in parts), default=0.0),
-        )
+        rest = {
+            "dry_run": bool(parts) and all(part.dry_run for part in parts),
+            "duration_seconds": max((part.duration_seconds for part in parts), default=0.0),
+        }
+        return cls.holding(rest, "results", [result for part in parts for result in part.results])
 
     @property
     def failed(self) -> list[TenantResult]:
