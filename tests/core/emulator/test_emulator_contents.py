@@ -399,9 +399,13 @@ def test_a_second_replace_while_one_runs_is_409_with_retry_after(
     assert replace(api, project, body()).status_code == 200  # the lock was released
 
 
+@pytest.mark.parametrize("from_arrival", [False, True])
 def test_route_latency_is_spent_holding_the_lock(
-    api: httpx.Client, emu: Emulator, project: str
+    api: httpx.Client, emu: Emulator, project: str, from_arrival: bool
 ) -> None:
+    """Either way the latency is spent holding the lock (with ``latency_from_arrival`` the
+    replace is applied first), and the lock is let go once the answer is out."""
+    emu.faults.latency_from_arrival = from_arrival
     emu.faults.set("projects.replace", latency=1.0)
     runner = threading.Thread(target=lambda: replace(api, project, body()))
     runner.start()
@@ -411,6 +415,33 @@ def test_route_latency_is_spent_holding_the_lock(
 
     assert replace(api, project, body()).status_code == 409
     runner.join()
+    assert replace(api, project, body()).status_code == 200  # the lock was released
+
+
+def test_from_arrival_a_replace_is_applied_at_once_and_holds_the_lock_for_its_latency(
+    api: httpx.Client, emu: Emulator, project: str
+) -> None:
+    """The benches' mode: the work runs inside the latency (upstream writes while holding the
+    lock, and no read takes it), the lock is kept until the answer is due, released before it
+    leaves."""
+    seen: list[tuple[float, list[str], bool]] = []
+
+    async def sleep(seconds: float) -> None:  # the wait, skipped: what was true when it began
+        flows = [f["externalId"] for f in emu.state.flows_of(project)]
+        seen.append((seconds, sorted(flows), project in emu.state.contents.replacing.projects))
+
+    emu.faults.sleep = sleep
+    emu.faults.latency_from_arrival = True
+    emu.faults.set("projects.replace", latency=0.5)
+    emu.state.contents.replace_seconds = 0.25
+
+    assert replace(api, project, body()).status_code == 200
+
+    [(seconds, flows, locked)] = seen
+    assert flows == ["crm-sync", "welcome"]  # applied...
+    assert locked  # ...with the lock still held
+    assert 0.6 < seconds <= 0.75  # what was left of the latency and the work's own time
+    assert project not in emu.state.contents.replacing.projects  # released before the answer
 
 
 @pytest.mark.parametrize(

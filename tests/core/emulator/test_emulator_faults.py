@@ -270,3 +270,24 @@ def test_latency_from_arrival_handles_the_request_inside_its_latency(
     assert waits == [(0.5, ["A"])]
     emu.faults.clear()
     assert emu.faults.latency_from_arrival is False
+
+
+def test_latency_from_arrival_encodes_and_logs_the_answer_before_its_deadline(
+    api: httpx.Client, emu: Emulator
+) -> None:
+    """Only the socket write is left after the wait: the answer is the state as handled (a
+    flow renamed in place during the wait does not show) and the request is logged already."""
+    project = emu.state.add_project("Acme", external_id="acme")["id"]
+    flow = emu.state.put_flow(project, {"externalId": "f1", "version": {"displayName": "Before"}})
+    logged: list[int] = []
+
+    async def sleep(seconds: float) -> None:
+        logged.append(emu.requests.count(route="flows.list"))
+        flow["version"]["displayName"] = "During"  # the store's own dict, as the list holds it
+
+    emu.faults.sleep = sleep
+    emu.faults.latency_from_arrival = True
+    emu.faults.set("flows.list", latency=0.5)
+    answer = api.get("/flows", params={"projectId": project})
+    assert [f["version"]["displayName"] for f in answer.json()["data"]] == ["Before"]
+    assert logged == [1]

@@ -139,16 +139,15 @@ class EmulatorApp:
             await _send(send, rid, status, _dumps(payload))
             return
         decision = self.faults.decide(route)
-        # A replace that reaches its handler spends its latency holding the project's lock.
         handled = decision.kind in (None, "slow", "drop_after")
-        held = route == "projects.replace" and handled
-        # Latency from arrival (`FaultPlan.latency_from_arrival`): handled first, answered at
-        # the deadline.
+        # Latency from arrival (`FaultPlan.latency_from_arrival`): handled at once, answered at
+        # the deadline; otherwise waited first (a replace waits it holding the project's lock).
+        loop = asyncio.get_running_loop()
         deadline = None
-        if decision.delay > 0 and not held:
+        if decision.delay > 0:
             if handled and self.faults.latency_from_arrival:
-                deadline = asyncio.get_running_loop().time() + decision.delay
-            else:
+                deadline = loop.time() + decision.delay
+            elif not (handled and route == "projects.replace"):
                 await self.faults.sleep(decision.delay)
         if decision.kind is not None and decision.kind[0].isdigit():
             status, headers, body, media = self._fault_response(decision, scope)
@@ -163,12 +162,31 @@ class EmulatorApp:
         status, payload = self.respond(
             route, params, _header_map(scope), scope["query_string"], raw
         )
-        if isinstance(payload, HeldReplace):
-            status, payload = await payload.run(decision.delay, self.faults.sleep)
-        if deadline is not None:
-            left = deadline - asyncio.get_running_loop().time()
-            if left > 0:
-                await self.faults.sleep(left)
+        held = payload if isinstance(payload, HeldReplace) else None
+        if held is not None and deadline is None:
+            status, payload = await held.run(decision.delay, self.faults.sleep)
+            held = None  # released
+        # An answer due at a deadline is encoded and logged before it: only the write is after.
+        ready = deadline is not None and decision.kind is None
+        body = b""
+        try:
+            if held is not None:
+                status, payload = held.apply()
+                assert deadline is not None
+                deadline += held.work_seconds
+            if ready:
+                body = _dumps(payload) if status != 204 else b""
+                self._record(route, method, path, status, None, rid)
+            if deadline is not None:
+                left = deadline - loop.time()
+                if left > 0:
+                    await self.faults.sleep(left)
+        finally:
+            if held is not None:
+                held.release()  # before the answer leaves, as upstream's `finally`
+        if ready:
+            await _send(send, rid, status, body if status != 204 else None)
+            return
         if decision.kind == "drop_after":
             self._record(route, method, path, None, decision.kind, rid)
             await _drop(receive, send)

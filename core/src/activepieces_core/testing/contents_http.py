@@ -60,26 +60,47 @@ def match_contents_route(method: str, path: str) -> tuple[str | None, tuple[str,
 
 @dataclass
 class HeldReplace:
-    """A replace that holds its project's lock: `run` waits out the emulated work, applies the
-    replace under the state lock, then releases the project (also when cancelled)."""
+    """A replace that holds its project's lock until `release`d.
+
+    By default `run` waits out the emulated work (the route's latency and ``replace_seconds``),
+    then `apply`s it, then releases the project (also when cancelled). A server answering
+    latency after arrival (`FaultPlan.latency_from_arrival`) `apply`s at once and keeps the lock
+    for the rest of the time: upstream's replace writes while it holds the lock and releases it
+    in a ``finally`` once done, before the reply leaves, and no read takes that lock, so a
+    concurrent read may see the new contents while a second replace still gets 409
+    (``project-replace.service.ts`` @ 03c3239ede00278eaee947155e335c0cae1f8564)."""
 
     routes: ContentsRoutes
     platform: Platform
     project_id: str
     body: dict[str, Any]
 
+    @property
+    def work_seconds(self) -> float:
+        """The emulated work's own time (``contents.replace_seconds``), beside the latency."""
+        return self.routes.store.replace_seconds
+
+    def apply(self) -> tuple[int, Any]:
+        """The replace itself, under the state lock: (status, body)."""
+        with self.routes.state.lock:
+            outcome = ProjectReplace(self.routes.store, self.platform, self.project_id, self.body)
+            result = outcome.run()
+        return result.status, result.body
+
+    def release(self) -> None:
+        """Let the next replace of the project in."""
+        with self.routes.state.lock:
+            self.routes.store.replacing.release(self.project_id)
+
     async def run(self, delay: float, sleep: Sleep = asyncio.sleep) -> tuple[int, Any]:
-        store = self.routes.store
+        """Wait ``delay`` and the work's time holding the lock, apply, release."""
         try:
-            wait = delay + store.replace_seconds
+            wait = delay + self.work_seconds
             if wait > 0:
                 await sleep(wait)
-            with self.routes.state.lock:
-                outcome = ProjectReplace(store, self.platform, self.project_id, self.body).run()
-            return outcome.status, outcome.body
+            return self.apply()
         finally:
-            with self.routes.state.lock:
-                store.replacing.release(self.project_id)
+            self.release()
 
 
 class ContentsRoutes:
