@@ -191,3 +191,33 @@ async def test_people_read_by_a_plan_share_one_role_object_per_role(
         by_role.setdefault(invitation.project_role.name, set()).add(id(invitation.project_role))
     assert {name: len(ids) for name, ids in by_role.items()} == {"Editor": 1, "Admin": 1}
     assert len({id(i.__pydantic_fields_set__) for i in waiting}) == 1
+
+
+def test_changes_of_the_same_payload_share_it_and_noops_share_one_empty_dict(
+    activepieces_emulator: Any, client: ActivepiecesClient
+) -> None:
+    activepieces_emulator.state.configure_platform(manage_pieces_enabled=True)
+    rows = [{"external_id": e, "pieces": ["slack"], "members": [f"ada@{e}.example"]} for e in "ab"]
+    first = plan(client, rows)
+    a, b = ([c for c in first.changes if c.kind == "member" and c.external_id == e] for e in "ab")
+    assert a[0].diff is b[0].diff
+    assert a[0].data is b[0].data
+    projects = [c for c in first.changes if c.kind == "project"]
+    assert projects[0].data is projects[1].data
+    apply(client, first)
+    noops = plan(client, rows).changes
+    assert {c.action for c in noops} == {"noop"}
+    assert len({id(c.diff) for c in noops} | {id(c.data) for c in noops}) == 1
+    assert noops[0].diff == {}
+    assert "diff" not in noops[0].model_fields_set
+
+
+def test_a_piece_list_is_normalised_once_however_many_tenants_repeat_it() -> None:
+    from activepieces_core.tenants import spec
+
+    rows = [{"external_id": f"t{i}", "pieces": ["slack", "zz-once-only"]} for i in range(3)]
+    before = spec._normalised_pieces.cache_info()
+    one, *_ = validate_specs(rows)
+    after = spec._normalised_pieces.cache_info()
+    assert one.pieces == ("@activepieces/piece-slack", "@activepieces/piece-zz-once-only")
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)

@@ -154,6 +154,8 @@ class _Labelled(Outcome):
 #: Fields a saved change leaves out when empty (`TenantChange.saved`), and the derived ones.
 _EMPTY_BY_DEFAULT = ("diff", "data")
 _DERIVED = {"label"}
+#: The empty ``diff`` and ``data`` of every change built by `TenantChange.of` without one.
+_SHARED_EMPTY: dict[str, Any] = {}
 #: The key under which a change keeps its planned project in its ``__dict__`` (not a field).
 _PLANNED = "_planned_project"
 
@@ -173,6 +175,21 @@ class TenantChange(_Labelled):
     #: The server state this change was planned against (None: the resource was absent), so
     #: a saved plan can refuse to apply once the server has moved on.
     observed: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, **fields: Any) -> TenantChange:
+        """A change a kind planned, from values it made (already valid: ids and states it
+        read, a spec validated with its document), built without validation: it holds the
+        dicts it is given, not copies, so changes with the same ``diff`` or ``data`` can share
+        one, and a change without either shares one empty dict. At 100,000 tenants that is
+        ~100 MB of copies and empty dicts less. Never mutate a change's dicts (changes are
+        frozen: `model_copy` with an update makes a new one)."""
+        given = set(fields)
+        for name in _EMPTY_BY_DEFAULT:
+            fields.setdefault(name, _SHARED_EMPTY)
+        change = cls.model_construct(given, **fields)
+        share_fields_set(change)
+        return change
 
     def saved(self) -> dict[str, Any]:
         """This change as a saved plan holds it (format 2): JSON-safe, without the fields

@@ -86,8 +86,8 @@ def _set_change(
     elif not set_changes(current, name=name, pieces=wish):
         # A noop writes nothing and is not re-read: no payload (a no-op plan of 100,000
         # tenants with their own pieces holds 100,000 of them).
-        return TenantChange.model_validate(
-            {
+        return TenantChange.of(
+            **{
                 "external_id": external_id,
                 "kind": "piece_set",
                 "key": key,
@@ -103,8 +103,8 @@ def _set_change(
             "exceptions": sorted(current.pieces.exceptions),
         }
         diff = {k: {"from": have[k], "to": v} for k, v in data.items() if have[k] != v}
-    return TenantChange.model_validate(
-        {
+    return TenantChange.of(
+        **{
             "external_id": external_id,
             "kind": "piece_set",
             "key": key,
@@ -187,8 +187,8 @@ class PieceSetKind(Kind[list[PieceSet]]):
         if target != current:
             to_set = default if target == DEFAULT_KEY else by_key.get(target)
             out.append(
-                TenantChange.model_validate(
-                    {
+                TenantChange.of(
+                    **{
                         "external_id": ext,
                         "kind": ASSIGNMENT,
                         "key": target,
@@ -345,8 +345,8 @@ def _owned_sets_to_drop(
 
 
 def _delete(external_id: str, current: PieceSet) -> TenantChange:
-    return TenantChange.model_validate(
-        {
+    return TenantChange.of(
+        **{
             "external_id": external_id,
             "kind": "piece_set",
             "key": current.key,

@@ -261,7 +261,7 @@ class ProjectKind(Kind[Shared]):
                         "to": list(spec.global_connections),
                     }
                 changes.append(
-                    TenantChange(
+                    TenantChange.of(
                         external_id=spec.external_id,
                         action="create",
                         display_name=spec.effective_display_name,
@@ -280,7 +280,7 @@ class ProjectKind(Kind[Shared]):
                 else {}
             )
             changes.append(
-                TenantChange(
+                TenantChange.of(
                     external_id=spec.external_id,
                     action="update" if diff else "noop",
                     project_id=current.id,
@@ -299,7 +299,7 @@ class ProjectKind(Kind[Shared]):
             reading.missing.extend(e for e in dict.fromkeys(named) if e not in reading.projects)
         for ext in deleting:
             project = reading.projects[ext]
-            delete = TenantChange(
+            delete = TenantChange.of(
                 external_id=ext,
                 action="delete",
                 project_id=project.id,

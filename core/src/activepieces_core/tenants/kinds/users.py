@@ -91,8 +91,8 @@ class UserKind(Kind[Offboarding]):
                 reading.warnings.append(f"not offboarding {email}: {reason}")
                 continue
             changes.append(
-                TenantChange.model_validate(
-                    {
+                TenantChange.of(
+                    **{
                         "external_id": sorted(tenants)[0],
                         "kind": self.name,
                         "key": email,
