@@ -7,6 +7,7 @@ read back from our own records.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import Counter
 from pathlib import Path
@@ -311,6 +312,43 @@ def test_a_template_without_environments_fails_before_any_write(
         reconcile(client, document)
     assert writes(emu) == 0
     assert emu.state.projects(types=["TEAM"]) == []
+
+
+def test_the_plan_flags_are_read_beside_the_tenants_contents(
+    emu: Any, client: ActivepiecesClient, tmp_path: Path
+) -> None:
+    """The platform's plan does not hold up the tenants' reads (one round trip less): its
+    answer waits, here, until a tenant's flows have been asked for."""
+    for ext in TENANTS:
+        emu.state.add_project(ext.title(), external_id=ext)
+    overlapped: list[bool] = []
+
+    async def sleep(seconds: float) -> None:  # platforms.get's latency: until a flows read
+        for _ in range(300):
+            if emu.requests.count(route="flows.list"):
+                overlapped.append(True)
+                return
+            await asyncio.sleep(0.01)
+        overlapped.append(False)
+
+    emu.faults.sleep = sleep
+    emu.faults.set("platforms.get", latency=0.01)
+    plan(client, write_document(tmp_path, THIS_WEEK))
+    assert overlapped == [True]
+
+
+def test_once_the_plan_flags_refuse_no_more_tenants_are_read(
+    activepieces_emulator: Any, client: ActivepiecesClient, tmp_path: Path
+) -> None:
+    emu = activepieces_emulator  # environmentsEnabled off (the default)
+    tenants = tuple(f"t{i:02d}" for i in range(20))
+    for ext in tenants:
+        emu.state.add_project(ext, external_id=ext)
+    emu.faults.set("flows.list", latency=0.2)  # the flags answer while the first reads wait
+    with pytest.raises(TenantSpecError, match="environmentsEnabled"):
+        plan(client, write_document(tmp_path, THIS_WEEK, tenants=tenants), concurrency=4)
+    assert emu.requests.count(route="flows.list") <= 4  # those already started, no more
+    assert writes(emu) == 0
 
 
 def test_a_missing_or_invalid_template_is_refused_before_anything_is_sent(

@@ -5,12 +5,12 @@ nothing of it is read.
 
 Read: the platform's plan once (`platform_flags`): a template needs ``environmentsEnabled``
 (upstream gates ``POST /v1/projects/:id/replace`` on it, project-replace.module.ts @ d81c3f9),
-so without it the plan is refused before anything is sent. Then, for every such tenant whose
-project exists, what replace compares of its contents (`export_managed`: its flows once, its
-folders, its tables and their fields, concurrently across tenants; not its connections, which
-replace never deletes and the diff does not compare, nor ``GET /v1/flags``, the same for the
-whole platform and no part of the diff: three reads a tenant, not five). A new tenant's
-project is empty.
+so without it the plan is refused before anything is written. Beside it (not after it: one
+round trip less), for every such tenant whose project exists, what replace compares of its
+contents (`export_managed`: its flows once, its folders, its tables and their fields,
+concurrently across tenants; not its connections, which replace never deletes and the diff
+does not compare, nor ``GET /v1/flags``, the same for the whole platform and no part of the
+diff: three reads a tenant, not five). A new tenant's project is empty.
 
 Diff: `activepieces_core.contents_diff.diff_state` (the server's own rules for what replace
 creates, updates, deletes or leaves unchanged) between the tenant's contents and its template,
@@ -52,6 +52,7 @@ from activepieces_core.tenants.spec import TenantSpec, TenantSpecError
 if TYPE_CHECKING:
     from activepieces_core.contents_diff import ContentChange
     from activepieces_core.models.contents import FailedItem, ProjectState
+    from activepieces_core.resources.platforms import PlatformPlan
 
 __all__ = ["CONTENT_KINDS", "PHASE_CONTENTS", "ContentsKind", "ReplaceItemFailed"]
 
@@ -250,19 +251,15 @@ class ContentsKind(Kind[Contents]):
     async def read(
         self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
     ) -> Contents:
-        flags = await platform_flags(client, reading)
-        if flags is not None and not flags.environments_enabled:
-            _refuse(request)
-        if flags is None:
-            reading.warnings.append(
-                "could not read the platform's plan: templates assume environmentsEnabled"
-            )
+        from activepieces_core.resources.contents.export import gather
+
         contents = Contents({name: _Template.of(body) for name, body in request.templates.items()})
         managed = [
             (spec, reading.projects[spec.external_id].id)
             for spec in request.tenants
             if spec.template is not None and spec.external_id in reading.projects
         ]
+        refused = False
 
         def diffed(index: int, current: ProjectState) -> None:
             # Each tenant is diffed as its contents land, while the other reads are in flight:
@@ -272,7 +269,29 @@ class ContentsKind(Kind[Contents]):
             wanted = contents.templates[str(spec.template)]
             contents.changes[spec.external_id] = _tenant_changes(spec, project_id, current, wanted)
 
-        await _each_contents(client, [pid for _, pid in managed], request.concurrency, diffed)
+        async def flags_read() -> PlatformPlan | None:
+            nonlocal refused
+            async with gate:  # one of the job's requests in flight, as every read
+                flags = await platform_flags(client, reading)
+            refused = flags is not None and not flags.environments_enabled
+            return flags
+
+        # The plan flags are read beside the tenants' contents, not before them (one round trip
+        # less); once they refuse, no tenant's read starts (the few in flight are reads only).
+        gate = asyncio.Semaphore(request.concurrency)
+        pids = [pid for _, pid in managed]
+        flags, _ = await gather(
+            flags_read,
+            lambda: _each_contents(
+                client, pids, request.concurrency, diffed, gate=gate, stop=lambda: refused
+            ),
+        )
+        if refused:
+            _refuse(request)
+        if flags is None:
+            reading.warnings.append(
+                "could not read the platform's plan: templates assume environmentsEnabled"
+            )
         reading.requests += len(managed)
         return contents
 
@@ -358,18 +377,25 @@ async def _each_contents(
     project_ids: Sequence[str],
     concurrency: int,
     on_read: Callable[[int, ProjectState], None],
+    *,
+    gate: asyncio.Semaphore | None = None,
+    stop: Callable[[], bool] = lambda: False,
 ) -> None:
     """What replace compares of each project (`export_managed`: its flows, folders and tables;
     not its connections nor the server's version, which the diff does not use), given to
     ``on_read(index, state)`` as it lands; at most ``concurrency`` requests in flight (a
     project's listings go at once, so projects are gated too: a re-sync of 16 at a time had
-    48 reads in flight)."""
+    48 reads in flight). ``gate``: the requests' semaphore, when other reads share the budget;
+    a project whose turn comes once ``stop()`` is true is not read."""
     from activepieces_core.resources.contents.export import export_managed
 
-    projects, requests = asyncio.Semaphore(concurrency), asyncio.Semaphore(concurrency)
+    projects = asyncio.Semaphore(concurrency)
+    requests = gate or asyncio.Semaphore(concurrency)
 
     async def one(index: int, project_id: str) -> None:
         async with projects:
+            if stop():
+                return
             state = await export_managed(client.projects, project_id, gate=requests)
         on_read(index, state)
 
