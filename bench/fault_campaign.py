@@ -9,7 +9,8 @@ response that outlasts the client's short timeout):
 * ``airflow``: ``ActivepiecesSyncTenantsOperator.execute`` (onboard, then re-sync with changed
   pieces) and one ``ActivepiecesDeleteProjectOperator.execute`` per tenant (teardown), in-process
   with a minimal context and the connection from ``AIRFLOW_CONN_ACTIVEPIECES_DEFAULT``;
-* ``prefect``: the ``sync_tenants`` and ``teardown_tenants`` flows on an ephemeral server.
+* ``prefect``: the ``sync_tenants`` and ``teardown_tenants`` flows on an ephemeral server, each
+  tenant archived (to a temporary directory) before its delete.
 
 A run that fails because some tenants failed is re-run, as a scheduler retry would, until it
 converges (at most ``--attempts``). Measured per path: duplicates (external ids with more than
@@ -290,7 +291,7 @@ def run_prefect(n: int, rate: float, max_attempts: int) -> PathResult:
     result = PathResult("prefect", n)
     ids = [t["external_id"] for t in _tenants(n, PIECES_BEFORE)]
     expected = (TenantFlowError, APIError)
-    with Emulator(seed=0) as emu:
+    with Emulator(seed=0) as emu, tempfile.TemporaryDirectory() as archives:
         creds = ActivepiecesCredentials(
             base_url=emu.url, api_key=emu.api_key, timeout=CLIENT_TIMEOUT
         )
@@ -302,7 +303,11 @@ def run_prefect(n: int, rate: float, max_attempts: int) -> PathResult:
             run = lambda t=tenants: sync_tenants(t, creds, concurrency=16)  # noqa: E731
             _retry_until_converged(name, run, expected, result, max_attempts)
             _check_converged(emu, result, ids, pieces)
-        teardown = lambda: teardown_tenants(ids, creds, concurrency=16)  # noqa: E731
+        # Each tenant archived before its delete, as teardown_tenants asks by default: the
+        # archive's reads go through the same faults.
+        teardown = lambda: teardown_tenants(  # noqa: E731
+            ids, creds, concurrency=16, archive=archives
+        )
         _retry_until_converged("teardown", teardown, expected, result, max_attempts)
         result.seconds = time.perf_counter() - started
         result.leftover = sum(len(v) for k, v in _live_by_external_id(emu).items() if k in ids)
