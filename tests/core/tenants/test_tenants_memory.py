@@ -113,6 +113,51 @@ def test_what_a_kind_read_is_let_go_once_it_has_diffed(client: ActivepiecesClien
     assert _CheckerKind.alive_at_diff == [False]
 
 
+class _Logged(_ReaderKind):
+    """Logs its read and its diff (in `_Logged.log`), shared by the kinds below."""
+
+    log: list[str] = []
+
+    async def read(
+        self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
+    ) -> _Read:
+        self.log.append(f"read {self.name}")
+        return _Read()
+
+    def diff(self, request: PlanInput, reading: Reading, state: _Read) -> list[TenantChange]:
+        self.log.append(f"diff {self.name}")
+        return []
+
+
+class _First(_Logged):
+    name = "first"
+
+
+class _Waiting(_Logged):
+    name = "waiting"
+    diff_waits_for = ("last", "not-in-this-plan")
+
+
+class _Last(_Logged):
+    name = "last"
+
+
+def test_a_kind_diffs_before_later_kinds_read_unless_it_waits_for_them(
+    client: ActivepiecesClient,
+) -> None:
+    _Logged.log.clear()
+    with registered(_First(), _Waiting(), _Last()):
+        plan(client, [{"external_id": "a"}])
+    assert _Logged.log == [
+        "read first",
+        "diff first",  # what it read is let go before the next kind reads
+        "read waiting",
+        "read last",  # `waiting` diffs once `last` has read; diffs stay in kind order
+        "diff waiting",
+        "diff last",
+    ]
+
+
 def test_noops_carry_no_payload_and_results_share_their_changes_diffs(
     activepieces_emulator: Any, client: ActivepiecesClient
 ) -> None:

@@ -327,3 +327,15 @@ def test_a_failed_batch_fails_each_of_its_tenants_and_the_next_sync_converges(
         assert apply(client, again).ok
     seen = _seen(emu)
     assert all(seen[f"g{i:02d}"] == EXPECTED["acme"] for i in range(5))
+
+
+def test_the_project_diff_waits_for_the_probe_of_the_piece_set_kind(
+    piece_set_platform: Any,
+) -> None:
+    # The project kind diffs after the piece-set kind has read (`diff_waits_for`): only then
+    # does it know that a tenant's pieces are its set's, not a field of its project.
+    with _client(piece_set_platform) as client:
+        first = plan(client, {"tenants": [{"external_id": "globex", "pieces": ["slack"]}]})
+    project = next(c for c in first.changes if c.kind == "project")
+    assert project.data == {"pieces": False}
+    assert "pieces" not in project.diff

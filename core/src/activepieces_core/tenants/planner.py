@@ -1,4 +1,4 @@
-"""Compute a `Plan`: ask every kind of tenant resource to read its state, then to diff it.
+"""Compute a `Plan`: ask every kind of tenant resource to read its state and to diff it.
 
 The kinds (`activepieces_core.tenants.kinds`) own the rules: how the projects are read (one
 listing or a lookup per tenant), what prune may delete, what each resource's changes are. This
@@ -107,18 +107,26 @@ async def aplan_teardown(
 
 
 async def _plan(client: AnyClient, request: PlanInput) -> Plan:
-    """Every kind that the request involves reads, then every one diffs, in `active_kinds` order."""
+    """Every kind that the request involves reads, in `active_kinds` order; each one diffs, in
+    the same order, as soon as it may: once it and the kinds its diff waits for
+    (`Kind.diff_waits_for`) have read. What a kind read for itself is let go once it has
+    diffed, so the next kinds read into that memory (at 100,000 tenants a kind's read is
+    hundreds of megabytes: a plan's peak was every read and every change at once)."""
     kinds: list[Kind[Any]] = [kind for kind in active_kinds() if kind.wanted(request)]
     reading = Reading()
-    async with async_client(client) as ac:
-        # Every kind reads before any diffs: a diff may use what a later kind read.
-        states = [await kind.read(ac, request, reading) for kind in kinds]
+    states: list[Any] = [None] * len(kinds)
     changes: list[TenantChange] = []
-    for index, kind in enumerate(kinds):
-        changes.extend(kind.diff(request, reading, states[index]))
-        # What a kind read for itself is done with once it has diffed: let it go now, so the
-        # next kinds' changes reuse its memory (at 100,000 tenants, each kind's read is
-        # hundreds of megabytes: a plan's peak was every read and every change at once).
+    diffed = 0
+    async with async_client(client) as ac:
+        for index, kind in enumerate(kinds):
+            states[index] = await kind.read(ac, request, reading)
+            read = {k.name for k in kinds[: index + 1]}
+            while diffed <= index and _may_diff(kinds[diffed], kinds, read):
+                changes.extend(kinds[diffed].diff(request, reading, states[diffed]))
+                states[diffed] = None
+                diffed += 1
+    for index in range(diffed, len(kinds)):
+        changes.extend(kinds[index].diff(request, reading, states[index]))
         states[index] = None
     rest = {
         "prune": request.prune,
@@ -128,3 +136,9 @@ async def _plan(client: AnyClient, request: PlanInput) -> Plan:
         "missing": reading.missing,
     }
     return Plan.holding(rest, "changes", changes)
+
+
+def _may_diff(kind: Kind[Any], kinds: Sequence[Kind[Any]], read: set[str]) -> bool:
+    """Whether every kind of this plan that ``kind``'s diff waits for has read."""
+    planned = {k.name for k in kinds}
+    return all(name in read for name in kind.diff_waits_for if name in planned)

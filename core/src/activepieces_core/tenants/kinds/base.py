@@ -199,6 +199,11 @@ class Kind(ABC, Generic[StateT]):
     #: The verb a confirmation uses for its deletes ("Remove 2 member(s): ...").
     delete_verb: ClassVar[str] = "delete"
 
+    #: The later kinds (by `name`) whose read its `diff` uses: it diffs once they have read
+    #: too (kinds of the plan only). A kind diffs as soon as it and every earlier kind has
+    #: read otherwise, before later kinds read, so that what it read is let go early.
+    diff_waits_for: ClassVar[tuple[str, ...]] = ()
+
     @property
     def change_kinds(self) -> tuple[str, ...]:
         """Every ``TenantChange.kind`` this kind plans and writes (its ``name`` by default)."""

@@ -209,6 +209,8 @@ class ProjectKind(Kind[Shared]):
 
     name = "project"
     counts_toward_max_deletions = True
+    #: Its diff asks the piece-set kind's read whether pieces are a project field.
+    diff_waits_for = ("piece_set",)
 
     async def read(
         self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
