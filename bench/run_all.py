@@ -119,11 +119,17 @@ def throughput_figures(run: Run) -> list[Figure]:
 _ROW = re.compile(
     r"^(?P<name>\(\w\).+?)\s+(?P<total>\d+)\s+(?P<list>\d+)\s+(?P<get>\d+)\s+(?P<create>\d+)"
     r"\s+(?P<update>\d+)\s+(?P<delete>\d+)\s+(?P<wall>[\d.]+)\s+(?P<lat>[\d.]+)\s+(?P<cpu>[\d.]+)"
-    r"\s+(?P<ratio>[\d.]+|inf)x\s+(?P<target>.*?)\s*(?P<verdict>OK|MISSED)?$"
+    r"\s+(?P<ratio>[\d.]+|inf)x(?:\s+(?P<srv>[\d.]+)\s+(?P<vs>[\d.]+|inf)x)?"
+    r"\s+(?P<target>.*?)\s*(?P<verdict>OK|MISSED)?$"
 )
 _OVERHEAD = re.compile(
     r"client (?P<client>[\d.]+) ms, raw httpx (?P<raw>[\d.]+) ms, ratio (?P<ratio>[\d.]+)x"
 )
+
+
+def _server_part(m: re.Match[str]) -> str:
+    """``; x.xx the server floor`` when the row has the server-floor columns (floors.py)."""
+    return f"; {m['vs']}x the server floor" if m["vs"] else ""
 
 
 def reconcile_figures(run: Run, tenants: int, page_size: int) -> list[Figure]:
@@ -154,7 +160,7 @@ def _reconcile_row(m: re.Match[str], tenants: int, page_size: int) -> Figure:
     writes = sum(int(m[k]) for k in ("create", "update", "delete"))
     measured = (
         f"{m['wall']}s, {m['total']} requests, {writes} writes; floors {m['lat']}s latency, "
-        f"{m['cpu']}s CPU: {m['ratio']}x"
+        f"{m['cpu']}s CPU: {m['ratio']}x" + _server_part(m)
     )
     ok: bool | None = None if m["verdict"] is None else m["verdict"] == "OK"
     if name.startswith("(b)"):
@@ -281,7 +287,8 @@ def cli_scale_figures(run: Run) -> list[Figure]:
 
 _CLI_JOB = re.compile(
     r"^(?P<name>\([a-z]\) .+?)\s+(?P<requests>\d+)\s+(?P<writes>\d+)\s+(?P<wall>[\d.]+)\s+"
-    r"(?P<lat>[\d.]+)\s+(?P<cpu>[\d.]+)\s+(?P<ratio>[\d.]+|inf)x\s+(?P<rss>\d+ MiB)\s+"
+    r"(?P<lat>[\d.]+)\s+(?P<cpu>[\d.]+)\s+(?P<ratio>[\d.]+|inf)x(?:\s+(?P<vs>[\d.]+|inf)x)?"
+    r"\s+(?P<rss>\d+ MiB)\s+"
     r"(?P<own>[\d.]+)s\s+(?P<target>.+?) (?P<v>OK|MISSED)$"
 )
 _CLI_SCALE = re.compile(
@@ -290,7 +297,8 @@ _CLI_SCALE = re.compile(
     r"(?: (?P<v>OK|MISSED))?$"
 )
 _CLI_LOAD = re.compile(
-    r"^(?P<name>N=\d+ saved plan load \+ verify) \((?P<mb>\d+) MB\) (?P<s>[\d.]+)s, "
+    r"^(?P<name>N=\d+ saved plan load \+ verify) \((?P<mb>\d+) MB\) (?P<s>[\d.]+)s"
+    r"(?: \(CPU [\d.]+s\))?, "
     r"peak RSS (?P<rss>\d+ MiB), whole process CPU (?P<own>[\d.]+)s\s+(?P<target>.+?) "
     r"(?P<v>OK|MISSED)$"
 )
@@ -305,7 +313,8 @@ def cli_floor_figures(run: Run) -> list[Figure]:
         if m := _CLI_JOB.match(line):
             measured = (
                 f"{m['wall']}s, {m['requests']} req., {m['writes']} writes; floors {m['lat']}s "
-                f"latency, {m['cpu']}s CPU: {m['ratio']}x; peak RSS {m['rss']}, CLI CPU {m['own']}s"
+                f"latency, {m['cpu']}s CPU: {m['ratio']}x{_server_part(m)}; peak RSS {m['rss']}, "
+                f"CLI CPU {m['own']}s"
             )
             figures.append(
                 Figure("cli floor", m["name"].strip(), measured, m["target"], m["v"] == "OK")
@@ -331,6 +340,7 @@ _CONTENTS_FAULT = re.compile(r"^\s+(?P<name>\w+)\s+(?P<value>\d+)\s+target 0 (?P
 _CONTENTS_CPU = re.compile(
     r"CPU: emulator (?P<emu>[\d.]+)s \((?P<per>[\d.]+) ms/request.*client (?P<client>[\d.]+)s"
 )
+_CONTENTS_FLOORS = re.compile(r"floors: latency (?P<lat>[\d.]+)s, CPU (?P<cpu>[\d.]+)s")
 _CONTENTS_CONVERGED = re.compile(r"^\s+converged (?P<ok>True|False) after (?P<runs>\d+) run")
 
 
@@ -343,6 +353,11 @@ def contents_figures(run: Run) -> list[Figure]:
         if m:
             measured = f"{m['wall']}s, {m['requests']} requests, floor {m['floor']}s, {m['ratio']}x"
             figures.append(Figure("contents", m["name"], measured, m["target"], m["v"] == "OK"))
+        floors = _CONTENTS_FLOORS.search(line)
+        if floors and figures:  # both floors, on the line under the row
+            figures[-1].measured = figures[-1].measured.replace(
+                f"floor {floors['lat']}s", f"floors {floors['lat']}s latency, {floors['cpu']}s CPU"
+            )
         cpu = _CONTENTS_CPU.search(line)
         if cpu and figures:
             measured = f"emulator {cpu['emu']}s ({cpu['per']} ms/req), client {cpu['client']}s"
