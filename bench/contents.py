@@ -6,7 +6,8 @@
     `reconcile` at ``--latency`` (20 ms) on every route, concurrency ``--concurrency`` (16),
     against the emulator in a child process: requests sent, wall time, its floor (`floors`:
     the larger of ``requests x latency / concurrency`` and ``requests x`` one raw httpx
-    request's CPU, measured in this run) and the ratio (target <= 1.15x).
+    request's CPU, measured in this run) and the ratio (target <= 1.15x); beside it, the
+    server floor (a raw client's round trip against the same emulator, `floors.server_round_trip`).
 (b) a no-op re-sync of the same document: its requests; it must read each managed tenant's
     flows, folders and tables once (``flows.list`` = N; no ``/v1/flags``, no connections
     listing: neither is part of the diff), write nothing (no request but reads in the
@@ -29,11 +30,11 @@ import copy
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from child_emulator import ChildEmulator
-from floors import ENGINE_TARGET, Floor, raw_request_cpu
+from floors import ENGINE_TARGET, Floor, raw_request_cpu, server_round_trip
 
 from activepieces_core import ActivepiecesClient
 from activepieces_core.models.contents import ProjectState
@@ -193,9 +194,14 @@ def run_scale(n: int, latency: float, concurrency: int, template: ProjectState) 
                     )
                 )
                 print(f"  {name}: {seconds:.2f}s, {counts['total']} requests", flush=True)
+        # What a raw client's round trip is against this emulator at this latency, now: the
+        # server floor each row is also compared with (`floors.server_round_trip`).
+        emu.call("reset")
+        emu.call("faults", latency=latency)
+        round_trip = server_round_trip(emu.url, emu.api_key, concurrency)
     finally:
         emu.close()
-    return rows
+    return [replace(row, floor=replace(row.floor, round_trip=round_trip)) for row in rows]
 
 
 # --------------------------------------------------------------------------- (c)
@@ -339,6 +345,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{'':40} floors: latency {row.floor.latency_floor:.2f}s, CPU "
             f"{row.floor.cpu_floor:.2f}s ({row.floor.cpu_per_request * 1e3:.3f} ms a raw request)"
         )
+        if row.floor.round_trip is not None:
+            print(
+                f"{'':40} server floor {row.floor.server_floor or 0:.2f}s (a raw client's round "
+                f"trip {row.floor.round_trip * 1e3:.1f} ms): "
+                f"{row.floor.server_ratio(row.seconds) or 0:.2f}x"
+            )
         routes = ", ".join(f"{k} {v}" for k, v in sorted(row.counts.items()) if v and k != "total")
         print(f"{'':40} routes: {routes}; writes {_writes(row.counts)}")
         if row.emulator_cpu is not None:
