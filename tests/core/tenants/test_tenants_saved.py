@@ -72,7 +72,7 @@ def test_round_trip_keeps_everything_and_the_digest(
     _seed(activepieces_emulator)
     p = plan(client, SPECS, prune=True)
     data = _through_json(p.to_dict())
-    assert data["format_version"] == PLAN_FORMAT_VERSION == 2
+    assert data["format_version"] == PLAN_FORMAT_VERSION == 3
     assert data["digest"].startswith("sha256:")
     assert data["digest"] == body_digest(data)
     assert data["summary"] == {"create": 1, "update": 1, "delete": 1, "noop": 1}
@@ -123,7 +123,7 @@ def test_format_versions() -> None:
     verify_sealed(data)
     newer = {**data, "format_version": PLAN_FORMAT_VERSION + 1}
     newer["digest"] = body_digest(newer)
-    with pytest.raises(InvalidPlanError, match="format_version 3"):
+    with pytest.raises(InvalidPlanError, match=f"format_version {PLAN_FORMAT_VERSION + 1}"):
         Plan.from_dict(newer)
     with pytest.raises(InvalidPlanError, match="format_version"):
         Plan.from_dict({"changes": []})
@@ -325,7 +325,7 @@ def test_a_canonical_saved_plan_is_verified_over_its_text(pruning_plan: Plan) ->
     # ... and the format version is checked on the short path too.
     newer = {**data, "format_version": PLAN_FORMAT_VERSION + 1}
     newer["digest"] = body_digest(newer)
-    with pytest.raises(InvalidPlanError, match="format_version 3"):
+    with pytest.raises(InvalidPlanError, match=f"format_version {PLAN_FORMAT_VERSION + 1}"):
         verify_sealed_text(sealed_text(newer), newer)
 
 
@@ -352,7 +352,9 @@ def test_format_2_leaves_out_what_reading_back_restores(pruning_plan: Plan) -> N
     assert Plan.from_dict(data) == made
 
 
-def test_a_format_1_plan_is_still_read_and_saved_again_as_format_2(pruning_plan: Plan) -> None:
+def test_a_format_1_plan_is_still_read_and_saved_again_in_the_current_format(
+    pruning_plan: Plan,
+) -> None:
     made = pruning_plan
     old = _through_json(_format_1(made))
     assert old["changes"][0]["label"] == "project"
@@ -361,9 +363,44 @@ def test_a_format_1_plan_is_still_read_and_saved_again_as_format_2(pruning_plan:
         assert back is not None
         assert back.format_version == 1
         assert back.changes == made.changes
-        assert back.to_dict() == made.to_dict()  # saved again: format 2
+        assert back.to_dict() == made.to_dict()  # saved again: the current format
     edited = _through_json(old)
     edited["changes"][0]["display_name"] = "Evil"
+    with pytest.raises(InvalidPlanError, match="digest"):
+        Plan.from_dict(edited)
+
+
+def test_format_3_leaves_the_people_out_of_project_specs_and_format_2_is_still_read(
+    activepieces_emulator: Any, client: ActivepiecesClient
+) -> None:
+    rows = {
+        "defaults": {"member_role": "Admin"},
+        "tenants": [{"external_id": "new", "members": ["ada@new.example"]}],
+    }
+    made = plan(client, rows)
+    data = _through_json(made.to_dict())
+    create = data["changes"][0]
+    assert (create["kind"], create["action"]) == ("project", "create")
+    assert "members" not in create["spec"]
+    assert "member_role" not in create["spec"]
+    assert [c["key"] for c in data["changes"][1:]] == ["ada@new.example"]  # its own change
+    back = Plan.from_text(sealed_text(data))
+    assert back is not None
+    assert back.changes[0].spec is not None
+    assert back.changes[0].spec.members is None
+    assert back.changes[1:] == made.changes[1:]
+    # A format 2 file held the people in the spec: read as it was written, saved as format 3.
+    old = made.model_dump(mode="json", exclude_none=True, exclude={"label"})
+    old.update(format_version=2, document_digest=made.document_digest)
+    old = _through_json(seal(old))
+    assert old["changes"][0]["spec"]["members"] == [{"email": "ada@new.example"}]
+    for two in (Plan.from_dict(old), Plan.from_text(sealed_text(old))):
+        assert two is not None
+        assert two.format_version == 2
+        assert two.changes == made.changes
+        assert two.to_dict() == data
+    edited = _through_json(old)
+    edited["changes"][0]["spec"]["members"][0]["email"] = "eve@new.example"
     with pytest.raises(InvalidPlanError, match="digest"):
         Plan.from_dict(edited)
 
@@ -397,7 +434,7 @@ def test_a_canonical_text_is_read_a_change_at_a_time_and_any_edit_is_refused(
             verify_sealed_text(edited, data)
     # A newer format is refused on this path too.
     newer = {**made.to_dict(), "format_version": PLAN_FORMAT_VERSION + 1}
-    with pytest.raises(InvalidPlanError, match="format_version 3"):
+    with pytest.raises(InvalidPlanError, match=f"format_version {PLAN_FORMAT_VERSION + 1}"):
         canonical_parts(sealed_text(seal(newer)))
     assert canonical_parts("{}") is None
     assert canonical_parts(sealed_text(Plan().to_dict())) is not None  # no changes at all

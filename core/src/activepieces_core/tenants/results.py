@@ -151,9 +151,12 @@ class _Labelled(Outcome):
         return label(self.kind, self.key)
 
 
-#: Fields a saved change leaves out when empty (`TenantChange.saved`), and the derived ones.
+#: Fields a saved change leaves out when empty (`TenantChange.saved`), and what it leaves out
+#: always: the derived label, and (format 3) the people of a project change's spec, which are
+#: the tenant's member changes and which no project write reads (200,000 member specs to
+#: validate in a saved plan of 100,000 tenants, a sixth of the time it took to read).
 _EMPTY_BY_DEFAULT = ("diff", "data")
-_DERIVED = {"label"}
+_NOT_SAVED: dict[str, Any] = {"label": True, "spec": {"members": True, "member_role": True}}
 #: The empty ``diff`` and ``data`` of every change built by `TenantChange.of` without one.
 _SHARED_EMPTY: dict[str, Any] = {}
 #: The key under which a change keeps its planned project in its ``__dict__`` (not a field).
@@ -192,10 +195,12 @@ class TenantChange(_Labelled):
         return change
 
     def saved(self) -> dict[str, Any]:
-        """This change as a saved plan holds it (format 2): JSON-safe, without the fields
+        """This change as a saved plan holds it (format 3): JSON-safe, without the fields
         reading it back restores (null, empty ``diff``/``data``, the derived ``label``; a
-        spec's unset fields), about half the bytes of every field spelled out."""
-        data = self.model_dump(mode="json", exclude_none=True, exclude=_DERIVED)
+        spec's unset fields), about half the bytes of every field spelled out, and without
+        its spec's ``members`` and ``member_role`` (read back as None: the people are the
+        tenant's member changes)."""
+        data = self.model_dump(mode="json", exclude_none=True, exclude=_NOT_SAVED)
         for name in _EMPTY_BY_DEFAULT:
             if not data.get(name, True):
                 del data[name]

@@ -2,7 +2,8 @@
 
 A saved plan is `Plan.to_dict()` written as JSON (``docs/saved-plans.md`` has the schema).
 Format 2 leaves out of each change what reading it back restores anyway (null and empty fields,
-the derived ``label``); format 1 files (every field spelled out) are still read.
+the derived ``label``), format 3 also the people of a project change's spec (the tenant's
+member changes carry them); format 1 (every field spelled out) and 2 files are still read.
 Besides the plan itself it carries:
 
 * ``format_version``: `PLAN_FORMAT_VERSION`; a newer one is refused rather than misread;
@@ -50,9 +51,10 @@ __all__ = [
     "write_sealed",
 ]
 
-#: Version of the saved-plan format this package writes and the newest it reads (2: changes
-#: without null or empty fields; 1, every field of every change, is read as well).
-PLAN_FORMAT_VERSION = 2
+#: Version of the saved-plan format this package writes and the newest it reads (3: changes
+#: without null or empty fields, project specs without their people; 2, with them, and 1,
+#: every field of every change, are read as well).
+PLAN_FORMAT_VERSION = 3
 #: The key of the body digest in a saved plan.
 DIGEST_KEY = "digest"
 _PREFIX = "sha256:"
