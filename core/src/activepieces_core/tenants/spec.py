@@ -138,14 +138,17 @@ def _piece_tuple(value: Any) -> Any:
         return None
     if isinstance(value, str):
         value = [p for p in value.replace(",", ";").split(";") if p.strip()]
-    names = tuple(str(p).strip() for p in value)
-    if len(names) > _SHARED_PIECES_MAX:
-        return tuple(normalize_pieces(names))
-    return _normalised_pieces(names)
+    names = tuple(value)
+    if len(names) <= _CACHED_PIECES_MAX:
+        try:
+            return _normalised_pieces(names)
+        except (TypeError, AttributeError):  # not all strings: normalised as text below
+            pass
+    return tuple(normalize_pieces([str(p).strip() for p in names]))
 
 
-#: Piece lists up to this long are normalised once and shared (`_normalised_pieces`).
-_SHARED_PIECES_MAX = 64
+#: Piece lists up to this long are normalised once per list (`_normalised_pieces`).
+_CACHED_PIECES_MAX = 64
 
 
 @lru_cache(maxsize=4096)
@@ -153,7 +156,7 @@ def _normalised_pieces(names: tuple[str, ...]) -> tuple[str, ...]:
     """``names`` normalised, once per list: tenants repeat a few piece lists (100,000 rows of
     a document or of a saved plan, a handful of lists; a third of a second of reading a saved
     plan of 100,000 tenants was normalising them row by row)."""
-    return tuple(normalize_pieces(names))
+    return tuple(normalize_pieces([name.strip() for name in names]))
 
 
 #: Project fields the server grew in 2026 (managed when set; see `project_diff`).
