@@ -335,6 +335,27 @@ def test_new_tenants_get_the_same_changes_each_under_its_own_name(
     assert "state" in by_tenant[TENANTS[1]][0].data
 
 
+def test_new_tenants_changes_are_built_by_the_read_beside_its_requests(emu: Any) -> None:
+    """Nothing is left for the diff to build between the last read and the first write: the
+    read hands over every tenant's changes, a new tenant's made while the flags were read."""
+    from activepieces_core import AsyncActivepiecesClient
+    from activepieces_core.models.contents import ProjectState
+    from activepieces_core.tenants.kinds.base import PlanInput, Reading
+    from activepieces_core.tenants.kinds.contents import ContentsKind
+
+    specs = [TenantSpec(external_id=f"t{i:03d}", template="standard.json") for i in range(120)]
+    request = PlanInput(specs, templates={"standard.json": ProjectState.from_body(THIS_WEEK)})
+
+    async def read() -> Any:
+        async with AsyncActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client:
+            return await ContentsKind().read(client, request, Reading())
+
+    contents = asyncio.run(read())
+    assert sorted(contents.changes) == [spec.external_id for spec in specs]
+    assert {len(changes) for changes in contents.changes.values()} == {5}
+    assert emu.requests.count(route="platforms.get") == 1
+
+
 def test_the_plan_flags_are_read_beside_the_tenants_contents(
     emu: Any, client: ActivepiecesClient, tmp_path: Path
 ) -> None:

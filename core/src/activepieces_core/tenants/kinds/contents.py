@@ -75,8 +75,8 @@ class ReplaceItemFailed(Exception):
 
 @dataclass(frozen=True)
 class Contents:
-    """What the contents kind read, already diffed: each managed tenant's changes (absent: no
-    project yet), and the templates, as built for the diff, that new tenants get."""
+    """What the contents kind read, already diffed: each tenant's changes (a new tenant's built
+    while the reads were on the wire), and the templates, as built for the diff."""
 
     templates: dict[str, _Template] = field(default_factory=dict)
     changes: dict[str, list[TenantChange]] = field(default_factory=dict)
@@ -231,6 +231,21 @@ def _tenant_changes(
     return changes
 
 
+#: New tenants whose changes are built between two turns of the event loop (~1 ms).
+_NEW_PER_TURN = 50
+
+
+async def _build_new_tenants(specs: Sequence[TenantSpec], contents: Contents) -> None:
+    """Each new tenant's changes (nothing to read: its project is empty), built while the plan's
+    reads are on the wire, a few tenants a turn so that their answers are taken as they come
+    (1,000 new tenants: ~20-45 ms no longer between the last read and the first write)."""
+    for count, spec in enumerate(specs, 1):
+        wanted = contents.templates[str(spec.template)]
+        contents.changes[spec.external_id] = _new_tenant_changes(spec, wanted)
+        if count % _NEW_PER_TURN == 0:
+            await asyncio.sleep(0)
+
+
 def _new_tenant_changes(spec: TenantSpec, wanted: _Template) -> list[TenantChange]:
     """A tenant without a project yet: its changes are every other new tenant's of the same
     template but for its external id, so they are built (and validated) once and copied
@@ -299,11 +314,17 @@ class ContentsKind(Kind[Contents]):
         # less); once they refuse, no tenant's read starts (the few in flight are reads only).
         gate = asyncio.Semaphore(request.concurrency)
         pids = [pid for _, pid in managed]
-        flags, _ = await gather(
+        new = [
+            spec
+            for spec in request.tenants
+            if spec.template is not None and spec.external_id not in reading.projects
+        ]
+        flags, *_ = await gather(
             flags_read,
             lambda: _each_contents(
                 client, pids, request.concurrency, diffed, gate=gate, stop=lambda: refused
             ),
+            lambda: _build_new_tenants(new, contents),
         )
         if refused:
             _refuse(request)
