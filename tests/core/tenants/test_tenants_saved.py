@@ -418,6 +418,9 @@ def test_a_canonical_text_is_read_a_change_at_a_time_and_any_edit_is_refused(
     assert not isinstance(changes, list)  # taken one at a time: each dict let go once taken
     back = Plan.from_text(text)
     assert back == made
+    again = canonical_parts(text + "\n\n")  # final newlines are no part of what is hashed
+    assert again is not None
+    assert Plan.from_parts(*again) == made  # what `tenants apply` builds once the text is let go
     # Parsed with a string cache: what every change repeats is one string, not one per change.
     assert len({id(change.kind) for change in back.changes}) == 1
     # Any one byte changed (here: each of a few positions) is no longer the canonical text

@@ -61,7 +61,7 @@ from activepieces_core.tenants.archive.archiver import (
 )
 from activepieces_core.tenants.engine import guarded_deletions
 from activepieces_core.tenants.export import Export, export_tenants
-from activepieces_core.tenants.saved import is_saved_plan, verify_sealed_text
+from activepieces_core.tenants.saved import canonical_parts, is_saved_plan, verify_sealed_text
 
 __all__ = ["SAMPLE", "app"]
 
@@ -411,10 +411,12 @@ def _read_plan_or_document(path: Path) -> Plan | TenantDocument:
             text = path.read_text(encoding="utf-8")
         except (OSError, ValueError):
             text = ""  # load_document reports it with the file's name
-        # A plan saved by `plan --out`: verified over its text, built a change at a time.
-        saved = Plan.from_text(text)
-        if saved is not None:
-            return saved
+        # A plan saved by `plan --out`: verified over its text, built a change at a time
+        # once the text is let go (parsed, it is not needed any more).
+        parts = canonical_parts(text)
+        if parts is not None:
+            del text
+            return Plan.from_parts(*parts)
         try:
             data = json.loads(text)
         except ValueError:

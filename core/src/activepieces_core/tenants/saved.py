@@ -204,11 +204,11 @@ _DIGEST_MEMBER = re.compile(r',"digest":"(sha256:[0-9a-f]{64})"')
 _HASH_CHUNK = 1 << 24
 
 
-def _canonical_digest(text: str, start: int, end: int) -> str:
-    """The digest of ``text`` without ``text[start:end]`` (the digest member), hashed a chunk
-    at a time."""
+def _canonical_digest(text: str, start: int, end: int, stop: int) -> str:
+    """The digest of ``text[:stop]`` without ``text[start:end]`` (the digest member), hashed a
+    chunk at a time."""
     sha = hashlib.sha256()
-    for lo, hi in ((0, start), (end, len(text))):
+    for lo, hi in ((0, start), (end, stop)):
         for at in range(lo, hi, _HASH_CHUNK):
             sha.update(text[at : min(at + _HASH_CHUNK, hi)].encode("utf-8"))
     return _PREFIX + sha.hexdigest()
@@ -227,16 +227,22 @@ def canonical_parts(text: str) -> tuple[dict[str, Any], Iterator[dict[str, Any]]
     string each (a tenth less memory than `json.loads`, and faster). A caller that builds each
     change's model as it takes it never holds the plan as dicts and as models at once.
     """
-    body = text.rstrip("\n")
-    if not body.startswith(_CANONICAL_HEAD):
+    # The text without its final newlines, as offsets: `rstrip` would copy the whole text
+    # (134 MB at 100,000 tenants) while the caller still holds it.
+    stop = len(text)
+    while stop and text[stop - 1] == "\n":
+        stop -= 1
+    if not text.startswith(_CANONICAL_HEAD):
         return None
-    found = _DIGEST_MEMBER.match(body, max(0, body.rfind(',"digest":"sha256:')))
-    if found is None or _canonical_digest(body, found.start(), found.end()) != found.group(1):
+    found = _DIGEST_MEMBER.match(text, max(0, text.rfind(',"digest":"sha256:', 0, stop)), stop)
+    if found is None:
+        return None
+    if _canonical_digest(text, found.start(), found.end(), stop) != found.group(1):
         return None
     from pydantic_core import from_json  # what pydantic parses JSON with: no import cost here
 
     try:
-        data = from_json(body, allow_inf_nan=False, cache_strings="all")
+        data = from_json(text, allow_inf_nan=False, cache_strings="all")
     except ValueError as exc:
         raise InvalidPlanError(f"the plan is not JSON data: {exc}") from exc
     changes = data.pop("changes", None) if isinstance(data, dict) else None
