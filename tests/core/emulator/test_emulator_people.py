@@ -347,6 +347,65 @@ def test_deleting_a_project_cascades(api: httpx.Client, emu: Emulator) -> None:
     assert members(api, keep) == [("pending@acme.example", "Editor")]
 
 
+# ---- listings follow every change ---------------------------------------------------------------
+def _emails(api: httpx.Client, path: str, **params: str) -> list[str]:
+    r = api.get(path, params={"limit": "100", **params})
+    assert r.status_code == 200, r.text
+    return [row.get("email") or row["user"]["email"] for row in r.json()["data"]]
+
+
+def pending_id(api: httpx.Client) -> str:
+    r = api.get("/user-invitations", params={"type": "PROJECT", "status": "PENDING"})
+    return str(r.json()["data"][0]["id"])
+
+
+def test_listings_follow_every_change(api: httpx.Client, emu: Emulator) -> None:
+    """The emulator sorts a listing once and keeps it until an invitation or member changes:
+    each kind of change shows in the next read of a listing read just before it."""
+    emu.state.configure_platform(invitations_auto_accept=False)
+    pid = team(api)
+    role = {r["name"]: r["id"] for r in api.get("/project-roles").json()["data"]}
+
+    def pending() -> list[str]:
+        return _emails(api, "/user-invitations", type="PROJECT", status="PENDING")
+
+    def holding(name: str) -> list[str]:
+        return _emails(api, "/project-members", projectId=pid, projectRoleId=role[name])
+
+    def platform_members() -> list[str]:
+        return _emails(api, "/platform-project-members/users")
+
+    assert pending() == []
+    invitation = invite(api, pid, "p@acme.example").json()  # an invitation added
+    assert pending() == ["p@acme.example"]
+    emu.state.people.accept_invitation(invitation["id"])  # its status changed
+    assert pending() == []
+    assert invite(api, pid, "q@acme.example").status_code == 201
+    assert pending() == ["q@acme.example"]
+    assert api.delete(f"/user-invitations/{pending_id(api)}").status_code == 204  # removed
+    assert pending() == []
+
+    assert holding("Viewer") == []
+    member = emu.state.people.add_member(pid, "m@acme.example", "Viewer")  # a member added
+    assert holding("Viewer") == ["m@acme.example"]
+    emu.state.people.add_member(pid, "m@acme.example", "Editor")  # its role, upserted
+    assert holding("Viewer") == []
+    assert holding("Editor") == ["m@acme.example"]
+    r = api.post(f"/project-members/{member['id']}", json={"role": "Admin"})  # role updated
+    assert r.status_code == 200
+    assert holding("Editor") == []
+    assert _emails(api, f"/project-roles/{role['Admin']}/project-members") == ["m@acme.example"]
+    assert platform_members() == ["m@acme.example"]
+    assert api.delete(f"/project-members/{member['id']}").status_code == 204  # removed
+    assert platform_members() == []
+    assert _emails(api, f"/project-roles/{role['Admin']}/project-members") == []
+    other = team(api, "Beta", "beta")  # no invitation: deleting it drops members only
+    emu.state.people.add_member(other, "n@acme.example")
+    assert platform_members() == ["n@acme.example"]
+    assert api.delete(f"/projects/{other}").status_code == 204  # its project deleted
+    assert platform_members() == []
+
+
 # ---- users ---------------------------------------------------------------------------------------
 def test_users_list_filter_update_delete(api: httpx.Client, emu: Emulator) -> None:
     for i in range(10):

@@ -35,7 +35,7 @@ Everything here runs under the emulator state's lock.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -122,6 +122,19 @@ class Row:
         return str(self.data["id"])
 
 
+def created_seq(row: Row) -> tuple[str, int]:
+    """A listing's order: oldest first (``created``, then insertion)."""
+    return row.data["created"], row.seq
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Rows in list order (`created_seq`) and their sort keys, for paging with a cursor."""
+
+    rows: list[Row]
+    keys: list[tuple[str, int]]
+
+
 class PeopleState:
     """Users, roles, invitations and members of every platform of an `EmulatorState`."""
 
@@ -137,6 +150,9 @@ class PeopleState:
         self._invitations_by_email: dict[str, dict[str, Row]] = {}
         self._members: dict[str, Row] = {}
         self._members_by_project: dict[str, dict[str, Row]] = {}
+        # Sorted listings, kept until an invitation or member changes (`_changed`): a paged
+        # read of 200,000 rows sorted them again for every page of 1,000.
+        self._listings: dict[tuple[str | None, ...], Listing] = {}
         for name in DEFAULT_PROJECT_ROLES:
             # Fixed ids (a migration seeds the DEFAULT roles); drawing them from the seeded
             # generator would shift every id the emulator hands out after them.
@@ -145,6 +161,18 @@ class PeopleState:
             self._add_role(name, _PERMISSIONS.get(name, []), None, "DEFAULT", role_id)
 
     # ---- helpers -------------------------------------------------------------------------------
+    def _changed(self) -> None:
+        """An invitation or member was added, changed or removed: listings sort again."""
+        self._listings.clear()
+
+    def _listing(self, key: tuple[str | None, ...], rows: Callable[[], Iterable[Row]]) -> Listing:
+        """``rows()`` in list order, sorted once per state of the invitations and members."""
+        found = self._listings.get(key)
+        if found is None:
+            ordered = sorted(rows(), key=created_seq)
+            found = self._listings[key] = Listing(ordered, [created_seq(r) for r in ordered])
+        return found
+
     def _next_seq(self) -> int:
         self._seq += 1
         return self._seq
@@ -321,6 +349,7 @@ class PeopleState:
 
     def _accept(self, row: Row) -> None:
         row.data = {**row.data, "status": "ACCEPTED", "updated": now_iso()}
+        self._changed()
         if row.data["email"] in self._identities:
             self._provision(row.data["email"])
 
@@ -445,14 +474,16 @@ class PeopleState:
         for row in [r for r in self._members.values() if r.data["projectRoleId"] in doomed]:
             self._drop_member(row)
 
-    def role_member_rows(self, platform: Platform, role_id: str) -> list[Row]:
+    def role_member_rows(self, platform: Platform, role_id: str) -> Listing:
         """The platform's memberships holding the role, oldest first."""
-        rows = [
-            r
-            for r in self._members.values()
-            if r.data["platformId"] == platform.id and r.data["projectRoleId"] == role_id
-        ]
-        return sorted(rows, key=lambda r: (r.data["created"], r.seq))
+        return self._listing(
+            ("role members", platform.id, role_id),
+            lambda: (
+                r
+                for r in self._members.values()
+                if r.data["platformId"] == platform.id and r.data["projectRoleId"] == role_id
+            ),
+        )
 
     # ---- invitations -----------------------------------------------------------------------
     def send_invitation(self, platform: Platform, body: dict[str, Any]) -> dict[str, Any]:
@@ -548,9 +579,11 @@ class PeopleState:
         self._invitations[row.id] = row
         bucket[row.id] = row
         self._invitations_by_email.setdefault(email, {})[row.id] = row
+        self._changed()
         return row
 
     def _drop_invitation(self, row: Row) -> None:
+        self._changed()
         self._invitations.pop(row.id, None)
         bucket = self._invitations_by_project.get((row.data["platformId"], row.data["projectId"]))
         if bucket is not None:
@@ -568,20 +601,23 @@ class PeopleState:
         kind: str,
         project_id: str | None,
         status: str | None,
-    ) -> list[Row]:
+    ) -> Listing:
         """``list``: always by platform and type; by project and status when given."""
-        if project_id is not None:
-            rows: Iterable[Row] = self._invitations_by_project.get(
-                (platform.id, project_id), {}
-            ).values()
-        else:
-            rows = (r for r in self._invitations.values() if r.data["platformId"] == platform.id)
-        selected = [
-            r
-            for r in rows
-            if r.data["type"] == kind and (status is None or r.data["status"] == status)
-        ]
-        return sorted(selected, key=lambda r: (r.data["created"], r.seq))
+
+        def rows() -> Iterator[Row]:
+            if project_id is not None:
+                rows: Iterable[Row] = self._invitations_by_project.get(
+                    (platform.id, project_id), {}
+                ).values()
+            else:
+                rows = (
+                    r for r in self._invitations.values() if r.data["platformId"] == platform.id
+                )
+            for r in rows:
+                if r.data["type"] == kind and (status is None or r.data["status"] == status):
+                    yield r
+
+        return self._listing(("invitations", platform.id, kind, project_id, status), rows)
 
     def invitation_json(self, row: Row) -> dict[str, Any]:
         """A listed invitation: enriched with its ``projectRole``."""
@@ -628,6 +664,7 @@ class PeopleState:
                 "projectRoleId": invitation["projectRoleId"],
                 "updated": now,
             }
+            self._changed()
             return existing
         row = Row(
             {
@@ -643,6 +680,7 @@ class PeopleState:
         )
         self._members[row.id] = row
         bucket[row.id] = row
+        self._changed()
         return row
 
     def add_member(self, project_id: str, email: str, role: str = "Editor") -> dict[str, Any]:
@@ -666,26 +704,34 @@ class PeopleState:
             return self.member_json(row)
 
     def _drop_member(self, row: Row) -> None:
+        self._changed()
         self._members.pop(row.id, None)
         self._members_by_project.get(row.data["projectId"], {}).pop(row.id, None)
 
-    def member_rows(self, project_id: str, project_role_id: str | None = None) -> list[Row]:
-        rows = self._members_by_project.get(project_id, {}).values()
-        selected = [r for r in rows if project_role_id in (None, r.data["projectRoleId"])]
-        return sorted(selected, key=lambda r: (r.data["created"], r.seq))
+    def member_rows(self, project_id: str, project_role_id: str | None = None) -> Listing:
+        return self._listing(
+            ("members", project_id, project_role_id),
+            lambda: (
+                r
+                for r in self._members_by_project.get(project_id, {}).values()
+                if project_role_id in (None, r.data["projectRoleId"])
+            ),
+        )
 
     def platform_member_rows(
         self, platform: Platform, project_role_id: str | None = None
-    ) -> list[Row]:
+    ) -> Listing:
         """Every membership of the platform's live projects (``projectMemberService.list`` by
         ``platformId``: a deleted project's members are gone with it here)."""
-        rows = [
-            r
-            for r in self._members.values()
-            if r.data["platformId"] == platform.id
-            and project_role_id in (None, r.data["projectRoleId"])
-        ]
-        return sorted(rows, key=lambda r: (r.data["created"], r.seq))
+        return self._listing(
+            ("platform members", platform.id, project_role_id),
+            lambda: (
+                r
+                for r in self._members.values()
+                if r.data["platformId"] == platform.id
+                and project_role_id in (None, r.data["projectRoleId"])
+            ),
+        )
 
     def member_json(self, row: Row) -> dict[str, Any]:
         """``ProjectMemberWithUser``."""
@@ -714,6 +760,7 @@ class PeopleState:
         row = self.member_row(platform, member_id)
         role = self._role_or_404(platform, name)
         row.data = {**row.data, "projectRoleId": role["id"], "updated": now_iso()}
+        self._changed()
         return json_copy(row.data)
 
     def delete_member(self, platform: Platform, member_id: str) -> None:
@@ -722,7 +769,7 @@ class PeopleState:
     def members(self, project_id: str) -> list[dict[str, Any]]:
         """The project's members as ``GET /v1/project-members`` shows them."""
         with self._state.lock:
-            return [self.member_json(r) for r in self.member_rows(project_id)]
+            return [self.member_json(r) for r in self.member_rows(project_id).rows]
 
     def all_members(self, platform_id: str | None = None) -> Iterator[dict[str, Any]]:
         """Every membership of the platform, e.g. to check there are no duplicates."""
@@ -737,6 +784,7 @@ class PeopleState:
     # ---- cascades --------------------------------------------------------------------------
     def forget_project(self, project_id: str) -> None:
         """A deleted project takes its invitations and memberships with it."""
+        self._changed()
         for row in list(self._members_by_project.pop(project_id, {}).values()):
             self._members.pop(row.id, None)
         record = self._state.record(project_id)

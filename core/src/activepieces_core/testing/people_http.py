@@ -20,6 +20,7 @@ from .people import (
     INVITATION_TYPES,
     PLATFORM_ROLES,
     USER_STATUSES,
+    Listing,
     PeopleState,
     Row,
     UserRecord,
@@ -108,11 +109,11 @@ def _decode(raw: str | None) -> tuple[bool, tuple[str, int] | None] | None:
 
 
 def page(
-    rows: Sequence[T], key: Callable[[T], tuple[str, int]], limit: int | None, cursor: str | None
+    rows: Sequence[T], keys: Sequence[tuple[str, int]], limit: int | None, cursor: str | None
 ) -> tuple[list[T], str | None, str | None]:
-    """One page of ``rows`` (sorted by ``key``) with ``next``/``previous`` cursors."""
+    """One page of ``rows`` (sorted, ``keys`` their sort keys) with ``next``/``previous``
+    cursors."""
     size = effective_limit(limit, DEFAULT_LIMIT)
-    keys = [key(r) for r in rows]
     parsed = _decode(cursor)
     after = parsed is None or parsed[0]
     mark = parsed[1] if parsed is not None else None
@@ -126,15 +127,13 @@ def page(
         chosen, more_after, more_before = list(rows[start:stop]), stop < len(keys), start > 0
     if not chosen:
         return [], None, None
-    nxt = _cursor(True, key(chosen[-1])) if more_after else None
-    prev = _cursor(False, key(chosen[0])) if more_before and parsed is not None else None
+    nxt = _cursor(True, keys[stop - 1]) if more_after else None
+    prev = _cursor(False, keys[start]) if more_before and parsed is not None else None
     return chosen, nxt, prev
 
 
-def _seek(rows: list[Row], query: dict[str, Any], render: Callable[[Row], Any]) -> dict[str, Any]:
-    chosen, nxt, prev = page(
-        rows, lambda r: (r.data["created"], r.seq), query.get("limit"), query.get("cursor")
-    )
+def _seek(listing: Listing, query: dict[str, Any], render: Callable[[Row], Any]) -> dict[str, Any]:
+    chosen, nxt, prev = page(listing.rows, listing.keys, query.get("limit"), query.get("cursor"))
     return {"data": [render(r) for r in chosen], "next": nxt, "previous": prev}
 
 
@@ -314,7 +313,8 @@ class PeopleRoutes:
             ext = query.get("externalId")
             if ext is not None:
                 records = [r for r in records if r.user.external_id == ext]
-            chosen, nxt, prev = page(records, _user_key, query.get("limit"), query.get("cursor"))
+            keys = [_user_key(r) for r in records]
+            chosen, nxt, prev = page(records, keys, query.get("limit"), query.get("cursor"))
             return 200, {"data": [r.to_json() for r in chosen], "next": nxt, "previous": prev}
         if route == "members.list":
             self._project(platform, query["projectId"])
