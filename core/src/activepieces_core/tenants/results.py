@@ -106,10 +106,10 @@ class Outcome(BaseModel):
 
     @classmethod
     def holding(cls, rest: Mapping[str, Any], field: str, items: list[Any]) -> Self:
-        """``rest`` validated, with ``items`` as its ``field``: ``items`` that are built models already, without
-        passing them through validation again: pydantic runs a model's after-validators on
-        every instance it is given, even one it does not revalidate (a plan or report of
-        100,000 tenants holds ~500,000 changes or results: ~0.7 s a pass)."""
+        """``rest`` validated, with ``items`` (models built already) as its ``field`` as they
+        are: pydantic runs a model's after-validators on every instance it is given, even one
+        it does not revalidate (a plan or report of 100,000 tenants holds ~500,000 changes or
+        results: ~0.7 s a pass)."""
         return cls.model_validate(dict(rest)).model_copy(update={field: items})
 
 
