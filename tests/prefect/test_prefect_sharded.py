@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -156,10 +157,24 @@ def test_the_parent_stops_applying_slices_once_a_shard_run_runs(
     head = head_tenants(sharded, 2)
     assert len(head) >= 6  # enough slices to outlast a shard run's start
     emu.faults.set("create", latency=2.0)
+    # The shard runs wait until the parent has written a slice: on a loaded machine its plan
+    # took longer than their start (4 s), and it rightly applied nothing.
+    shard_worker.send_signal(signal.SIGSTOP)
+
+    def resume_after_a_create() -> None:
+        deadline = time.monotonic() + 120
+        while not emu.state.projects(types=["TEAM"]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        shard_worker.send_signal(signal.SIGCONT)
+
+    watcher = threading.Thread(target=resume_after_a_create, daemon=True)
+    watcher.start()
     try:
         result = sharded.sharded_apply(str(tenant_file), block, shards=2, poll_seconds=0.2)
     finally:
         emu.faults.clear()
+        shard_worker.send_signal(signal.SIGCONT)
+        watcher.join(timeout=130)
 
     assert 0 < result["parent_tenants"] < len(head)
     assert result["summary"]["succeeded"] == result["summary"]["total"] == 10
