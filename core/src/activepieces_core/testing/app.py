@@ -168,14 +168,14 @@ class EmulatorApp:
             held = None  # released
         # An answer due at a deadline is encoded and logged before it: only the write is after.
         ready = deadline is not None and decision.kind is None
-        body = b""
+        answer: bytes | None = None  # a 204 has none
         try:
             if held is not None:
                 status, payload = held.apply()
                 assert deadline is not None
                 deadline += held.work_seconds
             if ready:
-                body = _dumps(payload) if status != 204 else b""
+                answer = None if status == 204 else _dumps(payload)
                 self._record(route, method, path, status, None, rid)
             if deadline is not None:
                 left = deadline - loop.time()
@@ -185,7 +185,7 @@ class EmulatorApp:
             if held is not None:
                 held.release()  # before the answer leaves, as upstream's `finally`
         if ready:
-            await _send(send, rid, status, body if status != 204 else None)
+            await _send(send, rid, status, answer)
             return
         if decision.kind == "drop_after":
             self._record(route, method, path, None, decision.kind, rid)
