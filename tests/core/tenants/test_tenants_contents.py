@@ -226,6 +226,25 @@ def test_a_resync_keeps_to_its_requests_in_flight(
     assert 0 < emu.stats()["max_in_flight"] <= 4
 
 
+def test_contents_read_beside_the_piece_sets_keep_to_the_requests_in_flight(
+    emu: Any, client: ActivepiecesClient, tmp_path: Path
+) -> None:
+    """The contents are read beside the piece sets (`Kind.read_waits_for`), through the plan's
+    one gate, which the piece-set read holds its share of: together, never more than
+    ``concurrency`` requests in flight."""
+    tenants = tuple(f"tenant-{i}" for i in range(12))
+    document = write_document(tmp_path, THIS_WEEK, tenants)
+    apply(client, plan(client, document))
+    emu.state.configure_platform(manage_pieces_enabled=True)  # a probe, then a listing
+    emu.faults.set("*", latency=0.02)
+    emu.app.stats.reset()
+
+    again = plan(client, document, concurrency=4)
+
+    assert not again.has_changes
+    assert emu.stats()["max_in_flight"] == 4
+
+
 def test_an_edited_flow_shows_that_tenant_and_no_other(
     emu: Any, client: ActivepiecesClient, tmp_path: Path
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import weakref
 from typing import Any
@@ -155,6 +156,48 @@ def test_a_kind_diffs_before_later_kinds_read_unless_it_waits_for_them(
         "read last",  # `waiting` diffs once `last` has read; diffs stay in kind order
         "diff waiting",
         "diff last",
+    ]
+
+
+class _Slow(_Logged):
+    """Reads beside every other kind (`Kind.read_waits_for`), and takes its time."""
+
+    name = "slow"
+    read_waits_for = ()
+
+    async def read(
+        self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
+    ) -> _Read:
+        await asyncio.sleep(0.05)
+        return await super().read(client, request, reading)
+
+
+class _AfterAll(_Logged):
+    """Names no kind: reads once every kind before it has."""
+
+    name = "after-all"
+
+
+class _Free(_Logged):
+    """Needs nothing read: reads at once, beside the kinds before it."""
+
+    name = "free"
+    read_waits_for = ("not-in-this-plan",)
+
+
+def test_a_kind_reads_once_every_kind_before_it_has_unless_it_names_the_ones_it_needs(
+    client: ActivepiecesClient,
+) -> None:
+    _Logged.log.clear()
+    with registered(_Slow(), _AfterAll(), _Free()):
+        plan(client, [{"external_id": "a"}])
+    assert _Logged.log == [
+        "read free",  # at once: it waits for no kind of this plan
+        "read slow",
+        "diff slow",  # diffs in kind order, each once it and the kinds before it have read
+        "read after-all",  # not before the slow kind before it has read
+        "diff after-all",
+        "diff free",
     ]
 
 

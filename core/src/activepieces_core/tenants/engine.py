@@ -75,25 +75,65 @@ def _platform_url(client: AnyClient) -> str:
     return str(config.base_url)
 
 
+_new_result = object.__new__
+_set = object.__setattr__
+#: The fields every result sets (the others: `TenantResult`'s error fields, set when failed).
+_SET_ALWAYS = (
+    "external_id",
+    "action",
+    "kind",
+    "key",
+    "project_id",
+    "target_id",
+    "diff",
+    "status",
+)
+
+
 def _result(change: TenantChange, status: Status, **extra: Any) -> TenantResult:
-    fields: dict[str, Any] = {
+    # In the model's field order, as `model_construct` would hold them.
+    values: dict[str, Any] = {
         "external_id": change.external_id,
         "action": change.action,
         "kind": change.kind,
         "key": change.key,
         "project_id": change.project_id,
         "target_id": change.target_id,
-        "status": status,
         "diff": change.diff,
+        "status": status,
+        "error": None,
+        "error_type": None,
     }
-    fields.update(extra)
+    values.update(extra)
     # Built without validation: every value is a validated change's, a status of ours or the
     # ids and error text of a write, so nothing needs checking, and the result shares its
     # change's diff instead of copying it (validating copied every diff: half a million
-    # copies in a 100,000-tenant apply).
-    result = TenantResult.model_construct(**fields)
-    share_fields_set(result)
+    # copies in a 100,000-tenant apply). Built as `model_construct` builds it (its dict, the
+    # fields given as its fields set, no extra, no private) without its pass over the model's
+    # fields and defaults: 8 -> 1 us a result, and an apply makes one per change (6,000 in a
+    # no-op re-sync of 1,000 tenants with a 5-flow template).
+    result = _new_result(TenantResult)
+    _set(result, "__dict__", values)
+    _set(result, "__pydantic_fields_set__", _fields_set(frozenset(extra)))
+    _set(result, "__pydantic_extra__", None)
+    _set(result, "__pydantic_private__", None)
     return result
+
+
+def _fields_set(extra: frozenset[str]) -> set[str]:
+    """The fields set of a result given ``extra`` (`_SET_ALWAYS` and those): one set shared by
+    every such result (`activepieces_core.tenants._fields_sets`)."""
+    shared = _FIELDS_SETS.get(extra)
+    if shared is None:
+        probe = _new_result(TenantResult)
+        _set(probe, "__pydantic_fields_set__", {*_SET_ALWAYS, *extra})
+        share_fields_set(probe)
+        shared = _FIELDS_SETS[extra] = probe.__pydantic_fields_set__
+    return shared
+
+
+#: Extra fields given -> the fields set of results built with them.
+_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
 
 
 #: A unit of work: the indexes (in ``Plan.changes``) of one change, or of a batch of them.
@@ -142,6 +182,25 @@ class _Apply:
         for index, change in enumerate(self.changes):
             phases.setdefault(self.kind(change).phase(change), []).append(index)
         return [phases[phase] for phase in sorted(phases)]
+
+    def settle(self, indexes: Sequence[int]) -> list[int]:
+        """Record the result of each of a phase's changes that sends nothing whatever happens
+        (a noop, every change of a dry run) at once, not as a unit of work each (a no-op
+        re-sync of 1,000 tenants with a 5-flow template: 6,000 of them after its last read,
+        ~0.1 s one by one); the indexes of the others, which may write."""
+        rest: list[int] = []
+        results, on_result = self.results, self.on_result
+        for index in indexes:
+            change = self.changes[index]
+            if change.action != "noop" and not self.dry_run:
+                rest.append(index)
+                continue
+            result = results[index] = _result(
+                change, "skipped" if change.action == "noop" else "planned", error=None
+            )
+            if on_result is not None:
+                on_result(result)
+        return rest
 
     def units(self, indexes: Sequence[int]) -> list[Unit]:
         """A phase's changes as units of work: alone, or batched by their kind's `batch_key`
@@ -280,6 +339,7 @@ async def aapply(
             if stale:
                 raise StalePlanError(stale)
         for indexes in run.phases():
-            todo = iter(run.units(indexes))  # shared by the workers: each unit is taken once
+            # Shared by the workers: each unit is taken once.
+            todo = iter(run.units(run.settle(indexes)))
             await asyncio.gather(*(run.worker(pools[i % len(pools)], todo) for i in range(workers)))
     return run.report(started)

@@ -2,14 +2,17 @@
 
 The kinds (`activepieces_core.tenants.kinds`) own the rules: how the projects are read (one
 listing or a lookup per tenant), what prune may delete, what each resource's changes are. This
-module only validates the document, runs the kinds in order and assembles the plan.
+module only validates the document, runs the kinds' reads (each once those it waits for
+have read) and their diffs in order, and assembles the plan.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.constants import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
 from activepieces_core.tenants._runner import AnyClient, async_client
 from activepieces_core.tenants.kinds import (
@@ -107,27 +110,41 @@ async def aplan_teardown(
 
 
 async def _plan(client: AnyClient, request: PlanInput) -> Plan:
-    """Every kind that the request involves reads, in `active_kinds` order; each one diffs, in
-    the same order, as soon as it may: once it and the kinds its diff waits for
-    (`Kind.diff_waits_for`) have read. What a kind read for itself is let go once it has
-    diffed, so the next kinds read into that memory (at 100,000 tenants a kind's read is
-    hundreds of megabytes: a plan's peak was every read and every change at once)."""
+    """Every kind that the request involves reads, each as soon as the kinds its read waits for
+    have read (`Kind.read_waits_for`), so independent reads are on the wire together (the
+    projects listing and the piece-set probe: one round trip before the first write less).
+    Each kind diffs in `active_kinds` order, as soon as it may: once it and the kinds its diff
+    waits for (`Kind.diff_waits_for`) have read. What a kind read for itself is let go once
+    it has diffed (at 100,000 tenants a kind's read is hundreds of megabytes: a plan's peak
+    was every read and every change at once). The first read to fail stops the others."""
     kinds: list[Kind[Any]] = [kind for kind in active_kinds() if kind.wanted(request)]
     reading = Reading()
     states: list[Any] = [None] * len(kinds)
     changes: list[TenantChange] = []
+    read: set[str] = set()
+    done = {kind.name: asyncio.Event() for kind in kinds}
     diffed = 0
+
+    async def read_one(ac: AsyncActivepiecesClient, index: int) -> None:
+        nonlocal diffed
+        kind = kinds[index]
+        for name in _read_waits_for(kind, kinds[:index]):
+            await done[name].wait()
+        states[index] = await kind.read(ac, request, reading)
+        read.add(kind.name)
+        done[kind.name].set()
+        while diffed < len(kinds) and _may_diff(kinds[diffed], kinds, read):
+            changes.extend(kinds[diffed].diff(request, reading, states[diffed]))
+            states[diffed] = None
+            diffed += 1
+
     async with async_client(client) as ac:
-        for index, kind in enumerate(kinds):
-            states[index] = await kind.read(ac, request, reading)
-            read = {k.name for k in kinds[: index + 1]}
-            while diffed <= index and _may_diff(kinds[diffed], kinds, read):
-                changes.extend(kinds[diffed].diff(request, reading, states[diffed]))
-                states[diffed] = None
-                diffed += 1
-    for index in range(diffed, len(kinds)):
-        changes.extend(kinds[index].diff(request, reading, states[index]))
-        states[index] = None
+        tasks = [asyncio.ensure_future(read_one(ac, index)) for index in range(len(kinds))]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
     rest = {
         "prune": request.prune,
         "protected": reading.protected,
@@ -138,7 +155,18 @@ async def _plan(client: AnyClient, request: PlanInput) -> Plan:
     return Plan.holding(rest, "changes", changes)
 
 
+def _read_waits_for(kind: Kind[Any], earlier: Sequence[Kind[Any]]) -> list[str]:
+    """The kinds of this plan whose read ``kind``'s read waits for: those it names, or (it
+    names none: None) every kind before it."""
+    if kind.read_waits_for is None:
+        return [k.name for k in earlier]
+    planned = {k.name for k in earlier}
+    return [name for name in kind.read_waits_for if name in planned]
+
+
 def _may_diff(kind: Kind[Any], kinds: Sequence[Kind[Any]], read: set[str]) -> bool:
-    """Whether every kind of this plan that ``kind``'s diff waits for has read."""
+    """Whether ``kind`` and every kind of this plan that its diff waits for have read."""
+    if kind.name not in read:
+        return False
     planned = {k.name for k in kinds}
     return all(name in read for name in kind.diff_waits_for if name in planned)

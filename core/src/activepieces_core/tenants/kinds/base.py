@@ -8,6 +8,7 @@ ask every kind in turn and order the changes by `Kind.phase`.
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -169,6 +170,15 @@ class Reading:
     warnings: list[str] = field(default_factory=list)
     protected: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # named for teardown, not found
+    _budget: asyncio.Semaphore | None = field(default=None, repr=False)
+
+    def budget(self, concurrency: int) -> asyncio.Semaphore:
+        """The plan's one gate of ``concurrency`` reads in flight: kinds whose reads run side by
+        side (`Kind.read_waits_for`) take their requests from it, so that together they keep
+        to the plan's concurrency."""
+        if self._budget is None:
+            self._budget = asyncio.Semaphore(concurrency)
+        return self._budget
 
 
 @dataclass
@@ -198,6 +208,11 @@ class Kind(ABC, Generic[StateT]):
     counts_toward_max_deletions: ClassVar[bool] = False
     #: The verb a confirmation uses for its deletes ("Remove 2 member(s): ...").
     delete_verb: ClassVar[str] = "delete"
+
+    #: The kinds (by `name`) whose read its `read` uses (what they leave in `Reading`): it
+    #: reads once they have (kinds of the plan only), beside any other kind's read. None (the
+    #: default): once every kind before it has read.
+    read_waits_for: ClassVar[tuple[str, ...] | None] = None
 
     #: The later kinds (by `name`) whose read its `diff` uses: it diffs once they have read
     #: too (kinds of the plan only). A kind diffs as soon as it and every earlier kind has

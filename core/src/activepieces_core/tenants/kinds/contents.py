@@ -250,23 +250,39 @@ def _new_tenant_changes(spec: TenantSpec, wanted: _Template) -> list[TenantChang
     """A tenant without a project yet: its changes are every other new tenant's of the same
     template but for its external id, so they are built (and validated) once and copied
     (1,000 new tenants: 27 -> 16 ms, all of it before the first write)."""
-    from activepieces_core.tenants._fields_sets import share_fields_set
-
     name = str(spec.template)
     first = wanted.new_tenant_changes.get(name)
     if first is None:
         first = wanted.new_tenant_changes[name] = _tenant_changes(spec, None, None, wanted)
         return first
-    copies = [c.model_copy(update={"external_id": spec.external_id}) for c in first]
-    for change in copies:
-        share_fields_set(change)
-    return copies
+    return [_renamed(change, spec.external_id) for change in first]
+
+
+def _renamed(change: TenantChange, external_id: str) -> TenantChange:
+    """``change`` for tenant ``external_id``: what ``model_copy(update=...)`` makes (its dict
+    copied with the new id, no validation, no extra, no private), sharing its fields set (the
+    models are frozen) instead of copying it: 3x cheaper, and 1,000 new tenants of a 5-flow
+    template are 5,000 copies between the plan's reads."""
+    copy = _new_change(TenantChange)
+    _set(copy, "__dict__", {**change.__dict__, "external_id": external_id})
+    _set(copy, "__pydantic_fields_set__", change.__pydantic_fields_set__)
+    _set(copy, "__pydantic_extra__", None)
+    _set(copy, "__pydantic_private__", None)
+    return copy
+
+
+_new_change = object.__new__
+_set = object.__setattr__
 
 
 class ContentsKind(Kind[Contents]):
     """The flows, tables and folders of tenants that name a ``template``."""
 
     name = "content"
+    #: It reads the contents of the tenants whose project the project kind found, beside the
+    #: piece sets (their read holds its share of the plan's gate, which this one reads through):
+    #: the project kind's diff runs while the plan flags' request is on the wire.
+    read_waits_for = ("project", "member", "user")
     counts_toward_max_deletions = True
     #: One replace carries all of a tenant's changes, however many.
     batch_size: ClassVar[int] = 1_000_000
@@ -287,21 +303,7 @@ class ContentsKind(Kind[Contents]):
     ) -> Contents:
         from activepieces_core.resources.contents.export import gather
 
-        contents = Contents({name: _Template.of(body) for name, body in request.templates.items()})
-        managed = [
-            (spec, reading.projects[spec.external_id].id)
-            for spec in request.tenants
-            if spec.template is not None and spec.external_id in reading.projects
-        ]
         refused = False
-
-        def diffed(index: int, current: ProjectState) -> None:
-            # Each tenant is diffed as its contents land, while the other reads are in flight:
-            # the diff's CPU no longer follows the last read, and no tenant's contents are
-            # held once diffed (a re-sync of 1,000 tenants: 0.3 s less, at the end).
-            spec, project_id = managed[index]
-            wanted = contents.templates[str(spec.template)]
-            contents.changes[spec.external_id] = _tenant_changes(spec, project_id, current, wanted)
 
         async def flags_read() -> PlatformPlan | None:
             nonlocal refused
@@ -311,21 +313,46 @@ class ContentsKind(Kind[Contents]):
             return flags
 
         # The plan flags are read beside the tenants' contents, not before them (one round trip
-        # less); once they refuse, no tenant's read starts (the few in flight are reads only).
-        gate = asyncio.Semaphore(request.concurrency)
-        pids = [pid for _, pid in managed]
-        new = [
-            spec
-            for spec in request.tenants
-            if spec.template is not None and spec.external_id not in reading.projects
-        ]
-        flags, *_ = await gather(
-            flags_read,
-            lambda: _each_contents(
-                client, pids, request.concurrency, diffed, gate=gate, stop=lambda: refused
-            ),
-            lambda: _build_new_tenants(new, contents),
-        )
+        # less), and first: on the wire while the templates are built; once they refuse, no
+        # tenant's read starts (the few in flight are reads only).
+        gate = reading.budget(request.concurrency)
+        flags_task = asyncio.ensure_future(flags_read())
+        try:
+            await asyncio.sleep(0)  # its request goes out now, not after the templates are built
+            contents = Contents(
+                {name: _Template.of(body) for name, body in request.templates.items()}
+            )
+            managed = [
+                (spec, reading.projects[spec.external_id].id)
+                for spec in request.tenants
+                if spec.template is not None and spec.external_id in reading.projects
+            ]
+
+            def diffed(index: int, current: ProjectState) -> None:
+                # Each tenant is diffed as its contents land, while the other reads are in
+                # flight: the diff's CPU no longer follows the last read, and no tenant's
+                # contents are held once diffed (a re-sync of 1,000 tenants: 0.3 s less).
+                spec, project_id = managed[index]
+                wanted = contents.templates[str(spec.template)]
+                contents.changes[spec.external_id] = _tenant_changes(
+                    spec, project_id, current, wanted
+                )
+
+            pids = [pid for _, pid in managed]
+            new = [
+                spec
+                for spec in request.tenants
+                if spec.template is not None and spec.external_id not in reading.projects
+            ]
+            flags, *_ = await gather(
+                lambda: flags_task,
+                lambda: _each_contents(
+                    client, pids, request.concurrency, diffed, gate=gate, stop=lambda: refused
+                ),
+                lambda: _build_new_tenants(new, contents),
+            )
+        finally:
+            flags_task.cancel()  # done by now, unless building what it reads beside failed
         if refused:
             _refuse(request)
         if flags is None:

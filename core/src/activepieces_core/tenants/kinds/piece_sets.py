@@ -51,6 +51,8 @@ PHASE_SETS = 10
 PHASE_ASSIGN = 30
 PHASE_SET_DELETE = 60
 DEFAULT_KEY = "default"
+#: What a paged listing has in flight at most: a page and the next one (`pages`).
+LISTING_IN_FLIGHT = 2
 #: The kind of the change that moves a tenant's project onto a set.
 ASSIGNMENT = "piece_set_assignment"
 
@@ -122,12 +124,30 @@ class PieceSetKind(Kind[list[PieceSet]]):
     """Piece sets: the document's named sets, tenant-owned sets and each project's set."""
 
     name = "piece_set"
+    #: Its probe and listing need nothing another kind reads: on the wire beside the projects
+    #: listing (the project kind's diff waits for it).
+    read_waits_for = ()
 
     @property
     def change_kinds(self) -> tuple[str, ...]:
         return (self.name, ASSIGNMENT)
 
     async def read(
+        self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
+    ) -> list[PieceSet]:
+        # Beside the project kind's read: its share of the plan's reads in flight is what a
+        # paged listing has in flight (a page and the next one), held for the whole read.
+        held = min(LISTING_IN_FLIGHT, request.concurrency)
+        gate = reading.budget(request.concurrency)
+        for _ in range(held):
+            await gate.acquire()
+        try:
+            return await self._read(client, request, reading)
+        finally:
+            for _ in range(held):
+                gate.release()
+
+    async def _read(
         self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
     ) -> list[PieceSet]:
         mechanism = await client.piece_sets.mechanism()

@@ -80,10 +80,8 @@ async def _list_team(client: AsyncActivepiecesClient, page_size: int) -> tuple[l
 
 
 async def _lookup(
-    client: AsyncActivepiecesClient, external_ids: Sequence[str], concurrency: int
+    client: AsyncActivepiecesClient, external_ids: Sequence[str], gate: asyncio.Semaphore
 ) -> list[Project]:
-    gate = asyncio.Semaphore(concurrency)
-
     async def one(external_id: str) -> list[Project]:
         async with gate:
             try:
@@ -125,7 +123,7 @@ async def _read_shared(
             "server ignores them; they are neither compared nor written"
         )
         return {}
-    gate = asyncio.Semaphore(request.concurrency)
+    gate = reading.budget(request.concurrency)  # the piece sets read beside it
 
     async def one(project_id: str) -> tuple[str, ...]:
         async with gate:
@@ -209,6 +207,8 @@ class ProjectKind(Kind[Shared]):
 
     name = "project"
     counts_toward_max_deletions = True
+    #: It reads first: the other kinds hang off the projects it finds.
+    read_waits_for = ()
     #: Its diff asks the piece-set kind's read whether pieces are a project field.
     diff_waits_for = ("piece_set",)
 
@@ -225,7 +225,8 @@ class ProjectKind(Kind[Shared]):
         if use_list:
             existing, reads = await _list_team(client, request.page_size)
         else:
-            existing, reads = await _lookup(client, names, request.concurrency), len(names)
+            gate = reading.budget(request.concurrency)  # the piece sets read beside it
+            existing, reads = await _lookup(client, names, gate), len(names)
         reading.requests += reads
         claimed = reading.projects
         shared: dict[str, list[Project]] = {}  # external ids on several projects
