@@ -194,7 +194,7 @@ def test_plan_then_apply_exactly_that_plan(
     ).execute(context)
     assert _writes(emu) == []  # planning only reads
     assert json.loads(json.dumps(saved)) == saved
-    assert saved["format_version"] == 3  # docs/saved-plans.md: format 3
+    assert saved["format_version"] == 4  # docs/saved-plans.md: format 4
     assert saved["document_digest"] == document_digest(load_document(DOCUMENT))
     summary = context["ti"].pushed[PLAN_SUMMARY_XCOM_KEY]
     for text in (

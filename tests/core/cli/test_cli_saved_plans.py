@@ -54,7 +54,7 @@ def test_plan_out_then_apply_exactly_that_plan(
     printed = json.loads(res.stdout)
     on_disk = json.loads(saved.read_text())
     assert printed == on_disk  # `plan -o json` prints the saved-plan structure
-    assert on_disk["format_version"] == 3
+    assert on_disk["format_version"] == 4
     assert on_disk["document_digest"].startswith("sha256:")
     assert on_disk["summary"] == {"create": 1, "update": 1, "delete": 1, "noop": 1}
     # format 2: a create (planned against nothing) leaves out its null ``observed``

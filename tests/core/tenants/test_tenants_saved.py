@@ -72,7 +72,7 @@ def test_round_trip_keeps_everything_and_the_digest(
     _seed(activepieces_emulator)
     p = plan(client, SPECS, prune=True)
     data = _through_json(p.to_dict())
-    assert data["format_version"] == PLAN_FORMAT_VERSION == 3
+    assert data["format_version"] == PLAN_FORMAT_VERSION == 4
     assert data["digest"].startswith("sha256:")
     assert data["digest"] == body_digest(data)
     assert data["summary"] == {"create": 1, "update": 1, "delete": 1, "noop": 1}
@@ -470,3 +470,108 @@ def test_a_document_digest_is_the_canonical_json_of_its_rows(tmp_path: Any) -> N
         document_digest(load_document([]))
         == "sha256:" + hashlib.sha256(canonical_json({"piece_sets": [], "tenants": []})).hexdigest()
     )
+
+
+def _format_3(data: dict[str, Any]) -> dict[str, Any]:
+    """A format 4 plan dict as format 3 saved it: every change with its own values."""
+    old = _through_json(data)
+    for name, flat in old.pop("shared").items():
+        for index, first in zip(flat[0::2], flat[1::2], strict=True):
+            old["changes"][index][name] = old["changes"][first][name]
+    old["format_version"] = 3
+    return seal(old)
+
+
+def _resealed(data: dict[str, Any], edit: Callable[[dict[str, Any]], None]) -> str:
+    """``data`` edited and sealed again, as canonical text: only the reading checks catch it."""
+    edited = _through_json(data)
+    edit(edited)
+    return sealed_text(seal(edited))
+
+
+def test_format_4_writes_a_value_many_changes_share_once_and_format_3_is_still_read(
+    activepieces_emulator: Any, client: ActivepiecesClient
+) -> None:
+    rows = [
+        {"external_id": f"t{i}", "members": [f"a{i}@t.example:Admin", f"e{i}@t.example"]}
+        for i in range(3)
+    ]
+    made = plan(client, rows)
+    data = _through_json(made.to_dict())
+    assert data["format_version"] == 4
+    members = [i for i, c in enumerate(made.changes) if c.kind == "member"]
+    admins = [i for i in members if made.changes[i].data == {"role": "Admin"}]
+    # Each admin's diff and data are written with the first admin only.
+    first = admins[0]
+    for name in ("diff", "data"):
+        flat = data["shared"][name]
+        pairs = set(zip(flat[0::2], flat[1::2], strict=True))
+        assert {(i, first) for i in admins[1:]} <= pairs
+        assert name in data["changes"][first]
+        assert all(name not in data["changes"][i] for i in admins[1:])
+    old = _format_3(data)
+    assert len(canonical_json(data)) < len(canonical_json(old))
+    for back in (Plan.from_text(sealed_text(data)), Plan.from_dict(data)):
+        assert back is not None
+        assert [back.changes[i] for i in members] == [made.changes[i] for i in members]
+        assert back.to_dict() == data  # the projects' specs too (their people left out)
+        for i in admins[1:]:  # read back as one object, as it was planned
+            assert back.changes[i].diff is back.changes[first].diff
+            assert back.changes[i].data is back.changes[first].data
+            # ... and set, as in the change that wrote it
+            assert back.changes[i].model_fields_set == back.changes[first].model_fields_set
+            assert {"diff", "data"} <= back.changes[i].model_fields_set
+    # Format 3 held each change's own values: read as written, saved again as format 4.
+    for three in (Plan.from_dict(old), Plan.from_text(sealed_text(old))):
+        assert three is not None
+        assert three.format_version == 3
+        assert [three.changes[i] for i in members] == [made.changes[i] for i in members]
+        again = three.to_dict()  # the same changes, as format 4 (its own copies: none shared)
+        assert again["format_version"] == 4
+        assert again["changes"] == _format_3(data)["changes"]
+    # ``shared`` is under the digest: an edit of it is refused.
+    text = sealed_text(data)
+    pair = ',"diff":[' + ",".join(map(str, data["shared"]["diff"][:2]))
+    edited = text.replace(pair, pair[:-1] + str(int(pair[-1]) + 1), 1)
+    assert edited != text
+    assert Plan.from_text(edited) is None
+    with pytest.raises(InvalidPlanError, match="digest"):
+        verify_sealed(json.loads(edited))
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        *parents, last = path.split("/")
+        node: Any = data
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        node[int(last) if isinstance(node, list) else last] = value
+
+    return edit
+
+
+def test_a_resealed_plan_that_is_not_one_is_refused_with_what_is_wrong(
+    activepieces_emulator: Any, client: ActivepiecesClient
+) -> None:
+    rows = [{"external_id": f"t{i}", "members": [f"a{i}@t.example:Admin"]} for i in range(3)]
+    made = plan(client, rows)
+    data = _through_json(made.to_dict())
+    later, earlier = data["shared"]["diff"][:2]
+    own = data["changes"][earlier]["diff"]
+    for edit, message in (
+        (_set("changes/1/action", "bogus"), "change 1, action: Input should be"),
+        (_set("shared/diff", [earlier, later]), "not an earlier change"),  # backwards
+        (_set("shared/diff", [later, later]), "not an earlier change"),
+        (_set("shared/diff", [len(data["changes"]), earlier]), "not an earlier change"),
+        (_set("shared/diff", [later, -1]), "not an earlier change"),
+        (_set("shared/diff", [later]), "not a list of pairs"),
+        (_set("shared/diff", [later, "0"]), "not a list of pairs"),
+        (_set("shared/spec", []), "maps fields among"),
+        (_set(f"changes/{later}/diff", own), f"change {later} has its own 'diff'"),
+    ):
+        text = _resealed(data, edit)
+        with pytest.raises(InvalidPlanError, match=message):
+            Plan.from_text(text)  # the path of `tenants apply PLAN.json`
+        if "Input should be" not in message:  # the dict path: pydantic's own error for that
+            with pytest.raises(InvalidPlanError, match=message):
+                Plan.from_dict(json.loads(text))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-__all__ = ["share_fields_set", "share_fields_sets"]
+__all__ = ["share_fields_set", "share_fields_sets", "shared_fields_set"]
 
 _SHARED: dict[frozenset[str], set[str]] = {}
 
@@ -21,9 +21,14 @@ _SHARED: dict[frozenset[str], set[str]] = {}
 def share_fields_set(model: BaseModel) -> None:
     """Point ``model`` (a frozen model) at the shared fields set equal to its own."""
     own = model.__pydantic_fields_set__
-    shared = _SHARED.setdefault(frozenset(own), own)
+    shared = shared_fields_set(own)
     if shared is not own:
         object.__setattr__(model, "__pydantic_fields_set__", shared)
+
+
+def shared_fields_set(names: set[str]) -> set[str]:
+    """The shared fields set equal to ``names`` (``names`` itself, the first time)."""
+    return _SHARED.setdefault(frozenset(names), names)
 
 
 def share_fields_sets(model: BaseModel) -> None:

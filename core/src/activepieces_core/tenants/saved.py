@@ -3,7 +3,9 @@
 A saved plan is `Plan.to_dict()` written as JSON (``docs/saved-plans.md`` has the schema).
 Format 2 leaves out of each change what reading it back restores anyway (null and empty fields,
 the derived ``label``), format 3 also the people of a project change's spec (the tenant's
-member changes carry them); format 1 (every field spelled out) and 2 files are still read.
+member changes carry them), format 4 a change's ``diff``, ``data`` or ``observed`` that an
+earlier change has too (``shared`` names the two); format 1 (every field spelled out), 2 and
+3 files are still read.
 Besides the plan itself it carries:
 
 * ``format_version``: `PLAN_FORMAT_VERSION`; a newer one is refused rather than misread;
@@ -46,15 +48,16 @@ __all__ = [
     "is_saved_plan",
     "seal",
     "sealed_text",
+    "taken",
     "verify_sealed",
     "verify_sealed_text",
     "write_sealed",
 ]
 
-#: Version of the saved-plan format this package writes and the newest it reads (3: changes
-#: without null or empty fields, project specs without their people; 2, with them, and 1,
-#: every field of every change, are read as well).
-PLAN_FORMAT_VERSION = 3
+#: Version of the saved-plan format this package writes and the newest it reads (4: a value
+#: many changes share written once; 3, once per change, project specs without their people;
+#: 2, with them, and 1, every field of every change, are read as well).
+PLAN_FORMAT_VERSION = 4
 #: The key of the body digest in a saved plan.
 DIGEST_KEY = "digest"
 _PREFIX = "sha256:"
@@ -169,7 +172,8 @@ def write_sealed(
     """Write a saved plan to ``out`` exactly as `sealed_text` would, one change at a time.
 
     ``changes`` yields each change's dict (made as it is written), ``rest`` holds every other
-    key but the digest. Returns the digest. Only one change's dict exists at a time: the
+    key but the digest, serialised once every change is written (so a value may be filled in
+    as the changes are made: format 4's ``shared``). Returns the digest. Only one change's dict exists at a time: the
     whole plan as one dict, then as one text, was most of the memory a 100,000-tenant
     ``plan --out`` took. The digest sorts after ``changes`` and before every other key, so
     the rest (small) is serialised first and hashed after the changes, before it is written.
@@ -249,10 +253,10 @@ def canonical_parts(text: str) -> tuple[dict[str, Any], Iterator[dict[str, Any]]
     if not isinstance(changes, list):
         raise InvalidPlanError("the plan's changes are not a list")
     _check_version(data)
-    return data, _taken(changes)
+    return data, taken(changes)
 
 
-def _taken(changes: list[Any]) -> Iterator[dict[str, Any]]:
+def taken(changes: list[Any]) -> Iterator[dict[str, Any]]:
     """Each of ``changes`` (JSON objects), dropped from the list as it is taken."""
     for index, change in enumerate(changes):
         changes[index] = None
