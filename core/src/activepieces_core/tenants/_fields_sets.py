@@ -18,6 +18,14 @@ __all__ = ["share_fields_set", "share_fields_sets", "shared_fields_set"]
 _SHARED: dict[frozenset[str], set[str]] = {}
 
 
+def shared_fields_set(names: frozenset[str]) -> set[str]:
+    """The one shared fields set of these field names."""
+    shared = _SHARED.get(names)
+    if shared is None:
+        shared = _SHARED[names] = set(names)
+    return shared
+
+
 def share_fields_set(model: BaseModel) -> None:
     """Point ``model`` (a frozen model) at the shared fields set equal to its own."""
     own = model.__pydantic_fields_set__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -169,6 +170,10 @@ _SHARED_EMPTY: dict[str, Any] = {}
 _PLANNED = "_planned_project"
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
 class TenantChange(_Labelled):
     """One planned change. ``diff`` is ``{field: {"from": ..., "to": ...}}`` (creates: from None).
 
@@ -193,11 +198,15 @@ class TenantChange(_Labelled):
         one, and a change without either shares one empty dict. At 100,000 tenants that is
         ~100 MB of copies and empty dicts less. Never mutate a change's dicts (changes are
         frozen: `model_copy` with an update makes a new one)."""
-        given = set(fields)
-        for name in _EMPTY_BY_DEFAULT:
-            fields.setdefault(name, _SHARED_EMPTY)
-        change = cls.model_construct(given, **fields)
-        share_fields_set(change)
+        values = dict(_change_defaults())
+        values.update(fields)
+        # As `model_construct` builds it (its dict in field order, the fields given as its
+        # fields set, no extra, no private) without its pass over every field's default.
+        change = _new(cls)
+        _set(change, "__dict__", values)
+        _set(change, "__pydantic_fields_set__", shared_fields_set(frozenset(fields)))
+        _set(change, "__pydantic_extra__", None)
+        _set(change, "__pydantic_private__", None)
         return change
 
     def saved(self, shared: Iterable[str] = ()) -> dict[str, Any]:
@@ -612,3 +621,13 @@ def _rebuild_sync_error(
     Exception.__init__(error, *args)
     error.failed_external_ids, error.total, error.report = failed, total, report
     return error
+
+
+@functools.cache
+def _change_defaults() -> dict[str, Any]:
+    """Every field of a `TenantChange` with its default, in field order (``diff`` and ``data``:
+    the one shared empty dict)."""
+    return {
+        name: _SHARED_EMPTY if name in _EMPTY_BY_DEFAULT else field.default
+        for name, field in TenantChange.model_fields.items()
+    }
