@@ -24,6 +24,7 @@ import anyio
 import httpx
 
 from activepieces_core._encoded import EncodedBody
+from activepieces_core._json import loads
 from activepieces_core.config import ClientConfig
 from activepieces_core.errors import (
     APIConnectionError,
@@ -209,7 +210,7 @@ def _finish(call: Call, path: str, response: Response, attempt: int, secret: str
     raw = response.content
     blank = not raw.strip()
     try:
-        body = None if blank else json.loads(raw)
+        body = None if blank else loads(raw)
     except ValueError:
         body = None
     if status < 400:

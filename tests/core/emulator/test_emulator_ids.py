@@ -7,8 +7,9 @@ import random
 import re
 from datetime import datetime, timezone
 
+from activepieces_core._json import dumps, loads
 from activepieces_core.testing._ids import ALPHABET, IdGenerator, now_iso, request_id
-from activepieces_core.testing.records import dumps, json_copy, loads
+from activepieces_core.testing.records import json_copy
 
 AP_ID = re.compile(r"^[0-9A-Za-z]{21}$")
 

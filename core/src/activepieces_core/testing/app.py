@@ -13,6 +13,8 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
+from activepieces_core._json import dumps, loads
+
 from ._ids import request_id
 from .contents_http import ContentsRoutes, HeldReplace, match_contents_route
 from .faults import ECHO_KIND, Decision, FaultPlan
@@ -20,7 +22,7 @@ from .one_write import send_response
 from .people_http import PeopleRoutes, match_people_route
 from .piece_sets_http import PREFIX as PIECE_SETS_PREFIX
 from .piece_sets_http import VISIBILITY_ROUTE, PieceSetRoutes
-from .records import Platform, dumps, loads
+from .records import Platform
 from .requestlog import RequestLog, RequestRecord
 from .responses import REASONS, ApplicationError, FastifyError, route_not_found
 from .routes import (

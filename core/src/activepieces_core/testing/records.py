@@ -7,23 +7,17 @@ the imports run one way (state -> people/piece_sets -> records).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any, Protocol, TypeVar, cast
+
+from activepieces_core._json import dumps
 
 from ._ids import IdGenerator
 from .pagination import Key
 
 T = TypeVar("T")
-
-_orjson: ModuleType | None
-try:  # optional (not a dependency of the testing extra): a faster JSON codec when present
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - depends on the environment
-    _orjson = None
 
 
 @dataclass
@@ -106,38 +100,6 @@ def _copy(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(_copy(item) for item in value)
     return value
-
-
-#: Built once: ``json.dumps`` with options builds a new encoder on every call.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-
-def dumps(payload: Any) -> bytes:
-    """Compact JSON like ``JSON.stringify`` (non-ASCII kept).
-
-    With orjson installed (it is optional), orjson writes it, several times faster on the
-    large bodies (flows, templates): the same bytes as the standard library's but for small
-    floats' exponents, which it writes as ``JSON.stringify`` does (``1e-7``, not ``1e-07``).
-    What orjson refuses (integers beyond 64 bits, non-string keys) the standard library takes.
-    """
-    if _orjson is not None:
-        try:
-            encoded: bytes = _orjson.dumps(payload)
-            return encoded
-        except TypeError:
-            pass
-    return _ENCODER.encode(payload).encode()
-
-
-def loads(raw: bytes) -> Any:
-    """A JSON body parsed: orjson when installed, the standard library for what orjson refuses
-    (so a body parses exactly when it did before; ``ValueError`` when it does not)."""
-    if _orjson is not None:
-        try:
-            return _orjson.loads(raw)
-        except ValueError:
-            pass
-    return json.loads(raw)
 
 
 class StateView(Protocol):

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from activepieces_core._json import dumps
+
 from ._ids import now_iso
 from .pagination import Key, paginate
 from .plan_limits import check_team_project_create
-from .records import Platform, ProjectRecord, dumps
+from .records import Platform, ProjectRecord
 from .responses import ApplicationError, FastifyError, not_found, service_forbidden
 from .state import EmulatorState
 
