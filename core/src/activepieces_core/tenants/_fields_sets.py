@@ -11,6 +11,8 @@ fields can share one.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 from pydantic import BaseModel
 
 __all__ = ["share_fields_set", "share_fields_sets", "shared_fields_set"]
@@ -18,11 +20,13 @@ __all__ = ["share_fields_set", "share_fields_sets", "shared_fields_set"]
 _SHARED: dict[frozenset[str], set[str]] = {}
 
 
-def shared_fields_set(names: frozenset[str]) -> set[str]:
-    """The one shared fields set of these field names."""
-    shared = _SHARED.get(names)
+def shared_fields_set(names: AbstractSet[str]) -> set[str]:
+    """The shared fields set equal to ``names`` (``names`` itself the first time, when it is a
+    set: a frozen one is copied, as pydantic adds to a copy's set)."""
+    key = names if isinstance(names, frozenset) else frozenset(names)
+    shared = _SHARED.get(key)
     if shared is None:
-        shared = _SHARED[names] = set(names)
+        shared = _SHARED[key] = names if type(names) is set else set(names)
     return shared
 
 
@@ -32,11 +36,6 @@ def share_fields_set(model: BaseModel) -> None:
     shared = shared_fields_set(own)
     if shared is not own:
         object.__setattr__(model, "__pydantic_fields_set__", shared)
-
-
-def shared_fields_set(names: set[str]) -> set[str]:
-    """The shared fields set equal to ``names`` (``names`` itself, the first time)."""
-    return _SHARED.setdefault(frozenset(names), names)
 
 
 def share_fields_sets(model: BaseModel) -> None:
