@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import weakref
-from typing import Any
+from typing import Any, ClassVar
+
+import pytest
 
 from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
-from activepieces_core.tenants import Plan, TenantChange, TenantResult, apply, plan
+from activepieces_core.tenants import Plan, TenantChange, TenantResult, aplan, apply, plan
 from activepieces_core.tenants.kinds import Applied, Kind, PlanInput, Reading, registered
 from activepieces_core.tenants.spec import validate_specs
 
@@ -159,17 +161,30 @@ def test_a_kind_diffs_before_later_kinds_read_unless_it_waits_for_them(
     ]
 
 
-class _Slow(_Logged):
-    """Reads beside every other kind (`Kind.read_waits_for`), and takes its time."""
+class _Timed(_Logged):
+    """Reads beside every other kind (`Kind.read_waits_for`) once ``delay`` seconds have
+    passed, and then fails if it ``fails``; logs being stopped before."""
 
-    name = "slow"
     read_waits_for = ()
+    delay: ClassVar[float] = 0.0
+    fails: ClassVar[bool] = False
 
     async def read(
         self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
     ) -> _Read:
-        await asyncio.sleep(0.05)
+        try:
+            await asyncio.sleep(self.delay)
+        except asyncio.CancelledError:
+            self.log.append(f"stopped {self.name}")
+            raise
+        if self.fails:
+            raise RuntimeError(f"the read of {self.name} failed")
         return await super().read(client, request, reading)
+
+
+class _Slow(_Timed):
+    name = "slow"
+    delay = 0.05
 
 
 class _AfterAll(_Logged):
@@ -199,6 +214,28 @@ def test_a_kind_reads_once_every_kind_before_it_has_unless_it_names_the_ones_it_
         "diff after-all",
         "diff free",
     ]
+
+
+class _Failing(_Timed):
+    name = "failing"
+    fails = True
+
+
+class _Endless(_Timed):
+    name = "endless"
+    delay = 60
+
+
+async def test_the_first_read_to_fail_stops_the_others(activepieces_emulator: Any) -> None:
+    emu = activepieces_emulator
+    _Logged.log.clear()
+    async with AsyncActivepiecesClient(api_key=emu.api_key, base_url=emu.url) as client:
+        with (
+            registered(_Endless(), _Failing()),
+            pytest.raises(RuntimeError, match="failing failed"),
+        ):
+            await aplan(client, [{"external_id": "a"}])
+        assert _Logged.log == ["stopped endless"]  # stopped and reaped, not left running
 
 
 def test_noops_carry_no_payload_and_results_share_their_changes_diffs(

@@ -142,9 +142,12 @@ async def _plan(client: AnyClient, request: PlanInput) -> Plan:
         tasks = [asyncio.ensure_future(read_one(ac, index)) for index in range(len(kinds))]
         try:
             await asyncio.gather(*tasks)
-        finally:
+        except BaseException:
             for task in tasks:
                 task.cancel()
+            # Reaped before the client closes, and a second failure is not left unretrieved.
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
     rest = {
         "prune": request.prune,
         "protected": reading.protected,
