@@ -16,7 +16,7 @@ from typing import Any
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.config import ClientConfig
 from activepieces_core.constants import DEFAULT_CONCURRENCY
-from activepieces_core.tenants._fields_sets import share_fields_set
+from activepieces_core.tenants._fields_sets import shared_fields_set
 from activepieces_core.tenants._runner import AnyClient, async_pools
 from activepieces_core.tenants.archive.archiver import (
     ARCHIVE_REQUIRED,
@@ -125,10 +125,7 @@ def _fields_set(extra: frozenset[str]) -> set[str]:
     every such result (`activepieces_core.tenants._fields_sets`)."""
     shared = _FIELDS_SETS.get(extra)
     if shared is None:
-        probe = _new_result(TenantResult)
-        _set(probe, "__pydantic_fields_set__", {*_SET_ALWAYS, *extra})
-        share_fields_set(probe)
-        shared = _FIELDS_SETS[extra] = probe.__pydantic_fields_set__
+        shared = _FIELDS_SETS[extra] = shared_fields_set({*_SET_ALWAYS, *extra})
     return shared
 
 
