@@ -527,6 +527,20 @@ def test_format_4_writes_a_value_many_changes_share_once_and_format_3_is_still_r
             # ... and set, as in the change that wrote it
             assert back.changes[i].model_fields_set == back.changes[first].model_fields_set
             assert {"diff", "data"} <= back.changes[i].model_fields_set
+    # A change that shares its diff but has no data of its own: its fields set says so.
+    last = admins[-1]
+
+    def no_data(plan: dict[str, Any]) -> None:
+        flat = plan["shared"]["data"]
+        pairs = [(i, j) for i, j in zip(flat[0::2], flat[1::2], strict=True) if i != last]
+        plan["shared"]["data"] = [n for pair in pairs for n in pair]
+
+    only_diff = Plan.from_text(_resealed(data, no_data))
+    assert only_diff is not None
+    assert only_diff.changes[last].diff is only_diff.changes[first].diff
+    assert only_diff.changes[last].data == {}
+    assert "diff" in only_diff.changes[last].model_fields_set
+    assert "data" not in only_diff.changes[last].model_fields_set
     # Format 3 held each change's own values: read as written, saved again as format 4.
     for three in (Plan.from_dict(old), Plan.from_text(sealed_text(old))):
         assert three is not None

@@ -455,19 +455,23 @@ def _conflict(index: int, name: str) -> InvalidPlanError:
 def _share_fields(changes: list[TenantChange], shared: Any) -> None:
     """Give each change named in ``shared`` the field of the earlier change it names (the
     same object, validated with that change), and a fields set that says it is set."""
-    sets: dict[int, set[str]] = {}
+    set_attribute = object.__setattr__
     for name, indexes, firsts in _shared_pairs(shared, len(changes)):
+        sets: dict[int, set[str]] = {}  # a fields set with ``name``, by the set without it
+        last, value = -1, None
         for index, first in zip(indexes, firsts, strict=True):
             change = changes[index]
             fields = change.__dict__
             if fields[name]:  # a saved change leaves out empty fields; this one was not
                 raise _conflict(index, name)
-            fields[name] = changes[first].__dict__[name]
+            if first != last:  # most pairs name the change their predecessor named
+                last, value = first, changes[first].__dict__[name]
+            fields[name] = value
             own = change.__pydantic_fields_set__
             new = sets.get(id(own))
             if new is None:  # own is a shared set (the changes' validator): kept alive
                 new = sets[id(own)] = shared_fields_set(own | {name})
-            object.__setattr__(change, "__pydantic_fields_set__", new)
+            set_attribute(change, "__pydantic_fields_set__", new)
 
 
 #: Changes of a saved plan validated per call of pydantic's core (`_validated_changes`).
