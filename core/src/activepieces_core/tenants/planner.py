@@ -14,6 +14,7 @@ from typing import Any
 
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.constants import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
+from activepieces_core.tenants._gc import collector_paused
 from activepieces_core.tenants._runner import AnyClient, async_client
 from activepieces_core.tenants.kinds import (
     Kind,
@@ -62,7 +63,8 @@ async def aplan(
     ``prune_members`` also removes the people a tenant's ``members`` does not list;
     ``offboard_users`` (with ``prune``) deactivates the users whose every project is pruned.
     """
-    document = load_document(specs)  # also rejects duplicate external ids
+    with collector_paused():
+        document = load_document(specs)  # also rejects duplicate external ids
     request = PlanInput(
         tenants=document.tenants,
         piece_sets=document.piece_sets,
@@ -134,7 +136,8 @@ async def _plan(client: AnyClient, request: PlanInput) -> Plan:
         read.add(kind.name)
         done[kind.name].set()
         while diffed < len(kinds) and _may_diff(kinds[diffed], kinds, read):
-            changes.extend(kinds[diffed].diff(request, reading, states[diffed]))
+            with collector_paused():
+                changes.extend(kinds[diffed].diff(request, reading, states[diffed]))
             states[diffed] = None
             diffed += 1
 
