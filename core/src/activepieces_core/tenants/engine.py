@@ -199,25 +199,26 @@ class _Apply:
                 on_result(result)
         return rest
 
-    def units(self, indexes: Sequence[int]) -> list[Unit]:
+    def units(self, indexes: Sequence[int]) -> Iterator[Unit]:
         """A phase's changes as units of work: alone, or batched by their kind's `batch_key`
-        (asked now, so it can use ids made in earlier phases)."""
-        units: list[Unit] = []
+        (asked now, so it can use ids made in earlier phases). Made as the workers take them:
+        the phase's first write goes at once, not after a pass over all of its changes (10,000
+        project creates: ~30 ms of a round trip's worth at every phase's start)."""
         groups: dict[tuple[str, str], Unit] = {}
         for index in indexes:
             change = self.changes[index]
             kind = self.kind(change)
             key = None if self._unsent(change) else kind.batch_key(change, self.applied)
             if key is None:
-                units.append([index])
+                yield [index]
                 continue
             # Keyed by the kind, not the change kind: one write may carry several (a tenant's
             # flows, tables and folders go in one replace).
             group = groups.setdefault((kind.name, key), [])
             group.append(index)
             if len(group) >= kind.batch_size:
-                units.append(groups.pop((kind.name, key)))
-        return units + list(groups.values())
+                yield groups.pop((kind.name, key))
+        yield from groups.values()
 
     async def worker(self, client: AsyncActivepiecesClient, todo: Iterator[Unit]) -> None:
         """Take units from ``todo`` until none is left, recording each result as it lands."""
@@ -336,7 +337,7 @@ async def aapply(
             if stale:
                 raise StalePlanError(stale)
         for indexes in run.phases():
-            # Shared by the workers: each unit is taken once.
-            todo = iter(run.units(run.settle(indexes)))
+            # Shared by the workers: each unit is made and taken once.
+            todo = run.units(run.settle(indexes))
             await asyncio.gather(*(run.worker(pools[i % len(pools)], todo) for i in range(workers)))
     return run.report(started)

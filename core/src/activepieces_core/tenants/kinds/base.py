@@ -260,7 +260,7 @@ class Kind(ABC, Generic[StateT]):
     def batch_key(self, change: TenantChange, applied: Applied) -> str | None:
         """Changes of one phase with the same key can be written by one request
         (`write_batch`); None (the default) writes ``change`` on its own with `write`.
-        Asked when the change's phase starts, so it may use what earlier phases made."""
+        Asked once its phase has started, so it may use what earlier phases made."""
         return None
 
     async def write_batch(
