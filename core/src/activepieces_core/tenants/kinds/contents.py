@@ -212,20 +212,20 @@ def _tenant_changes(
             data[STATE_KEY] = wanted.body  # one object in memory, whichever tenants carry it
             carried = True
         action: Action = item.action
+        # Built unvalidated (`TenantChange.of`): every value is one this plan made or read
+        # validated; a re-sync of 1,000 tenants with a 5-flow template builds 5,000.
         changes.append(
-            TenantChange.model_validate(
-                {
-                    "external_id": spec.external_id,
-                    "kind": item.kind,
-                    "key": item.display_name or item.external_id,
-                    "action": action,
-                    "project_id": project_id,
-                    "target_id": None if have is None else have.get("id"),
-                    "display_name": item.display_name,
-                    "diff": {} if item.action == "noop" else _diff(item, have, want),
-                    "data": data,
-                    "observed": observed or None,
-                }
+            TenantChange.of(
+                external_id=spec.external_id,
+                kind=item.kind,
+                key=item.display_name or item.external_id,
+                action=action,
+                project_id=project_id,
+                target_id=None if have is None else have.get("id"),
+                display_name=item.display_name,
+                diff={} if item.action == "noop" else _diff(item, have, want),
+                data=data,
+                observed=observed or None,
             )
         )
     return changes
