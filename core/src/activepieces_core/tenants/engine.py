@@ -16,6 +16,7 @@ from typing import Any
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.config import ClientConfig
 from activepieces_core.constants import DEFAULT_CONCURRENCY
+from activepieces_core.tenants._construct import constructed
 from activepieces_core.tenants._fields_sets import shared_fields_set
 from activepieces_core.tenants._runner import AnyClient, async_pools
 from activepieces_core.tenants.archive.archiver import (
@@ -75,8 +76,6 @@ def _platform_url(client: AnyClient) -> str:
     return str(config.base_url)
 
 
-_new_result = object.__new__
-_set = object.__setattr__
 #: The fields every result sets (the others: `TenantResult`'s error fields, set when failed).
 _SET_ALWAYS = (
     "external_id",
@@ -112,12 +111,7 @@ def _result(change: TenantChange, status: Status, **extra: Any) -> TenantResult:
     # fields given as its fields set, no extra, no private) without its pass over the model's
     # fields and defaults: 8 -> 1 us a result, and an apply makes one per change (6,000 in a
     # no-op re-sync of 1,000 tenants with a 5-flow template).
-    result = _new_result(TenantResult)
-    _set(result, "__dict__", values)
-    _set(result, "__pydantic_fields_set__", _fields_set(frozenset(extra)))
-    _set(result, "__pydantic_extra__", None)
-    _set(result, "__pydantic_private__", None)
-    return result
+    return constructed(TenantResult, values, _fields_set(frozenset(extra)))
 
 
 def _fields_set(extra: frozenset[str]) -> set[str]:

@@ -23,6 +23,7 @@ from pydantic import (
 from typing_extensions import Self
 
 from activepieces_core.errors import ActivepiecesError
+from activepieces_core.tenants._construct import constructed
 from activepieces_core.tenants._fields_sets import share_fields_set, shared_fields_set
 from activepieces_core.tenants.saved import (
     PLAN_FORMAT_VERSION,
@@ -170,10 +171,6 @@ _SHARED_EMPTY: dict[str, Any] = {}
 _PLANNED = "_planned_project"
 
 
-_new = object.__new__
-_set = object.__setattr__
-
-
 class TenantChange(_Labelled):
     """One planned change. ``diff`` is ``{field: {"from": ..., "to": ...}}`` (creates: from None).
 
@@ -202,12 +199,7 @@ class TenantChange(_Labelled):
         values.update(fields)
         # As `model_construct` builds it (its dict in field order, the fields given as its
         # fields set, no extra, no private) without its pass over every field's default.
-        change = _new(cls)
-        _set(change, "__dict__", values)
-        _set(change, "__pydantic_fields_set__", shared_fields_set(frozenset(fields)))
-        _set(change, "__pydantic_extra__", None)
-        _set(change, "__pydantic_private__", None)
-        return change
+        return constructed(cls, values, shared_fields_set(frozenset(fields)))
 
     def saved(self, shared: Iterable[str] = ()) -> dict[str, Any]:
         """This change as a saved plan holds it (format 3): JSON-safe, without the fields
