@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import pickle
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -421,6 +422,23 @@ def test_a_canonical_text_is_read_a_change_at_a_time_and_any_edit_is_refused(
     again = canonical_parts(text + "\n\n")  # final newlines are no part of what is hashed
     assert again is not None
     assert Plan.from_parts(*again) == made  # what `tenants apply` builds once the text is let go
+    # The file's bytes, as `tenants apply PLAN.json` reads them: the same plan, the same checks.
+    raw = text.encode("utf-8")
+    from_bytes = canonical_parts(raw + b"\n")
+    assert from_bytes is not None
+    assert Plan.from_parts(*from_bytes) == made
+    assert canonical_parts(raw.replace(b'"New name"', b'"Other name"', 1)) is None
+    not_utf8 = raw.rstrip(b"\n").replace(b'"New name"', b'"New \xff"', 1)
+    member = re.search(rb',"digest":"sha256:[0-9a-f]{64}"', not_utf8)
+    assert member is not None
+    body = not_utf8[: member.start()] + not_utf8[member.end() :]
+    resealed = (
+        body[: member.start()]
+        + b',"digest":"sha256:'
+        + (hashlib.sha256(body).hexdigest().encode() + b'"' + body[member.start() :])
+    )
+    with pytest.raises(InvalidPlanError, match="not JSON"):  # its digest holds: refused
+        canonical_parts(resealed)
     # Parsed with a string cache: what every change repeats is one string, not one per change.
     assert len({id(change.kind) for change in back.changes}) == 1
     # Any one byte changed (here: each of a few positions) is no longer the canonical text

@@ -204,50 +204,73 @@ _CANONICAL_HEAD = '{"changes":['
 #: The top-level digest member of canonical text (its last match: it follows the changes, and
 #: a quote inside a JSON string is escaped, so no string value can spell it).
 _DIGEST_MEMBER = re.compile(r',"digest":"(sha256:[0-9a-f]{64})"')
+#: The same, for a plan's bytes (as `tenants apply PLAN.json` reads the file).
+_DIGEST_MEMBER_BYTES = re.compile(_DIGEST_MEMBER.pattern.encode())
 #: Characters hashed per step when checking text (so no second copy of the whole text exists).
 _HASH_CHUNK = 1 << 24
 
 
-def _canonical_digest(text: str, start: int, end: int, stop: int) -> str:
-    """The digest of ``text[:stop]`` without ``text[start:end]`` (the digest member), hashed a
-    chunk at a time."""
+def _canonical_digest(text: str | bytes, start: int, end: int, stop: int) -> str:
+    """The digest of ``text[:stop]`` without ``text[start:end]`` (the digest member): bytes
+    hashed where they are, text encoded a chunk at a time."""
     sha = hashlib.sha256()
+    view = memoryview(text) if isinstance(text, bytes) else None
     for lo, hi in ((0, start), (end, stop)):
+        if view is not None:
+            sha.update(view[lo:hi])
+            continue
         for at in range(lo, hi, _HASH_CHUNK):
-            sha.update(text[at : min(at + _HASH_CHUNK, hi)].encode("utf-8"))
+            sha.update(str(text[at : min(at + _HASH_CHUNK, hi)]).encode("utf-8"))
     return _PREFIX + sha.hexdigest()
 
 
-def canonical_parts(text: str) -> tuple[dict[str, Any], Iterator[dict[str, Any]]] | None:
-    """A canonical saved plan's text (as `write_sealed` writes it), verified, as its keys but
-    ``changes`` and an iterator over its changes that lets each one go once taken; None for
-    any other text (indented, reordered, edited, not a plan), which the caller checks in full
-    (`verify_sealed_text`).
+def _digest_member(text: str | bytes, stop: int) -> tuple[int, int, str] | None:
+    """Where the top-level digest member of canonical ``text[:stop]`` is, and its digest."""
+    if isinstance(text, bytes):
+        at = text.rfind(b',"digest":"sha256:', 0, stop)
+        found_bytes = _DIGEST_MEMBER_BYTES.match(text, max(0, at), stop)
+        if found_bytes is None:
+            return None
+        return found_bytes.start(), found_bytes.end(), found_bytes.group(1).decode("ascii")
+    found = _DIGEST_MEMBER.match(text, max(0, text.rfind(',"digest":"sha256:', 0, stop)), stop)
+    return None if found is None else (found.start(), found.end(), found.group(1))
+
+
+def canonical_parts(
+    text: str | bytes,
+) -> tuple[dict[str, Any], Iterator[dict[str, Any]]] | None:
+    """A canonical saved plan's text (as `write_sealed` writes it; or its UTF-8 bytes, as read
+    from a file), verified, as its keys but ``changes`` and an iterator over its changes that
+    lets each one go once taken; None for any other text (indented, reordered, edited, not a
+    plan), which the caller checks in full (`verify_sealed_text`).
 
     Verified before it is parsed: the text without its digest member must hash to that digest
     (one pass of SHA-256, the check `verify_sealed_text` makes), and its ``format_version``
     must be one this package reads. Parsed once, by `pydantic_core.from_json` with its string
     cache: the kinds, actions, keys and ids a plan repeats on every change come out as one
     string each (a tenth less memory than `json.loads`, and faster). A caller that builds each
-    change's model as it takes it never holds the plan as dicts and as models at once.
+    change's model as it takes it never holds the plan as dicts and as models at once. Bytes
+    are neither decoded nor encoded to be hashed (a third of a second at 100,000 tenants).
     """
     # The text without its final newlines, as offsets: `rstrip` would copy the whole text
-    # (134 MB at 100,000 tenants) while the caller still holds it.
+    # (124 MB at 100,000 tenants) while the caller still holds it.
+    newline, head = ("\n", _CANONICAL_HEAD) if isinstance(text, str) else (b"\n", b'{"changes":[')
     stop = len(text)
-    while stop and text[stop - 1] == "\n":
+    while stop and text[stop - 1 : stop] == newline:
         stop -= 1
-    if not text.startswith(_CANONICAL_HEAD):
+    if not text.startswith(head):  # type: ignore[arg-type]  # both str, or both bytes
         return None
-    found = _DIGEST_MEMBER.match(text, max(0, text.rfind(',"digest":"sha256:', 0, stop)), stop)
-    if found is None:
+    member = _digest_member(text, stop)
+    if member is None:
         return None
-    if _canonical_digest(text, found.start(), found.end(), stop) != found.group(1):
+    start, end, recorded = member
+    if _canonical_digest(text, start, end, stop) != recorded:
         return None
     from pydantic_core import from_json  # what pydantic parses JSON with: no import cost here
 
     try:
         data = from_json(text, allow_inf_nan=False, cache_strings="all")
-    except ValueError as exc:
+    except ValueError as exc:  # bytes that are not UTF-8 too
         raise InvalidPlanError(f"the plan is not JSON data: {exc}") from exc
     changes = data.pop("changes", None) if isinstance(data, dict) else None
     if not isinstance(changes, list):
