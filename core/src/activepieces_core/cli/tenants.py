@@ -27,6 +27,7 @@ from rich.markup import escape
 
 from activepieces_core.cli._common import (
     ExitCode,
+    building_kept,
     err_console,
     fail,
     handle_errors,
@@ -52,7 +53,6 @@ from activepieces_core.tenants import (
     report_view,
     teardown_view,
 )
-from activepieces_core.tenants._gc import collector_paused
 from activepieces_core.tenants.adopt import Adoption, plan_adoption
 from activepieces_core.tenants.archive.archiver import (
     ARCHIVE_REQUIRED,
@@ -417,7 +417,7 @@ def _read_plan_or_document(path: Path) -> Plan | TenantDocument:
         # are not needed any more). The collector is held off meanwhile: parsing and
         # validating make millions of objects the run keeps and no cycles, and each
         # collection walked every one of them made so far (~1 s of 5 at 100,000 tenants).
-        with collector_paused():
+        with building_kept():
             parts = canonical_parts(raw)
             if parts is not None:
                 del raw
