@@ -10,7 +10,7 @@ __all__ = ["collector_paused"]
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(*, freeze: bool = False) -> Iterator[None]:
     """No cyclic collection inside the block (reference counting still frees what it drops);
     the collector is as it was after it.
 
@@ -21,6 +21,10 @@ def collector_paused() -> Iterator[None]:
     (0.4 -> 0.24 s). Paused, each is walked once, by the first collection after the block.
     Nothing else runs in the meantime (the block does not await), so no other task's garbage
     waits on it; the CLI tunes the collector for the whole run besides (`cli._common`).
+
+    ``freeze``: what the process holds when the block ends is frozen (`gc.freeze`) before the
+    collector runs again, so no collection walks it at all; only for a process that keeps it
+    to its end (the CLI), as frozen objects are never collected.
     """
     if not gc.isenabled():
         yield
@@ -29,4 +33,6 @@ def collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         gc.enable()
