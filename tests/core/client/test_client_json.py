@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
+import textwrap
 from typing import Any
 
 import pytest
@@ -49,3 +52,23 @@ def test_loads_reads_nan_and_refuses_what_is_not_json() -> None:
     for bad in (b"not json", b'{"a": 1', b"\xff\xfe"):
         with pytest.raises(ValueError):
             loads(bad)
+
+
+def test_the_faster_codecs_load_on_first_use_not_with_the_client() -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
+        from activepieces_core._json import dumps, loads
+        print(sorted(m for m in ("orjson", "msgspec") if m in sys.modules))
+        loads(b"{}")
+        dumps({})
+        print(sorted(m for m in ("orjson", "msgspec") if m in sys.modules))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    before, after = done.stdout.splitlines()
+    assert before == "[]"
+    assert after == "['msgspec', 'orjson']"  # both installed in the test environment
