@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from quiet_kind import QuietKind
 
 from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
 from activepieces_core.tenants import TenantChange, plan
-from activepieces_core.tenants.kinds import Applied, Kind, PlanInput, Reading, registered
+from activepieces_core.tenants.kinds import PlanInput, Reading, registered
 
 
-class _Probe(Kind[None]):
+class _Probe(QuietKind):
     """Plans nothing; says whether the collector ran while it read and while it diffed."""
 
     name = "collector_probe"
@@ -31,14 +32,6 @@ class _Probe(Kind[None]):
     def diff(self, request: PlanInput, reading: Reading, state: None) -> list[TenantChange]:
         self.at_diff.append(gc.isenabled())
         return []
-
-    def phase(self, change: TenantChange) -> int:
-        return 0
-
-    async def write(
-        self, client: AsyncActivepiecesClient, change: TenantChange, applied: Applied
-    ) -> str | None:
-        return None
 
 
 def _rows(seen: list[bool]) -> Iterator[dict[str, Any]]:

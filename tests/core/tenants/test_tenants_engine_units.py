@@ -3,22 +3,19 @@ engine has looked at every change of the phase."""
 
 from __future__ import annotations
 
+from quiet_kind import QuietKind
+
 from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
 from activepieces_core.tenants import TenantChange, apply, plan
-from activepieces_core.tenants.kinds import Applied, Kind, PlanInput, Reading, registered
+from activepieces_core.tenants.kinds import Applied, PlanInput, Reading, registered
 
 
-class _Logged(Kind[None]):
+class _Logged(QuietKind):
     """One change per tenant, after the projects; logs when the engine asks each one's batch
     key and when it writes it."""
 
     name = "logged"
     log: list[tuple[str, str]] = []
-
-    async def read(
-        self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
-    ) -> None:
-        return None
 
     def diff(self, request: PlanInput, reading: Reading, state: None) -> list[TenantChange]:
         return [

@@ -8,10 +8,11 @@ import weakref
 from typing import Any, ClassVar
 
 import pytest
+from quiet_kind import QuietKind
 
 from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
 from activepieces_core.tenants import Plan, TenantChange, TenantResult, aplan, apply, plan
-from activepieces_core.tenants.kinds import Applied, Kind, PlanInput, Reading, registered
+from activepieces_core.tenants.kinds import PlanInput, Reading, registered
 from activepieces_core.tenants.spec import validate_specs
 
 
@@ -74,7 +75,7 @@ class _Read:
     """What `_ReaderKind` read: a plain object, so a weak reference tells when it is let go."""
 
 
-class _ReaderKind(Kind[_Read]):
+class _ReaderKind(QuietKind):
     """Reads a `_Read`, plans nothing."""
 
     name = "reader"
@@ -86,17 +87,6 @@ class _ReaderKind(Kind[_Read]):
         state = _Read()
         self.held.append(weakref.ref(state))
         return state
-
-    def diff(self, request: PlanInput, reading: Reading, state: _Read) -> list[TenantChange]:
-        return []
-
-    def phase(self, change: TenantChange) -> int:
-        return 0
-
-    async def write(
-        self, client: AsyncActivepiecesClient, change: TenantChange, applied: Applied
-    ) -> str | None:
-        return None
 
 
 class _CheckerKind(_ReaderKind):
