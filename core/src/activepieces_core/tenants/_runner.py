@@ -13,7 +13,7 @@ from typing import ParamSpec, TypeAlias, TypeVar
 from activepieces_core.client import ActivepiecesClient, AsyncActivepiecesClient
 from activepieces_core.config import ClientConfig
 
-__all__ = ["AnyClient", "async_client", "async_pools", "blocking", "run_sync"]
+__all__ = ["AnyClient", "JobClients", "async_client", "blocking", "job_clients", "run_sync"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -28,37 +28,55 @@ async def async_client(client: AnyClient) -> AsyncIterator[AsyncActivepiecesClie
     A sync client's connection pool cannot be awaited on, so its ``config`` seeds a new async
     client with the same URL, key, timeouts and retry policy.
     """
-    if isinstance(client, AsyncActivepiecesClient):
-        yield client
-        return
-    config = client if isinstance(client, ClientConfig) else client.config
-    async with AsyncActivepiecesClient.from_config(config) as fresh:
-        yield fresh
+    async with job_clients(client) as clients:
+        yield clients.first
+
+
+class JobClients:
+    """The async clients of one job (a plan, an apply, or both): `first` at once, the ones an
+    apply spreads its workers over (`pools`) when it knows how many it runs.
+
+    A job given an async client uses it as is: it may carry a custom transport the caller
+    relies on. Otherwise the clients are made from the given client's config and closed with
+    the job (`job_clients`); a plan and its apply share them, so the apply's first writes go
+    on the connections the plan's reads opened.
+    """
+
+    def __init__(self, first: AsyncActivepiecesClient, stack: AsyncExitStack | None) -> None:
+        self.first = first
+        self._stack = stack
+        self._pools: list[AsyncActivepiecesClient] = [first]
+
+    async def pools(self, workers: int) -> list[AsyncActivepiecesClient]:
+        """Clients to spread ``workers`` over: ``[first]`` when it runs on aiohttp or was given.
+
+        httpx's own async pool slows down sharply when many tasks share it (its pool lock is
+        contended on every request), so on that backend a job gets one pool per
+        `WORKERS_PER_POOL` workers; not one each, because every pool also loads the CA bundle
+        (~0.1 s of CPU). Made once, on first call.
+        """
+        stack = self._stack
+        if stack is None or self.first.http_backend == "aiohttp":
+            return self._pools
+        wanted = max(1, -(-workers // WORKERS_PER_POOL))
+        config = self.first.config
+        while len(self._pools) < wanted:
+            fresh = AsyncActivepiecesClient.from_config(config)
+            self._pools.append(await stack.enter_async_context(fresh))
+        return self._pools
 
 
 @asynccontextmanager
-async def async_pools(
-    client: AnyClient, workers: int
-) -> AsyncIterator[list[AsyncActivepiecesClient]]:
-    """Async clients to spread ``workers`` over, or ``[client]`` when given an async client.
-
-    One client when it runs on aiohttp. httpx's own async pool slows down sharply when many
-    tasks share it (its pool lock is contended on every request), so on that backend a client
-    built here gets one pool per `WORKERS_PER_POOL` workers; not one each, because every pool
-    also loads the CA bundle (~0.1 s of CPU). An async client passed in is used as is: it may
-    carry a custom transport the caller relies on.
-    """
+async def job_clients(client: AnyClient) -> AsyncIterator[JobClients]:
+    """The `JobClients` of one job: ``client`` itself when async, else made from its config
+    (a sync client's pool cannot be awaited on) and closed when the job ends."""
     if isinstance(client, AsyncActivepiecesClient):
-        yield [client]
+        yield JobClients(client, None)
         return
     config = client if isinstance(client, ClientConfig) else client.config
     async with AsyncExitStack() as stack:
         first = await stack.enter_async_context(AsyncActivepiecesClient.from_config(config))
-        pools = 1 if first.http_backend == "aiohttp" else max(1, -(-workers // WORKERS_PER_POOL))
-        yield [first] + [
-            await stack.enter_async_context(AsyncActivepiecesClient.from_config(config))
-            for _ in range(pools - 1)
-        ]
+        yield JobClients(first, stack)
 
 
 def run_sync(factory: Callable[[], Awaitable[T]]) -> T:

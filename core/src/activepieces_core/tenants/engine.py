@@ -14,11 +14,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from activepieces_core.client import AsyncActivepiecesClient
-from activepieces_core.config import ClientConfig
 from activepieces_core.constants import DEFAULT_CONCURRENCY
 from activepieces_core.tenants._construct import constructed
 from activepieces_core.tenants._fields_sets import shared_fields_set
-from activepieces_core.tenants._runner import AnyClient, async_pools
+from activepieces_core.tenants._runner import AnyClient, JobClients, job_clients
 from activepieces_core.tenants.archive.archiver import (
     ARCHIVE_REQUIRED,
     Archiver,
@@ -68,12 +67,6 @@ def check_deletions(plan: Plan, max_deletions: int | None) -> None:
     for kind, deletes in guarded_deletions(plan):
         if len(deletes) > max_deletions:
             raise DeletionLimitExceeded(len(deletes), max_deletions, kind.noun)
-
-
-def _platform_url(client: AnyClient) -> str:
-    """The platform an archive names (its URL, never the key)."""
-    config = client if isinstance(client, ClientConfig) else client.config
-    return str(config.base_url)
 
 
 #: The fields every result sets (the others: `TenantResult`'s error fields, set when failed).
@@ -314,23 +307,50 @@ async def aapply(
     project raises `ArchiveRequiredError` (nothing sent) unless ``archive`` is given, or
     ``None`` to delete without archives.
     """
+    async with job_clients(client) as clients:
+        return await apply_with(
+            clients,
+            plan,
+            concurrency=concurrency,
+            dry_run=dry_run,
+            max_deletions=max_deletions,
+            on_result=on_result,
+            check_stale=check_stale,
+            archive=archive,
+        )
+
+
+async def apply_with(
+    clients: JobClients,
+    plan: Plan | Mapping[str, Any],
+    *,
+    concurrency: int,
+    dry_run: bool,
+    max_deletions: int | None,
+    on_result: ResultCallback | None,
+    check_stale: bool,
+    archive: ArchiveTarget,
+) -> ApplyReport:
+    """`aapply` on the clients of a job (`areconcile`'s plan opened them)."""
     if not isinstance(plan, Plan):
         plan = Plan.from_dict(plan)
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     check_deletions(plan, max_deletions)
-    archiver = resolve_archiver(archive, plan, _platform_url(client), dry_run=dry_run)
+    # An archive names its platform by URL, never by key.
+    platform = str(clients.first.config.base_url)
+    archiver = resolve_archiver(archive, plan, platform, dry_run=dry_run)
     started = time.perf_counter()
     run = _Apply(plan, dry_run=dry_run, on_result=on_result, archiver=archiver)
     writes = sum(1 for c in plan.changes if c.action != "noop")
     workers = max(1, min(concurrency, writes)) if not dry_run else 1
-    async with async_pools(client, workers) as pools:
-        if check_stale:
-            stale = await afind_stale(pools[0], plan, concurrency=concurrency)
-            if stale:
-                raise StalePlanError(stale)
-        for indexes in run.phases():
-            # Shared by the workers: each unit is made and taken once.
-            todo = run.units(run.settle(indexes))
-            await asyncio.gather(*(run.worker(pools[i % len(pools)], todo) for i in range(workers)))
+    pools = await clients.pools(workers)
+    if check_stale:
+        stale = await afind_stale(pools[0], plan, concurrency=concurrency)
+        if stale:
+            raise StalePlanError(stale)
+    for indexes in run.phases():
+        # Shared by the workers: each unit is made and taken once.
+        todo = run.units(run.settle(indexes))
+        await asyncio.gather(*(run.worker(pools[i % len(pools)], todo) for i in range(workers)))
     return run.report(started)

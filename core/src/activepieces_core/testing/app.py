@@ -133,7 +133,7 @@ class EmulatorApp:
         path: str = scope["path"]
         route, params = self.match(method, path)
         if route is None:
-            self._record("not_found", method, path, 404, None, rid)
+            self._record("not_found", method, path, 404, None, rid, scope)
             await _send(send, rid, 404, _dumps(route_not_found()))
             return
         if route == VISIBILITY_ROUTE:  # emulator-only oracle: never faulted, never logged
@@ -153,11 +153,11 @@ class EmulatorApp:
                 await self.faults.sleep(decision.delay)
         if decision.kind is not None and decision.kind[0].isdigit():
             status, headers, body, media = self._fault_response(decision, scope)
-            self._record(route, method, path, status, decision.kind, rid)
+            self._record(route, method, path, status, decision.kind, rid, scope)
             await _send(send, rid, status, body, media, headers)
             return
         if decision.kind == "drop_before":
-            self._record(route, method, path, None, decision.kind, rid)
+            self._record(route, method, path, None, decision.kind, rid, scope)
             await _drop(receive, send)
             return
         raw = await _read_body(receive) if method == "POST" else b""
@@ -178,7 +178,7 @@ class EmulatorApp:
                 deadline += held.work_seconds
             if ready:
                 answer = None if status == 204 else _dumps(payload)
-                self._record(route, method, path, status, None, rid)
+                self._record(route, method, path, status, None, rid, scope)
             if deadline is not None:
                 left = deadline - loop.time()
                 if left > 0:
@@ -190,10 +190,10 @@ class EmulatorApp:
             await _send(send, rid, status, answer)
             return
         if decision.kind == "drop_after":
-            self._record(route, method, path, None, decision.kind, rid)
+            self._record(route, method, path, None, decision.kind, rid, scope)
             await _drop(receive, send)
             return
-        self._record(route, method, path, status, decision.kind, rid)
+        self._record(route, method, path, status, decision.kind, rid, scope)
         if decision.kind == "slow" and await self._hung_up_within(decision.slow_seconds, receive):
             return  # the client gave up waiting (its timeout): nobody to answer
         await _send(send, rid, status, None if status == 204 else _dumps(payload))
@@ -301,9 +301,18 @@ class EmulatorApp:
 
     # ---- responses -------------------------------------------------------------------------
     def _record(
-        self, route: str, method: str, path: str, status: int | None, fault: str | None, rid: str
+        self,
+        route: str,
+        method: str,
+        path: str,
+        status: int | None,
+        fault: str | None,
+        rid: str,
+        scope: Scope,
     ) -> None:
-        self.log.append(RequestRecord(route, method, path, status, fault, rid))
+        client = scope.get("client")
+        peer = f"{client[0]}:{client[1]}" if client else None
+        self.log.append(RequestRecord(route, method, path, status, fault, rid, peer))
 
     async def _hung_up_within(self, seconds: float, receive: Receive) -> bool:
         """Wait ``seconds`` (the fault plan's sleep); True as soon as the client disconnects.

@@ -17,6 +17,9 @@ class RequestRecord:
     status: int | None
     fault: str | None
     request_id: str
+    #: The client's end of the connection it came on (``host:port``): how many connections a
+    #: job opened. None when the server does not say.
+    peer: str | None = None
 
 
 class RequestLog:
