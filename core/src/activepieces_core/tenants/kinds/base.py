@@ -256,6 +256,10 @@ class Kind(ABC, Generic[StateT]):
 
     #: The most changes one `write_batch` takes.
     batch_size: ClassVar[int] = 100
+    #: Every change of one tenant that it batches has one `batch_key` (a tenant's contents go
+    #: in one replace): a batch is whole once the tenant's last change of the kind in the
+    #: phase is in it, and goes then, not when the engine has looked at the whole phase.
+    batch_per_tenant: ClassVar[bool] = False
 
     def batch_key(self, change: TenantChange, applied: Applied) -> str | None:
         """Changes of one phase with the same key can be written by one request

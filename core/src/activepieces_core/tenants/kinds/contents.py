@@ -279,6 +279,7 @@ class ContentsKind(Kind[Contents]):
     counts_toward_max_deletions = True
     #: One replace carries all of a tenant's changes, however many.
     batch_size: ClassVar[int] = 1_000_000
+    batch_per_tenant = True
 
     @property
     def change_kinds(self) -> tuple[str, ...]:
