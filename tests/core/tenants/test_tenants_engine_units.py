@@ -53,7 +53,7 @@ def test_a_phase_writes_before_it_has_made_all_of_its_units(client: Activepieces
 
 
 class _PerTenant(_Logged):
-    """Two changes per tenant, written together in one batch per tenant."""
+    """Two writes per tenant, written together in one batch per tenant, and a noop."""
 
     name = "per_tenant"
     log: list[tuple[str, str]] = []
@@ -61,10 +61,17 @@ class _PerTenant(_Logged):
     batch_per_tenant = True
 
     def diff(self, request: PlanInput, reading: Reading, state: None) -> list[TenantChange]:
+        # "c" changes nothing: the engine records it without a unit, and the tenant's batch
+        # must not wait for it.
         return [
-            TenantChange.of(external_id=spec.external_id, action="create", kind=self.name, key=k)
+            TenantChange.of(
+                external_id=spec.external_id,
+                action="noop" if k == "c" else "create",
+                kind=self.name,
+                key=k,
+            )
             for spec in request.tenants
-            for k in ("a", "b")
+            for k in ("a", "c", "b")
         ]
 
     def batch_key(self, change: TenantChange, applied: Applied) -> str | None:

@@ -145,12 +145,42 @@ class _Apply:
         #: Change kind -> its kind, looked up once per apply (the active kinds are fixed for
         #: its duration): six look-ups a change were 2% of the client's CPU on onboarding.
         self._kinds: dict[str, Kind[Any]] = {}
-        self.applied = Applied(
-            project_ids={
-                c.external_id: c.project_id for c in self.changes if c.project_id is not None
-            },
-            archiver=archiver,
-        )
+        project_ids: dict[str, str] = {}
+        #: (kind, tenant) -> its writes `units` has not looked at yet, for the kinds that
+        #: batch per tenant.
+        self._left: Counter[tuple[str, str]] = Counter()
+        #: How many changes write (not a noop).
+        self.writes = 0
+        self._phases = self._sorted(project_ids)
+        self.applied = Applied(project_ids=project_ids, archiver=archiver)
+
+    def _sorted(self, project_ids: dict[str, str]) -> list[list[int]]:
+        """The changes' indexes grouped by `Kind.phase`, lowest phase first, in one pass over
+        the changes (it is on the way to the first write: 21,000 changes for 10,000 tenants
+        on a piece-set platform, 19 -> 9 ms) that also records each tenant's project id, the
+        writes, and each tenant's writes of a kind that batches per tenant."""
+        phases: dict[int, list[int]] = {}
+        # (change kind, action) -> (its phase, its kind's name if it batches per tenant).
+        known: dict[tuple[str, str], tuple[int, str | None]] = {}
+        left = self._left
+        writes = 0
+        for index, change in enumerate(self.changes):
+            action = change.action
+            pair = (change.kind, action)
+            found = known.get(pair)
+            if found is None:
+                kind = self.kind(change)
+                per_tenant = kind.name if kind.batch_per_tenant else None
+                found = known[pair] = (kind.phase(change), per_tenant)
+            phases.setdefault(found[0], []).append(index)
+            if change.project_id is not None:
+                project_ids[change.external_id] = change.project_id
+            if action != "noop":
+                writes += 1
+                if found[1] is not None:
+                    left[(found[1], change.external_id)] += 1
+        self.writes = writes
+        return [phases[phase] for phase in sorted(phases)]
 
     def kind(self, change: TenantChange) -> Kind[Any]:
         """The kind that writes ``change`` (`kind_of`)."""
@@ -161,10 +191,7 @@ class _Apply:
 
     def phases(self) -> list[list[int]]:
         """The changes' indexes grouped by `Kind.phase`, lowest phase first."""
-        phases: dict[int, list[int]] = {}
-        for index, change in enumerate(self.changes):
-            phases.setdefault(self.kind(change).phase(change), []).append(index)
-        return [phases[phase] for phase in sorted(phases)]
+        return self._phases
 
     def settle(self, indexes: Sequence[int]) -> list[int]:
         """Record the result of each of a phase's changes that sends nothing whatever happens
@@ -195,9 +222,7 @@ class _Apply:
         a 5-flow template, the first replace went 10 ms after the phase began, now at once),
         or once every change of the phase has been looked at."""
         groups: dict[tuple[str, str], Unit] = {}
-        # (kind, tenant) -> its changes not looked at yet, for kinds that batch per tenant;
-        # counted when the first such change comes (most phases have none).
-        left: Counter[tuple[str, str]] | None = None
+        left = self._left
         for index in indexes:
             change = self.changes[index]
             kind = self.kind(change)
@@ -212,8 +237,6 @@ class _Apply:
                 if len(group) >= kind.batch_size:
                     yield groups.pop((kind.name, key))
             if kind.batch_per_tenant:
-                if left is None:
-                    left = self._per_tenant(indexes)
                 tenant = (kind.name, change.external_id)
                 left[tenant] -= 1
                 # Its last change: the batch it is in holds the tenant's others too (any other
@@ -221,14 +244,6 @@ class _Apply:
                 if not left[tenant] and key is not None and (kind.name, key) in groups:
                     yield groups.pop((kind.name, key))
         yield from groups.values()
-
-    def _per_tenant(self, indexes: Sequence[int]) -> Counter[tuple[str, str]]:
-        """(kind, tenant) -> how many of ``indexes`` are its, for kinds that batch per tenant."""
-        return Counter(
-            (kind.name, change.external_id)
-            for change in map(self.changes.__getitem__, indexes)
-            if (kind := self.kind(change)).batch_per_tenant
-        )
 
     async def worker(self, client: AsyncActivepiecesClient, todo: Iterator[Unit]) -> None:
         """Take units from ``todo`` until none is left, recording each result as it lands."""
@@ -366,8 +381,7 @@ async def apply_with(
     archiver = resolve_archiver(archive, plan, platform, dry_run=dry_run)
     started = time.perf_counter()
     run = _Apply(plan, dry_run=dry_run, on_result=on_result, archiver=archiver)
-    writes = sum(1 for c in plan.changes if c.action != "noop")
-    workers = max(1, min(concurrency, writes)) if not dry_run else 1
+    workers = max(1, min(concurrency, run.writes)) if not dry_run else 1
     pools = await clients.pools(workers)
     if check_stale:
         stale = await afind_stale(pools[0], plan, concurrency=concurrency)

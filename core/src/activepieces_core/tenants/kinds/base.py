@@ -246,7 +246,8 @@ class Kind(ABC, Generic[StateT]):
 
     @abstractmethod
     def phase(self, change: TenantChange) -> int:
-        """When ``change`` runs: lower phases finish before higher ones start."""
+        """When ``change`` runs: lower phases finish before higher ones start. Decided by the
+        change's ``kind`` and ``action`` alone: the engine asks once for each pair."""
 
     @abstractmethod
     async def write(
