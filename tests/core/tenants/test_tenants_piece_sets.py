@@ -339,3 +339,34 @@ def test_the_project_diff_waits_for_the_probe_of_the_piece_set_kind(
     project = next(c for c in first.changes if c.kind == "project")
     assert project.data == {"pieces": False}
     assert "pieces" not in project.diff
+
+
+def test_a_move_onto_a_tenant_s_own_set_goes_at_once_with_the_shared_sets_still_batched(
+    piece_set_platform: Any,
+) -> None:
+    """Moves onto a shared set wait to be batched; a move onto a tenant's own set (no other
+    project joins it) goes as the engine comes to it: the same single assign either way."""
+    emu = piece_set_platform
+    document = {
+        "piece_sets": [{"key": "gold", "allow": ["slack"]}],
+        "tenants": [
+            {"external_id": "acme", "piece_set": "gold"},
+            {"external_id": "globex", "pieces": ["gmail"]},
+            {"external_id": "initech", "piece_set": "gold"},
+        ],
+    }
+    moved: list[str] = []
+    with _client(emu) as client:
+        report = reconcile(
+            client,
+            document,
+            concurrency=1,
+            on_result=lambda r: (
+                moved.append(r.external_id) if r.kind == "piece_set_assignment" else None
+            ),
+        )
+    assert report.ok
+    assert moved == ["globex", "acme", "initech"]
+    assigns = [r for r in emu.requests if r.route == "piece_sets.assign"]
+    assert len(assigns) == 2  # gold's two tenants in one request, globex's own set in one
+    assert _seen(emu) == {"acme": [SLACK], "globex": [GMAIL], "initech": [SLACK]}

