@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from activepieces_core.errors import InvalidRequestError
@@ -48,7 +48,6 @@ __all__ = [
     "is_saved_plan",
     "seal",
     "sealed_text",
-    "taken",
     "verify_sealed",
     "verify_sealed_text",
     "write_sealed",
@@ -236,12 +235,11 @@ def _digest_member(text: str | bytes, stop: int) -> tuple[int, int, str] | None:
     return None if found is None else (found.start(), found.end(), found.group(1))
 
 
-def canonical_parts(
-    text: str | bytes,
-) -> tuple[dict[str, Any], Iterator[dict[str, Any]]] | None:
+def canonical_parts(text: str | bytes) -> tuple[dict[str, Any], list[Any]] | None:
     """A canonical saved plan's text (as `write_sealed` writes it; or its UTF-8 bytes, as read
-    from a file), verified, as its keys but ``changes`` and an iterator over its changes that
-    lets each one go once taken; None for any other text (indented, reordered, edited, not a
+    from a file), verified, as its keys but ``changes`` and the list of its changes (parsed,
+    not validated: only the caller holds them, so it can let each go once built); None for
+    any other text (indented, reordered, edited, not a
     plan), which the caller checks in full (`verify_sealed_text`).
 
     Verified before it is parsed: the text without its digest member must hash to that digest
@@ -276,16 +274,7 @@ def canonical_parts(
     if not isinstance(changes, list):
         raise InvalidPlanError("the plan's changes are not a list")
     _check_version(data)
-    return data, taken(changes)
-
-
-def taken(changes: list[Any]) -> Iterator[dict[str, Any]]:
-    """Each of ``changes`` (JSON objects), dropped from the list as it is taken."""
-    for index, change in enumerate(changes):
-        changes[index] = None
-        if not isinstance(change, dict):
-            raise InvalidPlanError("the plan's changes are not a list of JSON objects")
-        yield change
+    return data, changes
 
 
 def verify_sealed_text(text: str, data: Any) -> None:
