@@ -611,6 +611,8 @@ def test_a_resealed_plan_that_is_not_one_is_refused_with_what_is_wrong(
         (_set("shared/diff", [later, "0"]), "not a list of pairs"),
         (_set("shared/spec", []), "maps fields among"),
         (_set(f"changes/{later}/diff", own), f"change {later} has its own 'diff'"),
+        (_set(f"changes/{later}/diff", []), f"change {later} has its own 'diff'"),
+        (_set("shared/diff", [later, earlier] * 2), f"change {later} has its own 'diff'"),
         (_set(f"changes/{later}", [own]), f"change {later} is not a JSON object"),
         (_set("changes/0/diff", {"display_name": "x"}), "change 0, diff: each field's change"),
         (_set("changes/0/data", ["x"]), "change 0, data: Input should be"),

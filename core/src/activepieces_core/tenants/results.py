@@ -6,6 +6,8 @@ import functools
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain
+from operator import attrgetter
 from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
@@ -529,10 +531,17 @@ _DICT_ONLY = {dict}
 def _check_diffs(changes: list[TenantChange], first: int) -> None:
     """`InvalidPlanError` unless each ``diff`` of ``changes`` (validated as given: only as a
     dict) maps fields to ``{"from": ..., "to": ...}`` dicts, as every view reads it."""
+    # The types of every diff's values, gathered in C (`map`, `chain`): a loop in Python over
+    # the 500,000 changes of 100,000 tenants took a fifth of a second.
+    values = chain.from_iterable(map(dict.values, map(_DIFF, changes)))
+    if set(map(type, values)) <= _DICT_ONLY:
+        return
     for index, change in enumerate(changes, first):
-        diff = change.__dict__["diff"]
-        if diff and set(map(type, diff.values())) != _DICT_ONLY:
+        if set(map(type, change.diff.values())) - _DICT_ONLY:
             raise InvalidPlanError(f"change {index}, diff: each field's change is a JSON object")
+
+
+_DIFF = attrgetter("diff")
 
 
 def _change_errors(exc: ValidationError, first: int) -> str:
