@@ -11,7 +11,15 @@ import pytest
 from quiet_kind import QuietKind
 
 from activepieces_core import ActivepiecesClient, AsyncActivepiecesClient
-from activepieces_core.tenants import Plan, TenantChange, TenantResult, aplan, apply, plan
+from activepieces_core.tenants import (
+    Plan,
+    TenantChange,
+    TenantResult,
+    _fields_sets,
+    aplan,
+    apply,
+    plan,
+)
 from activepieces_core.tenants.kinds import PlanInput, Reading, registered
 from activepieces_core.tenants.spec import validate_specs
 
@@ -32,6 +40,22 @@ def test_specs_members_and_changes_share_their_fields_sets() -> None:
     # ... and a plan read back shares them too.
     back = Plan.from_dict(Plan(changes=[one, two]).to_dict())
     assert back.changes[0].__pydantic_fields_set__ is back.changes[1].__pydantic_fields_set__
+
+
+def test_a_run_of_models_with_one_fields_set_shares_it_and_a_model_between_keeps_its_own() -> None:
+    # The last shared set of a class is tried first (no frozenset for a run of changes of a
+    # kind): a model with other fields set in between gets its own, the run goes on sharing.
+    def change(**fields: Any) -> TenantChange:
+        return TenantChange.model_validate({"action": "create", **fields})
+
+    first, second = change(external_id="a", key="k"), change(external_id="b", key="k")
+    between = change(external_id="c")
+    after = change(external_id="d", key="k")
+    assert first.__pydantic_fields_set__ is second.__pydantic_fields_set__
+    assert after.__pydantic_fields_set__ is first.__pydantic_fields_set__
+    assert between.model_fields_set == {"external_id", "action"}
+    assert first.model_fields_set == {"external_id", "action", "key"}
+    assert _fields_sets._LAST[TenantChange] is after.__pydantic_fields_set__  # tried first
 
 
 def test_plans_and_reports_take_their_built_changes_and_results_as_they_are() -> None:
