@@ -16,6 +16,7 @@ import pytest
 from activepieces_core.errors import InvalidStateError
 from activepieces_core.tenants import TenantSpecError
 from activepieces_provider.exceptions import ReplaceItemsFailedError
+from activepieces_provider.operators._base import InvalidArgumentError
 from activepieces_provider.operators.contents import (
     REPLACE_RESULT_XCOM_KEY,
     ActivepiecesExportProjectOperator,
@@ -435,6 +436,20 @@ def test_failed_items_fail_the_task_unless_told_otherwise(
     answer = lenient.execute(context)
     assert answer["status"] == 207
     assert [f["externalId"] for f in answer["failed"]] == ["alerts"]
+
+
+def test_a_bad_fail_on_failed_items_fails_before_the_replace_is_sent(
+    emu: Any, this_week: dict[str, Any], context: dict[str, Any]
+) -> None:
+    emu.state.add_project("Acme", external_id="acme")
+    sent = len(emu.requests)
+    op = ActivepiecesReplaceProjectOperator(
+        task_id="r", external_id="acme", state=this_week, fail_on_failed_items="sometimes"
+    )
+    with pytest.raises(InvalidArgumentError, match=r"^fail_on_failed_items: not a boolean"):
+        op.execute(context)
+    assert len(emu.requests) == sent
+    assert flows_of(emu, "acme") == {}
 
 
 def test_connections_awaiting_authorisation_are_logged(

@@ -5,7 +5,10 @@ One line of operator classes: ``ActivepiecesBaseOperator`` (connection) ->
 ``BaseSensorOperator`` and takes the same hook plumbing from ``ActivepiecesHookMixin``.
 
 Templated fields may arrive as rendered strings (Jinja renders to text unless the DAG sets
-``render_template_as_native_obj``), so the argument helpers below also accept text.
+``render_template_as_native_obj``), so the argument helpers below also accept text. An operator
+types such an argument as its value or text (``prune: bool | str``) and reads it with
+:func:`argument_bool` / :func:`optional_int` at the start of ``execute``: text that is no such
+value is an :class:`InvalidArgumentError` naming the argument, before any request.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
 
-from activepieces_core.parsing import exactly_one, is_blank
+from activepieces_core.parsing import exactly_one, is_blank, parse_bool
+from activepieces_provider.exceptions import ActivepiecesProviderError
 from activepieces_provider.hooks.activepieces import ActivepiecesHook
 from activepieces_provider.links.projects import PROJECT_URL_ATTR, PROJECT_URL_XCOM_KEY
 
@@ -45,11 +50,30 @@ def text_list(value: Any) -> list[str] | None:
     return [str(item) for item in decoded]
 
 
-def optional_int(value: Any) -> int | None:
+class InvalidArgumentError(ActivepiecesProviderError, AirflowFailException, ValueError):
+    """An argument (typically a rendered template) that is not a value of its kind.
+
+    Raised before any request; the task fails without retries (a retry renders the same text).
+    """
+
+
+def argument_bool(name: str, value: bool | str | None) -> bool:
+    """Boolean argument that may arrive rendered as text, read by core's ``parse_bool``
+    (``"false"``, ``"False"``, ``"0"``, ``"no"``, blank are false; never "non-empty is true")."""
+    try:
+        return parse_bool(value)
+    except ValueError as exc:
+        raise InvalidArgumentError(f"{name}: {exc}") from None
+
+
+def optional_int(value: Any, name: str = "value") -> int | None:
     """Integer argument that may arrive rendered as text; blank/``"None"`` means unset."""
     if is_blank(value) or (isinstance(value, str) and value.strip() == "None"):
         return None
-    return int(value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(f"{name}: not an integer: {value!r}") from None
 
 
 def project_target(project_id: Any, external_id: Any) -> dict[str, str | None]:

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from activepieces_core.constants import DEFAULT_CONCURRENCY
-from activepieces_core.parsing import is_blank, parse_bool
+from activepieces_core.parsing import is_blank
 from activepieces_provider.archive_storage import read_tenant_archive
 from activepieces_provider.links.projects import ActivepiecesProjectLink
-from activepieces_provider.operators._base import ActivepiecesBaseOperator
+from activepieces_provider.operators._base import ActivepiecesBaseOperator, argument_bool
 from activepieces_provider.operators.tenants import (
     REPORT_XCOM_KEY,
     TENANTS_ASSET_ALIAS,
@@ -84,7 +84,7 @@ class ActivepiecesRestoreTenantOperator(_ReportingOperator):
         archive: Any,
         external_id: str | None = None,
         display_name: str | None = None,
-        replace_existing: bool = False,
+        replace_existing: bool | str = False,
         concurrency: int = DEFAULT_CONCURRENCY,
         asset_alias: str | None = TENANTS_ASSET_ALIAS,
         **kwargs: Any,
@@ -101,6 +101,7 @@ class ActivepiecesRestoreTenantOperator(_ReportingOperator):
         from activepieces_core.tenants import TenantSyncError
         from activepieces_core.tenants.archive import RestoreRefused, restore
 
+        replace_existing = argument_bool("replace_existing", self.replace_existing)
         archive, where = read_tenant_archive(self, self.archive)
         with self.client() as client:
             try:
@@ -109,7 +110,7 @@ class ActivepiecesRestoreTenantOperator(_ReportingOperator):
                     archive,
                     external_id=None if is_blank(self.external_id) else str(self.external_id),
                     display_name=None if is_blank(self.display_name) else str(self.display_name),
-                    replace_existing=parse_bool(self.replace_existing),
+                    replace_existing=replace_existing,
                     concurrency=self.concurrency,
                 )
             except RestoreRefused as exc:

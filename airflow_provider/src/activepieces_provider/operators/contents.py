@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from activepieces_core.parsing import parse_bool
 from activepieces_provider.exceptions import ReplaceItemsFailedError
 from activepieces_provider.links.projects import ActivepiecesProjectLink
-from activepieces_provider.operators._base import ActivepiecesProjectOperator
+from activepieces_provider.operators._base import ActivepiecesProjectOperator, argument_bool
 from activepieces_provider.state_storage import read_state, state_argument, write_state
 
 if TYPE_CHECKING:
@@ -130,7 +129,9 @@ class ActivepiecesReplaceProjectOperator(ActivepiecesProjectOperator):
     )
     operator_extra_links = (ActivepiecesProjectLink(),)
 
-    def __init__(self, *, state: Any, fail_on_failed_items: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *, state: Any, fail_on_failed_items: bool | str = True, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.state = state_argument(state)
         self.fail_on_failed_items = fail_on_failed_items
@@ -155,6 +156,7 @@ class ActivepiecesReplaceProjectOperator(ActivepiecesProjectOperator):
         )
 
         self.check_target()
+        fail_on_failed = argument_bool("fail_on_failed_items", self.fail_on_failed_items)
         state, where = self._wanted()  # a bad body fails here, before any request
         with self.client() as client:
             project = self.require_target(client)
@@ -175,7 +177,7 @@ class ActivepiecesReplaceProjectOperator(ActivepiecesProjectOperator):
         answer = {**result.to_dict(), "projectId": project.id, "source": where}
         context["ti"].xcom_push(key=REPLACE_RESULT_XCOM_KEY, value=answer)
         self._log_result(project.id, result)
-        if result.failed and parse_bool(self.fail_on_failed_items):
+        if result.failed and fail_on_failed:
             raise ReplaceItemsFailedError(project.id, result.failed)
         return answer
 

@@ -21,6 +21,11 @@ fields travel through as core reads them; plans and reports list every kind of c
 (``project``, ``piece_set``, ``piece_set_assignment``, ``member``, ``user``, and a tenant's
 contents: ``flow``, ``table``, ``folder``) with its ``kind`` and ``key``.
 
+Boolean and integer arguments (``prune``, ``prune_members``, ``dry_run``, ``check_stale``,
+``offboard_users``, ``missing_ok``, ``max_deletions``) take the value or its rendered text
+(``prune="{{ params.prune }}"``): ``"False"``, ``"false"``, ``"0"`` are false; other text fails
+the task with ``InvalidArgumentError`` naming the argument, before any request.
+
 A tenant's ``template`` (a replace body, e.g. written by ``ActivepiecesExportProjectOperator``)
 is read relative to the document, or to the DAG's folder for a document given as data; the
 ``template``/``templates`` arguments give templates from elsewhere (an ``ObjectStoragePath``).
@@ -37,10 +42,11 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import Asset, AssetAlias
 
 from activepieces_core.constants import DEFAULT_CONCURRENCY
-from activepieces_core.parsing import is_blank, parse_bool
+from activepieces_core.parsing import is_blank
 from activepieces_provider.archive_storage import ARCHIVE_REQUIRED, archive_target
 from activepieces_provider.operators._base import (
     ActivepiecesBaseOperator,
+    argument_bool,
     json_value,
     optional_int,
     text_list,
@@ -48,7 +54,7 @@ from activepieces_provider.operators._base import (
 from activepieces_provider.state_storage import dag_relative, read_state, state_argument
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Context, XComArg
 
     from activepieces_core import ActivepiecesClient
     from activepieces_core.tenants import ApplyReport, Plan, TenantDocument
@@ -274,9 +280,9 @@ class _DocumentArgs:
     def plan_options(self) -> dict[str, Any]:
         """``prune``, ``protect`` and ``prune_members`` as core's planner takes them."""
         return {
-            "prune": parse_bool(self.prune),
+            "prune": argument_bool("prune", self.prune),
             "protect": tuple(text_list(self.protect) or ()),
-            "prune_members": parse_bool(self.prune_members),
+            "prune_members": argument_bool("prune_members", self.prune_members),
         }
 
 
@@ -342,13 +348,13 @@ class ActivepiecesSyncTenantsOperator(_DocumentArgs, _DeletingOperator):
         self,
         *,
         tenants: Any,
-        prune: bool = False,
+        prune: bool | str = False,
         protect: Sequence[str] = (),
-        prune_members: bool = False,
+        prune_members: bool | str = False,
         template: Any = None,
         templates: Any = None,
-        max_deletions: int | None = None,
-        dry_run: bool = False,
+        max_deletions: int | str | None = None,
+        dry_run: bool | str = False,
         concurrency: int = DEFAULT_CONCURRENCY,
         asset_alias: str | None = TENANTS_ASSET_ALIAS,
         archive: Any = ARCHIVE_REQUIRED,
@@ -374,6 +380,9 @@ class ActivepiecesSyncTenantsOperator(_DocumentArgs, _DeletingOperator):
         from activepieces_core.tenants.archive import ArchiveRequiredError
 
         document = self.document()
+        options = self.plan_options()
+        dry_run = argument_bool("dry_run", self.plan_only)
+        max_deletions = optional_int(self.max_deletions, "max_deletions")
         archive = self.archive_target()
         with self.client() as client:
             try:
@@ -381,10 +390,10 @@ class ActivepiecesSyncTenantsOperator(_DocumentArgs, _DeletingOperator):
                     client,
                     document,
                     concurrency=self.concurrency,
-                    dry_run=parse_bool(self.plan_only),
-                    max_deletions=optional_int(self.max_deletions),
+                    dry_run=dry_run,
+                    max_deletions=max_deletions,
                     archive=archive,
-                    **self.plan_options(),
+                    **options,
                 )
             except (DeletionLimitExceeded, ArchiveRequiredError) as exc:
                 # Deterministic guard: a retry would refuse again.
@@ -427,9 +436,9 @@ class ActivepiecesPlanTenantsOperator(_DocumentArgs, ActivepiecesBaseOperator):
         self,
         *,
         tenants: Any,
-        prune: bool = False,
+        prune: bool | str = False,
         protect: Sequence[str] = (),
-        prune_members: bool = False,
+        prune_members: bool | str = False,
         template: Any = None,
         templates: Any = None,
         concurrency: int = DEFAULT_CONCURRENCY,
@@ -454,10 +463,9 @@ class ActivepiecesPlanTenantsOperator(_DocumentArgs, ActivepiecesBaseOperator):
         from activepieces_core.tenants import plan
 
         document = self.document()
+        options = self.plan_options()
         with self.client() as client:
-            tenant_plan = plan(
-                client, document, concurrency=self.concurrency, **self.plan_options()
-            )
+            tenant_plan = plan(client, document, concurrency=self.concurrency, **options)
         saved = tenant_plan.to_dict()
         context["ti"].xcom_push(
             key=PLAN_SUMMARY_XCOM_KEY,
@@ -504,9 +512,9 @@ class ActivepiecesApplyTenantPlanOperator(_DeletingOperator):
         self,
         *,
         plan: Any,
-        approved_digest: str | None = None,
-        max_deletions: int | None = None,
-        check_stale: bool = True,
+        approved_digest: str | XComArg | None = None,
+        max_deletions: int | str | None = None,
+        check_stale: bool | str = True,
         concurrency: int = DEFAULT_CONCURRENCY,
         asset_alias: str | None = TENANTS_ASSET_ALIAS,
         archive: Any = ARCHIVE_REQUIRED,
@@ -548,6 +556,8 @@ class ActivepiecesApplyTenantPlanOperator(_DeletingOperator):
         )
         from activepieces_core.tenants.archive import ArchiveRequiredError
 
+        max_deletions = optional_int(self.max_deletions, "max_deletions")
+        check_stale = argument_bool("check_stale", self.check_stale)
         saved = self._saved_plan()
         try:
             tenant_plan = Plan.from_dict(saved)
@@ -567,8 +577,8 @@ class ActivepiecesApplyTenantPlanOperator(_DeletingOperator):
                     client,
                     tenant_plan,
                     concurrency=self.concurrency,
-                    max_deletions=optional_int(self.max_deletions),
-                    check_stale=parse_bool(self.check_stale),
+                    max_deletions=max_deletions,
+                    check_stale=check_stale,
                     archive=archive,
                 )
             except StalePlanError as exc:
@@ -626,9 +636,9 @@ class ActivepiecesTeardownTenantsOperator(_DeletingOperator):
         self,
         *,
         external_ids: Any,
-        offboard_users: bool = False,
-        missing_ok: bool = True,
-        max_deletions: int | None = None,
+        offboard_users: bool | str = False,
+        missing_ok: bool | str = True,
+        max_deletions: int | str | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         asset_alias: str | None = TENANTS_ASSET_ALIAS,
         archive: Any = ARCHIVE_REQUIRED,
@@ -642,10 +652,9 @@ class ActivepiecesTeardownTenantsOperator(_DeletingOperator):
         self.missing_ok = missing_ok
         self.max_deletions = max_deletions
 
-    def _plan(self, client: ActivepiecesClient, ids: list[str]) -> Plan:
+    def _plan(self, client: ActivepiecesClient, ids: list[str], *, offboard: bool) -> Plan:
         from activepieces_core.tenants import plan_teardown
 
-        offboard = parse_bool(self.offboard_users)
         return plan_teardown(client, ids, offboard_users=offboard, concurrency=self.concurrency)
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -661,9 +670,12 @@ class ActivepiecesTeardownTenantsOperator(_DeletingOperator):
         from activepieces_core.tenants.archive import ArchiveRequiredError, store_of
 
         ids = teardown_ids(text_list(self.external_ids) or [])
+        offboard = argument_bool("offboard_users", self.offboard_users)
+        missing_ok = argument_bool("missing_ok", self.missing_ok)
+        max_deletions = optional_int(self.max_deletions, "max_deletions")
         archive = self.archive_target()
         with self.client() as client:
-            tenant_plan = self._plan(client, ids)
+            tenant_plan = self._plan(client, ids, offboard=offboard)
             self.log.info(
                 "Teardown of %d tenant(s)\n%s", len(ids), plan_text(tenant_plan, archive=archive)
             )
@@ -674,7 +686,7 @@ class ActivepiecesTeardownTenantsOperator(_DeletingOperator):
                     client,
                     tenant_plan,
                     concurrency=self.concurrency,
-                    max_deletions=optional_int(self.max_deletions),
+                    max_deletions=max_deletions,
                     check_stale=False,
                     archive=archive,
                 )
@@ -683,7 +695,6 @@ class ActivepiecesTeardownTenantsOperator(_DeletingOperator):
         context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=report.to_dict())
         self.log.info("%s", report_text(report))
         self._emit_asset_events(context, report)
-        missing_ok = parse_bool(self.missing_ok)
         teardown = TeardownReport.build(
             ids, tenant_plan, report, missing_ok=missing_ok, archive=store_of(archive)
         )
