@@ -331,7 +331,7 @@ def _aiohttp_backend(backend: Literal["auto", "aiohttp", "httpx"]) -> ModuleType
     try:
         from activepieces_core import _aiohttp
     except ModuleNotFoundError as exc:
-        if exc.name not in ("aiohttp", "httpx_aiohttp"):
+        if exc.name != "aiohttp":  # the extra is missing (yarl comes with it)
             raise
         if backend == "auto":
             return None
