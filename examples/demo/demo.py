@@ -357,17 +357,18 @@ def _change(before: TenantView | None, after: TenantView | None) -> str:
 
 
 def _summary(snapshots: list[Snapshot], steps: list[Step]) -> Table:
-    """Table 1: what each step (those with a column) did to each tenant, with its note."""
+    """Table 1: what each step with a column did to each tenant, with its note."""
+    shown = [(step, step.column) for step in steps if step.column is not None]
     table = Table(title="Tenants: what each step did, and the final state")
     table.add_column("tenant", no_wrap=True)
-    for step in steps:
-        table.add_column(step.column)
+    for _, column in shown:
+        table.add_column(column)
     table.add_column("final state")
     final = snapshots[-1]
     for external_id in sorted(final):
         view = final[external_id]
         changes = []
-        for step, (before, after) in zip(steps, itertools.pairwise(snapshots), strict=True):
+        for (step, _), (before, after) in zip(shown, itertools.pairwise(snapshots), strict=True):
             cell = _change(before.get(external_id), after.get(external_id))
             note = step.note(external_id) if step.note is not None else None
             changes.append(f"{cell}\n{note}" if note else cell)
@@ -671,7 +672,7 @@ def run_local(api_key: str | None, workdir: Path | None, pending_invitations: bo
             )
         catalog = list(emu.state.piece_sets.catalog)
         final = snapshots[-1]
-        console.print(_summary(snapshots, [s for s in steps if s.column is not None]))
+        console.print(_summary(snapshots, steps))
         console.print(_access(final, catalog))
         deleted = sorted(external_id for external_id, view in final.items() if view.deleted)
         if deleted:

@@ -39,7 +39,7 @@ def reviewed_deployment(
 ) -> RunnerDeployment:
     """A deployment of `sync_tenants` that prunes, but only after a reviewer approves, and
     archives every tenant it deletes into ``archive`` first."""
-    deployment: RunnerDeployment = sync_tenants.to_deployment(
+    deployment = sync_tenants.to_deployment(
         name="reviewed-tenant-sync",
         cron="0 6 * * 1-5",  # weekday mornings, when reviewers are around
         parameters={
@@ -53,6 +53,9 @@ def reviewed_deployment(
         },
         tags=["activepieces", "needs-review"],
     )
+    # Prefect types this call `RunnerDeployment | Coroutine` (it dispatches on an event loop
+    # running); called from sync code, as here, it is the deployment.
+    assert isinstance(deployment, RunnerDeployment)
     return deployment
 
 

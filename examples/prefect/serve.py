@@ -28,7 +28,7 @@ from prefect.deployments.runner import RunnerDeployment
 
 def nightly_deployment() -> RunnerDeployment:
     """The scheduled deployment: every night, the tenant file, a saved credentials block."""
-    deployment: RunnerDeployment = onboard_tenants.to_deployment(
+    deployment = onboard_tenants.to_deployment(
         name="nightly-tenant-onboarding",
         cron="0 3 * * *",  # every day at 03:00 (server time zone)
         parameters={
@@ -38,6 +38,9 @@ def nightly_deployment() -> RunnerDeployment:
         },
         tags=["activepieces"],
     )
+    # Prefect types this call `RunnerDeployment | Coroutine` (it dispatches on an event loop
+    # running); called from sync code, as here, it is the deployment.
+    assert isinstance(deployment, RunnerDeployment)
     return deployment
 
 

@@ -29,6 +29,7 @@ fails (its worker died) is retried: the retry plans the shard's tenants again
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -84,9 +85,7 @@ def _client() -> Any:
     },
 )
 def activepieces_sharded_apply() -> None:
-    api = {"pool": POOL, "pool_slots": CONCURRENCY}
-
-    @task(**api)
+    @task(pool=POOL, pool_slots=CONCURRENCY)
     def prepare() -> list[int]:
         """Plan the whole document (reads only), hold ``max_deletions`` against the whole plan,
         apply its platform part (declared piece sets) once, then split it: each shard, with the
@@ -114,7 +113,13 @@ def activepieces_sharded_apply() -> None:
             ti.xcom_push(key=f"shard-{index}", value=sharded.shard(index, after=first).to_dict())
         return list(range(len(sharded.shards)))
 
-    @task(retries=2, retry_delay=timedelta(seconds=5), multiple_outputs=False, **api)
+    @task(
+        retries=2,
+        retry_delay=timedelta(seconds=5),
+        multiple_outputs=False,
+        pool=POOL,
+        pool_slots=CONCURRENCY,
+    )
     def apply_shard(index: int) -> dict[str, Any]:
         """Shard ``index``. It fails when a tenant failed, so Airflow retries it; a retry (after
         a failure or a dead worker) plans the shard's tenants again and writes what is missing."""
@@ -138,7 +143,7 @@ def activepieces_sharded_apply() -> None:
         return _counts(report)
 
     @task(multiple_outputs=False)
-    def merge(counts: list[dict[str, Any]]) -> dict[str, Any]:
+    def merge(counts: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """One report of the platform part and every shard: the counts of an unsharded apply
         (a report's counts add up over its parts, as `ApplyReport.merge` counts them)."""
         ti = get_current_context()["ti"]
@@ -150,7 +155,9 @@ def activepieces_sharded_apply() -> None:
             "kind_summary": {k: _add([p["kind_summary"].get(k, {}) for p in parts]) for k in kinds},
         }
 
-    merge(apply_shard.expand(index=prepare()))
+    # merge gets the shards' results as a sequence. Airflow's mypy plugin (apache-airflow-mypy)
+    # types a task call's XComArg as its value, but not that of ``expand``: hence the ignore.
+    merge(apply_shard.expand(index=prepare()))  # type: ignore[arg-type]
 
 
 activepieces_sharded_apply()

@@ -24,6 +24,7 @@ every created/updated tenant emits an asset event ``activepieces://<host>/projec
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +116,7 @@ def activepieces_tenant_onboarding() -> None:
     ).expand(external_id=external_ids(tenants))
 
     @task
-    def report(sync_report: dict[str, Any], projects: list[dict[str, Any]]) -> dict[str, Any]:
+    def report(sync_report: dict[str, Any], projects: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """One JSON summary: what changed, and the id of every ready project."""
         return {
             "summary": sync_report["summary"],
