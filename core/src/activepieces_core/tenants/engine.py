@@ -156,9 +156,10 @@ class _Apply:
 
     def _sorted(self, project_ids: dict[str, str]) -> list[list[int]]:
         """The changes' indexes grouped by `Kind.phase`, lowest phase first, in one pass over
-        the changes (it is on the way to the first write: 21,000 changes for 10,000 tenants
-        on a piece-set platform, 19 -> 9 ms) that also records each tenant's project id, the
-        writes, and each tenant's writes of a kind that batches per tenant."""
+        the changes (it is on the way to the first write: 16-17 ms for the 21,000 changes of
+        10,000 tenants on a piece-set platform, where three passes took 18-19) that also
+        records each tenant's project id, the writes, and each tenant's writes of a kind that
+        batches per tenant."""
         phases: dict[int, list[int]] = {}
         # (change kind, action) -> (its phase, its kind's name if it batches per tenant).
         known: dict[tuple[str, str], tuple[int, str | None]] = {}
