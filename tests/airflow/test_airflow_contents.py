@@ -15,8 +15,7 @@ import pytest
 
 from activepieces_core.errors import InvalidStateError
 from activepieces_core.tenants import TenantSpecError
-from activepieces_provider.exceptions import ReplaceItemsFailedError
-from activepieces_provider.operators._base import InvalidArgumentError
+from activepieces_provider.exceptions import InvalidArgumentError, ReplaceItemsFailedError
 from activepieces_provider.operators.contents import (
     REPLACE_RESULT_XCOM_KEY,
     ActivepiecesExportProjectOperator,

@@ -9,11 +9,8 @@ from typing import Any
 
 import pytest
 
-from activepieces_provider.operators._base import (
-    InvalidArgumentError,
-    argument_bool,
-    optional_int,
-)
+from activepieces_provider.exceptions import InvalidArgumentError
+from activepieces_provider.operators._base import argument_bool, optional_int
 from activepieces_provider.operators.archives import ActivepiecesRestoreTenantOperator
 from activepieces_provider.operators.tenants import (
     ActivepiecesApplyTenantPlanOperator,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from airflow.sdk.exceptions import AirflowFailException
+
 from activepieces_core.errors import ActivepiecesError
 
 if TYPE_CHECKING:
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ActivepiecesProviderError",
     "HITLUnavailableError",
+    "InvalidArgumentError",
     "MemberNotFoundError",
     "PieceSetNotFoundError",
     "PieceSetsNotEnabledError",
@@ -96,6 +99,12 @@ class ReplaceItemsFailedError(ActivepiecesProviderError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.project_id, self.failed))
+
+
+class InvalidArgumentError(ActivepiecesProviderError, AirflowFailException, ValueError):
+    """An operator's argument (typically a rendered template: ``"{{ params.prune }}"``) that is
+    not a value of its kind. Raised before any request; the task fails without retries (a
+    retry renders the same text)."""
 
 
 class HITLUnavailableError(ActivepiecesProviderError, RuntimeError):

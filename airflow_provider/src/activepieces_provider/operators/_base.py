@@ -20,10 +20,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowFailException
 
 from activepieces_core.parsing import exactly_one, is_blank, parse_bool
-from activepieces_provider.exceptions import ActivepiecesProviderError
+from activepieces_provider.exceptions import InvalidArgumentError
 from activepieces_provider.hooks.activepieces import ActivepiecesHook
 from activepieces_provider.links.projects import PROJECT_URL_ATTR, PROJECT_URL_XCOM_KEY
 
@@ -48,13 +47,6 @@ def text_list(value: Any) -> list[str] | None:
     if isinstance(decoded, str):
         return [part.strip() for part in decoded.split(",") if part.strip()]
     return [str(item) for item in decoded]
-
-
-class InvalidArgumentError(ActivepiecesProviderError, AirflowFailException, ValueError):
-    """An argument (typically a rendered template) that is not a value of its kind.
-
-    Raised before any request; the task fails without retries (a retry renders the same text).
-    """
 
 
 def argument_bool(name: str, value: bool | str | None) -> bool:
