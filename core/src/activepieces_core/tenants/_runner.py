@@ -53,7 +53,7 @@ class JobClients:
         httpx's own async pool slows down sharply when many tasks share it (its pool lock is
         contended on every request), so on that backend a job gets one pool per
         `WORKERS_PER_POOL` workers; not one each, because every pool also loads the CA bundle
-        (~0.1 s of CPU). Made once, on first call.
+        (~0.1 s of CPU). Made when first asked for, and kept for the job.
         """
         stack = self._stack
         if stack is None or self.first.http_backend == "aiohttp":
