@@ -12,6 +12,8 @@ import pytest
 from activepieces_provider.exceptions import InvalidArgumentError
 from activepieces_provider.operators._base import argument_bool, optional_int
 from activepieces_provider.operators.archives import ActivepiecesRestoreTenantOperator
+from activepieces_provider.operators.members import ActivepiecesRemoveMemberOperator
+from activepieces_provider.operators.piece_sets import ActivepiecesDeletePieceSetOperator
 from activepieces_provider.operators.tenants import (
     ActivepiecesApplyTenantPlanOperator,
     ActivepiecesPlanTenantsOperator,
@@ -126,6 +128,18 @@ BAD_ARGUMENTS = [
         "replace_existing",
         lambda: ActivepiecesRestoreTenantOperator(
             task_id="t", archive="/nowhere/archive.json", replace_existing="overwrite"
+        ),
+    ),
+    (
+        "missing_ok",
+        lambda: ActivepiecesRemoveMemberOperator(
+            task_id="t", external_id="a", email="ada@example.com", missing_ok="maybe"
+        ),
+    ),
+    (
+        "missing_ok",
+        lambda: ActivepiecesDeletePieceSetOperator(
+            task_id="t", piece_set_key="gold", missing_ok="maybe"
         ),
     ),
 ]

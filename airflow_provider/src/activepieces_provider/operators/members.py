@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from activepieces_provider.links.projects import ActivepiecesProjectLink
-from activepieces_provider.operators._base import ActivepiecesProjectOperator
+from activepieces_provider.operators._base import ActivepiecesProjectOperator, argument_bool
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -80,15 +80,14 @@ class ActivepiecesRemoveMemberOperator(ActivepiecesProjectOperator):
         self.missing_ok = missing_ok
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from activepieces_core.parsing import parse_bool
-
+        missing_ok = argument_bool("missing_ok", self.missing_ok)
         self.check_target()
         with self.client() as client:
             project = self.require_target(client)
             result = client.project_members.remove(project, str(self.email))
         self.log.info("%s in project %s: %s", result.email, project.id, result.action)
         self.push_project_link(context, project.id)
-        if result.action == "absent" and not parse_bool(self.missing_ok):
+        if result.action == "absent" and not missing_ok:
             from activepieces_provider.exceptions import MemberNotFoundError
 
             raise MemberNotFoundError(result.email, project.id)

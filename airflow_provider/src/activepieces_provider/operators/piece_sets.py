@@ -20,6 +20,7 @@ from activepieces_provider.links.projects import ActivepiecesProjectLink
 from activepieces_provider.operators._base import (
     ActivepiecesBaseOperator,
     ActivepiecesProjectOperator,
+    argument_bool,
     text_list,
 )
 
@@ -226,8 +227,7 @@ class ActivepiecesDeletePieceSetOperator(ActivepiecesBaseOperator):
         self.missing_ok = missing_ok
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from activepieces_core.parsing import parse_bool
-
+        missing_ok = argument_bool("missing_ok", self.missing_ok)
         exactly_one(piece_set_key=self.piece_set_key, piece_set_id=self.piece_set_id)
         key = None if is_blank(self.piece_set_key) else str(self.piece_set_key).strip()
         if key == DEFAULT_SET_KEY:
@@ -235,7 +235,7 @@ class ActivepiecesDeletePieceSetOperator(ActivepiecesBaseOperator):
         with self.client() as client, _piece_sets_enabled():
             target = _find_set(client, key, self.piece_set_id or None)
             if target is None:
-                if not parse_bool(self.missing_ok):
+                if not missing_ok:
                     raise PieceSetNotFoundError(key=key, piece_set_id=self.piece_set_id)
                 self.log.info("Piece set %s: absent", key or self.piece_set_id)
                 return {"deleted": False, "pieceSetId": self.piece_set_id, "key": key}
