@@ -101,6 +101,8 @@ def test_condition_validation() -> None:
         ProjectCondition.build("gone", min_users=1)
     with pytest.raises(ValueError, match=">= 0"):
         ProjectCondition.build("exists", min_active_flows=-1)
+    with pytest.raises(ValueError, match=r"^min_users: not an integer: 'lots'$"):
+        ProjectCondition.build("exists", min_users="lots")
     rendered = ProjectCondition.build("exists", min_active_flows="2", min_users="None")
     assert rendered == ProjectCondition(wait_for="exists", min_active_flows=2)
     assert ProjectCondition.build("exists", min_users="0") == ProjectCondition()

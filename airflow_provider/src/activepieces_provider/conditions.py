@@ -45,7 +45,7 @@ class ProjectCondition:
             raise ValueError(f"wait_for must be one of {WAIT_FOR}, got {wait_for!r}")
         values: dict[str, int | None] = {}
         for name in THRESHOLD_FIELDS:
-            value = optional_int(thresholds.get(name))
+            value = optional_int(thresholds.get(name), name)
             if value is not None and value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
             # A minimum of 0 always holds; dropping it also avoids waiting for analytics.

@@ -58,7 +58,7 @@ def argument_bool(name: str, value: bool | str | None) -> bool:
         raise InvalidArgumentError(f"{name}: {exc}") from None
 
 
-def optional_int(value: Any, name: str = "value") -> int | None:
+def optional_int(value: Any, name: str) -> int | None:
     """Integer argument that may arrive rendered as text; blank/``"None"`` means unset."""
     if is_blank(value) or (isinstance(value, str) and value.strip() == "None"):
         return None
