@@ -121,6 +121,21 @@ def test_a_plan_edited_by_hand_is_refused(
     assert isinstance(InvalidPlanError("x"), ValueError)
 
 
+def test_a_bad_plan_is_refused_before_the_job_makes_its_clients(
+    activepieces_emulator: Any, client: ActivepiecesClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed(activepieces_emulator)
+    data = _through_json(plan(client, SPECS, prune=True).to_dict())
+    data["changes"].pop()
+
+    def no_client(*_: Any, **__: Any) -> Any:
+        raise AssertionError("a client was made for a plan that is refused")
+
+    monkeypatch.setattr(AsyncActivepiecesClient, "from_config", no_client)
+    with pytest.raises(InvalidPlanError, match="digest"):
+        apply(client, data)
+
+
 def test_format_versions() -> None:
     data = Plan().to_dict()
     verify_sealed(data)

@@ -347,6 +347,8 @@ async def aapply(
     project raises `ArchiveRequiredError` (nothing sent) unless ``archive`` is given, or
     ``None`` to delete without archives.
     """
+    if not isinstance(plan, Plan):
+        plan = Plan.from_dict(plan)  # before the job's clients: a bad plan costs none
     async with job_clients(client) as clients:
         return await apply_with(
             clients,
