@@ -35,7 +35,8 @@ class ActivepiecesProjectSensor(ActivepiecesHookMixin, BaseSensorOperator):
     :param external_id: external id of the project.
     :param wait_for: ``"exists"`` (default) or ``"gone"``.
     :param min_total_flows, min_active_flows, min_users, min_active_users: analytics minimums
-        (imply ``exists``).
+        (imply ``exists``); templated, so rendered text such as ``"{{ params.n }}"`` is read as
+        an integer (a clear error names the field otherwise).
     :param activepieces_conn_id: Airflow connection of type ``activepieces``.
     :param deferrable: defer to the triggerer; default ``[operators] default_deferrable``.
     """
@@ -56,10 +57,10 @@ class ActivepiecesProjectSensor(ActivepiecesHookMixin, BaseSensorOperator):
         project_id: str | None = None,
         external_id: str | None = None,
         wait_for: str = "exists",
-        min_total_flows: int | None = None,
-        min_active_flows: int | None = None,
-        min_users: int | None = None,
-        min_active_users: int | None = None,
+        min_total_flows: int | str | None = None,
+        min_active_flows: int | str | None = None,
+        min_users: int | str | None = None,
+        min_active_users: int | str | None = None,
         activepieces_conn_id: str = ActivepiecesHook.default_conn_name,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
