@@ -93,6 +93,50 @@ async def test_a_server_without_the_module_is_the_project_plan(make_api: Any, em
     assert await call(api, "mechanism") is PiecesMechanism.PROJECT_PLAN
 
 
+async def pages_of_listing(api: Any, **kwargs: Any) -> list[list[str]]:
+    """The keys on each page `listing` yields, sync or async."""
+    pages = api.client.piece_sets.listing(**kwargs)
+    if isinstance(api.client, AsyncActivepiecesClient):
+        return [[s.key for s in page.data] async for page in pages]
+    return [[s.key for s in page.data] for page in pages]
+
+
+async def test_listing_probes_with_its_first_page(api: Any, emu: Any) -> None:
+    # A legacy platform (402): no pages, the mechanism learnt and kept, one request.
+    assert await pages_of_listing(api) == []
+    assert emu.requests.count(route="piece_sets.list") == 1
+    assert await call(api, "mechanism") is PiecesMechanism.PROJECT_PLAN
+    assert await pages_of_listing(api) == []  # known: nothing sent
+    assert emu.requests.count(route="piece_sets.list") == 1
+    # A piece-set platform: its pages, the first of them the probe (no ?limit=1 before it).
+    emu.state.configure_platform(manage_pieces_enabled=True)
+    for k in range(4):
+        emu.state.piece_sets.add(f"Set {k}", f"k{k}", mode="include_all", exceptions=[])
+    api.client.piece_sets.set_mechanism(None)
+    emu.requests.clear()
+    pages = await pages_of_listing(api, limit=2)
+    assert {"k0", "k1", "k2", "k3"} <= {key for page in pages for key in page}
+    assert len(pages) >= 2
+    # one request a page, each a page of the listing
+    assert [(r.route, r.path) for r in emu.requests] == [
+        ("piece_sets.list", "/api/v1/piece-sets")
+    ] * len(pages)
+    assert await call(api, "mechanism") is PiecesMechanism.PIECE_SETS
+    assert len(emu.requests) == len(pages)
+
+
+async def test_listing_on_a_server_without_the_module_is_empty(make_api: Any, emu: Any) -> None:
+    api = make_api(base_url=emu.base_url + "/elsewhere/api/v1")  # every route answers 404
+    assert await pages_of_listing(api) == []
+    assert await call(api, "mechanism") is PiecesMechanism.PROJECT_PLAN
+
+
+async def test_listing_raises_other_failures(make_api: Any, emu: Any) -> None:
+    api = make_api(api_key="sk-" + "x" * 61)
+    with pytest.raises(AuthenticationError):
+        await pages_of_listing(api)
+
+
 async def test_other_probe_failures_are_raised(make_api: Any, emu: Any) -> None:
     api = make_api(api_key="sk-" + "x" * 61)
     with pytest.raises(AuthenticationError):

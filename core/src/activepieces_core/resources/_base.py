@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from typing import Any, TypeVar
 
 import anyio.lowlevel
@@ -317,7 +317,7 @@ class AsyncResource:
 
     async def _page_list(
         self, body_op: Callable[[str | None], Op[Any]], parse: Callable[[Any], Page[T]]
-    ) -> AsyncIterator[Page[T]]:
+    ) -> AsyncGenerator[Page[T], None]:
         """Every page of a listing, in order (`scan_pages` follows the cursors).
 
         Under asyncio the next page is requested before this one is parsed and handed over: the

@@ -3,14 +3,15 @@
 On platforms whose plan has ``managePiecesEnabled`` a project's visible pieces come from its
 piece set (the platform's Default set unless another is assigned), not from the project plan.
 `PieceSetsResource.mechanism` says which of the two governs a platform (probed once per
-client, overridable with `set_mechanism`).
+client, overridable with `set_mechanism`); `PieceSetsResource.listing` learns it from the
+listing's first page, which a caller that lists the sets anyway would send next.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
 
-from activepieces_core.errors import InvalidRequestError
+from activepieces_core.errors import FeatureDisabledError, InvalidRequestError, NotFoundError
 from activepieces_core.models import Page, Project
 from activepieces_core.models.piece_set import PieceSet, PiecesMechanism
 from activepieces_core.resources._base import AsyncResource, SyncResource
@@ -31,6 +32,10 @@ def _mechanism(value: PiecesMechanism | str | None) -> PiecesMechanism | None:
         raise InvalidRequestError(
             f"mechanism must be one of {choices} or None, got {value!r}"
         ) from None
+
+
+#: What the listing's first page answers where piece sets do not govern (`ops.probe_mechanism`).
+_LEGACY = (FeatureDisabledError, NotFoundError)
 
 
 class _Mechanism:
@@ -72,6 +77,23 @@ class PieceSetsResource(SyncResource, _Mechanism):
         return self._page_list(
             lambda cursor: ops.list_body(ops.list_params(limit, cursor)), ops.parse_page
         )
+
+    def listing(self, *, limit: int = MAX_PAGE_SIZE) -> Iterator[Page[PieceSet]]:
+        """Every page of the platform's sets where piece sets govern it, none where they do
+        not: the first page is the probe (`mechanism`, cached as it answers), so learning both
+        costs one request less than `mechanism` then `pages`."""
+        ops.check_limit(limit)
+        if self._known is PiecesMechanism.PROJECT_PLAN:
+            return
+        pages = self.pages(limit=limit)
+        try:
+            first = next(pages)
+        except _LEGACY:
+            self._known = PiecesMechanism.PROJECT_PLAN
+            return
+        self._known = PiecesMechanism.PIECE_SETS
+        yield first
+        yield from pages
 
     def get(self, piece_set_id: str) -> PieceSet:
         """The set with this id (`NotFoundError` if absent)."""
@@ -164,6 +186,28 @@ class AsyncPieceSetsResource(AsyncResource, _Mechanism):
         return self._page_list(
             lambda cursor: ops.list_body(ops.list_params(limit, cursor)), ops.parse_page
         )
+
+    async def listing(self, *, limit: int = MAX_PAGE_SIZE) -> AsyncIterator[Page[PieceSet]]:
+        """Every page of the platform's sets where piece sets govern it, none where they do
+        not (the first page is the probe; see `PieceSetsResource.listing`)."""
+        ops.check_limit(limit)
+        if self._known is PiecesMechanism.PROJECT_PLAN:
+            return
+        pages = self._page_list(
+            lambda cursor: ops.list_body(ops.list_params(limit, cursor)), ops.parse_page
+        )
+        try:
+            try:
+                first = await pages.__anext__()
+            except _LEGACY:
+                self._known = PiecesMechanism.PROJECT_PLAN
+                return
+            self._known = PiecesMechanism.PIECE_SETS
+            yield first
+            async for page in pages:
+                yield page
+        finally:
+            await pages.aclose()
 
     async def get(self, piece_set_id: str) -> PieceSet:
         """The set with this id (`NotFoundError` if absent)."""

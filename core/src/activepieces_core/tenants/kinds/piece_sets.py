@@ -1,8 +1,8 @@
 """The piece-set kind: which pieces a tenant sees on platforms governed by piece sets.
 
-Read: which mechanism governs the platform (``client.piece_sets.mechanism()``: one probe),
-then, on a piece-set platform, every set (pages of 100). On a legacy platform nothing more is
-read, ``pieces`` stays a project field (see the project kind) and a document that names piece
+Read: every set, in pages of 100 (``client.piece_sets.listing``), the first page being the
+probe of which mechanism governs the platform (a legacy one answers it 402 or 404, so one
+request says so). On a legacy platform nothing more is read, ``pieces`` stays a project field (see the project kind) and a document that names piece
 sets is refused before anything is sent.
 
 Diff, on a piece-set platform (rules read from upstream, see docs/piece-sets.md):
@@ -150,18 +150,20 @@ class PieceSetKind(Kind[list[PieceSet]]):
     async def _read(
         self, client: AsyncActivepiecesClient, request: PlanInput, reading: Reading
     ) -> list[PieceSet]:
-        mechanism = await client.piece_sets.mechanism()
-        reading.requests += 1
+        # The listing's first page is the probe: no pages where piece sets do not govern.
+        sets: list[PieceSet] = []
+        pages = 0
+        async for page in client.piece_sets.listing(limit=MAX_PAGE_SIZE):
+            pages += 1
+            for piece_set in page.data:
+                share_fields_sets(piece_set)  # a set per tenant with its own pieces
+                sets.append(piece_set)
+        reading.requests += pages or 1  # the legacy platform's answer to the probe
+        mechanism = await client.piece_sets.mechanism()  # known by now: nothing sent
         reading.pieces_mechanism = mechanism
         if mechanism != PiecesMechanism.PIECE_SETS:
             _refuse_on_legacy(request)
             return []
-        sets: list[PieceSet] = []
-        async for page in client.piece_sets.pages(limit=MAX_PAGE_SIZE):
-            reading.requests += 1
-            for piece_set in page.data:
-                share_fields_sets(piece_set)  # a set per tenant with its own pieces
-                sets.append(piece_set)
         return sets
 
     def diff(
