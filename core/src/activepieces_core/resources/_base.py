@@ -264,7 +264,7 @@ class SyncResource:
 
     def _page_list(
         self, body_op: Callable[[str | None], Op[Any]], parse: Callable[[Any], Page[T]]
-    ) -> Iterator[Page[T]]:
+    ) -> Generator[Page[T], None, None]:
         """Every page of a listing, in order, each requested when the caller asks for it
         (``body_op(cursor)`` reads one page's body; `scan_pages` follows the cursors)."""
         ready: deque[Any] = deque()

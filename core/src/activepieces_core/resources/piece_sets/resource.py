@@ -85,15 +85,20 @@ class PieceSetsResource(SyncResource, _Mechanism):
         ops.check_limit(limit)
         if self._known is PiecesMechanism.PROJECT_PLAN:
             return
-        pages = self.pages(limit=limit)
+        pages = self._page_list(
+            lambda cursor: ops.list_body(ops.list_params(limit, cursor)), ops.parse_page
+        )
         try:
-            first = next(pages)
-        except _LEGACY:
-            self._known = PiecesMechanism.PROJECT_PLAN
-            return
-        self._known = PiecesMechanism.PIECE_SETS
-        yield first
-        yield from pages
+            try:
+                first = next(pages)
+            except _LEGACY:
+                self._known = PiecesMechanism.PROJECT_PLAN
+                return
+            self._known = PiecesMechanism.PIECE_SETS
+            yield first
+            yield from pages
+        finally:
+            pages.close()
 
     def get(self, piece_set_id: str) -> PieceSet:
         """The set with this id (`NotFoundError` if absent)."""

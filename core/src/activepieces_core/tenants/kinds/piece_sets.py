@@ -1,9 +1,9 @@
 """The piece-set kind: which pieces a tenant sees on platforms governed by piece sets.
 
 Read: every set, in pages of 100 (``client.piece_sets.listing``), the first page being the
-probe of which mechanism governs the platform (a legacy one answers it 402 or 404, so one
-request says so). On a legacy platform nothing more is read, ``pieces`` stays a project field (see the project kind) and a document that names piece
-sets is refused before anything is sent.
+probe of which mechanism governs the platform (a legacy one answers it 402 or 404). On a legacy
+platform nothing more is read, ``pieces`` stays a project field (see the project kind) and a
+document that names piece sets is refused before anything is sent.
 
 Diff, on a piece-set platform (rules read from upstream, see docs/piece-sets.md):
 * every set the document declares is created or converged (name and ``config.pieces`` only:
