@@ -305,6 +305,20 @@ def test_moves_onto_a_set_are_batched_by_set(
     assert seen["own"] == [SLACK]
 
 
+def test_an_assign_moves_up_to_500_projects(piece_set_platform: Any) -> None:
+    # docs/tenants.md: "one assign request per 500 projects" (upstream's body has no bound)
+    emu = piece_set_platform
+    doc = {
+        "piece_sets": DOCUMENT["piece_sets"],
+        "tenants": [{"external_id": f"g{i:03d}", "piece_set": "gold"} for i in range(501)],
+    }
+    with _client(emu) as client:
+        tenant_plan = plan(client, doc)
+        emu.requests.clear()
+        assert apply(client, tenant_plan, concurrency=16).ok
+    assert emu.requests.count(route="piece_sets.assign") == 2  # 500 + 1
+
+
 def test_a_failed_batch_fails_each_of_its_tenants_and_the_next_sync_converges(
     piece_set_platform: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

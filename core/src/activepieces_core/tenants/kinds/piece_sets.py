@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.errors import NotFoundError
@@ -127,6 +127,11 @@ class PieceSetKind(Kind[list[PieceSet]]):
     #: Its probe and listing need nothing another kind reads: on the wire beside the projects
     #: listing (the project kind's diff waits for it).
     read_waits_for = ()
+    #: Projects moved onto one set by one assign. Upstream's body has no upper bound
+    #: (``AssignProjectsRequestBody``: ``projectIds`` min 1, packages/core/shared piece-set
+    #: DTOs, read 2026-12-07) and the server moves them with one ``UPDATE ... WHERE id IN``;
+    #: 500 ids are a ~12 KB body. A failed assign fails its batch's tenants (each reported).
+    batch_size: ClassVar[int] = 500
 
     @property
     def change_kinds(self) -> tuple[str, ...]:
