@@ -12,7 +12,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -84,6 +85,27 @@ def shard_worker(sharded: ModuleType) -> Iterator[subprocess.Popen[bytes]]:
         process.wait(timeout=30)
 
 
+@contextmanager
+def worker_held_until(worker: subprocess.Popen[bytes], ready: Callable[[], bool]) -> Iterator[None]:
+    """The shard worker stopped (SIGSTOP) until ``ready()`` holds (120 s at most), then resumed:
+    no shard run comes up before the parent has done what the test waits for."""
+    worker.send_signal(signal.SIGSTOP)
+
+    def resume_when_ready() -> None:
+        deadline = time.monotonic() + 120
+        while not ready() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGCONT)
+
+    watcher = threading.Thread(target=resume_when_ready, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        worker.send_signal(signal.SIGCONT)
+        watcher.join(timeout=130)
+
+
 def shard_runs(sharded: ModuleType) -> list[FlowRun]:
     """Every flow run of the shard deployment."""
     with get_client(sync_client=True) as api:
@@ -121,23 +143,10 @@ def test_every_shard_is_a_flow_run_and_the_report_is_merged(
     # (CI's matrix beside the suite) the worker took a shard run before the parent's plan was
     # done, and the parent rightly applied nothing. Held, the worker cannot; resumed once the
     # head's projects exist, it runs the shards' last slices.
-    shard_worker.send_signal(signal.SIGSTOP)
-
-    def resume_after_the_head() -> None:
-        deadline = time.monotonic() + 120
-        while len(emu.state.projects(types=["TEAM"])) < len(head):
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        shard_worker.send_signal(signal.SIGCONT)
-
-    watcher = threading.Thread(target=resume_after_the_head, daemon=True)
-    watcher.start()
-    try:
+    with worker_held_until(
+        shard_worker, lambda: len(emu.state.projects(types=["TEAM"])) >= len(head)
+    ):
         result = sharded.sharded_apply(str(tenant_file), block, shards=2, poll_seconds=0.2)
-    finally:
-        shard_worker.send_signal(signal.SIGCONT)
-        watcher.join(timeout=130)
 
     assert result["summary"]["total"] == 10
     assert result["summary"]["succeeded"] == expected.summary["create"] == 10
@@ -178,22 +187,11 @@ def test_the_parent_stops_applying_slices_once_a_shard_run_runs(
     emu.faults.set("create", latency=2.0)
     # The shard runs wait until the parent has written a slice: on a loaded machine its plan
     # took longer than their start (4 s), and it rightly applied nothing.
-    shard_worker.send_signal(signal.SIGSTOP)
-
-    def resume_after_a_create() -> None:
-        deadline = time.monotonic() + 120
-        while not emu.state.projects(types=["TEAM"]) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        shard_worker.send_signal(signal.SIGCONT)
-
-    watcher = threading.Thread(target=resume_after_a_create, daemon=True)
-    watcher.start()
     try:
-        result = sharded.sharded_apply(str(tenant_file), block, shards=2, poll_seconds=0.2)
+        with worker_held_until(shard_worker, lambda: bool(emu.state.projects(types=["TEAM"]))):
+            result = sharded.sharded_apply(str(tenant_file), block, shards=2, poll_seconds=0.2)
     finally:
         emu.faults.clear()
-        shard_worker.send_signal(signal.SIGCONT)
-        watcher.join(timeout=130)
 
     assert 0 < result["parent_tenants"] < len(head)
     assert result["summary"]["succeeded"] == result["summary"]["total"] == 10
