@@ -364,7 +364,7 @@ async def aapply(
 
 async def apply_with(
     clients: JobClients,
-    plan: Plan | Mapping[str, Any],
+    plan: Plan,
     *,
     concurrency: int,
     dry_run: bool,
@@ -373,9 +373,8 @@ async def apply_with(
     check_stale: bool,
     archive: ArchiveTarget,
 ) -> ApplyReport:
-    """`aapply` on the clients of a job (`areconcile`'s plan opened them)."""
-    if not isinstance(plan, Plan):
-        plan = Plan.from_dict(plan)
+    """`aapply` on the clients of a job (`areconcile`'s plan opened them); ``plan`` already
+    read (`aapply` reads a dict plan before it makes the clients)."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     check_deletions(plan, max_deletions)
