@@ -39,6 +39,7 @@ from activepieces_core.retries import RetryPolicy
 from activepieces_core.types.piece_sets import PieceSetEnsureResult, PiecesWish
 
 __all__ = [
+    "LEGACY_ANSWERS",
     "MAX_PAGE_SIZE",
     "changes",
     "check_limit",
@@ -239,13 +240,18 @@ def unassign(piece_set: PieceSet | str, project: Project | str) -> Op[None]:
     yield Call("DELETE", path)
 
 
+#: What the set listing answers where the legacy project plan governs: 402 FEATURE_DISABLED
+#: (flag off) or 404 (no such module).
+LEGACY_ANSWERS = (FeatureDisabledError, NotFoundError)
+
+
 def probe_mechanism() -> Op[PiecesMechanism]:
     """Which mechanism governs the platform: ``GET /piece-sets?limit=1`` answers 200 where
-    piece sets do; 402 FEATURE_DISABLED (flag off) or 404 (no such module) means the legacy
-    project plan. Any other failure is raised."""
+    piece sets do, one of `LEGACY_ANSWERS` where the legacy project plan does. Any other
+    failure is raised."""
     try:
         yield from list_page([("limit", "1")])
-    except (FeatureDisabledError, NotFoundError):
+    except LEGACY_ANSWERS:
         return PiecesMechanism.PROJECT_PLAN
     return PiecesMechanism.PIECE_SETS
 

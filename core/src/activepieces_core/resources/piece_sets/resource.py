@@ -9,9 +9,9 @@ listing's first page, which a caller that lists the sets anyway would send next.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
 
-from activepieces_core.errors import FeatureDisabledError, InvalidRequestError, NotFoundError
+from activepieces_core.errors import InvalidRequestError
 from activepieces_core.models import Page, Project
 from activepieces_core.models.piece_set import PieceSet, PiecesMechanism
 from activepieces_core.resources._base import AsyncResource, SyncResource
@@ -32,10 +32,6 @@ def _mechanism(value: PiecesMechanism | str | None) -> PiecesMechanism | None:
         raise InvalidRequestError(
             f"mechanism must be one of {choices} or None, got {value!r}"
         ) from None
-
-
-#: What the listing's first page answers where piece sets do not govern (`ops.probe_mechanism`).
-_LEGACY = (FeatureDisabledError, NotFoundError)
 
 
 class _Mechanism:
@@ -71,7 +67,7 @@ class PieceSetsResource(SyncResource, _Mechanism):
         ops.check_limit(limit)
         return self._pages(lambda cursor: ops.list_page(ops.list_params(limit, cursor)))
 
-    def pages(self, *, limit: int = MAX_PAGE_SIZE) -> Iterator[Page[PieceSet]]:
+    def pages(self, *, limit: int = MAX_PAGE_SIZE) -> Generator[Page[PieceSet], None, None]:
         """Every page of the platform's sets (``limit`` rows each), in order, fetched lazily."""
         ops.check_limit(limit)
         return self._page_list(
@@ -82,16 +78,13 @@ class PieceSetsResource(SyncResource, _Mechanism):
         """Every page of the platform's sets where piece sets govern it, none where they do
         not: the first page is the probe (`mechanism`, cached as it answers), so learning both
         costs one request less than `mechanism` then `pages`."""
-        ops.check_limit(limit)
+        pages = self.pages(limit=limit)  # the limit checked; nothing sent until asked
         if self._known is PiecesMechanism.PROJECT_PLAN:
             return
-        pages = self._page_list(
-            lambda cursor: ops.list_body(ops.list_params(limit, cursor)), ops.parse_page
-        )
         try:
             try:
                 first = next(pages)
-            except _LEGACY:
+            except ops.LEGACY_ANSWERS:
                 self._known = PiecesMechanism.PROJECT_PLAN
                 return
             self._known = PiecesMechanism.PIECE_SETS
@@ -184,7 +177,7 @@ class AsyncPieceSetsResource(AsyncResource, _Mechanism):
         ops.check_limit(limit)
         return self._pages(lambda cursor: ops.list_page(ops.list_params(limit, cursor)))
 
-    def pages(self, *, limit: int = MAX_PAGE_SIZE) -> AsyncIterator[Page[PieceSet]]:
+    def pages(self, *, limit: int = MAX_PAGE_SIZE) -> AsyncGenerator[Page[PieceSet], None]:
         """Every page of the platform's sets, in order; under asyncio the next page is requested
         before this one is handed over (see `AsyncProjectsResource.pages`)."""
         ops.check_limit(limit)
@@ -195,16 +188,13 @@ class AsyncPieceSetsResource(AsyncResource, _Mechanism):
     async def listing(self, *, limit: int = MAX_PAGE_SIZE) -> AsyncIterator[Page[PieceSet]]:
         """Every page of the platform's sets where piece sets govern it, none where they do
         not (the first page is the probe; see `PieceSetsResource.listing`)."""
-        ops.check_limit(limit)
+        pages = self.pages(limit=limit)  # the limit checked; nothing sent until asked
         if self._known is PiecesMechanism.PROJECT_PLAN:
             return
-        pages = self._page_list(
-            lambda cursor: ops.list_body(ops.list_params(limit, cursor)), ops.parse_page
-        )
         try:
             try:
                 first = await pages.__anext__()
-            except _LEGACY:
+            except ops.LEGACY_ANSWERS:
                 self._known = PiecesMechanism.PROJECT_PLAN
                 return
             self._known = PiecesMechanism.PIECE_SETS
