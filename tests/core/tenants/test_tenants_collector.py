@@ -4,6 +4,9 @@ tenants, each kind's changes) and leaves it as it found it."""
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,3 +72,52 @@ def collector_off() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+#: Run in a fresh interpreter: freezing is process-wide state that the test process must keep.
+JOB_SCRIPT = textwrap.dedent(
+    """
+    import gc
+    from activepieces_core import ActivepiecesClient
+    from activepieces_core.tenants import apply, plan, reconcile
+    from activepieces_core.testing import Emulator
+
+    def document(prefix):
+        return [{"external_id": f"{prefix}-{i}"} for i in range(50)]
+
+    with Emulator(seed=0) as emu, ActivepiecesClient(
+        api_key=emu.api_key, base_url=emu.url
+    ) as client:
+        seen = []
+        report = reconcile(client, document("a"), on_result=lambda r: seen.append(gc.get_freeze_count()))
+        assert report.ok and len(seen) == 50
+        assert min(seen) >= 50, seen  # the plan's changes, out of every collection
+        assert gc.get_freeze_count() == 0  # handed back once the job ended
+
+        saved = plan(client, document("b")).to_dict()
+        assert gc.get_freeze_count() == 0  # a plan alone keeps the collector as it was
+        seen.clear()
+        report = apply(client, saved, on_result=lambda r: seen.append(gc.get_freeze_count()))
+        assert report.ok and min(seen) >= 50, seen  # the plan read from its dict
+        assert gc.get_freeze_count() == 0
+
+        gc.freeze()  # a process that froze objects itself keeps exactly its own freeze
+        frozen = gc.get_freeze_count()
+        seen.clear()
+        report = reconcile(client, document("c"), on_result=lambda r: seen.append(gc.get_freeze_count()))
+        # (frozen objects freed since, such as the last report, only ever lower the count)
+        assert report.ok and frozen // 2 < min(seen) and max(seen) <= frozen, (frozen, seen)
+        assert frozen // 2 < gc.get_freeze_count() <= frozen
+    print("ok")
+    """
+)
+
+
+def test_a_job_keeps_its_plan_out_of_collections_until_it_ends() -> None:
+    """`reconcile` and `apply` (of a saved plan's dict) freeze what planning built for the
+    apply's duration, and unfreeze it after; a process with its own freeze is left alone."""
+    done = subprocess.run(
+        [sys.executable, "-c", JOB_SCRIPT], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "ok"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from activepieces_core.tenants._gc import job_kept_frozen
 from activepieces_core.tenants._runner import AnyClient, blocking, job_clients
 from activepieces_core.tenants.archive.archiver import ARCHIVE_REQUIRED, ArchiveTarget
 from activepieces_core.tenants.diff import diff_project
@@ -114,29 +115,30 @@ async def areconcile(
     """`aplan` then `aapply` (no staleness re-read: the plan is moments old); the planning
     options are `aplan`'s, ``archive`` is `aapply`'s (required when ``prune`` deletes). The
     apply writes on the client the plan read with (and its connections)."""
-    async with job_clients(client) as clients:
-        tenant_plan = await aplan(
-            clients.first,
-            specs,
-            prune=prune,
-            protect=protect,
-            page_size=page_size,
-            read=read,
-            lookup_threshold=lookup_threshold,
-            concurrency=concurrency,
-            prune_members=prune_members,
-            offboard_users=offboard_users,
-        )
-        return await apply_with(
-            clients,
-            tenant_plan,
-            concurrency=concurrency,
-            dry_run=dry_run,
-            max_deletions=max_deletions,
-            on_result=on_result,
-            check_stale=False,
-            archive=archive,
-        )
+    with job_kept_frozen():
+        async with job_clients(client) as clients:
+            tenant_plan = await aplan(
+                clients.first,
+                specs,
+                prune=prune,
+                protect=protect,
+                page_size=page_size,
+                read=read,
+                lookup_threshold=lookup_threshold,
+                concurrency=concurrency,
+                prune_members=prune_members,
+                offboard_users=offboard_users,
+            )
+            return await apply_with(
+                clients,
+                tenant_plan,
+                concurrency=concurrency,
+                dry_run=dry_run,
+                max_deletions=max_deletions,
+                on_result=on_result,
+                check_stale=False,
+                archive=archive,
+            )
 
 
 plan = blocking(aplan, "Sync `aplan`: compute the changes (reads only).")

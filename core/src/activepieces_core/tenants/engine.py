@@ -18,6 +18,7 @@ from activepieces_core.client import AsyncActivepiecesClient
 from activepieces_core.constants import DEFAULT_CONCURRENCY
 from activepieces_core.tenants._construct import constructed
 from activepieces_core.tenants._fields_sets import shared_fields_set
+from activepieces_core.tenants._gc import collector_paused, job_kept_frozen
 from activepieces_core.tenants._runner import AnyClient, JobClients, job_clients
 from activepieces_core.tenants.archive.archiver import (
     ARCHIVE_REQUIRED,
@@ -347,19 +348,21 @@ async def aapply(
     project raises `ArchiveRequiredError` (nothing sent) unless ``archive`` is given, or
     ``None`` to delete without archives.
     """
-    if not isinstance(plan, Plan):
-        plan = Plan.from_dict(plan)  # before the job's clients: a bad plan costs none
-    async with job_clients(client) as clients:
-        return await apply_with(
-            clients,
-            plan,
-            concurrency=concurrency,
-            dry_run=dry_run,
-            max_deletions=max_deletions,
-            on_result=on_result,
-            check_stale=check_stale,
-            archive=archive,
-        )
+    with job_kept_frozen():
+        if not isinstance(plan, Plan):
+            with collector_paused():  # it builds what the apply keeps
+                plan = Plan.from_dict(plan)  # before the job's clients: a bad plan costs none
+        async with job_clients(client) as clients:
+            return await apply_with(
+                clients,
+                plan,
+                concurrency=concurrency,
+                dry_run=dry_run,
+                max_deletions=max_deletions,
+                on_result=on_result,
+                check_stale=check_stale,
+                archive=archive,
+            )
 
 
 async def apply_with(
