@@ -3,7 +3,8 @@
     uv run --frozen python bench/run_all.py [--quick] [--logs DIR]
 
 Runs, one after the other (so they do not compete for the CPU), as subprocesses:
-``emulator_throughput.py`` (requests/s the emulator serves), ``reconcile.py`` (first onboarding,
+``machine_floor.py`` (the round trip a server that only waits its latency allows, with a bare
+client and with aiohttp: for the record), ``emulator_throughput.py`` (requests/s the emulator serves), ``reconcile.py`` (first onboarding,
 no-op re-sync and client overhead against raw httpx; 10,000 tenants, 1,000 with ``--quick``),
 ``import_cost.py`` (what the provider adds to ``import airflow.sdk``) and
 ``fault_campaign.py --json`` (1,000 tenants through Airflow and Prefect under 20% faults; 200
@@ -377,6 +378,20 @@ def contents_figures(run: Run) -> list[Figure]:
     return figures if len(figures) >= 3 else [*figures, _unreadable(run)]
 
 
+_MACHINE = re.compile(r"^(?P<client>.+?)\s+round trip: (?P<trips>.+)$")
+
+
+def machine_floor_figures(run: Run) -> list[Figure]:
+    """The round trip this machine allows at all (a server that only waits its latency), with a
+    bare client and with aiohttp: what the 1.15x targets sit on top of (for the record)."""
+    figures = [
+        Figure("machine", f"{m['client']}: round trip", m["trips"], "-", None)
+        for m in map(_MACHINE.match, run.stdout.splitlines())
+        if m
+    ]
+    return figures or [_unreadable(run)]
+
+
 def _unreadable(run: Run) -> Figure:
     tail = (run.stderr.strip().splitlines() or ["no output"])[-1][:80]
     return Figure(run.name, "output unreadable", f"exit {run.returncode}: {tail}", "-", False)
@@ -413,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     tenants = 1000 if args.quick else 10_000
     page_size = 1000
     plan: list[tuple[str, list[str], Callable[[Run], list[Figure]]]] = [
+        ("machine_floor", ["--rounds", "2" if args.quick else "3"], machine_floor_figures),
         (
             "emulator_throughput",
             ["--seconds", "2", "--projects", "2000"] if args.quick else [],
