@@ -78,8 +78,10 @@ def collector_off() -> Iterator[None]:
 JOB_SCRIPT = textwrap.dedent(
     """
     import gc
+    import threading
     from activepieces_core import ActivepiecesClient
     from activepieces_core.tenants import apply, plan, reconcile
+    from activepieces_core.tenants._gc import collector_paused, job_kept_frozen
     from activepieces_core.testing import Emulator
 
     def document(prefix):
@@ -108,6 +110,30 @@ JOB_SCRIPT = textwrap.dedent(
         # (frozen objects freed since, such as the last report, only ever lower the count)
         assert report.ok and frozen // 2 < min(seen) and max(seen) <= frozen, (frozen, seen)
         assert frozen // 2 < gc.get_freeze_count() <= frozen
+        gc.unfreeze()
+
+    # Jobs that overlap: only one freezes, and its end unfreezes, whatever the others do.
+    started, release = threading.Event(), threading.Event()
+
+    def other_job():
+        with job_kept_frozen():
+            started.set()
+            release.wait()
+            with collector_paused():
+                [[i] for i in range(1000)]
+            assert gc.get_freeze_count() == 0  # not the job that freezes
+
+    with job_kept_frozen():
+        with collector_paused():
+            kept = [[i] for i in range(1000)]
+        assert gc.get_freeze_count() >= len(kept)
+        thread = threading.Thread(target=other_job)
+        thread.start()
+        started.wait()
+    assert gc.get_freeze_count() == 0  # handed back while the other job still runs
+    release.set()
+    thread.join()
+    assert gc.get_freeze_count() == 0
     print("ok")
     """
 )
@@ -115,7 +141,8 @@ JOB_SCRIPT = textwrap.dedent(
 
 def test_a_job_keeps_its_plan_out_of_collections_until_it_ends() -> None:
     """`reconcile` and `apply` (of a saved plan's dict) freeze what planning built for the
-    apply's duration, and unfreeze it after; a process with its own freeze is left alone."""
+    apply's duration, and unfreeze it after; a process with its own freeze is left alone; of
+    jobs that overlap, one freezes, and nothing stays frozen past its end."""
     done = subprocess.run(
         [sys.executable, "-c", JOB_SCRIPT], capture_output=True, text=True, check=False, timeout=120
     )

@@ -6,14 +6,15 @@ import gc
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 __all__ = ["collector_paused", "job_kept_frozen"]
 
 _lock = threading.Lock()
-#: Jobs running (`job_kept_frozen`), and whether they froze what they keep (the process held
-#: nothing frozen when the first one began, so unfreezing after the last one undoes only theirs).
-_jobs = 0
-_jobs_freeze = False
+#: The job whose steps freeze what they keep (`job_kept_frozen`); at most one at a time.
+_freezing_job: object | None = None
+#: The job the running code belongs to (asyncio tasks and `run_sync`'s thread inherit it).
+_current_job: ContextVar[object | None] = ContextVar("activepieces_gc_job", default=None)
 
 
 @contextmanager
@@ -41,7 +42,8 @@ def collector_paused(*, freeze: bool = False) -> Iterator[None]:
     try:
         yield
     finally:
-        if freeze or _jobs_freeze:
+        job = _current_job.get()
+        if freeze or (job is not None and job is _freezing_job):
             gc.freeze()
         gc.enable()
 
@@ -55,20 +57,24 @@ def job_kept_frozen() -> Iterator[None]:
     Otherwise the collections during the apply walk the plan again and again as it ages: the
     first one after planning walks every change, the next older one again, then a full one
     (onboarding 10,000 tenants on a piece-set platform: 150-250 ms of stalls in its first
-    seconds, each one holding up the responses in flight). Only where nothing is frozen yet:
-    a process that froze objects itself (the CLI's `tune_gc`, a pre-forking server) keeps
-    its own freeze, which a job's unfreeze would undo.
+    seconds, each one holding up the responses in flight). One job at a time freezes: jobs
+    that overlap it in the process (a Prefect worker's threads) collect as usual, and its end
+    unfreezes whatever they are doing, so nothing stays frozen longer than one job, however
+    busy the process. Only where nothing is frozen yet: a process that froze objects itself
+    (the CLI's `tune_gc`, a pre-forking server) keeps its own freeze, which this would undo.
     """
-    global _jobs, _jobs_freeze
+    global _freezing_job
+    job = object()
     with _lock:
-        if _jobs == 0:
-            _jobs_freeze = gc.isenabled() and gc.get_freeze_count() == 0
-        _jobs += 1
+        freezing = _freezing_job is None and gc.isenabled() and gc.get_freeze_count() == 0
+        if freezing:
+            _freezing_job = job
+    token = _current_job.set(job)
     try:
         yield
     finally:
-        with _lock:
-            _jobs -= 1
-            if _jobs == 0 and _jobs_freeze:
-                _jobs_freeze = False
+        _current_job.reset(token)
+        if freezing:
+            with _lock:
+                _freezing_job = None
                 gc.unfreeze()
