@@ -58,10 +58,11 @@ def job_kept_frozen() -> Iterator[None]:
     first one after planning walks every change, the next older one again, then a full one
     (onboarding 10,000 tenants on a piece-set platform: 150-250 ms of stalls in its first
     seconds, each one holding up the responses in flight). One job at a time freezes: jobs
-    that overlap it in the process (a Prefect worker's threads) collect as usual, and its end
-    unfreezes whatever they are doing, so nothing stays frozen longer than one job, however
-    busy the process. Only where nothing is frozen yet: a process that froze objects itself
-    (the CLI's `tune_gc`, a pre-forking server) keeps its own freeze, which this would undo.
+    that overlap it in the process (a Prefect worker's threads) collect as usual, and when it
+    ends everything frozen is handed back, theirs included, so nothing stays frozen longer
+    than one job however busy the process is. Only where nothing is frozen yet: a process
+    that froze objects itself (the CLI's `tune_gc`, a pre-forking server) keeps its own
+    freeze, which the unfreeze would undo.
     """
     global _freezing_job
     job = object()
