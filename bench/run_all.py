@@ -4,8 +4,9 @@
 
 Runs, one after the other (so they do not compete for the CPU), as subprocesses:
 ``machine_floor.py`` (the round trip a server that only waits its latency allows, with a bare
-client and with aiohttp: for the record), ``emulator_throughput.py`` (requests/s the emulator serves), ``reconcile.py`` (first onboarding,
-no-op re-sync and client overhead against raw httpx; 10,000 tenants, 1,000 with ``--quick``),
+client and with aiohttp: for the record), ``emulator_throughput.py`` (requests/s the emulator
+serves), ``reconcile.py`` (first onboarding, no-op re-sync and client overhead against raw
+httpx; 10,000 tenants, 1,000 with ``--quick``),
 ``import_cost.py`` (what the provider adds to ``import airflow.sdk``) and
 ``fault_campaign.py --json`` (1,000 tenants through Airflow and Prefect under 20% faults; 200
 with ``--quick``) and ``prefect_teardown.py`` (``teardown_tenants`` against
