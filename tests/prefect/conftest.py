@@ -29,6 +29,7 @@ from prefect.client.schemas.filters import (
     TaskRunFilterFlowRunId,
 )
 from prefect.client.schemas.objects import Artifact, FlowRun, Log, StateType, TaskRun
+from prefect.events.worker import EventsWorker
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.logging.handlers import APILogWorker
 from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL
@@ -99,13 +100,24 @@ class PrefectAPI:
                 )
             )
 
-    def task_runs(self, flow_run_id: UUID) -> list[TaskRun]:
-        with self._client as client:
-            return client.read_task_runs(
-                task_run_filter=TaskRunFilter(
-                    flow_run_id=TaskRunFilterFlowRunId(any_=[flow_run_id])
+    def task_runs(
+        self, flow_run_id: UUID, *, at_least: int = 0, wait: float = 30.0
+    ) -> list[TaskRun]:
+        """The flow run's task runs. They reach the server as events, sent by a background
+        worker and recorded by a server service, so the last ones can land after the flow run
+        has finished: with ``at_least``, wait (up to ``wait`` s) until that many are there."""
+        EventsWorker.drain_all(timeout=5)
+        deadline = time.monotonic() + wait
+        while True:
+            with self._client as client:
+                runs = client.read_task_runs(
+                    task_run_filter=TaskRunFilter(
+                        flow_run_id=TaskRunFilterFlowRunId(any_=[flow_run_id])
+                    )
                 )
-            )
+            if len(runs) >= at_least or time.monotonic() >= deadline:
+                return runs
+            time.sleep(0.1)
 
     def artifacts(self, flow_run_id: UUID) -> dict[str, Artifact]:
         """Artifacts of a flow run by key (unkeyed ones under their type)."""
