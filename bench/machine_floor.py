@@ -5,11 +5,11 @@
 A server that does nothing but answer ``--latency`` after each request arrives (an asyncio
 protocol on uvloop, in its own process: no HTTP framework, no handling), and two clients with
 ``--concurrency`` in flight: one on bare asyncio streams (no HTTP library: writes a request,
-reads its answer by ``Content-Length``) and one on aiohttp (what the library and the benches'
-raw client use). Each prints its round trip and its ratio to ``latency``: the first is the
-machine's own floor (timers, wake-ups, loopback), the second adds what one aiohttp request
-costs when ``concurrency`` answers land together. The benches' server floor (a raw aiohttp
-client against the emulator, `floors.server_round_trip`) sits on top of both.
+reads its answer by ``Content-Length``) and the benches' raw aiohttp client (`floors.raw_send`;
+aiohttp is the library's HTTP client too). Each prints its round trip and its ratio to
+``latency``: the first is the machine's own floor (timers, wake-ups, loopback), the second adds
+what aiohttp itself costs. The benches' server floor (the same raw client against the emulator,
+`floors.server_round_trip`) sits on top of both.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any, cast
 
-import aiohttp
+from floors import raw_send
 
 ANSWER = (
     b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 20\r\n\r\n"
@@ -89,15 +89,9 @@ async def _streams(port: int, requests: int, concurrency: int) -> None:
 
 
 async def _aiohttp(port: int, requests: int, concurrency: int) -> None:
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def worker() -> None:
-            for _ in range(requests // concurrency):
-                async with session.post(f"http://127.0.0.1:{port}/projects", data=BODY) as answer:
-                    await answer.read()
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    # The benches' own raw aiohttp client (`floors.raw_send`), which measures the server floor.
+    calls = [("POST", "/projects", {"displayName": "x"})] * requests
+    await raw_send(f"http://127.0.0.1:{port}", "bench", calls, concurrency)
 
 
 def round_trip(
