@@ -3,6 +3,7 @@ served by another process (as a worker would run it), under one global concurren
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -177,22 +178,51 @@ def head_tenants(sharded: ModuleType, shards: int) -> list[str]:
 def test_the_parent_stops_applying_slices_once_a_shard_run_runs(
     sharded: ModuleType, budget: None, shard_worker: Any, emulator: Any, tmp_path: Path
 ) -> None:
-    """With seconds a project create (the plan's reads stay quick), the shard runs come up
-    while the parent applies its first slices: it leaves the rest to them, and the platform
-    ends as planned."""
+    """The shard runs come up while the parent applies its head start: it finishes the round in
+    flight, leaves the rest to them, and the platform ends as planned."""
     emu = emulator
     tenant_file, block = piece_set_platform(emu, tmp_path)
     head = head_tenants(sharded, 2)
     assert len(head) >= 6  # enough slices to outlast a shard run's start
-    emu.faults.set("create", latency=2.0)
-    # The shard runs wait until the parent has written a slice: on a loaded machine its plan
-    # took longer than their start (4 s), and it rightly applied nothing.
+    # Held creates, not timed ones: a shard run's start is a worker's poll and a process start,
+    # 20 s and more on a loaded machine (CI's matrix), which outlasted every slice of a
+    # 2 s-a-create head start. The worker is stopped until the parent's first round is written;
+    # from then on a create waits until a shard run runs (120 s at most), so the parent's
+    # second round is in flight when it starts.
+    shard_up = threading.Event()
+
+    async def create_held(delay: float) -> None:
+        if not emu.state.projects(types=["TEAM"]):
+            await asyncio.sleep(delay)  # the first round
+            return
+        await asyncio.to_thread(shard_up.wait)  # set by the watcher, 120 s at most
+
+    earlier = {run.id for run in shard_runs(sharded)}  # other tests' runs, over
+
+    def watch_shard_runs() -> None:
+        deadline = time.monotonic() + 120
+        while not shard_up.is_set() and time.monotonic() < deadline:
+            runs = [run for run in shard_runs(sharded) if run.id not in earlier]
+            if any(sharded._started(run) for run in runs):
+                break
+            time.sleep(0.1)
+        shard_up.set()
+
+    emu.faults.set("create", latency=0.5)
+    emu.faults.sleep = create_held
+    watcher = threading.Thread(target=watch_shard_runs, daemon=True)
     try:
         with worker_held_until(shard_worker, lambda: bool(emu.state.projects(types=["TEAM"]))):
+            watcher.start()
             result = sharded.sharded_apply(str(tenant_file), block, shards=2, poll_seconds=0.2)
     finally:
+        shard_up.set()
+        watcher.join(timeout=10)
         emu.faults.clear()
 
+    # The parent's rounds with tenants are t01's, then t06's (`head_tenants`' slices); the
+    # shard runs came up during the second.
+    assert result["parent_tenants"] == 2
     assert 0 < result["parent_tenants"] < len(head)
     assert result["summary"]["succeeded"] == result["summary"]["total"] == 10
     projects = sorted(p["externalId"] for p in emu.state.projects(types=["TEAM"]))
