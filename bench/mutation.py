@@ -310,7 +310,9 @@ class Outcome:
 
 
 def _pytest(target: Target) -> list[str]:
-    return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *target.tests]
+    # -n 0: a few test files a mutant, where starting xdist's workers would cost more than they save
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-n", "0"]
+    return [*command, *target.tests]
 
 
 def _config(target: Target, modules: Sequence[Path], timeout: float) -> str:

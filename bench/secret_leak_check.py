@@ -121,6 +121,8 @@ def run_suite(key: str, workdir: Path, timeout: float) -> tuple[int, bytes, byte
         "pytest",
         "-p",
         "no:cacheprovider",
+        "-n",
+        "0",  # one process: every log record in the one --log-file
         "-rA",
         "--tb=long",
         f"--basetemp={workdir / 'basetemp'}",
