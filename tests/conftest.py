@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,33 +55,34 @@ os.environ.pop("COLUMNS", None)
 (_ROOT / "prefect").mkdir(parents=True, exist_ok=True)
 
 
-_TESTS = Path(__file__).resolve().parent
-#: Test folders whose session set-up is costly (an Airflow metadata DB and its API app, a Prefect
-#: server, PostgreSQL and Redis, a built site): each runs in one pytest-xdist worker, which sets
-#: it up once. Longest first: xdist hands the groups out in the order collected, and the tests
-#: outside them (tests/core, tests/contract: short, one at a time) fill in behind. Wall time per
-#: folder on 2 workers (2026-12-07): deploy 390 s, prefect 309, docs 119, browser 112,
-#: airflow 77, e2e 68; core 154 in all.
-_GROUPS = ("deploy", "prefect", "docs", "browser", "airflow", "e2e")
+#: Test folders whose session set-up is costly, and the pytest-xdist worker group each runs in
+#: whole, so that one worker sets it up once: an Airflow metadata DB and its API app, a Prefect
+#: server, PostgreSQL and Redis, the built documentation site (`docs_site`: tests/docs and
+#: tests/browser's docs test). Wall time on 2 workers (2026-12-07): deploy 390 s, prefect 309,
+#: docs + browser 231, airflow 77, e2e 68. The other tests (tests/core, tests/contract: 154 s
+#: in all, each a second or less) go one at a time to whichever worker is free.
+_GROUPS = {
+    "deploy": "deploy",
+    "prefect": "prefect",
+    "docs": "site",
+    "browser": "site",
+    "airflow": "airflow",
+    "e2e": "e2e",
+}
 
 
-def _group(item: pytest.Item) -> str | None:
-    if "docs_site" in getattr(item, "fixturenames", ()):
-        return "docs"  # one `mkdocs build` for every test of the built site
-    folder = item.path.relative_to(_TESTS).parts[0]
-    return folder if folder in _GROUPS else None
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """pytest-xdist's scope scheduling (``addopts`` runs the suite on every core), with
+    `_GROUPS` as the scopes; it hands them out most tests first."""
+    from xdist.scheduler import LoadScopeScheduling
 
+    class FolderScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            parts = nodeid.split("::", 1)[0].split("/")
+            group = _GROUPS.get(parts[1]) if len(parts) > 2 and parts[0] == "tests" else None
+            return group or nodeid
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group the tests for pytest-xdist's ``--dist loadgroup`` (``addopts``), longest first."""
-    for item in items:
-        group = _group(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
-    if hasattr(config, "workerinput"):  # an xdist worker: a run without xdist keeps its order
-        rank = {name: i for i, name in enumerate(_GROUPS)}
-        items.sort(key=lambda item: rank.get(_group(item) or "", len(rank)))
+    return FolderScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
