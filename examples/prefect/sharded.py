@@ -87,6 +87,8 @@ LEASE_SECONDS = 60
 #: one of them runs, and leaves each shard at least its last slice. At 10,000 tenants and two
 #: shards a round is 625 tenants: about a second at 16 requests in flight.
 SLICES = 16
+#: How long a failing parent waits for the shard runs it cancels to end Cancelled (`_cancel`).
+CANCEL_GRACE_SECONDS = 20.0
 #: How often a shard run looks for its shard in the result storage.
 SHARD_POLL_SECONDS = 0.2
 SHARD_FLOW = "apply-activepieces-shard"
@@ -258,9 +260,14 @@ def _head_start(
 
 def _cancel(run_ids: list[UUID]) -> None:
     """Cancel the flow runs ``run_ids`` (as ``prefect flow-run cancel`` does): a run no worker
-    took yet ends Cancelled at once, a started one once its worker stopped its process."""
+    took yet ends Cancelled at once, a started one once its worker stopped its process.
+
+    One that never ran and is still Cancelling after `CANCEL_GRACE_SECONDS` is set Cancelled:
+    Prefect 3.9's runner, cancelled after it started a run's process and before that run went
+    Pending, stops the process and leaves the run Cancelling for good (its proposal of Pending
+    is refused and nothing marks it; seen in CI)."""
     from prefect.client.orchestration import get_client
-    from prefect.states import Cancelling
+    from prefect.states import Cancelled, Cancelling
 
     logger = get_run_logger()
     with get_client(sync_client=True) as api:
@@ -270,6 +277,25 @@ def _cancel(run_ids: list[UUID]) -> None:
                 api.set_flow_run_state(run_id, Cancelling())
             except Exception as error:
                 logger.warning("could not cancel shard run %s: %s", run_id, error)
+        waiting = list(run_ids)
+        deadline = time.monotonic() + CANCEL_GRACE_SECONDS
+        while waiting and time.monotonic() < deadline:
+            time.sleep(0.5)
+            over = {run.id for run in _finished(api, waiting)}
+            waiting = [run_id for run_id in waiting if run_id not in over]
+        for run in _runs(api, waiting) if waiting else []:
+            history = api.read_flow_run_states(run.id)
+            if run.state is None or not run.state.is_cancelling():
+                continue
+            if any(state.is_running() for state in history):
+                logger.warning("shard run %s is still Cancelling: its worker stops it", run.id)
+                continue
+            try:
+                api.set_flow_run_state(
+                    run.id, Cancelled(message="Cancelled before it ran"), force=True
+                )
+            except Exception as error:
+                logger.warning("could not cancel shard run %s: %s", run.id, error)
 
 
 @flow(name="sharded-activepieces-apply", log_prints=True)

@@ -309,3 +309,37 @@ def test_a_refused_plan_cancels_the_shard_runs_it_started(
         "no shard run had started: only Scheduled ones cancelled"
     )
     assert sorted(p["externalId"] for p in emu.state.projects(types=["TEAM"])) == projects
+
+
+def test_a_cancelled_run_that_never_ran_does_not_stay_cancelling(
+    sharded: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prefect 3.9's runner can leave a run Cancelling that it stopped before it ran: the
+    failing parent sets such a run Cancelled once its grace is over, and leaves a run that
+    ran to its worker."""
+    from prefect import flow
+    from prefect.states import Pending, Running, Scheduled
+
+    @flow(name="shard-stand-in")
+    def stand_in() -> None:
+        pass
+
+    @flow(name="failing-parent")
+    def failing_parent(run_ids: list[uuid.UUID]) -> None:
+        sharded._cancel(run_ids)
+
+    monkeypatch.setattr(sharded, "CANCEL_GRACE_SECONDS", 1.0)
+    with get_client(sync_client=True) as api:
+        scheduled, never_ran, ran = (
+            api.create_flow_run(stand_in, state=Scheduled()).id for _ in range(3)
+        )
+        api.set_flow_run_state(never_ran, Pending())  # a worker took it, no process runs it
+        api.set_flow_run_state(ran, Pending())
+        api.set_flow_run_state(ran, Running())  # its process runs, its worker is gone
+        failing_parent([scheduled, never_ran, ran])
+        states = {run_id: api.read_flow_run(run_id).state for run_id in (scheduled, never_ran, ran)}
+    assert {run_id: s.type.value for run_id, s in states.items() if s} == {
+        scheduled: "CANCELLED",  # Prefect's own rule: nothing to stop
+        never_ran: "CANCELLED",
+        ran: "CANCELLING",  # only its worker knows when it stopped
+    }
