@@ -71,9 +71,13 @@ _GROUPS = {
 }
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's: none without it
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """pytest-xdist's scope scheduling (``addopts`` runs the suite on every core), with
-    `_GROUPS` as the scopes; it hands them out most tests first."""
+    `_GROUPS` as the scopes; it hands them out most tests first. Only for xdist's default
+    ``--dist load``: another ``--dist`` given on the command line keeps its own."""
+    if config.getvalue("dist") != "load":
+        return None
     from xdist.scheduler import LoadScopeScheduling
 
     class FolderScheduling(LoadScopeScheduling):
