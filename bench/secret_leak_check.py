@@ -145,6 +145,12 @@ def scan_files(workdir: Path, patterns: dict[str, bytes]) -> tuple[int, dict[str
     return len(files), {name: c for name, c in hits.items() if c}
 
 
+def is_sqlite(path: Path) -> bool:
+    """Whether ``path`` starts as every SQLite database file does."""
+    with path.open("rb") as file:
+        return file.read(16) == b"SQLite format 3\x00"
+
+
 def scan_sqlite(db: Path, patterns: dict[str, bytes]) -> tuple[dict[str, int], dict[str, int]]:
     """(rows per table, hits per table) of one SQLite DB, read cell by cell."""
     rows: dict[str, int] = {}
@@ -190,6 +196,9 @@ def report(
         total += sum(hits.values())
         print(f"  HIT {name}: {dict(hits)}")
     for db in sorted(workdir.rglob("*.db")):
+        if not is_sqlite(db):  # tests/deploy/test_deploy_leak_scan.py plants a stand-in
+            print(f"not SQLite {db.relative_to(workdir)}: scanned as bytes only")
+            continue
         rows, hits = scan_sqlite(db, patterns)
         watched = {t: n for t, n in rows.items() if t in WATCHED_TABLES}
         print(f"sqlite {db.relative_to(workdir)}: {len(rows)} tables, {sum(rows.values())} rows")
