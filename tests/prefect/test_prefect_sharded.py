@@ -201,12 +201,14 @@ def test_the_parent_stops_applying_slices_once_a_shard_run_runs(
 
     def watch_shard_runs() -> None:
         deadline = time.monotonic() + 120
-        while not shard_up.is_set() and time.monotonic() < deadline:
-            runs = [run for run in shard_runs(sharded) if run.id not in earlier]
-            if any(sharded._started(run) for run in runs):
-                break
-            time.sleep(0.1)
-        shard_up.set()
+        try:  # however it ends (an API error too), the held creates go on
+            while not shard_up.is_set() and time.monotonic() < deadline:
+                runs = [run for run in shard_runs(sharded) if run.id not in earlier]
+                if any(sharded._started(run) for run in runs):
+                    break
+                time.sleep(0.1)
+        finally:
+            shard_up.set()
 
     emu.faults.set("create", latency=0.5)
     emu.faults.sleep = create_held
