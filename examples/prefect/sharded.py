@@ -279,15 +279,15 @@ def _cancel(run_ids: list[UUID]) -> None:
                 logger.warning("could not cancel shard run %s: %s", run_id, error)
         waiting = list(run_ids)
         deadline = time.monotonic() + CANCEL_GRACE_SECONDS
-        while waiting and time.monotonic() < deadline:
-            time.sleep(0.5)
+        while True:  # a run no worker took is Cancelled already: no wait for it
             over = {run.id for run in _finished(api, waiting)}
             waiting = [run_id for run_id in waiting if run_id not in over]
-        for run in _runs(api, waiting) if waiting else []:
-            history = api.read_flow_run_states(run.id)
-            if run.state is None or not run.state.is_cancelling():
-                continue
-            if any(state.is_running() for state in history):
+            if not waiting or time.monotonic() >= deadline:
+                break
+            time.sleep(0.5)
+        runs = _runs(api, waiting) if waiting else []
+        for run in [r for r in runs if r.state is not None and r.state.is_cancelling()]:
+            if any(state.is_running() for state in api.read_flow_run_states(run.id)):
                 logger.warning("shard run %s is still Cancelling: its worker stops it", run.id)
                 continue
             try:
